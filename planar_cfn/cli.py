@@ -1,0 +1,91 @@
+"""The `build.py` command: render, lint and write stage templates."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from .lint import lint_bodies
+from .render import INLINE_TEMPLATE_LIMIT, TEMPLATES_DIR, Rendered, render, template_path
+from .stages import STAGE_NAMES
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build, lint and deploy the Planar stack's CloudFormation templates.",
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stage", choices=STAGE_NAMES, help="the stage to build")
+    which.add_argument("--all-stages", action="store_true", help="build every stage")
+    parser.add_argument(
+        "--no-deploy", action="store_true", help="render, lint and write only; call no AWS API"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when a committed template differs from a fresh render",
+    )
+    parser.add_argument(
+        "--templates-dir", type=Path, default=TEMPLATES_DIR, metavar="DIR",
+        help="where templates are written (default: templates/)",
+    )  # fmt: skip
+    return parser
+
+
+def _summary(rendered: Rendered, path: Path, findings: list, out: TextIO) -> None:
+    counts = rendered.resource_counts()
+    size = len(rendered.body.encode())
+    minified = len(rendered.minified.encode())
+    fits = "fits" if rendered.fits_inline else "does NOT fit; deploy uploads it to S3"
+    print(f"{rendered.stage}: {path}", file=out)
+    print(f"  resources: {sum(counts.values())}", file=out)
+    for kind, count in counts.items():
+        print(f"    {count:>3}  {kind}", file=out)
+    print(
+        f"  size: {size:,} bytes; minified {minified:,} of {INLINE_TEMPLATE_LIMIT:,} "
+        f"inline ({fits})",
+        file=out,
+    )
+    if findings:
+        print(f"  lint: {len(findings)} finding(s)", file=out)
+        for finding in findings:
+            print(f"    {finding}", file=out)
+    else:
+        print("  lint: clean (cfn-lint, informational rules included)", file=out)
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.no_deploy and not args.check:
+        parser.error(
+            "argument --no-deploy: deploying is not available yet; "
+            "run with --no-deploy to render, lint and write templates"
+        )
+    stages = STAGE_NAMES if args.all_stages else (args.stage,)
+    rendered = {stage: render(stage) for stage in stages}
+    paths = {stage: template_path(stage, args.templates_dir) for stage in stages}
+
+    if args.check:
+        stale = [
+            str(paths[s]) for s in stages
+            if not paths[s].is_file() or paths[s].read_text() != rendered[s].body
+        ]  # fmt: skip
+        for path in stale:
+            print(f"stale: {path} differs from a fresh render; run build.py --all-stages --no-deploy", file=out)
+        if not stale:
+            print(f"fresh: {', '.join(map(str, paths.values()))}", file=out)
+        return EXIT_FINDINGS if stale else EXIT_OK
+
+    findings = lint_bodies({stage: r.body for stage, r in rendered.items()})
+    args.templates_dir.mkdir(parents=True, exist_ok=True)
+    for stage in stages:
+        paths[stage].write_text(rendered[stage].body)
+        findings[stage] = [f.__class__(**{**f.__dict__, "path": str(paths[stage])}) for f in findings[stage]]
+        _summary(rendered[stage], paths[stage], findings[stage], out)
+    return EXIT_FINDINGS if any(findings.values()) else EXIT_OK

@@ -1,0 +1,107 @@
+"""What every input may hold: one table read by the template's Parameters and
+Rules and by the Python validation of stage files, so the two never disagree."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# Fargate task sizes: CPU units -> memory (MiB) allowed with them.
+FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+FARGATE_MEMORY_VALUES: tuple[int, ...] = tuple(
+    sorted({m for mems in FARGATE_MEMORY_BY_CPU.values() for m in mems})
+)
+
+# Aurora Serverless v2 capacity in ACUs. CloudFormation Rules cannot compare
+# numbers, only test membership, so "min <= max" is written as one rule per
+# maximum; a ladder of about x1.5 steps keeps those rules small. 0 turns on auto-pause.
+AURORA_CAPACITY_STEPS: tuple[str, ...] = (
+    "0", "0.5", "1", "1.5", "2", "3", "4", "6", "8", "12", "16", "24", "32", "48", "64",
+    "96", "128", "192", "256",
+)  # fmt: skip
+AURORA_MIN_CAPACITY_VALUES = AURORA_CAPACITY_STEPS
+AURORA_MAX_CAPACITY_VALUES = tuple(s for s in AURORA_CAPACITY_STEPS if Decimal(s) >= 1)
+
+# cfn-lint W3690: 16.6 and older can no longer create clusters.
+AURORA_ENGINE_VERSION_DEFAULT = "16.11"
+BACKUP_RETENTION_RANGE = (1, 35)
+DESIRED_COUNT_RANGE = (0, 100)
+# Longest app name for which every derived name fits its service's limit; see naming.py.
+APP_NAME_MAX_LENGTH = 36
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A regular expression CloudFormation and Python both enforce, with the
+    sentence a person reads when a value does not match."""
+
+    regex: str
+    allowed: str
+
+    def matches(self, value: str) -> bool:
+        return re.fullmatch(self.regex, value) is not None
+
+
+APP_NAME = Pattern(
+    r"^[a-z]([a-z0-9]*(-[a-z0-9]+)*)$",
+    f"1-{APP_NAME_MAX_LENGTH} characters: lowercase letters, digits and single hyphens, "
+    "starting with a letter and not ending with a hyphen",
+)
+DOMAIN_NAME = Pattern(
+    r"^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+    "a lowercase DNS name such as example.com (no scheme, no trailing dot)",
+)
+VPC_ID = Pattern(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", "a VPC id such as vpc-0123456789abcdef0")
+SUBNET_ID = Pattern(
+    r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", "a subnet id such as subnet-0123456789abcdef0"
+)
+HOSTED_ZONE_ID = Pattern(r"^Z[0-9A-Z]{1,31}$", "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+CIDR = Pattern(
+    r"^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)/(1[6-9]|2[0-8])$",
+    "an IPv4 CIDR block with a /16 to /28 prefix, such as 10.0.0.0/16",
+)
+REGISTRY_URL = Pattern(
+    r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._-]+)*$",
+    "a registry host with optional port and path, no scheme, such as ghcr.io/acme "
+    "or 123456789012.dkr.ecr.us-east-1.amazonaws.com",
+)
+IMAGE_NAME = Pattern(
+    r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$",
+    "a lowercase image path such as planar-app or team/planar-app",
+)
+IMAGE_TAG = Pattern(
+    r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+    "a Docker tag: up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+)
+ENGINE_VERSION = Pattern(r"^16\.[0-9]+$", "an Aurora PostgreSQL 16 minor version such as 16.11")
+CORS_ORIGIN = Pattern(
+    r"^$|^https?://[A-Za-z0-9*.-]+(:[0-9]{1,5})?$",
+    "an origin with scheme and host, such as https://app.example.com (no path)",
+)
+SECRET_ARN = Pattern(
+    r"^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$",
+    "empty, or a Secrets Manager secret ARN",
+)
+REGISTRY_USERNAME = Pattern(r"^[^\s]{0,256}$", "empty, or up to 256 characters without spaces")
+AVAILABILITY_ZONE = Pattern(r"^$|^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", "empty, or an Availability Zone name such as us-east-1a")
+
+
+def memory_allowed(cpu: int) -> tuple[int, ...]:
+    return FARGATE_MEMORY_BY_CPU.get(cpu, ())
+
+
+def capacity(value: str) -> Decimal | None:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None

@@ -1,0 +1,121 @@
+"""Aurora PostgreSQL Serverless v2: cluster, writer, stage-decided readers, and
+the enhanced-monitoring role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import AWSHelperFn, GetAtt, If, Join, Ref, Select, Split, Template
+from troposphere.iam import Role
+from troposphere.rds import DBCluster, DBInstance, DBSubnetGroup, ServerlessV2ScalingConfiguration
+
+from .iam import assume_role_policy, managed_policy
+from .naming import Naming
+from .network import POSTGRES_PORT, Network
+from .parameters import Params
+from .stages import Stage
+
+DATABASE_NAME = "appdb"
+MASTER_USERNAME = "dbadmin"
+BACKUP_WINDOW = "03:00-04:00"
+# Sunday 04:30-05:30 UTC, clear of the backup window.
+MAINTENANCE_WINDOW = "sun:04:30-sun:05:30"
+MONITORING_INTERVAL = 60
+
+
+@dataclass(frozen=True)
+class Database:
+    endpoint: AWSHelperFn
+    reader_endpoint: AWSHelperFn
+    secret_arn: AWSHelperFn
+    secret_name: AWSHelperFn
+    cluster: Ref
+
+
+def secret_name_from_arn(arn: AWSHelperFn) -> Join:
+    """The RDS-managed secret's name from its ARN.
+
+    The ARN ends in `secret:rds!cluster-<uuid>-<6 random>`; the app wants the
+    name, `rds!cluster-<uuid>`: drop the 6-character suffix AWS appends.
+    """
+    parts = Split("-", Select(6, Split(":", arn)))
+    return Join("-", [Select(i, parts) for i in range(6)])
+
+
+def add_database(
+    template: Template, naming: Naming, stage: Stage, params: Params, network: Network
+) -> Database:
+    subnet_group = template.add_resource(DBSubnetGroup(
+        "DatabaseSubnetGroup",
+        DBSubnetGroupName=naming.name("aurora-subnet-group"),
+        DBSubnetGroupDescription="Private subnets of the Planar database",
+        SubnetIds=params["Subnets"],
+        Tags=naming.tags(naming.name("aurora-subnet-group")),
+    ))  # fmt: skip
+    monitoring = template.add_resource(Role(
+        "DatabaseMonitoringRole",
+        RoleName=naming.name("rds-monitoring-role"),
+        AssumeRolePolicyDocument=assume_role_policy("monitoring.rds.amazonaws.com"),
+        ManagedPolicyArns=[managed_policy("service-role/AmazonRDSEnhancedMonitoringRole")],
+        Tags=naming.tags(naming.name("rds-monitoring-role")),
+    ))  # fmt: skip
+    cluster = template.add_resource(DBCluster(
+        "DatabaseCluster",
+        DBClusterIdentifier=naming.name("aurora-pg"),
+        Engine="aurora-postgresql",
+        EngineVersion=params["AuroraEngineVersion"],
+        ServerlessV2ScalingConfiguration=ServerlessV2ScalingConfiguration(
+            MinCapacity=params["AuroraMinCapacity"], MaxCapacity=params["AuroraMaxCapacity"],
+        ),
+        DatabaseName=DATABASE_NAME,
+        MasterUsername=MASTER_USERNAME,
+        ManageMasterUserPassword=True,
+        Port=POSTGRES_PORT,
+        DBSubnetGroupName=Ref(subnet_group),
+        VpcSecurityGroupIds=[network.database_security_group],
+        BackupRetentionPeriod=params["BackupRetentionDays"],
+        PreferredBackupWindow=BACKUP_WINDOW,
+        PreferredMaintenanceWindow=MAINTENANCE_WINDOW,
+        StorageEncrypted=True,
+        EnableHttpEndpoint=True,
+        EnableIAMDatabaseAuthentication=True,
+        EnableCloudwatchLogsExports=["postgresql"],
+        CopyTagsToSnapshot=True,
+        DeletionProtection=stage.protected,
+        Tags=naming.tags(naming.name("aurora-pg")),
+        DeletionPolicy=stage.database_deletion_policy,
+        # A replacement would start from an empty database: keep a snapshot in every stage.
+        UpdateReplacePolicy="Snapshot",
+    ))  # fmt: skip
+    for index in range(stage.reader_count + 1):
+        role = "writer" if index == 0 else f"reader-{index}"
+        template.add_resource(DBInstance(
+            "DatabaseWriter" if index == 0 else f"DatabaseReader{index}",
+            DBInstanceIdentifier=naming.name("aurora-pg", f"-{role}"),
+            DBClusterIdentifier=Ref(cluster),
+            DBInstanceClass="db.serverless",
+            Engine="aurora-postgresql",
+            AvailabilityZone=If(
+                params.has_database_azs,
+                Select(index, params["DatabaseAvailabilityZones"]),
+                Ref("AWS::NoValue"),
+            ),
+            # The writer fails over to readers first.
+            PromotionTier=index,
+            PubliclyAccessible=False,
+            AutoMinorVersionUpgrade=True,
+            EnablePerformanceInsights=True,
+            MonitoringInterval=MONITORING_INTERVAL,
+            MonitoringRoleArn=GetAtt(monitoring, "Arn"),
+            Tags=naming.tags(naming.name("aurora-pg", f"-{role}")),
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        ))  # fmt: skip
+    secret_arn = GetAtt(cluster, "MasterUserSecret.SecretArn")
+    return Database(
+        endpoint=GetAtt(cluster, "Endpoint.Address"),
+        reader_endpoint=GetAtt(cluster, "ReadEndpoint.Address"),
+        secret_arn=secret_arn,
+        secret_name=secret_name_from_arn(secret_arn),
+        cluster=Ref(cluster),
+    )

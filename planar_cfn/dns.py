@@ -1,0 +1,47 @@
+"""The application's domain: its ACM certificate and the Route 53 alias."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import AWSHelperFn, GetAtt, Ref, Template
+from troposphere.certificatemanager import Certificate, DomainValidationOption
+from troposphere.route53 import AliasTarget, RecordSetType
+
+from .naming import Naming
+from .parameters import Params
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: AWSHelperFn
+    certificate_arn: Ref
+
+
+def add_certificate(template: Template, naming: Naming, params: Params) -> Domain:
+    # Validated through DNS in the hosted zone: CloudFormation writes the
+    # validation record itself when the zone is in this account.
+    certificate = template.add_resource(Certificate(
+        "Certificate",
+        DomainName=naming.domain,
+        ValidationMethod="DNS",
+        DomainValidationOptions=[DomainValidationOption(
+            DomainName=naming.domain, HostedZoneId=params["HostedZoneId"],
+        )],
+        Tags=naming.tags(naming.domain),
+    ))  # fmt: skip
+    return Domain(name=naming.domain, certificate_arn=Ref(certificate))
+
+
+def add_alias_record(template: Template, params: Params, domain: Domain, load_balancer) -> None:
+    template.add_resource(RecordSetType(
+        "DnsRecord",
+        HostedZoneId=params["HostedZoneId"],
+        Name=domain.name,
+        Type="A",
+        AliasTarget=AliasTarget(
+            DNSName=GetAtt(load_balancer, "DNSName"),
+            HostedZoneId=GetAtt(load_balancer, "CanonicalHostedZoneID"),
+            EvaluateTargetHealth=True,
+        ),
+    ))  # fmt: skip

@@ -1,0 +1,91 @@
+"""Application Load Balancer: HTTPS to the tasks, HTTP redirected to HTTPS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import If, Ref, Template
+from troposphere import elasticloadbalancingv2 as elb
+
+from .dns import Domain
+from .naming import Naming
+from .network import APP_PORT, Network
+from .parameters import Params
+from .stages import Stage
+
+# TLS 1.3 and 1.2 with forward-secret AEAD ciphers only.
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+HEALTH_CHECK_PATH = "/planar/v1/health"
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    load_balancer: elb.LoadBalancer
+    target_group: Ref
+    https_listener: elb.Listener
+
+
+def add_load_balancer(
+    template: Template,
+    naming: Naming,
+    stage: Stage,
+    params: Params,
+    network: Network,
+    domain: Domain,
+) -> LoadBalancer:
+    attributes = {
+        "deletion_protection.enabled": str(stage.protected).lower(),
+        "routing.http.drop_invalid_header_fields.enabled": "true",
+    }
+    # Names are left to CloudFormation (the Name tag carries plb-/ptg-): a
+    # named load balancer or target group blocks the replacement that switching
+    # AlbInternal or the VPC needs.
+    alb = template.add_resource(elb.LoadBalancer(
+        "LoadBalancer",
+        Type="application",
+        Scheme=If(params.alb_internal, "internal", "internet-facing"),
+        Subnets=If(params.has_alb_subnets, params["AlbSubnets"], params["Subnets"]),
+        SecurityGroups=[network.alb_security_group],
+        LoadBalancerAttributes=[
+            elb.LoadBalancerAttributes(Key=key, Value=value) for key, value in attributes.items()
+        ],
+        Tags=naming.tags(naming.name("plb")),
+    ))  # fmt: skip
+    target_group = template.add_resource(elb.TargetGroup(
+        "TargetGroup",
+        TargetType="ip",
+        Port=APP_PORT,
+        Protocol="HTTP",
+        VpcId=params["VpcId"],
+        HealthCheckPath=HEALTH_CHECK_PATH,
+        HealthCheckPort="traffic-port",
+        HealthCheckProtocol="HTTP",
+        HealthCheckIntervalSeconds=30,
+        HealthCheckTimeoutSeconds=5,
+        HealthyThresholdCount=2,
+        UnhealthyThresholdCount=10,
+        Matcher=elb.Matcher(HttpCode="200-499"),
+        Tags=naming.tags(naming.name("ptg")),
+    ))  # fmt: skip
+    https = template.add_resource(elb.Listener(
+        "HttpsListener",
+        LoadBalancerArn=Ref(alb),
+        Port=443,
+        Protocol="HTTPS",
+        SslPolicy=TLS_POLICY,
+        Certificates=[elb.Certificate(CertificateArn=domain.certificate_arn)],
+        DefaultActions=[elb.Action(Type="forward", TargetGroupArn=Ref(target_group))],
+        Tags=naming.tags(),
+    ))  # fmt: skip
+    template.add_resource(elb.Listener(
+        "HttpRedirectListener",
+        LoadBalancerArn=Ref(alb),
+        Port=80,
+        Protocol="HTTP",
+        DefaultActions=[elb.Action(Type="redirect", RedirectConfig=elb.RedirectConfig(
+            Protocol="HTTPS", Port="443", Host="#{host}", Path="/#{path}", Query="#{query}",
+            StatusCode="HTTP_301",
+        ))],
+        Tags=naming.tags(),
+    ))  # fmt: skip
+    return LoadBalancer(load_balancer=alb, target_group=Ref(target_group), https_listener=https)

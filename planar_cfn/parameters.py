@@ -1,0 +1,348 @@
+"""Deploy-time inputs: the template's Parameters, Conditions, Rules and launch-form
+metadata, all generated from one table that Python validation reads as well."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from troposphere import And, Condition, Equals, Join, Not, Or, Parameter, Ref, Template
+
+from . import constraints as c
+
+APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE = (
+    "Application", "Network", "Domain and certificate", "Container", "Database", "Storage",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One input: its CloudFormation parameter and its key in a stage file."""
+
+    name: str
+    key: str
+    group: str
+    label: str
+    description: str
+    type: str = "String"
+    default: str | None = None
+    pattern: c.Pattern | None = None
+    allowed: tuple[str, ...] = ()
+    min_value: int | None = None
+    max_value: int | None = None
+    max_length: int | None = None
+    no_echo: bool = False
+    is_list: bool = False
+    # May not be written in a stage file (passwords come from the environment).
+    secret: bool = False
+    constraint_description: str = field(default="")
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    def allowed_text(self) -> str:
+        if self.constraint_description:
+            return self.constraint_description
+        if self.allowed:
+            return "one of " + ", ".join(self.allowed)
+        if self.pattern:
+            return self.pattern.allowed
+        if self.min_value is not None:
+            return f"a whole number from {self.min_value} to {self.max_value}"
+        return "any value"
+
+    def check(self, value: str) -> str | None:
+        """Return what is allowed when `value` breaks this input's own constraint."""
+        items = [v.strip() for v in value.split(",")] if self.is_list else [value]
+        if self.is_list and value == "":
+            items = [] if self.default is not None else [""]
+        if self.max_length is not None and len(value) > self.max_length:
+            return self.allowed_text()
+        for item in items:
+            if self.allowed and item not in self.allowed:
+                return self.allowed_text()
+            if self.pattern and not self.pattern.matches(item):
+                return self.allowed_text()
+            if self.min_value is not None:
+                if not item.lstrip("-").isdigit() or not (
+                    self.min_value <= int(item) <= (self.max_value or 0)
+                ):
+                    return self.allowed_text()
+        return None
+
+    def parameter(self) -> Parameter:
+        props: dict = {"Type": self.type, "Description": self.description}
+        if self.default is not None:
+            props["Default"] = self.default
+        if self.allowed:
+            props["AllowedValues"] = list(self.allowed)
+        if self.pattern:
+            props["AllowedPattern"] = self.pattern.regex
+        if self.min_value is not None:
+            props["MinValue"] = self.min_value
+            props["MaxValue"] = self.max_value
+        if self.max_length is not None:
+            props["MaxLength"] = self.max_length
+        if self.no_echo:
+            props["NoEcho"] = True
+        if self.allowed or self.pattern or self.min_value is not None:
+            props["ConstraintDescription"] = "Must be " + self.allowed_text() + "."
+        return Parameter(self.name, **props)
+
+
+def _cpu_memory_text() -> str:
+    return "; ".join(
+        f"CPU {cpu}: {mems[0]}-{mems[-1]}" for cpu, mems in c.FARGATE_MEMORY_BY_CPU.items()
+    )
+
+
+SPECS: tuple[ParameterSpec, ...] = (
+    ParameterSpec(
+        "AppName", "app_name", APPLICATION, "Application name",
+        "Short name used in every resource name and in the domain {app}-{stage}.{base domain}.",
+        pattern=c.APP_NAME, max_length=c.APP_NAME_MAX_LENGTH,
+    ),
+    ParameterSpec(
+        "VpcId", "vpc_id", NETWORK, "VPC",
+        "Existing VPC that holds the subnets.", type="AWS::EC2::VPC::Id", pattern=c.VPC_ID,
+    ),
+    ParameterSpec(
+        "VpcCidr", "vpc_cidr", NETWORK, "VPC CIDR block",
+        "The VPC's IPv4 CIDR: an internal load balancer accepts HTTP(S) from it, and the "
+        "load balancer reaches the tasks within it.",
+        pattern=c.CIDR,
+    ),
+    ParameterSpec(
+        "Subnets", "subnets", NETWORK, "Private subnets",
+        "Private subnets (two or more, in different Availability Zones) for the tasks "
+        "and the database; they need a NAT route to reach Bedrock and the registry.",
+        type="List<AWS::EC2::Subnet::Id>", pattern=c.SUBNET_ID, is_list=True,
+    ),
+    ParameterSpec(
+        "AlbSubnets", "alb_subnets", NETWORK, "Load balancer subnets",
+        "Public subnets for an internet-facing load balancer. Leave empty to use the "
+        "private subnets.",
+        type="CommaDelimitedList", default="", is_list=True,
+        pattern=c.Pattern("^$|" + c.SUBNET_ID.regex, "empty, or " + c.SUBNET_ID.allowed),
+    ),
+    ParameterSpec(
+        "AlbInternal", "alb_internal", NETWORK, "Internal load balancer",
+        "true: the load balancer is reachable only inside the VPC; false: internet-facing.",
+        default="false", allowed=("true", "false"),
+    ),
+    ParameterSpec(
+        "BaseDomainName", "base_domain_name", DOMAIN, "Base domain",
+        "Domain of the hosted zone; the application answers at {app}-{stage}.{base domain}.",
+        pattern=c.DOMAIN_NAME,
+    ),
+    ParameterSpec(
+        "HostedZoneId", "hosted_zone_id", DOMAIN, "Hosted zone",
+        "Route 53 hosted zone of the base domain, in this account (the certificate is "
+        "validated through it).",
+        type="AWS::Route53::HostedZone::Id", pattern=c.HOSTED_ZONE_ID,
+    ),
+    ParameterSpec(
+        "ContainerRegistryUrl", "container_registry_url", CONTAINER, "Registry",
+        "Container registry host and optional path, without scheme.",
+        pattern=c.REGISTRY_URL,
+    ),
+    ParameterSpec(
+        "ContainerImageName", "container_image_name", CONTAINER, "Image name",
+        "Image path inside the registry.", pattern=c.IMAGE_NAME,
+    ),
+    ParameterSpec(
+        "ContainerImageTag", "container_image_tag", CONTAINER, "Image tag",
+        "Image tag to run.", default="latest", pattern=c.IMAGE_TAG,
+    ),
+    ParameterSpec(
+        "RegistryCredentialsSecretArn", "registry_credentials_secret_arn", CONTAINER,
+        "Registry credentials secret",
+        "ARN of an existing secret holding {\"username\",\"password\"} for a private "
+        "registry. Leave empty for ECR, public images, or a username below.",
+        default="", pattern=c.SECRET_ARN,
+    ),
+    ParameterSpec(
+        "RegistryUsername", "registry_username", CONTAINER, "Registry username",
+        "Username for a private registry; the stack stores it with the password in a "
+        "new secret. Leave empty when no credentials are needed.",
+        default="", pattern=c.REGISTRY_USERNAME,
+    ),
+    ParameterSpec(
+        "RegistryPassword", "registry_password", CONTAINER, "Registry password",
+        "Password or token for the registry username. Required with a username.",
+        default="", no_echo=True, secret=True,
+    ),
+    ParameterSpec(
+        "ContainerCpu", "container_cpu", CONTAINER, "Task CPU units",
+        "Fargate CPU units (1024 = 1 vCPU).",
+        default="2048", allowed=tuple(str(cpu) for cpu in c.FARGATE_MEMORY_BY_CPU),
+    ),
+    ParameterSpec(
+        "ContainerMemory", "container_memory", CONTAINER, "Task memory (MiB)",
+        "Fargate memory in MiB; must suit the CPU (" + _cpu_memory_text() + ").",
+        default="4096", allowed=tuple(str(m) for m in c.FARGATE_MEMORY_VALUES),
+        constraint_description="a Fargate memory size in MiB (" + _cpu_memory_text() + ")",
+    ),
+    ParameterSpec(
+        "DesiredCount", "desired_count", CONTAINER, "Task count",
+        "Number of tasks to keep running.", type="Number", default="1",
+        min_value=c.DESIRED_COUNT_RANGE[0], max_value=c.DESIRED_COUNT_RANGE[1],
+    ),
+    ParameterSpec(
+        "AuroraEngineVersion", "aurora_engine_version", DATABASE, "Aurora PostgreSQL version",
+        "Aurora PostgreSQL 16 minor version.", default=c.AURORA_ENGINE_VERSION_DEFAULT,
+        pattern=c.ENGINE_VERSION,
+    ),
+    ParameterSpec(
+        "AuroraMinCapacity", "aurora_min_capacity", DATABASE, "Minimum capacity (ACU)",
+        "Serverless v2 minimum ACUs; 0 pauses an idle database. Not above the maximum.",
+        default="0.5", allowed=c.AURORA_MIN_CAPACITY_VALUES,
+    ),
+    ParameterSpec(
+        "AuroraMaxCapacity", "aurora_max_capacity", DATABASE, "Maximum capacity (ACU)",
+        "Serverless v2 maximum ACUs.", default="2", allowed=c.AURORA_MAX_CAPACITY_VALUES,
+    ),
+    ParameterSpec(
+        "BackupRetentionDays", "backup_retention_days", DATABASE, "Backup retention (days)",
+        "Days of automated backups to keep.", type="Number", default="7",
+        min_value=c.BACKUP_RETENTION_RANGE[0], max_value=c.BACKUP_RETENTION_RANGE[1],
+    ),
+    ParameterSpec(
+        "DatabaseAvailabilityZones", "database_availability_zones", DATABASE,
+        "Database Availability Zones",
+        "Availability Zones of the private subnets, writer first; each reader goes in "
+        "the next. Leave empty to let RDS choose.",
+        type="CommaDelimitedList", default="", is_list=True, pattern=c.AVAILABILITY_ZONE,
+    ),
+    ParameterSpec(
+        "CorsAllowedOrigins", "cors_allowed_origins", STORAGE, "CORS origins",
+        "Origins that may GET objects from the bucket in a browser, comma-separated "
+        "(\"null\" is always allowed).",
+        type="CommaDelimitedList", default="", is_list=True, pattern=c.CORS_ORIGIN,
+    ),
+)  # fmt: skip
+SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
+SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
+GROUPS = (APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE)
+
+
+def fargate_memory_problem(cpu: str, memory: str) -> str | None:
+    allowed = c.memory_allowed(int(cpu)) if cpu.isdigit() else ()
+    if memory.isdigit() and int(memory) in allowed:
+        return None
+    return f"with CPU {cpu}, memory must be one of {', '.join(map(str, allowed))}"
+
+
+def aurora_capacity_problem(minimum: str, maximum: str) -> str | None:
+    low, high = c.capacity(minimum), c.capacity(maximum)
+    if low is None or high is None or low <= high:
+        return None
+    return f"the minimum capacity {minimum} is above the maximum {maximum}"
+
+
+def registry_problem(secret_arn: str, username: str, password: str) -> str | None:
+    if secret_arn and username:
+        return "give either an existing secret ARN or a username and password, not both"
+    if username and not password:
+        return "a registry username needs a password"
+    if password and not username:
+        return "a registry password needs a username"
+    return None
+
+
+@dataclass(frozen=True)
+class Params:
+    """Refs to the parameters and names of the conditions other modules use."""
+
+    refs: dict[str, Ref]
+    has_alb_subnets: str = "HasAlbSubnets"
+    alb_internal: str = "AlbIsInternal"
+    create_registry_secret: str = "CreateRegistrySecret"
+    use_existing_registry_secret: str = "UseExistingRegistrySecret"
+    use_registry_credentials: str = "UseRegistryCredentials"
+    has_cors_origins: str = "HasCorsOrigins"
+    has_database_azs: str = "HasDatabaseAvailabilityZones"
+
+    def __getitem__(self, name: str) -> Ref:
+        return self.refs[name]
+
+
+def _blank(name: str) -> Equals:
+    return Equals(Ref(name), "")
+
+
+def _rules() -> dict:
+    rules: dict = {}
+    for cpu, memories in c.FARGATE_MEMORY_BY_CPU.items():
+        rules[f"FargateMemoryForCpu{cpu}"] = {
+            "RuleCondition": Equals(Ref("ContainerCpu"), str(cpu)),
+            "Assertions": [{
+                "Assert": {"Fn::Contains": [[str(m) for m in memories], Ref("ContainerMemory")]},
+                "AssertDescription": f"With {cpu} CPU units, ContainerMemory must be one of "
+                + ", ".join(map(str, memories)) + ".",
+            }],
+        }  # fmt: skip
+    for maximum in c.AURORA_MAX_CAPACITY_VALUES:
+        lows = [v for v in c.AURORA_MIN_CAPACITY_VALUES if Decimal(v) <= Decimal(maximum)]
+        highs = [v for v in c.AURORA_MIN_CAPACITY_VALUES if v not in lows]
+        if not highs:
+            continue
+        # Whichever list is shorter: the rules are a large part of the template.
+        contains = {"Fn::Contains": [lows, Ref("AuroraMinCapacity")]}
+        if len(highs) < len(lows):
+            contains = Not({"Fn::Contains": [highs, Ref("AuroraMinCapacity")]})
+        rules["AuroraCapacityMax" + maximum.replace(".", "p")] = {
+            "RuleCondition": Equals(Ref("AuroraMaxCapacity"), maximum),
+            "Assertions": [{
+                "Assert": contains,
+                "AssertDescription": f"AuroraMinCapacity must not be above {maximum}.",
+            }],
+        }  # fmt: skip
+    rules["RegistryCredentials"] = {
+        "Assertions": [
+            {
+                "Assert": Or(_blank("RegistryCredentialsSecretArn"), _blank("RegistryUsername")),
+                "AssertDescription": "Give RegistryCredentialsSecretArn or RegistryUsername, not both.",
+            },
+            {
+                "Assert": Or(
+                    And(_blank("RegistryUsername"), _blank("RegistryPassword")),
+                    And(Not(_blank("RegistryUsername")), Not(_blank("RegistryPassword"))),
+                ),
+                "AssertDescription": "RegistryUsername and RegistryPassword go together.",
+            },
+        ]
+    }
+    return rules
+
+
+def add_parameters(template: Template) -> Params:
+    refs = {spec.name: Ref(template.add_parameter(spec.parameter())) for spec in SPECS}
+    template.add_condition("HasAlbSubnets", Not(Equals(Join("", Ref("AlbSubnets")), "")))
+    template.add_condition("AlbIsInternal", Equals(Ref("AlbInternal"), "true"))
+    template.add_condition("CreateRegistrySecret", Not(_blank("RegistryUsername")))
+    template.add_condition("UseExistingRegistrySecret", Not(_blank("RegistryCredentialsSecretArn")))
+    template.add_condition(
+        "UseRegistryCredentials",
+        Or(Condition("CreateRegistrySecret"), Condition("UseExistingRegistrySecret")),
+    )
+    template.add_condition("HasCorsOrigins", Not(Equals(Join("", Ref("CorsAllowedOrigins")), "")))
+    template.add_condition(
+        "HasDatabaseAvailabilityZones",
+        Not(Equals(Join("", Ref("DatabaseAvailabilityZones")), "")),
+    )
+    for name, rule in _rules().items():
+        template.add_rule(name, rule)
+    template.set_metadata({
+        "AWS::CloudFormation::Interface": {
+            "ParameterGroups": [
+                {"Label": {"default": group},
+                 "Parameters": [s.name for s in SPECS if s.group == group]}
+                for group in GROUPS
+            ],
+            "ParameterLabels": {s.name: {"default": s.label} for s in SPECS},
+        }
+    })  # fmt: skip
+    return Params(refs=refs)
+

@@ -1,0 +1,51 @@
+"""Secrets Manager: the application's own secret and the registry credentials."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from troposphere import AWSHelperFn, If, Ref, Sub, Template
+from troposphere.secretsmanager import Secret
+
+from .naming import Naming
+from .parameters import Params
+from .stages import Stage
+
+CUSTOM_SECRET_INITIAL = json.dumps({"placeholder_key": "placeholder_value"})
+
+
+@dataclass(frozen=True)
+class Secrets:
+    custom_secret: Ref
+    # The registry secret's ARN; only valid under condition UseRegistryCredentials.
+    registry_secret: AWSHelperFn
+
+
+def add_secrets(template: Template, naming: Naming, stage: Stage, params: Params) -> Secrets:
+    # CloudFormation deletes secrets with no recovery window; prod keeps them.
+    policy = {"DeletionPolicy": stage.deletion_policy, "UpdateReplacePolicy": stage.deletion_policy}
+    custom = template.add_resource(Secret(
+        "CustomSecret",
+        Name=naming.name("custom-secret"),
+        Description="Custom secret for application configuration",
+        # A constant: later deploys never overwrite what operators put here.
+        SecretString=CUSTOM_SECRET_INITIAL,
+        Tags=naming.tags(naming.name("custom-secret")),
+        **policy,
+    ))  # fmt: skip
+    registry = template.add_resource(Secret(
+        "RegistryCredentialsSecret",
+        Condition=params.create_registry_secret,
+        Name=naming.name("registry-credentials"),
+        Description="Container registry credentials for image pulls",
+        SecretString=Sub(
+            '{"username":"${RegistryUsername}","password":"${RegistryPassword}"}'
+        ),
+        Tags=naming.tags(naming.name("registry-credentials")),
+        **policy,
+    ))  # fmt: skip
+    registry_arn = If(
+        params.use_existing_registry_secret, params["RegistryCredentialsSecretArn"], Ref(registry)
+    )
+    return Secrets(custom_secret=Ref(custom), registry_secret=registry_arn)

@@ -1,0 +1,136 @@
+"""ECS on Fargate: cluster, log group, task definition and service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import If, Ref, Region, Sub, Template
+from troposphere import ecs
+from troposphere.logs import LogGroup
+
+from .database import Database
+from .iam import Roles
+from .load_balancer import LoadBalancer
+from .naming import Naming
+from .network import APP_PORT, Network
+from .parameters import Params
+from .secrets import Secrets
+from .stages import Stage
+from .storage import Storage
+
+CONTAINER_NAME = "planar-app"
+LOG_RETENTION_DAYS = 14
+HEALTH_CHECK_GRACE_SECONDS = 60
+IMAGE = "${ContainerRegistryUrl}/${ContainerImageName}:${ContainerImageTag}"
+
+
+@dataclass(frozen=True)
+class Service:
+    cluster: Ref
+    service_name: object
+    task_family: object
+    image: Sub
+
+
+def add_service(
+    template: Template,
+    naming: Naming,
+    stage: Stage,
+    params: Params,
+    network: Network,
+    secrets: Secrets,
+    storage: Storage,
+    database: Database,
+    roles: Roles,
+    load_balancer: LoadBalancer,
+) -> Service:
+    cluster = template.add_resource(ecs.Cluster(
+        "Cluster",
+        ClusterName=naming.name("app-cluster"),
+        ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enhanced")],
+        CapacityProviders=["FARGATE"],
+        DefaultCapacityProviderStrategy=[ecs.CapacityProviderStrategyItem(
+            CapacityProvider="FARGATE", Base=1, Weight=100,
+        )],
+        Tags=naming.tags(naming.name("app-cluster")),
+    ))  # fmt: skip
+    logs = template.add_resource(LogGroup(
+        "ServiceLogGroup",
+        LogGroupName=naming.name("/ecs/planar-service"),
+        RetentionInDays=LOG_RETENTION_DAYS,
+        Tags=naming.tags(naming.name("/ecs/planar-service")),
+        DeletionPolicy=stage.deletion_policy,
+        UpdateReplacePolicy=stage.deletion_policy,
+    ))  # fmt: skip
+    environment = {
+        "DB_SECRET_NAME": database.secret_name,
+        "DB_HOST": database.endpoint,
+        "S3_BUCKET_NAME": storage.bucket_name,
+        "STAGE": stage.name,
+        "APP_NAME": params["AppName"],
+        "CUSTOM_SECRET_NAME": naming.name("custom-secret"),
+    }
+    image = Sub(IMAGE)
+    container = ecs.ContainerDefinition(
+        Name=CONTAINER_NAME,
+        Image=image,
+        Essential=True,
+        PortMappings=[ecs.PortMapping(ContainerPort=APP_PORT, Protocol="tcp")],
+        Environment=[ecs.Environment(Name=k, Value=v) for k, v in environment.items()],
+        RepositoryCredentials=If(
+            params.use_registry_credentials,
+            ecs.RepositoryCredentials(CredentialsParameter=secrets.registry_secret),
+            Ref("AWS::NoValue"),
+        ),
+        LogConfiguration=ecs.LogConfiguration(LogDriver="awslogs", Options={
+            "awslogs-group": Ref(logs),
+            "awslogs-region": Region,
+            "awslogs-stream-prefix": "ecs",
+        }),
+    )  # fmt: skip
+    task = template.add_resource(ecs.TaskDefinition(
+        "TaskDefinition",
+        Family=naming.name("planar-service"),
+        RequiresCompatibilities=["FARGATE"],
+        NetworkMode="awsvpc",
+        Cpu=params["ContainerCpu"],
+        Memory=params["ContainerMemory"],
+        ExecutionRoleArn=roles.execution_role_arn,
+        TaskRoleArn=roles.task_role_arn,
+        ContainerDefinitions=[container],
+        Tags=naming.tags(naming.name("planar-service")),
+    ))  # fmt: skip
+    service = template.add_resource(ecs.Service(
+        "Service",
+        # Targets join the target group only once the HTTPS listener exists.
+        DependsOn=[load_balancer.https_listener.title],
+        ServiceName=naming.name("planar-service"),
+        Cluster=Ref(cluster),
+        TaskDefinition=Ref(task),
+        DesiredCount=params["DesiredCount"],
+        LaunchType="FARGATE",
+        DeploymentConfiguration=ecs.DeploymentConfiguration(
+            MinimumHealthyPercent=50,
+            MaximumPercent=200,
+            DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(Enable=True, Rollback=True),
+        ),
+        NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=ecs.AwsvpcConfiguration(
+            Subnets=params["Subnets"],
+            SecurityGroups=[network.task_security_group],
+            AssignPublicIp="DISABLED",
+        )),
+        LoadBalancers=[ecs.LoadBalancer(
+            ContainerName=CONTAINER_NAME, ContainerPort=APP_PORT,
+            TargetGroupArn=load_balancer.target_group,
+        )],
+        HealthCheckGracePeriodSeconds=HEALTH_CHECK_GRACE_SECONDS,
+        PropagateTags="SERVICE",
+        EnableECSManagedTags=True,
+        Tags=naming.tags(naming.name("planar-service")),
+    ))  # fmt: skip
+    return Service(
+        cluster=Ref(cluster),
+        service_name=service.GetAtt("Name"),
+        task_family=naming.name("planar-service"),
+        image=image,
+    )

@@ -1,0 +1,136 @@
+"""The application's S3 bucket, its TLS-only policy, and, outside prod, the
+custom resource that empties it on stack delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from awacs import cloudformation as awacs_cfn
+from awacs import logs as awacs_logs
+from awacs import s3 as awacs_s3
+from awacs.aws import Allow, Bool, Condition, Deny, Policy, Principal, Statement
+from troposphere import AWSHelperFn, GetAtt, If, Join, Ref, Split, StackId, Template
+from troposphere.awslambda import Code, Function, LoggingConfig
+from troposphere.cloudformation import CustomResource
+from troposphere.iam import Policy as RolePolicy
+from troposphere.iam import Role
+from troposphere.logs import LogGroup
+from troposphere.s3 import (
+    Bucket,
+    BucketEncryption,
+    BucketPolicy,
+    CorsConfiguration,
+    CorsRules,
+    PublicAccessBlockConfiguration,
+    ServerSideEncryptionByDefault,
+    ServerSideEncryptionRule,
+    VersioningConfiguration,
+)
+
+from .iam import assume_role_policy, objects_in
+from .naming import Naming
+from .parameters import Params
+from .stages import Stage
+
+EMPTIER_SOURCE = (Path(__file__).with_name("bucket_emptier.py")).read_text()
+LAMBDA_RUNTIME = "python3.13"
+
+
+@dataclass(frozen=True)
+class Storage:
+    bucket_name: Ref
+    bucket_arn: AWSHelperFn
+
+
+def add_storage(template: Template, naming: Naming, stage: Stage, params: Params) -> Storage:
+    origins = If(
+        params.has_cors_origins,
+        Split(",", Join(",", ["null", Join(",", params["CorsAllowedOrigins"])])),
+        ["null"],
+    )
+    bucket = template.add_resource(Bucket(
+        "AppBucket",
+        BucketName=naming.bucket_name,
+        VersioningConfiguration=VersioningConfiguration(Status="Enabled"),
+        BucketEncryption=BucketEncryption(ServerSideEncryptionConfiguration=[
+            ServerSideEncryptionRule(
+                ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(SSEAlgorithm="AES256"),
+            ),
+        ]),
+        PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
+            BlockPublicAcls=True, BlockPublicPolicy=True,
+            IgnorePublicAcls=True, RestrictPublicBuckets=True,
+        ),
+        CorsConfiguration=CorsConfiguration(CorsRules=[CorsRules(
+            AllowedMethods=["GET"], AllowedHeaders=["*"], AllowedOrigins=origins, MaxAge=3000,
+        )]),
+        Tags=naming.tags(naming.name("planar")),
+        DeletionPolicy=stage.deletion_policy,
+        UpdateReplacePolicy=stage.deletion_policy,
+    ))  # fmt: skip
+    bucket_arn = GetAtt(bucket, "Arn")
+    template.add_resource(BucketPolicy(
+        "AppBucketPolicy",
+        Bucket=Ref(bucket),
+        PolicyDocument=Policy(Version="2012-10-17", Statement=[Statement(
+            Sid="DenyInsecureConnections",
+            Effect=Deny,
+            Principal=Principal("*"),
+            Action=[awacs_s3.Action("*")],
+            Resource=[bucket_arn, objects_in(bucket_arn)],
+            Condition=Condition(Bool("aws:SecureTransport", "false")),
+        )]),
+    ))  # fmt: skip
+    if not stage.protected:
+        _add_emptier(template, naming, bucket, bucket_arn)
+    return Storage(bucket_name=Ref(bucket), bucket_arn=bucket_arn)
+
+
+def _add_emptier(template: Template, naming: Naming, bucket: Bucket, bucket_arn) -> None:
+    logs = template.add_resource(LogGroup(
+        "BucketEmptierLogGroup",
+        RetentionInDays=14,
+        Tags=naming.tags(),
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+    ))  # fmt: skip
+    role = template.add_resource(Role(
+        "BucketEmptierRole",
+        AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com"),
+        Policies=[RolePolicy(PolicyName="empty-bucket-on-stack-delete", PolicyDocument=Policy(
+            Version="2012-10-17",
+            Statement=[
+                Statement(Effect=Allow, Action=[awacs_s3.ListBucketVersions],
+                          Resource=[bucket_arn]),
+                Statement(Effect=Allow,
+                          Action=[awacs_s3.DeleteObject, awacs_s3.DeleteObjectVersion],
+                          Resource=[objects_in(bucket_arn)]),
+                Statement(Effect=Allow, Action=[awacs_cfn.DescribeStacks], Resource=[StackId]),
+                Statement(Effect=Allow,
+                          Action=[awacs_logs.CreateLogStream, awacs_logs.PutLogEvents],
+                          Resource=[GetAtt(logs, "Arn")]),
+            ],
+        ))],
+        Tags=naming.tags(),
+    ))  # fmt: skip
+    function = template.add_resource(Function(
+        "BucketEmptierFunction",
+        Description="Empties the Planar bucket when the stack is deleted (non-prod stages)",
+        Runtime=LAMBDA_RUNTIME,
+        Handler="index.handler",
+        Code=Code(ZipFile=EMPTIER_SOURCE),
+        Role=GetAtt(role, "Arn"),
+        Timeout=900,
+        MemorySize=256,
+        LoggingConfig=LoggingConfig(LogGroup=Ref(logs)),
+        Tags=naming.tags(),
+    ))  # fmt: skip
+    template.add_resource(CustomResource(
+        "BucketEmptier",
+        ServiceToken=GetAtt(function, "Arn"),
+        BucketName=Ref(bucket),
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+    ))  # fmt: skip
+

@@ -1,0 +1,26 @@
+import json
+
+import pytest
+
+from planar_cfn.render import render
+from planar_cfn.stages import STAGE_NAMES
+
+
+@pytest.fixture(scope="session")
+def rendered():
+    return {stage: render(stage) for stage in STAGE_NAMES}
+
+
+@pytest.fixture(scope="session")
+def templates(rendered):
+    return {stage: json.loads(r.body) for stage, r in rendered.items()}
+
+
+@pytest.fixture(params=STAGE_NAMES)
+def stage(request):
+    return request.param
+
+
+@pytest.fixture
+def template(templates, stage):
+    return templates[stage]

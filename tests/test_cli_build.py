@@ -1,0 +1,79 @@
+"""`build.py` rendering: exit 0 clean, 1 on lint findings or stale templates,
+2 on bad arguments with a message naming the argument and what is allowed."""
+
+import io
+import json
+
+import pytest
+
+from planar_cfn import cli
+from planar_cfn.render import Rendered, render
+
+
+def run(argv, capsys=None):
+    out = io.StringIO()
+    try:
+        code = cli.main(argv, out=out)
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, out.getvalue()
+
+
+def test_builds_lints_writes_and_summarises_one_stage(tmp_path):
+    code, out = run(["--stage", "prod", "--no-deploy", "--templates-dir", str(tmp_path)])
+    assert code == 0
+    assert (tmp_path / "planar-prod.json").read_text() == render("prod").body
+    assert [p.name for p in tmp_path.iterdir()] == ["planar-prod.json"]
+    assert "prod: " in out and "AWS::RDS::DBInstance" in out
+    assert "of 51,200 inline (fits)" in out
+    assert "lint: clean" in out
+
+
+def test_all_stages(tmp_path):
+    code, out = run(["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)])
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "planar-dev.json", "planar-prod.json", "planar-staging.json"
+    ]
+    assert out.count("lint: clean") == 3
+
+
+def test_lint_findings_exit_1_and_are_listed(tmp_path, monkeypatch):
+    def broken(stage):
+        template = json.loads(render(stage).body)
+        template["Parameters"]["Unused"] = {"Type": "String"}
+        return Rendered(stage, json.dumps(template, indent=2) + "\n")
+
+    monkeypatch.setattr(cli, "render", broken)
+    code, out = run(["--stage", "dev", "--no-deploy", "--templates-dir", str(tmp_path)])
+    assert code == 1
+    assert "lint: 1 finding(s)" in out
+    assert f"W2001 [warning] {tmp_path / 'planar-dev.json'}:" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--stage", "qa", "--no-deploy"], "argument --stage: invalid choice: 'qa' (choose from 'dev', 'staging', 'prod')"),
+        (["--no-deploy"], "one of the arguments --stage --all-stages is required"),
+        (["--stage", "dev", "--all-stages", "--no-deploy"], "argument --all-stages: not allowed with argument --stage"),
+        (["--stage", "dev", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(argv, message, capsys, tmp_path):
+    code, _ = run(argv + ["--templates-dir", str(tmp_path)])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_check_reports_stale_templates_without_writing(tmp_path):
+    run(["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)])
+    code, out = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)])
+    assert code == 0 and "fresh:" in out
+    stale = tmp_path / "planar-staging.json"
+    stale.write_text(stale.read_text().replace("staging", "stagin"))
+    code, out = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)])
+    assert code == 1
+    assert f"stale: {stale}" in out
+    assert "stagin" in stale.read_text()  # --check never writes

@@ -1,0 +1,33 @@
+"""cfn-lint as a test: every stage is clean with informational rules included,
+and the linter really reports what is wrong."""
+
+import json
+
+from planar_cfn.lint import lint_bodies, lint_body
+
+
+def test_every_stage_is_lint_clean(rendered):
+    findings = lint_bodies({stage: r.body for stage, r in rendered.items()})
+    assert findings == {stage: [] for stage in rendered}
+
+
+def test_lint_reports_errors_warnings_and_informational_findings(templates):
+    broken = json.loads(json.dumps(templates["dev"]))
+    broken["Resources"]["TargetGroup"]["Properties"]["Port"] = 70000  # error
+    broken["Parameters"]["Unused"] = {"Type": "String"}  # warning W2001
+    del broken["Resources"]["CustomSecret"]["UpdateReplacePolicy"]  # informational I3011
+    del broken["Resources"]["CustomSecret"]["DeletionPolicy"]
+    findings = lint_body(json.dumps(broken, indent=2), "broken.json")
+    rules = {f.rule for f in findings}
+    assert {"W2001", "I3011"} <= rules
+    assert any(f.rule.startswith("E") for f in findings)
+    assert all(f.path == "broken.json" and f.line > 0 for f in findings)
+
+
+def test_parallel_and_serial_lint_agree(templates):
+    broken = json.loads(json.dumps(templates["dev"]))
+    broken["Parameters"]["Unused"] = {"Type": "String"}
+    bodies = {"a": json.dumps(broken), "b": json.dumps(templates["prod"])}
+    parallel = lint_bodies(bodies)
+    assert parallel == {name: lint_body(body, name) for name, body in bodies.items()}
+    assert [f.rule for f in parallel["a"]] == ["W2001"] and parallel["b"] == []

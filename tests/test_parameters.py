@@ -1,0 +1,112 @@
+"""Deploy-time inputs: typed parameters with the SPEC defaults and constraints,
+and Rules generated from the same table the Python validation reads."""
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from planar_cfn import constraints as c
+from planar_cfn.parameters import (
+    GROUPS,
+    SPECS,
+    aurora_capacity_problem,
+    fargate_memory_problem,
+    registry_problem,
+)
+from tests.cfn import failed_rules
+
+DEFAULTS = {
+    "AlbInternal": "false", "ContainerImageTag": "latest", "ContainerCpu": "2048",
+    "ContainerMemory": "4096", "DesiredCount": "1", "AuroraMinCapacity": "0.5",
+    "AuroraMaxCapacity": "2", "BackupRetentionDays": "7", "AlbSubnets": "",
+    "CorsAllowedOrigins": "", "RegistryCredentialsSecretArn": "", "RegistryUsername": "",
+    "RegistryPassword": "",
+}  # fmt: skip
+REQUIRED = {"AppName", "VpcId", "VpcCidr", "Subnets", "BaseDomainName", "HostedZoneId",
+            "ContainerRegistryUrl", "ContainerImageName"}  # fmt: skip
+VALID = {
+    "ContainerCpu": "2048", "ContainerMemory": "4096", "AuroraMinCapacity": "0.5",
+    "AuroraMaxCapacity": "2", "RegistryCredentialsSecretArn": "", "RegistryUsername": "",
+    "RegistryPassword": "",
+}  # fmt: skip
+
+
+def test_spec_defaults_and_required_inputs(template):
+    parameters = template["Parameters"]
+    for name, default in DEFAULTS.items():
+        assert str(parameters[name]["Default"]) == default, name
+    assert {n for n, p in parameters.items() if "Default" not in p} == REQUIRED
+
+
+def test_typed_parameters(template):
+    types = {name: p["Type"] for name, p in template["Parameters"].items()}
+    assert types["VpcId"] == "AWS::EC2::VPC::Id"
+    assert types["Subnets"] == "List<AWS::EC2::Subnet::Id>"
+    assert types["HostedZoneId"] == "AWS::Route53::HostedZone::Id"
+    assert types["DesiredCount"] == types["BackupRetentionDays"] == "Number"
+    assert template["Parameters"]["RegistryPassword"]["NoEcho"] is True
+    assert template["Parameters"]["BackupRetentionDays"]["MinValue"] == 1
+    assert template["Parameters"]["BackupRetentionDays"]["MaxValue"] == 35
+
+
+def test_every_constraint_has_a_readable_description(template):
+    for name, parameter in template["Parameters"].items():
+        assert parameter["Description"], name
+        constrained = {"AllowedPattern", "AllowedValues", "MinValue"} & set(parameter)
+        if constrained:
+            assert parameter["ConstraintDescription"].startswith("Must be "), name
+
+
+def test_patterns_agree_between_python_and_the_template(template):
+    for spec in SPECS:
+        if spec.pattern:
+            assert template["Parameters"][spec.name]["AllowedPattern"] == spec.pattern.regex
+            re.compile(spec.pattern.regex)
+
+
+def test_launch_form_groups_and_labels_every_parameter(template):
+    interface = template["Metadata"]["AWS::CloudFormation::Interface"]
+    grouped = [p for group in interface["ParameterGroups"] for p in group["Parameters"]]
+    assert sorted(grouped) == sorted(template["Parameters"])
+    assert len(grouped) == len(set(grouped))
+    assert [g["Label"]["default"] for g in interface["ParameterGroups"]] == list(GROUPS)
+    assert set(interface["ParameterLabels"]) == set(template["Parameters"])
+
+
+@pytest.mark.parametrize("cpu", sorted(c.FARGATE_MEMORY_BY_CPU))
+def test_fargate_rules_match_the_python_table(template, cpu):
+    for memory in c.FARGATE_MEMORY_VALUES:
+        values = {**VALID, "ContainerCpu": str(cpu), "ContainerMemory": str(memory)}
+        python_ok = fargate_memory_problem(str(cpu), str(memory)) is None
+        assert python_ok == (memory in c.FARGATE_MEMORY_BY_CPU[cpu])
+        assert (not failed_rules(template, values)) is python_ok, (cpu, memory)
+
+
+def test_aurora_rules_match_the_python_table(template):
+    for low in c.AURORA_MIN_CAPACITY_VALUES:
+        for high in c.AURORA_MAX_CAPACITY_VALUES:
+            values = {**VALID, "AuroraMinCapacity": low, "AuroraMaxCapacity": high}
+            python_ok = aurora_capacity_problem(low, high) is None
+            assert python_ok == (Decimal(low) <= Decimal(high))
+            assert (not failed_rules(template, values)) is python_ok, (low, high)
+
+
+@pytest.mark.parametrize(
+    ("arn", "user", "password", "ok"),
+    [("", "", "", True), ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x", "", "", True),
+     ("", "bot", "pw", True), ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x", "bot", "pw", False),
+     ("", "bot", "", False), ("", "", "pw", False)],
+)  # fmt: skip
+def test_registry_rules_match_python(template, arn, user, password, ok):
+    values = {**VALID, "RegistryCredentialsSecretArn": arn, "RegistryUsername": user,
+              "RegistryPassword": password}  # fmt: skip
+    assert (registry_problem(arn, user, password) is None) is ok
+    assert (not failed_rules(template, values)) is ok
+
+
+def test_capacity_ladder_is_half_acu_aligned_and_in_range():
+    for value in c.AURORA_CAPACITY_STEPS:
+        number = Decimal(value)
+        assert number % Decimal("0.5") == 0 and 0 <= number <= 256
+    assert all(Decimal(v) >= 1 for v in c.AURORA_MAX_CAPACITY_VALUES)
