@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from . import deploy, publish
 from .lint import lint_bodies
 from .render import INLINE_TEMPLATE_LIMIT, TEMPLATES_DIR, Rendered, render, template_path
 from .stages import STAGE_NAMES
@@ -34,7 +35,17 @@ def _parser() -> argparse.ArgumentParser:
         "--templates-dir", type=Path, default=TEMPLATES_DIR, metavar="DIR",
         help="where templates are written (default: templates/)",
     )  # fmt: skip
+    deploy.add_arguments(parser)
+    publish.add_arguments(parser)
     return parser
+
+
+def _shown(path: Path) -> Path:
+    """The path as the user would type it: relative to where they are, when it is below."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _summary(rendered: Rendered, path: Path, findings: list, out: TextIO) -> None:
@@ -59,17 +70,19 @@ def _summary(rendered: Rendered, path: Path, findings: list, out: TextIO) -> Non
         print("  lint: clean (cfn-lint, informational rules included)", file=out)
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if not args.no_deploy and not args.check:
+    acts_on_aws = not (args.no_deploy or args.check)
+    if args.all_stages and acts_on_aws:
         parser.error(
-            "argument --no-deploy: deploying is not available yet; "
-            "run with --no-deploy to render, lint and write templates"
+            "argument --all-stages: only renders; add --no-deploy, or deploy one --stage at a time"
         )
     stages = STAGE_NAMES if args.all_stages else (args.stage,)
     rendered = {stage: render(stage) for stage in stages}
-    paths = {stage: template_path(stage, args.templates_dir) for stage in stages}
+    paths = {stage: _shown(template_path(stage, args.templates_dir)) for stage in stages}
 
     if args.check:
         stale = [
@@ -88,4 +101,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         paths[stage].write_text(rendered[stage].body)
         findings[stage] = [f.__class__(**{**f.__dict__, "path": str(paths[stage])}) for f in findings[stage]]
         _summary(rendered[stage], paths[stage], findings[stage], out)
-    return EXIT_FINDINGS if any(findings.values()) else EXIT_OK
+    if any(findings.values()):
+        if acts_on_aws:
+            print("build.py: lint findings: nothing was sent to AWS", file=err)
+        return EXIT_FINDINGS
+    if not acts_on_aws:
+        return EXIT_OK
+    (stage,) = stages
+    if publish.requested(args):
+        return publish.run(args, rendered[stage], out, err)
+    return deploy.run(args, rendered[stage], out, err)

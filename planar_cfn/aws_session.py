@@ -1,0 +1,45 @@
+"""AWS sessions and clients as the AWS CLI finds them: environment, shared
+config and credentials files, --profile, --region; throttling and transient
+errors retried by botocore's adaptive retry mode."""
+
+from __future__ import annotations
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ProfileNotFound
+
+from . import __version__
+
+RETRY_CONFIG = Config(
+    retries={"max_attempts": 10, "mode": "adaptive"},
+    user_agent_extra=f"planar-cfn/{__version__}",
+)
+
+
+class AwsSetupError(Exception):
+    """No usable profile, region or credentials: nothing was sent to AWS."""
+
+
+def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
+    try:
+        session = boto3.Session(profile_name=profile or None, region_name=region or None)
+    except ProfileNotFound:
+        raise AwsSetupError(
+            f"--profile {profile!r}: no such profile in the AWS config or credentials "
+            "files; run `aws configure list-profiles` to see the profiles there"
+        ) from None
+    if not session.region_name:
+        raise AwsSetupError(
+            "no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, "
+            "set region in the stage file, or give the profile a region"
+        )
+    if session.get_credentials() is None:
+        raise AwsSetupError(
+            "no AWS credentials found: pass --profile, set AWS_PROFILE, or set "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (`aws configure` writes a profile)"
+        )
+    return session
+
+
+def client(session: boto3.Session, service: str):
+    return session.client(service, config=RETRY_CONFIG)
