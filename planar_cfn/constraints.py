@@ -91,7 +91,11 @@ SECRET_ARN = Pattern(
     r"^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$",
     "empty, or a Secrets Manager secret ARN",
 )
-REGISTRY_USERNAME = Pattern(r"^[^\s]{0,256}$", "empty, or up to 256 characters without spaces")
+# Stored inside a JSON string by the template: no quote or backslash.
+REGISTRY_PASSWORD = Pattern(r'^[^"\\]{0,4096}$', "up to 4096 characters without double quotes or backslashes")
+REGISTRY_USERNAME = Pattern(
+    r'^[^\s"\\]{0,256}$', "empty, or up to 256 characters without spaces, quotes or backslashes"
+)
 AVAILABILITY_ZONE = Pattern(r"^$|^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", "empty, or an Availability Zone name such as us-east-1a")
 
 

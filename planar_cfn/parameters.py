@@ -171,7 +171,7 @@ SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         "RegistryPassword", "registry_password", CONTAINER, "Registry password",
         "Password or token for the registry username. Required with a username.",
-        default="", no_echo=True, secret=True,
+        default="", no_echo=True, secret=True, pattern=c.REGISTRY_PASSWORD,
     ),
     ParameterSpec(
         "ContainerCpu", "container_cpu", CONTAINER, "Task CPU units",
