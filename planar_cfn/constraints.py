@@ -99,6 +99,21 @@ REGISTRY_USERNAME = Pattern(
 AVAILABILITY_ZONE = Pattern(r"^$|^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", "empty, or an Availability Zone name such as us-east-1a")
 
 
+# The Anthropic Claude models the original README names. They run only through
+# cross-region inference profiles (us., eu., global., ...), not on demand.
+CLAUDE_MODELS = (
+    "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "anthropic.claude-opus-4-5-20251101-v1:0",
+)
+# CloudFormation cannot loop over a list without a Transform: the policy has this
+# many model slots.
+MAX_BEDROCK_MODELS = 4
+BEDROCK_MODEL_ID = Pattern(
+    r"^\*$|^[a-z0-9-]+\.[a-z0-9.:-]+$",
+    "a Bedrock model id such as anthropic.claude-sonnet-4-5-20250929-v1:0, or * alone for every model",
+)
+
+
 def memory_allowed(cpu: int) -> tuple[int, ...]:
     return FARGATE_MEMORY_BY_CPU.get(cpu, ())
 

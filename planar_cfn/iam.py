@@ -9,10 +9,11 @@ from awacs import bedrock, secretsmanager
 from awacs import s3 as awacs_s3
 from awacs.aws import Allow, Policy, Principal, Statement
 from awacs.sts import AssumeRole
-from troposphere import AWSHelperFn, GetAtt, If, Ref, Sub, Template
+from troposphere import AWSHelperFn, GetAtt, If, Join, Ref, Select, Split, Sub, Template
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 
+from .constraints import MAX_BEDROCK_MODELS
 from .naming import Naming
 from .parameters import Params
 
@@ -41,6 +42,40 @@ def managed_policy(path: str) -> Sub:
 
 def objects_in(bucket_arn: AWSHelperFn) -> Sub:
     return Sub("${Bucket}/*", Bucket=bucket_arn)
+
+
+INVOKE = [bedrock.InvokeModel, bedrock.InvokeModelWithResponseStream]
+
+
+# Per listed model: this account's inference profiles for it in any geography
+# (us., eu., global., ...), the model in every region a profile routes to, and the
+# region-less model ARN that global. profiles use.
+MODEL_ARNS = (
+    "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/*.${Model}",
+    "arn:${AWS::Partition}:bedrock:*::foundation-model/${Model}",
+    "arn:${AWS::Partition}:bedrock:::foundation-model/${Model}",
+)
+
+
+def _scoped_bedrock(params: Params) -> list[Statement]:
+    # CloudFormation cannot map over a list without a Transform: fill a fixed
+    # number of slots; a shorter list repeats its first id, which grants nothing more.
+    models = params["BedrockModelIds"]
+    padded = Split(",", Join(",", [Join(",", models)] + [Select(0, models)] * (MAX_BEDROCK_MODELS - 1)))
+    arns = ",".join(
+        arn.replace("${Model}", f"${{Model{i}}}") for i in range(MAX_BEDROCK_MODELS) for arn in MODEL_ARNS
+    )
+    slots = {f"Model{i}": Select(i, padded) for i in range(MAX_BEDROCK_MODELS)}
+    return [
+        Statement(
+            Sid="InvokeListedModels",
+            Effect=Allow,
+            Action=[*INVOKE, bedrock.GetInferenceProfile, bedrock.GetFoundationModel],
+            Resource=Split(",", Sub(arns, **slots)),
+        ),
+        # ListFoundationModels has no resource type: AWS cannot scope it.
+        Statement(Sid="ListModels", Effect=Allow, Action=[bedrock.ListFoundationModels], Resource=["*"]),
+    ]
 
 
 def add_roles(
@@ -87,13 +122,20 @@ def add_roles(
                               Resource=[storage.bucket_arn]),
                 ],
             )),
-            RolePolicy(PolicyName="bedrock", PolicyDocument=Policy(
-                Version="2012-10-17",
-                Statement=[Statement(Effect=Allow, Action=[
-                    bedrock.InvokeModel, bedrock.InvokeModelWithResponseStream,
-                    bedrock.ListFoundationModels, bedrock.GetFoundationModel,
-                ], Resource=["*"])],
-            )),
+            If(
+                params.all_bedrock_models,
+                RolePolicy(PolicyName="bedrock", PolicyDocument=Policy(
+                    Version="2012-10-17",
+                    # The original module's behaviour, on request: every model.
+                    Statement=[Statement(Effect=Allow, Action=[
+                        *INVOKE, bedrock.GetInferenceProfile, bedrock.GetFoundationModel,
+                        bedrock.ListFoundationModels,
+                    ], Resource=["*"])],
+                )),
+                RolePolicy(PolicyName="bedrock", PolicyDocument=Policy(
+                    Version="2012-10-17", Statement=_scoped_bedrock(params),
+                )),
+            ),
         ],
         Tags=naming.tags(naming.name("ecs-task-role")),
     ))  # fmt: skip

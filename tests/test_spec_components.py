@@ -301,7 +301,9 @@ def test_secrets(template, stage):
 
 
 def _statements(role: dict) -> list[dict]:
-    return [s for policy in role["Properties"].get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+    """Statements of the role's unconditional inline policies."""
+    policies = role["Properties"].get("Policies", [])
+    return [s for p in policies if "PolicyDocument" in p for s in p["PolicyDocument"]["Statement"]]
 
 
 def test_execution_role(template, stage):
@@ -327,6 +329,12 @@ def test_task_role(template, stage):
     for statement in _statements(role):
         for action in statement["Action"]:
             by_action.setdefault(action, []).extend(statement["Resource"])
+    bedrock_policy = [p for p in role["Properties"]["Policies"] if "Fn::If" in p]
+    assert bedrock_policy and bedrock_policy[0]["Fn::If"][0] == "AllBedrockModels"
+    for branch in bedrock_policy[0]["Fn::If"][1:]:
+        for statement in branch["PolicyDocument"]["Statement"]:
+            for action in statement["Action"]:
+                by_action.setdefault(action, []).append(statement["Resource"])
     read = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     for action in read:
         assert by_action[action] == [
