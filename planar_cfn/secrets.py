@@ -23,8 +23,9 @@ class Secrets:
 
 
 def add_secrets(template: Template, naming: Naming, stage: Stage, params: Params) -> Secrets:
-    # CloudFormation deletes secrets with no recovery window; prod keeps them.
-    policy = {"DeletionPolicy": stage.deletion_policy, "UpdateReplacePolicy": stage.deletion_policy}
+    # CloudFormation deletes secrets with no recovery window: prod keeps them on
+    # stack delete, and no stage loses a secret's value to a replacement.
+    policy = {"DeletionPolicy": stage.deletion_policy, "UpdateReplacePolicy": "Retain"}
     custom = template.add_resource(Secret(
         "CustomSecret",
         Name=naming.name("custom-secret"),

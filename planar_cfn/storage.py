@@ -67,7 +67,8 @@ def add_storage(template: Template, naming: Naming, stage: Stage, params: Params
         )]),
         Tags=naming.tags(naming.name("planar")),
         DeletionPolicy=stage.deletion_policy,
-        UpdateReplacePolicy=stage.deletion_policy,
+        # A replacement (a new AppName) keeps the old bucket and its objects.
+        UpdateReplacePolicy="Retain",
     ))  # fmt: skip
     bucket_arn = GetAtt(bucket, "Arn")
     template.add_resource(BucketPolicy(
