@@ -114,6 +114,15 @@ BEDROCK_MODEL_ID = Pattern(
 )
 
 
+BUCKET_NAME = Pattern(
+    r"^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "empty, or an S3 bucket name such as acme-access-logs"
+)
+WEB_ACL = Pattern(
+    r"^(none|create|arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+)$",
+    "none, create, or the ARN of an existing regional WAF web ACL",
+)
+
+
 def memory_allowed(cpu: int) -> tuple[int, ...]:
     return FARGATE_MEMORY_BY_CPU.get(cpu, ())
 

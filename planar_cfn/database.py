@@ -7,8 +7,15 @@ from dataclasses import dataclass
 
 from troposphere import AWSHelperFn, GetAtt, If, Join, Ref, Select, Split, Template
 from troposphere.iam import Role
-from troposphere.rds import DBCluster, DBInstance, DBSubnetGroup, ServerlessV2ScalingConfiguration
+from troposphere.rds import (
+    DBCluster,
+    DBInstance,
+    DBSubnetGroup,
+    MasterUserSecret,
+    ServerlessV2ScalingConfiguration,
+)
 
+from .encryption import Encryption
 from .iam import assume_role_policy, managed_policy
 from .naming import Naming
 from .network import POSTGRES_PORT, Network
@@ -43,7 +50,12 @@ def secret_name_from_arn(arn: AWSHelperFn) -> Join:
 
 
 def add_database(
-    template: Template, naming: Naming, stage: Stage, params: Params, network: Network
+    template: Template,
+    naming: Naming,
+    stage: Stage,
+    params: Params,
+    network: Network,
+    encryption: Encryption,
 ) -> Database:
     subnet_group = template.add_resource(DBSubnetGroup(
         "DatabaseSubnetGroup",
@@ -70,6 +82,7 @@ def add_database(
         DatabaseName=DATABASE_NAME,
         MasterUsername=MASTER_USERNAME,
         ManageMasterUserPassword=True,
+        MasterUserSecret=MasterUserSecret(KmsKeyId=encryption.arn_or_no_value),
         Port=POSTGRES_PORT,
         DBSubnetGroupName=Ref(subnet_group),
         VpcSecurityGroupIds=[network.database_security_group],
@@ -77,6 +90,7 @@ def add_database(
         PreferredBackupWindow=BACKUP_WINDOW,
         PreferredMaintenanceWindow=MAINTENANCE_WINDOW,
         StorageEncrypted=True,
+        KmsKeyId=encryption.arn_or_no_value,
         EnableHttpEndpoint=True,
         EnableIAMDatabaseAuthentication=True,
         EnableCloudwatchLogsExports=["postgresql"],
@@ -105,6 +119,7 @@ def add_database(
             PubliclyAccessible=False,
             AutoMinorVersionUpgrade=True,
             EnablePerformanceInsights=True,
+            PerformanceInsightsKMSKeyId=encryption.arn_or_no_value,
             MonitoringInterval=MONITORING_INTERVAL,
             MonitoringRoleArn=GetAtt(monitoring, "Arn"),
             Tags=naming.tags(naming.name("aurora-pg", f"-{role}")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from awacs import bedrock, secretsmanager
+from awacs import bedrock, kms, secretsmanager
 from awacs import s3 as awacs_s3
 from awacs.aws import Allow, Policy, Principal, Statement
 from awacs.sts import AssumeRole
@@ -19,6 +19,7 @@ from .parameters import Params
 
 if TYPE_CHECKING:
     from .database import Database
+    from .encryption import Encryption
     from .secrets import Secrets
     from .storage import Storage
 
@@ -85,19 +86,30 @@ def add_roles(
     secrets: Secrets,
     storage: Storage,
     database: Database,
+    encryption: Encryption,
 ) -> Roles:
     read_secret = [secretsmanager.GetSecretValue, secretsmanager.DescribeSecret]
+    # With the customer-managed key, reading secrets and objects needs the key too.
+    use_key = If(encryption.condition, RolePolicy(
+        PolicyName="encryption-key",
+        PolicyDocument=Policy(Version="2012-10-17", Statement=[Statement(
+            Effect=Allow, Action=[kms.Decrypt, kms.GenerateDataKey], Resource=[encryption.arn],
+        )]),
+    ), Ref("AWS::NoValue"))  # fmt: skip
     execution = template.add_resource(Role(
         "ExecutionRole",
         RoleName=naming.name("ecs-execution-role"),
         AssumeRolePolicyDocument=assume_role_policy("ecs-tasks.amazonaws.com"),
         ManagedPolicyArns=[managed_policy("service-role/AmazonECSTaskExecutionRolePolicy")],
-        Policies=If(params.use_registry_credentials, [RolePolicy(
-            PolicyName="registry-credentials",
-            PolicyDocument=Policy(Version="2012-10-17", Statement=[
-                Statement(Effect=Allow, Action=read_secret, Resource=[secrets.registry_secret]),
-            ]),
-        )], Ref("AWS::NoValue")),
+        Policies=[
+            If(params.use_registry_credentials, RolePolicy(
+                PolicyName="registry-credentials",
+                PolicyDocument=Policy(Version="2012-10-17", Statement=[
+                    Statement(Effect=Allow, Action=read_secret, Resource=[secrets.registry_secret]),
+                ]),
+            ), Ref("AWS::NoValue")),
+            use_key,
+        ],
         Tags=naming.tags(naming.name("ecs-execution-role")),
     ))  # fmt: skip
     task = template.add_resource(Role(
@@ -105,6 +117,7 @@ def add_roles(
         RoleName=naming.name("ecs-task-role"),
         AssumeRolePolicyDocument=assume_role_policy("ecs-tasks.amazonaws.com"),
         Policies=[
+            use_key,
             RolePolicy(PolicyName="secrets", PolicyDocument=Policy(
                 Version="2012-10-17",
                 Statement=[Statement(Effect=Allow, Action=read_secret, Resource=[

@@ -10,8 +10,9 @@ from troposphere import And, Condition, Equals, Join, Not, Or, Parameter, Ref, T
 
 from . import constraints as c
 
-APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE = (
+APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE, SECURITY = (
     "Application", "Network", "Domain and certificate", "Container", "Database", "Storage",
+    "Security",
 )  # fmt: skip
 
 
@@ -33,6 +34,7 @@ class ParameterSpec:
     max_length: int | None = None
     no_echo: bool = False
     is_list: bool = False
+    max_items: int | None = None
     # May not be written in a stage file (passwords come from the environment).
     secret: bool = False
     constraint_description: str = field(default="")
@@ -52,6 +54,17 @@ class ParameterSpec:
             return f"a whole number from {self.min_value} to {self.max_value}"
         return "any value"
 
+    def constraint_sentence(self) -> str:
+        """What the launch form says when a value is refused. A list is checked item by
+        item, so the sentence says so rather than asking for a single value."""
+        text = self.allowed_text()
+        if self.is_list:
+            item = text.removeprefix("empty, or ")
+            text = ("empty, or " if self.default == "" else "one or more ") + (
+                "comma-separated values, each " + item
+            )
+        return "Must be " + text + "."
+
     def check(self, value: str) -> str | None:
         """Return what is allowed when `value` breaks this input's own constraint."""
         items = [v.strip() for v in value.split(",")] if self.is_list else [value]
@@ -59,6 +72,8 @@ class ParameterSpec:
             items = [] if self.default is not None else [""]
         if self.max_length is not None and len(value) > self.max_length:
             return self.allowed_text()
+        if self.max_items is not None and len(items) > self.max_items:
+            return f"at most {self.max_items} values, each {self.allowed_text()}"
         for item in items:
             if self.allowed and item not in self.allowed:
                 return self.allowed_text()
@@ -86,8 +101,9 @@ class ParameterSpec:
             props["MaxLength"] = self.max_length
         if self.no_echo:
             props["NoEcho"] = True
-        if self.allowed or self.pattern or self.min_value is not None:
-            props["ConstraintDescription"] = "Must be " + self.allowed_text() + "."
+        constrained = self.allowed or self.pattern or self.max_length is not None
+        if constrained or self.min_value is not None:
+            props["ConstraintDescription"] = self.constraint_sentence()
         return Parameter(self.name, **props)
 
 
@@ -221,10 +237,38 @@ SPECS: tuple[ParameterSpec, ...] = (
         "(\"null\" is always allowed).",
         type="CommaDelimitedList", default="", is_list=True, pattern=c.CORS_ORIGIN,
     ),
+    ParameterSpec(
+        "BedrockModelIds", "bedrock_model_ids", SECURITY, "Bedrock models",
+        f"Bedrock model ids the tasks may invoke, on demand or through this account's "
+        f"cross-region inference profiles (us., eu., global. ...); at most "
+        f"{c.MAX_BEDROCK_MODELS}. A single * allows every model.",
+        type="CommaDelimitedList", default=",".join(c.CLAUDE_MODELS), is_list=True,
+        pattern=c.BEDROCK_MODEL_ID, max_items=c.MAX_BEDROCK_MODELS,
+    ),
+    ParameterSpec(
+        "CustomerManagedKey", "customer_managed_key", SECURITY, "Customer-managed KMS key",
+        "true: the stack creates a KMS key, rotated yearly, for the secrets, logs, database, "
+        "Performance Insights and bucket; false: AWS-managed keys. Choose when creating the "
+        "stack: switching later replaces the database.",
+        default="false", allowed=("true", "false"),
+    ),
+    ParameterSpec(
+        "AccessLogsBucket", "access_logs_bucket", SECURITY, "Access logs bucket",
+        "Existing bucket, in this region, that receives the load balancer's and the "
+        "application bucket's access logs (its policy must allow both to write). Empty: no "
+        "access logs.",
+        default="", pattern=c.BUCKET_NAME,
+    ),
+    ParameterSpec(
+        "WebAcl", "web_acl", SECURITY, "WAF web ACL",
+        "none; create (a web ACL with the AWS managed Common, KnownBadInputs and SQLi rules, "
+        "large-body rules counted so uploads keep working); or an existing regional web ACL's ARN.",
+        default="none", pattern=c.WEB_ACL,
+    ),
 )  # fmt: skip
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
-GROUPS = (APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE)
+GROUPS = (APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE, SECURITY)
 
 
 def fargate_memory_problem(cpu: str, memory: str) -> str | None:
@@ -263,6 +307,11 @@ class Params:
     use_registry_credentials: str = "UseRegistryCredentials"
     has_cors_origins: str = "HasCorsOrigins"
     has_database_azs: str = "HasDatabaseAvailabilityZones"
+    all_bedrock_models: str = "AllBedrockModels"
+    customer_managed_key: str = "UseCustomerManagedKey"
+    has_access_logs: str = "HasAccessLogs"
+    create_web_acl: str = "CreateWebAcl"
+    attach_web_acl: str = "AttachWebAcl"
 
     def __getitem__(self, name: str) -> Ref:
         return self.refs[name]
@@ -332,6 +381,11 @@ def add_parameters(template: Template) -> Params:
         "HasDatabaseAvailabilityZones",
         Not(Equals(Join("", Ref("DatabaseAvailabilityZones")), "")),
     )
+    template.add_condition("AllBedrockModels", Equals(Join(",", Ref("BedrockModelIds")), "*"))
+    template.add_condition("UseCustomerManagedKey", Equals(Ref("CustomerManagedKey"), "true"))
+    template.add_condition("HasAccessLogs", Not(_blank("AccessLogsBucket")))
+    template.add_condition("CreateWebAcl", Equals(Ref("WebAcl"), "create"))
+    template.add_condition("AttachWebAcl", Not(Equals(Ref("WebAcl"), "none")))
     for name, rule in _rules().items():
         template.add_rule(name, rule)
     template.set_metadata({

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from troposphere import AWSHelperFn, If, Ref, Sub, Template
 from troposphere.secretsmanager import Secret
 
+from .encryption import Encryption
 from .naming import Naming
 from .parameters import Params
 from .stages import Stage
@@ -22,7 +23,9 @@ class Secrets:
     registry_secret: AWSHelperFn
 
 
-def add_secrets(template: Template, naming: Naming, stage: Stage, params: Params) -> Secrets:
+def add_secrets(
+    template: Template, naming: Naming, stage: Stage, params: Params, encryption: Encryption
+) -> Secrets:
     # CloudFormation deletes secrets with no recovery window: prod keeps them on
     # stack delete, and no stage loses a secret's value to a replacement.
     policy = {"DeletionPolicy": stage.deletion_policy, "UpdateReplacePolicy": "Retain"}
@@ -32,6 +35,7 @@ def add_secrets(template: Template, naming: Naming, stage: Stage, params: Params
         Description="Custom secret for application configuration",
         # A constant: later deploys never overwrite what operators put here.
         SecretString=CUSTOM_SECRET_INITIAL,
+        KmsKeyId=encryption.arn_or_no_value,
         Tags=naming.tags(naming.name("custom-secret")),
         **policy,
     ))  # fmt: skip
@@ -43,6 +47,7 @@ def add_secrets(template: Template, naming: Naming, stage: Stage, params: Params
         SecretString=Sub(
             '{"username":"${RegistryUsername}","password":"${RegistryPassword}"}'
         ),
+        KmsKeyId=encryption.arn_or_no_value,
         Tags=naming.tags(naming.name("registry-credentials")),
         **policy,
     ))  # fmt: skip

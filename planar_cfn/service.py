@@ -9,6 +9,7 @@ from troposphere import ecs
 from troposphere.logs import LogGroup
 
 from .database import Database
+from .encryption import Encryption
 from .iam import Roles
 from .load_balancer import LoadBalancer
 from .naming import Naming
@@ -43,6 +44,7 @@ def add_service(
     database: Database,
     roles: Roles,
     load_balancer: LoadBalancer,
+    encryption: Encryption,
 ) -> Service:
     cluster = template.add_resource(ecs.Cluster(
         "Cluster",
@@ -58,6 +60,7 @@ def add_service(
         "ServiceLogGroup",
         LogGroupName=naming.name("/ecs/planar-service"),
         RetentionInDays=LOG_RETENTION_DAYS,
+        KmsKeyId=encryption.arn_or_no_value,
         Tags=naming.tags(naming.name("/ecs/planar-service")),
         DeletionPolicy=stage.deletion_policy,
         UpdateReplacePolicy=stage.deletion_policy,

@@ -25,7 +25,9 @@ def test_builds_lints_writes_and_summarises_one_stage(tmp_path):
     assert (tmp_path / "planar-prod.json").read_text() == render("prod").body
     assert [p.name for p in tmp_path.iterdir()] == ["planar-prod.json"]
     assert "prod: " in out and "AWS::RDS::DBInstance" in out
-    assert "of 51,200 inline (fits)" in out
+    rendered = render("prod")
+    fits = "fits" if rendered.fits_inline else "does NOT fit; deploy uploads it to S3"
+    assert f"minified {len(rendered.minified):,} of 51,200 inline ({fits})" in out
     assert "lint: clean" in out
 
 

@@ -20,14 +20,16 @@ REFS = {
     "RegistryCredentialsSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mine-AbCdEf",
     "DatabaseCluster.MasterUserSecret.SecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-AbCdEf",
     "BucketEmptierLogGroup.Arn": "arn:aws:logs:eu-west-1:123456789012:log-group:x:*",
+    "EncryptionKey.Arn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 }  # fmt: skip
-CONDITIONS = {"AllBedrockModels": False, "UseRegistryCredentials": True, "UseExistingRegistrySecret": False}
+CONDITIONS = {"AllBedrockModels": False, "UseRegistryCredentials": True, "UseExistingRegistrySecret": False,
+              "UseCustomerManagedKey": True}  # fmt: skip
 
 
 def bedrock_statements(template, models, conditions=CONDITIONS):
     refs = {**REFS, "BedrockModelIds": list(models)}
     (policy,) = [p for p in evaluate(template["Resources"]["TaskRole"]["Properties"]["Policies"], refs, conditions)
-                 if p["PolicyName"] == "bedrock"]  # fmt: skip
+                 if p and p["PolicyName"] == "bedrock"]  # fmt: skip
     return policy["PolicyDocument"]["Statement"]
 
 
@@ -100,7 +102,7 @@ def _policies(template, conditions):
     refs = {**REFS, "BedrockModelIds": LINTABLE_MODELS}
     for logical_id, role in resources_of_type(template, "AWS::IAM::Role").items():
         properties = evaluate(role["Properties"], refs, conditions)
-        for policy in properties.get("Policies") or []:
+        for policy in filter(None, properties.get("Policies") or []):
             yield f"{logical_id} {policy['PolicyName']}", policy["PolicyDocument"]
     for logical_id, resource in resources_of_type(template, "AWS::S3::BucketPolicy").items():
         yield logical_id, evaluate(resource["Properties"]["PolicyDocument"], refs, conditions)

@@ -240,8 +240,8 @@ def test_bucket(template, stage):
     p = resource["Properties"]
     assert evaluate(p["BucketName"], SAMPLE) == f"planar-{stage}-shop-5f0c9a70"
     assert p["VersioningConfiguration"] == {"Status": "Enabled"}
-    sse = p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
-    assert sse == {"SSEAlgorithm": "AES256"}
+    (rule,) = evaluate(p["BucketEncryption"]["ServerSideEncryptionConfiguration"], {}, {"UseCustomerManagedKey": False})
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}  # unless the key switch is on
     assert p["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True, "BlockPublicPolicy": True,
         "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
@@ -316,8 +316,10 @@ def test_execution_role(template, stage):
     refs = {"RegistryCredentialsSecretArn": "arn:existing", "RegistryCredentialsSecret": "arn:created",
             "AWS::NoValue": None}  # fmt: skip
     # Only when a registry secret exists, and only on that secret.
-    assert evaluate(p["Policies"], refs, {"UseRegistryCredentials": False}) is None
-    (policy,) = evaluate(p["Policies"], refs, {"UseRegistryCredentials": True, "UseExistingRegistrySecret": False})
+    no_key = {"UseCustomerManagedKey": False}
+    assert evaluate(p["Policies"], refs, {**no_key, "UseRegistryCredentials": False}) == [None, None]
+    policies = evaluate(p["Policies"], refs, {**no_key, "UseRegistryCredentials": True, "UseExistingRegistrySecret": False})
+    (policy,) = filter(None, policies)
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     assert statement["Resource"] == ["arn:created"]
@@ -330,7 +332,7 @@ def test_task_role(template, stage):
     for statement in _statements(role):
         for action in statement["Action"]:
             by_action.setdefault(action, []).extend(statement["Resource"])
-    bedrock_policy = [p for p in role["Properties"]["Policies"] if "Fn::If" in p]
+    bedrock_policy = [p for p in role["Properties"]["Policies"] if p.get("Fn::If", [None])[0] == "AllBedrockModels"]
     assert bedrock_policy and bedrock_policy[0]["Fn::If"][0] == "AllBedrockModels"
     for branch in bedrock_policy[0]["Fn::If"][1:]:
         for statement in branch["PolicyDocument"]["Statement"]:

@@ -1,0 +1,72 @@
+"""The optional customer-managed KMS key (parameter CustomerManagedKey) for the
+secrets, logs, database, Performance Insights and bucket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from awacs import kms
+from awacs.aws import Allow, ArnLike, Condition, Policy, Principal, Statement
+from troposphere import AWSHelperFn, GetAtt, If, Ref, Sub, Template
+from troposphere.kms import Alias, Key
+
+from .naming import Naming
+from .parameters import Params
+from .stages import Stage
+
+
+@dataclass(frozen=True)
+class Encryption:
+    condition: str
+    # The key's ARN: only valid under `condition`.
+    arn: AWSHelperFn
+    # The key's ARN under `condition`, else AWS::NoValue: drop it into any KmsKeyId.
+    arn_or_no_value: AWSHelperFn
+
+
+def add_encryption(template: Template, naming: Naming, stage: Stage, params: Params) -> Encryption:
+    condition = params.customer_managed_key
+    key = template.add_resource(Key(
+        "EncryptionKey",
+        Condition=condition,
+        Description=Sub(f"Planar {stage.name} ${{AppName}}: secrets, logs, database, bucket"),
+        EnableKeyRotation=True,
+        KeyPolicy=Policy(Version="2012-10-17", Statement=[
+            # The account administers the key; IAM policies grant its use (the
+            # task and execution roles, and the services acting for them).
+            Statement(
+                Sid="AccountAdministers",
+                Effect=Allow,
+                Principal=Principal("AWS", [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]),
+                Action=[kms.Action("*")],
+                Resource=["*"],
+            ),
+            # CloudWatch Logs encrypts with the key only for this account's log groups.
+            Statement(
+                Sid="CloudWatchLogsEncrypts",
+                Effect=Allow,
+                Principal=Principal("Service", [Sub("logs.${AWS::Region}.amazonaws.com")]),
+                Action=[kms.Encrypt, kms.Decrypt, kms.ReEncryptFrom, kms.ReEncryptTo,
+                        kms.GenerateDataKey, kms.GenerateDataKeyWithoutPlaintext, kms.DescribeKey],
+                Resource=["*"],
+                Condition=Condition(ArnLike(
+                    "kms:EncryptionContext:aws:logs:arn",
+                    Sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
+                )),
+            ),
+        ]),
+        Tags=naming.tags(naming.name("planar")),
+        # Data encrypted with it (snapshots, retained secrets) outlives a prod stack.
+        DeletionPolicy=stage.deletion_policy,
+        UpdateReplacePolicy="Retain",
+    ))  # fmt: skip
+    template.add_resource(Alias(
+        "EncryptionKeyAlias",
+        Condition=condition,
+        AliasName=naming.name("alias/planar"),
+        TargetKeyId=Ref(key),
+    ))  # fmt: skip
+    arn = GetAtt(key, "Arn")
+    return Encryption(
+        condition=condition, arn=arn, arn_or_no_value=If(condition, arn, Ref("AWS::NoValue"))
+    )

@@ -1,0 +1,60 @@
+"""The optional WAF web ACL in front of the load balancer (parameter WebAcl)."""
+
+from __future__ import annotations
+
+from troposphere import GetAtt, If, Ref, Template
+from troposphere import wafv2
+
+from .naming import Naming
+from .parameters import Params
+
+# Rules of AWS's Common rule set that block large or free-form bodies: counted
+# instead, so uploads to the application keep working.
+COUNTED_COMMON_RULES = ("SizeRestrictions_BODY", "CrossSiteScripting_BODY", "GenericRFI_BODY")
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesSQLiRuleSet",
+)
+
+
+def _visibility(metric: str) -> wafv2.VisibilityConfig:
+    return wafv2.VisibilityConfig(
+        CloudWatchMetricsEnabled=True, MetricName=metric, SampledRequestsEnabled=True
+    )
+
+
+def add_firewall(template: Template, naming: Naming, params: Params, load_balancer) -> None:
+    rules = []
+    for priority, group in enumerate(MANAGED_RULE_GROUPS):
+        counted = COUNTED_COMMON_RULES if group == "AWSManagedRulesCommonRuleSet" else ()
+        rules.append(wafv2.WebACLRule(
+            Name=group,
+            Priority=priority,
+            OverrideAction=wafv2.OverrideAction(**{"None": {}}),
+            Statement=wafv2.Statement(ManagedRuleGroupStatement=wafv2.ManagedRuleGroupStatement(
+                VendorName="AWS",
+                Name=group,
+                RuleActionOverrides=[
+                    wafv2.RuleActionOverride(Name=rule, ActionToUse=wafv2.RuleAction(Count=wafv2.CountAction()))
+                    for rule in counted
+                ] or Ref("AWS::NoValue"),
+            )),
+            VisibilityConfig=_visibility(group),
+        ))  # fmt: skip
+    acl = template.add_resource(wafv2.WebACL(
+        "FirewallWebAcl",
+        Condition=params.create_web_acl,
+        Name=naming.name("planar-waf"),
+        Scope="REGIONAL",
+        DefaultAction=wafv2.DefaultAction(Allow=wafv2.AllowAction()),
+        Rules=rules,
+        VisibilityConfig=_visibility("planar"),
+        Tags=naming.tags(naming.name("planar-waf")),
+    ))  # fmt: skip
+    template.add_resource(wafv2.WebACLAssociation(
+        "FirewallWebAclAssociation",
+        Condition=params.attach_web_acl,
+        ResourceArn=Ref(load_balancer),
+        WebACLArn=If(params.create_web_acl, GetAtt(acl, "Arn"), params["WebAcl"]),
+    ))  # fmt: skip
