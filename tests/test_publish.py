@@ -1,0 +1,645 @@
+"""Publishing to Service Catalog: S3 against moto, Service Catalog through botocore's
+Stubber (moto has no provisioning artifacts), which checks every request against the
+real service model; each test asserts the exact arguments of every call it expects."""
+
+import argparse
+import base64
+import hashlib
+import io
+from dataclasses import dataclass
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from moto import mock_aws
+
+from planar_cfn import __version__, cli, publish
+from planar_cfn.publish import Artifact, Clients, Target
+from planar_cfn.render import Rendered
+
+ACCOUNT = "123456789012"  # moto's account
+OTHER_ACCOUNT = "210987654321"
+REGION = "us-east-1"
+BUCKET = "planar-artifacts"
+PRODUCT_ID = "prod-abcdefghijklm"
+PORTFOLIO_ID = "port-abcdefghijklm"
+TOKEN = "token-1"
+
+
+@dataclass
+class Aws:
+    clients: Clients
+    catalog: Stubber  # Service Catalog
+    s3: object  # the moto-backed S3 client, to look at what was uploaded
+
+
+@pytest.fixture
+def aws_env(monkeypatch, tmp_path):
+    """Fake credentials only; nothing from the machine's AWS config can leak in."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+
+
+@pytest.fixture
+def aws(aws_env):
+    with mock_aws():
+        session = boto3.Session(region_name=REGION)
+        s3 = session.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        catalog = session.client("servicecatalog")
+        with Stubber(catalog) as stub:
+            yield Aws(Clients(s3, catalog, session.client("sts"), REGION), stub, s3)
+            stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def artifact(rendered):
+    return Artifact.from_rendered(rendered["prod"])
+
+
+def url(artifact):
+    return f"https://{BUCKET}.s3.{REGION}.amazonaws.com/{artifact.key}"
+
+
+def product_view(name="planar-prod", product_id=PRODUCT_ID, account=ACCOUNT):
+    return {
+        "ProductViewSummary": {
+            "Id": "prodview-" + product_id[5:], "ProductId": product_id, "Name": name,
+            "Owner": "planar-cfn", "Type": "CLOUD_FORMATION_TEMPLATE",
+        },
+        "ProductARN": f"arn:aws:catalog:{REGION}:{account}:product/{product_id}",
+        "Status": "AVAILABLE",
+    }  # fmt: skip
+
+
+def version(version_id, name, active=True):
+    return {"Id": version_id, "Name": name, "Type": "CLOUD_FORMATION_TEMPLATE", "Active": active}
+
+
+def version_parameters(artifact):
+    return {
+        "Name": artifact.version_name,
+        "Description": f"{artifact.description}; template sha256 {artifact.sha256}",
+        "Info": {"LoadTemplateFromURL": url(artifact)},
+        "Type": "CLOUD_FORMATION_TEMPLATE",
+        "DisableTemplateValidation": False,
+    }
+
+
+def expect_search(stub, *products):
+    stub.add_response(
+        "search_products_as_admin", {"ProductViewDetails": list(products)}, {"PageSize": 100}
+    )
+
+
+def expect_versions(stub, *versions):
+    stub.add_response(
+        "list_provisioning_artifacts", {"ProvisioningArtifactDetails": list(versions)},
+        {"ProductId": PRODUCT_ID},
+    )  # fmt: skip
+
+
+def expect_new_version(stub, artifact, version_id="pa-new0000000001", token=TOKEN):
+    stub.add_response(
+        "create_provisioning_artifact",
+        {"ProvisioningArtifactDetail": version(version_id, artifact.version_name), "Status": "AVAILABLE"},
+        {"ProductId": PRODUCT_ID, "Parameters": version_parameters(artifact), "IdempotencyToken": token},
+    )  # fmt: skip
+
+
+def expect_new_product(stub, artifact, token=TOKEN):
+    stub.add_response(
+        "create_product",
+        {
+            "ProductViewDetail": product_view(),
+            "ProvisioningArtifactDetail": version("pa-first00000001", artifact.version_name),
+        },
+        {
+            "Name": "planar-prod", "Owner": "planar-cfn",
+            "Description": "Planar application stack, stage prod",
+            "ProductType": "CLOUD_FORMATION_TEMPLATE",
+            "ProvisioningArtifactParameters": version_parameters(artifact),
+            "IdempotencyToken": token,
+        },
+    )  # fmt: skip
+
+
+def expect_portfolio_exists(stub):
+    stub.add_response(
+        "describe_portfolio",
+        {"PortfolioDetail": {"Id": PORTFOLIO_ID, "DisplayName": "Platform", "ProviderName": "platform"}},
+        {"Id": PORTFOLIO_ID},
+    )  # fmt: skip
+
+
+def expect_deactivate(stub, version_id, active=False):
+    stub.add_response(
+        "update_provisioning_artifact", {},
+        {"ProductId": PRODUCT_ID, "ProvisioningArtifactId": version_id, "Active": active},
+    )  # fmt: skip
+
+
+def do_publish(aws, artifact, **target):
+    out = io.StringIO()
+    outcome = publish.publish(
+        artifact, Target(BUCKET, target.pop("product_name", "planar-prod"), **target),
+        aws.clients, out, token=TOKEN,
+    )  # fmt: skip
+    return outcome, out.getvalue()
+
+
+def uploaded(aws):
+    return [o["Key"] for o in aws.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+
+# --- what gets published ------------------------------------------------------------
+
+
+def test_key_and_version_name_come_from_the_committed_bytes(artifact, rendered):
+    sha = hashlib.sha256(rendered["prod"].body.encode()).hexdigest()
+    assert artifact.key == f"planar-cfn/prod/{sha}.json"
+    assert artifact.version_name == f"{__version__}-{sha[:8]}"
+    assert artifact.product_description == "Planar application stack, stage prod"
+
+
+def test_template_urls():
+    assert publish.template_url("b-1", "k.json", "eu-west-1") == "https://b-1.s3.eu-west-1.amazonaws.com/k.json"
+    # A dotted bucket breaks the virtual host's TLS certificate: path style.
+    assert publish.template_url("a.b", "k.json", "us-east-1") == "https://s3.us-east-1.amazonaws.com/a.b/k.json"
+    assert publish.template_url("b-1", "k.json", "cn-north-1") == "https://b-1.s3.cn-north-1.amazonaws.com.cn/k.json"
+
+
+# --- the paths through a publish ----------------------------------------------------
+
+
+def test_first_publish_uploads_and_creates_the_product(aws, artifact, rendered):
+    # GIVEN no product of exactly that name
+    expect_search(aws.catalog, product_view(name="planar-prod-legacy", product_id="prod-zzzzzzzzzzzzz"))
+    expect_new_product(aws.catalog, artifact)
+    # WHEN
+    outcome, out = do_publish(aws, artifact)
+    # THEN the template is in S3 byte for byte, and the product holds it as its version
+    stored = aws.s3.get_object(Bucket=BUCKET, Key=artifact.key)
+    assert stored["Body"].read() == rendered["prod"].body.encode()
+    assert stored["ContentType"] == "application/json"
+    assert (outcome.product_id, outcome.version_id) == (PRODUCT_ID, "pa-first00000001")
+    assert outcome.template_url == url(artifact)
+    assert outcome.changes == [
+        f"uploaded s3://{BUCKET}/{artifact.key}", f"created product {PRODUCT_ID}",
+        "created version pa-first00000001",
+    ]  # fmt: skip
+    assert f"created product planar-prod ({PRODUCT_ID})" in out
+
+
+def test_every_page_of_products_is_searched(aws, artifact):
+    aws.catalog.add_response(
+        "search_products_as_admin",
+        {"ProductViewDetails": [product_view(name="other", product_id="prod-otherotherothe")],
+         "NextPageToken": "page-2"},
+        {"PageSize": 100},
+    )  # fmt: skip
+    aws.catalog.add_response(
+        "search_products_as_admin", {"ProductViewDetails": [product_view()]},
+        {"PageSize": 100, "PageToken": "page-2"},
+    )  # fmt: skip
+    expect_versions(aws.catalog, version("pa-same000000001", artifact.version_name))
+    outcome, _ = do_publish(aws, artifact)
+    assert outcome.product_id == PRODUCT_ID and outcome.changes == []
+
+
+def test_changed_template_becomes_a_new_version(aws, artifact):
+    expect_search(aws.catalog, product_view())
+    expect_versions(aws.catalog, version("pa-old0000000001", "0.0.9-aaaaaaaa"))
+    expect_new_version(aws.catalog, artifact)
+    outcome, out = do_publish(aws, artifact)
+    assert outcome.version_id == "pa-new0000000001"
+    assert uploaded(aws) == [artifact.key]
+    assert f"created version {artifact.version_name} (pa-new0000000001)" in out
+
+
+def test_unchanged_template_creates_nothing_and_says_so(aws, artifact):
+    expect_search(aws.catalog, product_view())
+    expect_versions(aws.catalog, version("pa-same000000001", artifact.version_name))
+    outcome, out = do_publish(aws, artifact)
+    assert outcome.changes == []
+    assert outcome.version_id == "pa-same000000001"
+    assert uploaded(aws) == []
+    assert "unchanged:" in out and "nothing created" in out
+
+
+def test_template_already_in_s3_is_not_uploaded_again(aws, artifact):
+    aws.s3.put_object(Bucket=BUCKET, Key=artifact.key, Body=b"uploaded earlier")
+    expect_search(aws.catalog, product_view())
+    expect_versions(aws.catalog)
+    expect_new_version(aws.catalog, artifact)
+    outcome, out = do_publish(aws, artifact)
+    assert aws.s3.get_object(Bucket=BUCKET, Key=artifact.key)["Body"].read() == b"uploaded earlier"
+    assert f"already in S3: s3://{BUCKET}/{artifact.key}" in out
+    assert not any(change.startswith("uploaded") for change in outcome.changes)
+
+
+def test_new_product_is_associated_with_the_portfolio(aws, artifact):
+    expect_search(aws.catalog)
+    expect_portfolio_exists(aws.catalog)
+    expect_new_product(aws.catalog, artifact)
+    aws.catalog.add_response(
+        "associate_product_with_portfolio", {},
+        {"ProductId": PRODUCT_ID, "PortfolioId": PORTFOLIO_ID},
+    )  # fmt: skip
+    _, out = do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
+    assert f"associated with portfolio {PORTFOLIO_ID}" in out
+
+
+def test_existing_product_is_associated_when_it_is_not_yet(aws, artifact):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_versions(aws.catalog, version("pa-same000000001", artifact.version_name))
+    aws.catalog.add_response(
+        "list_portfolios_for_product",
+        {"PortfolioDetails": [{"Id": "port-otherportfol", "DisplayName": "Other"}]},
+        {"ProductId": PRODUCT_ID},
+    )  # fmt: skip
+    aws.catalog.add_response(
+        "associate_product_with_portfolio", {},
+        {"ProductId": PRODUCT_ID, "PortfolioId": PORTFOLIO_ID},
+    )  # fmt: skip
+    outcome, _ = do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
+    assert outcome.changes == [f"associated {PRODUCT_ID} with {PORTFOLIO_ID}"]
+
+
+def test_already_associated_is_fine(aws, artifact):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_versions(aws.catalog, version("pa-same000000001", artifact.version_name))
+    aws.catalog.add_response(
+        "list_portfolios_for_product",
+        {"PortfolioDetails": [{"Id": PORTFOLIO_ID, "DisplayName": "Platform"}], "NextPageToken": "p2"},
+        {"ProductId": PRODUCT_ID},
+    )  # fmt: skip
+    aws.catalog.add_response(
+        "list_portfolios_for_product", {"PortfolioDetails": []},
+        {"ProductId": PRODUCT_ID, "PageToken": "p2"},
+    )  # fmt: skip
+    outcome, out = do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
+    assert outcome.changes == []
+    assert f"already in portfolio {PORTFOLIO_ID}" in out
+
+
+def test_deactivate_old_turns_off_every_other_active_version(aws, artifact):
+    expect_search(aws.catalog, product_view())
+    expect_versions(
+        aws.catalog,
+        version("pa-old0000000001", "0.0.8-11111111"),
+        version("pa-old0000000002", "0.0.9-22222222", active=False),
+        version("pa-old0000000003", "0.0.9-33333333"),
+    )
+    expect_new_version(aws.catalog, artifact)
+    expect_deactivate(aws.catalog, "pa-old0000000001")
+    expect_deactivate(aws.catalog, "pa-old0000000003")
+    outcome, out = do_publish(aws, artifact, deactivate_old=True)
+    assert outcome.changes[-2:] == [
+        "deactivated version pa-old0000000001", "deactivated version pa-old0000000003",
+    ]  # fmt: skip
+    assert "deactivated version 0.0.8-11111111 (pa-old0000000001)" in out
+
+
+def test_republishing_a_deactivated_version_makes_it_launchable_again(aws, artifact):
+    """A rollback: the older template is published again after a newer one took over."""
+    expect_search(aws.catalog, product_view())
+    expect_versions(
+        aws.catalog,
+        version("pa-back000000001", artifact.version_name, active=False),
+        version("pa-newer00000001", "0.2.0-44444444"),
+    )
+    expect_deactivate(aws.catalog, "pa-back000000001", active=True)
+    expect_deactivate(aws.catalog, "pa-newer00000001")
+    outcome, out = do_publish(aws, artifact, deactivate_old=True)
+    assert outcome.changes == [
+        "reactivated version pa-back000000001", "deactivated version pa-newer00000001",
+    ]  # fmt: skip
+    assert uploaded(aws) == []
+
+
+# --- errors: each names the problem and what to do, and stops before any write ------
+
+
+def test_missing_bucket(aws, artifact):
+    aws.s3.delete_bucket(Bucket=BUCKET)
+    with pytest.raises(publish.BucketNotFoundError, match=f"artifact bucket '{BUCKET}' does not exist"):
+        do_publish(aws, artifact)
+
+
+def test_bucket_in_another_region(aws, artifact):
+    aws.s3.create_bucket(Bucket="eu-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    with pytest.raises(publish.BucketRegionError) as raised:
+        publish.publish(artifact, Target("eu-artifacts", "planar-prod"), aws.clients, io.StringIO())
+    assert str(raised.value) == (
+        "artifact bucket 'eu-artifacts' is in eu-west-1, but the product is published in "
+        "us-east-1: publish in eu-west-1 (--region eu-west-1 or AWS_REGION), or use a "
+        "bucket in us-east-1"
+    )
+
+
+def test_product_shared_from_another_account(aws, artifact):
+    expect_search(aws.catalog, product_view(account=OTHER_ACCOUNT))
+    with pytest.raises(publish.SharedProductError) as raised:
+        do_publish(aws, artifact)
+    message = str(raised.value)
+    assert f"shared from account {OTHER_ACCOUNT}" in message
+    assert "publish with that account's credentials" in message
+    assert "--product-name" in message
+    assert uploaded(aws) == []
+
+
+def test_own_product_wins_over_a_shared_one_of_the_same_name(aws, artifact):
+    shared = product_view(product_id="prod-sharedsharedx", account=OTHER_ACCOUNT)
+    expect_search(aws.catalog, shared, product_view())
+    expect_versions(aws.catalog, version("pa-same000000001", artifact.version_name))
+    outcome, _ = do_publish(aws, artifact)
+    assert outcome.product_id == PRODUCT_ID
+
+
+def test_two_products_of_the_same_name(aws, artifact):
+    expect_search(aws.catalog, product_view(), product_view(product_id="prod-twotwotwotwot"))
+    names_both = f"2 products are named 'planar-prod'.*{PRODUCT_ID}, prod-twotwotwotwot"
+    with pytest.raises(publish.AmbiguousProductError, match=names_both):
+        do_publish(aws, artifact)
+
+
+def test_unknown_portfolio_stops_before_anything_is_created(aws, artifact):
+    expect_search(aws.catalog)
+    aws.catalog.add_client_error(
+        "describe_portfolio", "ResourceNotFoundException", "Portfolio not found",
+        expected_params={"Id": PORTFOLIO_ID},
+    )  # fmt: skip
+    missing = f"portfolio {PORTFOLIO_ID} does not exist in account {ACCOUNT}"
+    with pytest.raises(publish.PortfolioNotFoundError, match=missing):
+        do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
+    assert uploaded(aws) == []
+
+
+def test_access_denied_names_the_call_and_the_permission(aws, artifact):
+    expect_search(aws.catalog)
+    aws.catalog.add_client_error(
+        "create_product", "AccessDeniedException",
+        f"User: arn:aws:iam::{ACCOUNT}:user/ci is not authorized to perform: servicecatalog:CreateProduct",
+        expected_params={
+            "Name": "planar-prod", "Owner": "planar-cfn", "Description": "Planar application stack, stage prod",
+            "ProductType": "CLOUD_FORMATION_TEMPLATE",
+            "ProvisioningArtifactParameters": version_parameters(artifact), "IdempotencyToken": TOKEN,
+        },
+    )  # fmt: skip
+    with pytest.raises(publish.AccessDeniedError) as raised:
+        do_publish(aws, artifact)
+    assert str(raised.value).startswith(
+        "AWS denied CreateProduct: the publishing identity needs servicecatalog:CreateProduct"
+    )
+    # The upload had happened: the error says so, so a rerun surprises nobody.
+    assert raised.value.changes == (f"uploaded s3://{BUCKET}/{artifact.key}",)
+
+
+@pytest.mark.parametrize(
+    ("denied", "operation", "action", "resource"),
+    [
+        ("head_bucket", "HeadBucket", "s3:ListBucket", f"arn:aws:s3:::{BUCKET}"),
+        ("get_bucket_location", "GetBucketLocation", "s3:GetBucketLocation", f"arn:aws:s3:::{BUCKET}"),
+        ("head_object", "HeadObject", "s3:GetObject", f"arn:aws:s3:::{BUCKET}/planar-cfn/prod/"),
+        ("put_object", "PutObject", "s3:PutObject", f"arn:aws:s3:::{BUCKET}/planar-cfn/prod/"),
+    ],
+)  # fmt: skip
+def test_s3_access_denied(aws, artifact, denied, operation, action, resource):
+    # S3 calls in the order a publish makes them; the denied one ends the publish.
+    calls = [
+        ("head_bucket", {}, {"Bucket": BUCKET}),
+        ("get_bucket_location", {}, {"Bucket": BUCKET}),  # us-east-1: no constraint
+        ("head_object", None, {"Bucket": BUCKET, "Key": artifact.key}),
+        ("put_object", {}, {
+            "Bucket": BUCKET, "Key": artifact.key, "Body": artifact.body,
+            "ContentType": "application/json",
+            "ChecksumSHA256": base64.b64encode(hashlib.sha256(artifact.body).digest()).decode(),
+        }),
+    ]  # fmt: skip
+    if denied in ("head_object", "put_object"):  # the bucket checks passed: the search ran
+        expect_search(aws.catalog, product_view())
+        expect_versions(aws.catalog)
+    s3 = boto3.Session(region_name=REGION).client("s3")
+    with Stubber(s3) as s3_stub:
+        for method, response, params in calls:
+            if method == denied:
+                code = "403" if method.startswith("head") else "AccessDenied"  # HEAD has no body
+                s3_stub.add_client_error(method, code, "Forbidden", 403, expected_params=params)
+                break
+            if response is None:
+                s3_stub.add_client_error(method, "404", "Not Found", 404, expected_params=params)
+            else:
+                s3_stub.add_response(method, response, params)
+        clients = Clients(s3, aws.clients.servicecatalog, aws.clients.sts, REGION)
+        with pytest.raises(publish.AccessDeniedError) as raised:
+            publish.publish(artifact, Target(BUCKET, "planar-prod"), clients, io.StringIO(), token=TOKEN)
+        s3_stub.assert_no_pending_responses()
+    message = str(raised.value)
+    assert message.startswith(f"AWS denied {operation} on {resource}")
+    assert f"needs {action} on {resource}" in message
+    assert raised.value.exit_code == 1 and raised.value.changes == ()
+
+
+def test_service_catalog_refusal_keeps_its_message_and_says_how_the_template_is_read(aws, artifact):
+    expect_search(aws.catalog, product_view())
+    expect_versions(aws.catalog)
+    aws.catalog.add_client_error(
+        "create_provisioning_artifact", "InvalidParametersException", "Template could not be read",
+        expected_params={
+            "ProductId": PRODUCT_ID, "Parameters": version_parameters(artifact),
+            "IdempotencyToken": TOKEN,
+        },
+    )  # fmt: skip
+    with pytest.raises(publish.AwsRefusedError) as raised:
+        do_publish(aws, artifact)
+    assert raised.value.exit_code == 1
+    message = str(raised.value)
+    assert message.startswith(
+        f"AWS refused CreateProvisioningArtifact on product {PRODUCT_ID} "
+        "(InvalidParametersException): Template could not be read."
+    )
+    assert f"reads {url(artifact)} with the publishing identity's credentials" in message
+
+
+def test_expired_credentials_are_a_setup_error(aws, artifact):
+    sts = boto3.Session(region_name=REGION).client("sts")
+    with Stubber(sts) as sts_stub:
+        sts_stub.add_client_error(
+            "get_caller_identity", "ExpiredToken", "The security token included in the request is expired"
+        )
+        clients = Clients(aws.clients.s3, aws.clients.servicecatalog, sts, REGION)
+        with pytest.raises(publish.CredentialsRejectedError) as raised:
+            publish.publish(artifact, Target(BUCKET, "planar-prod"), clients, io.StringIO())
+    assert raised.value.exit_code == 2
+    assert "refresh them" in str(raised.value)
+
+
+# --- build.py --publish: flags, exit codes, messages ---------------------------------
+
+
+def publish_args(*argv):
+    parser = argparse.ArgumentParser()
+    publish.add_arguments(parser)
+    return parser.parse_args(["--publish", *argv])
+
+
+def run_publish(args, rendered, stage="prod"):
+    out, err = io.StringIO(), io.StringIO()
+    code = publish.run(args, rendered[stage], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def no_aws(*_args):
+    raise AssertionError("no AWS call may be made")
+
+
+def test_publish_through_build_py(aws, artifact, monkeypatch, tmp_path):
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    expect_search(aws.catalog)
+    expect_new_product(aws.catalog, artifact, token=ANY)
+    out = io.StringIO()
+    code = cli.main(
+        ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, "--templates-dir", str(tmp_path)],
+        out=out, err=io.StringIO(),
+    )  # fmt: skip
+    assert code == 0
+    assert (tmp_path / "planar-prod.json").read_bytes() == artifact.body
+    assert out.getvalue().endswith(
+        f"product id:   {PRODUCT_ID}\n"
+        "version id:   pa-first00000001\n"
+        f"version name: {artifact.version_name}\n"
+        f"template URL: {url(artifact)}\n"
+    )
+
+
+def test_missing_artifact_bucket_is_a_usage_error_before_any_aws_call(monkeypatch, tmp_path):
+    monkeypatch.setattr(publish, "connect", no_aws)
+    err = io.StringIO()
+    code = cli.main(
+        ["--stage", "dev", "--publish", "--templates-dir", str(tmp_path)], out=io.StringIO(), err=err
+    )
+    assert code == 2
+    assert "build.py: error: argument --artifact-bucket: required with --publish" in err.getvalue()
+
+
+def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, rendered):
+    def broken(stage):  # an unused parameter: cfn-lint W2001
+        unused = '"Parameters": {"Unused": {"Type": "String"},'
+        return Rendered(stage, rendered[stage].body.replace('"Parameters": {', unused, 1))
+
+    monkeypatch.setattr(cli, "render", broken)
+    monkeypatch.setattr(publish, "connect", no_aws)
+    err = io.StringIO()
+    code = cli.main(
+        ["--stage", "dev", "--publish", "--artifact-bucket", BUCKET, "--templates-dir", str(tmp_path)],
+        out=io.StringIO(), err=err,
+    )  # fmt: skip
+    assert code == 1
+    assert "lint findings: nothing was sent to AWS" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--artifact-bucket", "Bad_Bucket"],
+         "argument --artifact-bucket: 'Bad_Bucket' is not an S3 bucket name"),
+        (["--artifact-bucket", BUCKET, "--portfolio-id", "portfolio1"],
+         "argument --portfolio-id: 'portfolio1' is not a portfolio id"),
+        (["--artifact-bucket", BUCKET, "--product-name", " "],
+         "argument --product-name: a product name is 1-8191 characters"),
+    ],
+)  # fmt: skip
+def test_bad_flag_values_exit_2_before_any_aws_call(argv, message, capsys, monkeypatch):
+    monkeypatch.setattr(publish, "connect", no_aws)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--stage", "prod", "--publish", *argv])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_no_credentials_is_a_setup_error(aws_env, monkeypatch, rendered):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    code, _, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
+    assert code == 2
+    assert "no AWS credentials found" in err
+
+
+@pytest.mark.parametrize("defined", [True, False])
+def test_profile_and_region_come_from_deploys_flags_when_it_defines_them(defined, monkeypatch, rendered):
+    seen = []
+
+    def connect(profile, region):
+        seen.append((profile, region))
+        raise publish.AwsSetupError("stop here")
+
+    monkeypatch.setattr(publish, "connect", connect)
+    args = publish_args("--artifact-bucket", BUCKET)
+    if defined:
+        args.profile, args.region = "platform", "eu-west-1"
+    assert run_publish(args, rendered)[0] == 2
+    assert seen == [("platform", "eu-west-1") if defined else (None, None)]
+
+
+def test_default_product_name_is_per_stage(aws, monkeypatch, rendered):
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    expect_search(aws.catalog, product_view(name="planar-staging"))
+    expect_versions(
+        aws.catalog, version("pa-same000000001", Artifact.from_rendered(rendered["staging"]).version_name)
+    )
+    code, out, _ = run_publish(publish_args("--artifact-bucket", BUCKET), rendered, "staging")
+    assert code == 0 and "unchanged: product planar-staging" in out
+
+
+@pytest.mark.parametrize(
+    ("setup", "code", "message"),
+    [
+        ("no bucket", 2, f"artifact bucket '{BUCKET}' does not exist"),
+        ("shared", 2, f"product 'planar-prod' ({PRODUCT_ID}) is shared from account {OTHER_ACCOUNT}"),
+        ("denied", 1, "AWS denied SearchProductsAsAdmin: the publishing identity needs "
+                      "servicecatalog:SearchProductsAsAdmin"),
+    ],
+)  # fmt: skip
+def test_errors_exit_with_their_code_and_say_nothing_changed(aws, monkeypatch, rendered, setup, code, message):
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    if setup == "no bucket":
+        aws.s3.delete_bucket(Bucket=BUCKET)
+    elif setup == "shared":
+        expect_search(aws.catalog, product_view(account=OTHER_ACCOUNT))
+    else:
+        aws.catalog.add_client_error(
+            "search_products_as_admin", "AccessDeniedException", "not authorized",
+            expected_params={"PageSize": 100},
+        )  # fmt: skip
+    got, out, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
+    assert got == code
+    assert f"build.py: publish: {message}" in err
+    assert err.endswith("build.py: publish: nothing was changed in AWS\n")
+    assert "product id:" not in out
+
+
+def test_build_py_profile_and_region_reach_the_session(monkeypatch, tmp_path):
+    seen = []
+
+    def connect(profile, region):
+        seen.append((profile, region))
+        raise publish.AwsSetupError("stop here")
+
+    monkeypatch.setattr(publish, "connect", connect)
+    err = io.StringIO()
+    code = cli.main(
+        ["--stage", "dev", "--publish", "--artifact-bucket", BUCKET, "--profile", "platform",
+         "--region", "eu-west-1", "--templates-dir", str(tmp_path)],
+        out=io.StringIO(), err=err,
+    )  # fmt: skip
+    assert code == 2 and seen == [("platform", "eu-west-1")]
+    assert err.getvalue() == "build.py: publish: stop here\nbuild.py: publish: nothing was changed in AWS\n"
