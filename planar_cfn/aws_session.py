@@ -28,16 +28,20 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
             f"--profile {profile!r}: no such profile in the AWS config or credentials "
             "files; run `aws configure list-profiles` to see the profiles there"
         ) from None
+    # Both checks run, so a new machine learns everything it lacks in one go.
+    problems = []
     if not session.region_name:
-        raise AwsSetupError(
+        problems.append(
             "no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, "
             "set region in the stage file, or give the profile a region"
         )
     if session.get_credentials() is None:
-        raise AwsSetupError(
+        problems.append(
             "no AWS credentials found: pass --profile, set AWS_PROFILE, or set "
             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (`aws configure` writes a profile)"
         )
+    if problems:
+        raise AwsSetupError("\n".join(problems))
     return session
 
 

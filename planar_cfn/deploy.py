@@ -1,17 +1,802 @@
-"""Deploying a stage as a reviewed change set (in progress)."""
+"""Deploying a stage as a reviewed change set, the way Terraform's plan/apply,
+cdk deploy, Sceptre and rain do: validate every input before calling AWS, create
+a change set, show it (stateful replacements apart and loudly), execute only on
+an interactive yes or --yes, stream the stack's events, and end with the
+outputs or the root cause. Also --image-tag (a pipeline's image-only update),
+--destroy and --watch. docs/deploying.md describes the flags and exit codes.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, Callable, Mapping, TextIO
 
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import __version__, change_set, lookups, progress
+from . import stage_file as stage_files
+from .aws_session import AwsSetupError, client, make_session
+from .naming import Naming
+from .parameters import SPECS_BY_KEY
 from .render import Rendered
+from .stages import get_stage
+
+
+class ExitCode(IntEnum):
+    OK = 0  # deployed, no changes, dry run, or destroyed
+    FAILED = 1  # lint findings (cli.py), or the deploy failed or rolled back
+    BAD_INPUT = 2  # arguments, stage file, credentials, region, bucket, look-ups, stack state
+    NOT_EXECUTED = 3  # change set created but not executed; a destroy not confirmed
+    BLOCKED = 4  # a stateful resource would be replaced or removed
+    STILL_CHANGING = 5  # timed out or interrupted while the stack is still changing
+    INTERRUPTED = 130  # Ctrl-C before anything was created (the shell's convention)
+
+
+CREATE, UPDATE, DELETE = "CREATE", "UPDATE", "DELETE"
+DEFAULT_TIMEOUT_MINUTES = 60
+MAX_TIMEOUT_MINUTES = 24 * 60
+# Stacks a change set of type UPDATE can start from.
+UPDATABLE = frozenset({
+    "CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
+    "IMPORT_ROLLBACK_COMPLETE",
+})  # fmt: skip
+# What happened, and what the operator does, for each state a deploy cannot start from.
+STUCK = {
+    "ROLLBACK_COMPLETE": "its first create failed and was rolled back; such a stack holds "
+    "nothing and cannot be updated. See why with `aws cloudformation describe-stack-events "
+    "--stack-name {name}`, delete it with `build.py --stage {stage} --destroy`, then deploy again",
+    "ROLLBACK_FAILED": "its first create failed and so did the rollback; delete it with "
+    "`build.py --stage {stage} --destroy` (resources that cannot be deleted are named in its "
+    "events), then deploy again",
+    "CREATE_FAILED": "its create failed with rollback disabled; delete it with "
+    "`build.py --stage {stage} --destroy`, then deploy again",
+    "UPDATE_FAILED": "an update failed with rollback disabled; roll it back with "
+    "`aws cloudformation rollback-stack --stack-name {name}`, then deploy again",
+    "UPDATE_ROLLBACK_FAILED": "an update failed and its rollback failed too; finish the "
+    "rollback with `aws cloudformation continue-update-rollback --stack-name {name}` (add "
+    "--resources-to-skip for resources that cannot roll back), wait for "
+    "UPDATE_ROLLBACK_COMPLETE, then deploy again",
+    "IMPORT_ROLLBACK_FAILED": "an import failed and its rollback failed too; finish the "
+    "rollback with `aws cloudformation continue-update-rollback --stack-name {name}`, "
+    "then deploy again",
+    "DELETE_FAILED": "a delete failed; see why with `aws cloudformation describe-stack-events "
+    "--stack-name {name}`, fix it and run `build.py --stage {stage} --destroy` again",
+}
+IN_PROGRESS = (
+    "another operation is running; wait for it with `build.py --stage {stage} --watch` "
+    "and deploy again"
+)
+# Errors that say a resource is already gone.
+GONE = frozenset({"DBClusterNotFoundFault", "LoadBalancerNotFound"})
+# DeletionPolicy values that leave something behind.
+KEPT = {"Retain": "kept", "RetainExceptOnCreate": "kept", "Snapshot": "final snapshot kept"}
+WAIT_COMMANDS = {
+    CREATE: "stack-create-complete", UPDATE: "stack-update-complete",
+    DELETE: "stack-delete-complete", "IMPORT": "stack-import-complete",
+}  # fmt: skip
+
+
+class DeployError(Exception):
+    """The deploy cannot go on; the message says why and what to do."""
+
+    exit_code = ExitCode.FAILED
+
+
+class InputError(DeployError):
+    """Bad arguments, stage file, credentials or stack state: nothing was created."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class Aws:
+    """One session's clients, each made on first use."""
+
+    def __init__(self, session: boto3.Session) -> None:
+        self.session = session
+        self.region: str = session.region_name
+        self._clients: dict[str, Any] = {}
+
+    @classmethod
+    def connect(cls, profile: str | None, region: str | None) -> Aws:
+        return cls(make_session(profile, region))
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = client(self.session, service)
+        return self._clients[service]
+
+
+@dataclass
+class Runtime:
+    """What a deploy takes from the process; tests replace each piece."""
+
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    connect: Callable[[str | None, str | None], Aws] = Aws.connect
+    clock: progress.Clock = field(
+        default_factory=lambda: progress.Clock(sleep=time.sleep, monotonic=time.monotonic)
+    )
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+
+
+# --- arguments ---------------------------------------------------------------------
+
+
+def _timeout(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_TIMEOUT_MINUTES:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}, not {text!r}"
+        )
+    return int(text)
+
+
+def _image_tag(text: str) -> str:
+    allowed = SPECS_BY_KEY["container_image_tag"].check(text)
+    if allowed:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: must be {allowed}")
+    return text
+
+
+def _matching(pattern) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        if not pattern.matches(text):
+            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: must be {pattern.allowed}")
+        return text
+
+    return check
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Deploy flags; build.py shows them in --help."""
+    group = parser.add_argument_group(
+        "deploy", "Without --no-deploy, build.py --stage STAGE deploys the stage as a "
+        "reviewed change set (docs/deploying.md)."
+    )  # fmt: skip
+    add = group.add_argument
+    add("--stage-file", type=Path, metavar="FILE",
+        help="the stage's deployment values (default: stages/STAGE.json)")
+    add("--profile", type=_matching(stage_files.PROFILE), metavar="NAME",
+        help="AWS CLI profile (default: the stage file's, else the AWS CLI's)")
+    add("--region", type=_matching(stage_files.REGION), metavar="REGION",
+        help="AWS region (default: the stage file's, else the AWS CLI's)")
+    add("--template-bucket", type=_matching(stage_files.BUCKET), metavar="BUCKET",
+        help="S3 bucket for a template over 51,200 bytes (default: the stage file's)")
+    add("--dry-run", action="store_true",
+        help="create and show the change set, then delete it; change nothing")
+    add("--yes", action="store_true", help="execute without asking")
+    add("--allow-replacement", action="store_true",
+        help="let the change set replace or remove the database, bucket or secrets")
+    add("--timeout", type=_timeout, default=DEFAULT_TIMEOUT_MINUTES, metavar="MINUTES",
+        help=f"stop waiting after this long (default: {DEFAULT_TIMEOUT_MINUTES})")
+    add("--outputs-json", type=Path, metavar="FILE", help="also write the stack outputs here")
+    mode = group.add_mutually_exclusive_group()
+    mode.add_argument("--image-tag", type=_image_tag, metavar="TAG",
+                      help="change only the image tag of the deployed stack")
+    mode.add_argument("--destroy", action="store_true", help="delete the stage's stack")
+    mode.add_argument("--watch", action="store_true",
+                      help="follow a stack operation already running, to its end")
+    add("--confirm-prod-destroy", action="store_true",
+        help="with --destroy: yes, delete the production stack")  # fmt: skip
 
 
-def run(args: argparse.Namespace, rendered: Rendered, out: TextIO, err: TextIO) -> int:
-    print("build.py: error: deploying is not available yet; run with --no-deploy", file=err)
-    return 2
+def run(
+    args: argparse.Namespace,
+    rendered: Rendered,
+    out: TextIO,
+    err: TextIO,
+    *,
+    runtime: Runtime | None = None,
+) -> int:
+    deployment = Deployment(args, rendered, out, err, runtime or Runtime())
+    try:
+        return deployment.run()
+    except (InputError, lookups.LookupFailed) as error:
+        print(f"build.py: error: {error}".replace("\n", "\nbuild.py: error: "), file=err)
+        print("build.py: nothing was created or changed", file=err)
+        return ExitCode.BAD_INPUT
+    except DeployError as error:
+        print(f"build.py: error: {error}", file=err)
+        return error.exit_code
+    except (ClientError, BotoCoreError) as error:
+        print(f"build.py: error: AWS: {error}", file=err)
+        return ExitCode.FAILED
+    except KeyboardInterrupt:
+        if deployment.started:
+            print(
+                f"\nbuild.py: interrupted; stack {deployment.stack_name} may still be changing: "
+                f"follow it with build.py --stage {deployment.stage.name} --watch",
+                file=err,
+            )
+            return ExitCode.STILL_CHANGING
+        print("\nbuild.py: interrupted before anything changed", file=err)
+        return ExitCode.INTERRUPTED
+
+
+# --- the flow ----------------------------------------------------------------------
+
+
+class Deployment:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        rendered: Rendered,
+        out: TextIO,
+        err: TextIO,
+        runtime: Runtime,
+    ) -> None:
+        self.args = args
+        self.rendered = rendered
+        self.out = out
+        self.err = err
+        self.runtime = runtime
+        self.stage = get_stage(rendered.stage)
+        self.template: Mapping[str, Any] = json.loads(rendered.body)
+        self.timeout_seconds = args.timeout * 60
+        # Set once the stack may be changing: from then on Ctrl-C is not "nothing changed".
+        self.started = False
+
+    @property
+    def mode(self) -> str:
+        if self.args.destroy:
+            return "destroy"
+        if self.args.watch:
+            return "watch"
+        return "image-tag" if self.args.image_tag else "deploy"
+
+    def say(self, *lines: str) -> None:
+        for line in lines:
+            print(line, file=self.out, flush=True)
+
+    def run(self) -> int:
+        self._prepare()
+        return {
+            "deploy": self.deploy,
+            "image-tag": self.image_tag,
+            "destroy": self.destroy,
+            "watch": self.watch,
+        }[self.mode]()
+
+    # --- inputs, all checked before any AWS call --------------------------------
+
+    def _flag_problems(self) -> list[str]:
+        args, problems = self.args, []
+        if self.mode in ("destroy", "watch"):
+            for flag, given in (("--dry-run", args.dry_run), ("--allow-replacement", args.allow_replacement)):
+                if given:
+                    problems.append(f"{flag}: not with --{self.mode}; it applies to a change set")
+        if args.confirm_prod_destroy and not args.destroy:
+            problems.append("--confirm-prod-destroy: only with --destroy")
+        elif args.confirm_prod_destroy and not self.stage.protected:
+            problems.append(
+                f"--confirm-prod-destroy: only for prod; --destroy alone deletes {self.stage.name}"
+            )
+        if args.destroy and self.stage.protected and not args.confirm_prod_destroy:
+            problems.append(
+                f"--destroy: {self.stage.name} is a protected stage; add --confirm-prod-destroy "
+                "to delete its stack (the bucket, secrets and a final database snapshot are kept)"
+            )
+        if args.outputs_json is not None:
+            if args.destroy:
+                problems.append("--outputs-json: a destroyed stack has no outputs")
+            elif not args.outputs_json.parent.is_dir():
+                problems.append(f"--outputs-json {args.outputs_json}: no such directory "
+                                f"{args.outputs_json.parent}")  # fmt: skip
+        return problems
+
+    def _prepare(self) -> None:
+        problems = self._flag_problems()
+        path = self.args.stage_file or stage_files.default_path(self.stage.name)
+        self.stage_file: stage_files.StageFile | None = None
+        try:
+            self.stage_file = stage_files.load(
+                path, self.stage.name, self.runtime.environ, needs_secrets=self.mode == "deploy"
+            )
+        except stage_files.StageFileError as error:
+            problems.append(str(error))
+        settings = self.stage_file
+        if (
+            self.mode == "deploy" and settings and not self.rendered.fits_inline
+            and not (self.args.template_bucket or settings.template_bucket)
+        ):  # fmt: skip
+            problems.append(
+                f"the {self.stage.name} template is {len(self.rendered.minified.encode()):,} "
+                "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
+                "the stack's region with --template-bucket or template_bucket in the stage file"
+            )
+        try:
+            self.aws = self.runtime.connect(
+                self.args.profile or (settings.profile if settings else None),
+                self.args.region or (settings.region if settings else None),
+            )
+        except AwsSetupError as error:
+            problems.append(str(error))
+        if problems:
+            raise InputError("\n".join(problems))
+        assert self.stage_file is not None
+        self.cfn = self.aws.client("cloudformation")
+        self.stack_name = self.stage_file.stack_name
+
+    # --- deploy -------------------------------------------------------------------
+
+    def _describe(self) -> Mapping[str, Any] | None:
+        """The stage's stack, refused when its stage tag says it belongs to another stage
+        (a stack_name copied between stage files must not cross stages)."""
+        stack = progress.describe_stack(self.cfn, self.stack_name)
+        tags = {t["Key"]: t["Value"] for t in (stack or {}).get("Tags", [])}
+        if tags.get("stage", self.stage.name) != self.stage.name:
+            raise InputError(
+                f"stack {self.stack_name} belongs to stage {tags['stage']!r} (its stage tag), "
+                f"not {self.stage.name}: check stack_name in {stage_files.shown(self.stage_file.path)}"
+            )
+        return stack
+
+    def _change_set_type(self, stack: Mapping[str, Any] | None) -> str:
+        """CREATE or UPDATE from the stack's state; refuses a state it cannot start from."""
+        status = stack["StackStatus"] if stack else None
+        # A deleted stack is only visible by id; by name it is simply absent.
+        if status in (None, "REVIEW_IN_PROGRESS", "DELETE_COMPLETE"):
+            return CREATE
+        if status in UPDATABLE:
+            return UPDATE
+        hint = STUCK.get(status) or IN_PROGRESS
+        reason = f" ({stack['StackStatusReason']})" if stack.get("StackStatusReason") else ""
+        raise InputError(
+            f"stack {self.stack_name} in {self.aws.region} is {status}{reason}: "
+            + hint.format(name=self.stack_name, stage=self.stage.name)
+        )
+
+    def deploy(self) -> int:
+        stack = self._describe()
+        kind = self._change_set_type(stack)
+        values = lookups.resolve(self.stage_file, self.aws.client)
+        previous = _parameters(stack)
+        parameters: list[dict[str, Any]] = []
+        for key, value in values.cloudformation_parameters().items():
+            if key == "ContainerImageTag" and kind == UPDATE and key in previous and (
+                "container_image_tag" not in values.given
+            ):
+                # A pipeline moves the tag with --image-tag: a full deploy keeps it.
+                parameters.append({"ParameterKey": key, "UsePreviousValue": True})
+            else:
+                parameters.append({"ParameterKey": key, "ParameterValue": value})
+        request = {
+            "StackName": self.stack_name,
+            "ChangeSetName": self._change_set_name(),
+            "ChangeSetType": kind,
+            **self._template_argument(),
+            "Parameters": parameters,
+            "Capabilities": change_set.required_capabilities(self.template),
+            "Tags": [
+                {"Key": k, "Value": v}
+                for k, v in Naming(self.stage.name).stack_tags(values.app_name).items()
+            ],
+            "Description": self._description(),
+        }
+        return self._through_change_set(request, kind, stack, self.template)
+
+    def image_tag(self) -> int:
+        tag = self.args.image_tag
+        stack = self._describe()
+        if stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS":
+            raise InputError(
+                f"--image-tag {tag}: stack {self.stack_name} does not exist in "
+                f"{self.aws.region}; deploy the stage once without --image-tag first"
+            )
+        self._change_set_type(stack)
+        previous = _parameters(stack)
+        if "ContainerImageTag" not in previous:
+            raise InputError(
+                f"--image-tag {tag}: stack {self.stack_name} has no ContainerImageTag parameter; "
+                "deploy the stage once without --image-tag first"
+            )
+        template = self._deployed_template(stack["StackId"])
+        request = {
+            "StackName": self.stack_name,
+            "ChangeSetName": self._change_set_name(),
+            "ChangeSetType": UPDATE,
+            "UsePreviousTemplate": True,
+            "Parameters": [
+                {"ParameterKey": key, "ParameterValue": tag}
+                if key == "ContainerImageTag"
+                else {"ParameterKey": key, "UsePreviousValue": True}
+                for key in previous
+            ],
+            "Capabilities": change_set.required_capabilities(template),
+            # No Tags: the stack keeps the ones it has.
+            "Description": self._description(),
+        }
+        return self._through_change_set(request, UPDATE, stack, template)
+
+    def _change_set_name(self) -> str:
+        return f"planar-{self.stage.name}-{self.runtime.now():%Y%m%d-%H%M%S}"
+
+    def _description(self) -> str:
+        what = f" --image-tag {self.args.image_tag}" if self.args.image_tag else ""
+        return f"build.py --stage {self.stage.name}{what} (planar-cfn {__version__})"
+
+    def _template_argument(self) -> dict[str, str]:
+        if self.rendered.fits_inline:
+            return {"TemplateBody": self.rendered.minified}
+        bucket = self.args.template_bucket or self.stage_file.template_bucket
+        try:
+            url = change_set.upload_template(
+                self.aws.client("s3"), bucket, self.stack_name, self.rendered.minified
+            )
+        except ClientError as error:
+            raise InputError(
+                f"template_bucket {bucket!r}: cannot upload the template "
+                f"({error.response['Error'].get('Code')}: {error.response['Error'].get('Message')}); "
+                f"name a bucket in {self.aws.region} these credentials can write to"
+            ) from None
+        self.say(f"Uploaded the template to {url}")
+        return {"TemplateURL": url}
+
+    def _deployed_template(self, stack_id: str) -> Mapping[str, Any]:
+        body = self.cfn.get_template(StackName=stack_id, TemplateStage="Original")["TemplateBody"]
+        # botocore hands back a JSON template already parsed.
+        return json.loads(body) if isinstance(body, str) else body
+
+    # --- the change set, from creation to execution ---------------------------------
+
+    def _through_change_set(
+        self, request: dict, kind: str, stack: Mapping[str, Any] | None, template: Mapping
+    ) -> int:
+        created = self.cfn.create_change_set(**request)
+        change_set_id, stack_id = created["Id"], created["StackId"]
+        self.say(f"Creating change set {request['ChangeSetName']} ({kind} {self.stack_name}) ...")
+        self._discarded = False
+        try:
+            ready = change_set.wait(
+                self.cfn, change_set_id, self.timeout_seconds, self.runtime.clock.poll_seconds
+            )
+            outcome = self._review(ready, kind, stack, template)
+            if outcome is not None:
+                return outcome
+            stream = progress.EventStream(self.cfn, stack_id)
+            stream.start()
+            self.cfn.execute_change_set(ChangeSetName=change_set_id)
+        except change_set.ChangeSetTimeout as error:
+            self._discard(change_set_id, stack_id, kind)
+            raise DeployError(f"{error}; it was deleted and nothing changed") from None
+        except KeyboardInterrupt:
+            self._discard(change_set_id, stack_id, kind)
+            self.say("", "Interrupted before execution: the change set was deleted; nothing changed.")
+            return ExitCode.NOT_EXECUTED
+        except BaseException:
+            self._discard(change_set_id, stack_id, kind)
+            raise
+        self.started = True
+        self.say(f"Executing change set on {self.stack_name} ...")
+        return self._follow(stream, kind, template)
+
+    def _discard(self, change_set_id: str, stack_id: str, kind: str) -> None:
+        """Leave nothing behind: the change set, and the empty stack of a first create."""
+        if self._discarded:
+            return
+        self._discarded = True
+        self.cfn.delete_change_set(ChangeSetName=change_set_id)
+        if kind == CREATE:
+            # The stack CloudFormation made to hold the change set (REVIEW_IN_PROGRESS).
+            self.cfn.delete_stack(StackName=stack_id)
+
+    def _review(
+        self,
+        ready: change_set.ChangeSet,
+        kind: str,
+        stack: Mapping[str, Any] | None,
+        template: Mapping[str, Any],
+    ) -> int | None:
+        """Show the change set and decide; None means execute it."""
+        discard = lambda: self._discard(ready.id, ready.stack_id, kind)  # noqa: E731
+        if ready.state is change_set.ChangeSetState.NO_CHANGES:
+            discard()
+            self.say(f"No changes: stack {self.stack_name} is up to date.")
+            if stack and self.stage.protected:
+                self._protect(ready.stack_id, template)
+            if stack:
+                self._show_outputs(stack)
+            return ExitCode.OK
+        if ready.state is not change_set.ChangeSetState.READY:
+            discard()
+            raise DeployError(
+                f"the change set failed ({ready.status}, {ready.execution_status or 'not executable'}): "
+                f"{ready.reason or 'no reason given'}; it was deleted and nothing changed"
+            )
+        before = _parameters(stack) if kind == UPDATE else None
+        self.say("", *change_set.review(ready, self.stack_name, kind, before), "")
+        blocked = self._blocked(ready, kind)
+        if blocked:
+            discard()
+            self.say(*blocked, "The change set was deleted; nothing changed.")
+            return ExitCode.BLOCKED
+        if self.args.dry_run:
+            discard()
+            self.say("Dry run: the change set was deleted; nothing changed.")
+            return ExitCode.OK
+        answer = self._confirm(f"Execute this change set on {self.stack_name}? [y/N] ", ("y", "yes"))
+        if answer is None:
+            region = self.aws.region
+            self.say(
+                "Not executed: no terminal to ask and no --yes. The change set is kept for review:",
+                f"  execute: aws cloudformation execute-change-set --change-set-name {ready.id} --region {region}",
+                f"  discard: aws cloudformation delete-change-set --change-set-name {ready.id} --region {region}",
+            )
+            if kind == CREATE:
+                self.say(f"           aws cloudformation delete-stack --stack-name {self.stack_name} --region {region}")
+            if self.stage.protected:
+                self.say(f"After executing it, run build.py --stage {self.stage.name} --watch: it "
+                         "turns on termination protection and the stack policy.")  # fmt: skip
+            return ExitCode.NOT_EXECUTED
+        if not answer:
+            discard()
+            self.say("Not executed: the change set was deleted; nothing changed.")
+            return ExitCode.NOT_EXECUTED
+        return None
+
+    def _blocked(self, ready: change_set.ChangeSet, kind: str) -> list[str]:
+        """Why the change set must not run, or nothing when it may."""
+        losses = ready.data_loss
+        if not losses:
+            return []
+        if not self.args.allow_replacement:
+            lines = [
+                f"Blocked: {len(losses)} stateful resource(s) would be replaced or removed "
+                "(listed above). If you mean it (after a backup), run again with "
+                "--allow-replacement."
+            ]
+            if self.stage.protected and kind == UPDATE:
+                lines.append(f"In {self.stage.name} the stack policy refuses it too: "
+                             "docs/deploying.md says how to lift it for one deploy.")  # fmt: skip
+            return lines
+        if not (self.stage.protected and kind == UPDATE):
+            return []
+        policy = self.cfn.get_stack_policy(StackName=ready.stack_id).get("StackPolicyBody")
+        denied = [c.logical_id for c in losses if change_set.policy_denies(policy, c)]
+        if not denied:
+            return []
+        # ExecuteChangeSet takes no StackPolicyDuringUpdateBody: lifting the policy is
+        # the operator's own, deliberate step, and the next deploy puts it back.
+        return [
+            f"Blocked: the {self.stage.name} stack policy denies replacing or removing "
+            f"{', '.join(denied)}, even with --allow-replacement. To go ahead deliberately:",
+            f"  1. aws cloudformation set-stack-policy --stack-name {self.stack_name} "
+            f"--region {self.aws.region} --stack-policy-body "
+            "'{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"Update:*\",\"Principal\":\"*\",\"Resource\":\"*\"}]}'",
+            f"  2. build.py --stage {self.stage.name} --allow-replacement  "
+            "(it restores the protective policy when the update ends)",
+        ]
+
+    def _confirm(self, question: str, accepted: tuple[str, ...]) -> bool | None:
+        """True on --yes or an accepted answer; None when there is no terminal to ask."""
+        if self.args.yes:
+            return True
+        if not self.runtime.stdin.isatty():
+            return None
+        print(question, end="", file=self.out, flush=True)
+        answer = self.runtime.stdin.readline()
+        if not answer:  # end of input
+            self.say("")
+        return answer.strip().lower() in accepted
+
+    # --- following the stack to its end -------------------------------------------
+
+    def _follow(self, stream: progress.EventStream, operation: str, template: Mapping | None) -> int:
+        view = progress.LiveView(self.out) if self.out.isatty() else progress.PlainView(self.out)
+        try:
+            final = progress.watch(self.cfn, stream, view, self.runtime.clock, self.timeout_seconds)
+        except KeyboardInterrupt:
+            return self._stopped(stream, operation, template, "interrupted")
+        except progress.WatchTimeout:
+            return self._stopped(
+                stream, operation, template, f"timed out after {self.args.timeout} minute(s)"
+            )
+        return self._finish(final, stream, operation, template)
+
+    def _stopped(self, stream, operation: str, template, why: str) -> int:
+        stack = progress.describe_stack(self.cfn, stream.stack_id) or {}
+        status = stack.get("StackStatus", "unknown")
+        if progress.is_final(status):
+            return self._finish(stack, stream, operation, template)
+        waiter = WAIT_COMMANDS.get(operation, "stack-update-complete")
+        print(
+            f"\nbuild.py: stopped waiting ({why}): stack {self.stack_name} is {status} and "
+            "still changing; CloudFormation carries on without us.\n"
+            f"  follow it:  build.py --stage {self.stage.name} --watch\n"
+            f"  or wait:    aws cloudformation wait {waiter} --stack-name {self.stack_name} "
+            f"--region {self.aws.region}",
+            file=self.err,
+        )
+        if self.stage.protected and operation != DELETE:
+            print("  --watch also turns on termination protection and the stack policy at the end.",
+                  file=self.err)  # fmt: skip
+        return ExitCode.STILL_CHANGING
+
+    def _finish(self, final, stream: progress.EventStream, operation: str, template) -> int:
+        status = final["StackStatus"]
+        if status in progress.SUCCEEDED:
+            self.say("", f"Stack {self.stack_name}: {status}.")
+        # Also after a rolled-back update: it may follow a policy lifted for a replacement.
+        protect = self.stage.protected and operation != DELETE
+        if protect and status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"):
+            self._protect(final["StackId"], template)
+        if status in progress.SUCCEEDED:
+            if operation != DELETE:
+                self._show_outputs(final)
+            return ExitCode.OK
+        causes = progress.root_causes(stream.seen)
+        lines = [f"build.py: error: {operation.lower()} failed: stack {self.stack_name} is {status}"]
+        if causes:
+            lines += ["Root cause:"] + [f"  {progress.event_line(e)}" for e in causes]
+        elif final.get("StackStatusReason"):
+            lines += [f"Reason: {final['StackStatusReason']}"]
+        if status in STUCK:
+            lines += ["Next: " + STUCK[status].format(name=self.stack_name, stage=self.stage.name)]
+        print("\n".join(lines), file=self.err)
+        return ExitCode.FAILED
+
+    def _protect(self, stack_id: str, template: Mapping | None) -> None:
+        """Prod: termination protection and a stack policy over the stateful resources,
+        reasserted after every deploy (it closes again a policy lifted for a replacement)."""
+        template = template or self._deployed_template(stack_id)
+        self.cfn.update_termination_protection(EnableTerminationProtection=True, StackName=stack_id)
+        self.cfn.set_stack_policy(StackName=stack_id, StackPolicyBody=change_set.stack_policy(template))
+        ids = change_set.stateful_logical_ids(template)
+        self.say(
+            "Protection: termination protection on; the stack policy denies Update:Replace "
+            f"and Update:Delete on {', '.join(ids)}."
+        )
+
+    def _show_outputs(self, stack: Mapping[str, Any]) -> None:
+        self.say(*progress.output_lines(stack))
+        if self.args.outputs_json:
+            text = json.dumps(progress.outputs(stack), indent=2, sort_keys=True) + "\n"
+            self.args.outputs_json.write_text(text)
+            self.say(f"Outputs written to {self.args.outputs_json}")
+
+    # --- watch and destroy ----------------------------------------------------------
+
+    def watch(self) -> int:
+        stack = self._describe()
+        if stack is None:
+            raise InputError(f"--watch: stack {self.stack_name} does not exist in {self.aws.region}")
+        status = stack["StackStatus"]
+        operation = status.split("_")[0].replace("ROLLBACK", CREATE)
+        stream = progress.EventStream(self.cfn, stack["StackId"])
+        if status == "REVIEW_IN_PROGRESS":
+            self.say(f"Stack {self.stack_name} is {status}: a change set waits for review "
+                     "(execute or delete it, or deploy again).")  # fmt: skip
+            return ExitCode.NOT_EXECUTED
+        if progress.is_final(status):
+            return self._finish(stack, stream, operation, None)
+        self.say(f"Watching {self.stack_name} ({status}) ...")
+        stream.start()
+        return self._follow(stream, operation, None)
+
+    def destroy(self) -> int:
+        stack = self._describe()
+        if stack is None:
+            self.say(f"Stack {self.stack_name} does not exist in {self.aws.region}: nothing to destroy.")
+            return ExitCode.OK
+        status, stack_id = stack["StackStatus"], stack["StackId"]
+        if status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
+            raise InputError(
+                f"stack {self.stack_name} is {status}: "
+                + IN_PROGRESS.format(stage=self.stage.name).replace("deploy again", "destroy again")
+            )
+        protected = bool(stack.get("EnableTerminationProtection"))
+        if protected and not self.stage.protected:
+            raise InputError(
+                f"stack {self.stack_name} has termination protection on, though {self.stage.name} "
+                "does not set it: someone turned it on on purpose. If it may go, turn it off with "
+                f"`aws cloudformation update-termination-protection --no-enable-termination-protection "
+                f"--stack-name {self.stack_name} --region {self.aws.region}` and destroy again"
+            )
+        resources = [] if status == "REVIEW_IN_PROGRESS" else self._resources(stack_id)
+        kept = [r for r in resources if r["DeletionPolicy"] in KEPT]
+        self.say(f"Destroying stack {self.stack_name} in {self.aws.region} ({status}) deletes "
+                 f"its {len(resources)} resource(s).")  # fmt: skip
+        if kept:
+            self.say("Kept after the delete (their DeletionPolicy):", *_kept_lines(kept))
+        if self.stage.protected:
+            question = f"Type the stack name ({self.stack_name}) to delete it: "
+            answer = self._confirm(question, (self.stack_name.lower(),))
+        else:
+            answer = self._confirm(f"Delete stack {self.stack_name}? [y/N] ", ("y", "yes"))
+        if not answer:
+            why = "no terminal to ask and no --yes" if answer is None else "not confirmed"
+            self.say(f"Not deleted: {why}.")
+            return ExitCode.NOT_EXECUTED
+        stream = progress.EventStream(self.cfn, stack_id)
+        stream.start()
+        self.started = True  # from here on the stack may change
+        # Only now, after --confirm-prod-destroy and the confirmation.
+        if self.stage.protected:
+            self._protection(stack_id, resources, on=False)
+        try:
+            self.cfn.delete_stack(StackName=stack_id)
+        except BaseException:
+            if self.stage.protected:
+                self._protection(stack_id, resources, on=True)
+            raise
+        self.say(f"Deleting {self.stack_name} ...")
+        code = self._follow(stream, DELETE, None)
+        if code == ExitCode.FAILED and self.stage.protected:
+            # The template would never turn them back on: it did not change.
+            self._protection(stack_id, resources, on=True)
+        if code == ExitCode.OK and kept:
+            self.say("Kept:", *_kept_lines(kept))
+            secrets = [k for k in kept if k["ResourceType"] == "AWS::SecretsManager::Secret"]
+            if secrets:
+                self.say("Schedule the kept secrets for deletion with a 30-day recovery window:")
+                self.say(*(
+                    f"  aws secretsmanager delete-secret --secret-id {k['PhysicalResourceId']} "
+                    f"--recovery-window-in-days 30 --region {self.aws.region}"
+                    for k in secrets
+                ))  # fmt: skip
+        return code
+
+    def _resources(self, stack_id: str) -> list[dict[str, str]]:
+        """The stack's live resources, each with its DeletionPolicy in the deployed template."""
+        template = self._deployed_template(stack_id)
+        policies = {
+            logical_id: resource.get("DeletionPolicy", "Delete")
+            for logical_id, resource in template.get("Resources", {}).items()
+        }
+        pages = self.cfn.get_paginator("list_stack_resources").paginate(StackName=stack_id)
+        return [
+            {**r, "DeletionPolicy": policies.get(r["LogicalResourceId"], "Delete")}
+            for page in pages
+            for r in page["StackResourceSummaries"]
+            if r.get("ResourceStatus") != "DELETE_COMPLETE"
+        ]
+
+    def _protection(self, stack_id: str, resources: list[dict[str, str]], on: bool) -> None:
+        """Prod's termination protection, and the deletion protection of its database
+        cluster and load balancer, which would each refuse the delete."""
+        self.cfn.update_termination_protection(EnableTerminationProtection=on, StackName=stack_id)
+        done = ["termination protection"]
+        for r in resources:
+            physical = r.get("PhysicalResourceId")
+            try:
+                if r["ResourceType"] == "AWS::RDS::DBCluster" and physical:
+                    self.aws.client("rds").modify_db_cluster(
+                        DBClusterIdentifier=physical, DeletionProtection=on, ApplyImmediately=True
+                    )
+                elif r["ResourceType"] == "AWS::ElasticLoadBalancingV2::LoadBalancer" and physical:
+                    self.aws.client("elbv2").modify_load_balancer_attributes(
+                        LoadBalancerArn=physical,
+                        Attributes=[{"Key": "deletion_protection.enabled", "Value": str(on).lower()}],
+                    )
+                else:
+                    continue
+            except ClientError as error:
+                # Turning it back on after a failed delete: what was deleted stays deleted.
+                if on and error.response["Error"].get("Code") in GONE:
+                    continue
+                raise
+            done.append(f"deletion protection of {r['LogicalResourceId']}")
+        text = f"{', '.join(done)}: {'on' if on else 'off'}."
+        self.say(text[0].upper() + text[1:])
+
+
+def _parameters(stack: Mapping[str, Any] | None) -> dict[str, str]:
+    return {
+        p["ParameterKey"]: p.get("ParameterValue", "") for p in (stack or {}).get("Parameters", [])
+    }
+
+
+def _kept_lines(kept: list[dict[str, str]]) -> list[str]:
+    return [
+        f"  {k['ResourceType']:<28} {k['LogicalResourceId']:<16} "
+        f"{k.get('PhysicalResourceId', '')}  ({KEPT[k['DeletionPolicy']]})"
+        for k in kept
+    ]

@@ -1,0 +1,177 @@
+"""Watching a stack change: its new events as they come (redrawn in place on a
+terminal, one line each otherwise), a bounded wait for a final state, the root
+causes of a failure, and the outputs at the end."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from dataclasses import dataclass, field
+from itertools import islice, takewhile
+from typing import Any, Callable, Mapping, TextIO
+
+from botocore.exceptions import ClientError
+
+SUCCEEDED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE", "IMPORT_COMPLETE"})
+# Final states that mean the operation did not do what was asked.
+FAILED = frozenset({
+    "CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED", "UPDATE_FAILED",
+    "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE",
+    "IMPORT_ROLLBACK_FAILED",
+})  # fmt: skip
+# Failures caused by another failure: they say nothing about why.
+_CANCELLED = re.compile(r"^\s*(resource (creation|update|deletion) )?cancell?ed\.?\s*$", re.I)
+# Pages of events read per poll at most; far more than one poll's worth.
+MAX_EVENT_PAGES = 50
+
+
+class WatchTimeout(Exception):
+    """The stack was still changing when the wait ran out."""
+
+    def __init__(self, stack: Mapping[str, Any]) -> None:
+        self.stack = stack
+        super().__init__(f"stack is still {stack.get('StackStatus')}")
+
+
+def is_final(status: str) -> bool:
+    return status in SUCCEEDED or status in FAILED
+
+
+def event_line(event: Mapping[str, Any]) -> str:
+    reason = event.get("ResourceStatusReason", "")
+    return (
+        f"{event['Timestamp']:%H:%M:%S}  {event['ResourceStatus']:<35} "
+        f"{event.get('ResourceType', ''):<42} {event.get('LogicalResourceId', '')}"
+        + (f"  {reason}" if reason else "")
+    )
+
+
+def root_causes(events: list[Mapping[str, Any]], limit: int = 5) -> list[Mapping[str, Any]]:
+    """The first failures, oldest first, without the cancellations they caused."""
+    failures = [
+        e for e in events
+        if e.get("ResourceStatus", "").endswith("_FAILED")
+        and not _CANCELLED.match(e.get("ResourceStatusReason", ""))
+    ]  # fmt: skip
+    return failures[:limit]
+
+
+@dataclass
+class EventStream:
+    """The stack's events newer than a cursor (an event id), oldest first."""
+
+    cfn: Any
+    stack_id: str
+    cursor: str | None = None
+    seen: list[Mapping[str, Any]] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Put the cursor on the newest event, so only what follows is shown."""
+        events = self.cfn.describe_stack_events(StackName=self.stack_id)["StackEvents"]
+        self.cursor = events[0]["EventId"] if events else None
+
+    def new_events(self) -> list[Mapping[str, Any]]:
+        pages = self.cfn.get_paginator("describe_stack_events").paginate(StackName=self.stack_id)
+        # Lazily, newest first: pages after the one holding the cursor are never read.
+        events = (e for page in islice(pages, MAX_EVENT_PAGES) for e in page["StackEvents"])
+        newer = list(takewhile(lambda e: e["EventId"] != self.cursor, events))
+        if newer:
+            self.cursor = newer[0]["EventId"]
+        newer.reverse()
+        self.seen.extend(newer)
+        return newer
+
+
+class PlainView:
+    """One line per event: for logs and CI."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def show(self, stack: Mapping[str, Any], events: list[Mapping[str, Any]], elapsed: float) -> None:
+        for event in events:
+            print(event_line(event), file=self.out, flush=True)
+
+
+class LiveView:
+    """On a terminal: the stack's status and each resource's latest event, redrawn in place."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.latest: dict[str, Mapping[str, Any]] = {}
+        self.drawn = 0
+
+    def show(self, stack: Mapping[str, Any], events: list[Mapping[str, Any]], elapsed: float) -> None:
+        for event in events:
+            self.latest[event.get("LogicalResourceId", "")] = event
+        size = shutil.get_terminal_size()
+        rows = list(self.latest.values())[-max(1, size.lines - 3):]
+        minutes, seconds = divmod(int(elapsed), 60)
+        lines = [f"{stack.get('StackName', '')}  {stack.get('StackStatus', '')}  ({minutes}m {seconds:02d}s)"]
+        # Lines cut to the width: a wrapped line would break the cursor arithmetic.
+        lines += [event_line(e)[: size.columns - 1] for e in rows]
+        if self.drawn:
+            self.out.write(f"\x1b[{self.drawn}F\x1b[J")
+        self.out.write("\n".join(lines) + "\n")
+        self.out.flush()
+        self.drawn = len(lines)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Waiting, injectable so tests neither sleep nor depend on the time."""
+
+    sleep: Callable[[float], None]
+    monotonic: Callable[[], float]
+    poll_seconds: float = 5.0
+
+
+def watch(
+    cfn: Any,
+    stream: EventStream,
+    view: PlainView | LiveView,
+    clock: Clock,
+    timeout_seconds: int,
+) -> Mapping[str, Any]:
+    """Poll the stack and show its new events until it reaches a final state.
+
+    Returns the stack as last described; raises WatchTimeout when the time runs out.
+    """
+    start = clock.monotonic()
+    deadline = start + timeout_seconds
+    # The deadline ends the wait; the attempt count only guards a clock that stands still.
+    attempts = math.ceil(timeout_seconds / max(clock.poll_seconds, 1)) + 1
+    stack: Mapping[str, Any] = {}
+    for _ in range(attempts):
+        stack = describe_stack(cfn, stream.stack_id) or {"StackStatus": "DELETE_COMPLETE"}
+        view.show(stack, stream.new_events(), clock.monotonic() - start)
+        if is_final(stack["StackStatus"]):
+            return stack
+        if clock.monotonic() >= deadline:
+            break
+        clock.sleep(clock.poll_seconds)
+    raise WatchTimeout(stack)
+
+
+def describe_stack(cfn: Any, name: str) -> Mapping[str, Any] | None:
+    """The stack, or None when there is none of that name."""
+    try:
+        return cfn.describe_stacks(StackName=name)["Stacks"][0]
+    except ClientError as error:
+        message = error.response["Error"].get("Message", "")
+        if error.response["Error"].get("Code") == "ValidationError" and "does not exist" in message:
+            return None
+        raise
+
+
+def outputs(stack: Mapping[str, Any]) -> dict[str, str]:
+    return {o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", [])}
+
+
+def output_lines(stack: Mapping[str, Any]) -> list[str]:
+    values = outputs(stack)
+    if not values:
+        return []
+    width = max(map(len, values))
+    return ["Outputs:"] + [f"  {key:<{width}}  {value}" for key, value in values.items()]

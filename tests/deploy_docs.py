@@ -1,0 +1,197 @@
+"""The generated parts of docs/deploying.md: the stage-file key table (from the
+parameter table and the deploy settings) and the example sessions (the real
+deploy, run against botocore Stubbers). tests/test_deploy_docs.py checks them;
+`.venv/bin/python -m tests.deploy_docs --write` regenerates them in place."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from planar_cfn.parameters import SPECS
+from planar_cfn.render import render
+from planar_cfn.stage_file import LOOKED_UP, SETTINGS, expected_json
+from tests.deploy_stubs import (
+    STAGE_VALUES,
+    Harness,
+    Terminal,
+    change,
+    event,
+    expected_parameters,
+    stack_tags,
+)
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "deploying.md"
+# The template's hash names its S3 object; it changes with every template change.
+_DIGEST = re.compile(r"/[0-9a-f]{16}\.json")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def keys_table() -> str:
+    rows = ["| key | parameter | JSON value | default | allowed |", "| --- | --- | --- | --- | --- |"]
+    for spec in SPECS:
+        if spec.secret:
+            continue
+        if spec.key in LOOKED_UP:
+            default = "looked up" if spec.required else "looked up in prod, else empty"
+        elif spec.required:
+            default = "required"
+        else:
+            default = "empty" if spec.default == "" else f"`{spec.default}`"
+        json_value = expected_json(spec).replace('["a", "b"]', "`[\"a\", \"b\"]`")
+        rows.append(f"| `{spec.key}` | `{spec.name}` | {json_value} | {_cell(default)} | {_cell(spec.allowed_text())} |")
+    for setting in SETTINGS:
+        rows.append(f"| `{setting.key}` | (deploy setting) | a JSON string | - | "
+                    f"{_cell(setting.pattern.allowed)}. {_cell(setting.description)} |")  # fmt: skip
+    return "\n".join(rows)
+
+
+class _Typing(Terminal):
+    """A terminal whose typed answer shows in the transcript, as it would on screen."""
+
+    def __init__(self, answer: str, screen: io.StringIO) -> None:
+        super().__init__(answer)
+        self.screen = screen
+
+    def readline(self, *args) -> str:
+        line = super().readline(*args)
+        self.screen.write(line)
+        return line
+
+
+def _harness(stage: str, values: dict, tmp: Path) -> Harness:
+    h = Harness(tmp, render(stage), values)
+    h.err = h.out  # one screen: errors interleaved where they happen
+    return h
+
+
+def _prod_update(tmp: Path) -> str:
+    values = {k: v for k, v in STAGE_VALUES.items() if k != "container_image_tag"}
+    values.update(container_cpu=4096, container_memory=8192, desired_count=2)
+    h = _harness("prod", values, tmp)
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    before.update(ContainerCpu="2048", ContainerMemory="4096", ContainerImageTag="v41")
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    params = expected_parameters(values, container_image_tag={"UsePreviousValue": True})
+    h.created(
+        StackName=h.name, ChangeSetName="planar-prod-20261127-100000", ChangeSetType="UPDATE",
+        **h.template_argument(), Parameters=params, Capabilities=["CAPABILITY_NAMED_IAM"],
+        Tags=stack_tags("prod"), Description="build.py --stage prod (planar-cfn 0.1.0)",
+    )  # fmt: skip
+    after = [{"ParameterKey": k, "ParameterValue": v} for k, v in
+             {**before, "ContainerCpu": "4096", "ContainerMemory": "8192"}.items()]  # fmt: skip
+    changes = [
+        change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True", causes=("Cpu", "Memory")),
+        change("Modify", "Service", "AWS::ECS::Service", "False"),
+    ]
+    h.ready(changes, parameters=after)
+    cursor = event("prod", h.name, "UPDATE_COMPLETE", event_id="e0")
+    h.events(cursor)
+    h.executed()
+    new_task = "Requested update requires the creation of a new physical resource; hence creating one."
+    steps = [
+        ("UPDATE_IN_PROGRESS", [event("prod", h.name, "UPDATE_IN_PROGRESS", reason="User Initiated", seconds=3),
+                                event("prod", "TaskDefinition", "UPDATE_IN_PROGRESS", "AWS::ECS::TaskDefinition", new_task, 6)]),
+        ("UPDATE_IN_PROGRESS", [event("prod", "TaskDefinition", "UPDATE_COMPLETE", "AWS::ECS::TaskDefinition", seconds=7),
+                                event("prod", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=8)]),
+        ("UPDATE_COMPLETE", [event("prod", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=212),
+                             event("prod", h.name, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", seconds=214),
+                             event("prod", "TaskDefinition", "DELETE_COMPLETE", "AWS::ECS::TaskDefinition", seconds=216),
+                             event("prod", h.name, "UPDATE_COMPLETE", seconds=217)]),
+    ]  # fmt: skip
+    seen = [cursor]
+    for status, events in steps:
+        extra = {"outputs": OUTPUTS} if status == "UPDATE_COMPLETE" else {}
+        h.progress(status, *reversed(events), *reversed(seen[-1:]), **extra)
+        seen += events
+    h.protected(json.loads(h.rendered.body))
+    code = h.run(stdin=_Typing("y\n", h.out))
+    return f"$ python build.py --stage prod\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
+def _prod_blocked(tmp: Path) -> str:
+    values = {**STAGE_VALUES, "customer_managed_key": True}
+    h = _harness("prod", values, tmp)
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    before["CustomerManagedKey"] = "false"
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    h.created(
+        StackName=h.name, ChangeSetName="planar-prod-20261127-100000", ChangeSetType="UPDATE",
+        **h.template_argument(), Parameters=expected_parameters(values),
+        Capabilities=["CAPABILITY_NAMED_IAM"], Tags=stack_tags("prod"),
+        Description="build.py --stage prod (planar-cfn 0.1.0)",
+    )  # fmt: skip
+    after = [{"ParameterKey": k, "ParameterValue": v} for k, v in {**before, "CustomerManagedKey": "true"}.items()]
+    changes = [
+        change("Add", "EncryptionKey", "AWS::KMS::Key"),
+        change("Modify", "CustomSecret", "AWS::SecretsManager::Secret", "False"),
+        change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "True", "ReplaceAndSnapshot", ("KmsKeyId",)),
+        change("Modify", "DatabaseWriter", "AWS::RDS::DBInstance", "True", "ReplaceAndDelete", ("DBClusterIdentifier",)),
+        change("Modify", "DatabaseReader1", "AWS::RDS::DBInstance", "True", "ReplaceAndDelete", ("DBClusterIdentifier",)),
+    ]
+    h.ready(changes, parameters=after)
+    h.deleted_change_set()
+    code = h.run("--dry-run")
+    return f"$ python build.py --stage prod --dry-run\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
+OUTPUTS = {
+    "ApplicationUrl": "https://acme-prod.example.com",
+    "LoadBalancerDnsName": "planar-loadb-1a2b3c4d5e6f-1234567890.us-east-1.elb.amazonaws.com",
+    "EcsClusterName": "app-cluster-prod-acme",
+    "EcsServiceName": "planar-service-prod-acme",
+    "DatabaseEndpoint": "aurora-pg-prod-acme.cluster-c1a2b3c4d5e6.us-east-1.rds.amazonaws.com",
+    "BucketName": "planar-prod-acme-5f0c9a70",
+}
+
+
+def transcripts() -> dict[str, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        return {
+            "update": _prod_update(Path(tmp)),
+            "blocked": _prod_blocked(Path(tmp)),
+        }
+
+
+def sections() -> dict[str, str]:
+    generated = {"stage-file-keys": keys_table()}
+    for name, text in transcripts().items():
+        generated[f"transcript-{name}"] = "```text\n" + text + "```"
+    return generated
+
+
+def markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}: generated by tests/deploy_docs.py -->", f"<!-- /{name} -->"
+
+
+def section(text: str, name: str) -> str:
+    begin, end = markers(name)
+    assert begin in text and end in text, f"{DOC.name} lacks the markers {begin} ... {end}"
+    return text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+
+
+def normalized(text: str) -> str:
+    return _DIGEST.sub("/<sha256>.json", text)
+
+
+def write() -> None:
+    text = DOC.read_text()
+    for name, body in sections().items():
+        begin, end = markers(name)
+        text = text.replace(f"{begin}\n{section(text, name)}\n{end}", f"{begin}\n{body}\n{end}")
+    DOC.write_text(text)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write"]:
+        write()
+    else:
+        for name, body in sections().items():
+            print(f"--- {name}\n{body}")

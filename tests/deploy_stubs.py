@@ -1,0 +1,367 @@
+"""A deploy against botocore Stubbers: every request is checked against the real
+API model and, where given, against the exact expected arguments; a call nobody
+stubbed fails the test, so no request can leave for AWS."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from planar_cfn import cli, deploy
+from planar_cfn.naming import Naming
+from planar_cfn.parameters import SPECS
+from planar_cfn.progress import Clock
+from planar_cfn.render import Rendered
+from planar_cfn.stage_file import PASSWORD_ENV
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+T0 = datetime(2026, 11, 27, 10, 0, 0, tzinfo=timezone.utc)
+NOW = lambda: T0  # noqa: E731 - the change set name's timestamp
+CHANGE_SET_NAME = "planar-{stage}-20261127-100000"
+
+# A complete, valid stage file (look-up keys given, so no look-up runs).
+STAGE_VALUES: dict[str, Any] = {
+    "app_name": "acme",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "vpc_cidr": "10.0.0.0/16",
+    "subnets": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+    "base_domain_name": "example.com",
+    "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
+    "container_registry_url": "ghcr.io/acme",
+    "container_image_name": "planar-app",
+    "container_image_tag": "1.4.2",
+    "database_availability_zones": ["us-east-1a", "us-east-1b"],
+    "template_bucket": "acme-cfn-templates",
+}
+TEMPLATE_BUCKET = STAGE_VALUES["template_bucket"]
+
+
+def stack_name(stage: str) -> str:
+    return f"planar-{stage}-acme"
+
+
+def stack_id(stage: str) -> str:
+    return f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{stack_name(stage)}/5f0c9a70-1234-11ef-9f5a-0a1b2c3d4e5f"
+
+
+def change_set_id(stage: str) -> str:
+    return (
+        f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:changeSet/"
+        f"{CHANGE_SET_NAME.format(stage=stage)}/0c2e6c2a-aaaa-bbbb-cccc-0123456789ab"
+    )
+
+
+def expected_parameters(values: dict[str, Any], **overrides: Any) -> list[dict]:
+    """CreateChangeSet's Parameters for these stage-file values: every parameter in
+    template order, the file's value else the default."""
+    given = {**values, **overrides}
+    result = []
+    for spec in SPECS:
+        raw = given.get(spec.key, spec.default if not spec.secret else "")
+        if isinstance(raw, dict):  # {"UsePreviousValue": True}
+            result.append({"ParameterKey": spec.name, **raw})
+            continue
+        if isinstance(raw, bool):
+            raw = "true" if raw else "false"
+        text = ",".join(raw) if isinstance(raw, list) else str(raw)
+        result.append({"ParameterKey": spec.name, "ParameterValue": text})
+    return result
+
+
+def stack_tags(stage: str) -> list[dict]:
+    return [{"Key": k, "Value": v} for k, v in Naming(stage).stack_tags("acme").items()]
+
+
+class FakeClock:
+    """Time moves only when the deploy sleeps; a sleep can raise Ctrl-C."""
+
+    def __init__(self, interrupt_after: int | None = None) -> None:
+        self.now = 0.0
+        self.sleeps = 0
+        self.interrupt_after = interrupt_after
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps += 1
+        if self.interrupt_after is not None and self.sleeps > self.interrupt_after:
+            raise KeyboardInterrupt
+        self.now += max(seconds, 5)  # a zero poll delay must still move time on
+
+    def clock(self, poll_seconds: float = 0) -> Clock:
+        return Clock(sleep=self.sleep, monotonic=lambda: self.now, poll_seconds=poll_seconds)
+
+
+class Terminal(io.StringIO):
+    """Standard input that is (or is not) a terminal, with the answers typed into it."""
+
+    def __init__(self, answers: str = "", tty: bool = True) -> None:
+        super().__init__(answers)
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+class TtyOut(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class FakeAws:
+    """deploy.Aws with stubbed clients, each made on first use (a client costs time);
+    a stubbed client with no response queued fails any call made to it."""
+
+    def __init__(self, region: str = REGION, real: dict[str, Any] | None = None) -> None:
+        self.region = region
+        self.clients: dict[str, Any] = dict(real or {})
+        self.stubbers: dict[str, Stubber] = {}
+
+    def stub(self, service: str) -> Stubber:
+        if service not in self.stubbers:
+            self.clients[service] = boto3.client(service, region_name=self.region)
+            self.stubbers[service] = Stubber(self.clients[service])
+            self.stubbers[service].activate()
+        return self.stubbers[service]
+
+    def client(self, service: str) -> Any:
+        if service not in self.clients:
+            self.stub(service)
+        return self.clients[service]
+
+    def assert_done(self) -> None:
+        for stubber in self.stubbers.values():
+            stubber.assert_no_pending_responses()
+
+
+class Harness:
+    """Run deploy.run for one stage with a stage file, stubs and a fake terminal."""
+
+    def __init__(self, tmp_path: Path, rendered: Rendered, values: dict | None = None,
+                 aws: FakeAws | None = None) -> None:  # fmt: skip
+        self.stage = rendered.stage
+        self.rendered = rendered
+        self.aws = aws or FakeAws()
+        self.cfn = self.aws.stub("cloudformation")
+        self.path = tmp_path / f"{self.stage}.json"
+        self.path.write_text(json.dumps(STAGE_VALUES if values is None else values))
+        self.tmp_path = tmp_path
+        self.fake_clock = FakeClock()
+        self.environ: dict[str, str] = {}
+        self.out: io.StringIO = io.StringIO()
+        self.err = io.StringIO()
+
+    @property
+    def name(self) -> str:
+        return stack_name(self.stage)
+
+    @property
+    def id(self) -> str:
+        return stack_id(self.stage)
+
+    @property
+    def cs_id(self) -> str:
+        return change_set_id(self.stage)
+
+    def run(self, *flags: str, stdin: Terminal | None = None) -> int:
+        argv = ["--stage", self.stage, "--stage-file", str(self.path), *flags]
+        args = cli._parser().parse_args(argv)
+        runtime = deploy.Runtime(
+            environ=self.environ,
+            stdin=stdin or Terminal(tty=False),
+            connect=lambda profile, region: self.aws,
+            clock=self.fake_clock.clock(),
+            now=NOW,
+        )
+        code = deploy.run(args, self.rendered, self.out, self.err, runtime=runtime)
+        try:
+            self.aws.assert_done()
+        except AssertionError as error:
+            raise AssertionError(f"{error}\nexit {code}\n{self.out.getvalue()}\n{self.err.getvalue()}") from None
+        return code
+
+    # --- CloudFormation responses -----------------------------------------------
+
+    def no_stack(self) -> None:
+        self.cfn.add_client_error(
+            "describe_stacks", "ValidationError",
+            f"Stack with id {self.name} does not exist", 400,
+            expected_params={"StackName": self.name},
+        )  # fmt: skip
+
+    def stack(self, status: str, by: str | None = None, **extra: Any) -> None:
+        self.cfn.add_response(
+            "describe_stacks",
+            {"Stacks": [stack(self.stage, status, **extra)]},
+            {"StackName": by or self.name},
+        )
+
+    def template_argument(self) -> dict[str, str]:
+        """TemplateBody when the template fits inline, else the URL it is uploaded to."""
+        if self.rendered.fits_inline:
+            return {"TemplateBody": self.rendered.minified}
+        return {"TemplateURL": f"https://s3.{REGION}.amazonaws.com/{TEMPLATE_BUCKET}/{self.template_key}"}
+
+    @property
+    def template_key(self) -> str:
+        digest = hashlib.sha256(self.rendered.minified.encode()).hexdigest()[:16]
+        return f"planar-cfn/{self.name}/{digest}.json"
+
+    def created(self, **request: Any) -> None:
+        """The upload of a template too big to pass inline, then CreateChangeSet."""
+        if "TemplateURL" in request:
+            self.aws.stub("s3").add_response(
+                "put_object", {"ETag": '"etag"'},
+                {"Bucket": TEMPLATE_BUCKET, "Key": self.template_key,
+                 "Body": self.rendered.minified.encode(), "ContentType": "application/json"},
+            )  # fmt: skip
+        self.cfn.add_response("create_change_set", {"Id": self.cs_id, "StackId": self.id}, request)
+
+    def change_set(self, status: str = "CREATE_COMPLETE", execution: str = "AVAILABLE",
+                   reason: str = "", changes: list | None = None, next_token: str | None = None,
+                   token: str | None = None, parameters: list | None = None) -> None:  # fmt: skip
+        response = {
+            "ChangeSetId": self.cs_id, "StackId": self.id, "StackName": self.name,
+            "ChangeSetName": CHANGE_SET_NAME.format(stage=self.stage),
+            "Status": status, "ExecutionStatus": execution, "Changes": changes or [],
+        }  # fmt: skip
+        if reason:
+            response["StatusReason"] = reason
+        if next_token:
+            response["NextToken"] = next_token
+        if parameters is not None:
+            response["Parameters"] = parameters
+        expected = {"ChangeSetName": self.cs_id}
+        if token:
+            expected["NextToken"] = token
+        self.cfn.add_response("describe_change_set", response, expected)
+
+    def ready(self, changes: list | None = None, **kw: Any) -> None:
+        """The waiter's describe, then the review's describe (one page)."""
+        self.change_set(changes=changes, **kw)
+        self.change_set(changes=changes, **kw)
+
+    def deleted_change_set(self) -> None:
+        self.cfn.add_response("delete_change_set", {}, {"ChangeSetName": self.cs_id})
+
+    def deleted_stack(self) -> None:
+        self.cfn.add_response("delete_stack", {}, {"StackName": self.id})
+
+    def events(self, *events: dict, next_token: str | None = None, token: str | None = None) -> None:
+        response: dict[str, Any] = {"StackEvents": list(events)}
+        if next_token:
+            response["NextToken"] = next_token
+        expected = {"StackName": self.id}
+        if token:
+            expected["NextToken"] = token
+        self.cfn.add_response("describe_stack_events", response, expected)
+
+    def executed(self) -> None:
+        self.cfn.add_response("execute_change_set", {}, {"ChangeSetName": self.cs_id})
+
+    def progress(self, status: str, *events: dict, **extra: Any) -> None:
+        """One poll: the stack's status, then its events newer than the cursor."""
+        self.stack(status, by=self.id, **extra)
+        self.events(*events)
+
+    def protected(self, template: dict) -> None:
+        from planar_cfn.change_set import stack_policy
+
+        self.cfn.add_response(
+            "update_termination_protection", {"StackId": self.id},
+            {"EnableTerminationProtection": True, "StackName": self.id},
+        )  # fmt: skip
+        self.cfn.add_response(
+            "set_stack_policy", {},
+            {"StackName": self.id, "StackPolicyBody": stack_policy(template)},
+        )  # fmt: skip
+
+
+def stack(stage: str, status: str, parameters: dict | None = None, outputs: dict | None = None,
+          reason: str = "", protection: bool = False, tags: list | None = None) -> dict:  # fmt: skip
+    result: dict[str, Any] = {
+        "StackId": stack_id(stage), "StackName": stack_name(stage), "StackStatus": status,
+        "CreationTime": T0, "EnableTerminationProtection": protection,
+        "Tags": stack_tags(stage) if tags is None else tags,
+    }  # fmt: skip
+    if parameters:
+        result["Parameters"] = [
+            {"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()
+        ]
+    if outputs:
+        result["Outputs"] = [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]
+    if reason:
+        result["StackStatusReason"] = reason
+    return result
+
+
+_event_number = iter(range(1, 10**6))
+
+
+def event(stage: str, logical: str, status: str, kind: str = "", reason: str = "",
+          seconds: int = 0, event_id: str | None = None) -> dict:  # fmt: skip
+    number = next(_event_number)
+    result = {
+        "StackId": stack_id(stage), "StackName": stack_name(stage),
+        "EventId": event_id or f"event-{number}",
+        "LogicalResourceId": logical,
+        "ResourceType": kind or "AWS::CloudFormation::Stack",
+        "Timestamp": T0 + timedelta(seconds=seconds), "ResourceStatus": status,
+    }  # fmt: skip
+    if reason:
+        result["ResourceStatusReason"] = reason
+    return result
+
+
+def change(action: str, logical: str, kind: str, replacement: str | None = None,
+           policy: str | None = None, causes: tuple = ()) -> dict:  # fmt: skip
+    rc: dict[str, Any] = {"Action": action, "LogicalResourceId": logical, "ResourceType": kind}
+    if action == "Modify":
+        rc["Replacement"] = replacement or "False"
+        rc["Scope"] = ["Properties"]
+        rc["Details"] = [
+            {"Target": {"Attribute": "Properties", "Name": name, "RequiresRecreation": "Always"},
+             "Evaluation": "Static", "ChangeSource": "DirectModification"}
+            for name in causes
+        ]  # fmt: skip
+    if action != "Add":
+        rc["PhysicalResourceId"] = f"{logical.lower()}-physical"
+    if policy:
+        rc["PolicyAction"] = policy
+    return {"Type": "Resource", "ResourceChange": rc}
+
+
+
+
+@pytest.fixture
+def aws_env(monkeypatch, tmp_path):
+    """Fake credentials and region, no config files, no instance metadata: a request
+    that escaped the stubs could not authenticate anywhere."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+
+
+@pytest.fixture
+def harness(aws_env, tmp_path, rendered):
+    """harness(stage, values=None, **kw) -> Harness"""
+
+    def make(stage: str, values: dict | None = None, **kw: Any) -> Harness:
+        return Harness(tmp_path, rendered[stage], values, **kw)
+
+    return make

@@ -1,0 +1,442 @@
+"""GIVEN a stage file and a stack state, WHEN build.py deploys, THEN the exact
+change set is created, reviewed, executed only when confirmed, and followed to
+its end; every request is checked by botocore's Stubber against the API model."""
+
+import json
+
+import pytest
+
+from planar_cfn.change_set import stack_policy
+from planar_cfn.deploy import ExitCode
+from tests.deploy_stubs import (  # noqa: F401 - fixtures
+    STAGE_VALUES,
+    Terminal,
+    TtyOut,
+    aws_env,
+    change,
+    event,
+    expected_parameters,
+    harness,
+)
+
+OUTPUTS = {"ApplicationUrl": "https://acme-dev.example.com", "BucketName": "planar-dev-acme-5f0c9a70"}
+TAGS = [  # as naming.Naming.stack_tags gives them: sorted by key
+    {"Key": "app.name", "Value": "acme"},
+    {"Key": "app.version", "Value": "0.0.1"},
+    {"Key": "framework", "Value": "planar"},
+    {"Key": "framework.version", "Value": "0.17"},
+    {"Key": "stage", "Value": "dev"},
+    {"Key": "vendor_contact", "Value": "support@coplane.com"},
+    {"Key": "vendor_name", "Value": "CoPlane"},
+]
+
+
+def create_request(h, **changes):
+    return {
+        "StackName": "planar-dev-acme",
+        "ChangeSetName": "planar-dev-20261127-100000",
+        "ChangeSetType": "CREATE",
+        **h.template_argument(),
+        "Parameters": expected_parameters(STAGE_VALUES),
+        "Capabilities": ["CAPABILITY_NAMED_IAM"],
+        "Tags": TAGS,
+        "Description": "build.py --stage dev (planar-cfn 0.1.0)",
+        **changes,
+    }
+
+
+def update_request(h, **changes):
+    return create_request(h, ChangeSetType="UPDATE", **changes)
+
+
+def previous_parameters(h, **changes):
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(STAGE_VALUES)}
+    return {**values, **changes}
+
+
+def test_first_deploy_creates_executes_streams_and_prints_outputs(harness, tmp_path):
+    # GIVEN no stack
+    h = harness("dev")
+    h.no_stack()
+    h.created(**create_request(h))
+    h.ready([change("Add", "AppBucket", "AWS::S3::Bucket"), change("Add", "Cluster", "AWS::ECS::Cluster")])
+    review = event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS", reason="User Initiated")
+    h.events(review)
+    h.executed()
+    started = event("dev", "planar-dev-acme", "CREATE_IN_PROGRESS", reason="User Initiated", seconds=1)
+    bucket = event("dev", "AppBucket", "CREATE_IN_PROGRESS", "AWS::S3::Bucket", seconds=2)
+    h.progress("CREATE_IN_PROGRESS", bucket, started, review)
+    done = event("dev", "AppBucket", "CREATE_COMPLETE", "AWS::S3::Bucket", seconds=30)
+    stack_done = event("dev", "planar-dev-acme", "CREATE_COMPLETE", seconds=31)
+    h.progress("CREATE_COMPLETE", stack_done, done, bucket, outputs=OUTPUTS)
+    outputs_file = tmp_path / "outputs.json"
+
+    # WHEN deploying with --yes
+    code = h.run("--yes", "--outputs-json", str(outputs_file))
+
+    # THEN the stack was created, its events shown once each, oldest first, then the outputs
+    assert code == ExitCode.OK, h.err.getvalue()
+    out = h.out.getvalue()
+    assert "Change set for stack planar-dev-acme (CREATE): 2 resource change(s)" in out
+    assert "  + AWS::S3::Bucket" in out
+    lines = out.splitlines()
+    shown = [line for line in lines if line[:2].isdigit()]
+    assert [line.split()[1] for line in shown] == [
+        "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_COMPLETE"
+    ]
+    assert "REVIEW_IN_PROGRESS" not in "\n".join(shown)
+    assert "Stack planar-dev-acme: CREATE_COMPLETE." in out
+    assert "ApplicationUrl  https://acme-dev.example.com" in out
+    assert json.loads(outputs_file.read_text()) == OUTPUTS
+
+
+def test_update_shows_changed_parameters_and_keeps_the_pipelines_image_tag(harness):
+    # GIVEN a deployed stack whose image tag a pipeline moved, and a stage file without one
+    values = {k: v for k, v in STAGE_VALUES.items() if k != "container_image_tag"}
+    h = harness("dev", values)
+    before = previous_parameters(h, ContainerImageTag="v42", DesiredCount="1")
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    params = expected_parameters(values, container_image_tag={"UsePreviousValue": True})
+    h.created(**update_request(h, Parameters=params))
+    after = [{"ParameterKey": k, "ParameterValue": v} for k, v in {**before, "DesiredCount": "2"}.items()]
+    modify = change("Modify", "Service", "AWS::ECS::Service", "False")
+    h.ready([modify], parameters=after)
+
+    # WHEN deploying without a terminal and without --yes
+    code = h.run()
+
+    # THEN the review names the change and the parameter, and nothing is executed
+    assert code == ExitCode.NOT_EXECUTED
+    out = h.out.getvalue()
+    assert "  ~ AWS::ECS::Service" in out and "Service  replacement: False" in out
+    assert "Parameters changed:\n  DesiredCount: 1 -> 2" in out
+    assert f"aws cloudformation execute-change-set --change-set-name {h.cs_id} --region us-east-1" in out
+
+
+@pytest.mark.parametrize("reason", [
+    "The submitted information didn't contain changes. Submit different information to create a change set.",
+    "No updates are to be performed.",
+])  # fmt: skip
+def test_an_empty_change_set_is_deleted_and_is_success(harness, reason):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h), outputs=OUTPUTS)
+    h.created(**update_request(h))
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason=reason)
+    h.deleted_change_set()
+
+    assert h.run("--yes") == ExitCode.OK
+    assert "No changes: stack planar-dev-acme is up to date." in h.out.getvalue()
+    assert "ApplicationUrl" in h.out.getvalue()
+
+
+def test_prod_without_changes_still_ends_protected(harness, templates):
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(
+        h, StackName="planar-prod-acme", ChangeSetName="planar-prod-20261127-100000",
+        Description="build.py --stage prod (planar-cfn 0.1.0)",
+        Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
+    ))  # fmt: skip
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
+    h.deleted_change_set()
+    h.protected(templates["prod"])
+
+    assert h.run("--yes") == ExitCode.OK
+    assert "Protection: termination protection on" in h.out.getvalue()
+
+
+def test_a_failed_change_set_is_deleted_with_its_reason(harness):
+    h = harness("dev")
+    h.no_stack()
+    h.created(**create_request(h))
+    reason = "Parameters: [HostedZoneId] must have values"
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason=reason)
+    h.deleted_change_set()
+    h.deleted_stack()  # the REVIEW_IN_PROGRESS stack of a first create
+
+    assert h.run("--yes") == ExitCode.FAILED
+    assert reason in h.err.getvalue()
+    assert "nothing changed" in h.err.getvalue()
+
+
+def test_changes_are_read_across_every_page(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.change_set(changes=[])  # the waiter
+    h.change_set(changes=[change("Modify", "Service", "AWS::ECS::Service")], next_token="page-2")
+    h.change_set(changes=[change("Remove", "Old", "AWS::Logs::LogGroup")], token="page-2",
+                 next_token="page-3")  # fmt: skip
+    h.change_set(changes=[change("Add", "New", "AWS::Logs::LogGroup")], token="page-3")
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK
+    out = h.out.getvalue()
+    assert "3 resource change(s)" in out
+    assert "  - AWS::Logs::LogGroup" in out and "  + AWS::Logs::LogGroup" in out
+    assert "Dry run: the change set was deleted; nothing changed." in out
+
+
+REPLACE_DB = change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "True",
+                    policy="ReplaceAndSnapshot", causes=("DBClusterIdentifier",))  # fmt: skip
+
+
+@pytest.mark.parametrize("dangerous", [
+    REPLACE_DB,
+    change("Modify", "AppBucket", "AWS::S3::Bucket", "Conditional"),
+    change("Remove", "CustomSecret", "AWS::SecretsManager::Secret", policy="Delete"),
+])  # fmt: skip
+def test_replacing_or_removing_a_stateful_resource_is_blocked(harness, dangerous):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service"), dangerous])
+    h.deleted_change_set()
+
+    assert h.run("--yes") == ExitCode.BLOCKED
+    out = h.out.getvalue()
+    logical = dangerous["ResourceChange"]["LogicalResourceId"]
+    loud = out[out.index("STATEFUL RESOURCES REPLACED OR REMOVED"):]
+    assert logical in loud and "Service " not in loud
+    assert "run again with --allow-replacement" in out
+
+
+def test_review_names_what_forces_a_replacement(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([REPLACE_DB])
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.BLOCKED
+    assert ("~ AWS::RDS::DBCluster                          DatabaseCluster  replacement: True "
+            "(DBClusterIdentifier)  [ReplaceAndSnapshot]") in h.out.getvalue()  # fmt: skip
+
+
+def test_allow_replacement_executes_a_stateful_replacement(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([REPLACE_DB])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.executed()
+    h.progress("UPDATE_COMPLETE", event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=9), cursor)
+
+    assert h.run("--yes", "--allow-replacement") == ExitCode.OK
+
+
+@pytest.mark.parametrize(("answer", "executes"), [("y\n", True), ("yes\n", True), ("n\n", False),
+                                                  ("\n", False), ("", False)])  # fmt: skip
+def test_a_terminal_is_asked_and_no_deletes_the_change_set_and_review_stack(harness, answer, executes):
+    h = harness("dev")
+    h.no_stack()
+    h.created(**create_request(h))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+    if executes:
+        cursor = event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS")
+        h.events(cursor)
+        h.executed()
+        h.progress("CREATE_COMPLETE", event("dev", "planar-dev-acme", "CREATE_COMPLETE"), cursor)
+    else:
+        h.deleted_change_set()
+        h.deleted_stack()
+
+    code = h.run(stdin=Terminal(answer))
+
+    assert "Execute this change set on planar-dev-acme? [y/N] " in h.out.getvalue()
+    assert code == (ExitCode.OK if executes else ExitCode.NOT_EXECUTED)
+
+
+def test_dry_run_of_a_first_create_deletes_the_change_set_and_the_review_stack(harness):
+    h = harness("dev")
+    h.stack("REVIEW_IN_PROGRESS")  # left by an earlier run: still a CREATE
+    h.created(**create_request(h))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+    h.deleted_change_set()
+    h.deleted_stack()
+
+    assert h.run("--dry-run", stdin=Terminal("y\n")) == ExitCode.OK
+
+
+def test_failure_prints_the_root_cause_not_the_cancellations(harness):
+    h = harness("dev")
+    h.no_stack()
+    h.created(**create_request(h))
+    h.ready([change("Add", "DatabaseCluster", "AWS::RDS::DBCluster")])
+    cursor = event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS")
+    h.events(cursor)
+    h.executed()
+    cause = event("dev", "DatabaseCluster", "CREATE_FAILED", "AWS::RDS::DBCluster", seconds=5,
+                  reason="Resource handler returned message: \"Cannot find version 16.99\"")  # fmt: skip
+    noise = [
+        event("dev", "AppBucket", "CREATE_FAILED", "AWS::S3::Bucket", "Resource creation cancelled", 6),
+        event("dev", "CustomSecret", "CREATE_FAILED", "AWS::SecretsManager::Secret", "cancelled", 6),
+    ]
+    rollback = event("dev", "planar-dev-acme", "ROLLBACK_IN_PROGRESS", seconds=7,
+                     reason="The following resource(s) failed to create: [DatabaseCluster, AppBucket]")  # fmt: skip
+    h.progress("ROLLBACK_IN_PROGRESS", rollback, *reversed(noise), cause, cursor)
+    h.progress("ROLLBACK_COMPLETE", event("dev", "planar-dev-acme", "ROLLBACK_COMPLETE", seconds=60), rollback)
+
+    assert h.run("--yes") == ExitCode.FAILED
+    err = h.err.getvalue()
+    root = err[err.index("Root cause:"):]
+    assert "DatabaseCluster" in root and "Cannot find version 16.99" in root
+    assert "cancelled" not in root
+    assert "build.py --stage dev --destroy" in err  # what to do with a ROLLBACK_COMPLETE stack
+
+
+def test_events_are_read_across_pages_until_the_cursor(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.executed()
+    h.stack("UPDATE_COMPLETE", by=h.id)
+    newest = [event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=20)]
+    older = [event("dev", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=19),
+             event("dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=2)]  # fmt: skip
+    h.events(*newest, next_token="events-2")
+    h.events(*older, cursor, token="events-2", next_token="events-3")  # page 3 is never read
+
+    assert h.run("--yes") == ExitCode.OK
+    statuses = [line.split()[1] for line in h.out.getvalue().splitlines() if line[:2].isdigit()]
+    assert statuses == ["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_COMPLETE"]
+
+
+def test_a_terminal_gets_the_progress_redrawn_in_place(harness):
+    h = harness("dev")
+    h.out = TtyOut()
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.executed()
+    started = event("dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=2)
+    h.progress("UPDATE_IN_PROGRESS", started, cursor)
+    h.progress("UPDATE_COMPLETE", event("dev", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=9), started)
+
+    assert h.run("--yes") == ExitCode.OK
+    out = h.out.getvalue()
+    assert "\x1b[2F\x1b[J" in out  # the header and the one resource row, redrawn
+    assert out.count("planar-dev-acme  UPDATE_IN_PROGRESS  (0m 00s)") == 1
+    assert "planar-dev-acme  UPDATE_COMPLETE  (0m 05s)" in out
+
+
+def test_timeout_while_the_stack_changes_says_how_to_resume(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.executed()
+    for _ in range(13):  # one minute at one poll per 5 s, and the poll at the deadline
+        h.progress("UPDATE_IN_PROGRESS")
+    h.stack("UPDATE_IN_PROGRESS", by=h.id)  # the state reported when giving up
+
+    assert h.run("--yes", "--timeout", "1") == ExitCode.STILL_CHANGING
+    err = h.err.getvalue()
+    assert "stopped waiting (timed out after 1 minute(s)): stack planar-dev-acme is UPDATE_IN_PROGRESS" in err
+    assert "build.py --stage dev --watch" in err
+    assert "aws cloudformation wait stack-update-complete --stack-name planar-dev-acme --region us-east-1" in err
+
+
+def test_ctrl_c_while_the_stack_changes_says_how_to_resume(harness):
+    h = harness("dev")
+    h.fake_clock.interrupt_after = 0
+    h.no_stack()
+    h.created(**create_request(h))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+    cursor = event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS")
+    h.events(cursor)
+    h.executed()
+    h.progress("CREATE_IN_PROGRESS")
+    h.stack("CREATE_IN_PROGRESS", by=h.id)
+
+    assert h.run("--yes") == ExitCode.STILL_CHANGING
+    assert "stopped waiting (interrupted)" in h.err.getvalue()
+    assert "aws cloudformation wait stack-create-complete" in h.err.getvalue()
+
+
+def test_ctrl_c_at_the_prompt_deletes_the_change_set(harness):
+    class Interrupting(Terminal):
+        def readline(self, *_):
+            raise KeyboardInterrupt
+
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    h.deleted_change_set()
+
+    assert h.run(stdin=Interrupting()) == ExitCode.NOT_EXECUTED
+    assert "Interrupted before execution: the change set was deleted" in h.out.getvalue()
+
+
+def test_a_change_set_that_never_becomes_ready_is_deleted(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    for _ in range(60):  # --timeout 1: the waiter's bound, one attempt per second at least
+        h.change_set(status="CREATE_IN_PROGRESS", execution="UNAVAILABLE")
+    h.deleted_change_set()
+
+    assert h.run("--yes", "--timeout", "1") == ExitCode.FAILED
+    assert "was not ready after 1 minute(s); it was deleted and nothing changed" in h.err.getvalue()
+
+
+def test_prod_create_turns_on_termination_protection_and_the_stack_policy(harness, templates):
+    h = harness("prod")
+    h.no_stack()
+    h.created(**create_request(
+        h, StackName="planar-prod-acme", ChangeSetName="planar-prod-20261127-100000",
+        Description="build.py --stage prod (planar-cfn 0.1.0)",
+        Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
+    ))  # fmt: skip
+    h.ready([change("Add", "DatabaseCluster", "AWS::RDS::DBCluster")])
+    cursor = event("prod", "planar-prod-acme", "REVIEW_IN_PROGRESS")
+    h.events(cursor)
+    h.executed()
+    h.progress("CREATE_COMPLETE", event("prod", "planar-prod-acme", "CREATE_COMPLETE"), cursor)
+    h.protected(templates["prod"])
+
+    assert h.run("--yes") == ExitCode.OK, h.err.getvalue()
+    policy = json.loads(stack_policy(templates["prod"]))
+    assert policy["Statement"][1] == {
+        "Effect": "Deny", "Action": ["Update:Replace", "Update:Delete"], "Principal": "*",
+        "Resource": ["LogicalResourceId/CustomSecret", "LogicalResourceId/RegistryCredentialsSecret",
+                     "LogicalResourceId/AppBucket", "LogicalResourceId/DatabaseCluster",
+                     "LogicalResourceId/DatabaseWriter", "LogicalResourceId/DatabaseReader1"],
+    }  # fmt: skip
+    assert "Protection: termination protection on" in h.out.getvalue()
+
+
+def test_prod_replacement_denied_by_the_stack_policy_says_how_to_lift_it(harness, templates):
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(
+        h, StackName="planar-prod-acme", ChangeSetName="planar-prod-20261127-100000",
+        Description="build.py --stage prod (planar-cfn 0.1.0)",
+        Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
+    ))  # fmt: skip
+    h.ready([REPLACE_DB])
+    h.cfn.add_response("get_stack_policy", {"StackPolicyBody": stack_policy(templates["prod"])},
+                       {"StackName": h.id})  # fmt: skip
+    h.deleted_change_set()
+
+    assert h.run("--yes", "--allow-replacement") == ExitCode.BLOCKED
+    out = h.out.getvalue()
+    assert "the prod stack policy denies replacing or removing DatabaseCluster" in out
+    assert "aws cloudformation set-stack-policy --stack-name planar-prod-acme" in out
+
+
+def test_a_stack_of_another_stage_is_refused(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", tags=[{"Key": "stage", "Value": "prod"}])
+
+    assert h.run("--yes") == ExitCode.BAD_INPUT
+    assert "belongs to stage 'prod' (its stage tag), not dev" in h.err.getvalue()

@@ -1,0 +1,440 @@
+"""Every stack state a deploy can meet; --image-tag, --destroy, --watch; and the
+inputs refused before any AWS call."""
+
+import json
+
+import botocore.session
+import pytest
+
+from planar_cfn import deploy
+from planar_cfn.deploy import ExitCode
+from planar_cfn.render import Rendered
+from tests.deploy_stubs import (  # noqa: F401 - fixtures
+    STAGE_VALUES,
+    Terminal,
+    aws_env,
+    change,
+    event,
+    expected_parameters,
+    harness,
+)
+from tests.test_deploy_change_set import create_request, previous_parameters, update_request
+
+STACK_STATUSES = botocore.session.get_session().get_service_model("cloudformation").shape_for(
+    "StackStatus"
+).enum
+STARTS = {"REVIEW_IN_PROGRESS": "CREATE", "DELETE_COMPLETE": "CREATE", **{s: "UPDATE" for s in deploy.UPDATABLE}}
+
+
+@pytest.mark.parametrize("status", STACK_STATUSES)
+def test_every_stack_status_creates_updates_or_says_what_to_do(harness, status):
+    h = harness("dev")
+    h.stack(status, parameters=previous_parameters(h), reason="earlier trouble")
+    kind = STARTS.get(status)
+    if kind:
+        request = create_request(h) if kind == "CREATE" else update_request(h)
+        h.created(**request)
+        h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
+        h.deleted_change_set()
+        if kind == "CREATE":
+            h.deleted_stack()
+
+    code = h.run("--yes")
+
+    if kind:
+        assert code == ExitCode.OK
+        return
+    # A state no deploy can start from: exit 2, nothing created, the state and what to do
+    assert code == ExitCode.BAD_INPUT
+    err = h.err.getvalue()
+    assert f"stack planar-dev-acme in us-east-1 is {status} (earlier trouble): " in err
+    if status.endswith("_IN_PROGRESS"):
+        assert "wait for it with `build.py --stage dev --watch`" in err
+    else:
+        assert deploy.STUCK[status].split(";")[0].split(" with ")[0] in err
+    if status == "UPDATE_ROLLBACK_FAILED":
+        assert "aws cloudformation continue-update-rollback --stack-name planar-dev-acme" in err
+
+
+# --- --image-tag -----------------------------------------------------------------
+
+
+def test_image_tag_changes_only_the_tag_with_the_previous_template(harness, templates):
+    h = harness("prod")
+    before = previous_parameters(h)
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    h.cfn.add_response("get_template", {"TemplateBody": json.dumps(templates["prod"])},
+                       {"StackName": h.id, "TemplateStage": "Original"})  # fmt: skip
+    h.created(
+        StackName="planar-prod-acme",
+        ChangeSetName="planar-prod-20261127-100000",
+        ChangeSetType="UPDATE",
+        UsePreviousTemplate=True,
+        Parameters=[
+            {"ParameterKey": k, "ParameterValue": "v42"} if k == "ContainerImageTag"
+            else {"ParameterKey": k, "UsePreviousValue": True}
+            for k in before
+        ],  # fmt: skip
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+        Description="build.py --stage prod --image-tag v42 (planar-cfn 0.1.0)",
+    )
+    after = [{"ParameterKey": k, "ParameterValue": "v42" if k == "ContainerImageTag" else v}
+             for k, v in before.items()]  # fmt: skip
+    h.ready([change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True"),
+             change("Modify", "Service", "AWS::ECS::Service")], parameters=after)  # fmt: skip
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.executed()
+    h.progress("UPDATE_COMPLETE", event("prod", "planar-prod-acme", "UPDATE_COMPLETE", seconds=90), cursor)
+    h.protected(templates["prod"])
+
+    assert h.run("--image-tag", "v42", "--yes") == ExitCode.OK, h.err.getvalue()
+    assert "ContainerImageTag: 1.4.2 -> v42" in h.out.getvalue()
+
+
+def test_image_tag_needs_a_deployed_stack(harness):
+    h = harness("dev")
+    h.no_stack()
+
+    assert h.run("--image-tag", "v42", "--yes") == ExitCode.BAD_INPUT
+    assert "--image-tag v42: stack planar-dev-acme does not exist in us-east-1" in h.err.getvalue()
+
+
+def test_image_tag_does_not_need_the_registry_password(harness):
+    h = harness("dev", {**STAGE_VALUES, "registry_username": "bot"})
+    h.no_stack()
+
+    assert h.run("--image-tag", "v42") == ExitCode.BAD_INPUT
+    assert "PLANAR_REGISTRY_PASSWORD" not in h.err.getvalue()
+
+
+def test_a_bad_image_tag_is_refused_before_anything(harness, capsys):
+    h = harness("dev")
+    with pytest.raises(SystemExit) as exit_:
+        h.run("--image-tag", "-bad tag")
+    assert exit_.value.code == 2
+    assert "argument --image-tag: '-bad tag' is not allowed: must be a Docker tag" in capsys.readouterr().err
+
+
+# --- --destroy ---------------------------------------------------------------------
+
+PROD_RESOURCES = [
+    ("AppBucket", "AWS::S3::Bucket", "planar-prod-acme-5f0c9a70"),
+    ("CustomSecret", "AWS::SecretsManager::Secret",
+     "arn:aws:secretsmanager:us-east-1:123456789012:secret:custom-secret-prod-acme-AbCdEf"),
+    ("DatabaseCluster", "AWS::RDS::DBCluster", "aurora-pg-prod-acme"),
+    ("LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+     "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/plb-prod-acme/50dc6c495c0c9188"),
+    ("Cluster", "AWS::ECS::Cluster", "app-cluster-prod-acme"),
+]  # fmt: skip
+
+
+def destroy_stubs(h, template, resources):
+    h.cfn.add_response("get_template", {"TemplateBody": json.dumps(template)},
+                       {"StackName": h.id, "TemplateStage": "Original"})  # fmt: skip
+    summaries = [
+        {"LogicalResourceId": logical, "ResourceType": kind, "PhysicalResourceId": physical,
+         "ResourceStatus": "CREATE_COMPLETE", "LastUpdatedTimestamp": event(h.stage, "x", "x")["Timestamp"]}
+        for logical, kind, physical in resources
+    ]  # fmt: skip
+    h.cfn.add_response("list_stack_resources", {"StackResourceSummaries": summaries}, {"StackName": h.id})
+
+
+def test_destroying_prod_needs_the_extra_flag(harness):
+    h = harness("prod")
+    assert h.run("--destroy", "--yes") == ExitCode.BAD_INPUT
+    assert "add --confirm-prod-destroy" in h.err.getvalue()
+
+
+def test_destroying_prod_says_what_is_kept_and_how_to_retire_the_secrets(harness, templates):
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE", protection=True)
+    destroy_stubs(h, templates["prod"], PROD_RESOURCES)
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.cfn.add_response("update_termination_protection", {"StackId": h.id},
+                       {"EnableTerminationProtection": False, "StackName": h.id})  # fmt: skip
+    h.aws.stub("rds").add_response(
+        "modify_db_cluster", {},
+        {"DBClusterIdentifier": "aurora-pg-prod-acme", "DeletionProtection": False, "ApplyImmediately": True},
+    )  # fmt: skip
+    h.aws.stub("elbv2").add_response(
+        "modify_load_balancer_attributes", {},
+        {"LoadBalancerArn": PROD_RESOURCES[3][2],
+         "Attributes": [{"Key": "deletion_protection.enabled", "Value": "false"}]},
+    )  # fmt: skip
+    h.deleted_stack()
+    h.progress("DELETE_IN_PROGRESS", event("prod", "planar-prod-acme", "DELETE_IN_PROGRESS", seconds=1), cursor)
+    h.progress("DELETE_COMPLETE", event("prod", "planar-prod-acme", "DELETE_COMPLETE", seconds=600))
+
+    code = h.run("--destroy", "--confirm-prod-destroy", stdin=Terminal("planar-prod-acme\n"))
+
+    assert code == ExitCode.OK, h.err.getvalue()
+    out = h.out.getvalue()
+    assert "Type the stack name (planar-prod-acme) to delete it: " in out
+    kept = out[out.rindex("Kept:"):]
+    assert "AppBucket" in kept and "(kept)" in kept
+    assert "DatabaseCluster" in kept and "(final snapshot kept)" in kept
+    assert "app-cluster-prod-acme" not in kept
+    assert (f"aws secretsmanager delete-secret --secret-id {PROD_RESOURCES[1][2]} "
+            "--recovery-window-in-days 30 --region us-east-1") in out  # fmt: skip
+
+
+def test_destroying_prod_with_a_wrong_answer_changes_nothing(harness, templates):
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE", protection=True)
+    destroy_stubs(h, templates["prod"], PROD_RESOURCES)
+
+    code = h.run("--destroy", "--confirm-prod-destroy", stdin=Terminal("yes\n"))
+
+    assert code == ExitCode.NOT_EXECUTED
+    assert "Not deleted: not confirmed." in h.out.getvalue()
+
+
+def test_a_failed_prod_destroy_turns_the_protections_back_on(harness, templates):
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE", protection=True)
+    database, balancer = PROD_RESOURCES[2], PROD_RESOURCES[3]
+    destroy_stubs(h, templates["prod"], [database, balancer])
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    rds, elbv2 = h.aws.stub("rds"), h.aws.stub("elbv2")
+    for on in (False, True):
+        h.cfn.add_response("update_termination_protection", {"StackId": h.id},
+                           {"EnableTerminationProtection": on, "StackName": h.id})  # fmt: skip
+        if on:  # the database went before the failure; turning its protection on finds nothing
+            rds.add_client_error("modify_db_cluster", "DBClusterNotFoundFault", "not found", 404)
+        else:
+            rds.add_response("modify_db_cluster", {}, {"DBClusterIdentifier": database[2],
+                             "DeletionProtection": False, "ApplyImmediately": True})  # fmt: skip
+        elbv2.add_response("modify_load_balancer_attributes", {}, {
+            "LoadBalancerArn": balancer[2],
+            "Attributes": [{"Key": "deletion_protection.enabled", "Value": str(on).lower()}],
+        })  # fmt: skip
+        if not on:
+            h.deleted_stack()
+            cause = event("prod", "LoadBalancer", "DELETE_FAILED", balancer[1], "Access Denied", 5)
+            h.progress("DELETE_FAILED", event("prod", "planar-prod-acme", "DELETE_FAILED", seconds=6),
+                       cause, cursor)  # fmt: skip
+
+    assert h.run("--destroy", "--confirm-prod-destroy", "--yes") == ExitCode.FAILED
+    assert "LoadBalancer" in h.err.getvalue() and "Access Denied" in h.err.getvalue()
+    out = h.out.getvalue()
+    assert ("Termination protection, deletion protection of DatabaseCluster, deletion protection "
+            "of LoadBalancer: off.") in out  # fmt: skip
+    assert "Termination protection, deletion protection of LoadBalancer: on." in out
+
+
+def test_ctrl_c_after_the_delete_started_says_how_to_follow_it(harness, templates):
+    h = harness("dev")
+    h.fake_clock.interrupt_after = 0
+    h.stack("UPDATE_COMPLETE")
+    destroy_stubs(h, templates["dev"], [])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.deleted_stack()
+    h.progress("DELETE_IN_PROGRESS")
+    h.stack("DELETE_IN_PROGRESS", by=h.id)
+
+    assert h.run("--destroy", "--yes") == ExitCode.STILL_CHANGING
+    assert "aws cloudformation wait stack-delete-complete --stack-name planar-dev-acme" in h.err.getvalue()
+
+
+def test_a_failed_execute_leaves_no_change_set_behind(harness):
+    from tests.test_deploy_change_set import create_request
+
+    h = harness("dev")
+    h.no_stack()
+    h.created(**create_request(h))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+    h.events(event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS"))
+    h.cfn.add_client_error("execute_change_set", "AccessDenied", "not allowed to execute", 403)
+    h.deleted_change_set()
+    h.deleted_stack()
+
+    assert h.run("--yes") == ExitCode.FAILED
+    assert "AccessDenied" in h.err.getvalue()
+
+
+def test_destroying_dev_after_a_yes_streams_until_deleted(harness, templates):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE")
+    destroy_stubs(h, templates["dev"], [("AppBucket", "AWS::S3::Bucket", "planar-dev-acme-5f0c9a70")])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.deleted_stack()
+    h.progress("DELETE_COMPLETE", event("dev", "planar-dev-acme", "DELETE_COMPLETE", seconds=60), cursor)
+
+    assert h.run("--destroy", stdin=Terminal("y\n")) == ExitCode.OK
+    out = h.out.getvalue()
+    assert "Delete stack planar-dev-acme? [y/N] " in out
+    assert "Kept" not in out and "secretsmanager" not in out
+    assert "Stack planar-dev-acme: DELETE_COMPLETE." in out
+
+
+def test_destroy_without_a_terminal_or_yes_deletes_nothing(harness, templates):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE")
+    destroy_stubs(h, templates["dev"], [])
+
+    assert h.run("--destroy") == ExitCode.NOT_EXECUTED
+    assert "Not deleted: no terminal to ask and no --yes." in h.out.getvalue()
+
+
+def test_destroy_respects_termination_protection_someone_set_outside_prod(harness):
+    h = harness("staging")
+    h.stack("UPDATE_COMPLETE", protection=True)
+
+    assert h.run("--destroy", "--yes") == ExitCode.BAD_INPUT
+    assert "--no-enable-termination-protection" in h.err.getvalue()
+
+
+def test_destroying_a_missing_stack_is_a_no_op(harness):
+    h = harness("dev")
+    h.no_stack()
+    assert h.run("--destroy", "--yes") == ExitCode.OK
+    assert "nothing to destroy" in h.out.getvalue()
+
+
+# --- --watch -----------------------------------------------------------------------
+
+
+def test_watch_follows_a_running_update_to_its_end(harness):
+    h = harness("dev")
+    h.stack("UPDATE_IN_PROGRESS")
+    cursor = event("dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service")
+    h.events(cursor)
+    h.progress("UPDATE_COMPLETE", event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=9), cursor,
+               outputs={"ApplicationUrl": "https://acme-dev.example.com"})  # fmt: skip
+
+    assert h.run("--watch") == ExitCode.OK
+    assert "Watching planar-dev-acme (UPDATE_IN_PROGRESS)" in h.out.getvalue()
+    assert "ApplicationUrl" in h.out.getvalue()
+
+
+# --- inputs, refused before any AWS call -------------------------------------------
+
+
+def test_bad_stage_file_and_missing_credentials_are_reported_together(aws_env, monkeypatch, tmp_path, rendered):
+    import io
+
+    from planar_cfn import cli
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name)
+    stage_file = tmp_path / "dev.json"
+    stage_file.write_text(json.dumps({**STAGE_VALUES, "container_memory": 3000}))
+    args = cli._parser().parse_args(["--stage", "dev", "--stage-file", str(stage_file), "--dry-run"])
+    err = io.StringIO()
+
+    code = deploy.run(args, rendered["dev"], io.StringIO(), err)
+
+    assert code == ExitCode.BAD_INPUT
+    text = err.getvalue()
+    assert "container_memory = 3000: must be a Fargate memory size" in text
+    assert "no AWS region" in text and "no AWS credentials found" in text
+    assert text.endswith("build.py: nothing was created or changed\n")
+
+
+def test_a_template_over_the_inline_limit_needs_a_bucket(harness, rendered):
+    big = Rendered("dev", rendered["dev"].body.replace('"Description": "', '"Description": "' + "x" * 60_000, 1))
+    h = harness("dev", {k: v for k, v in STAGE_VALUES.items() if k != "template_bucket"})
+    h.rendered = big
+
+    assert h.run("--yes") == ExitCode.BAD_INPUT
+    assert "over CloudFormation's 51,200-byte inline limit: name an S3 bucket" in h.err.getvalue()
+
+
+def test_a_template_that_fits_goes_inline(harness, rendered):
+    small = {"Parameters": json.loads(rendered["dev"].body)["Parameters"],
+             "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}  # fmt: skip
+    h = harness("dev")
+    h.rendered = Rendered("dev", json.dumps(small, indent=2) + "\n")
+    h.no_stack()
+    h.created(**create_request(h, TemplateBody=h.rendered.minified, Capabilities=[]))
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason="Template error")
+    h.deleted_change_set()
+    h.deleted_stack()
+
+    assert h.run("--yes") == ExitCode.FAILED
+
+
+def test_a_bucket_that_cannot_take_the_template_is_bad_input(harness):
+    h = harness("dev")
+    if h.rendered.fits_inline:
+        pytest.skip("the dev template fits inline")
+    h.no_stack()
+    h.aws.stub("s3").add_client_error("put_object", "NoSuchBucket", "The specified bucket does not exist", 404)
+
+    assert h.run("--yes") == ExitCode.BAD_INPUT
+    assert "template_bucket 'acme-cfn-templates': cannot upload the template (NoSuchBucket" in h.err.getvalue()
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--destroy", "--dry-run"], "--dry-run: not with --destroy"),
+    (["--watch", "--allow-replacement"], "--allow-replacement: not with --watch"),
+    (["--confirm-prod-destroy"], "--confirm-prod-destroy: only with --destroy"),
+    (["--destroy", "--confirm-prod-destroy"], "--confirm-prod-destroy: only for prod"),
+    (["--outputs-json", "/no/such/dir/o.json"], "--outputs-json /no/such/dir/o.json: no such directory"),
+])  # fmt: skip
+def test_flag_combinations_that_make_no_sense(harness, flags, message):
+    h = harness("dev")
+    assert h.run(*flags) == ExitCode.BAD_INPUT
+    assert message in h.err.getvalue()
+
+
+def test_lookups_fill_what_the_stage_file_leaves_out(harness):
+    values = {k: v for k, v in STAGE_VALUES.items()
+              if k not in ("vpc_cidr", "hosted_zone_id", "database_availability_zones")}  # fmt: skip
+    h = harness("prod", values)
+    h.no_stack()
+    ec2, route53 = h.aws.stub("ec2"), h.aws.stub("route53")
+    ec2.add_response("describe_vpcs", {"Vpcs": [{"VpcId": STAGE_VALUES["vpc_id"], "CidrBlock": "10.8.0.0/16"}]},
+                     {"VpcIds": [STAGE_VALUES["vpc_id"]]})  # fmt: skip
+    route53.add_response(
+        "list_hosted_zones_by_name",
+        {"HostedZones": [{"Id": "/hostedzone/Z111", "Name": "example.com.", "CallerReference": "r"}],
+         "IsTruncated": False, "MaxItems": "100"},
+        {"DNSName": "example.com", "MaxItems": "100"},
+    )  # fmt: skip
+    ec2.add_response("describe_subnets", {"Subnets": [
+        {"SubnetId": "subnet-0aaaaaaaaaaaaaaa1", "AvailabilityZone": "us-east-1c"},
+        {"SubnetId": "subnet-0bbbbbbbbbbbbbbb2", "AvailabilityZone": "us-east-1a"},
+    ]}, {"SubnetIds": STAGE_VALUES["subnets"]})  # fmt: skip
+    found = {"vpc_cidr": "10.8.0.0/16", "hosted_zone_id": "Z111",
+             "database_availability_zones": ["us-east-1c", "us-east-1a"]}  # fmt: skip
+    h.created(**create_request(
+        h, StackName="planar-prod-acme", ChangeSetName="planar-prod-20261127-100000",
+        Description="build.py --stage prod (planar-cfn 0.1.0)",
+        Parameters=expected_parameters({**values, **found}),
+        Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in create_request(h)["Tags"]],
+    ))  # fmt: skip
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason="stop here")
+    h.deleted_change_set()
+    h.deleted_stack()
+
+    assert h.run("--yes") == ExitCode.FAILED
+
+
+def test_build_py_without_credentials_says_so_and_exits_2(aws_env, monkeypatch, tmp_path):
+    """What `python build.py --stage dev --dry-run` does on a machine with no AWS setup."""
+    import io
+
+    from planar_cfn import cli
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(cli, "lint_bodies", lambda bodies: {stage: [] for stage in bodies})
+    stage_file = tmp_path / "dev.json"
+    stage_file.write_text(json.dumps(STAGE_VALUES))
+    out, err = io.StringIO(), io.StringIO()
+
+    code = cli.main(["--stage", "dev", "--dry-run", "--stage-file", str(stage_file),
+                     "--templates-dir", str(tmp_path / "templates")], out=out, err=err)  # fmt: skip
+
+    assert code == ExitCode.BAD_INPUT
+    assert err.getvalue() == (
+        "build.py: error: no AWS credentials found: pass --profile, set AWS_PROFILE, or set "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (`aws configure` writes a profile)\n"
+        "build.py: nothing was created or changed\n"
+    )
