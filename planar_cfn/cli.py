@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence, TextIO
 
@@ -48,6 +49,17 @@ def _shown(path: Path) -> Path:
         return path
 
 
+def _brief(rendered: Rendered, findings: list, out: TextIO) -> None:
+    """One line before a deploy or publish: what is about to be sent."""
+    counts = rendered.resource_counts()
+    size = len(rendered.minified.encode())
+    fits = "inline" if rendered.fits_inline else f"over {INLINE_TEMPLATE_LIMIT:,}: sent through S3"
+    lint = f"{len(findings)} lint finding(s)" if findings else "lint clean"
+    print(f"{rendered.stage}: {sum(counts.values())} resources, {size:,} bytes ({fits}), {lint}", file=out)
+    for finding in findings:
+        print(f"    {finding}", file=out)
+
+
 def _summary(rendered: Rendered, path: Path, findings: list, out: TextIO) -> None:
     counts = rendered.resource_counts()
     size = len(rendered.body.encode())
@@ -70,21 +82,42 @@ def _summary(rendered: Rendered, path: Path, findings: list, out: TextIO) -> Non
         print("  lint: clean (cfn-lint, informational rules included)", file=out)
 
 
+def _mode_problem(args: argparse.Namespace) -> str | None:
+    """A flag that does not go with the others, before anything is rendered."""
+    renders_only = "--check" if args.check else "--no-deploy" if args.no_deploy else None
+    aws_flags = [
+        flag for flag, given in (
+            ("--publish", publish.requested(args)), ("--destroy", args.destroy),
+            ("--watch", args.watch), ("--image-tag", args.image_tag is not None),
+            ("--dry-run", args.dry_run),
+        ) if given
+    ]  # fmt: skip
+    if renders_only and aws_flags:
+        return f"argument {aws_flags[0]}: not allowed with argument {renders_only}"
+    if args.all_stages and not renders_only:
+        return "argument --all-stages: only renders; add --no-deploy, or deploy one --stage at a time"
+    if publish.requested(args):
+        if len(aws_flags) > 1:
+            return f"argument {aws_flags[1]}: not allowed with argument --publish"
+        if not args.artifact_bucket:
+            return "argument --artifact-bucket: required with --publish (the S3 bucket that holds the published templates)"
+    return None
+
+
 def main(
-    argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     parser = _parser()
     args = parser.parse_args(argv)
-    acts_on_aws = not (args.no_deploy or args.check)
-    if args.all_stages and acts_on_aws:
-        parser.error(
-            "argument --all-stages: only renders; add --no-deploy, or deploy one --stage at a time"
-        )
+    problem = _mode_problem(args)
+    if problem:
+        parser.error(problem)
     stages = STAGE_NAMES if args.all_stages else (args.stage,)
     rendered = {stage: render(stage) for stage in stages}
-    paths = {stage: _shown(template_path(stage, args.templates_dir)) for stage in stages}
 
     if args.check:
+        paths = {stage: _shown(template_path(stage, args.templates_dir)) for stage in stages}
         stale = [
             str(paths[s]) for s in stages
             if not paths[s].is_file() or paths[s].read_text() != rendered[s].body
@@ -95,19 +128,26 @@ def main(
             print(f"fresh: {', '.join(map(str, paths.values()))}", file=out)
         return EXIT_FINDINGS if stale else EXIT_OK
 
+    if not args.no_deploy:
+        (stage,) = stages
+        # Deploying and publishing use the render in memory and write no file:
+        # templates/ changes only through --no-deploy, as a reviewed commit.
+        if args.destroy or args.watch:  # acts on a stack that exists; no template involved
+            return deploy.run(args, rendered[stage], out, err)
+        findings = lint_bodies({stage: rendered[stage].body})[stage]
+        _brief(rendered[stage], findings, out)
+        if findings:
+            print("build.py: lint findings: nothing was sent to AWS", file=err)
+            return EXIT_FINDINGS
+        if publish.requested(args):
+            return publish.run(args, rendered[stage], out, err)
+        return deploy.run(args, rendered[stage], out, err)
+
     findings = lint_bodies({stage: r.body for stage, r in rendered.items()})
     args.templates_dir.mkdir(parents=True, exist_ok=True)
     for stage in stages:
-        paths[stage].write_text(rendered[stage].body)
-        findings[stage] = [f.__class__(**{**f.__dict__, "path": str(paths[stage])}) for f in findings[stage]]
-        _summary(rendered[stage], paths[stage], findings[stage], out)
-    if any(findings.values()):
-        if acts_on_aws:
-            print("build.py: lint findings: nothing was sent to AWS", file=err)
-        return EXIT_FINDINGS
-    if not acts_on_aws:
-        return EXIT_OK
-    (stage,) = stages
-    if publish.requested(args):
-        return publish.run(args, rendered[stage], out, err)
-    return deploy.run(args, rendered[stage], out, err)
+        path = _shown(template_path(stage, args.templates_dir))
+        path.write_text(rendered[stage].body)
+        findings[stage] = [replace(f, path=str(path)) for f in findings[stage]]
+        _summary(rendered[stage], path, findings[stage], out)
+    return EXIT_FINDINGS if any(findings.values()) else EXIT_OK

@@ -312,11 +312,9 @@ class Deployment:
                 "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
                 "the stack's region with --template-bucket or template_bucket in the stage file"
             )
+        profile, region = (settings.profile, settings.region) if settings else stage_files.session_keys(path)
         try:
-            self.aws = self.runtime.connect(
-                self.args.profile or (settings.profile if settings else None),
-                self.args.region or (settings.region if settings else None),
-            )
+            self.aws = self.runtime.connect(self.args.profile or profile, self.args.region or region)
         except AwsSetupError as error:
             problems.append(str(error))
         if problems:

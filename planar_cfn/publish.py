@@ -534,13 +534,6 @@ def connect(profile: str | None, region: str | None) -> Clients:
 
 
 def run(args: argparse.Namespace, rendered: Rendered, out: TextIO, err: TextIO) -> int:
-    if not args.artifact_bucket:
-        print(
-            "build.py: error: argument --artifact-bucket: required with --publish "
-            "(the S3 bucket that holds the published templates)",
-            file=err,
-        )
-        return EXIT_USAGE
     artifact = Artifact.from_rendered(rendered)
     target = Target(
         bucket=args.artifact_bucket,

@@ -204,6 +204,19 @@ def _read(path: Path) -> dict:
     return data
 
 
+def session_keys(path: Path) -> tuple[str | None, str | None]:
+    """The profile and region a stage file names, read even when other keys are
+    wrong, so a typo elsewhere is not also reported as a missing region."""
+    try:
+        data = _read(path)
+    except StageFileError:
+        return None, None
+    named = lambda key, pattern: (  # noqa: E731
+        data[key] if isinstance(data.get(key), str) and pattern.matches(data[key]) else None
+    )
+    return named("profile", PROFILE), named("region", REGION)
+
+
 def load(
     path: Path,
     stage: str,

@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from planar_cfn import __version__, cli, publish
 from planar_cfn.publish import Artifact, Clients, Target
-from planar_cfn.render import Rendered
+from planar_cfn.render import Rendered, render
 
 ACCOUNT = "123456789012"  # moto's account
 OTHER_ACCOUNT = "210987654321"
@@ -511,7 +511,8 @@ def test_publish_through_build_py(aws, artifact, monkeypatch, tmp_path):
         out=out, err=io.StringIO(),
     )  # fmt: skip
     assert code == 0
-    assert (tmp_path / "planar-prod.json").read_bytes() == artifact.body
+    assert artifact.body == render("prod").body.encode()
+    assert not any(tmp_path.iterdir())  # publishing writes no template file
     assert out.getvalue().endswith(
         f"product id:   {PRODUCT_ID}\n"
         "version id:   pa-first00000001\n"
@@ -520,14 +521,12 @@ def test_publish_through_build_py(aws, artifact, monkeypatch, tmp_path):
     )
 
 
-def test_missing_artifact_bucket_is_a_usage_error_before_any_aws_call(monkeypatch, tmp_path):
+def test_missing_artifact_bucket_is_a_usage_error_before_any_aws_call(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(publish, "connect", no_aws)
-    err = io.StringIO()
-    code = cli.main(
-        ["--stage", "dev", "--publish", "--templates-dir", str(tmp_path)], out=io.StringIO(), err=err
-    )
-    assert code == 2
-    assert "build.py: error: argument --artifact-bucket: required with --publish" in err.getvalue()
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--stage", "dev", "--publish", "--templates-dir", str(tmp_path)], out=io.StringIO())
+    assert exit_.value.code == 2
+    assert "build.py: error: argument --artifact-bucket: required with --publish" in capsys.readouterr().err
 
 
 def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, rendered):
