@@ -4,6 +4,8 @@ errors retried by botocore's adaptive retry mode."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
@@ -47,3 +49,11 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
 
 def client(session: boto3.Session, service: str):
     return session.client(service, config=RETRY_CONFIG)
+
+
+def s3_object_url(bucket: str, key: str, region: str) -> str:
+    """The regional HTTPS URL CloudFormation and Service Catalog read a template from."""
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    if "." in bucket:  # a dotted name breaks the TLS certificate of the virtual host
+        return f"https://s3.{region}.{suffix}/{bucket}/{quote(key)}"
+    return f"https://{bucket}.s3.{region}.{suffix}/{quote(key)}"

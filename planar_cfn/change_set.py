@@ -10,14 +10,17 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Mapping
-from urllib.parse import quote
-
 from botocore.exceptions import WaiterError
+
+from .aws_session import s3_object_url
 
 # Resources whose replacement or removal loses data.
 STATEFUL_TYPES = frozenset({
     "AWS::RDS::DBCluster", "AWS::RDS::DBInstance", "AWS::S3::Bucket",
     "AWS::SecretsManager::Secret",
+    # Removing the customer-managed key schedules its deletion: whatever it
+    # encrypted (snapshots, retained secrets) becomes unreadable.
+    "AWS::KMS::Key",
 })  # fmt: skip
 # IAM resources whose name property makes CloudFormation ask for CAPABILITY_NAMED_IAM.
 IAM_NAME_PROPERTIES = {
@@ -80,11 +83,8 @@ def upload_template(s3: Any, bucket: str, stack_name: str, body: str) -> str:
     digest = hashlib.sha256(body.encode()).hexdigest()[:16]
     key = f"planar-cfn/{stack_name}/{digest}.json"
     s3.put_object(Bucket=bucket, Key=key, Body=body.encode(), ContentType="application/json")
-    # Regional and path-style: right for bucket names with dots, and never the global
-    # endpoint's redirect. The bucket is expected in the stack's region.
-    region = s3.meta.region_name
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"https://s3.{region}.{suffix}/{bucket}/{quote(key)}"
+    # The bucket is expected in the stack's region.
+    return s3_object_url(bucket, key, s3.meta.region_name)
 
 
 def stateful_logical_ids(template: Mapping[str, Any]) -> list[str]:

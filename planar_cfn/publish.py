@@ -20,7 +20,7 @@ from typing import Any, Callable, Collection, TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import __version__
-from .aws_session import AwsSetupError, client, make_session
+from .aws_session import AwsSetupError, client, make_session, s3_object_url
 from .render import Rendered
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -204,13 +204,6 @@ class Outcome:
     changes: list[str] = field(default_factory=list)  # what this run did in AWS
 
 
-def template_url(bucket: str, key: str, region: str) -> str:
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    if "." in bucket:  # a dotted name breaks the TLS certificate of the virtual host
-        return f"https://s3.{region}.{suffix}/{bucket}/{key}"
-    return f"https://{bucket}.s3.{region}.{suffix}/{key}"
-
-
 # --- calls to AWS -------------------------------------------------------------------
 
 
@@ -388,7 +381,7 @@ def publish(
     An error carries `changes`: what this run had already done in AWS."""
     outcome = Outcome(
         version_name=artifact.version_name,
-        template_url=template_url(target.bucket, artifact.key, clients.region),
+        template_url=s3_object_url(target.bucket, artifact.key, clients.region),
     )
     try:
         _publish(artifact, target, clients, out, outcome, token or uuid.uuid4().hex)

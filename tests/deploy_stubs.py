@@ -208,7 +208,7 @@ class Harness:
         """TemplateBody when the template fits inline, else the URL it is uploaded to."""
         if self.rendered.fits_inline:
             return {"TemplateBody": self.rendered.minified}
-        return {"TemplateURL": f"https://s3.{REGION}.amazonaws.com/{TEMPLATE_BUCKET}/{self.template_key}"}
+        return {"TemplateURL": f"https://{TEMPLATE_BUCKET}.s3.{REGION}.amazonaws.com/{self.template_key}"}
 
     @property
     def template_key(self) -> str:

@@ -51,7 +51,7 @@ def test_capabilities_come_from_the_template(templates):
 
 def test_stateful_resources_of_prod(templates):
     assert change_set.stateful_logical_ids(templates["prod"]) == [
-        "CustomSecret", "RegistryCredentialsSecret", "AppBucket", "DatabaseCluster",
+        "EncryptionKey", "CustomSecret", "RegistryCredentialsSecret", "AppBucket", "DatabaseCluster",
         "DatabaseWriter", "DatabaseReader1",
     ]  # fmt: skip
 

@@ -408,7 +408,7 @@ def test_prod_create_turns_on_termination_protection_and_the_stack_policy(harnes
     policy = json.loads(stack_policy(templates["prod"]))
     assert policy["Statement"][1] == {
         "Effect": "Deny", "Action": ["Update:Replace", "Update:Delete"], "Principal": "*",
-        "Resource": ["LogicalResourceId/CustomSecret", "LogicalResourceId/RegistryCredentialsSecret",
+        "Resource": ["LogicalResourceId/EncryptionKey", "LogicalResourceId/CustomSecret", "LogicalResourceId/RegistryCredentialsSecret",
                      "LogicalResourceId/AppBucket", "LogicalResourceId/DatabaseCluster",
                      "LogicalResourceId/DatabaseWriter", "LogicalResourceId/DatabaseReader1"],
     }  # fmt: skip

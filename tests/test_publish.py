@@ -14,6 +14,7 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from planar_cfn import __version__, cli, publish
+from planar_cfn.aws_session import s3_object_url
 from planar_cfn.publish import Artifact, Clients, Target
 from planar_cfn.render import Rendered, render
 
@@ -168,10 +169,10 @@ def test_key_and_version_name_come_from_the_committed_bytes(artifact, rendered):
 
 
 def test_template_urls():
-    assert publish.template_url("b-1", "k.json", "eu-west-1") == "https://b-1.s3.eu-west-1.amazonaws.com/k.json"
+    assert s3_object_url("b-1", "k.json", "eu-west-1") == "https://b-1.s3.eu-west-1.amazonaws.com/k.json"
     # A dotted bucket breaks the virtual host's TLS certificate: path style.
-    assert publish.template_url("a.b", "k.json", "us-east-1") == "https://s3.us-east-1.amazonaws.com/a.b/k.json"
-    assert publish.template_url("b-1", "k.json", "cn-north-1") == "https://b-1.s3.cn-north-1.amazonaws.com.cn/k.json"
+    assert s3_object_url("a.b", "k.json", "us-east-1") == "https://s3.us-east-1.amazonaws.com/a.b/k.json"
+    assert s3_object_url("b-1", "k.json", "cn-north-1") == "https://b-1.s3.cn-north-1.amazonaws.com.cn/k.json"
 
 
 # --- the paths through a publish ----------------------------------------------------
