@@ -4,18 +4,18 @@ errors retried by botocore's adaptive retry mode."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
+
+if TYPE_CHECKING:
+    import boto3
 
 from . import __version__
 
-RETRY_CONFIG = Config(
-    retries={"max_attempts": 10, "mode": "adaptive"},
-    user_agent_extra=f"planar-cfn/{__version__}",
-)
+# Throttling and transient errors: retried with client-side rate limiting.
+RETRIES = {"max_attempts": 10, "mode": "adaptive"}
 
 
 class AwsSetupError(Exception):
@@ -23,6 +23,9 @@ class AwsSetupError(Exception):
 
 
 def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
+    # boto3 takes 0.2 s to import: only commands that talk to AWS pay for it.
+    import boto3
+
     try:
         session = boto3.Session(profile_name=profile or None, region_name=region or None)
     except ProfileNotFound:
@@ -48,7 +51,10 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
 
 
 def client(session: boto3.Session, service: str):
-    return session.client(service, config=RETRY_CONFIG)
+    from botocore.config import Config
+
+    config = Config(retries=RETRIES, user_agent_extra=f"planar-cfn/{__version__}")
+    return session.client(service, config=config)
 
 
 def s3_object_url(bucket: str, key: str, region: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -129,6 +130,7 @@ def main(
         return EXIT_FINDINGS if stale else EXIT_OK
 
     if not args.no_deploy:
+        gc.enable()  # build.py turns it off for the short build
         (stage,) = stages
         # Deploying and publishing use the render in memory and write no file:
         # templates/ changes only through --no-deploy, as a reviewed commit.

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, Callable, Mapping, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TextIO
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import __version__, change_set, lookups, progress
@@ -29,6 +28,10 @@ from .naming import Naming
 from .parameters import SPECS_BY_KEY
 from .render import Rendered
 from .stages import get_stage
+
+
+if TYPE_CHECKING:
+    import boto3
 
 
 class ExitCode(IntEnum):
