@@ -50,6 +50,9 @@ class Pattern:
     def matches(self, value: str) -> bool:
         return re.fullmatch(self.regex, value) is not None
 
+    def or_empty(self) -> Pattern:
+        return Pattern(f"^$|{self.regex}", f"empty, or {self.allowed}")
+
 
 APP_NAME = Pattern(
     r"^[a-z]([a-z0-9]*(-[a-z0-9]+)*)$",
@@ -114,8 +117,10 @@ BEDROCK_MODEL_ID = Pattern(
 )
 
 
-BUCKET_NAME = Pattern(
-    r"^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "empty, or an S3 bucket name such as acme-access-logs"
+S3_BUCKET = Pattern(
+    r"^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+    "an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and "
+    "ending with a letter or digit",
 )
 WEB_ACL = Pattern(
     r"^(none|create|arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+)$",

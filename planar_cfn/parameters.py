@@ -140,7 +140,7 @@ SPECS: tuple[ParameterSpec, ...] = (
         "Public subnets for an internet-facing load balancer. Leave empty to use the "
         "private subnets.",
         type="CommaDelimitedList", default="", is_list=True,
-        pattern=c.Pattern("^$|" + c.SUBNET_ID.regex, "empty, or " + c.SUBNET_ID.allowed),
+        pattern=c.SUBNET_ID.or_empty(),
     ),
     ParameterSpec(
         "AlbInternal", "alb_internal", NETWORK, "Internal load balancer",
@@ -257,7 +257,7 @@ SPECS: tuple[ParameterSpec, ...] = (
         "Existing bucket, in this region, that receives the load balancer's and the "
         "application bucket's access logs (its policy must allow both to write). Empty: no "
         "access logs.",
-        default="", pattern=c.BUCKET_NAME,
+        default="", pattern=c.S3_BUCKET.or_empty(),
     ),
     ParameterSpec(
         "WebAcl", "web_acl", SECURITY, "WAF web ACL",

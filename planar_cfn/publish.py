@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import __version__
 from .aws_session import AwsSetupError, client, make_session, s3_object_url
+from .constraints import S3_BUCKET
 from .render import Rendered
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -28,7 +29,6 @@ KEY_PREFIX = "planar-cfn"
 PRODUCT_OWNER = "planar-cfn"
 PRODUCT_TYPE = "CLOUD_FORMATION_TEMPLATE"
 
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PORTFOLIO_ID = re.compile(r"^port-[a-z0-9]{1,95}$")
 _ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "403"}
 _NOT_FOUND = {"404", "NotFound", "NoSuchBucket", "NoSuchKey"}
@@ -87,11 +87,8 @@ class AwsRefusedError(PublishError):
 
 
 def _bucket_name(value: str) -> str:
-    if not _BUCKET_NAME.match(value) or ".." in value:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not an S3 bucket name: 3-63 lowercase letters, digits, dots "
-            "and hyphens, starting and ending with a letter or digit"
-        )
+    if not S3_BUCKET.matches(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not {S3_BUCKET.allowed}")
     return value
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .constraints import Pattern
+from .constraints import S3_BUCKET, Pattern
 from .parameters import (
     SPECS,
     SPECS_BY_KEY,
@@ -48,10 +48,7 @@ STACK_NAME = Pattern(
     r"^[A-Za-z][A-Za-z0-9-]{0,127}$",
     "a CloudFormation stack name: up to 128 letters, digits and hyphens, starting with a letter",
 )
-BUCKET = Pattern(
-    r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
-    "an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens",
-)
+BUCKET = S3_BUCKET
 SETTINGS: tuple[Setting, ...] = (
     Setting("region", REGION, "AWS region of the stack; --region overrides it."),
     Setting("profile", PROFILE, "AWS CLI profile to deploy with; --profile overrides it."),

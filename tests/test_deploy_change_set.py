@@ -31,6 +31,14 @@ TAGS = [  # as naming.Naming.stack_tags gives them: sorted by key
 ]
 
 
+
+def prod_update_request(h):
+    return update_request(
+        h, StackName="planar-prod-acme", ChangeSetName="planar-prod-20261127-100000",
+        Description="build.py --stage prod (planar-cfn 0.1.0)",
+        Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
+    )  # fmt: skip
+
 def create_request(h, **changes):
     return {
         "StackName": "planar-dev-acme",
@@ -132,11 +140,7 @@ def test_an_empty_change_set_is_deleted_and_is_success(harness, reason):
 def test_prod_without_changes_still_ends_protected(harness, templates):
     h = harness("prod")
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
-    h.created(**update_request(
-        h, StackName="planar-prod-acme", ChangeSetName="planar-prod-20261127-100000",
-        Description="build.py --stage prod (planar-cfn 0.1.0)",
-        Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
-    ))  # fmt: skip
+    h.created(**prod_update_request(h))
     h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
     h.deleted_change_set()
     h.protected(templates["prod"])
@@ -418,11 +422,7 @@ def test_prod_create_turns_on_termination_protection_and_the_stack_policy(harnes
 def test_prod_replacement_denied_by_the_stack_policy_says_how_to_lift_it(harness, templates):
     h = harness("prod")
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
-    h.created(**update_request(
-        h, StackName="planar-prod-acme", ChangeSetName="planar-prod-20261127-100000",
-        Description="build.py --stage prod (planar-cfn 0.1.0)",
-        Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
-    ))  # fmt: skip
+    h.created(**prod_update_request(h))
     h.ready([REPLACE_DB])
     h.cfn.add_response("get_stack_policy", {"StackPolicyBody": stack_policy(templates["prod"])},
                        {"StackName": h.id})  # fmt: skip
