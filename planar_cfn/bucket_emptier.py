@@ -2,9 +2,9 @@
 the stack is deleted, so any delete path (console, CLI, Service Catalog
 terminate) removes the bucket as Terraform's force_destroy did.
 
-It empties only when the stack itself is being deleted: a Delete that arrives
-during an update's cleanup must never touch data. Standard library and the
-Lambda runtime's boto3 only; it must stay under 4 KiB to be inlined.
+It empties only while the stack itself is being deleted or a failed create is
+rolled back: a Delete that arrives during an update's cleanup never touches
+data. Standard library and the runtime's boto3 only; under 4 KiB to be inlined.
 """
 
 import json
@@ -12,32 +12,45 @@ import urllib.request
 
 import boto3
 
+EMPTYING = ("DELETE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS")
+# Stop this long before Lambda's limit, to answer CloudFormation in time.
+RESERVE_MS = 30_000
+
 
 def handler(event, context):
     status, reason = "SUCCESS", ""
     try:
         bucket = event["ResourceProperties"]["BucketName"]
-        if event["RequestType"] == "Delete" and _stack_deleting(event["StackId"]):
-            _empty(bucket)
+        if event["RequestType"] == "Delete" and _stack_status(event["StackId"]) in EMPTYING:
+            _empty(bucket, context)
     except Exception as error:  # noqa: BLE001 - reported to CloudFormation below
         status, reason = "FAILED", f"{type(error).__name__}: {error}"
-    _respond(event, context, status, reason, bucket_name=event["ResourceProperties"].get("BucketName"))
+    _respond(event, context, status, reason, event["ResourceProperties"].get("BucketName"))
 
 
-def _stack_deleting(stack_id):
+def _stack_status(stack_id):
     stack = boto3.client("cloudformation").describe_stacks(StackName=stack_id)["Stacks"][0]
-    return stack["StackStatus"] == "DELETE_IN_PROGRESS"
+    return stack["StackStatus"]
 
 
-def _empty(bucket):
+def _empty(bucket, context):
     s3 = boto3.client("s3")
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        if context.get_remaining_time_in_millis() < RESERVE_MS:
+            raise TimeoutError(f"{bucket} still holds objects: delete the stack again to go on")
         objects = [
             {"Key": item["Key"], "VersionId": item["VersionId"]}
             for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
         ]
         if objects:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+            errors = s3.delete_objects(
+                Bucket=bucket, Delete={"Objects": objects, "Quiet": True}
+            ).get("Errors", [])
+            if errors:
+                first = errors[0]
+                raise RuntimeError(
+                    f"{len(errors)} objects not deleted, first {first['Key']}: {first['Message']}"
+                )
 
 
 def _respond(event, context, status, reason, bucket_name):

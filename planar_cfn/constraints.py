@@ -94,8 +94,11 @@ SECRET_ARN = Pattern(
     r"^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$",
     "empty, or a Secrets Manager secret ARN",
 )
-# Stored inside a JSON string by the template: no quote or backslash.
-REGISTRY_PASSWORD = Pattern(r'^[^"\\]{0,4096}$', "up to 4096 characters without double quotes or backslashes")
+# Stored inside a JSON string by the template: no quote, backslash or control character.
+REGISTRY_PASSWORD = Pattern(
+    r'^[^"\\\x00-\x1f]{0,4096}$',
+    "up to 4096 characters without double quotes, backslashes or control characters",
+)
 REGISTRY_USERNAME = Pattern(
     r'^[^\s"\\]{0,256}$', "empty, or up to 256 characters without spaces, quotes or backslashes"
 )

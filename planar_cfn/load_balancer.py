@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import If, Ref, Sub, Template
+from troposphere import If, Ref, Select, Split, Sub, Template
 from troposphere import elasticloadbalancingv2 as elb
 
 from .dns import Domain
@@ -33,27 +33,30 @@ def add_load_balancer(
     network: Network,
     domain: Domain,
 ) -> LoadBalancer:
-    attributes = {
-        "deletion_protection.enabled": str(stage.protected).lower(),
-        "routing.http.drop_invalid_header_fields.enabled": "true",
-        "access_logs.s3.enabled": If(params.has_access_logs, "true", "false"),
-        "access_logs.s3.bucket": If(params.has_access_logs, params["AccessLogsBucket"], Ref("AWS::NoValue")),
-        "access_logs.s3.prefix": If(
-            params.has_access_logs, Sub(f"alb/planar-{stage.name}-${{AppName}}"), Ref("AWS::NoValue")
+    attributes = [
+        elb.LoadBalancerAttributes(Key="deletion_protection.enabled", Value=str(stage.protected).lower()),
+        elb.LoadBalancerAttributes(Key="routing.http.drop_invalid_header_fields.enabled", Value="true"),
+        elb.LoadBalancerAttributes(
+            Key="access_logs.s3.enabled", Value=If(params.has_access_logs, "true", "false")
         ),
-    }
-    # Names are left to CloudFormation (the Name tag carries plb-/ptg-): a
-    # named load balancer or target group blocks the replacement that switching
-    # AlbInternal or the VPC needs.
+    ] + [
+        # Without access logs these keys must be absent: an empty value is refused.
+        If(params.has_access_logs, elb.LoadBalancerAttributes(Key=key, Value=value), Ref("AWS::NoValue"))
+        for key, value in (
+            ("access_logs.s3.bucket", params["AccessLogsBucket"]),
+            ("access_logs.s3.prefix", Sub(f"alb/planar-{stage.name}-${{AppName}}")),
+        )
+    ]
+    # The load balancer's name is left to CloudFormation (the Name tag carries
+    # plb-...): a named one blocks the replacement that switching AlbInternal or
+    # the VPC needs.
     alb = template.add_resource(elb.LoadBalancer(
         "LoadBalancer",
         Type="application",
         Scheme=If(params.alb_internal, "internal", "internet-facing"),
         Subnets=If(params.has_alb_subnets, params["AlbSubnets"], params["Subnets"]),
         SecurityGroups=[network.alb_security_group],
-        LoadBalancerAttributes=[
-            elb.LoadBalancerAttributes(Key=key, Value=value) for key, value in attributes.items()
-        ],
+        LoadBalancerAttributes=attributes,
         Tags=naming.tags(naming.name("plb")),
         Metadata={"checkov": {"skip": [
             {"id": "CKV_AWS_91", "comment": "Access logs are switched on by the AccessLogsBucket "
@@ -62,6 +65,10 @@ def add_load_balancer(
     ))  # fmt: skip
     target_group = template.add_resource(elb.TargetGroup(
         "TargetGroup",
+        # Named after the load balancer's id, so a new load balancer brings a new
+        # target group: one target group cannot serve two load balancers while
+        # CloudFormation swaps them.
+        Name=Sub(f"ptg-{stage.name}-${{Id}}", Id=Select(3, Split("/", Ref(alb)))),
         TargetType="ip",
         Port=APP_PORT,
         Protocol="HTTP",

@@ -228,7 +228,7 @@ SPECS: tuple[ParameterSpec, ...] = (
         "DatabaseAvailabilityZones", "database_availability_zones", DATABASE,
         "Database Availability Zones",
         "Availability Zones of the private subnets, writer first; each reader goes in "
-        "the next. Leave empty to let RDS choose.",
+        "the next, so prod needs two. Leave empty to let RDS choose.",
         type="CommaDelimitedList", default="", is_list=True, pattern=c.AVAILABILITY_ZONE,
     ),
     ParameterSpec(
@@ -248,8 +248,8 @@ SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         "CustomerManagedKey", "customer_managed_key", SECURITY, "Customer-managed KMS key",
         "true: the stack creates a KMS key, rotated yearly, for the secrets, logs, database, "
-        "Performance Insights and bucket; false: AWS-managed keys. Choose when creating the "
-        "stack: switching later replaces the database.",
+        "Performance Insights and bucket; false: AWS-managed keys. Chosen when the stack is "
+        "created: the named database cannot be replaced to switch it later.",
         default="false", allowed=("true", "false"),
     ),
     ParameterSpec(

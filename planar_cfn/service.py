@@ -105,8 +105,9 @@ def add_service(
     ))  # fmt: skip
     service = template.add_resource(ecs.Service(
         "Service",
-        # Targets join the target group only once the HTTPS listener exists.
-        DependsOn=[load_balancer.https_listener.title],
+        # Targets join the target group only once the HTTPS listener exists; and
+        # on stack delete the tasks stop writing before the bucket is emptied.
+        DependsOn=[load_balancer.https_listener.title] + ([storage.emptier] if storage.emptier else []),
         ServiceName=naming.name("planar-service"),
         Cluster=Ref(cluster),
         TaskDefinition=Ref(task),

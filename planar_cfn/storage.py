@@ -37,12 +37,15 @@ from .stages import Stage
 
 EMPTIER_SOURCE = (Path(__file__).with_name("bucket_emptier.py")).read_text()
 LAMBDA_RUNTIME = "python3.13"
+EMPTIER_TIMEOUT_SECONDS = 900  # Lambda's maximum
 
 
 @dataclass(frozen=True)
 class Storage:
     bucket_name: Ref
     bucket_arn: AWSHelperFn
+    # The custom resource that empties the bucket on stack delete (not in prod).
+    emptier: str | None
 
 
 def add_storage(
@@ -99,14 +102,13 @@ def add_storage(
             Condition=Condition(Bool("aws:SecureTransport", "false")),
         )]),
     ))  # fmt: skip
-    if not stage.protected:
-        _add_emptier(template, naming, encryption, bucket, bucket_arn)
-    return Storage(bucket_name=Ref(bucket), bucket_arn=bucket_arn)
+    emptier = None if stage.protected else _add_emptier(template, naming, encryption, bucket, bucket_arn)
+    return Storage(bucket_name=Ref(bucket), bucket_arn=bucket_arn, emptier=emptier)
 
 
 def _add_emptier(
     template: Template, naming: Naming, encryption: Encryption, bucket: Bucket, bucket_arn
-) -> None:
+) -> str:
     logs = template.add_resource(LogGroup(
         "BucketEmptierLogGroup",
         RetentionInDays=14,
@@ -141,7 +143,7 @@ def _add_emptier(
         Handler="index.handler",
         Code=Code(ZipFile=EMPTIER_SOURCE),
         Role=GetAtt(role, "Arn"),
-        Timeout=900,
+        Timeout=EMPTIER_TIMEOUT_SECONDS,
         MemorySize=256,
         LoggingConfig=LoggingConfig(LogGroup=Ref(logs)),
         Tags=naming.tags(),
@@ -154,11 +156,14 @@ def _add_emptier(
              "concurrency fails stack creation on accounts with a low concurrency quota."},
         ]}},
     ))  # fmt: skip
-    template.add_resource(CustomResource(
+    emptier = template.add_resource(CustomResource(
         "BucketEmptier",
         ServiceToken=GetAtt(function, "Arn"),
+        # Fail a stuck delete after the function's own limit, not CloudFormation's hour.
+        ServiceTimeout=EMPTIER_TIMEOUT_SECONDS + 60,
         BucketName=Ref(bucket),
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
     ))  # fmt: skip
+    return emptier.title
 
