@@ -25,7 +25,7 @@ from . import __version__, change_set, lookups, progress
 from . import stage_file as stage_files
 from .aws_session import AwsSetupError, client, make_session
 from .naming import Naming
-from .parameters import SPECS_BY_KEY
+from .parameters import SPECS, SPECS_BY_KEY
 from .render import Rendered
 from .stages import get_stage
 
@@ -82,6 +82,10 @@ IN_PROGRESS = (
 GONE = frozenset({"DBClusterNotFoundFault", "LoadBalancerNotFound"})
 # DeletionPolicy values that leave something behind.
 KEPT = {"Retain": "kept", "RetainExceptOnCreate": "kept", "Snapshot": "final snapshot kept"}
+# Stage-file keys an UPDATE leaves at the stack's value unless the file sets them: the
+# tag a pipeline moves with --image-tag, and the database's zones, which a look-up
+# could reorder with the subnets (a named DB instance cannot move to another zone).
+KEPT_UNLESS_GIVEN = ("container_image_tag", "database_availability_zones")
 WAIT_COMMANDS = {
     CREATE: "stack-create-complete", UPDATE: "stack-update-complete",
     DELETE: "stack-delete-complete", "IMPORT": "stack-import-complete",
@@ -116,6 +120,35 @@ class Aws:
         if service not in self._clients:
             self._clients[service] = client(self.session, service)
         return self._clients[service]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A change set this run created, or may have, and has not executed."""
+
+    change_set: str  # its id; its name until CreateChangeSet answers
+    stack: str  # likewise the stack's id or name
+    kind: str
+    by_name: bool = False
+
+    @property
+    def change_set_argument(self) -> dict[str, str]:
+        # A change set given by name needs its stack's name too.
+        return {"ChangeSetName": self.change_set, **({"StackName": self.stack} if self.by_name else {})}
+
+    @property
+    def change_set_option(self) -> str:
+        option = f"--change-set-name {self.change_set}"
+        return f"{option} --stack-name {self.stack}" if self.by_name else option
+
+
+@dataclass(frozen=True)
+class Protection:
+    """One protection that a prod destroy turns off, and back on if the delete fails."""
+
+    what: str
+    switch: Callable[[bool], Any]  # on (True) or off
+    command: str  # the AWS CLI command that turns it on
 
 
 @dataclass
@@ -358,17 +391,22 @@ class Deployment:
     def deploy(self) -> int:
         stack = self._describe()
         kind = self._change_set_type(stack)
-        values = lookups.resolve(self.stage_file, self.aws.client)
-        previous = _parameters(stack)
-        parameters: list[dict[str, Any]] = []
-        for key, value in values.cloudformation_parameters().items():
-            if key == "ContainerImageTag" and kind == UPDATE and key in previous and (
-                "container_image_tag" not in values.given
-            ):
-                # A pipeline moves the tag with --image-tag: a full deploy keeps it.
-                parameters.append({"ParameterKey": key, "UsePreviousValue": True})
-            else:
-                parameters.append({"ParameterKey": key, "ParameterValue": value})
+        previous = _parameters(stack) if kind == UPDATE else {}
+        self._check_key_choice(previous)
+        keep = [
+            key for key in KEPT_UNLESS_GIVEN
+            if SPECS_BY_KEY[key].name in previous and key not in self.stage_file.given
+        ]  # fmt: skip
+        values = lookups.resolve(self.stage_file, self.aws.client, keep)
+        kept = {SPECS_BY_KEY[key].name for key in keep}
+        sent = values.cloudformation_parameters()
+        parameters = [
+            {"ParameterKey": spec.name, "UsePreviousValue": True}
+            if spec.name in kept
+            else {"ParameterKey": spec.name, "ParameterValue": sent[spec.name]}
+            for spec in SPECS
+            if spec.name in kept or spec.name in sent
+        ]
         request = {
             "StackName": self.stack_name,
             "ChangeSetName": self._change_set_name(),
@@ -383,6 +421,22 @@ class Deployment:
             "Description": self._description(),
         }
         return self._through_change_set(request, kind, stack, self.template)
+
+    def _check_key_choice(self, previous: Mapping[str, str]) -> None:
+        """Refuse an update that switches the customer-managed key: it changes the database
+        cluster's KmsKeyId, which replaces the named cluster, and CloudFormation refuses
+        that replacement and rolls back."""
+        was, now = previous.get("CustomerManagedKey"), self.stage_file.value("customer_managed_key")
+        if was is None or was == now:
+            return
+        source = "" if "customer_managed_key" in self.stage_file.given else " (the default)"
+        raise InputError(
+            f"{stage_files.shown(self.stage_file.path)}: customer_managed_key = {now}{source}, but "
+            f"stack {self.stack_name} has CustomerManagedKey {was}. The key choice is made when "
+            "the stack is created: switching it would replace the named database cluster "
+            "(its KmsKeyId), which CloudFormation refuses. To keep the stack's choice, set "
+            f"customer_managed_key back to {was}"
+        )
 
     def image_tag(self) -> int:
         tag = self.args.image_tag
@@ -451,43 +505,73 @@ class Deployment:
     def _through_change_set(
         self, request: dict, kind: str, stack: Mapping[str, Any] | None, template: Mapping
     ) -> int:
-        created = self.cfn.create_change_set(**request)
-        change_set_id, stack_id = created["Id"], created["StackId"]
-        self.say(f"Creating change set {request['ChangeSetName']} ({kind} {self.stack_name}) ...")
-        self._discarded = False
+        # Until CreateChangeSet answers, what it makes is known by name only: a Ctrl-C
+        # during or just after the call must still find it and delete it.
+        self._pending = Pending(request["ChangeSetName"], self.stack_name, kind, by_name=True)
         try:
+            try:
+                created = self.cfn.create_change_set(**request)
+            except ClientError:
+                self._pending = None  # refused: AWS made nothing
+                raise
+            self._pending = Pending(created["Id"], created["StackId"], kind)
+            self.say(f"Creating change set {request['ChangeSetName']} ({kind} {self.stack_name}) ...")
             ready = change_set.wait(
-                self.cfn, change_set_id, self.timeout_seconds, self.runtime.clock.poll_seconds
+                self.cfn, created["Id"], self.timeout_seconds, self.runtime.clock.poll_seconds
             )
             outcome = self._review(ready, kind, stack, template)
             if outcome is not None:
                 return outcome
-            stream = progress.EventStream(self.cfn, stack_id)
+            stream = progress.EventStream(self.cfn, created["StackId"])
             stream.start()
-            self.cfn.execute_change_set(ChangeSetName=change_set_id)
+            self.cfn.execute_change_set(ChangeSetName=created["Id"])
+            self.started, self._pending = True, None
         except change_set.ChangeSetTimeout as error:
-            self._discard(change_set_id, stack_id, kind)
-            raise DeployError(f"{error}; it was deleted and nothing changed") from None
+            raise DeployError(f"{error}; {_discarded(self._discard(), 'it')}") from None
         except KeyboardInterrupt:
-            self._discard(change_set_id, stack_id, kind)
-            self.say("", "Interrupted before execution: the change set was deleted; nothing changed.")
+            if self.started:
+                raise
+            self.say("", f"Interrupted before execution: {_discarded(self._discard())}.")
             return ExitCode.NOT_EXECUTED
         except BaseException:
-            self._discard(change_set_id, stack_id, kind)
+            self._discard()
             raise
-        self.started = True
         self.say(f"Executing change set on {self.stack_name} ...")
         return self._follow(stream, kind, template)
 
-    def _discard(self, change_set_id: str, stack_id: str, kind: str) -> None:
-        """Leave nothing behind: the change set, and the empty stack of a first create."""
-        if self._discarded:
-            return
-        self._discarded = True
-        self.cfn.delete_change_set(ChangeSetName=change_set_id)
-        if kind == CREATE:
-            # The stack CloudFormation made to hold the change set (REVIEW_IN_PROGRESS).
-            self.cfn.delete_stack(StackName=stack_id)
+    def _discard(self) -> bool:
+        """Leave nothing behind: the change set, and the empty stack of a first create.
+        Best-effort, since it runs on the way out of an error or a Ctrl-C: what it
+        cannot delete is printed with the command that does, and the original error
+        still shows. True when nothing is left."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return True
+        region = self.aws.region
+        left = [f"aws cloudformation delete-change-set {pending.change_set_option} --region {region}"]
+        if pending.kind == CREATE:
+            left.append(f"aws cloudformation delete-stack --stack-name {pending.stack} --region {region}")
+        try:
+            try:
+                self.cfn.delete_change_set(**pending.change_set_argument)
+            except ClientError as error:
+                if not _not_found(error):
+                    raise
+                if pending.by_name:
+                    return True  # CreateChangeSet never reached AWS: nothing of ours exists
+            left.pop(0)
+            if pending.kind == CREATE:
+                # The stack CloudFormation made to hold the change set (REVIEW_IN_PROGRESS).
+                self.cfn.delete_stack(StackName=pending.stack)
+                left.pop(0)
+            return True
+        except (ClientError, BotoCoreError, KeyboardInterrupt) as error:
+            print(
+                f"build.py: the change set could not be deleted ({_why(error)}); delete what "
+                "is left with:",
+                *(f"  {command}" for command in left), sep="\n", file=self.err,
+            )  # fmt: skip
+            return False
 
     def _review(
         self,
@@ -497,32 +581,29 @@ class Deployment:
         template: Mapping[str, Any],
     ) -> int | None:
         """Show the change set and decide; None means execute it."""
-        discard = lambda: self._discard(ready.id, ready.stack_id, kind)  # noqa: E731
         if ready.state is change_set.ChangeSetState.NO_CHANGES:
-            discard()
+            deleted = self._discard()
             self.say(f"No changes: stack {self.stack_name} is up to date.")
             if stack and self.stage.protected:
                 self._protect(ready.stack_id, template)
             if stack:
                 self._show_outputs(stack)
-            return ExitCode.OK
+            return ExitCode.OK if deleted else ExitCode.FAILED
         if ready.state is not change_set.ChangeSetState.READY:
-            discard()
             raise DeployError(
                 f"the change set failed ({ready.status}, {ready.execution_status or 'not executable'}): "
-                f"{ready.reason or 'no reason given'}; it was deleted and nothing changed"
+                f"{ready.reason or 'no reason given'}; {_discarded(self._discard(), 'it')}"
             )
         before = _parameters(stack) if kind == UPDATE else None
         self.say("", *change_set.review(ready, self.stack_name, kind, before), "")
         blocked = self._blocked(ready, kind)
         if blocked:
-            discard()
-            self.say(*blocked, "The change set was deleted; nothing changed.")
+            self.say(*blocked, _sentence(_discarded(self._discard())))
             return ExitCode.BLOCKED
         if self.args.dry_run:
-            discard()
-            self.say("Dry run: the change set was deleted; nothing changed.")
-            return ExitCode.OK
+            deleted = self._discard()
+            self.say(f"Dry run: {_discarded(deleted)}.")
+            return ExitCode.OK if deleted else ExitCode.FAILED
         answer = self._confirm(f"Execute this change set on {self.stack_name}? [y/N] ", ("y", "yes"))
         if answer is None:
             region = self.aws.region
@@ -538,8 +619,7 @@ class Deployment:
                          "turns on termination protection and the stack policy.")  # fmt: skip
             return ExitCode.NOT_EXECUTED
         if not answer:
-            discard()
-            self.say("Not executed: the change set was deleted; nothing changed.")
+            self.say(f"Not executed: {_discarded(self._discard())}.")
             return ExitCode.NOT_EXECUTED
         return None
 
@@ -718,21 +798,22 @@ class Deployment:
             return ExitCode.NOT_EXECUTED
         stream = progress.EventStream(self.cfn, stack_id)
         stream.start()
-        self.started = True  # from here on the stack may change
-        # Only now, after --confirm-prod-destroy and the confirmation.
-        if self.stage.protected:
-            self._protection(stack_id, resources, on=False)
+        protections = self._protections(stack_id, resources) if self.stage.protected else []
+        turned_off: list[Protection] = []
         try:
+            # Only now, after --confirm-prod-destroy and the confirmation.
+            self._turn_off(protections, turned_off)
             self.cfn.delete_stack(StackName=stack_id)
         except BaseException:
-            if self.stage.protected:
-                self._protection(stack_id, resources, on=True)
+            # The delete was never sent: nothing may stay unprotected, whatever stopped us.
+            self._turn_on(turned_off)
             raise
+        self.started = True  # from here on the stack may change
         self.say(f"Deleting {self.stack_name} ...")
         code = self._follow(stream, DELETE, None)
-        if code == ExitCode.FAILED and self.stage.protected:
+        if code == ExitCode.FAILED:
             # The template would never turn them back on: it did not change.
-            self._protection(stack_id, resources, on=True)
+            self._turn_on(protections)
         if code == ExitCode.OK and kept:
             self.say("Kept:", *_kept_lines(kept))
             secrets = [k for k in kept if k["ResourceType"] == "AWS::SecretsManager::Secret"]
@@ -760,39 +841,108 @@ class Deployment:
             if r.get("ResourceStatus") != "DELETE_COMPLETE"
         ]
 
-    def _protection(self, stack_id: str, resources: list[dict[str, str]], on: bool) -> None:
+    def _protections(self, stack_id: str, resources: list[dict[str, str]]) -> list[Protection]:
         """Prod's termination protection, and the deletion protection of its database
         cluster and load balancer, which would each refuse the delete."""
-        self.cfn.update_termination_protection(EnableTerminationProtection=on, StackName=stack_id)
-        done = ["termination protection"]
+        region = self.aws.region
+        found = [Protection(
+            "termination protection",
+            lambda on: self.cfn.update_termination_protection(
+                EnableTerminationProtection=on, StackName=stack_id
+            ),
+            f"aws cloudformation update-termination-protection --enable-termination-protection "
+            f"--stack-name {self.stack_name} --region {region}",
+        )]  # fmt: skip
         for r in resources:
-            physical = r.get("PhysicalResourceId")
-            try:
-                if r["ResourceType"] == "AWS::RDS::DBCluster" and physical:
-                    self.aws.client("rds").modify_db_cluster(
+            physical, what = r.get("PhysicalResourceId"), f"deletion protection of {r['LogicalResourceId']}"
+            if r["ResourceType"] == "AWS::RDS::DBCluster" and physical:
+                found.append(Protection(
+                    what,
+                    lambda on, physical=physical: self.aws.client("rds").modify_db_cluster(
                         DBClusterIdentifier=physical, DeletionProtection=on, ApplyImmediately=True
-                    )
-                elif r["ResourceType"] == "AWS::ElasticLoadBalancingV2::LoadBalancer" and physical:
-                    self.aws.client("elbv2").modify_load_balancer_attributes(
+                    ),
+                    f"aws rds modify-db-cluster --db-cluster-identifier {physical} "
+                    f"--deletion-protection --apply-immediately --region {region}",
+                ))  # fmt: skip
+            elif r["ResourceType"] == "AWS::ElasticLoadBalancingV2::LoadBalancer" and physical:
+                found.append(Protection(
+                    what,
+                    lambda on, physical=physical: self.aws.client("elbv2").modify_load_balancer_attributes(
                         LoadBalancerArn=physical,
                         Attributes=[{"Key": "deletion_protection.enabled", "Value": str(on).lower()}],
-                    )
-                else:
-                    continue
-            except ClientError as error:
-                # Turning it back on after a failed delete: what was deleted stays deleted.
-                if on and error.response["Error"].get("Code") in GONE:
-                    continue
+                    ),
+                    f"aws elbv2 modify-load-balancer-attributes --load-balancer-arn {physical} "
+                    f"--attributes Key=deletion_protection.enabled,Value=true --region {region}",
+                ))  # fmt: skip
+        return found
+
+    def _turn_off(self, protections: list[Protection], turned_off: list[Protection]) -> None:
+        """Turn each protection off, listing it in `turned_off` as it goes."""
+        for protection in protections:
+            # Listed before the call: after a Ctrl-C during it, it may be off.
+            turned_off.append(protection)
+            try:
+                protection.switch(False)
+            except ClientError:
+                turned_off.pop()  # refused: still on
                 raise
-            done.append(f"deletion protection of {r['LogicalResourceId']}")
-        text = f"{', '.join(done)}: {'on' if on else 'off'}."
-        self.say(text[0].upper() + text[1:])
+        if protections:
+            self.say(_sentence(f"{', '.join(p.what for p in protections)}: off"))
+
+    def _turn_on(self, protections: list[Protection]) -> None:
+        """Turn the protections back on. Best-effort, since it runs on the way out of an
+        error or a Ctrl-C: what stays off is printed with the command that turns it on."""
+        on: list[str] = []
+        for index, protection in enumerate(protections):
+            try:
+                protection.switch(True)
+            except ClientError as error:
+                # After a failed delete: what was deleted stays deleted.
+                if error.response["Error"].get("Code") not in GONE:
+                    self._still_off([protection], error)
+            except BotoCoreError as error:
+                self._still_off([protection], error)
+            except KeyboardInterrupt as error:
+                self._still_off(protections[index:], error)
+                break
+            else:
+                on.append(protection.what)
+        if on:
+            self.say(_sentence(f"{', '.join(on)}: on"))
+
+    def _still_off(self, protections: list[Protection], error: BaseException) -> None:
+        for protection in protections:
+            print(f"build.py: {protection.what} is still off ({_why(error)}); turn it on with:\n"
+                  f"  {protection.command}", file=self.err)  # fmt: skip
 
 
 def _parameters(stack: Mapping[str, Any] | None) -> dict[str, str]:
     return {
         p["ParameterKey"]: p.get("ParameterValue", "") for p in (stack or {}).get("Parameters", [])
     }
+
+
+def _not_found(error: ClientError) -> bool:
+    """A change set, or the stack that holds it, that is not there (any more)."""
+    code, message = error.response["Error"].get("Code"), error.response["Error"].get("Message", "")
+    return code == "ChangeSetNotFound" or (code == "ValidationError" and "does not exist" in message)
+
+
+def _why(error: BaseException) -> str:
+    if isinstance(error, ClientError):
+        return f"{error.response['Error'].get('Code')}: {error.response['Error'].get('Message')}"
+    return "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
+
+
+def _discarded(deleted: bool, it: str = "the change set") -> str:
+    """What became of a discarded change set, to end a message."""
+    if deleted:
+        return f"{it} was deleted and nothing changed"
+    return f"nothing changed, but {it} is left behind: the commands above delete it"
+
+
+def _sentence(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}."
 
 
 def _kept_lines(kept: list[dict[str, str]]) -> list[str]:

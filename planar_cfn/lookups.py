@@ -4,7 +4,7 @@ database readers) one Availability Zone per database instance."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from botocore.exceptions import ClientError
 
@@ -100,16 +100,20 @@ def database_availability_zones(ec2: Any, subnets: list[str], count: int) -> lis
     return zones
 
 
-def resolve(stage_file: StageFile, client: Callable[[str], Any]) -> StageFile:
-    """The stage file with every value it left to look up; calls only what is needed."""
+def resolve(
+    stage_file: StageFile, client: Callable[[str], Any], keep: Collection[str] = ()
+) -> StageFile:
+    """The stage file with every value it left to look up, but for the keys in `keep`
+    (an update leaves those at the stack's values); calls only what is needed."""
     found: dict[str, str] = {}
-    if "vpc_cidr" not in stage_file.given:
+    missing = lambda key: key not in stage_file.given and key not in keep  # noqa: E731
+    if missing("vpc_cidr"):
         found["vpc_cidr"] = vpc_cidr(client("ec2"), stage_file.value("vpc_id") or "")
-    if "hosted_zone_id" not in stage_file.given:
+    if missing("hosted_zone_id"):
         found["hosted_zone_id"] = hosted_zone_id(
             client("route53"), stage_file.value("base_domain_name") or ""
         )
-    if "database_availability_zones" not in stage_file.given:
+    if missing("database_availability_zones"):
         readers = get_stage(stage_file.stage).reader_count
         zones: list[str] = []
         # Without readers RDS may choose; pinning a zone later would replace the writer.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from planar_cfn.parameters import SPECS
 from planar_cfn.render import render
-from planar_cfn.stage_file import LOOKED_UP, SETTINGS, expected_json
+from planar_cfn.stage_file import LOOKED_UP, SETTINGS, expected_json, shown
 from tests.deploy_stubs import (
     STAGE_VALUES,
     Harness,
@@ -40,7 +40,9 @@ def keys_table() -> str:
         if spec.secret:
             continue
         if spec.key in LOOKED_UP:
-            default = "looked up" if spec.required else "looked up in prod, else empty"
+            default = "looked up" if spec.required else (
+                "on a create: looked up in prod, else empty; on an update: the stack's"
+            )
         elif spec.required:
             default = "required"
         else:
@@ -117,10 +119,10 @@ def _prod_update(tmp: Path) -> str:
 
 
 def _prod_blocked(tmp: Path) -> str:
-    values = {**STAGE_VALUES, "customer_managed_key": True}
+    values = {**STAGE_VALUES, "database_availability_zones": ["us-east-1b", "us-east-1a"]}
     h = _harness("prod", values, tmp)
     before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
-    before["CustomerManagedKey"] = "false"
+    before["DatabaseAvailabilityZones"] = "us-east-1a,us-east-1b"
     h.stack("UPDATE_COMPLETE", parameters=before)
     h.created(
         StackName=h.name, ChangeSetName="planar-prod-20261127-100000", ChangeSetType="UPDATE",
@@ -128,18 +130,27 @@ def _prod_blocked(tmp: Path) -> str:
         Capabilities=["CAPABILITY_NAMED_IAM"], Tags=stack_tags("prod"),
         Description="build.py --stage prod (planar-cfn 0.1.0)",
     )  # fmt: skip
-    after = [{"ParameterKey": k, "ParameterValue": v} for k, v in {**before, "CustomerManagedKey": "true"}.items()]
+    after = [{"ParameterKey": k, "ParameterValue": v}
+             for k, v in {**before, "DatabaseAvailabilityZones": "us-east-1b,us-east-1a"}.items()]  # fmt: skip
     changes = [
-        change("Add", "EncryptionKey", "AWS::KMS::Key"),
-        change("Modify", "CustomSecret", "AWS::SecretsManager::Secret", "False"),
-        change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "True", "ReplaceAndSnapshot", ("KmsKeyId",)),
-        change("Modify", "DatabaseWriter", "AWS::RDS::DBInstance", "True", "ReplaceAndDelete", ("DBClusterIdentifier",)),
-        change("Modify", "DatabaseReader1", "AWS::RDS::DBInstance", "True", "ReplaceAndDelete", ("DBClusterIdentifier",)),
+        change("Modify", "DatabaseWriter", "AWS::RDS::DBInstance", "True", "ReplaceAndDelete", ("AvailabilityZone",)),
+        change("Modify", "DatabaseReader1", "AWS::RDS::DBInstance", "True", "ReplaceAndDelete", ("AvailabilityZone",)),
     ]
     h.ready(changes, parameters=after)
     h.deleted_change_set()
     code = h.run("--dry-run")
     return f"$ python build.py --stage prod --dry-run\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
+def _prod_key_switch(tmp: Path) -> str:
+    values = {**STAGE_VALUES, "customer_managed_key": True}
+    h = _harness("prod", values, tmp)
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    before["CustomerManagedKey"] = "false"
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    code = h.run("--dry-run")
+    screen = h.out.getvalue().replace(shown(h.path), "stages/prod.json")
+    return f"$ python build.py --stage prod --dry-run\n[... the build summary: resources, size, lint ...]\n{screen}$ echo $?\n{code}\n"
 
 
 OUTPUTS = {
@@ -157,6 +168,7 @@ def transcripts() -> dict[str, str]:
         return {
             "update": _prod_update(Path(tmp)),
             "blocked": _prod_blocked(Path(tmp)),
+            "key-switch": _prod_key_switch(Path(tmp)),
         }
 
 

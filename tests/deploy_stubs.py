@@ -285,6 +285,17 @@ class Harness:
         )  # fmt: skip
 
 
+def interrupt_after(client: Any, operation: str) -> None:
+    """Ctrl-C as the next `operation` returns: its request reached AWS, its answer was lost."""
+    event_name = f"after-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+
+    def interrupt(**_: Any) -> None:
+        client.meta.events.unregister(event_name, interrupt)
+        raise KeyboardInterrupt
+
+    client.meta.events.register(event_name, interrupt)
+
+
 def stack(stage: str, status: str, parameters: dict | None = None, outputs: dict | None = None,
           reason: str = "", protection: bool = False, tags: list | None = None) -> dict:  # fmt: skip
     result: dict[str, Any] = {

@@ -17,6 +17,7 @@ from tests.deploy_stubs import (  # noqa: F401 - fixtures
     event,
     expected_parameters,
     harness,
+    interrupt_after,
 )
 
 OUTPUTS = {"ApplicationUrl": "https://acme-dev.example.com", "BucketName": "planar-dev-acme-5f0c9a70"}
@@ -32,11 +33,12 @@ TAGS = [  # as naming.Naming.stack_tags gives them: sorted by key
 
 
 
-def prod_update_request(h):
+def prod_update_request(h, **changes):
     return update_request(
         h, StackName="planar-prod-acme", ChangeSetName="planar-prod-20261127-100000",
         Description="build.py --stage prod (planar-cfn 0.1.0)",
         Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
+        **changes,
     )  # fmt: skip
 
 def create_request(h, **changes):
@@ -178,7 +180,7 @@ def test_changes_are_read_across_every_page(harness):
     out = h.out.getvalue()
     assert "3 resource change(s)" in out
     assert "  - AWS::Logs::LogGroup" in out and "  + AWS::Logs::LogGroup" in out
-    assert "Dry run: the change set was deleted; nothing changed." in out
+    assert "Dry run: the change set was deleted and nothing changed." in out
 
 
 REPLACE_DB = change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "True",
@@ -379,6 +381,82 @@ def test_ctrl_c_at_the_prompt_deletes_the_change_set(harness):
 
     assert h.run(stdin=Interrupting()) == ExitCode.NOT_EXECUTED
     assert "Interrupted before execution: the change set was deleted" in h.out.getvalue()
+
+
+@pytest.mark.parametrize("first_create", [True, False])
+def test_ctrl_c_as_the_change_set_is_created_deletes_it_by_name(harness, first_create):
+    # GIVEN a Ctrl-C as CreateChangeSet returns: the change set exists, its id is unknown
+    h = harness("dev")
+    if first_create:
+        h.no_stack()
+        h.created(**create_request(h))
+    else:
+        h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+        h.created(**update_request(h))
+    interrupt_after(h.aws.client("cloudformation"), "CreateChangeSet")
+    h.cfn.add_response("delete_change_set", {},
+                       {"ChangeSetName": "planar-dev-20261127-100000", "StackName": "planar-dev-acme"})  # fmt: skip
+    if first_create:  # the empty REVIEW_IN_PROGRESS stack that holds it
+        h.cfn.add_response("delete_stack", {}, {"StackName": "planar-dev-acme"})
+
+    code = h.run("--yes")
+
+    # THEN it is deleted by its name (and the stack's), and the exit says a change set was made
+    assert code == ExitCode.NOT_EXECUTED, h.err.getvalue()
+    assert "Interrupted before execution: the change set was deleted and nothing changed." in h.out.getvalue()
+    assert "interrupted before anything changed" not in h.err.getvalue()
+
+
+def test_ctrl_c_before_create_change_set_reached_aws_finds_nothing_to_delete(harness):
+    h = harness("dev")
+    h.no_stack()
+    h.created(**create_request(h))
+    interrupt_after(h.aws.client("cloudformation"), "CreateChangeSet")
+    # As AWS answers when the request never arrived: no such stack holds no such change set.
+    h.cfn.add_client_error(
+        "delete_change_set", "ValidationError", "Stack [planar-dev-acme] does not exist", 400,
+        expected_params={"ChangeSetName": "planar-dev-20261127-100000", "StackName": "planar-dev-acme"},
+    )  # fmt: skip
+
+    assert h.run("--yes") == ExitCode.NOT_EXECUTED
+    assert h.err.getvalue() == ""  # no stack deleted, no leftover reported
+
+
+def test_a_change_set_that_cannot_be_deleted_keeps_the_timeout_and_names_the_commands(harness):
+    # GIVEN a first create whose change set is still CREATE_IN_PROGRESS when the wait ends
+    h = harness("dev")
+    h.no_stack()
+    h.created(**create_request(h))
+    for _ in range(60):
+        h.change_set(status="CREATE_IN_PROGRESS", execution="UNAVAILABLE")
+    h.cfn.add_client_error("delete_change_set", "InvalidChangeSetStatus",
+                           "Cannot delete ChangeSet in status CREATE_IN_PROGRESS", 400,
+                           expected_params={"ChangeSetName": h.cs_id})  # fmt: skip
+
+    code = h.run("--yes", "--timeout", "1")
+
+    # THEN the timeout is the error, and the leftovers come with the commands that delete them
+    assert code == ExitCode.FAILED
+    err = h.err.getvalue()
+    assert "build.py: error: AWS" not in err
+    assert ("was not ready after 1 minute(s); nothing changed, but it is left behind: the "
+            "commands above delete it") in err  # fmt: skip
+    assert "could not be deleted (InvalidChangeSetStatus: Cannot delete ChangeSet in status CREATE_IN_PROGRESS)" in err
+    assert f"  aws cloudformation delete-change-set --change-set-name {h.cs_id} --region us-east-1\n" in err
+    assert f"  aws cloudformation delete-stack --stack-name {h.id} --region us-east-1\n" in err
+
+
+def test_a_failed_delete_after_a_dry_run_says_the_change_set_is_left(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    h.cfn.add_client_error("delete_change_set", "AccessDenied", "not allowed to delete", 403)
+
+    assert h.run("--dry-run") == ExitCode.FAILED  # as before: CI sees the leftover
+    assert "Dry run: nothing changed, but the change set is left behind" in h.out.getvalue()
+    assert f"aws cloudformation delete-change-set --change-set-name {h.cs_id} --region us-east-1" in h.err.getvalue()
+    assert "delete-stack" not in h.err.getvalue()  # an update's stack stays
 
 
 def test_a_change_set_that_never_becomes_ready_is_deleted(harness):

@@ -17,8 +17,14 @@ from tests.deploy_stubs import (  # noqa: F401 - fixtures
     event,
     expected_parameters,
     harness,
+    interrupt_after,
 )
-from tests.test_deploy_change_set import create_request, previous_parameters, update_request
+from tests.test_deploy_change_set import (
+    create_request,
+    previous_parameters,
+    prod_update_request,
+    update_request,
+)
 
 STACK_STATUSES = botocore.session.get_session().get_service_model("cloudformation").shape_for(
     "StackStatus"
@@ -225,6 +231,66 @@ def test_a_failed_prod_destroy_turns_the_protections_back_on(harness, templates)
     assert "Termination protection, deletion protection of LoadBalancer: on." in out
 
 
+def protection_stubs(h, on: bool, database: bool = True, balancer: bool = True) -> None:
+    """Turning prod's protections off or on: the stack's, the database's, the balancer's."""
+    h.cfn.add_response("update_termination_protection", {"StackId": h.id},
+                       {"EnableTerminationProtection": on, "StackName": h.id})  # fmt: skip
+    if database:
+        h.aws.stub("rds").add_response("modify_db_cluster", {}, {
+            "DBClusterIdentifier": PROD_RESOURCES[2][2], "DeletionProtection": on, "ApplyImmediately": True,
+        })  # fmt: skip
+    if balancer:
+        h.aws.stub("elbv2").add_response("modify_load_balancer_attributes", {}, {
+            "LoadBalancerArn": PROD_RESOURCES[3][2],
+            "Attributes": [{"Key": "deletion_protection.enabled", "Value": str(on).lower()}],
+        })  # fmt: skip
+
+
+def test_ctrl_c_while_prod_protections_go_off_turns_them_back_on(harness, templates):
+    # GIVEN a confirmed prod destroy, interrupted as the load balancer's protection goes off
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE", protection=True)
+    destroy_stubs(h, templates["prod"], PROD_RESOURCES)
+    h.events(event("prod", "planar-prod-acme", "UPDATE_COMPLETE"))
+    protection_stubs(h, on=False)
+    interrupt_after(h.aws.client("elbv2"), "ModifyLoadBalancerAttributes")
+    protection_stubs(h, on=True)  # all three: the interrupted one may be off
+
+    code = h.run("--destroy", "--confirm-prod-destroy", "--yes")
+
+    # THEN no DeleteStack; every protection is back on, and nothing changed
+    assert code == ExitCode.INTERRUPTED, h.err.getvalue()
+    assert ("Termination protection, deletion protection of DatabaseCluster, deletion protection "
+            "of LoadBalancer: on.") in h.out.getvalue()  # fmt: skip
+    assert "interrupted before anything changed" in h.err.getvalue()
+    assert "may still be changing" not in h.err.getvalue()
+
+
+def test_a_refused_protection_change_turns_back_on_what_went_off(harness, templates):
+    # GIVEN a prod destroy whose load balancer refuses to drop its protection
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE", protection=True)
+    destroy_stubs(h, templates["prod"], PROD_RESOURCES)
+    h.events(event("prod", "planar-prod-acme", "UPDATE_COMPLETE"))
+    protection_stubs(h, on=False, balancer=False)
+    h.aws.stub("elbv2").add_client_error("modify_load_balancer_attributes", "AccessDenied", "not allowed", 403)
+    # The balancer's is still on; the database's cannot go back on: its command is printed.
+    h.cfn.add_response("update_termination_protection", {"StackId": h.id},
+                       {"EnableTerminationProtection": True, "StackName": h.id})  # fmt: skip
+    h.aws.stub("rds").add_client_error("modify_db_cluster", "InvalidDBClusterStateFault", "is modifying", 400)
+
+    code = h.run("--destroy", "--confirm-prod-destroy", "--yes")
+
+    # THEN the original error is the one reported, with what stays off and how to fix it
+    assert code == ExitCode.FAILED
+    assert "Termination protection: on." in h.out.getvalue()
+    err = h.err.getvalue()
+    assert "build.py: error: AWS: An error occurred (AccessDenied)" in err
+    assert ("build.py: deletion protection of DatabaseCluster is still off (InvalidDBClusterStateFault: "
+            "is modifying); turn it on with:\n  aws rds modify-db-cluster --db-cluster-identifier "
+            "aurora-pg-prod-acme --deletion-protection --apply-immediately --region us-east-1") in err  # fmt: skip
+
+
 def test_ctrl_c_after_the_delete_started_says_how_to_follow_it(harness, templates):
     h = harness("dev")
     h.fake_clock.interrupt_after = 0
@@ -381,6 +447,39 @@ def test_flag_combinations_that_make_no_sense(harness, flags, message):
     h = harness("dev")
     assert h.run(*flags) == ExitCode.BAD_INPUT
     assert message in h.err.getvalue()
+
+
+def test_an_update_keeps_the_database_zones_instead_of_looking_them_up(harness, templates):
+    # GIVEN a prod stack, and a stage file that leaves the database zones to look up
+    values = {k: v for k, v in STAGE_VALUES.items() if k != "database_availability_zones"}
+    h = harness("prod", values)
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    # THEN no ec2:DescribeSubnets (the subnets' order could move an instance): the stack's zones
+    params = expected_parameters(values, database_availability_zones={"UsePreviousValue": True})
+    h.created(**prod_update_request(h, Parameters=params))
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
+    h.deleted_change_set()
+    h.protected(templates["prod"])
+
+    assert h.run("--yes") == ExitCode.OK, h.err.getvalue()
+
+
+@pytest.mark.parametrize(("values", "was"), [
+    ({**STAGE_VALUES, "customer_managed_key": True}, "false"),
+    (STAGE_VALUES, "true"),  # left out: the default, false
+])  # fmt: skip
+def test_an_update_that_switches_the_customer_managed_key_is_refused(harness, values, was):
+    h = harness("prod", values)
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h, CustomerManagedKey=was))
+
+    # THEN no change set: it could only replace the named database cluster, which CloudFormation refuses
+    assert h.run("--yes") == ExitCode.BAD_INPUT
+    err = h.err.getvalue()
+    now = "false (the default)" if was == "true" else "true"
+    assert f"customer_managed_key = {now}, but stack planar-prod-acme has CustomerManagedKey {was}" in err
+    assert "The key choice is made when the stack is created" in err
+    assert f"set customer_managed_key back to {was}" in err
+    assert err.endswith("build.py: nothing was created or changed\n")
 
 
 def test_lookups_fill_what_the_stage_file_leaves_out(harness):

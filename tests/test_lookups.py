@@ -132,3 +132,19 @@ def test_resolve_looks_up_only_what_is_missing(aws, network, zone, tmp_path):
     asked.clear()
     lookups.resolve(load(path, "prod", {}), client)
     assert asked == []
+
+
+def test_resolve_leaves_the_kept_keys_to_the_stack(aws, network, tmp_path):
+    # An update keeps the stack's database zones: the subnets are not even read.
+    vpc, subnets, _ = network
+    values = {k: v for k, v in STAGE_VALUES.items() if k != "database_availability_zones"}
+    values.update(vpc_id=vpc, subnets=[subnets["us-east-1a"], subnets["us-east-1b"]])
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(values))
+    asked = []
+
+    prod = lookups.resolve(load(path, "prod", {}), lambda s: asked.append(s) or aws[s],
+                           keep=["database_availability_zones"])  # fmt: skip
+
+    assert "DatabaseAvailabilityZones" not in prod.parameters
+    assert asked == []
