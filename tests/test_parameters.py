@@ -110,3 +110,18 @@ def test_capacity_ladder_is_half_acu_aligned_and_in_range():
         number = Decimal(value)
         assert number % Decimal("0.5") == 0 and 0 <= number <= 256
     assert all(Decimal(v) >= 1 for v in c.AURORA_MAX_CAPACITY_VALUES)
+
+
+def test_readme_documents_every_parameter_with_its_key_and_default():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("## Parameters", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(" `"): line for line in table.splitlines() if line.startswith("| `")}
+    assert set(rows) == {spec.name for spec in SPECS}
+    for spec in SPECS:
+        row = rows[spec.name]
+        key = "(environment only)" if spec.secret else f"`{spec.key}`"
+        assert key in row, spec.name
+        if spec.default not in (None, "") and spec.name != "BedrockModelIds":
+            assert f"`{spec.default}`" in row, spec.name
