@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import AWSHelperFn, GetAtt, If, Join, Ref, Select, Split, Template
+from troposphere import AWSHelperFn, Equals, GetAtt, If, Join, Not, Ref, Select, Split, Template
 from troposphere.iam import Role
 from troposphere.rds import (
     DBCluster,
@@ -101,6 +101,14 @@ def add_database(
         # A replacement would start from an empty database: keep a snapshot in every stage.
         UpdateReplacePolicy="Snapshot",
     ))  # fmt: skip
+    # One zone per instance when given; a list shorter than the instances leaves the
+    # rest to RDS rather than failing the stack on a Select out of range.
+    zones = params["DatabaseAvailabilityZones"]
+    padded = Split(",", Join(",", [Join(",", zones)] + [""] * stage.reader_count))
+    for index in range(stage.reader_count + 1):
+        template.add_condition(
+            f"HasDatabaseAvailabilityZone{index}", Not(Equals(Select(index, padded), ""))
+        )
     for index in range(stage.reader_count + 1):
         role = "writer" if index == 0 else f"reader-{index}"
         template.add_resource(DBInstance(
@@ -110,9 +118,7 @@ def add_database(
             DBInstanceClass="db.serverless",
             Engine="aurora-postgresql",
             AvailabilityZone=If(
-                params.has_database_azs,
-                Select(index, params["DatabaseAvailabilityZones"]),
-                Ref("AWS::NoValue"),
+                f"HasDatabaseAvailabilityZone{index}", Select(index, padded), Ref("AWS::NoValue")
             ),
             # The writer fails over to readers first.
             PromotionTier=index,

@@ -306,7 +306,6 @@ class Params:
     use_existing_registry_secret: str = "UseExistingRegistrySecret"
     use_registry_credentials: str = "UseRegistryCredentials"
     has_cors_origins: str = "HasCorsOrigins"
-    has_database_azs: str = "HasDatabaseAvailabilityZones"
     all_bedrock_models: str = "AllBedrockModels"
     customer_managed_key: str = "UseCustomerManagedKey"
     has_access_logs: str = "HasAccessLogs"
@@ -377,10 +376,6 @@ def add_parameters(template: Template) -> Params:
         Or(Condition("CreateRegistrySecret"), Condition("UseExistingRegistrySecret")),
     )
     template.add_condition("HasCorsOrigins", Not(Equals(Join("", Ref("CorsAllowedOrigins")), "")))
-    template.add_condition(
-        "HasDatabaseAvailabilityZones",
-        Not(Equals(Join("", Ref("DatabaseAvailabilityZones")), "")),
-    )
     template.add_condition("AllBedrockModels", Equals(Join(",", Ref("BedrockModelIds")), "*"))
     template.add_condition("UseCustomerManagedKey", Equals(Ref("CustomerManagedKey"), "true"))
     template.add_condition("HasAccessLogs", Not(_blank("AccessLogsBucket")))
