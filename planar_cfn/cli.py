@@ -12,6 +12,7 @@ from typing import Sequence, TextIO
 from . import deploy, publish
 from .lint import lint_bodies
 from .render import INLINE_TEMPLATE_LIMIT, TEMPLATES_DIR, Rendered, render, template_path
+from .stage_file import shown
 from .stages import STAGE_NAMES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -42,14 +43,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _shown(path: Path) -> Path:
-    """The path as the user would type it: relative to where they are, when it is below."""
-    try:
-        return path.resolve().relative_to(Path.cwd())
-    except ValueError:
-        return path
-
-
 def _brief(rendered: Rendered, findings: list, out: TextIO) -> None:
     """One line before a deploy or publish: what is about to be sent."""
     counts = rendered.resource_counts()
@@ -61,7 +54,7 @@ def _brief(rendered: Rendered, findings: list, out: TextIO) -> None:
         print(f"    {finding}", file=out)
 
 
-def _summary(rendered: Rendered, path: Path, findings: list, out: TextIO) -> None:
+def _summary(rendered: Rendered, path: str, findings: list, out: TextIO) -> None:
     counts = rendered.resource_counts()
     size = len(rendered.body.encode())
     minified = len(rendered.minified.encode())
@@ -118,15 +111,15 @@ def main(
     rendered = {stage: render(stage) for stage in stages}
 
     if args.check:
-        paths = {stage: _shown(template_path(stage, args.templates_dir)) for stage in stages}
+        paths = {stage: template_path(stage, args.templates_dir) for stage in stages}
         stale = [
-            str(paths[s]) for s in stages
+            shown(paths[s]) for s in stages
             if not paths[s].is_file() or paths[s].read_text() != rendered[s].body
         ]  # fmt: skip
         for path in stale:
             print(f"stale: {path} differs from a fresh render; run build.py --all-stages --no-deploy", file=out)
         if not stale:
-            print(f"fresh: {', '.join(map(str, paths.values()))}", file=out)
+            print(f"fresh: {', '.join(map(shown, paths.values()))}", file=out)
         return EXIT_FINDINGS if stale else EXIT_OK
 
     if not args.no_deploy:
@@ -148,8 +141,8 @@ def main(
     findings = lint_bodies({stage: r.body for stage, r in rendered.items()})
     args.templates_dir.mkdir(parents=True, exist_ok=True)
     for stage in stages:
-        path = _shown(template_path(stage, args.templates_dir))
+        path = template_path(stage, args.templates_dir)
         path.write_text(rendered[stage].body)
-        findings[stage] = [replace(f, path=str(path)) for f in findings[stage]]
-        _summary(rendered[stage], path, findings[stage], out)
+        findings[stage] = [replace(f, path=shown(path)) for f in findings[stage]]
+        _summary(rendered[stage], shown(path), findings[stage], out)
     return EXIT_FINDINGS if any(findings.values()) else EXIT_OK

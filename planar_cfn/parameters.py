@@ -366,21 +366,24 @@ def _rules() -> dict:
 
 
 def add_parameters(template: Template) -> Params:
-    refs = {spec.name: Ref(template.add_parameter(spec.parameter())) for spec in SPECS}
-    template.add_condition("HasAlbSubnets", Not(Equals(Join("", Ref("AlbSubnets")), "")))
-    template.add_condition("AlbIsInternal", Equals(Ref("AlbInternal"), "true"))
-    template.add_condition("CreateRegistrySecret", Not(_blank("RegistryUsername")))
-    template.add_condition("UseExistingRegistrySecret", Not(_blank("RegistryCredentialsSecretArn")))
-    template.add_condition(
-        "UseRegistryCredentials",
-        Or(Condition("CreateRegistrySecret"), Condition("UseExistingRegistrySecret")),
-    )
-    template.add_condition("HasCorsOrigins", Not(Equals(Join("", Ref("CorsAllowedOrigins")), "")))
-    template.add_condition("AllBedrockModels", Equals(Join(",", Ref("BedrockModelIds")), "*"))
-    template.add_condition("UseCustomerManagedKey", Equals(Ref("CustomerManagedKey"), "true"))
-    template.add_condition("HasAccessLogs", Not(_blank("AccessLogsBucket")))
-    template.add_condition("CreateWebAcl", Equals(Ref("WebAcl"), "create"))
-    template.add_condition("AttachWebAcl", Not(Equals(Ref("WebAcl"), "none")))
+    params = Params(refs={spec.name: Ref(template.add_parameter(spec.parameter())) for spec in SPECS})
+    conditions = {
+        params.has_alb_subnets: Not(Equals(Join("", Ref("AlbSubnets")), "")),
+        params.alb_internal: Equals(Ref("AlbInternal"), "true"),
+        params.create_registry_secret: Not(_blank("RegistryUsername")),
+        params.use_existing_registry_secret: Not(_blank("RegistryCredentialsSecretArn")),
+        params.use_registry_credentials: Or(
+            Condition(params.create_registry_secret), Condition(params.use_existing_registry_secret)
+        ),
+        params.has_cors_origins: Not(Equals(Join("", Ref("CorsAllowedOrigins")), "")),
+        params.all_bedrock_models: Equals(Join(",", Ref("BedrockModelIds")), "*"),
+        params.customer_managed_key: Equals(Ref("CustomerManagedKey"), "true"),
+        params.has_access_logs: Not(_blank("AccessLogsBucket")),
+        params.create_web_acl: Equals(Ref("WebAcl"), "create"),
+        params.attach_web_acl: Not(Equals(Ref("WebAcl"), "none")),
+    }
+    for name, condition in conditions.items():
+        template.add_condition(name, condition)
     for name, rule in _rules().items():
         template.add_rule(name, rule)
     template.set_metadata({
@@ -393,5 +396,5 @@ def add_parameters(template: Template) -> Params:
             "ParameterLabels": {s.name: {"default": s.label} for s in SPECS},
         }
     })  # fmt: skip
-    return Params(refs=refs)
+    return params
 
