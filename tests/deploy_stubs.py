@@ -35,6 +35,8 @@ STAGE_VALUES: dict[str, Any] = {
     "vpc_id": "vpc-0123456789abcdef0",
     "vpc_cidr": "10.0.0.0/16",
     "subnets": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+    # Internal: an internet-facing load balancer needs alb_subnets, and their look-up.
+    "alb_internal": True,
     "base_domain_name": "example.com",
     "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
     "container_registry_url": "ghcr.io/acme",
