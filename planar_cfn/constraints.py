@@ -59,9 +59,14 @@ APP_NAME = Pattern(
     f"1-{APP_NAME_MAX_LENGTH} characters: lowercase letters, digits and single hyphens, "
     "starting with a letter and not ending with a hyphen",
 )
+# ACM refuses a certificate's first name (its Common Name) over 64 octets, while a
+# subject alternative name may hold 253 (ACM API Reference, RequestCertificate,
+# DomainName). The base domain is the first name, so it is capped at 64.
+CERTIFICATE_FIRST_NAME_MAX_LENGTH = 64
 DOMAIN_NAME = Pattern(
-    r"^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
-    "a lowercase DNS name such as example.com (no scheme, no trailing dot)",
+    rf"^(?=.{{1,{CERTIFICATE_FIRST_NAME_MAX_LENGTH}}}$)([a-z0-9]([a-z0-9-]{{0,61}}[a-z0-9])?\.)+[a-z]{{2,63}}$",
+    f"a lowercase DNS name of at most {CERTIFICATE_FIRST_NAME_MAX_LENGTH} characters such as "
+    "example.com (no scheme, no trailing dot)",
 )
 VPC_ID = Pattern(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", "a VPC id such as vpc-0123456789abcdef0")
 SUBNET_ID = Pattern(
@@ -90,9 +95,13 @@ CORS_ORIGIN = Pattern(
     r"^$|^https?://[A-Za-z0-9*.-]+(:[0-9]{1,5})?$",
     "an origin with scheme and host, such as https://app.example.com (no path)",
 )
+# The complete ARN, with the 6-character suffix Secrets Manager appends to the name:
+# the execution role's policy names the secret by this ARN, and a partial one matches
+# no secret, so the image pull would be denied.
 SECRET_ARN = Pattern(
-    r"^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$",
-    "empty, or a Secrets Manager secret ARN",
+    r"^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$",
+    "empty, or a complete Secrets Manager secret ARN, ending in the 6-character suffix "
+    "after the name (such as ...:secret:registry-AbC123)",
 )
 # Stored inside a JSON string by the template: no quote, backslash or control character.
 REGISTRY_PASSWORD = Pattern(
@@ -112,11 +121,18 @@ CLAUDE_MODELS = (
     "anthropic.claude-opus-4-5-20251101-v1:0",
 )
 # CloudFormation cannot loop over a list without a Transform: the policy has this
-# many model slots.
+# many model slots, and the parameter's pattern refuses a longer list, so no
+# listed model is ever dropped.
 MAX_BEDROCK_MODELS = 4
+_MODEL = r"[a-z0-9-]+\.[a-z0-9.:-]+"
 BEDROCK_MODEL_ID = Pattern(
-    r"^\*$|^[a-z0-9-]+\.[a-z0-9.:-]+$",
+    rf"^\*$|^{_MODEL}$",
     "a Bedrock model id such as anthropic.claude-sonnet-4-5-20250929-v1:0, or * alone for every model",
+)
+BEDROCK_MODEL_LIST = Pattern(
+    rf"^(\*|{_MODEL}(,{_MODEL}){{0,{MAX_BEDROCK_MODELS - 1}}})$",
+    f"1 to {MAX_BEDROCK_MODELS} comma-separated Bedrock model ids such as "
+    "anthropic.claude-sonnet-4-5-20250929-v1:0, or * alone for every model",
 )
 
 

@@ -28,6 +28,7 @@ BACKUP_WINDOW = "03:00-04:00"
 # Sunday 04:30-05:30 UTC, clear of the backup window.
 MAINTENANCE_WINDOW = "sun:04:30-sun:05:30"
 MONITORING_INTERVAL = 60
+WRITER = "DatabaseWriter"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Database:
     secret_arn: AWSHelperFn
     secret_name: AWSHelperFn
     cluster: Ref
+    # Logical id of the writer instance: the cluster accepts connections only once it exists.
+    writer: str
 
 
 def secret_name_from_arn(arn: AWSHelperFn) -> Join:
@@ -112,7 +115,7 @@ def add_database(
     for index in range(stage.reader_count + 1):
         role = "writer" if index == 0 else f"reader-{index}"
         template.add_resource(DBInstance(
-            "DatabaseWriter" if index == 0 else f"DatabaseReader{index}",
+            WRITER if index == 0 else f"DatabaseReader{index}",
             DBInstanceIdentifier=naming.name("aurora-pg", f"-{role}"),
             DBClusterIdentifier=Ref(cluster),
             DBInstanceClass="db.serverless",
@@ -139,4 +142,5 @@ def add_database(
         secret_arn=secret_arn,
         secret_name=secret_name_from_arn(secret_arn),
         cluster=Ref(cluster),
+        writer=WRITER,
     )

@@ -824,6 +824,15 @@ class Deployment:
                     f"--recovery-window-in-days 30 --region {self.aws.region}"
                     for k in secrets
                 ))  # fmt: skip
+            keys = [k for k in kept if k["ResourceType"] == "AWS::KMS::Key"]
+            if keys:
+                self.say("The kept key is billed until its deletion is scheduled; once nothing "
+                         "it encrypted is needed (snapshots, kept secrets and buckets):")
+                self.say(*(
+                    f"  aws kms schedule-key-deletion --key-id {k['PhysicalResourceId']} "
+                    f"--pending-window-in-days 30 --region {self.aws.region}"
+                    for k in keys
+                ))  # fmt: skip
         return code
 
     def _resources(self, stack_id: str) -> list[dict[str, str]]:

@@ -19,15 +19,22 @@ class Domain:
 
 
 def add_certificate(template: Template, naming: Naming, params: Params) -> Domain:
-    # Validated through DNS in the hosted zone: CloudFormation writes the
-    # validation record itself when the zone is in this account.
+    # ACM refuses a first name (Common Name) over 64 octets but takes subject
+    # alternative names up to 253 (ACM API Reference, RequestCertificate): the base
+    # domain, capped at 64 by its parameter, goes first and the application's own
+    # domain, which an app name and a base domain can make longer, follows as a SAN.
+    # Validated through DNS in the hosted zone: CloudFormation writes the validation
+    # records itself when the zone is in this account.
+    base = params["BaseDomainName"]
     certificate = template.add_resource(Certificate(
         "Certificate",
-        DomainName=naming.domain,
+        DomainName=base,
+        SubjectAlternativeNames=[naming.domain],
         ValidationMethod="DNS",
-        DomainValidationOptions=[DomainValidationOption(
-            DomainName=naming.domain, HostedZoneId=params["HostedZoneId"],
-        )],
+        DomainValidationOptions=[
+            DomainValidationOption(DomainName=name, HostedZoneId=params["HostedZoneId"])
+            for name in (base, naming.domain)
+        ],
         Tags=naming.tags(naming.domain),
     ))  # fmt: skip
     return Domain(name=naming.domain, certificate_arn=Ref(certificate))

@@ -61,8 +61,9 @@ MODEL_ARNS = (
 def _scoped_bedrock(params: Params) -> list[Statement]:
     # CloudFormation cannot map over a list without a Transform: fill a fixed
     # number of slots; a shorter list repeats its first id, which grants nothing more.
-    models = params["BedrockModelIds"]
-    padded = Split(",", Join(",", [Join(",", models)] + [Select(0, models)] * (MAX_BEDROCK_MODELS - 1)))
+    listed = params["BedrockModelIds"]  # a String: its pattern caps the list's length
+    first = Select(0, Split(",", listed))
+    padded = Split(",", Join(",", [listed] + [first] * (MAX_BEDROCK_MODELS - 1)))
     arns = ",".join(
         arn.replace("${Model}", f"${{Model{i}}}") for i in range(MAX_BEDROCK_MODELS) for arn in MODEL_ARNS
     )

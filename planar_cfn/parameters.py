@@ -38,6 +38,8 @@ class ParameterSpec:
     # May not be written in a stage file (passwords come from the environment).
     secret: bool = False
     constraint_description: str = field(default="")
+    # The template's AllowedPattern when it differs from the per-item `pattern`.
+    template_pattern: c.Pattern | None = None
 
     @property
     def required(self) -> bool:
@@ -57,6 +59,8 @@ class ParameterSpec:
     def constraint_sentence(self) -> str:
         """What the launch form says when a value is refused. A list is checked item by
         item, so the sentence says so rather than asking for a single value."""
+        if self.template_pattern:
+            return "Must be " + self.template_pattern.allowed + "."
         text = self.allowed_text()
         if self.is_list:
             item = text.removeprefix("empty, or ")
@@ -69,7 +73,7 @@ class ParameterSpec:
         """Return what is allowed when `value` breaks this input's own constraint."""
         items = [v.strip() for v in value.split(",")] if self.is_list else [value]
         if self.is_list and value == "":
-            items = [] if self.default is not None else [""]
+            items = [] if self.default == "" else [""]
         if self.max_length is not None and len(value) > self.max_length:
             return self.allowed_text()
         if self.max_items is not None and len(items) > self.max_items:
@@ -92,8 +96,12 @@ class ParameterSpec:
             props["Default"] = self.default
         if self.allowed:
             props["AllowedValues"] = list(self.allowed)
-        if self.pattern:
-            props["AllowedPattern"] = self.pattern.regex
+        # AWS documents AllowedPattern for String and CommaDelimitedList only; AWS-specific
+        # types are checked against the account instead (the stage file checks the form).
+        pattern = self.template_pattern or self.pattern
+        aws_typed = self.type.startswith(("AWS::", "List<AWS::"))
+        if pattern and not aws_typed:
+            props["AllowedPattern"] = pattern.regex
         if self.min_value is not None:
             props["MinValue"] = self.min_value
             props["MaxValue"] = self.max_value
@@ -101,7 +109,7 @@ class ParameterSpec:
             props["MaxLength"] = self.max_length
         if self.no_echo:
             props["NoEcho"] = True
-        constrained = self.allowed or self.pattern or self.max_length is not None
+        constrained = self.allowed or (pattern and not aws_typed) or self.max_length is not None
         if constrained or self.min_value is not None:
             props["ConstraintDescription"] = self.constraint_sentence()
         return Parameter(self.name, **props)
@@ -116,7 +124,9 @@ def _cpu_memory_text() -> str:
 SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         "AppName", "app_name", APPLICATION, "Application name",
-        "Short name used in every resource name and in the domain {app}-{stage}.{base domain}.",
+        "Short name used in every resource name and in the domain {app}-{stage}.{base domain} "
+        "(a subject alternative name of the certificate: up to 253 characters, so every "
+        "accepted app name and base domain fit).",
         pattern=c.APP_NAME, max_length=c.APP_NAME_MAX_LENGTH,
     ),
     ParameterSpec(
@@ -131,14 +141,17 @@ SPECS: tuple[ParameterSpec, ...] = (
     ),
     ParameterSpec(
         "Subnets", "subnets", NETWORK, "Private subnets",
-        "Private subnets (two or more, in different Availability Zones) for the tasks "
-        "and the database; they need a NAT route to reach Bedrock and the registry.",
+        "Required: two or more private subnets in two or more Availability Zones (the "
+        "database subnet group and an internal load balancer need two zones), for the "
+        "tasks and the database; they need a NAT route to reach Bedrock and the registry.",
         type="List<AWS::EC2::Subnet::Id>", pattern=c.SUBNET_ID, is_list=True,
     ),
     ParameterSpec(
         "AlbSubnets", "alb_subnets", NETWORK, "Load balancer subnets",
-        "Public subnets for an internet-facing load balancer. Leave empty to use the "
-        "private subnets.",
+        "Required when the load balancer is internet-facing (AlbInternal false): two or "
+        "more public subnets in two or more Availability Zones, each routing 0.0.0.0/0 to "
+        "an internet gateway. Leave empty only for an internal load balancer, which then "
+        "uses the private subnets.",
         type="CommaDelimitedList", default="", is_list=True,
         pattern=c.SUBNET_ID.or_empty(),
     ),
@@ -149,13 +162,15 @@ SPECS: tuple[ParameterSpec, ...] = (
     ),
     ParameterSpec(
         "BaseDomainName", "base_domain_name", DOMAIN, "Base domain",
-        "Domain of the hosted zone; the application answers at {app}-{stage}.{base domain}.",
+        "Domain of a public hosted zone, at most 64 characters (ACM's limit on a "
+        "certificate's first name, which this domain is); the application answers at "
+        "{app}-{stage}.{base domain}.",
         pattern=c.DOMAIN_NAME,
     ),
     ParameterSpec(
         "HostedZoneId", "hosted_zone_id", DOMAIN, "Hosted zone",
-        "Route 53 hosted zone of the base domain, in this account (the certificate is "
-        "validated through it).",
+        "Public Route 53 hosted zone of the base domain, in this account (the certificate "
+        "is validated through it; ACM cannot validate through a private zone).",
         type="AWS::Route53::HostedZone::Id", pattern=c.HOSTED_ZONE_ID,
     ),
     ParameterSpec(
@@ -174,8 +189,9 @@ SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         "RegistryCredentialsSecretArn", "registry_credentials_secret_arn", CONTAINER,
         "Registry credentials secret",
-        "ARN of an existing secret holding {\"username\",\"password\"} for a private "
-        "registry. Leave empty for ECR, public images, or a username below.",
+        "Complete ARN (with the 6-character suffix) of an existing secret holding "
+        "{\"username\",\"password\"} for a private registry. Leave empty for ECR, public "
+        "images, or a username below.",
         default="", pattern=c.SECRET_ARN,
     ),
     ParameterSpec(
@@ -240,10 +256,13 @@ SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         "BedrockModelIds", "bedrock_model_ids", SECURITY, "Bedrock models",
         f"Bedrock model ids the tasks may invoke, on demand or through this account's "
-        f"cross-region inference profiles (us., eu., global. ...); at most "
+        f"cross-region inference profiles (us., eu., global. ...), comma-separated; at most "
         f"{c.MAX_BEDROCK_MODELS}. A single * allows every model.",
-        type="CommaDelimitedList", default=",".join(c.CLAUDE_MODELS), is_list=True,
+        default=",".join(c.CLAUDE_MODELS), is_list=True,
         pattern=c.BEDROCK_MODEL_ID, max_items=c.MAX_BEDROCK_MODELS,
+        # A String, not a CommaDelimitedList, so that the pattern sees the whole list and
+        # a launch form refuses a list longer than the policy's model slots.
+        template_pattern=c.BEDROCK_MODEL_LIST,
     ),
     ParameterSpec(
         "CustomerManagedKey", "customer_managed_key", SECURITY, "Customer-managed KMS key",
@@ -362,6 +381,16 @@ def _rules() -> dict:
             },
         ]
     }
+    # Internet-facing in the private subnets is unreachable, or refused where the VPC has
+    # no internet gateway. An empty CommaDelimitedList is [""].
+    rules["InternetFacingLoadBalancerSubnets"] = {
+        "RuleCondition": Equals(Ref("AlbInternal"), "false"),
+        "Assertions": [{
+            "Assert": Not({"Fn::EachMemberEquals": [Ref("AlbSubnets"), ""]}),
+            "AssertDescription": "An internet-facing load balancer (AlbInternal false) needs "
+            "AlbSubnets: two or more public subnets in two or more Availability Zones.",
+        }],
+    }  # fmt: skip
     return rules
 
 
@@ -376,7 +405,7 @@ def add_parameters(template: Template) -> Params:
             Condition(params.create_registry_secret), Condition(params.use_existing_registry_secret)
         ),
         params.has_cors_origins: Not(Equals(Join("", Ref("CorsAllowedOrigins")), "")),
-        params.all_bedrock_models: Equals(Join(",", Ref("BedrockModelIds")), "*"),
+        params.all_bedrock_models: Equals(Ref("BedrockModelIds"), "*"),
         params.customer_managed_key: Equals(Ref("CustomerManagedKey"), "true"),
         params.has_access_logs: Not(_blank("AccessLogsBucket")),
         params.create_web_acl: Equals(Ref("WebAcl"), "create"),

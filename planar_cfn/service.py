@@ -105,9 +105,12 @@ def add_service(
     ))  # fmt: skip
     service = template.add_resource(ecs.Service(
         "Service",
-        # Targets join the target group only once the HTTPS listener exists; and
+        # Targets join the target group only once the HTTPS listener exists; tasks start
+        # only once the database has a writer (a cluster alone accepts no connection, and
+        # failing tasks would trip the circuit breaker and roll back a first create); and
         # on stack delete the tasks stop writing before the bucket is emptied.
-        DependsOn=[load_balancer.https_listener.title] + ([storage.emptier] if storage.emptier else []),
+        DependsOn=[load_balancer.https_listener.title, database.writer]
+        + ([storage.emptier] if storage.emptier else []),
         ServiceName=naming.name("planar-service"),
         Cluster=Ref(cluster),
         TaskDefinition=Ref(task),

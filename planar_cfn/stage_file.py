@@ -333,6 +333,24 @@ def _cross_field_problems(
         if problem:
             problems.append(f"{named('registry_credentials_secret_arn', 'registry_username')}: {problem}")
 
+    # The load balancer and the database subnet group each need subnets in two or more
+    # Availability Zones; the look-up checks the zones, this the count.
+    for key in ("subnets", "alb_subnets"):
+        listed = texts.get(key)
+        if listed and len(set(listed.split(","))) < 2:
+            problems.append(
+                f"{key} = {_shown_value(data[key])}: give two or more subnets, in two or more "
+                "Availability Zones (the load balancer and the database need two zones)"
+            )
+    internal, alb_subnets = effective("alb_internal"), effective("alb_subnets")
+    if internal == "false" and alb_subnets == "":
+        problems.append(
+            f"{named('alb_internal', 'alb_subnets')}: an internet-facing load balancer needs "
+            "public subnets: set alb_subnets to two or more public subnets (in two or more "
+            "Availability Zones, routing 0.0.0.0/0 to an internet gateway), or set "
+            "alb_internal to true"
+        )
+
     zones = texts.get("database_availability_zones")
     needed = get_stage(stage).reader_count + 1
     if zones and len(zones.split(",")) < needed:

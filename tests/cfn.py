@@ -1,9 +1,15 @@
-"""Helpers to read a rendered template as a dict, and to evaluate the few
-intrinsic functions whose results the tests check."""
+"""Helpers to read a rendered template as a dict, and to evaluate it the way
+CloudFormation does: parameter constraints, Rules, Conditions and the intrinsic
+functions the templates use, over given parameter values."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import Any
+
+# What Fn::If yields for AWS::NoValue: dropped from the list or object holding it.
+NO_VALUE = object()
 
 
 def resources_of_type(template: dict, kind: str) -> dict[str, dict]:
@@ -64,13 +70,30 @@ def evaluate(node: Any, refs: dict[str, Any], conditions: dict[str, bool] | None
         return all(ev(a) for a in arg)
     if fn == "Fn::Or":
         return any(ev(a) for a in arg)
+    if fn == "Fn::EachMemberEquals":
+        return all(member == ev(arg[1]) for member in ev(arg[0]))
+    if fn == "Fn::EachMemberIn":
+        return all(member in ev(arg[1]) for member in ev(arg[0]))
     if fn == "Condition":
         return conditions[arg]
     raise NotImplementedError(fn)
 
 
+def typed(template: dict, values: dict[str, str]) -> dict[str, Any]:
+    """Parameter values as the template's functions see them: list types as lists
+    (an empty CommaDelimitedList is [""]), everything else as the string given."""
+    defaults = {n: str(p["Default"]) for n, p in template["Parameters"].items() if "Default" in p}
+    result: dict[str, Any] = {}
+    for name, value in {**defaults, **values}.items():
+        kind = template["Parameters"].get(name, {}).get("Type", "String")
+        is_list = kind == "CommaDelimitedList" or kind.startswith("List<")
+        result[name] = [v.strip() for v in value.split(",")] if is_list else value
+    return result
+
+
 def failed_rules(template: dict, parameters: dict[str, str]) -> list[str]:
     """The AssertDescriptions of the template's Rules that fail for these values."""
+    parameters = typed(template, parameters)
     failed = []
     for rule in template.get("Rules", {}).values():
         if "RuleCondition" in rule and not evaluate(rule["RuleCondition"], parameters):

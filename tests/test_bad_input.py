@@ -61,7 +61,7 @@ STAGE_FILE_CASES = [
     ("registry URL with a scheme", {"container_registry_url": "https://ghcr.io/acme"}, ["container_registry_url", "no scheme"]),
     ("CORS origin without scheme", {"cors_allowed_origins": ["app.example.com"]}, ["cors_allowed_origins", "app.example.com", "with scheme"]),
     ("registry password in the file", {"registry_password": "hunter2"}, ["registry_password", "PLANAR_REGISTRY_PASSWORD"]),
-    ("secret ARN and username together", {"registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x"},
+    ("secret ARN and username together", {"registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123"},
      ["registry_credentials_secret_arn", "not both"]),
     ("internal switch not a boolean", {"alb_internal": "maybe"}, ["alb_internal", '"maybe"']),
     ("too many Bedrock models", {"bedrock_model_ids": [f"a.m{i}" for i in range(5)]}, ["bedrock_model_ids", "at most 4"]),

@@ -27,7 +27,7 @@ CONDITIONS = {"AllBedrockModels": False, "UseRegistryCredentials": True, "UseExi
 
 
 def bedrock_statements(template, models, conditions=CONDITIONS):
-    refs = {**REFS, "BedrockModelIds": list(models)}
+    refs = {**REFS, "BedrockModelIds": ",".join(models)}
     (policy,) = [p for p in evaluate(template["Resources"]["TaskRole"]["Properties"]["Policies"], refs, conditions)
                  if p and p["PolicyName"] == "bedrock"]  # fmt: skip
     return policy["PolicyDocument"]["Statement"]
@@ -99,7 +99,7 @@ LINTABLE_MODELS = [m.replace(":", "-") for m in CLAUDE_MODELS]
 def _policies(template, conditions):
     """Identity and bucket policies, resolved for one deployment (trust policies
     have no Resource by design, which parliament reads as malformed)."""
-    refs = {**REFS, "BedrockModelIds": LINTABLE_MODELS}
+    refs = {**REFS, "BedrockModelIds": ",".join(LINTABLE_MODELS)}
     for logical_id, role in resources_of_type(template, "AWS::IAM::Role").items():
         properties = evaluate(role["Properties"], refs, conditions)
         for policy in filter(None, properties.get("Policies") or []):

@@ -10,6 +10,7 @@ from planar_cfn import constraints as c
 from planar_cfn.parameters import (
     GROUPS,
     SPECS,
+    SPECS_BY_NAME,
     aurora_capacity_problem,
     fargate_memory_problem,
     registry_problem,
@@ -26,7 +27,7 @@ DEFAULTS = {
 REQUIRED = {"AppName", "VpcId", "VpcCidr", "Subnets", "BaseDomainName", "HostedZoneId",
             "ContainerRegistryUrl", "ContainerImageName"}  # fmt: skip
 VALID = {
-    "ContainerCpu": "2048", "ContainerMemory": "4096", "AuroraMinCapacity": "0.5",
+    "AlbInternal": "true", "ContainerCpu": "2048", "ContainerMemory": "4096", "AuroraMinCapacity": "0.5",
     "AuroraMaxCapacity": "2", "RegistryCredentialsSecretArn": "", "RegistryUsername": "",
     "RegistryPassword": "",
 }  # fmt: skip
@@ -60,9 +61,25 @@ def test_every_constraint_has_a_readable_description(template):
 
 def test_patterns_agree_between_python_and_the_template(template):
     for spec in SPECS:
-        if spec.pattern:
-            assert template["Parameters"][spec.name]["AllowedPattern"] == spec.pattern.regex
-            re.compile(spec.pattern.regex)
+        parameter = template["Parameters"][spec.name]
+        if spec.type.startswith(("AWS::", "List<AWS::")):
+            # AWS documents AllowedPattern for String and CommaDelimitedList only.
+            assert "AllowedPattern" not in parameter, spec.name
+        elif spec.pattern:
+            expected = (spec.template_pattern or spec.pattern).regex
+            assert parameter["AllowedPattern"] == expected
+            re.compile(expected)
+
+
+@pytest.mark.parametrize("count", range(0, c.MAX_BEDROCK_MODELS + 3))
+def test_the_model_list_pattern_refuses_what_the_stage_file_refuses(template, count):
+    """The launch form sees the whole list: a longer one than the policy's slots is
+    refused there, as in a stage file, instead of silently granting only the first."""
+    value = ",".join(f"anthropic.model-{i}-v1:0" for i in range(count))
+    pattern = template["Parameters"]["BedrockModelIds"]["AllowedPattern"]
+    template_ok = re.fullmatch(pattern, value) is not None
+    assert template_ok is (1 <= count <= c.MAX_BEDROCK_MODELS)
+    assert (SPECS_BY_NAME["BedrockModelIds"].check(value) is None) is template_ok
 
 
 def test_launch_form_groups_and_labels_every_parameter(template):
@@ -94,8 +111,8 @@ def test_aurora_rules_match_the_python_table(template):
 
 @pytest.mark.parametrize(
     ("arn", "user", "password", "ok"),
-    [("", "", "", True), ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x", "", "", True),
-     ("", "bot", "pw", True), ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x", "bot", "pw", False),
+    [("", "", "", True), ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123", "", "", True),
+     ("", "bot", "pw", True), ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123", "bot", "pw", False),
      ("", "bot", "", False), ("", "", "pw", False)],
 )  # fmt: skip
 def test_registry_rules_match_python(template, arn, user, password, ok):

@@ -112,7 +112,10 @@ def test_service(template, stage):
     ]
     assert p["HealthCheckGracePeriodSeconds"] == 60
     # On stack delete the tasks stop before the non-prod bucket is emptied.
-    assert service["DependsOn"] == ["HttpsListener"] + ([] if stage == "prod" else ["BucketEmptier"])
+    # The writer too: tasks started before the database accepts connections fail.
+    assert service["DependsOn"] == ["HttpsListener", "DatabaseWriter"] + (
+        [] if stage == "prod" else ["BucketEmptier"]
+    )
 
 
 def test_load_balancer(template, stage):
@@ -162,11 +165,16 @@ def test_target_group(template, stage):
 
 def test_certificate_validated_by_dns_in_the_zone(template, stage):
     p = props(template, "Certificate")
-    assert evaluate(p["DomainName"], SAMPLE) == f"shop-{stage}.example.com"
+    # The base domain (at most 64 characters) is the first name; the app's domain, which
+    # may be longer than ACM's 64-octet limit on a first name, is a SAN (up to 253).
+    assert evaluate(p["DomainName"], SAMPLE) == "example.com"
+    assert evaluate(p["SubjectAlternativeNames"], SAMPLE) == [f"shop-{stage}.example.com"]
     assert p["ValidationMethod"] == "DNS"
-    (option,) = p["DomainValidationOptions"]
-    assert option["HostedZoneId"] == {"Ref": "HostedZoneId"}
-    assert evaluate(option["DomainName"], SAMPLE) == f"shop-{stage}.example.com"
+    options = p["DomainValidationOptions"]
+    assert [o["HostedZoneId"] for o in options] == [{"Ref": "HostedZoneId"}] * 2
+    assert [evaluate(o["DomainName"], SAMPLE) for o in options] == [
+        "example.com", f"shop-{stage}.example.com"
+    ]
 
 
 def test_route53_alias_to_the_load_balancer(template, stage):

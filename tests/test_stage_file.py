@@ -139,7 +139,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     ({"registry_username": "bot"},
      "registry_username = \"bot\": a registry username needs a password: set the PLANAR_REGISTRY_PASSWORD environment variable"),
     ({"registry_username": "bot", "registry_credentials_secret_arn":
-      "arn:aws:secretsmanager:us-east-1:123456789012:secret:x"}, "not both"),
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123"}, "not both"),
 ])  # fmt: skip
 def test_cross_field_rules_are_the_templates_rules(tmp_path, values, message):
     assert message in problems(tmp_path, {**STAGE_VALUES, **values})
