@@ -4,13 +4,17 @@ terminate) removes the bucket as Terraform's force_destroy did.
 
 It empties only while the stack itself is being deleted or a failed create is
 rolled back: a Delete that arrives during an update's cleanup never touches
-data. Standard library and the runtime's boto3 only; under 4 KiB to be inlined.
+data. It deletes in rounds until nothing is left; a bucket already gone counts
+as empty, and one too big for a single run fails, asking for the stack to be
+deleted again. Standard library and the runtime's boto3 only; under 4 KiB to
+be inlined.
 """
 
 import json
 import urllib.request
 
 import boto3
+from botocore.exceptions import ClientError
 
 EMPTYING = ("DELETE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS")
 # Stop this long before Lambda's limit, to answer CloudFormation in time.
@@ -35,22 +39,33 @@ def _stack_status(stack_id):
 
 def _empty(bucket, context):
     s3 = boto3.client("s3")
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+    while True:
         if context.get_remaining_time_in_millis() < RESERVE_MS:
             raise TimeoutError(f"{bucket} still holds objects: delete the stack again to go on")
-        objects = [
-            {"Key": item["Key"], "VersionId": item["VersionId"]}
-            for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
-        ]
-        if objects:
+        try:
+            # The first page afresh each round: paging on while deleting can skip entries.
+            # At most 1,000, as DeleteObjects takes up to 1,000 keys a request:
+            # https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
+            page = s3.list_object_versions(Bucket=bucket, MaxKeys=1000)
+            objects = [
+                {"Key": item["Key"], "VersionId": item["VersionId"]}
+                for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            if not objects:
+                return
             errors = s3.delete_objects(
                 Bucket=bucket, Delete={"Objects": objects, "Quiet": True}
             ).get("Errors", [])
-            if errors:
-                first = errors[0]
-                raise RuntimeError(
-                    f"{len(errors)} objects not deleted, first {first['Key']}: {first['Message']}"
-                )
+        except ClientError as error:
+            # NoSuchBucket or a bare 404: the bucket is already gone, so it is empty.
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return
+            raise
+        if errors:
+            first = errors[0]
+            raise RuntimeError(
+                f"{len(errors)} objects not deleted, first {first['Key']}: {first['Message']}"
+            )
 
 
 def _respond(event, context, status, reason, bucket_name):

@@ -6,6 +6,7 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -57,11 +58,11 @@ def stack_status(stubber, status):
     }]}, {"StackName": STACK_ID})  # fmt: skip
 
 
-def event(request_type):
+def event(request_type, bucket=BUCKET):
     return {
         "RequestType": request_type, "StackId": STACK_ID, "RequestId": "r-1",
         "LogicalResourceId": "BucketEmptier", "ResponseURL": "https://example.invalid/response",
-        "ResourceProperties": {"BucketName": BUCKET, "ServiceToken": "arn:fn"},
+        "ResourceProperties": {"BucketName": bucket, "ServiceToken": "arn:fn"},
     }  # fmt: skip
 
 
@@ -127,3 +128,57 @@ def test_a_failure_to_read_the_stack_is_reported_not_raised(aws):
     bucket_emptier.handler(event("Delete"), Context())
     assert responses[0]["Status"] == "FAILED"
     assert "AccessDenied" in responses[0]["Reason"]
+
+
+def test_a_bucket_of_thousands_of_versions_and_delete_markers_is_emptied(aws, monkeypatch):
+    s3, stubber, responses = aws
+    keys = [f"k/{n:03}" for n in range(500)]
+    for n in range(1500):
+        s3.put_object(Bucket=BUCKET, Key=keys[n % 500], Body=b"x")
+    for marked in (keys, keys[:200]):  # a delete without a version id adds a delete marker
+        s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": key} for key in marked]})
+    page = s3.list_object_versions(Bucket=BUCKET, MaxKeys=2500)
+    assert (len(page["Versions"]), len(page["DeleteMarkers"])) == (1504, 701)
+    batches = []
+    delete_objects = s3.delete_objects
+
+    def counting_delete_objects(**kwargs):
+        batches.append(len(kwargs["Delete"]["Objects"]))
+        return delete_objects(**kwargs)
+
+    monkeypatch.setattr(s3, "delete_objects", counting_delete_objects)
+    stack_status(stubber, "DELETE_IN_PROGRESS")
+    bucket_emptier.handler(event("Delete"), Context())
+    assert responses[0]["Status"] == "SUCCESS"
+    assert versions(s3) == 0
+    assert batches == [1000, 1000, 205]  # S3 takes at most 1,000 keys a request
+
+
+def test_a_bucket_already_gone_is_success(aws):
+    _, stubber, responses = aws
+    stack_status(stubber, "DELETE_IN_PROGRESS")
+    bucket_emptier.handler(event("Delete", bucket="planar-dev-shop-deleted-by-hand"), Context())
+    assert responses == [{
+        "Status": "SUCCESS", "Reason": "See /aws/lambda/emptier",
+        "PhysicalResourceId": "planar-dev-shop-deleted-by-hand",
+        "StackId": STACK_ID, "RequestId": "r-1", "LogicalResourceId": "BucketEmptier",
+    }]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "http_status", "answer"), [
+    ("NoSuchBucket", 404, ("SUCCESS", "See /aws/lambda/emptier")),  # deleted by hand meanwhile
+    ("404", 404, ("SUCCESS", "See /aws/lambda/emptier")),  # a 404 without an error body
+    ("AccessDenied", 403, ("FAILED", "ClientError: An error occurred (AccessDenied) when "
+                                     "calling the DeleteObjects operation: no")),
+])  # fmt: skip
+def test_only_a_bucket_gone_while_emptying_is_success(aws, monkeypatch, code, http_status, answer):
+    s3, stubber, responses = aws
+    stack_status(stubber, "DELETE_IN_PROGRESS")
+
+    def fail(**kwargs):
+        raise ClientError({"Error": {"Code": code, "Message": "no"},
+                           "ResponseMetadata": {"HTTPStatusCode": http_status}}, "DeleteObjects")  # fmt: skip
+
+    monkeypatch.setattr(s3, "delete_objects", fail)
+    bucket_emptier.handler(event("Delete"), Context())
+    assert (responses[0]["Status"], responses[0]["Reason"]) == answer
