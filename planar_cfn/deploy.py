@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import __version__, change_set, lookups, progress
+from . import __version__, account_checks, change_set, lookups, progress
 from . import stage_file as stage_files
 from .aws_session import AwsSetupError, client, make_session
 from .naming import Naming
@@ -235,8 +235,10 @@ def run(
     deployment = Deployment(args, rendered, out, err, runtime or Runtime())
     try:
         return deployment.run()
-    except (InputError, lookups.LookupFailed) as error:
+    except (InputError, lookups.LookupFailed, account_checks.AccountNotReady) as error:
         print(f"build.py: error: {error}".replace("\n", "\nbuild.py: error: "), file=err)
+        if getattr(error, "details", ""):  # printed as is, to be copied
+            print(error.details, file=err)
         print("build.py: nothing was created or changed", file=err)
         return ExitCode.BAD_INPUT
     except DeployError as error:
@@ -398,6 +400,8 @@ class Deployment:
             if SPECS_BY_KEY[key].name in previous and key not in self.stage_file.given
         ]  # fmt: skip
         values = lookups.resolve(self.stage_file, self.aws.client, keep)
+        account_checks.check(values, self.aws.client, creating=kind == CREATE,
+                             dry_run=self.args.dry_run, out=self.out, err=self.err)
         kept = {SPECS_BY_KEY[key].name for key in keep}
         sent = values.cloudformation_parameters()
         parameters = [

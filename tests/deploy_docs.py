@@ -16,6 +16,7 @@ from planar_cfn.parameters import SPECS
 from planar_cfn.render import render
 from planar_cfn.stage_file import LOOKED_UP, SETTINGS, expected_json, shown
 from tests.deploy_stubs import (
+    ACCESS_LOGS_BUCKET,
     STAGE_VALUES,
     Harness,
     Terminal,
@@ -153,6 +154,15 @@ def _prod_key_switch(tmp: Path) -> str:
     return f"$ python build.py --stage prod --dry-run\n[... the build summary: resources, size, lint ...]\n{screen}$ echo $?\n{code}\n"
 
 
+def _access_logs_kms(tmp: Path) -> str:
+    values = {**STAGE_VALUES, "access_logs_bucket": ACCESS_LOGS_BUCKET}
+    h = _harness("staging", values, tmp)
+    h.no_stack()
+    h.account_checks("ok", location="", encryption="aws:kms", caller=True)
+    code = h.run("--dry-run")
+    return f"$ python build.py --stage staging --dry-run\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
 OUTPUTS = {
     "ApplicationUrl": "https://acme-prod.example.com",
     "LoadBalancerDnsName": "planar-loadb-1a2b3c4d5e6f-1234567890.us-east-1.elb.amazonaws.com",
@@ -169,6 +179,7 @@ def transcripts() -> dict[str, str]:
             "update": _prod_update(Path(tmp)),
             "blocked": _prod_blocked(Path(tmp)),
             "key-switch": _prod_key_switch(Path(tmp)),
+            "access-logs": _access_logs_kms(Path(tmp)),
         }
 
 

@@ -46,6 +46,18 @@ STAGE_VALUES: dict[str, Any] = {
     "template_bucket": "acme-cfn-templates",
 }
 TEMPLATE_BUCKET = STAGE_VALUES["template_bucket"]
+ACCESS_LOGS_BUCKET = "acme-access-logs"
+# AWS's answers to the account checks, by error code: (HTTP status, message).
+ACCOUNT_ERRORS = {
+    "NoSuchEntity": (404, "The role with name AWSServiceRoleForECS cannot be found."),
+    "AccessDenied": (403, f"User: arn:aws:iam::{ACCOUNT}:user/deployer is not authorized to "
+                          "perform this action"),
+    "taken": (400, "Service role name AWSServiceRoleForECS has been taken in this account, "
+                   "please try a different suffix."),
+    "NoSuchBucket": (404, "The specified bucket does not exist"),
+    "ServerSideEncryptionConfigurationNotFoundError": (
+        404, "The server side encryption configuration was not found"),
+}  # fmt: skip
 
 
 def stack_name(stage: str) -> str:
@@ -160,6 +172,7 @@ class Harness:
         self.environ: dict[str, str] = {}
         self.out: io.StringIO = io.StringIO()
         self.err = io.StringIO()
+        self.account_checked = False
 
     @property
     def name(self) -> str:
@@ -225,7 +238,50 @@ class Harness:
                 {"Bucket": TEMPLATE_BUCKET, "Key": self.template_key,
                  "Body": self.rendered.minified.encode(), "ContentType": "application/json"},
             )  # fmt: skip
+        if request.get("ChangeSetType") == "CREATE" and not self.account_checked:
+            self.account_checks("ok")  # the ECS service-linked role exists
         self.cfn.add_response("create_change_set", {"Id": self.cs_id, "StackId": self.id}, request)
+
+    def account_checks(self, *role: str, location: str | None = None,
+                       encryption: str | None = None, caller: bool = False) -> None:  # fmt: skip
+        """The answers to planar_cfn.account_checks, as asked before the change set: for
+        the ECS service-linked role, iam:GetRole's and then iam:CreateServiceLinkedRole's
+        ("ok", or an error code; "taken" is the answer when the role exists); the
+        access-logs bucket's region ("" is us-east-1's null) and default encryption (an
+        algorithm), each else an error code; and the caller's account, asked to fill in
+        a failure's bucket policy."""
+        self.account_checked = True
+        the_role = {"Role": {
+            "Path": "/aws-service-role/ecs.amazonaws.com/", "RoleName": "AWSServiceRoleForECS",
+            "RoleId": "AROA0123456789EXAMPLE", "CreateDate": T0,
+            "Arn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+        }}  # fmt: skip
+        role_calls = (("get_role", {"RoleName": "AWSServiceRoleForECS"}),
+                      ("create_service_linked_role", {"AWSServiceName": "ecs.amazonaws.com"}))  # fmt: skip
+        for (operation, expected), answer in zip(role_calls, role):
+            self._answer("iam", operation, answer, the_role, expected)
+        bucket = {"Bucket": ACCESS_LOGS_BUCKET}
+        if location is not None:
+            where = {"LocationConstraint": location} if location else {}
+            self._answer("s3", "get_bucket_location", location, where, bucket)
+        if encryption is not None:
+            rules = {"ServerSideEncryptionConfiguration": {"Rules": [{
+                "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": encryption}, "BucketKeyEnabled": False,
+            }]}}  # fmt: skip
+            self._answer("s3", "get_bucket_encryption", encryption, rules, bucket)
+        if caller:
+            identity = {"UserId": "AIDA0123456789EXAMPLE", "Account": ACCOUNT,
+                        "Arn": f"arn:aws:iam::{ACCOUNT}:user/deployer"}  # fmt: skip
+            self.aws.stub("sts").add_response("get_caller_identity", identity, {})
+
+    def _answer(self, service: str, operation: str, answer: str, response: dict, expected: dict) -> None:
+        """`response`, unless `answer` is an error code."""
+        if answer not in ACCOUNT_ERRORS:
+            self.aws.stub(service).add_response(operation, response, expected)
+            return
+        status, message = ACCOUNT_ERRORS[answer]
+        code = "InvalidInput" if answer == "taken" else answer
+        self.aws.stub(service).add_client_error(operation, code, message, status, expected_params=expected)
 
     def change_set(self, status: str = "CREATE_COMPLETE", execution: str = "AVAILABLE",
                    reason: str = "", changes: list | None = None, next_token: str | None = None,

@@ -14,8 +14,13 @@ from planar_cfn.stage_file import ALLOWED_KEYS
 from tests import deploy_docs
 from tests.deploy_stubs import REGION, aws_env  # noqa: F401 - fixture
 
-SOURCES = [Path(deploy.__file__).parent / f"{m}.py" for m in ("deploy", "change_set", "lookups", "progress")]
+SOURCES = [
+    Path(deploy.__file__).parent / f"{m}.py"
+    for m in ("deploy", "change_set", "lookups", "account_checks", "progress")
+]
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
+# API operations whose IAM action has another name.
+IAM_ACTION = {"s3:GetBucketEncryption": "s3:GetEncryptionConfiguration"}
 REGENERATE = "regenerate it with `.venv/bin/python -m tests.deploy_docs --write`"
 
 
@@ -53,11 +58,11 @@ def test_every_exit_code_is_documented():
 
 def _calls() -> set[str]:
     """service:Action for every AWS call in the deploy's sources."""
-    variables = {"cfn": "cloudformation", "ec2": "ec2", "route53": "route53", "s3": "s3"}
+    variables = {"cfn": "cloudformation", "ec2": "ec2", "route53": "route53", "s3": "s3", "iam": "iam", "sts": "sts"}
     found: set[tuple[str, str]] = set()
     for source in SOURCES:
         text = source.read_text()
-        for variable, method in re.findall(r"\b(cfn|ec2|route53|s3)\.(\w+)\(", text):
+        for variable, method in re.findall(r"\b(cfn|ec2|route53|s3|iam|sts)\.(\w+)\(", text):
             found.add((variables[variable], method))
         found.update(re.findall(r'client\("(\w+)"\)\.(\w+)\(', text))
         for variable, method in re.findall(r'\b(cfn)\.get_paginator\(\s*"(\w+)"', text):
@@ -69,7 +74,8 @@ def _calls() -> set[str]:
         if method in ("get_paginator", "get_waiter"):
             continue
         mapping = boto3.client(service, region_name=REGION).meta.method_to_api_mapping
-        actions.add(f"{IAM_PREFIX.get(service, service)}:{mapping[method]}")
+        action = f"{IAM_PREFIX.get(service, service)}:{mapping[method]}"
+        actions.add(IAM_ACTION.get(action, action))
     return actions
 
 
@@ -82,4 +88,6 @@ def test_the_iam_policy_covers_every_call(aws_env):
         granted.update([actions] if isinstance(actions, str) else actions)
     calls = _calls()
     assert "cloudformation:ExecuteChangeSet" in calls and "rds:ModifyDBCluster" in calls
+    assert {"iam:GetRole", "iam:CreateServiceLinkedRole", "s3:GetBucketLocation",
+            "s3:GetEncryptionConfiguration", "sts:GetCallerIdentity"} <= calls  # account_checks.py
     assert calls == granted, f"missing: {sorted(calls - granted)}; unused: {sorted(granted - calls)}"

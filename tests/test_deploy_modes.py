@@ -430,6 +430,7 @@ def test_a_bucket_that_cannot_take_the_template_is_bad_input(harness):
     if h.rendered.fits_inline:
         pytest.skip("the dev template fits inline")
     h.no_stack()
+    h.account_checks("ok")
     h.aws.stub("s3").add_client_error("put_object", "NoSuchBucket", "The specified bucket does not exist", 404)
 
     assert h.run("--yes") == ExitCode.BAD_INPUT
