@@ -1,6 +1,14 @@
-"""Values the stage file may leave out, looked up in the account like Terraform's
-data sources: the VPC's CIDR, the base domain's hosted zone, and (for stages with
-database readers) one Availability Zone per database instance."""
+"""The account, read before a deploy like Terraform's data sources.
+
+Values the stage file may leave out are looked up: the VPC's CIDR, the base
+domain's hosted zone, and (for stages with database readers) one Availability
+Zone per database instance. And what CloudFormation would accept but AWS then
+refuses or leaves broken is checked up front: the subnets are in the VPC and in
+two or more Availability Zones (the load balancer and the database subnet group
+need two), an internet-facing load balancer's subnets route to an internet
+gateway, and the hosted zone is public (ACM cannot validate through a private
+zone: the certificate would wait for hours) and is the base domain's.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +22,10 @@ from .stages import get_stage
 
 class LookupFailed(Exception):
     """A look-up that cannot decide: the message says which key to set instead."""
+
+
+def _code_and_message(error: ClientError) -> str:
+    return f"{error.operation_name}: {error.response['Error'].get('Code')}: {error.response['Error'].get('Message')}"
 
 
 def _refused(what: str, action: str, key: str, error: ClientError) -> LookupFailed:
@@ -49,76 +61,185 @@ def hosted_zone_id(route53: Any, domain: str) -> str:
         raise _refused(
             "the hosted zone", "route53:ListHostedZonesByName", "hosted_zone_id", error
         ) from None
-    zones = [z for z in listing["HostedZones"] if z["Name"].rstrip(".") == domain]
+    named = [z for z in listing["HostedZones"] if z["Name"].rstrip(".") == domain]
+    zones = [z for z in named if not _private(z)]
+    if named and not zones:
+        raise LookupFailed(
+            f"base_domain_name = {domain!r}: the only hosted zone of that name, "
+            f"{_zone_id(named[0])}, is private, and ACM cannot validate a certificate through "
+            "a private zone; create a public hosted zone for it, or set hosted_zone_id to one"
+        )
     if not zones:
         raise LookupFailed(
             f"base_domain_name = {domain!r}: no Route 53 hosted zone of that name in this "
             "account; create it, or set hosted_zone_id"
         )
     if len(zones) > 1:
-        found = ", ".join(
-            f"{_zone_id(z)} ({'private' if z.get('Config', {}).get('PrivateZone') else 'public'})"
-            for z in zones
-        )
+        found = ", ".join(_zone_id(z) for z in zones)
         raise LookupFailed(
-            f"base_domain_name = {domain!r}: {len(zones)} hosted zones have that name: "
+            f"base_domain_name = {domain!r}: {len(zones)} public hosted zones have that name: "
             f"{found}; set hosted_zone_id to the one the certificate and record belong in"
         )
     return _zone_id(zones[0])
+
+
+def check_hosted_zone(route53: Any, zone_id: str, domain: str) -> None:
+    """A hosted zone the stage file names: it must exist, be public and be the base domain's."""
+    try:
+        zone = route53.get_hosted_zone(Id=zone_id)["HostedZone"]
+    except ClientError as error:
+        if error.response["Error"].get("Code") == "NoSuchHostedZone":
+            raise LookupFailed(
+                f"hosted_zone_id = {zone_id!r}: no such hosted zone in this account; check "
+                "hosted_zone_id, or leave it out to look it up from base_domain_name"
+            ) from None
+        raise _refused("the hosted zone", "route53:GetHostedZone", "hosted_zone_id", error) from None
+    name = zone["Name"].rstrip(".")
+    if _private(zone):
+        raise LookupFailed(
+            f"hosted_zone_id = {zone_id!r}: {name} is a private hosted zone, and ACM cannot "
+            "validate a certificate through a private zone (it would wait for hours); name "
+            "the public hosted zone of base_domain_name"
+        )
+    if name != domain:
+        raise LookupFailed(
+            f"hosted_zone_id = {zone_id!r} is the zone of {name}, not of base_domain_name = "
+            f"{domain!r}: the certificate's validation records could not be written there; "
+            "name the zone of base_domain_name, or leave hosted_zone_id out to look it up"
+        )
+
+
+def _private(zone: dict) -> bool:
+    return bool(zone.get("Config", {}).get("PrivateZone"))
 
 
 def _zone_id(zone: dict) -> str:
     return zone["Id"].rsplit("/", 1)[-1]
 
 
-def database_availability_zones(ec2: Any, subnets: list[str], count: int) -> list[str]:
-    """Distinct zones in subnet order: the writer's is the first subnet's zone, and
-    each reader gets the next different one."""
+def describe_subnets(ec2: Any, key: str, subnets: list[str]) -> dict[str, dict]:
+    """The subnets by id, in the order given."""
     try:
         found = ec2.describe_subnets(SubnetIds=subnets)["Subnets"]
     except ClientError as error:
         if error.response["Error"].get("Code") == "InvalidSubnetID.NotFound":
             raise LookupFailed(
-                f"subnets = {subnets}: {error.response['Error'].get('Message')}; check "
-                "subnets and the region"
+                f"{key} = {subnets}: {error.response['Error'].get('Message')}; check "
+                f"{key} and the region"
             ) from None
-        raise _refused(
-            "the subnets' Availability Zones", "ec2:DescribeSubnets",
-            "database_availability_zones", error,
-        ) from None  # fmt: skip
-    zone_of = {s["SubnetId"]: s["AvailabilityZone"] for s in found}
-    zones: list[str] = []
-    for subnet in subnets:
-        if zone_of[subnet] not in zones:
-            zones.append(zone_of[subnet])
+        raise LookupFailed(
+            f"could not read {key} ({_code_and_message(error)}); allow ec2:DescribeSubnets: "
+            "it checks the subnets' VPC and Availability Zones"
+        ) from None
+    by_id = {s["SubnetId"]: s for s in found}
+    return {subnet: by_id[subnet] for subnet in subnets}
+
+
+def zones_of(subnets: dict[str, dict]) -> list[str]:
+    """Distinct Availability Zones in subnet order."""
+    return list(dict.fromkeys(s["AvailabilityZone"] for s in subnets.values()))
+
+
+def check_subnets(key: str, subnets: dict[str, dict], vpc_id: str) -> None:
+    """In the VPC, and in two or more Availability Zones: an Application Load Balancer
+    needs subnets in at least two zones, and so does a DB subnet group (Elastic Load
+    Balancing, CreateLoadBalancer: "You must specify subnets from at least two
+    Availability Zones"; RDS, CreateDBSubnetGroup: "at least two AZs")."""
+    elsewhere = {i: s["VpcId"] for i, s in subnets.items() if s["VpcId"] != vpc_id}
+    if elsewhere:
+        listed = ", ".join(f"{i} is in {vpc}" for i, vpc in elsewhere.items())
+        raise LookupFailed(
+            f"{key}: {listed}, not in vpc_id = {vpc_id!r}; give subnets of that VPC"
+        )
+    zones = zones_of(subnets)
+    if len(zones) < 2:
+        raise LookupFailed(
+            f"{key} = {list(subnets)} are all in {zones[0]}; the load balancer and the database "
+            "need subnets in two or more Availability Zones: add a subnet in another zone"
+        )
+
+
+def database_availability_zones(subnets: dict[str, dict], count: int) -> list[str]:
+    """Distinct zones in subnet order: the writer's is the first subnet's zone, and
+    each reader gets the next different one."""
+    zones = zones_of(subnets)
     if len(zones) < count:
         raise LookupFailed(
-            f"subnets = {subnets} span {len(zones)} Availability Zone(s) ({', '.join(zones)}); "
+            f"subnets = {list(subnets)} span {len(zones)} Availability Zone(s) ({', '.join(zones)}); "
             f"the database needs {count}, one per instance: add a subnet in another zone, "
             "or set database_availability_zones"
         )
     return zones
 
 
+def check_internet_routes(ec2: Any, subnets: list[str], vpc_id: str) -> None:
+    """Each subnet of an internet-facing load balancer routes 0.0.0.0/0 to an internet
+    gateway, through its own route table or, without one, the VPC's main table."""
+    try:
+        pages = ec2.get_paginator("describe_route_tables").paginate(
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
+        )
+        tables = [t for page in pages for t in page["RouteTables"]]
+    except ClientError as error:
+        raise LookupFailed(
+            f"could not read the route tables of {vpc_id} ({_code_and_message(error)}); "
+            "allow ec2:DescribeRouteTables: it checks that an internet-facing load balancer's "
+            "subnets are public"
+        ) from None
+    main = next((t for t in tables if any(a.get("Main") for a in t.get("Associations", []))), None)
+    table_of = {
+        a["SubnetId"]: t for t in tables for a in t.get("Associations", []) if a.get("SubnetId")
+    }
+    private = []
+    for subnet in subnets:
+        table = table_of.get(subnet, main)
+        routes = (table or {}).get("Routes", [])
+        if not any(
+            r.get("DestinationCidrBlock") == "0.0.0.0/0"
+            and r.get("GatewayId", "").startswith("igw-")
+            and r.get("State", "active") == "active"
+            for r in routes
+        ):
+            private.append(f"{subnet} ({(table or {}).get('RouteTableId', 'no route table')})")
+    if private:
+        raise LookupFailed(
+            f"alb_subnets: {', '.join(private)} route 0.0.0.0/0 to no internet gateway, so an "
+            "internet-facing load balancer there is unreachable: give public subnets, or set "
+            "alb_internal to true"
+        )
+
+
 def resolve(
     stage_file: StageFile, client: Callable[[str], Any], keep: Collection[str] = ()
 ) -> StageFile:
     """The stage file with every value it left to look up, but for the keys in `keep`
-    (an update leaves those at the stack's values); calls only what is needed."""
+    (an update leaves those at the stack's values), once the account holds what the
+    values name: the subnets, their routes and the hosted zone."""
     found: dict[str, str] = {}
     missing = lambda key: key not in stage_file.given and key not in keep  # noqa: E731
+    value = lambda key: stage_file.value(key) or ""  # noqa: E731
+    vpc_id = value("vpc_id")
     if missing("vpc_cidr"):
-        found["vpc_cidr"] = vpc_cidr(client("ec2"), stage_file.value("vpc_id") or "")
+        found["vpc_cidr"] = vpc_cidr(client("ec2"), vpc_id)
     if missing("hosted_zone_id"):
-        found["hosted_zone_id"] = hosted_zone_id(
-            client("route53"), stage_file.value("base_domain_name") or ""
-        )
+        found["hosted_zone_id"] = hosted_zone_id(client("route53"), value("base_domain_name"))
+    else:
+        check_hosted_zone(client("route53"), value("hosted_zone_id"), value("base_domain_name"))
+
+    private = value("subnets").split(",")
+    public = [s for s in value("alb_subnets").split(",") if s]
+    described = describe_subnets(client("ec2"), "subnets", list(dict.fromkeys(private + public)))
+    check_subnets("subnets", {s: described[s] for s in private}, vpc_id)
+    if public:
+        check_subnets("alb_subnets", {s: described[s] for s in public}, vpc_id)
+    if value("alb_internal") == "false" and public:
+        check_internet_routes(client("ec2"), public, vpc_id)
+
     if missing("database_availability_zones"):
         readers = get_stage(stage_file.stage).reader_count
-        zones: list[str] = []
         # Without readers RDS may choose; pinning a zone later would replace the writer.
-        if readers:
-            subnets = (stage_file.value("subnets") or "").split(",")
-            zones = database_availability_zones(client("ec2"), subnets, readers + 1)
+        zones = database_availability_zones(
+            {s: described[s] for s in private}, readers + 1
+        ) if readers else []
         found["database_availability_zones"] = ",".join(zones)
     return stage_file.with_values(found)

@@ -173,6 +173,7 @@ class Harness:
         self.out: io.StringIO = io.StringIO()
         self.err = io.StringIO()
         self.account_checked = False
+        self.checked_network = False
 
     @property
     def name(self) -> str:
@@ -238,9 +239,41 @@ class Harness:
                 {"Bucket": TEMPLATE_BUCKET, "Key": self.template_key,
                  "Body": self.rendered.minified.encode(), "ContentType": "application/json"},
             )  # fmt: skip
+        if "UsePreviousTemplate" not in request and not self.checked_network:
+            self.network()  # what the stage file names exists and fits
         if request.get("ChangeSetType") == "CREATE" and not self.account_checked:
             self.account_checks("ok")  # the ECS service-linked role exists
         self.cfn.add_response("create_change_set", {"Id": self.cs_id, "StackId": self.id}, request)
+
+    def network(self, zones: tuple[str, ...] = ("us-east-1a", "us-east-1b"),
+                vpc: str | None = None, zone: dict | None = None, routes: list | None = None) -> None:
+        """The look-ups' checks of the stage file's subnets (each in `vpc`, the zones in
+        turn), its hosted zone (`zone`: public, the base domain's) and, for an
+        internet-facing load balancer, its subnets' `routes` (to an internet gateway)."""
+        self.checked_network = True
+        values = json.loads(self.path.read_text())
+        vpc = vpc or values["vpc_id"]
+        if "hosted_zone_id" in values:
+            zone = zone or {"Id": f"/hostedzone/{values['hosted_zone_id']}",
+                            "Name": values["base_domain_name"] + ".", "CallerReference": "r",
+                            "Config": {"PrivateZone": False}}  # fmt: skip
+            self.aws.stub("route53").add_response(
+                "get_hosted_zone", {"HostedZone": zone, "DelegationSet": {"NameServers": ["ns-1.example"]}},
+                {"Id": values["hosted_zone_id"]},
+            )  # fmt: skip
+        public = values.get("alb_subnets", [])
+        listed = list(dict.fromkeys(values["subnets"] + public))
+        self.aws.stub("ec2").add_response("describe_subnets", {"Subnets": [
+            {"SubnetId": s, "VpcId": vpc, "AvailabilityZone": zones[i % len(zones)]}
+            for i, s in enumerate(listed)
+        ]}, {"SubnetIds": listed})  # fmt: skip
+        if public and values.get("alb_internal") is not True:
+            routes = [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123456789abcdef0",
+                       "State": "active"}] if routes is None else routes  # fmt: skip
+            self.aws.stub("ec2").add_response("describe_route_tables", {"RouteTables": [{
+                "RouteTableId": "rtb-0123456789abcdef0", "VpcId": vpc, "Routes": routes,
+                "Associations": [{"SubnetId": s, "Main": False} for s in public],
+            }]}, {"Filters": [{"Name": "vpc-id", "Values": [vpc]}]})  # fmt: skip
 
     def account_checks(self, *role: str, location: str | None = None,
                        encryption: str | None = None, caller: bool = False) -> None:  # fmt: skip
@@ -251,6 +284,8 @@ class Harness:
         algorithm), each else an error code; and the caller's account, asked to fill in
         a failure's bucket policy."""
         self.account_checked = True
+        if not self.checked_network:  # the look-ups come first
+            self.network()
         the_role = {"Role": {
             "Path": "/aws-service-role/ecs.amazonaws.com/", "RoleName": "AWSServiceRoleForECS",
             "RoleId": "AROA0123456789EXAMPLE", "CreateDate": T0,

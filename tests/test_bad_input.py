@@ -69,6 +69,21 @@ STAGE_FILE_CASES = [
     ("unknown key", {"app_nmae": "acme"}, ["unknown key 'app_nmae'", "allowed keys: app_name"]),
     ("required key missing", {"app_name": None}, ["app_name is missing", "lowercase letters"]),
     ("Aurora engine not 16", {"aurora_engine_version": "15.4"}, ["aurora_engine_version", '"15.4"', "Aurora PostgreSQL 16"]),
+    # What AWS would refuse at launch, refused here first.
+    ("one subnet", {"subnets": ["subnet-0aaaaaaaaaaaaaaa1"]},
+     ["subnets", "subnet-0aaaaaaaaaaaaaaa1", "two or more subnets, in two or more Availability Zones"]),
+    ("one subnet listed twice", {"subnets": ["subnet-0aaaaaaaaaaaaaaa1"] * 2}, ["subnets", "two or more subnets"]),
+    ("one load balancer subnet", {"alb_subnets": ["subnet-0ccccccccccccccc3"]},
+     ["alb_subnets", "subnet-0ccccccccccccccc3", "two or more subnets"]),
+    ("internet-facing without public subnets", {"alb_subnets": None, "alb_internal": False},
+     ["alb_internal = false", 'alb_subnets = "" (default)', "internet-facing load balancer needs public subnets",
+      "set alb_internal to true"]),
+    ("base domain over ACM's 64", {"base_domain_name": "a" * 53 + ".example.com"},
+     ["base_domain_name", "a" * 53 + ".example.com", "at most 64 characters"]),
+    ("partial secret ARN", {"registry_username": None,
+                            "registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry"},
+     ["registry_credentials_secret_arn", "secret:registry", "6-character suffix"]),
+    ("empty Bedrock model list", {"bedrock_model_ids": []}, ["bedrock_model_ids = []", "at least one"]),
 ]  # fmt: skip
 RAW_FILE_CASES = [
     ("stage file is not JSON", "{app_name: acme", ["dev.json", "not valid JSON"]),

@@ -65,7 +65,7 @@ def _calls() -> set[str]:
         for variable, method in re.findall(r"\b(cfn|ec2|route53|s3|iam|sts)\.(\w+)\(", text):
             found.add((variables[variable], method))
         found.update(re.findall(r'client\("(\w+)"\)\.(\w+)\(', text))
-        for variable, method in re.findall(r'\b(cfn)\.get_paginator\(\s*"(\w+)"', text):
+        for variable, method in re.findall(r'\b(cfn|ec2)\.get_paginator\(\s*"(\w+)"', text):
             found.add((variables[variable], method))
         if "change_set_create_complete" in text:
             found.add(("cloudformation", "describe_change_set"))

@@ -497,10 +497,12 @@ def test_lookups_fill_what_the_stage_file_leaves_out(harness):
          "IsTruncated": False, "MaxItems": "100"},
         {"DNSName": "example.com", "MaxItems": "100"},
     )  # fmt: skip
+    vpc = STAGE_VALUES["vpc_id"]
     ec2.add_response("describe_subnets", {"Subnets": [
-        {"SubnetId": "subnet-0aaaaaaaaaaaaaaa1", "AvailabilityZone": "us-east-1c"},
-        {"SubnetId": "subnet-0bbbbbbbbbbbbbbb2", "AvailabilityZone": "us-east-1a"},
+        {"SubnetId": "subnet-0aaaaaaaaaaaaaaa1", "AvailabilityZone": "us-east-1c", "VpcId": vpc},
+        {"SubnetId": "subnet-0bbbbbbbbbbbbbbb2", "AvailabilityZone": "us-east-1a", "VpcId": vpc},
     ]}, {"SubnetIds": STAGE_VALUES["subnets"]})  # fmt: skip
+    h.checked_network = True
     found = {"vpc_cidr": "10.8.0.0/16", "hosted_zone_id": "Z111",
              "database_availability_zones": ["us-east-1c", "us-east-1a"]}  # fmt: skip
     h.created(**create_request(

@@ -1,6 +1,7 @@
 """Look-ups like Terraform's data sources, against moto's EC2 and Route 53."""
 
 import json
+from contextlib import contextmanager
 
 import boto3
 import pytest
@@ -51,6 +52,20 @@ def zone(aws):
         route53.delete_hosted_zone(Id=zone_id)
 
 
+@contextmanager
+def given_zone():
+    """Route 53 answering for the stage file's hosted_zone_id (moto's zone ids do not
+    have the form of AWS's, which the stage file checks)."""
+    route53 = boto3.client("route53", region_name=REGION)
+    with Stubber(route53) as stub:
+        stub.add_response("get_hosted_zone", {"HostedZone": {
+            "Id": f"/hostedzone/{STAGE_VALUES['hosted_zone_id']}", "Name": "example.com.",
+            "CallerReference": "r", "Config": {"PrivateZone": False},
+        }}, {"Id": STAGE_VALUES["hosted_zone_id"]})  # fmt: skip
+        yield route53
+        stub.assert_no_pending_responses()
+
+
 def test_vpc_cidr_from_the_vpc_id(aws, network):
     vpc, _, _ = network
     assert lookups.vpc_cidr(aws["ec2"], vpc) == "10.20.0.0/16"
@@ -74,27 +89,132 @@ def test_no_hosted_zone_says_to_set_it(aws, zone):
         lookups.hosted_zone_id(aws["route53"], "example.com")
 
 
-def test_public_and_private_zones_of_one_name_are_refused(aws, network, zone):
+def test_a_private_zone_of_the_same_name_is_passed_over(aws, network, zone):
+    # Split-horizon DNS: ACM validates only through the public zone.
     vpc, _, _ = network
     public = zone("example.com")
+    zone("example.com", private_vpc=vpc)
+    assert lookups.hosted_zone_id(aws["route53"], "example.com") == public
+
+
+def test_only_a_private_zone_is_refused(aws, network, zone):
+    vpc, _, _ = network
     private = zone("example.com", private_vpc=vpc)
     with pytest.raises(LookupFailed) as error:
         lookups.hosted_zone_id(aws["route53"], "example.com")
-    message = str(error.value)
-    assert f"{public} (public)" in message and f"{private} (private)" in message
-    assert "set hosted_zone_id" in message
+    assert str(error.value) == (
+        f"base_domain_name = 'example.com': the only hosted zone of that name, {private}, is "
+        "private, and ACM cannot validate a certificate through a private zone; create a "
+        "public hosted zone for it, or set hosted_zone_id to one"
+    )
+
+
+def test_two_public_zones_of_one_name_are_refused(aws, zone):
+    first, second = zone("example.com"), zone("example.com")
+    with pytest.raises(LookupFailed) as error:
+        lookups.hosted_zone_id(aws["route53"], "example.com")
+    assert f"2 public hosted zones have that name: {first}, {second}; set hosted_zone_id" in str(error.value)
+
+
+def test_a_given_zone_must_be_public_and_the_base_domains(aws, network, zone):
+    vpc, _, _ = network
+    public, private, other = zone("example.com"), zone("example.com", private_vpc=vpc), zone("other.com")
+    lookups.check_hosted_zone(aws["route53"], public, "example.com")  # no error
+    with pytest.raises(LookupFailed, match=f"hosted_zone_id = '{private}': example.com is a private hosted zone, and ACM cannot validate"):
+        lookups.check_hosted_zone(aws["route53"], private, "example.com")
+    with pytest.raises(LookupFailed, match=f"hosted_zone_id = '{other}' is the zone of other.com, not of base_domain_name = 'example.com'"):
+        lookups.check_hosted_zone(aws["route53"], other, "example.com")
+    with pytest.raises(LookupFailed, match="hosted_zone_id = 'Z0000000000000000000': no such hosted zone in this account"):
+        lookups.check_hosted_zone(aws["route53"], "Z0000000000000000000", "example.com")
 
 
 def test_database_zones_writer_in_the_first_subnets_zone_reader_in_another(aws, network):
     _, subnets, same_zone = network
     ordered = [subnets["us-east-1b"], same_zone, subnets["us-east-1a"]]
-    assert lookups.database_availability_zones(aws["ec2"], ordered, 2) == ["us-east-1b", "us-east-1a"]
+    described = lookups.describe_subnets(aws["ec2"], "subnets", ordered)
+    assert lookups.database_availability_zones(described, 2) == ["us-east-1b", "us-east-1a"]
 
 
-def test_subnets_in_one_zone_cannot_hold_writer_and_reader(aws, network):
-    _, subnets, same_zone = network
-    with pytest.raises(LookupFailed, match=r"span 1 Availability Zone\(s\) \(us-east-1b\); the database needs 2"):
-        lookups.database_availability_zones(aws["ec2"], [subnets["us-east-1b"], same_zone], 2)
+@pytest.mark.parametrize("stage", ["dev", "staging", "prod"])
+def test_subnets_in_one_zone_are_refused_in_every_stage(aws, network, tmp_path, stage):
+    vpc, subnets, same_zone = network
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({**STAGE_VALUES, "vpc_id": vpc, "subnets": [subnets["us-east-1b"], same_zone]}))
+    route53 = Stubber(aws["route53"])  # the given zone, checked first
+    route53.add_response("get_hosted_zone", {"HostedZone": {
+        "Id": "/hostedzone/Z0123456789ABCDEFGHIJ", "Name": "example.com.", "CallerReference": "r",
+    }}, {"Id": STAGE_VALUES["hosted_zone_id"]})  # fmt: skip
+    with route53, pytest.raises(LookupFailed) as error:
+        lookups.resolve(load(path, stage, {}), lambda service: aws[service])
+    assert str(error.value) == (
+        f"subnets = ['{subnets['us-east-1b']}', '{same_zone}'] are all in us-east-1b; the load "
+        "balancer and the database need subnets in two or more Availability Zones: add a "
+        "subnet in another zone"
+    )
+
+
+def test_subnets_of_another_vpc_are_refused(aws, network):
+    _, subnets, _ = network
+    other = aws["ec2"].create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    described = lookups.describe_subnets(aws["ec2"], "alb_subnets", list(subnets.values()))
+    with pytest.raises(LookupFailed, match=f"alb_subnets: {subnets['us-east-1b']} is in vpc-.*, not in vpc_id = '{other}'; give subnets of that VPC"):
+        lookups.check_subnets("alb_subnets", described, other)
+
+
+@pytest.fixture(scope="module")
+def public_network(aws):
+    """A VPC with an internet gateway: two public subnets with their own route table,
+    one subnet on the main table (no internet route), and one behind a NAT only."""
+    ec2 = aws["ec2"]
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    subnet = lambda cidr, zone: ec2.create_subnet(  # noqa: E731
+        VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+    public = [subnet("10.40.1.0/24", "us-east-1a"), subnet("10.40.2.0/24", "us-east-1b")]
+    on_main = subnet("10.40.3.0/24", "us-east-1c")
+    natted = subnet("10.40.4.0/24", "us-east-1c")
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    for s in public:
+        ec2.associate_route_table(RouteTableId=table, SubnetId=s)
+    nat_table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=nat_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId="nat-0123456789abcdef0")
+    ec2.associate_route_table(RouteTableId=nat_table, SubnetId=natted)
+    return {"vpc": vpc, "igw": igw, "public": public, "on_main": on_main, "natted": natted, "nat_table": nat_table}
+
+
+def test_public_subnets_route_to_an_internet_gateway(aws, public_network):
+    n = public_network
+    lookups.check_internet_routes(aws["ec2"], n["public"], n["vpc"])  # no error
+
+
+def test_subnets_without_an_internet_route_are_refused_for_an_internet_facing_alb(aws, public_network):
+    n = public_network
+    with pytest.raises(LookupFailed) as error:
+        lookups.check_internet_routes(aws["ec2"], [n["public"][0], n["on_main"], n["natted"]], n["vpc"])
+    message = str(error.value)
+    # The subnet without its own table is judged by the VPC's main route table.
+    main = aws["ec2"].describe_route_tables(Filters=[
+        {"Name": "vpc-id", "Values": [n["vpc"]]}, {"Name": "association.main", "Values": ["true"]},
+    ])["RouteTables"][0]["RouteTableId"]  # fmt: skip
+    assert message == (
+        f"alb_subnets: {n['on_main']} ({main}), {n['natted']} ({n['nat_table']}) route 0.0.0.0/0 to no "
+        "internet gateway, so an internet-facing load balancer there is unreachable: give "
+        "public subnets, or set alb_internal to true"
+    )
+
+
+def test_the_main_route_table_counts_for_subnets_without_their_own(aws):
+    ec2 = aws["ec2"]
+    vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"][0]
+    ec2.create_route(RouteTableId=main["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.50.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+               for i, zone in ((1, "us-east-1a"), (2, "us-east-1b"))]  # fmt: skip
+    lookups.check_internet_routes(ec2, subnets, vpc)  # no error
 
 
 def test_refused_lookups_say_which_key_to_set():
@@ -126,25 +246,29 @@ def test_resolve_looks_up_only_what_is_missing(aws, network, zone, tmp_path):
     asked.clear()
     dev = lookups.resolve(load(path, "dev", {}), client)
     assert dev.parameters["DatabaseAvailabilityZones"] == ""  # no readers: RDS chooses
-    assert asked == ["ec2", "route53"]
+    # The subnets are read in every stage: they must span two zones.
+    assert asked == ["ec2", "route53", "ec2"]
 
-    path.write_text(json.dumps(STAGE_VALUES))
+    path.write_text(json.dumps({**values, **{k: STAGE_VALUES[k] for k in (
+        "vpc_cidr", "database_availability_zones", "hosted_zone_id")}}))  # fmt: skip
     asked.clear()
-    lookups.resolve(load(path, "prod", {}), client)
-    assert asked == []
+    with given_zone() as route53:
+        given = lookups.resolve(load(path, "prod", {}), lambda s: asked.append(s) or {**aws, "route53": route53}[s])
+    # Nothing looked up, but the given zone and the subnets are checked.
+    assert given.parameters == load(path, "prod", {}).parameters
+    assert asked == ["route53", "ec2"]
 
 
 def test_resolve_leaves_the_kept_keys_to_the_stack(aws, network, tmp_path):
-    # An update keeps the stack's database zones: the subnets are not even read.
+    # An update keeps the stack's database zones, though the subnets are still checked.
     vpc, subnets, _ = network
     values = {k: v for k, v in STAGE_VALUES.items() if k != "database_availability_zones"}
     values.update(vpc_id=vpc, subnets=[subnets["us-east-1a"], subnets["us-east-1b"]])
     path = tmp_path / "s.json"
     path.write_text(json.dumps(values))
-    asked = []
 
-    prod = lookups.resolve(load(path, "prod", {}), lambda s: asked.append(s) or aws[s],
-                           keep=["database_availability_zones"])  # fmt: skip
+    with given_zone() as route53:
+        prod = lookups.resolve(load(path, "prod", {}), lambda s: {**aws, "route53": route53}[s],
+                               keep=["database_availability_zones"])  # fmt: skip
 
     assert "DatabaseAvailabilityZones" not in prod.parameters
-    assert asked == []
