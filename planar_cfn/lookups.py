@@ -7,7 +7,7 @@ refuses or leaves broken is checked up front: the subnets are in the VPC and in
 two or more Availability Zones (the load balancer and the database subnet group
 need two), an internet-facing load balancer's subnets route to an internet
 gateway, and the hosted zone is public (ACM cannot validate through a private
-zone: the certificate would wait for hours) and is the base domain's.
+zone: the certificate would wait for hours) and is the base domain's. The load balancer also takes one subnet per zone.
 """
 
 from __future__ import annotations
@@ -159,6 +159,22 @@ def check_subnets(key: str, subnets: dict[str, dict], vpc_id: str) -> None:
         )
 
 
+def check_one_per_zone(key: str, subnets: dict[str, dict]) -> None:
+    """A load balancer takes one subnet per Availability Zone (Elastic Load Balancing,
+    CreateLoadBalancer: "You can specify only one subnet per Availability Zone")."""
+    by_zone: dict[str, list[str]] = {}
+    for subnet, described in subnets.items():
+        by_zone.setdefault(described["AvailabilityZone"], []).append(subnet)
+    shared = {zone: listed for zone, listed in by_zone.items() if len(listed) > 1}
+    if shared:
+        where = "; ".join(f"{' and '.join(listed)} are both in {zone}" for zone, listed in shared.items())
+        fix = ("keep one subnet per zone in alb_subnets" if key == "alb_subnets" else
+               "set alb_subnets to one of them per zone (the database may keep them all)")
+        raise LookupFailed(
+            f"{key}: {where}; the load balancer takes one subnet per Availability Zone: {fix}"
+        )
+
+
 def database_availability_zones(subnets: dict[str, dict], count: int) -> list[str]:
     """Distinct zones in subnet order: the writer's is the first subnet's zone, and
     each reader gets the next different one."""
@@ -232,6 +248,8 @@ def resolve(
     check_subnets("subnets", {s: described[s] for s in private}, vpc_id)
     if public:
         check_subnets("alb_subnets", {s: described[s] for s in public}, vpc_id)
+    alb_key, alb_subnets = ("alb_subnets", public) if public else ("subnets", private)
+    check_one_per_zone(alb_key, {s: described[s] for s in alb_subnets})
     if value("alb_internal") == "false" and public:
         check_internet_routes(client("ec2"), public, vpc_id)
 

@@ -272,3 +272,17 @@ def test_resolve_leaves_the_kept_keys_to_the_stack(aws, network, tmp_path):
                                keep=["database_availability_zones"])  # fmt: skip
 
     assert "DatabaseAvailabilityZones" not in prod.parameters
+
+
+def test_a_load_balancer_takes_one_subnet_per_zone(aws, network):
+    _, subnets, same_zone = network
+    described = lookups.describe_subnets(aws["ec2"], "subnets", [subnets["us-east-1a"], subnets["us-east-1b"], same_zone])
+    lookups.check_subnets("subnets", described, described[same_zone]["VpcId"])  # fine for the database
+    with pytest.raises(LookupFailed) as error:
+        lookups.check_one_per_zone("subnets", described)
+    assert str(error.value) == (
+        f"subnets: {subnets['us-east-1b']} and {same_zone} are both in us-east-1b; the load balancer "
+        "takes one subnet per Availability Zone: set alb_subnets to one of them per zone (the "
+        "database may keep them all)"
+    )
+    lookups.check_one_per_zone("alb_subnets", {s: described[s] for s in list(subnets.values())})  # no error
