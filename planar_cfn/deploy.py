@@ -680,22 +680,34 @@ class Deployment:
             return self._stopped(
                 stream, operation, template, f"timed out after {self.args.timeout} minute(s)"
             )
+        except (ClientError, BotoCoreError) as error:
+            # Expired credentials, say: the operation goes on whatever we can read.
+            return self._stopped(
+                stream, operation, template, f"AWS error: {_why(error)}", aws_error=True
+            )
         return self._finish(final, stream, operation, template)
 
-    def _stopped(self, stream, operation: str, template, why: str) -> int:
-        stack = progress.describe_stack(self.cfn, stream.stack_id) or {}
-        status = stack.get("StackStatus", "unknown")
-        if progress.is_final(status):
+    def _stopped(self, stream, operation: str, template, why: str, aws_error: bool = False) -> int:
+        try:
+            stack = progress.describe_stack(self.cfn, stream.stack_id) or {}
+        except (ClientError, BotoCoreError):
+            stack = {}
+        status = stack.get("StackStatus")
+        if status and progress.is_final(status):
             return self._finish(stack, stream, operation, template)
         waiter = WAIT_COMMANDS.get(operation, "stack-update-complete")
+        state = f"is {status} and still changing" if status else "may still be changing (its state could not be read)"
         print(
-            f"\nbuild.py: stopped waiting ({why}): stack {self.stack_name} is {status} and "
-            "still changing; CloudFormation carries on without us.\n"
+            f"\nbuild.py: stopped waiting ({why}): stack {self.stack_name} {state}; "
+            "CloudFormation carries on without us.\n"
             f"  follow it:  build.py --stage {self.stage.name} --watch\n"
             f"  or wait:    aws cloudformation wait {waiter} --stack-name {self.stack_name} "
             f"--region {self.aws.region}",
             file=self.err,
         )
+        if aws_error:
+            print("  Both need AWS to answer again: renew the credentials first if they expired.",
+                  file=self.err)  # fmt: skip
         if self.stage.protected and operation != DELETE:
             print("  --watch also turns on termination protection and the stack policy at the end.",
                   file=self.err)  # fmt: skip

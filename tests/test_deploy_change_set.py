@@ -518,3 +518,36 @@ def test_a_stack_of_another_stage_is_refused(harness):
 
     assert h.run("--yes") == ExitCode.BAD_INPUT
     assert "belongs to stage 'prod' (its stage tag), not dev" in h.err.getvalue()
+
+
+EXPIRED = ("ExpiredToken", "The security token included in the request is expired")
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_an_aws_error_while_the_stack_changes_says_it_is_still_changing(harness, readable):
+    # GIVEN an executed update, then credentials that expire while it runs
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.executed()
+    h.progress("UPDATE_IN_PROGRESS")
+    h.cfn.add_client_error("describe_stacks", *EXPIRED, 403, expected_params={"StackName": h.id})
+    if readable:  # a passing error: the state is read again when giving up
+        h.stack("UPDATE_IN_PROGRESS", by=h.id)
+    else:
+        h.cfn.add_client_error("describe_stacks", *EXPIRED, 403, expected_params={"StackName": h.id})
+
+    code = h.run("--yes")
+
+    # THEN not a bare AWS error: the stack is still changing, and how to follow it
+    assert code == ExitCode.STILL_CHANGING, h.err.getvalue()
+    err = h.err.getvalue()
+    assert "build.py: error: AWS" not in err
+    assert "stopped waiting (AWS error: ExpiredToken: The security token included in the request is expired)" in err
+    state = "is UPDATE_IN_PROGRESS and still changing" if readable else "may still be changing"
+    assert f"stack planar-dev-acme {state}" in err
+    assert "build.py --stage dev --watch" in err
+    assert "aws cloudformation wait stack-update-complete --stack-name planar-dev-acme --region us-east-1" in err

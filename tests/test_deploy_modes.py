@@ -537,3 +537,23 @@ def test_build_py_without_credentials_says_so_and_exits_2(aws_env, monkeypatch, 
         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (`aws configure` writes a profile)\n"
         "build.py: nothing was created or changed\n"
     )
+
+
+def test_an_aws_error_while_a_delete_runs_says_it_is_still_changing(harness, templates):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE")
+    destroy_stubs(h, templates["dev"], [])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.deleted_stack()
+    h.stack("DELETE_IN_PROGRESS", by=h.id)
+    h.cfn.add_client_error("describe_stack_events", "ExpiredToken", "The security token included in "
+                           "the request is expired", 403)  # fmt: skip
+    h.cfn.add_client_error("describe_stacks", "ExpiredToken", "expired", 403)
+
+    assert h.run("--destroy", "--yes") == ExitCode.STILL_CHANGING
+    err = h.err.getvalue()
+    assert "stopped waiting (AWS error: ExpiredToken" in err
+    assert "stack planar-dev-acme may still be changing" in err
+    assert "build.py --stage dev --watch" in err
+    assert "aws cloudformation wait stack-delete-complete --stack-name planar-dev-acme" in err
