@@ -129,6 +129,10 @@ class Pending:
     change_set: str  # its id; its name until CreateChangeSet answers
     stack: str  # likewise the stack's id or name
     kind: str
+    # This run's CreateChangeSet made the stack (REVIEW_IN_PROGRESS) that holds the
+    # change set: discarding deletes it too. A stack an earlier run left in review
+    # stays, with its change sets: a run deletes only what it created.
+    creates_stack: bool
     by_name: bool = False
 
     @property
@@ -505,16 +509,18 @@ class Deployment:
     def _through_change_set(
         self, request: dict, kind: str, stack: Mapping[str, Any] | None, template: Mapping
     ) -> int:
+        # A CREATE change set makes its stack, unless an earlier run left one in review.
+        creates_stack = kind == CREATE and (stack is None or stack["StackStatus"] == "DELETE_COMPLETE")
         # Until CreateChangeSet answers, what it makes is known by name only: a Ctrl-C
         # during or just after the call must still find it and delete it.
-        self._pending = Pending(request["ChangeSetName"], self.stack_name, kind, by_name=True)
+        self._pending = Pending(request["ChangeSetName"], self.stack_name, kind, creates_stack, by_name=True)
         try:
             try:
                 created = self.cfn.create_change_set(**request)
             except ClientError:
                 self._pending = None  # refused: AWS made nothing
                 raise
-            self._pending = Pending(created["Id"], created["StackId"], kind)
+            self._pending = Pending(created["Id"], created["StackId"], kind, creates_stack)
             self.say(f"Creating change set {request['ChangeSetName']} ({kind} {self.stack_name}) ...")
             ready = change_set.wait(
                 self.cfn, created["Id"], self.timeout_seconds, self.runtime.clock.poll_seconds
@@ -540,16 +546,20 @@ class Deployment:
         return self._follow(stream, kind, template)
 
     def _discard(self) -> bool:
-        """Leave nothing behind: the change set, and the empty stack of a first create.
+        """Leave nothing of this run behind: its change set, and the empty stack of a
+        first create that this run made (a stack an earlier run left in review stays).
         Best-effort, since it runs on the way out of an error or a Ctrl-C: what it
         cannot delete is printed with the command that does, and the original error
         still shows. True when nothing is left."""
         pending, self._pending = self._pending, None
         if pending is None:
             return True
+        if pending.kind == CREATE and not pending.creates_stack:
+            self.say(f"Stack {self.stack_name} stays REVIEW_IN_PROGRESS, as an earlier run left it "
+                     "(with any change set of its own): this run deletes only its own change set.")  # fmt: skip
         region = self.aws.region
         left = [f"aws cloudformation delete-change-set {pending.change_set_option} --region {region}"]
-        if pending.kind == CREATE:
+        if pending.creates_stack:
             left.append(f"aws cloudformation delete-stack --stack-name {pending.stack} --region {region}")
         try:
             try:
@@ -560,7 +570,7 @@ class Deployment:
                 if pending.by_name:
                     return True  # CreateChangeSet never reached AWS: nothing of ours exists
             left.pop(0)
-            if pending.kind == CREATE:
+            if pending.creates_stack:
                 # The stack CloudFormation made to hold the change set (REVIEW_IN_PROGRESS).
                 self.cfn.delete_stack(StackName=pending.stack)
                 left.pop(0)
@@ -612,7 +622,7 @@ class Deployment:
                 f"  execute: aws cloudformation execute-change-set --change-set-name {ready.id} --region {region}",
                 f"  discard: aws cloudformation delete-change-set --change-set-name {ready.id} --region {region}",
             )
-            if kind == CREATE:
+            if self._pending and self._pending.creates_stack:
                 self.say(f"           aws cloudformation delete-stack --stack-name {self.stack_name} --region {region}")
             if self.stage.protected:
                 self.say(f"After executing it, run build.py --stage {self.stage.name} --watch: it "

@@ -42,7 +42,7 @@ def test_every_stack_status_creates_updates_or_says_what_to_do(harness, status):
         h.created(**request)
         h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
         h.deleted_change_set()
-        if kind == "CREATE":
+        if status == "DELETE_COMPLETE":  # a new stack, made by this run's change set
             h.deleted_stack()
 
     code = h.run("--yes")
