@@ -530,7 +530,13 @@ class Deployment:
                 return outcome
             stream = progress.EventStream(self.cfn, created["StackId"])
             stream.start()
-            self.cfn.execute_change_set(ChangeSetName=created["Id"])
+            try:
+                self.cfn.execute_change_set(ChangeSetName=created["Id"])
+            except ClientError as error:  # refused: it never started
+                raise DeployError(
+                    f"CloudFormation refused to execute change set {request['ChangeSetName']} "
+                    f"({_why(error)}); {_discarded(self._discard())}"
+                ) from None
             self.started, self._pending = True, None
         except change_set.ChangeSetTimeout as error:
             raise DeployError(f"{error}; {_discarded(self._discard(), 'it')}") from None

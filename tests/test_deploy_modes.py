@@ -306,9 +306,7 @@ def test_ctrl_c_after_the_delete_started_says_how_to_follow_it(harness, template
     assert "aws cloudformation wait stack-delete-complete --stack-name planar-dev-acme" in h.err.getvalue()
 
 
-def test_a_failed_execute_leaves_no_change_set_behind(harness):
-    from tests.test_deploy_change_set import create_request
-
+def test_a_failed_execute_leaves_no_change_set_behind_and_says_so(harness):
     h = harness("dev")
     h.no_stack()
     h.created(**create_request(h))
@@ -318,8 +316,30 @@ def test_a_failed_execute_leaves_no_change_set_behind(harness):
     h.deleted_change_set()
     h.deleted_stack()
 
+    assert h.run("--yes") == ExitCode.FAILED  # docs/deploying.md: a refused ExecuteChangeSet exits 1
+    assert h.err.getvalue() == (
+        "build.py: error: CloudFormation refused to execute change set planar-dev-20261127-100000 "
+        "(AccessDenied: not allowed to execute); the change set was deleted and nothing changed\n"
+    )
+
+
+def test_a_refused_execute_whose_change_set_cannot_be_deleted_names_what_is_left(harness):
+    h = harness("dev")
+    h.no_stack()
+    h.created(**create_request(h))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+    h.events(event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS"))
+    h.cfn.add_client_error("execute_change_set", "AccessDenied", "not allowed to execute", 403)
+    h.cfn.add_client_error("delete_change_set", "AccessDenied", "not allowed to delete", 403)
+
     assert h.run("--yes") == ExitCode.FAILED
-    assert "AccessDenied" in h.err.getvalue()
+    err = h.err.getvalue()
+    assert "build.py: error: AWS" not in err
+    assert ("build.py: error: CloudFormation refused to execute change set planar-dev-20261127-100000 "
+            "(AccessDenied: not allowed to execute); nothing changed, but the change set is left "
+            "behind: the commands above delete it") in err  # fmt: skip
+    assert f"  aws cloudformation delete-change-set --change-set-name {h.cs_id} --region us-east-1\n" in err
+    assert f"  aws cloudformation delete-stack --stack-name {h.id} --region us-east-1\n" in err
 
 
 def test_destroying_dev_after_a_yes_streams_until_deleted(harness, templates):
