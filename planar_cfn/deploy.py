@@ -539,7 +539,10 @@ class Deployment:
                 ) from None
             self.started, self._pending = True, None
         except change_set.ChangeSetTimeout as error:
-            raise DeployError(f"{error}; {_discarded(self._discard(), 'it')}") from None
+            # A failure, not "stopped waiting": nothing was executed, nothing goes on.
+            deleted = self._discard()
+            again = ": run again, with a longer --timeout if CloudFormation is slow" if deleted else ""
+            raise DeployError(f"{error}; {_discarded(deleted, 'it')}{again}") from None
         except KeyboardInterrupt:
             if self.started:
                 raise
