@@ -228,37 +228,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --destroy: yes, delete the production stack")  # fmt: skip
 
 
+def prepare(
+    args: argparse.Namespace, out: TextIO, err: TextIO, *, runtime: Runtime | None = None
+) -> Deployment | int:
+    """Every local input checked before anything is rendered (the flags, the stage file,
+    the paths the run writes, a region and credentials), each problem reported at
+    once: the Deployment, ready for its template, or the exit code of the refusal."""
+    deployment = Deployment(args, out, err, runtime or Runtime())
+    code = deployment.guarded(deployment.prepare)
+    return deployment if code is None else code
+
+
 def run(
     args: argparse.Namespace,
-    rendered: Rendered,
+    rendered: Rendered | None,
     out: TextIO,
     err: TextIO,
     *,
     runtime: Runtime | None = None,
 ) -> int:
-    deployment = Deployment(args, rendered, out, err, runtime or Runtime())
-    try:
-        return deployment.run()
-    except (InputError, lookups.LookupFailed) as error:
-        print(f"build.py: error: {error}".replace("\n", "\nbuild.py: error: "), file=err)
-        print("build.py: nothing was created or changed", file=err)
-        return ExitCode.BAD_INPUT
-    except DeployError as error:
-        print(f"build.py: error: {error}", file=err)
-        return error.exit_code
-    except (ClientError, BotoCoreError) as error:
-        print(f"build.py: error: AWS: {error}", file=err)
-        return ExitCode.FAILED
-    except KeyboardInterrupt:
-        if deployment.started:
-            print(
-                f"\nbuild.py: interrupted; stack {deployment.stack_name} may still be changing: "
-                f"follow it with build.py --stage {deployment.stage.name} --watch",
-                file=err,
-            )
-            return ExitCode.STILL_CHANGING
-        print("\nbuild.py: interrupted before anything changed", file=err)
-        return ExitCode.INTERRUPTED
+    """Check the inputs, then deploy `rendered` (None for the modes that act on the
+    stack as deployed: --image-tag, --destroy, --watch)."""
+    deployment = prepare(args, out, err, runtime=runtime)
+    if isinstance(deployment, int):
+        return deployment
+    if deployment.needs_template:
+        assert rendered is not None
+        code = deployment.use_template(rendered)
+        if code is not None:
+            return code
+    return deployment.run()
 
 
 # --- the flow ----------------------------------------------------------------------
@@ -268,18 +267,19 @@ class Deployment:
     def __init__(
         self,
         args: argparse.Namespace,
-        rendered: Rendered,
         out: TextIO,
         err: TextIO,
         runtime: Runtime,
     ) -> None:
         self.args = args
-        self.rendered = rendered
         self.out = out
         self.err = err
         self.runtime = runtime
-        self.stage = get_stage(rendered.stage)
-        self.template: Mapping[str, Any] = json.loads(rendered.body)
+        self.stage = get_stage(args.stage)
+        # The local render: a full deploy's only (use_template); the other modes act
+        # on the stack's deployed template.
+        self.rendered: Rendered | None = None
+        self.template: Mapping[str, Any] = {}
         self.timeout_seconds = args.timeout * 60
         # Set once the stack may be changing: from then on Ctrl-C is not "nothing changed".
         self.started = False
@@ -292,18 +292,56 @@ class Deployment:
             return "watch"
         return "image-tag" if self.args.image_tag else "deploy"
 
+    @property
+    def needs_template(self) -> bool:
+        """Only a full deploy sends the local template."""
+        return self.mode == "deploy"
+
     def say(self, *lines: str) -> None:
         for line in lines:
             print(line, file=self.out, flush=True)
 
+    def guarded(self, step: Callable[[], int | None]) -> int | None:
+        """Run one step of the deploy; an error or a Ctrl-C becomes its message and exit code."""
+        err = self.err
+        try:
+            return step()
+        except (InputError, lookups.LookupFailed) as error:
+            print(f"build.py: error: {error}".replace("\n", "\nbuild.py: error: "), file=err)
+            print("build.py: nothing was created or changed", file=err)
+            return ExitCode.BAD_INPUT
+        except DeployError as error:
+            print(f"build.py: error: {error}", file=err)
+            return error.exit_code
+        except (ClientError, BotoCoreError) as error:
+            print(f"build.py: error: AWS: {error}", file=err)
+            return ExitCode.FAILED
+        except KeyboardInterrupt:
+            if self.started:
+                print(
+                    f"\nbuild.py: interrupted; stack {self.stack_name} may still be changing: "
+                    f"follow it with build.py --stage {self.stage.name} --watch",
+                    file=err,
+                )
+                return ExitCode.STILL_CHANGING
+            print("\nbuild.py: interrupted before anything changed", file=err)
+            return ExitCode.INTERRUPTED
+
+    def use_template(self, rendered: Rendered) -> int | None:
+        """Take the local render for a full deploy; refused (exit 2) when it is too big
+        to pass inline and no bucket is named."""
+        return self.guarded(lambda: self._use_template(rendered))
+
     def run(self) -> int:
-        self._prepare()
-        return {
+        """After prepare() (and use_template() for a full deploy): talk to AWS."""
+        code = self.guarded({
             "deploy": self.deploy,
             "image-tag": self.image_tag,
             "destroy": self.destroy,
             "watch": self.watch,
-        }[self.mode]()
+        }[self.mode])  # fmt: skip
+        assert code is not None
+        return code
 
     # --- inputs, all checked before any AWS call --------------------------------
 
@@ -332,7 +370,8 @@ class Deployment:
                                 f"{args.outputs_json.parent}")  # fmt: skip
         return problems
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
+        """Every local input, before anything is rendered; every problem reported at once."""
         problems = self._flag_problems()
         path = self.args.stage_file or stage_files.default_path(self.stage.name)
         self.stage_file: stage_files.StageFile | None = None
@@ -343,15 +382,6 @@ class Deployment:
         except stage_files.StageFileError as error:
             problems.append(str(error))
         settings = self.stage_file
-        if (
-            self.mode == "deploy" and settings and not self.rendered.fits_inline
-            and not (self.args.template_bucket or settings.template_bucket)
-        ):  # fmt: skip
-            problems.append(
-                f"the {self.stage.name} template is {len(self.rendered.minified.encode()):,} "
-                "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
-                "the stack's region with --template-bucket or template_bucket in the stage file"
-            )
         profile, region = (settings.profile, settings.region) if settings else stage_files.session_keys(path)
         try:
             self.aws = self.runtime.connect(self.args.profile or profile, self.args.region or region)
@@ -362,6 +392,17 @@ class Deployment:
         assert self.stage_file is not None
         self.cfn = self.aws.client("cloudformation")
         self.stack_name = self.stage_file.stack_name
+
+    def _use_template(self, rendered: Rendered) -> None:
+        assert self.stage_file is not None and rendered.stage == self.stage.name
+        if not rendered.fits_inline and not (self.args.template_bucket or self.stage_file.template_bucket):
+            raise InputError(
+                f"the {self.stage.name} template is {len(rendered.minified.encode()):,} "
+                "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
+                "the stack's region with --template-bucket or template_bucket in the stage file"
+            )
+        self.rendered = rendered
+        self.template = json.loads(rendered.body)
 
     # --- deploy -------------------------------------------------------------------
 
@@ -483,6 +524,7 @@ class Deployment:
         return f"build.py --stage {self.stage.name}{what} (planar-cfn {__version__})"
 
     def _template_argument(self) -> dict[str, str]:
+        assert self.rendered is not None
         if self.rendered.fits_inline:
             return {"TemplateBody": self.rendered.minified}
         bucket = self.args.template_bucket or self.stage_file.template_bucket

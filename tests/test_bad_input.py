@@ -100,6 +100,17 @@ def no_aws(monkeypatch):
     return calls
 
 
+@pytest.fixture(autouse=True)
+def no_render(monkeypatch):
+    """Bad input is found before the template is rendered or linted (~2 s of work)."""
+
+    def refuse(*_):
+        raise AssertionError("rendered or linted before the inputs were checked")
+
+    monkeypatch.setattr(cli, "render", refuse)
+    monkeypatch.setattr(cli, "lint_bodies", refuse)
+
+
 def _run(argv, tmp_path, capsys, no_aws, stage_file_text):
     stage_file = tmp_path / "stages" / "dev.json"
     stage_file.parent.mkdir()
@@ -145,6 +156,18 @@ def test_unreadable_stage_file(case, text, expected, tmp_path, capsys, no_aws):
     err = _run(["--dry-run"], tmp_path, capsys, no_aws, text)
     for fragment in expected:
         assert fragment in err, (case, fragment, err)
+
+
+def test_a_stage_file_error_comes_before_the_render_and_lint(tmp_path, capsys, no_aws, no_render):
+    # GIVEN a typo in the stage file and a bad flag value; render and lint fail the test if called
+    values = {**EXAMPLE, "container_cpu": 3000}
+    err = _run(["--dry-run", "--outputs-json", "/nonexistent/out.json"], tmp_path, capsys, no_aws,
+               json.dumps(values))  # fmt: skip
+
+    # THEN both are reported at once, with exit 2, nothing rendered, called or written (_run)
+    assert "dev.json: container_cpu = 3000: must be one of 256, 512" in err
+    assert "--outputs-json /nonexistent/out.json: no such directory /nonexistent" in err
+    assert err.endswith("build.py: nothing was created or changed\n")
 
 
 def test_the_table_is_large_and_the_example_itself_is_valid(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ from planar_cfn.deploy import ExitCode
 from planar_cfn.render import Rendered
 from tests.deploy_stubs import (  # noqa: F401 - fixtures
     STAGE_VALUES,
+    T0,
     Terminal,
     aws_env,
     change,
@@ -96,6 +97,39 @@ def test_image_tag_changes_only_the_tag_with_the_previous_template(harness, temp
 
     assert h.run("--image-tag", "v42", "--yes") == ExitCode.OK, h.err.getvalue()
     assert "ContainerImageTag: 1.4.2 -> v42" in h.out.getvalue()
+
+
+def test_image_tag_neither_lints_nor_briefs_the_local_template(harness, templates, monkeypatch):
+    # GIVEN a working tree whose template would have lint findings, and a deployed prod stack
+    from planar_cfn import cli
+
+    def refuse(*_):
+        raise AssertionError("--image-tag sends the deployed template: the local one is not used")
+
+    monkeypatch.setattr(cli, "render", refuse)
+    monkeypatch.setattr(cli, "lint_bodies", refuse)
+    h = harness("prod")
+    before = previous_parameters(h)
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    h.cfn.add_response("get_template", {"TemplateBody": json.dumps(templates["prod"])},
+                       {"StackName": h.id, "TemplateStage": "Original"})  # fmt: skip
+    h.cfn.add_response("create_change_set", {"Id": h.cs_id, "StackId": h.id})
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
+    h.deleted_change_set()
+    h.protected(templates["prod"])
+    runtime = deploy.Runtime(environ={}, stdin=Terminal(tty=False), connect=lambda *_: h.aws,
+                             clock=h.fake_clock.clock(), now=lambda: T0)  # fmt: skip
+
+    # WHEN build.py runs the pipeline's image-only update
+    code = cli.main(["--stage", "prod", "--stage-file", str(h.path), "--image-tag", "v42", "--yes"],
+                    out=h.out, err=h.err, runtime=runtime)  # fmt: skip
+
+    # THEN no lint finding can block it, and no local size or lint result is shown as sent
+    assert code == ExitCode.OK, h.err.getvalue()
+    out = h.out.getvalue()
+    assert out.startswith("prod: --image-tag reuses the stack's deployed template (UsePreviousTemplate); "
+                          "the local template is not rendered, linted or sent\n")  # fmt: skip
+    assert "bytes" not in out and "lint" not in out.split("\n", 1)[1]
 
 
 def test_image_tag_needs_a_deployed_stack(harness):
