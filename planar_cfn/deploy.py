@@ -345,7 +345,7 @@ class Deployment:
 
     # --- inputs, all checked before any AWS call --------------------------------
 
-    def _flag_problems(self) -> list[str]:
+    def _flag_problems(self, stage_file: Path) -> list[str]:
         args, problems = self.args, []
         if self.mode in ("destroy", "watch"):
             for flag, given in (("--dry-run", args.dry_run), ("--allow-replacement", args.allow_replacement)):
@@ -365,15 +365,16 @@ class Deployment:
         if args.outputs_json is not None:
             if args.destroy:
                 problems.append("--outputs-json: a destroyed stack has no outputs")
-            elif not args.outputs_json.parent.is_dir():
-                problems.append(f"--outputs-json {args.outputs_json}: no such directory "
-                                f"{args.outputs_json.parent}")  # fmt: skip
+            else:
+                problem = _unwritable(args.outputs_json, stage_file)
+                if problem:
+                    problems.append(f"--outputs-json {args.outputs_json}: {problem}")
         return problems
 
     def prepare(self) -> None:
         """Every local input, before anything is rendered; every problem reported at once."""
-        problems = self._flag_problems()
         path = self.args.stage_file or stage_files.default_path(self.stage.name)
+        problems = self._flag_problems(path)
         self.stage_file: stage_files.StageFile | None = None
         try:
             self.stage_file = stage_files.load(
@@ -987,6 +988,23 @@ class Deployment:
         for protection in protections:
             print(f"build.py: {protection.what} is still off ({_why(error)}); turn it on with:\n"
                   f"  {protection.command}", file=self.err)  # fmt: skip
+
+
+def _unwritable(path: Path, stage_file: Path) -> str | None:
+    """Why the run could not write its outputs to `path` (checked before any AWS call,
+    so the outputs of a deploy are never lost at its end), or None."""
+    if path.is_dir():
+        return f"is a directory: name a file in it, such as {path / 'outputs.json'}"
+    if not path.parent.is_dir():
+        return f"{path.parent} is not a directory" if path.parent.exists() else f"no such directory {path.parent}"
+    if path.exists() and path.resolve() == stage_file.resolve():
+        return "is the stage file: the outputs would overwrite it; name another file"
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return "cannot be written (read-only): make it writable or name another file"
+    elif not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"cannot create it: the directory {path.parent} is not writable; name a file in one that is"
+    return None
 
 
 def _parameters(stack: Mapping[str, Any] | None) -> dict[str, str]:
