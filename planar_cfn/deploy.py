@@ -148,11 +148,13 @@ class Pending:
 
 @dataclass(frozen=True)
 class Protection:
-    """One protection that a prod destroy turns off, and back on if the delete fails."""
+    """One protection that a prod destroy turns off, and back on if the delete fails;
+    or the deletion protection of a load balancer that a prod update replaces."""
 
     what: str
     switch: Callable[[bool], Any]  # on (True) or off
     command: str  # the AWS CLI command that turns it on
+    physical_id: str = ""  # the protected resource's, when it is one
 
 
 @dataclass
@@ -283,6 +285,8 @@ class Deployment:
         self.timeout_seconds = args.timeout * 60
         # Set once the stack may be changing: from then on Ctrl-C is not "nothing changed".
         self.started = False
+        # Protections turned off for the operation under way, which its end settles.
+        self._off: list[Protection] = []
 
     @property
     def mode(self) -> str:
@@ -573,13 +577,7 @@ class Deployment:
                 return outcome
             stream = progress.EventStream(self.cfn, created["StackId"])
             stream.start()
-            try:
-                self.cfn.execute_change_set(ChangeSetName=created["Id"])
-            except ClientError as error:  # refused: it never started
-                raise DeployError(
-                    f"CloudFormation refused to execute change set {request['ChangeSetName']} "
-                    f"({_why(error)}); {_discarded(self._discard())}"
-                ) from None
+            self._execute(request["ChangeSetName"], ready)
             self.started, self._pending = True, None
         except change_set.ChangeSetTimeout as error:
             # A failure, not "stopped waiting": nothing was executed, nothing goes on.
@@ -596,6 +594,38 @@ class Deployment:
             raise
         self.say(f"Executing change set on {self.stack_name} ...")
         return self._follow(stream, kind, template)
+
+    def _execute(self, name: str, ready: change_set.ChangeSet) -> None:
+        """ExecuteChangeSet. In a protected stage, a load balancer the update replaces or
+        removes has deletion protection, which would make the cleanup at the update's end
+        fail to delete it (the stack still ends UPDATE_COMPLETE, the old load balancer
+        left running outside it): its protection goes off just before, and back on when
+        the update does not run (refused, Ctrl-C) or keeps it (_settle)."""
+        balancers = [
+            self._balancer_protection(f"deletion protection of the old load balancer {c.physical_id}", c.physical_id)
+            for c in ready.load_balancers_going
+        ] if self.stage.protected else []  # fmt: skip
+        turned_off: list[Protection] = []
+        refused = None
+        try:
+            try:
+                self._turn_off(balancers, turned_off)
+            except ClientError as error:
+                refused = (f"cannot turn off the {balancers[len(turned_off)].what} ({_why(error)}), "
+                           "so the update's cleanup could not delete it: not executed")  # fmt: skip
+            else:
+                try:
+                    self.cfn.execute_change_set(ChangeSetName=ready.id)
+                except ClientError as error:  # refused: it never started
+                    refused = f"CloudFormation refused to execute change set {name} ({_why(error)})"
+        except BaseException:
+            # Ctrl-C, or no answer: the update is not known to run, so nothing may stay unprotected.
+            self._turn_on(turned_off)
+            raise
+        if refused:
+            self._turn_on(turned_off)
+            raise DeployError(f"{refused}; {_discarded(self._discard())}")
+        self._off = balancers
 
     def _discard(self) -> bool:
         """Leave nothing of this run behind: its change set, and the empty stack of a
@@ -658,6 +688,9 @@ class Deployment:
             )
         before = _parameters(stack) if kind == UPDATE else None
         self.say("", *change_set.review(ready, self.stack_name, kind, before), "")
+        going = ready.load_balancers_going if self.stage.protected else ()
+        if going:
+            self.say(*_balancer_warning(going, self.stage.name), "")
         blocked = self._blocked(ready, kind)
         if blocked:
             self.say(*blocked, _sentence(_discarded(self._discard())))
@@ -676,6 +709,10 @@ class Deployment:
             )
             if self._pending and self._pending.creates_stack:
                 self.say(f"           aws cloudformation delete-stack --stack-name {self.stack_name} --region {region}")
+            if going:
+                self.say("Before executing it, turn off the deletion protection of the old load "
+                         "balancer, or the update leaves it behind:")  # fmt: skip
+                self.say(*(f"  {_balancer_command(c.physical_id, False, region)}" for c in going))
             if self.stage.protected:
                 self.say(f"After executing it, run build.py --stage {self.stage.name} --watch: it "
                          "turns on termination protection and the stack policy.")  # fmt: skip
@@ -770,6 +807,10 @@ class Deployment:
         if aws_error:
             print("  Both need AWS to answer again: renew the credentials first if they expired.",
                   file=self.err)  # fmt: skip
+        ending = "the delete fails" if operation == DELETE else f"the {operation.lower()} rolls back"
+        for protection in self._off:
+            print(f"  {protection.what[:1].upper()}{protection.what[1:]} is off; if {ending}, turn "
+                  f"it back on:\n    {protection.command}", file=self.err)  # fmt: skip
         if self.stage.protected and operation != DELETE:
             print("  --watch also turns on termination protection and the stack policy at the end.",
                   file=self.err)  # fmt: skip
@@ -779,6 +820,8 @@ class Deployment:
         status = final["StackStatus"]
         if status in progress.SUCCEEDED:
             self.say("", f"Stack {self.stack_name}: {status}.")
+        if operation != DELETE:
+            self._settle(stream, status)
         # Also after a rolled-back update: it may follow a policy lifted for a replacement.
         protect = self.stage.protected and operation != DELETE
         if protect and status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"):
@@ -797,6 +840,40 @@ class Deployment:
             lines += ["Next: " + STUCK[status].format(name=self.stack_name, stage=self.stage.name)]
         print("\n".join(lines), file=self.err)
         return ExitCode.FAILED
+
+    def _settle(self, stream: progress.EventStream, status: str) -> None:
+        """At the end of an update: each old load balancer whose protection went off was
+        deleted by the cleanup, or is still there (rolled back, not replaced after all)
+        and protected again. A load balancer that a cleanup could not delete (the new
+        one, after a rollback, or one whose protection stayed on) is no longer the
+        stack's but still runs: it is named, with the commands that delete it."""
+        events = [
+            e for e in stream.seen
+            if e.get("ResourceType") == change_set.LOAD_BALANCER and e.get("PhysicalResourceId")
+        ]  # fmt: skip
+        deleted = {e["PhysicalResourceId"] for e in events if e["ResourceStatus"] == "DELETE_COMPLETE"}
+        off, self._off = self._off, []
+        for protection in off:
+            if protection.physical_id in deleted:
+                self.say(f"The old load balancer {protection.physical_id} was deleted by the update's cleanup.")
+        self._turn_on([p for p in off if p.physical_id not in deleted])
+        if status not in ("UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"):
+            return  # no cleanup ran to its end
+        left = {
+            e["PhysicalResourceId"]: e for e in events
+            if e["ResourceStatus"] == "DELETE_FAILED" and e["PhysicalResourceId"] not in deleted
+        }  # fmt: skip
+        region = self.aws.region
+        for arn, e in left.items():
+            print(
+                f"build.py: warning: load balancer {arn} ({e.get('LogicalResourceId')}) was left "
+                f"behind: the cleanup could not delete it ({e.get('ResourceStatusReason', 'no reason given')}). "
+                f"It is no longer part of stack {self.stack_name}, and it keeps running and billing. "
+                "Delete it with:\n"
+                f"  {_balancer_command(arn, False, region)}\n"
+                f"  aws elbv2 delete-load-balancer --load-balancer-arn {arn} --region {region}",
+                file=self.err,
+            )  # fmt: skip
 
     def _protect(self, stack_id: str, template: Mapping | None) -> None:
         """Prod: termination protection and a stack policy over the stateful resources,
@@ -883,6 +960,7 @@ class Deployment:
             self._turn_on(turned_off)
             raise
         self.started = True  # from here on the stack may change
+        self._off = turned_off
         self.say(f"Deleting {self.stack_name} ...")
         code = self._follow(stream, DELETE, None)
         if code == ExitCode.FAILED:
@@ -938,17 +1016,20 @@ class Deployment:
                     f"aws rds modify-db-cluster --db-cluster-identifier {physical} "
                     f"--deletion-protection --apply-immediately --region {region}",
                 ))  # fmt: skip
-            elif r["ResourceType"] == "AWS::ElasticLoadBalancingV2::LoadBalancer" and physical:
-                found.append(Protection(
-                    what,
-                    lambda on, physical=physical: self.aws.client("elbv2").modify_load_balancer_attributes(
-                        LoadBalancerArn=physical,
-                        Attributes=[{"Key": "deletion_protection.enabled", "Value": str(on).lower()}],
-                    ),
-                    f"aws elbv2 modify-load-balancer-attributes --load-balancer-arn {physical} "
-                    f"--attributes Key=deletion_protection.enabled,Value=true --region {region}",
-                ))  # fmt: skip
+            elif r["ResourceType"] == change_set.LOAD_BALANCER and physical:
+                found.append(self._balancer_protection(what, physical))
         return found
+
+    def _balancer_protection(self, what: str, arn: str) -> Protection:
+        return Protection(
+            what,
+            lambda on: self.aws.client("elbv2").modify_load_balancer_attributes(
+                LoadBalancerArn=arn,
+                Attributes=[{"Key": "deletion_protection.enabled", "Value": str(on).lower()}],
+            ),
+            _balancer_command(arn, True, self.aws.region),
+            physical_id=arn,
+        )
 
     def _turn_off(self, protections: list[Protection], turned_off: list[Protection]) -> None:
         """Turn each protection off, listing it in `turned_off` as it goes."""
@@ -1034,6 +1115,31 @@ def _discarded(deleted: bool, it: str = "the change set") -> str:
 
 def _sentence(text: str) -> str:
     return f"{text[:1].upper()}{text[1:]}."
+
+
+def _balancer_command(arn: str, on: bool, region: str) -> str:
+    return (
+        f"aws elbv2 modify-load-balancer-attributes --load-balancer-arn {arn} "
+        f"--attributes Key=deletion_protection.enabled,Value={str(on).lower()} --region {region}"
+    )
+
+
+def _balancer_warning(going: tuple[change_set.Change, ...], stage: str) -> list[str]:
+    """The review's warning for a load balancer that a protected stage's update replaces."""
+    lines = ["!" * 72, "!! LOAD BALANCER REPLACED: CloudFormation makes a new one, then deletes the old one"]
+    for c in going:
+        how = "removed" if c.action == "Remove" else f"replacement: {c.replacement}"
+        causes = f": {', '.join(c.causes)}" if c.causes else ""
+        lines.append(f"!!   {c.logical_id}  {c.physical_id}  ({how}{causes})")
+    return lines + [
+        f"!! In {stage} its deletion protection is on, so that delete would fail, the stack",
+        "!! would still end UPDATE_COMPLETE, and the old load balancer would stay behind,",
+        "!! outside the stack, running and billing. So on execute, build.py turns off the",
+        "!! deletion protection of the old load balancer just before the update (the cleanup",
+        "!! then deletes it), and back on if the update does not run, rolls back or keeps it.",
+        "!! The load balancer's DNS name changes; the stack's DNS record follows it.",
+        "!" * 72,
+    ]
 
 
 def _kept_lines(kept: list[dict[str, str]]) -> list[str]:

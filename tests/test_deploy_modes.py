@@ -611,3 +611,227 @@ def test_an_aws_error_while_a_delete_runs_says_it_is_still_changing(harness, tem
     assert "stack planar-dev-acme may still be changing" in err
     assert "build.py --stage dev --watch" in err
     assert "aws cloudformation wait stack-delete-complete --stack-name planar-dev-acme" in err
+
+
+# --- prod: a load balancer replaced under deletion protection --------------------
+
+OLD_ALB = PROD_RESOURCES[3][2]
+NEW_ALB = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/plb-prod-acme/7e1f00d2a9b83c41"
+LB = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+# Switching alb_internal changes Scheme, which CloudFormation can only do with a new load balancer.
+REPLACE_ALB = [
+    change("Modify", "LoadBalancer", LB, "True", causes=("Scheme",), physical=OLD_ALB),
+    change("Modify", "TargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup", "True", causes=("Name",)),
+    change("Modify", "HttpsListener", "AWS::ElasticLoadBalancingV2::Listener", "True", causes=("LoadBalancerArn",)),
+]  # fmt: skip
+
+
+def balancer_protection(h, arn: str, on: bool) -> None:
+    h.aws.stub("elbv2").add_response("modify_load_balancer_attributes", {}, {
+        "LoadBalancerArn": arn, "Attributes": [{"Key": "deletion_protection.enabled", "Value": str(on).lower()}],
+    })  # fmt: skip
+
+
+def prod_alb_switch(h, **kw):
+    """A prod update whose change set replaces the load balancer, up to its review."""
+    values = {**STAGE_VALUES, "alb_internal": False, "alb_subnets": ["subnet-0ccccccccccccccc3", "subnet-0ddddddddddddddd4"]}
+    h.path.write_text(json.dumps(values))
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h, AlbInternal="true"))
+    h.created(**prod_update_request(h, Parameters=expected_parameters(values)))
+    h.ready(REPLACE_ALB, **kw)
+
+
+class Calls(list):
+    """The operations sent, in order (botocore holds its handlers weakly: the test holds this one)."""
+
+    def __call__(self, model, **_):
+        self.append(model.name)
+
+
+def calls_in_order(h) -> Calls:
+    """Every request the deploy sends to CloudFormation and ELB, in the order sent."""
+    calls = Calls()
+    for service in ("cloudformation", "elbv2"):
+        h.aws.client(service).meta.events.register_first("before-call.*.*", calls)
+    return calls
+
+
+def test_prod_review_warns_that_a_replaced_load_balancer_would_stay_behind(harness):
+    h = harness("prod")
+    prod_alb_switch(h)
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK
+    out = h.out.getvalue()
+    warning = out[out.index("!! LOAD BALANCER REPLACED"):]
+    assert f"!!   LoadBalancer  {OLD_ALB}  (replacement: True: Scheme)" in warning
+    text = " ".join(line.strip("! ") for line in warning.splitlines())
+    assert "the old load balancer would stay behind, outside the stack, running and billing" in text
+    assert "build.py turns off the deletion protection of the old load balancer just before the update" in text
+
+
+def test_outside_prod_a_replaced_load_balancer_needs_no_warning(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready(REPLACE_ALB)
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK
+    assert "LOAD BALANCER REPLACED" not in h.out.getvalue()
+
+
+def test_prod_load_balancer_replacement_lets_the_cleanup_delete_the_old_one(harness, templates):
+    # GIVEN a prod change set that replaces the load balancer, executed with --yes
+    h = harness("prod")
+    prod_alb_switch(h)
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    balancer_protection(h, OLD_ALB, on=False)
+    h.executed()
+    created = event("prod", "LoadBalancer", "UPDATE_COMPLETE", LB, seconds=200, physical=NEW_ALB)
+    h.progress("UPDATE_IN_PROGRESS", created, cursor)
+    done = [event("prod", "planar-prod-acme", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", seconds=300),
+            event("prod", "LoadBalancer", "DELETE_IN_PROGRESS", LB, seconds=301, physical=OLD_ALB),
+            event("prod", "LoadBalancer", "DELETE_COMPLETE", LB, seconds=420, physical=OLD_ALB),
+            event("prod", "planar-prod-acme", "UPDATE_COMPLETE", seconds=421)]  # fmt: skip
+    h.progress("UPDATE_COMPLETE", *reversed(done), created)
+    h.protected(templates["prod"])
+    calls = calls_in_order(h)
+
+    assert h.run("--yes") == ExitCode.OK, h.err.getvalue()
+
+    # THEN its deletion protection went off just before the execute, and the old one is gone
+    assert calls[calls.index("ExecuteChangeSet") - 1] == "ModifyLoadBalancerAttributes"
+    out = h.out.getvalue()
+    assert f"Deletion protection of the old load balancer {OLD_ALB}: off." in out
+    assert f"The old load balancer {OLD_ALB} was deleted by the update's cleanup." in out
+    assert "left behind" not in h.err.getvalue()
+
+
+def test_a_rolled_back_replacement_protects_the_old_load_balancer_again_and_names_the_leftover(harness, templates):
+    # GIVEN a replacement that fails after the new load balancer was made: the rollback's
+    # cleanup cannot delete the new one, which the template made with deletion protection
+    h = harness("prod")
+    prod_alb_switch(h)
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    balancer_protection(h, OLD_ALB, on=False)
+    h.executed()
+    protected = "Load balancer cannot be deleted because deletion protection is enabled"
+    events = [event("prod", "LoadBalancer", "UPDATE_COMPLETE", LB, seconds=200, physical=NEW_ALB),
+              event("prod", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 900),
+              event("prod", "planar-prod-acme", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", seconds=1000),
+              event("prod", "LoadBalancer", "DELETE_FAILED", LB, protected, 1001, physical=NEW_ALB),
+              event("prod", "planar-prod-acme", "UPDATE_ROLLBACK_COMPLETE", seconds=1002)]  # fmt: skip
+    h.progress("UPDATE_ROLLBACK_COMPLETE", *reversed(events), cursor)
+    balancer_protection(h, OLD_ALB, on=True)  # the old one is the stack's again
+    h.protected(templates["prod"])
+
+    assert h.run("--yes") == ExitCode.FAILED
+
+    # THEN the old one is protected again, and the new one is named with the commands that delete it
+    assert f"Deletion protection of the old load balancer {OLD_ALB}: on." in h.out.getvalue()
+    err = h.err.getvalue()
+    assert (f"build.py: warning: load balancer {NEW_ALB} (LoadBalancer) was left behind: the "
+            f"cleanup could not delete it ({protected})") in err  # fmt: skip
+    assert "no longer part of stack planar-prod-acme" in err and "billing" in err
+    assert (f"  aws elbv2 modify-load-balancer-attributes --load-balancer-arn {NEW_ALB} "
+            "--attributes Key=deletion_protection.enabled,Value=false --region us-east-1\n"
+            f"  aws elbv2 delete-load-balancer --load-balancer-arn {NEW_ALB} --region us-east-1\n") in err
+    root = err[err.index("Root cause:"):]
+    assert "Service did not stabilize" in root and "DELETE_FAILED" not in root  # the cleanup's: after the outcome
+
+
+def test_a_refused_execute_turns_the_old_load_balancers_protection_back_on(harness):
+    h = harness("prod")
+    prod_alb_switch(h)
+    h.events(event("prod", "planar-prod-acme", "UPDATE_COMPLETE"))
+    balancer_protection(h, OLD_ALB, on=False)
+    h.cfn.add_client_error("execute_change_set", "AccessDenied", "not allowed to execute", 403)
+    balancer_protection(h, OLD_ALB, on=True)
+    h.deleted_change_set()
+
+    assert h.run("--yes") == ExitCode.FAILED
+    assert f"Deletion protection of the old load balancer {OLD_ALB}: on." in h.out.getvalue()
+    assert "refused to execute change set planar-prod-20261127-100000 (AccessDenied" in h.err.getvalue()
+    assert "the change set was deleted and nothing changed" in h.err.getvalue()
+
+
+def test_ctrl_c_as_the_protection_goes_off_turns_it_back_on_and_executes_nothing(harness):
+    h = harness("prod")
+    prod_alb_switch(h)
+    h.events(event("prod", "planar-prod-acme", "UPDATE_COMPLETE"))
+    balancer_protection(h, OLD_ALB, on=False)
+    interrupt_after(h.aws.client("elbv2"), "ModifyLoadBalancerAttributes")
+    balancer_protection(h, OLD_ALB, on=True)  # it may be off: the call reached AWS
+    h.deleted_change_set()
+
+    assert h.run("--yes") == ExitCode.NOT_EXECUTED
+    out = h.out.getvalue()
+    assert f"Deletion protection of the old load balancer {OLD_ALB}: on." in out
+    assert "Interrupted before execution: the change set was deleted and nothing changed." in out
+
+
+def test_a_protection_that_cannot_go_off_stops_the_update_before_it_runs(harness):
+    h = harness("prod")
+    prod_alb_switch(h)
+    h.events(event("prod", "planar-prod-acme", "UPDATE_COMPLETE"))
+    h.aws.stub("elbv2").add_client_error("modify_load_balancer_attributes", "AccessDenied", "not allowed", 403)
+    h.deleted_change_set()
+
+    assert h.run("--yes") == ExitCode.FAILED
+    assert h.err.getvalue() == (
+        f"build.py: error: cannot turn off the deletion protection of the old load balancer {OLD_ALB} "
+        "(AccessDenied: not allowed), so the update's cleanup could not delete it: not executed; the "
+        "change set was deleted and nothing changed\n"
+    )
+
+
+def test_stopping_while_the_replacement_runs_says_how_to_protect_the_old_load_balancer(harness):
+    h = harness("prod")
+    h.fake_clock.interrupt_after = 0
+    prod_alb_switch(h)
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    balancer_protection(h, OLD_ALB, on=False)
+    h.executed()
+    h.progress("UPDATE_IN_PROGRESS")
+    h.stack("UPDATE_IN_PROGRESS", by=h.id)
+
+    assert h.run("--yes") == ExitCode.STILL_CHANGING
+    err = h.err.getvalue()
+    assert (f"  Deletion protection of the old load balancer {OLD_ALB} is off; if the update rolls "
+            "back, turn it back on:\n"
+            f"    aws elbv2 modify-load-balancer-attributes --load-balancer-arn {OLD_ALB} "
+            "--attributes Key=deletion_protection.enabled,Value=true --region us-east-1") in err  # fmt: skip
+
+
+def test_a_change_set_kept_for_review_says_to_lift_the_protection_before_executing_it(harness):
+    h = harness("prod")
+    prod_alb_switch(h)
+
+    assert h.run() == ExitCode.NOT_EXECUTED
+    out = h.out.getvalue()
+    assert ("Before executing it, turn off the deletion protection of the old load balancer, or "
+            "the update leaves it behind:") in out
+    assert (f"  aws elbv2 modify-load-balancer-attributes --load-balancer-arn {OLD_ALB} "
+            "--attributes Key=deletion_protection.enabled,Value=false --region us-east-1") in out
+
+
+def test_watch_names_a_load_balancer_the_cleanup_left_behind(harness, templates):
+    # GIVEN an update executed elsewhere, which the deploy's --watch follows
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    h.events(cursor)
+    failed = event("prod", "LoadBalancer", "DELETE_FAILED", LB, "deletion protection is enabled", 5, physical=OLD_ALB)
+    h.progress("UPDATE_COMPLETE", event("prod", "planar-prod-acme", "UPDATE_COMPLETE", seconds=6), failed, cursor)
+    h.cfn.add_response("get_template", {"TemplateBody": json.dumps(templates["prod"])},
+                       {"StackName": h.id, "TemplateStage": "Original"})  # fmt: skip
+    h.protected(templates["prod"])
+
+    assert h.run("--watch") == ExitCode.OK
+    err = h.err.getvalue()
+    assert f"build.py: warning: load balancer {OLD_ALB} (LoadBalancer) was left behind" in err
+    assert f"aws elbv2 delete-load-balancer --load-balancer-arn {OLD_ALB} --region us-east-1" in err
