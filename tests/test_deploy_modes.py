@@ -835,3 +835,21 @@ def test_watch_names_a_load_balancer_the_cleanup_left_behind(harness, templates)
     err = h.err.getvalue()
     assert f"build.py: warning: load balancer {OLD_ALB} (LoadBalancer) was left behind" in err
     assert f"aws elbv2 delete-load-balancer --load-balancer-arn {OLD_ALB} --region us-east-1" in err
+
+
+def test_an_aws_error_while_prod_is_deleted_says_what_protections_are_off(harness, templates):
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE", protection=True)
+    destroy_stubs(h, templates["prod"], [PROD_RESOURCES[2]])
+    h.events(event("prod", "planar-prod-acme", "UPDATE_COMPLETE"))
+    protection_stubs(h, on=False, balancer=False)
+    h.deleted_stack()
+    h.cfn.add_client_error("describe_stacks", "ExpiredToken", "expired", 403)
+    h.stack("DELETE_IN_PROGRESS", by=h.id)
+
+    assert h.run("--destroy", "--confirm-prod-destroy", "--yes") == ExitCode.STILL_CHANGING
+    err = h.err.getvalue()
+    assert "stopped waiting (AWS error: ExpiredToken: expired): stack planar-prod-acme is DELETE_IN_PROGRESS" in err
+    assert ("  Deletion protection of DatabaseCluster is off; if the delete fails, turn it back on:\n"
+            "    aws rds modify-db-cluster --db-cluster-identifier aurora-pg-prod-acme --deletion-protection") in err
+    assert "aws cloudformation update-termination-protection --enable-termination-protection" in err
