@@ -196,6 +196,7 @@ def _read(path: Path) -> dict:
         raw = path.read_bytes()
     except OSError as error:
         raise StageFileError(path, [f"cannot be read ({error.strerror}): check its permissions"]) from None
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, as Notepad writes it
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as error:

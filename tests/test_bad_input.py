@@ -79,6 +79,10 @@ RAW_FILE_CASES = [
      ["dev.json: must be UTF-8 JSON: byte 0xe9 at line 2 column 19 is not UTF-8", "save the file as UTF-8"]),
     ("stage file in UTF-16", json.dumps(EXAMPLE).encode("utf-16"),
      ["dev.json: must be UTF-8 JSON: byte 0xff at line 1 column 1", "UTF-16", "save the file as UTF-8"]),
+    # UTF-8 with a byte-order mark is UTF-8: the error is the value's, not the encoding's.
+    ("stage file with a byte-order mark", b"\xef\xbb\xbf" + json.dumps({**EXAMPLE, "app_name": "Acme"}).encode(),
+     ['dev.json: app_name = "Acme": must be']),
+    ("stage file is a directory", None, ["dev.json: is a directory: name the stage's JSON file with --stage-file"]),
 ]
 # (case, what to make in the run's folder (its path, the flag's value), what the message must say)
 OUTPUT_CASES = [
@@ -140,9 +144,12 @@ def no_render(monkeypatch):
 def _run(argv, tmp_path, capsys, no_aws, stage_file_text):
     stage_file = tmp_path / "stages" / "dev.json"
     stage_file.parent.mkdir(exist_ok=True)
-    if isinstance(stage_file_text, str):
-        stage_file_text = stage_file_text.encode()
-    stage_file.write_bytes(stage_file_text)
+    if stage_file_text is None:
+        stage_file.mkdir()
+    else:
+        if isinstance(stage_file_text, str):
+            stage_file_text = stage_file_text.encode()
+        stage_file.write_bytes(stage_file_text)
     templates = tmp_path / "templates"
     templates.mkdir()
     before = _tree_state(tmp_path, ROOT / "templates", ROOT / "stages")
