@@ -35,6 +35,7 @@ NO_CHANGES_REASONS = (
     "The submitted information didn't contain changes",
     "No updates are to be performed",
 )
+LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 ACTION_SYMBOLS = {"Add": "+", "Modify": "~", "Remove": "-", "Import": "<", "Dynamic": "?",
                   "SyncWithActual": "="}  # fmt: skip
 
@@ -103,17 +104,21 @@ class Change:
     replacement: str  # "True", "Conditional", "False"; empty for adds and removals
     policy_action: str = ""  # what happens to the old resource: Delete, Retain, Snapshot...
     causes: tuple[str, ...] = ()  # properties whose change forces the replacement
+    physical_id: str = ""  # the resource as it is now; empty for adds
 
     @property
     def stateful(self) -> bool:
         return self.resource_type in STATEFUL_TYPES
 
     @property
+    def replaced_or_removed(self) -> bool:
+        """The current resource goes (maybe): the stack's cleanup deletes it."""
+        return self.action == "Remove" or self.replacement in ("True", "Conditional")
+
+    @property
     def loses_data(self) -> bool:
         """A stateful resource replaced (maybe) or removed."""
-        return self.stateful and (
-            self.action == "Remove" or self.replacement in ("True", "Conditional")
-        )
+        return self.stateful and self.replaced_or_removed
 
     def line(self, id_width: int = 0) -> str:
         symbol = ACTION_SYMBOLS.get(self.action, "?")
@@ -141,6 +146,7 @@ class Change:
             replacement=rc.get("Replacement", ""),
             policy_action=rc.get("PolicyAction", ""),
             causes=causes,
+            physical_id=rc.get("PhysicalResourceId", ""),
         )
 
 
@@ -158,6 +164,15 @@ class ChangeSet:
     @property
     def data_loss(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.loses_data)
+
+    @property
+    def load_balancers_going(self) -> tuple[Change, ...]:
+        """Load balancers that the update replaces (a new one first) or removes: the
+        cleanup at its end deletes the current one, which deletion protection refuses."""
+        return tuple(
+            c for c in self.changes
+            if c.resource_type == LOAD_BALANCER and c.replaced_or_removed and c.physical_id
+        )  # fmt: skip
 
 
 def _from_pages(pages: list[Mapping[str, Any]]) -> ChangeSet:

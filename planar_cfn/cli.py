@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from . import deploy, publish
-from .lint import lint_bodies
 from .render import INLINE_TEMPLATE_LIMIT, TEMPLATES_DIR, Rendered, render, template_path
 from .stage_file import shown
 from .stages import STAGE_NAMES
@@ -41,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     deploy.add_arguments(parser)
     publish.add_arguments(parser)
     return parser
+
+
+def lint_bodies(bodies: dict[str, str]) -> dict[str, list]:
+    """cfn-lint, imported only to lint (0.4 s): a refused input is reported without it."""
+    from .lint import lint_bodies as lint
+
+    return lint(bodies)
 
 
 def _brief(rendered: Rendered, findings: list, out: TextIO) -> None:
@@ -98,8 +104,37 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _deploy(args: argparse.Namespace, out: TextIO, err: TextIO, runtime: deploy.Runtime | None) -> int:
+    """Deploy one stage, or act on its stack (--image-tag, --destroy, --watch)."""
+    # Every local input first: a typo in the stage file costs no render and no lint.
+    deployment = deploy.prepare(args, out, err, runtime=runtime)
+    if isinstance(deployment, int):
+        return deployment
+    if not deployment.needs_template:
+        if args.image_tag:
+            print(f"{args.stage}: --image-tag reuses the stack's deployed template (UsePreviousTemplate); "
+                  "the local template is not rendered, linted or sent", file=out)  # fmt: skip
+        return deployment.run()
+    # Deploying uses the render in memory and writes no file: templates/ changes
+    # only through --no-deploy, as a reviewed commit.
+    rendered = render(args.stage)
+    code = deployment.use_template(rendered)  # too big, and no bucket: before the lint
+    if code is not None:
+        return code
+    findings = lint_bodies({args.stage: rendered.body})[args.stage]
+    _brief(rendered, findings, out)
+    if findings:
+        print("build.py: lint findings: nothing was sent to AWS", file=err)
+        return EXIT_FINDINGS
+    return deployment.run()
+
+
 def main(
-    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    runtime: deploy.Runtime | None = None,  # tests: stubbed AWS, a fake terminal and clock
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     parser = _parser()
@@ -107,6 +142,9 @@ def main(
     problem = _mode_problem(args)
     if problem:
         parser.error(problem)
+    if not (args.no_deploy or args.check or publish.requested(args)):
+        gc.enable()  # build.py turns it off for the short build
+        return _deploy(args, out, err, runtime)
     stages = STAGE_NAMES if args.all_stages else (args.stage,)
     rendered = {stage: render(stage) for stage in stages}
 
@@ -122,21 +160,16 @@ def main(
             print(f"fresh: {', '.join(map(shown, paths.values()))}", file=out)
         return EXIT_FINDINGS if stale else EXIT_OK
 
-    if not args.no_deploy:
-        gc.enable()  # build.py turns it off for the short build
+    if publish.requested(args):
+        gc.enable()
         (stage,) = stages
-        # Deploying and publishing use the render in memory and write no file:
-        # templates/ changes only through --no-deploy, as a reviewed commit.
-        if args.destroy or args.watch:  # acts on a stack that exists; no template involved
-            return deploy.run(args, rendered[stage], out, err)
+        # Publishing, too, uses the render in memory and writes no file.
         findings = lint_bodies({stage: rendered[stage].body})[stage]
         _brief(rendered[stage], findings, out)
         if findings:
             print("build.py: lint findings: nothing was sent to AWS", file=err)
             return EXIT_FINDINGS
-        if publish.requested(args):
-            return publish.run(args, rendered[stage], out, err)
-        return deploy.run(args, rendered[stage], out, err)
+        return publish.run(args, rendered[stage], out, err)
 
     findings = lint_bodies({stage: r.body for stage, r in rendered.items()})
     args.templates_dir.mkdir(parents=True, exist_ok=True)

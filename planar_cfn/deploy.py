@@ -129,6 +129,10 @@ class Pending:
     change_set: str  # its id; its name until CreateChangeSet answers
     stack: str  # likewise the stack's id or name
     kind: str
+    # This run's CreateChangeSet made the stack (REVIEW_IN_PROGRESS) that holds the
+    # change set: discarding deletes it too. A stack an earlier run left in review
+    # stays, with its change sets: a run deletes only what it created.
+    creates_stack: bool
     by_name: bool = False
 
     @property
@@ -144,11 +148,13 @@ class Pending:
 
 @dataclass(frozen=True)
 class Protection:
-    """One protection that a prod destroy turns off, and back on if the delete fails."""
+    """One protection that a prod destroy turns off, and back on if the delete fails;
+    or the deletion protection of a load balancer that a prod update replaces."""
 
     what: str
     switch: Callable[[bool], Any]  # on (True) or off
     command: str  # the AWS CLI command that turns it on
+    physical_id: str = ""  # the protected resource's, when it is one
 
 
 @dataclass
@@ -224,39 +230,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --destroy: yes, delete the production stack")  # fmt: skip
 
 
+def prepare(
+    args: argparse.Namespace, out: TextIO, err: TextIO, *, runtime: Runtime | None = None
+) -> Deployment | int:
+    """Every local input checked before anything is rendered (the flags, the stage file,
+    the paths the run writes, a region and credentials), each problem reported at
+    once: the Deployment, ready for its template, or the exit code of the refusal."""
+    deployment = Deployment(args, out, err, runtime or Runtime())
+    code = deployment.guarded(deployment.prepare)
+    return deployment if code is None else code
+
+
 def run(
     args: argparse.Namespace,
-    rendered: Rendered,
+    rendered: Rendered | None,
     out: TextIO,
     err: TextIO,
     *,
     runtime: Runtime | None = None,
 ) -> int:
-    deployment = Deployment(args, rendered, out, err, runtime or Runtime())
-    try:
-        return deployment.run()
-    except (InputError, lookups.LookupFailed, account_checks.AccountNotReady) as error:
-        print(f"build.py: error: {error}".replace("\n", "\nbuild.py: error: "), file=err)
-        if getattr(error, "details", ""):  # printed as is, to be copied
-            print(error.details, file=err)
-        print("build.py: nothing was created or changed", file=err)
-        return ExitCode.BAD_INPUT
-    except DeployError as error:
-        print(f"build.py: error: {error}", file=err)
-        return error.exit_code
-    except (ClientError, BotoCoreError) as error:
-        print(f"build.py: error: AWS: {error}", file=err)
-        return ExitCode.FAILED
-    except KeyboardInterrupt:
-        if deployment.started:
-            print(
-                f"\nbuild.py: interrupted; stack {deployment.stack_name} may still be changing: "
-                f"follow it with build.py --stage {deployment.stage.name} --watch",
-                file=err,
-            )
-            return ExitCode.STILL_CHANGING
-        print("\nbuild.py: interrupted before anything changed", file=err)
-        return ExitCode.INTERRUPTED
+    """Check the inputs, then deploy `rendered` (None for the modes that act on the
+    stack as deployed: --image-tag, --destroy, --watch)."""
+    deployment = prepare(args, out, err, runtime=runtime)
+    if isinstance(deployment, int):
+        return deployment
+    if deployment.needs_template:
+        assert rendered is not None
+        code = deployment.use_template(rendered)
+        if code is not None:
+            return code
+    return deployment.run()
 
 
 # --- the flow ----------------------------------------------------------------------
@@ -266,21 +269,24 @@ class Deployment:
     def __init__(
         self,
         args: argparse.Namespace,
-        rendered: Rendered,
         out: TextIO,
         err: TextIO,
         runtime: Runtime,
     ) -> None:
         self.args = args
-        self.rendered = rendered
         self.out = out
         self.err = err
         self.runtime = runtime
-        self.stage = get_stage(rendered.stage)
-        self.template: Mapping[str, Any] = json.loads(rendered.body)
+        self.stage = get_stage(args.stage)
+        # The local render: a full deploy's only (use_template); the other modes act
+        # on the stack's deployed template.
+        self.rendered: Rendered | None = None
+        self.template: Mapping[str, Any] = {}
         self.timeout_seconds = args.timeout * 60
         # Set once the stack may be changing: from then on Ctrl-C is not "nothing changed".
         self.started = False
+        # Protections turned off for the operation under way, which its end settles.
+        self._off: list[Protection] = []
 
     @property
     def mode(self) -> str:
@@ -290,22 +296,62 @@ class Deployment:
             return "watch"
         return "image-tag" if self.args.image_tag else "deploy"
 
+    @property
+    def needs_template(self) -> bool:
+        """Only a full deploy sends the local template."""
+        return self.mode == "deploy"
+
     def say(self, *lines: str) -> None:
         for line in lines:
             print(line, file=self.out, flush=True)
 
+    def guarded(self, step: Callable[[], int | None]) -> int | None:
+        """Run one step of the deploy; an error or a Ctrl-C becomes its message and exit code."""
+        err = self.err
+        try:
+            return step()
+        except (InputError, lookups.LookupFailed, account_checks.AccountNotReady) as error:
+            print(f"build.py: error: {error}".replace("\n", "\nbuild.py: error: "), file=err)
+            if getattr(error, "details", ""):  # printed as is, to be copied
+                print(error.details, file=err)
+            print("build.py: nothing was created or changed", file=err)
+            return ExitCode.BAD_INPUT
+        except DeployError as error:
+            print(f"build.py: error: {error}", file=err)
+            return error.exit_code
+        except (ClientError, BotoCoreError) as error:
+            print(f"build.py: error: AWS: {error}", file=err)
+            return ExitCode.FAILED
+        except KeyboardInterrupt:
+            if self.started:
+                print(
+                    f"\nbuild.py: interrupted; stack {self.stack_name} may still be changing: "
+                    f"follow it with build.py --stage {self.stage.name} --watch",
+                    file=err,
+                )
+                return ExitCode.STILL_CHANGING
+            print("\nbuild.py: interrupted before anything changed", file=err)
+            return ExitCode.INTERRUPTED
+
+    def use_template(self, rendered: Rendered) -> int | None:
+        """Take the local render for a full deploy; refused (exit 2) when it is too big
+        to pass inline and no bucket is named."""
+        return self.guarded(lambda: self._use_template(rendered))
+
     def run(self) -> int:
-        self._prepare()
-        return {
+        """After prepare() (and use_template() for a full deploy): talk to AWS."""
+        code = self.guarded({
             "deploy": self.deploy,
             "image-tag": self.image_tag,
             "destroy": self.destroy,
             "watch": self.watch,
-        }[self.mode]()
+        }[self.mode])  # fmt: skip
+        assert code is not None
+        return code
 
     # --- inputs, all checked before any AWS call --------------------------------
 
-    def _flag_problems(self) -> list[str]:
+    def _flag_problems(self, stage_file: Path) -> list[str]:
         args, problems = self.args, []
         if self.mode in ("destroy", "watch"):
             for flag, given in (("--dry-run", args.dry_run), ("--allow-replacement", args.allow_replacement)):
@@ -325,14 +371,16 @@ class Deployment:
         if args.outputs_json is not None:
             if args.destroy:
                 problems.append("--outputs-json: a destroyed stack has no outputs")
-            elif not args.outputs_json.parent.is_dir():
-                problems.append(f"--outputs-json {args.outputs_json}: no such directory "
-                                f"{args.outputs_json.parent}")  # fmt: skip
+            else:
+                problem = _unwritable(args.outputs_json, stage_file)
+                if problem:
+                    problems.append(f"--outputs-json {args.outputs_json}: {problem}")
         return problems
 
-    def _prepare(self) -> None:
-        problems = self._flag_problems()
+    def prepare(self) -> None:
+        """Every local input, before anything is rendered; every problem reported at once."""
         path = self.args.stage_file or stage_files.default_path(self.stage.name)
+        problems = self._flag_problems(path)
         self.stage_file: stage_files.StageFile | None = None
         try:
             self.stage_file = stage_files.load(
@@ -341,15 +389,6 @@ class Deployment:
         except stage_files.StageFileError as error:
             problems.append(str(error))
         settings = self.stage_file
-        if (
-            self.mode == "deploy" and settings and not self.rendered.fits_inline
-            and not (self.args.template_bucket or settings.template_bucket)
-        ):  # fmt: skip
-            problems.append(
-                f"the {self.stage.name} template is {len(self.rendered.minified.encode()):,} "
-                "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
-                "the stack's region with --template-bucket or template_bucket in the stage file"
-            )
         profile, region = (settings.profile, settings.region) if settings else stage_files.session_keys(path)
         try:
             self.aws = self.runtime.connect(self.args.profile or profile, self.args.region or region)
@@ -360,6 +399,17 @@ class Deployment:
         assert self.stage_file is not None
         self.cfn = self.aws.client("cloudformation")
         self.stack_name = self.stage_file.stack_name
+
+    def _use_template(self, rendered: Rendered) -> None:
+        assert self.stage_file is not None and rendered.stage == self.stage.name
+        if not rendered.fits_inline and not (self.args.template_bucket or self.stage_file.template_bucket):
+            raise InputError(
+                f"the {self.stage.name} template is {len(rendered.minified.encode()):,} "
+                "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
+                "the stack's region with --template-bucket or template_bucket in the stage file"
+            )
+        self.rendered = rendered
+        self.template = json.loads(rendered.body)
 
     # --- deploy -------------------------------------------------------------------
 
@@ -483,6 +533,7 @@ class Deployment:
         return f"build.py --stage {self.stage.name}{what} (planar-cfn {__version__})"
 
     def _template_argument(self) -> dict[str, str]:
+        assert self.rendered is not None
         if self.rendered.fits_inline:
             return {"TemplateBody": self.rendered.minified}
         bucket = self.args.template_bucket or self.stage_file.template_bucket
@@ -509,16 +560,18 @@ class Deployment:
     def _through_change_set(
         self, request: dict, kind: str, stack: Mapping[str, Any] | None, template: Mapping
     ) -> int:
+        # A CREATE change set makes its stack, unless an earlier run left one in review.
+        creates_stack = kind == CREATE and (stack is None or stack["StackStatus"] == "DELETE_COMPLETE")
         # Until CreateChangeSet answers, what it makes is known by name only: a Ctrl-C
         # during or just after the call must still find it and delete it.
-        self._pending = Pending(request["ChangeSetName"], self.stack_name, kind, by_name=True)
+        self._pending = Pending(request["ChangeSetName"], self.stack_name, kind, creates_stack, by_name=True)
         try:
             try:
                 created = self.cfn.create_change_set(**request)
             except ClientError:
                 self._pending = None  # refused: AWS made nothing
                 raise
-            self._pending = Pending(created["Id"], created["StackId"], kind)
+            self._pending = Pending(created["Id"], created["StackId"], kind, creates_stack)
             self.say(f"Creating change set {request['ChangeSetName']} ({kind} {self.stack_name}) ...")
             ready = change_set.wait(
                 self.cfn, created["Id"], self.timeout_seconds, self.runtime.clock.poll_seconds
@@ -528,10 +581,13 @@ class Deployment:
                 return outcome
             stream = progress.EventStream(self.cfn, created["StackId"])
             stream.start()
-            self.cfn.execute_change_set(ChangeSetName=created["Id"])
+            self._execute(request["ChangeSetName"], ready)
             self.started, self._pending = True, None
         except change_set.ChangeSetTimeout as error:
-            raise DeployError(f"{error}; {_discarded(self._discard(), 'it')}") from None
+            # A failure, not "stopped waiting": nothing was executed, nothing goes on.
+            deleted = self._discard()
+            again = ": run again, with a longer --timeout if CloudFormation is slow" if deleted else ""
+            raise DeployError(f"{error}; {_discarded(deleted, 'it')}{again}") from None
         except KeyboardInterrupt:
             if self.started:
                 raise
@@ -543,17 +599,53 @@ class Deployment:
         self.say(f"Executing change set on {self.stack_name} ...")
         return self._follow(stream, kind, template)
 
+    def _execute(self, name: str, ready: change_set.ChangeSet) -> None:
+        """ExecuteChangeSet. In a protected stage, a load balancer the update replaces or
+        removes has deletion protection, which would make the cleanup at the update's end
+        fail to delete it (the stack still ends UPDATE_COMPLETE, the old load balancer
+        left running outside it): its protection goes off just before, and back on when
+        the update does not run (refused, Ctrl-C) or keeps it (_settle)."""
+        balancers = [
+            self._balancer_protection(f"deletion protection of the old load balancer {c.physical_id}", c.physical_id)
+            for c in ready.load_balancers_going
+        ] if self.stage.protected else []  # fmt: skip
+        turned_off: list[Protection] = []
+        refused = None
+        try:
+            try:
+                self._turn_off(balancers, turned_off)
+            except ClientError as error:
+                refused = (f"cannot turn off the {balancers[len(turned_off)].what} ({_why(error)}), "
+                           "so the update's cleanup could not delete it: not executed")  # fmt: skip
+            else:
+                try:
+                    self.cfn.execute_change_set(ChangeSetName=ready.id)
+                except ClientError as error:  # refused: it never started
+                    refused = f"CloudFormation refused to execute change set {name} ({_why(error)})"
+        except BaseException:
+            # Ctrl-C, or no answer: the update is not known to run, so nothing may stay unprotected.
+            self._turn_on(turned_off)
+            raise
+        if refused:
+            self._turn_on(turned_off)
+            raise DeployError(f"{refused}; {_discarded(self._discard())}")
+        self._off = balancers
+
     def _discard(self) -> bool:
-        """Leave nothing behind: the change set, and the empty stack of a first create.
+        """Leave nothing of this run behind: its change set, and the empty stack of a
+        first create that this run made (a stack an earlier run left in review stays).
         Best-effort, since it runs on the way out of an error or a Ctrl-C: what it
         cannot delete is printed with the command that does, and the original error
         still shows. True when nothing is left."""
         pending, self._pending = self._pending, None
         if pending is None:
             return True
+        if pending.kind == CREATE and not pending.creates_stack:
+            self.say(f"Stack {self.stack_name} stays REVIEW_IN_PROGRESS, as an earlier run left it "
+                     "(with any change set of its own): this run deletes only its own change set.")  # fmt: skip
         region = self.aws.region
         left = [f"aws cloudformation delete-change-set {pending.change_set_option} --region {region}"]
-        if pending.kind == CREATE:
+        if pending.creates_stack:
             left.append(f"aws cloudformation delete-stack --stack-name {pending.stack} --region {region}")
         try:
             try:
@@ -564,7 +656,7 @@ class Deployment:
                 if pending.by_name:
                     return True  # CreateChangeSet never reached AWS: nothing of ours exists
             left.pop(0)
-            if pending.kind == CREATE:
+            if pending.creates_stack:
                 # The stack CloudFormation made to hold the change set (REVIEW_IN_PROGRESS).
                 self.cfn.delete_stack(StackName=pending.stack)
                 left.pop(0)
@@ -600,6 +692,9 @@ class Deployment:
             )
         before = _parameters(stack) if kind == UPDATE else None
         self.say("", *change_set.review(ready, self.stack_name, kind, before), "")
+        going = ready.load_balancers_going if self.stage.protected else ()
+        if going:
+            self.say(*_balancer_warning(going, self.stage.name), "")
         blocked = self._blocked(ready, kind)
         if blocked:
             self.say(*blocked, _sentence(_discarded(self._discard())))
@@ -616,8 +711,12 @@ class Deployment:
                 f"  execute: aws cloudformation execute-change-set --change-set-name {ready.id} --region {region}",
                 f"  discard: aws cloudformation delete-change-set --change-set-name {ready.id} --region {region}",
             )
-            if kind == CREATE:
+            if self._pending and self._pending.creates_stack:
                 self.say(f"           aws cloudformation delete-stack --stack-name {self.stack_name} --region {region}")
+            if going:
+                self.say("Before executing it, turn off the deletion protection of the old load "
+                         "balancer, or the update leaves it behind:")  # fmt: skip
+                self.say(*(f"  {_balancer_command(c.physical_id, False, region)}" for c in going))
             if self.stage.protected:
                 self.say(f"After executing it, run build.py --stage {self.stage.name} --watch: it "
                          "turns on termination protection and the stack policy.")  # fmt: skip
@@ -684,22 +783,38 @@ class Deployment:
             return self._stopped(
                 stream, operation, template, f"timed out after {self.args.timeout} minute(s)"
             )
+        except (ClientError, BotoCoreError) as error:
+            # Expired credentials, say: the operation goes on whatever we can read.
+            return self._stopped(
+                stream, operation, template, f"AWS error: {_why(error)}", aws_error=True
+            )
         return self._finish(final, stream, operation, template)
 
-    def _stopped(self, stream, operation: str, template, why: str) -> int:
-        stack = progress.describe_stack(self.cfn, stream.stack_id) or {}
-        status = stack.get("StackStatus", "unknown")
-        if progress.is_final(status):
+    def _stopped(self, stream, operation: str, template, why: str, aws_error: bool = False) -> int:
+        try:
+            stack = progress.describe_stack(self.cfn, stream.stack_id) or {}
+        except (ClientError, BotoCoreError):
+            stack = {}
+        status = stack.get("StackStatus")
+        if status and progress.is_final(status):
             return self._finish(stack, stream, operation, template)
         waiter = WAIT_COMMANDS.get(operation, "stack-update-complete")
+        state = f"is {status} and still changing" if status else "may still be changing (its state could not be read)"
         print(
-            f"\nbuild.py: stopped waiting ({why}): stack {self.stack_name} is {status} and "
-            "still changing; CloudFormation carries on without us.\n"
+            f"\nbuild.py: stopped waiting ({why}): stack {self.stack_name} {state}; "
+            "CloudFormation carries on without us.\n"
             f"  follow it:  build.py --stage {self.stage.name} --watch\n"
             f"  or wait:    aws cloudformation wait {waiter} --stack-name {self.stack_name} "
             f"--region {self.aws.region}",
             file=self.err,
         )
+        if aws_error:
+            print("  Both need AWS to answer again: renew the credentials first if they expired.",
+                  file=self.err)  # fmt: skip
+        ending = "the delete fails" if operation == DELETE else f"the {operation.lower()} rolls back"
+        for protection in self._off:
+            print(f"  {protection.what[:1].upper()}{protection.what[1:]} is off; if {ending}, turn "
+                  f"it back on:\n    {protection.command}", file=self.err)  # fmt: skip
         if self.stage.protected and operation != DELETE:
             print("  --watch also turns on termination protection and the stack policy at the end.",
                   file=self.err)  # fmt: skip
@@ -709,6 +824,8 @@ class Deployment:
         status = final["StackStatus"]
         if status in progress.SUCCEEDED:
             self.say("", f"Stack {self.stack_name}: {status}.")
+        if operation != DELETE:
+            self._settle(stream, status)
         # Also after a rolled-back update: it may follow a policy lifted for a replacement.
         protect = self.stage.protected and operation != DELETE
         if protect and status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"):
@@ -727,6 +844,40 @@ class Deployment:
             lines += ["Next: " + STUCK[status].format(name=self.stack_name, stage=self.stage.name)]
         print("\n".join(lines), file=self.err)
         return ExitCode.FAILED
+
+    def _settle(self, stream: progress.EventStream, status: str) -> None:
+        """At the end of an update: each old load balancer whose protection went off was
+        deleted by the cleanup, or is still there (rolled back, not replaced after all)
+        and protected again. A load balancer that a cleanup could not delete (the new
+        one, after a rollback, or one whose protection stayed on) is no longer the
+        stack's but still runs: it is named, with the commands that delete it."""
+        events = [
+            e for e in stream.seen
+            if e.get("ResourceType") == change_set.LOAD_BALANCER and e.get("PhysicalResourceId")
+        ]  # fmt: skip
+        deleted = {e["PhysicalResourceId"] for e in events if e["ResourceStatus"] == "DELETE_COMPLETE"}
+        off, self._off = self._off, []
+        for protection in off:
+            if protection.physical_id in deleted:
+                self.say(f"The old load balancer {protection.physical_id} was deleted by the update's cleanup.")
+        self._turn_on([p for p in off if p.physical_id not in deleted])
+        if status not in ("UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"):
+            return  # no cleanup ran to its end
+        left = {
+            e["PhysicalResourceId"]: e for e in events
+            if e["ResourceStatus"] == "DELETE_FAILED" and e["PhysicalResourceId"] not in deleted
+        }  # fmt: skip
+        region = self.aws.region
+        for arn, e in left.items():
+            print(
+                f"build.py: warning: load balancer {arn} ({e.get('LogicalResourceId')}) was left "
+                f"behind: the cleanup could not delete it ({e.get('ResourceStatusReason', 'no reason given')}). "
+                f"It is no longer part of stack {self.stack_name}, and it keeps running and billing. "
+                "Delete it with:\n"
+                f"  {_balancer_command(arn, False, region)}\n"
+                f"  aws elbv2 delete-load-balancer --load-balancer-arn {arn} --region {region}",
+                file=self.err,
+            )  # fmt: skip
 
     def _protect(self, stack_id: str, template: Mapping | None) -> None:
         """Prod: termination protection and a stack policy over the stateful resources,
@@ -813,6 +964,7 @@ class Deployment:
             self._turn_on(turned_off)
             raise
         self.started = True  # from here on the stack may change
+        self._off = turned_off
         self.say(f"Deleting {self.stack_name} ...")
         code = self._follow(stream, DELETE, None)
         if code == ExitCode.FAILED:
@@ -877,17 +1029,20 @@ class Deployment:
                     f"aws rds modify-db-cluster --db-cluster-identifier {physical} "
                     f"--deletion-protection --apply-immediately --region {region}",
                 ))  # fmt: skip
-            elif r["ResourceType"] == "AWS::ElasticLoadBalancingV2::LoadBalancer" and physical:
-                found.append(Protection(
-                    what,
-                    lambda on, physical=physical: self.aws.client("elbv2").modify_load_balancer_attributes(
-                        LoadBalancerArn=physical,
-                        Attributes=[{"Key": "deletion_protection.enabled", "Value": str(on).lower()}],
-                    ),
-                    f"aws elbv2 modify-load-balancer-attributes --load-balancer-arn {physical} "
-                    f"--attributes Key=deletion_protection.enabled,Value=true --region {region}",
-                ))  # fmt: skip
+            elif r["ResourceType"] == change_set.LOAD_BALANCER and physical:
+                found.append(self._balancer_protection(what, physical))
         return found
+
+    def _balancer_protection(self, what: str, arn: str) -> Protection:
+        return Protection(
+            what,
+            lambda on: self.aws.client("elbv2").modify_load_balancer_attributes(
+                LoadBalancerArn=arn,
+                Attributes=[{"Key": "deletion_protection.enabled", "Value": str(on).lower()}],
+            ),
+            _balancer_command(arn, True, self.aws.region),
+            physical_id=arn,
+        )
 
     def _turn_off(self, protections: list[Protection], turned_off: list[Protection]) -> None:
         """Turn each protection off, listing it in `turned_off` as it goes."""
@@ -929,6 +1084,23 @@ class Deployment:
                   f"  {protection.command}", file=self.err)  # fmt: skip
 
 
+def _unwritable(path: Path, stage_file: Path) -> str | None:
+    """Why the run could not write its outputs to `path` (checked before any AWS call,
+    so the outputs of a deploy are never lost at its end), or None."""
+    if path.is_dir():
+        return f"is a directory: name a file in it, such as {path / 'outputs.json'}"
+    if not path.parent.is_dir():
+        return f"{path.parent} is not a directory" if path.parent.exists() else f"no such directory {path.parent}"
+    if path.exists() and path.resolve() == stage_file.resolve():
+        return "is the stage file: the outputs would overwrite it; name another file"
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return "cannot be written (read-only): make it writable or name another file"
+    elif not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"cannot create it: the directory {path.parent} is not writable; name a file in one that is"
+    return None
+
+
 def _parameters(stack: Mapping[str, Any] | None) -> dict[str, str]:
     return {
         p["ParameterKey"]: p.get("ParameterValue", "") for p in (stack or {}).get("Parameters", [])
@@ -956,6 +1128,31 @@ def _discarded(deleted: bool, it: str = "the change set") -> str:
 
 def _sentence(text: str) -> str:
     return f"{text[:1].upper()}{text[1:]}."
+
+
+def _balancer_command(arn: str, on: bool, region: str) -> str:
+    return (
+        f"aws elbv2 modify-load-balancer-attributes --load-balancer-arn {arn} "
+        f"--attributes Key=deletion_protection.enabled,Value={str(on).lower()} --region {region}"
+    )
+
+
+def _balancer_warning(going: tuple[change_set.Change, ...], stage: str) -> list[str]:
+    """The review's warning for a load balancer that a protected stage's update replaces."""
+    lines = ["!" * 72, "!! LOAD BALANCER REPLACED: CloudFormation makes a new one, then deletes the old one"]
+    for c in going:
+        how = "removed" if c.action == "Remove" else f"replacement: {c.replacement}"
+        causes = f": {', '.join(c.causes)}" if c.causes else ""
+        lines.append(f"!!   {c.logical_id}  {c.physical_id}  ({how}{causes})")
+    return lines + [
+        f"!! In {stage} its deletion protection is on, so that delete would fail, the stack",
+        "!! would still end UPDATE_COMPLETE, and the old load balancer would stay behind,",
+        "!! outside the stack, running and billing. So on execute, build.py turns off the",
+        "!! deletion protection of the old load balancer just before the update (the cleanup",
+        "!! then deletes it), and back on if the update does not run, rolls back or keeps it.",
+        "!! The load balancer's DNS name changes; the stack's DNS record follows it.",
+        "!" * 72,
+    ]
 
 
 def _kept_lines(kept: list[dict[str, str]]) -> list[str]:

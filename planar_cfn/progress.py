@@ -22,6 +22,7 @@ FAILED = frozenset({
 })  # fmt: skip
 # Failures caused by another failure: they say nothing about why.
 _CANCELLED = re.compile(r"^\s*(resource (creation|update|deletion) )?cancell?ed\.?\s*$", re.I)
+STACK = "AWS::CloudFormation::Stack"
 # Pages of events read per poll at most; far more than one poll's worth.
 MAX_EVENT_PAGES = 50
 
@@ -48,12 +49,16 @@ def event_line(event: Mapping[str, Any]) -> str:
 
 
 def root_causes(events: list[Mapping[str, Any]], limit: int = 5) -> list[Mapping[str, Any]]:
-    """The first failures, oldest first, without the cancellations they caused."""
-    failures = [
-        e for e in events
-        if e.get("ResourceStatus", "").endswith("_FAILED")
-        and not _CANCELLED.match(e.get("ResourceStatusReason", ""))
-    ]  # fmt: skip
+    """The first failures, oldest first, without the cancellations they caused, and
+    without the cleanup's, which come after the outcome is decided (the deploy
+    reports a resource a cleanup could not delete on its own)."""
+    failures = []
+    for e in events:
+        status = e.get("ResourceStatus", "")
+        if e.get("ResourceType") == STACK and status.endswith("_CLEANUP_IN_PROGRESS"):
+            break
+        if status.endswith("_FAILED") and not _CANCELLED.match(e.get("ResourceStatusReason", "")):
+            failures.append(e)
     return failures[:limit]
 
 

@@ -183,6 +183,8 @@ def _parameter_problem(spec: ParameterSpec, raw: Any) -> str | None:
 
 
 def _read(path: Path) -> dict:
+    if path.is_dir():
+        raise StageFileError(path, ["is a directory: name the stage's JSON file with --stage-file"])
     if not path.is_file():
         example = shown(STAGES_DIR / "example.json")
         raise StageFileError(
@@ -191,7 +193,24 @@ def _read(path: Path) -> dict:
              "(docs/deploying.md explains each key)"],
         )  # fmt: skip
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+    except OSError as error:
+        raise StageFileError(path, [f"cannot be read ({error.strerror}): check its permissions"]) from None
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, as Notepad writes it
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        line_start = raw.rfind(b"\n", 0, error.start) + 1
+        column = len(raw[line_start : error.start].decode("utf-8")) + 1
+        utf16 = (
+            " (the file looks like UTF-16, as some Windows editors and PowerShell's > write it)"
+            if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        )  # fmt: skip
+        raise StageFileError(path, [
+            f"must be UTF-8 JSON: byte 0x{raw[error.start]:02x} at line {line} column {column} "
+            f"is not UTF-8{utf16}; save the file as UTF-8"
+        ]) from None  # fmt: skip
     except json.JSONDecodeError as error:
         raise StageFileError(
             path, [f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"]

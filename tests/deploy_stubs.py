@@ -411,7 +411,7 @@ _event_number = iter(range(1, 10**6))
 
 
 def event(stage: str, logical: str, status: str, kind: str = "", reason: str = "",
-          seconds: int = 0, event_id: str | None = None) -> dict:  # fmt: skip
+          seconds: int = 0, event_id: str | None = None, physical: str | None = None) -> dict:  # fmt: skip
     number = next(_event_number)
     result = {
         "StackId": stack_id(stage), "StackName": stack_name(stage),
@@ -422,11 +422,13 @@ def event(stage: str, logical: str, status: str, kind: str = "", reason: str = "
     }  # fmt: skip
     if reason:
         result["ResourceStatusReason"] = reason
+    if physical:
+        result["PhysicalResourceId"] = physical
     return result
 
 
 def change(action: str, logical: str, kind: str, replacement: str | None = None,
-           policy: str | None = None, causes: tuple = ()) -> dict:  # fmt: skip
+           policy: str | None = None, causes: tuple = (), physical: str | None = None) -> dict:  # fmt: skip
     rc: dict[str, Any] = {"Action": action, "LogicalResourceId": logical, "ResourceType": kind}
     if action == "Modify":
         rc["Replacement"] = replacement or "False"
@@ -437,7 +439,7 @@ def change(action: str, logical: str, kind: str, replacement: str | None = None,
             for name in causes
         ]  # fmt: skip
     if action != "Add":
-        rc["PhysicalResourceId"] = f"{logical.lower()}-physical"
+        rc["PhysicalResourceId"] = physical or f"{logical.lower()}-physical"
     if policy:
         rc["PolicyAction"] = policy
     return {"Type": "Resource", "ResourceChange": rc}

@@ -5,6 +5,8 @@ changed. A table over the command's flags, the stage file and the parameter valu
 import hashlib
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import botocore.client
@@ -88,7 +90,35 @@ STAGE_FILE_CASES = [
 RAW_FILE_CASES = [
     ("stage file is not JSON", "{app_name: acme", ["dev.json", "not valid JSON"]),
     ("stage file is a list", "[]", ["dev.json", "one JSON object"]),
+    ("stage file in Latin-1", '{\n  "app_name": "acm\u00e9"\n}'.encode("latin-1"),
+     ["dev.json: must be UTF-8 JSON: byte 0xe9 at line 2 column 19 is not UTF-8", "save the file as UTF-8"]),
+    ("stage file in UTF-16", json.dumps(EXAMPLE).encode("utf-16"),
+     ["dev.json: must be UTF-8 JSON: byte 0xff at line 1 column 1", "UTF-16", "save the file as UTF-8"]),
+    # UTF-8 with a byte-order mark is UTF-8: the error is the value's, not the encoding's.
+    ("stage file with a byte-order mark", b"\xef\xbb\xbf" + json.dumps({**EXAMPLE, "app_name": "Acme"}).encode(),
+     ['dev.json: app_name = "Acme": must be']),
+    ("stage file is a directory", None, ["dev.json: is a directory: name the stage's JSON file with --stage-file"]),
 ]
+# (case, what to make in the run's folder (its path, the flag's value), what the message must say)
+OUTPUT_CASES = [
+    ("outputs into a folder", lambda tmp: tmp, ["--outputs-json {path}: is a directory", "name a file"]),
+    ("outputs over a read-only file", lambda tmp: _read_only(tmp / "outputs.json", "{}"),
+     ["--outputs-json {path}: cannot be written (read-only)"]),
+    ("outputs into a read-only folder", lambda tmp: _read_only(tmp / "locked", None) / "outputs.json",
+     ["--outputs-json {path}: cannot create it:", "is not writable"]),
+    ("outputs over the stage file", lambda tmp: tmp / "stages" / "dev.json",
+     ["--outputs-json {path}: is the stage file", "would overwrite it"]),
+]  # fmt: skip
+
+
+def _read_only(path: Path, text: str | None) -> Path:
+    """A read-only file holding `text`, or a read-only folder when `text` is None."""
+    if text is None:
+        path.mkdir()
+    else:
+        path.write_text(text)
+    path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    return path
 
 
 def _tree_state(*folders: Path) -> dict[str, tuple[str, int]]:
@@ -115,10 +145,26 @@ def no_aws(monkeypatch):
     return calls
 
 
+@pytest.fixture(autouse=True)
+def no_render(monkeypatch):
+    """Bad input is found before the template is rendered or linted (~2 s of work)."""
+
+    def refuse(*_):
+        raise AssertionError("rendered or linted before the inputs were checked")
+
+    monkeypatch.setattr(cli, "render", refuse)
+    monkeypatch.setattr(cli, "lint_bodies", refuse)
+
+
 def _run(argv, tmp_path, capsys, no_aws, stage_file_text):
     stage_file = tmp_path / "stages" / "dev.json"
-    stage_file.parent.mkdir()
-    stage_file.write_text(stage_file_text)
+    stage_file.parent.mkdir(exist_ok=True)
+    if stage_file_text is None:
+        stage_file.mkdir()
+    else:
+        if isinstance(stage_file_text, str):
+            stage_file_text = stage_file_text.encode()
+        stage_file.write_bytes(stage_file_text)
     templates = tmp_path / "templates"
     templates.mkdir()
     before = _tree_state(tmp_path, ROOT / "templates", ROOT / "stages")
@@ -162,10 +208,53 @@ def test_unreadable_stage_file(case, text, expected, tmp_path, capsys, no_aws):
         assert fragment in err, (case, fragment, err)
 
 
+@pytest.fixture
+def as_a_user(monkeypatch, tmp_path):
+    """Permission bits as a user meets them: root may write anywhere, so under root
+    os.access answers from the owner's write bit. Folders are made writable again
+    afterwards, so the temporary tree can be removed."""
+    if os.geteuid() == 0:
+        real = os.access
+
+        def access(path, mode, **kw):
+            if mode & os.W_OK and not os.stat(path).st_mode & stat.S_IWUSR:
+                return False
+            return real(path, mode, **kw)
+
+        monkeypatch.setattr(os, "access", access)
+    yield
+    for path in tmp_path.rglob("*"):
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+@pytest.mark.parametrize(("case", "make", "expected"), OUTPUT_CASES, ids=[c[0] for c in OUTPUT_CASES])
+def test_an_outputs_file_that_cannot_be_written_is_refused_before_any_aws_call(
+    case, make, expected, tmp_path, capsys, no_aws, as_a_user
+):
+    (tmp_path / "stages").mkdir()
+    path = make(tmp_path)
+    err = _run(["--dry-run", "--outputs-json", str(path)], tmp_path, capsys, no_aws, json.dumps(EXAMPLE))
+    for text in expected:
+        assert text.format(path=path) in err, (case, text, err)
+    assert "nothing was created or changed" in err
+
+
+def test_a_stage_file_error_comes_before_the_render_and_lint(tmp_path, capsys, no_aws, no_render):
+    # GIVEN a typo in the stage file and a bad flag value; render and lint fail the test if called
+    values = {**EXAMPLE, "container_cpu": 3000}
+    err = _run(["--dry-run", "--outputs-json", "/nonexistent/out.json"], tmp_path, capsys, no_aws,
+               json.dumps(values))  # fmt: skip
+
+    # THEN both are reported at once, with exit 2, nothing rendered, called or written (_run)
+    assert "dev.json: container_cpu = 3000: must be one of 256, 512" in err
+    assert "--outputs-json /nonexistent/out.json: no such directory /nonexistent" in err
+    assert err.endswith("build.py: nothing was created or changed\n")
+
+
 def test_the_table_is_large_and_the_example_itself_is_valid(tmp_path, monkeypatch):
     from planar_cfn import stage_file
 
-    assert len(FLAG_CASES) + len(STAGE_FILE_CASES) + len(RAW_FILE_CASES) >= 30
+    assert len(FLAG_CASES) + len(STAGE_FILE_CASES) + len(RAW_FILE_CASES) + len(OUTPUT_CASES) >= 30
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(EXAMPLE))
     stage_file.load(path, "dev", {"PLANAR_REGISTRY_PASSWORD": "pw"}, needs_secrets=True)

@@ -256,13 +256,65 @@ def test_a_terminal_is_asked_and_no_deletes_the_change_set_and_review_stack(harn
 
 def test_dry_run_of_a_first_create_deletes_the_change_set_and_the_review_stack(harness):
     h = harness("dev")
-    h.stack("REVIEW_IN_PROGRESS")  # left by an earlier run: still a CREATE
+    h.no_stack()
     h.created(**create_request(h))
     h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
     h.deleted_change_set()
-    h.deleted_stack()
+    h.deleted_stack()  # the REVIEW_IN_PROGRESS stack this run's change set made
 
     assert h.run("--dry-run", stdin=Terminal("y\n")) == ExitCode.OK
+
+
+class Interrupting(Terminal):
+    def readline(self, *_):
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("way", ["dry run", "answered no", "Ctrl-C at the prompt", "failed change set",
+                                 "no changes", "timeout", "Ctrl-C as it is created"])  # fmt: skip
+def test_a_review_stack_an_earlier_run_left_is_never_deleted(harness, way):
+    # GIVEN a stack in REVIEW_IN_PROGRESS, left for review by an earlier run (its change set with it)
+    h = harness("dev")
+    h.stack("REVIEW_IN_PROGRESS")
+    h.created(**create_request(h))
+    flags, stdin, code = ["--yes"], None, ExitCode.NOT_EXECUTED
+    if way == "Ctrl-C as it is created":
+        interrupt_after(h.aws.client("cloudformation"), "CreateChangeSet")
+        h.cfn.add_response("delete_change_set", {},
+                           {"ChangeSetName": "planar-dev-20261127-100000", "StackName": "planar-dev-acme"})  # fmt: skip
+    elif way == "failed change set":
+        h.change_set(status="FAILED", execution="UNAVAILABLE", reason="Template error")
+        code = ExitCode.FAILED
+    elif way == "no changes":
+        h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
+        code = ExitCode.OK
+    elif way == "timeout":
+        for _ in range(60):
+            h.change_set(status="CREATE_IN_PROGRESS", execution="UNAVAILABLE")
+        flags, code = ["--yes", "--timeout", "1"], ExitCode.FAILED
+    else:
+        h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+        flags, stdin = [], {"answered no": Terminal("n\n"), "Ctrl-C at the prompt": Interrupting()}.get(way)
+        if way == "dry run":
+            flags, code = ["--dry-run"], ExitCode.OK
+    if way != "Ctrl-C as it is created":
+        h.deleted_change_set()
+    # THEN only this run's change set is deleted: no DeleteStack (the stub would fail on it)
+
+    assert h.run(*flags, stdin=stdin) == code, h.err.getvalue()
+    assert "Stack planar-dev-acme stays REVIEW_IN_PROGRESS, as an earlier run left it" in h.out.getvalue()
+
+
+def test_without_a_terminal_a_review_stack_left_earlier_is_not_offered_for_deletion(harness):
+    h = harness("dev")
+    h.stack("REVIEW_IN_PROGRESS")
+    h.created(**create_request(h))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+
+    assert h.run() == ExitCode.NOT_EXECUTED
+    out = h.out.getvalue()
+    assert f"discard: aws cloudformation delete-change-set --change-set-name {h.cs_id}" in out
+    assert "delete-stack" not in out
 
 
 def test_failure_prints_the_root_cause_not_the_cancellations(harness):
@@ -369,10 +421,6 @@ def test_ctrl_c_while_the_stack_changes_says_how_to_resume(harness):
 
 
 def test_ctrl_c_at_the_prompt_deletes_the_change_set(harness):
-    class Interrupting(Terminal):
-        def readline(self, *_):
-            raise KeyboardInterrupt
-
     h = harness("dev")
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
     h.created(**update_request(h))
@@ -518,3 +566,36 @@ def test_a_stack_of_another_stage_is_refused(harness):
 
     assert h.run("--yes") == ExitCode.BAD_INPUT
     assert "belongs to stage 'prod' (its stage tag), not dev" in h.err.getvalue()
+
+
+EXPIRED = ("ExpiredToken", "The security token included in the request is expired")
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_an_aws_error_while_the_stack_changes_says_it_is_still_changing(harness, readable):
+    # GIVEN an executed update, then credentials that expire while it runs
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.executed()
+    h.progress("UPDATE_IN_PROGRESS")
+    h.cfn.add_client_error("describe_stacks", *EXPIRED, 403, expected_params={"StackName": h.id})
+    if readable:  # a passing error: the state is read again when giving up
+        h.stack("UPDATE_IN_PROGRESS", by=h.id)
+    else:
+        h.cfn.add_client_error("describe_stacks", *EXPIRED, 403, expected_params={"StackName": h.id})
+
+    code = h.run("--yes")
+
+    # THEN not a bare AWS error: the stack is still changing, and how to follow it
+    assert code == ExitCode.STILL_CHANGING, h.err.getvalue()
+    err = h.err.getvalue()
+    assert "build.py: error: AWS" not in err
+    assert "stopped waiting (AWS error: ExpiredToken: The security token included in the request is expired)" in err
+    state = "is UPDATE_IN_PROGRESS and still changing" if readable else "may still be changing"
+    assert f"stack planar-dev-acme {state}" in err
+    assert "build.py --stage dev --watch" in err
+    assert "aws cloudformation wait stack-update-complete --stack-name planar-dev-acme --region us-east-1" in err

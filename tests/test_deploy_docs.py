@@ -12,7 +12,7 @@ import boto3
 from planar_cfn import deploy
 from planar_cfn.stage_file import ALLOWED_KEYS
 from tests import deploy_docs
-from tests.deploy_stubs import REGION, aws_env  # noqa: F401 - fixture
+from tests.deploy_stubs import REGION, aws_env, harness  # noqa: F401 - fixtures
 
 SOURCES = [
     Path(deploy.__file__).parent / f"{m}.py"
@@ -91,3 +91,29 @@ def test_the_iam_policy_covers_every_call(aws_env):
     assert {"iam:GetRole", "iam:CreateServiceLinkedRole", "s3:GetBucketLocation",
             "s3:GetEncryptionConfiguration", "sts:GetCallerIdentity"} <= calls  # account_checks.py
     assert calls == granted, f"missing: {sorted(calls - granted)}; unused: {sorted(granted - calls)}"
+
+
+def exit_rows() -> dict[int, str]:
+    return {int(code): text for code, text in re.findall(r"^\| (\d+) \| (.*) \|$", doc(), re.MULTILINE)}
+
+
+def test_a_change_set_timeout_exits_as_the_table_says(harness):
+    # GIVEN a change set still being computed when --timeout runs out
+    from tests.test_deploy_change_set import previous_parameters, update_request
+
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    for _ in range(60):
+        h.change_set(status="CREATE_IN_PROGRESS", execution="UNAVAILABLE")
+    h.deleted_change_set()
+
+    code = h.run("--yes", "--timeout", "1")
+
+    # THEN it failed, nothing changed: the table's row for that code says so, and the
+    # "stopped waiting" row is only about a stack still changing
+    assert code == deploy.ExitCode.FAILED
+    assert "it was deleted and nothing changed: run again" in h.err.getvalue()
+    rows = exit_rows()
+    assert "a change set not ready within `--timeout` (it is deleted; nothing changed)" in rows[code]
+    assert "change set" not in rows[deploy.ExitCode.STILL_CHANGING]

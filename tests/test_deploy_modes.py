@@ -11,6 +11,7 @@ from planar_cfn.deploy import ExitCode
 from planar_cfn.render import Rendered
 from tests.deploy_stubs import (  # noqa: F401 - fixtures
     STAGE_VALUES,
+    T0,
     Terminal,
     aws_env,
     change,
@@ -42,7 +43,7 @@ def test_every_stack_status_creates_updates_or_says_what_to_do(harness, status):
         h.created(**request)
         h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
         h.deleted_change_set()
-        if kind == "CREATE":
+        if status == "DELETE_COMPLETE":  # a new stack, made by this run's change set
             h.deleted_stack()
 
     code = h.run("--yes")
@@ -96,6 +97,39 @@ def test_image_tag_changes_only_the_tag_with_the_previous_template(harness, temp
 
     assert h.run("--image-tag", "v42", "--yes") == ExitCode.OK, h.err.getvalue()
     assert "ContainerImageTag: 1.4.2 -> v42" in h.out.getvalue()
+
+
+def test_image_tag_neither_lints_nor_briefs_the_local_template(harness, templates, monkeypatch):
+    # GIVEN a working tree whose template would have lint findings, and a deployed prod stack
+    from planar_cfn import cli
+
+    def refuse(*_):
+        raise AssertionError("--image-tag sends the deployed template: the local one is not used")
+
+    monkeypatch.setattr(cli, "render", refuse)
+    monkeypatch.setattr(cli, "lint_bodies", refuse)
+    h = harness("prod")
+    before = previous_parameters(h)
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    h.cfn.add_response("get_template", {"TemplateBody": json.dumps(templates["prod"])},
+                       {"StackName": h.id, "TemplateStage": "Original"})  # fmt: skip
+    h.cfn.add_response("create_change_set", {"Id": h.cs_id, "StackId": h.id})
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
+    h.deleted_change_set()
+    h.protected(templates["prod"])
+    runtime = deploy.Runtime(environ={}, stdin=Terminal(tty=False), connect=lambda *_: h.aws,
+                             clock=h.fake_clock.clock(), now=lambda: T0)  # fmt: skip
+
+    # WHEN build.py runs the pipeline's image-only update
+    code = cli.main(["--stage", "prod", "--stage-file", str(h.path), "--image-tag", "v42", "--yes"],
+                    out=h.out, err=h.err, runtime=runtime)  # fmt: skip
+
+    # THEN no lint finding can block it, and no local size or lint result is shown as sent
+    assert code == ExitCode.OK, h.err.getvalue()
+    out = h.out.getvalue()
+    assert out.startswith("prod: --image-tag reuses the stack's deployed template (UsePreviousTemplate); "
+                          "the local template is not rendered, linted or sent\n")  # fmt: skip
+    assert "bytes" not in out and "lint" not in out.split("\n", 1)[1]
 
 
 def test_image_tag_needs_a_deployed_stack(harness):
@@ -306,9 +340,7 @@ def test_ctrl_c_after_the_delete_started_says_how_to_follow_it(harness, template
     assert "aws cloudformation wait stack-delete-complete --stack-name planar-dev-acme" in h.err.getvalue()
 
 
-def test_a_failed_execute_leaves_no_change_set_behind(harness):
-    from tests.test_deploy_change_set import create_request
-
+def test_a_failed_execute_leaves_no_change_set_behind_and_says_so(harness):
     h = harness("dev")
     h.no_stack()
     h.created(**create_request(h))
@@ -318,8 +350,30 @@ def test_a_failed_execute_leaves_no_change_set_behind(harness):
     h.deleted_change_set()
     h.deleted_stack()
 
+    assert h.run("--yes") == ExitCode.FAILED  # docs/deploying.md: a refused ExecuteChangeSet exits 1
+    assert h.err.getvalue() == (
+        "build.py: error: CloudFormation refused to execute change set planar-dev-20261127-100000 "
+        "(AccessDenied: not allowed to execute); the change set was deleted and nothing changed\n"
+    )
+
+
+def test_a_refused_execute_whose_change_set_cannot_be_deleted_names_what_is_left(harness):
+    h = harness("dev")
+    h.no_stack()
+    h.created(**create_request(h))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+    h.events(event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS"))
+    h.cfn.add_client_error("execute_change_set", "AccessDenied", "not allowed to execute", 403)
+    h.cfn.add_client_error("delete_change_set", "AccessDenied", "not allowed to delete", 403)
+
     assert h.run("--yes") == ExitCode.FAILED
-    assert "AccessDenied" in h.err.getvalue()
+    err = h.err.getvalue()
+    assert "build.py: error: AWS" not in err
+    assert ("build.py: error: CloudFormation refused to execute change set planar-dev-20261127-100000 "
+            "(AccessDenied: not allowed to execute); nothing changed, but the change set is left "
+            "behind: the commands above delete it") in err  # fmt: skip
+    assert f"  aws cloudformation delete-change-set --change-set-name {h.cs_id} --region us-east-1\n" in err
+    assert f"  aws cloudformation delete-stack --stack-name {h.id} --region us-east-1\n" in err
 
 
 def test_destroying_dev_after_a_yes_streams_until_deleted(harness, templates):
@@ -540,3 +594,265 @@ def test_build_py_without_credentials_says_so_and_exits_2(aws_env, monkeypatch, 
         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (`aws configure` writes a profile)\n"
         "build.py: nothing was created or changed\n"
     )
+
+
+def test_an_aws_error_while_a_delete_runs_says_it_is_still_changing(harness, templates):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE")
+    destroy_stubs(h, templates["dev"], [])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.deleted_stack()
+    h.stack("DELETE_IN_PROGRESS", by=h.id)
+    h.cfn.add_client_error("describe_stack_events", "ExpiredToken", "The security token included in "
+                           "the request is expired", 403)  # fmt: skip
+    h.cfn.add_client_error("describe_stacks", "ExpiredToken", "expired", 403)
+
+    assert h.run("--destroy", "--yes") == ExitCode.STILL_CHANGING
+    err = h.err.getvalue()
+    assert "stopped waiting (AWS error: ExpiredToken" in err
+    assert "stack planar-dev-acme may still be changing" in err
+    assert "build.py --stage dev --watch" in err
+    assert "aws cloudformation wait stack-delete-complete --stack-name planar-dev-acme" in err
+
+
+# --- prod: a load balancer replaced under deletion protection --------------------
+
+OLD_ALB = PROD_RESOURCES[3][2]
+NEW_ALB = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/plb-prod-acme/7e1f00d2a9b83c41"
+LB = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+# Switching alb_internal changes Scheme, which CloudFormation can only do with a new load balancer.
+REPLACE_ALB = [
+    change("Modify", "LoadBalancer", LB, "True", causes=("Scheme",), physical=OLD_ALB),
+    change("Modify", "TargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup", "True", causes=("Name",)),
+    change("Modify", "HttpsListener", "AWS::ElasticLoadBalancingV2::Listener", "True", causes=("LoadBalancerArn",)),
+]  # fmt: skip
+
+
+def balancer_protection(h, arn: str, on: bool) -> None:
+    h.aws.stub("elbv2").add_response("modify_load_balancer_attributes", {}, {
+        "LoadBalancerArn": arn, "Attributes": [{"Key": "deletion_protection.enabled", "Value": str(on).lower()}],
+    })  # fmt: skip
+
+
+def prod_alb_switch(h, **kw):
+    """A prod update whose change set replaces the load balancer, up to its review."""
+    values = {**STAGE_VALUES, "alb_internal": False, "alb_subnets": ["subnet-0ccccccccccccccc3", "subnet-0ddddddddddddddd4"]}
+    h.path.write_text(json.dumps(values))
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h, AlbInternal="true"))
+    h.created(**prod_update_request(h, Parameters=expected_parameters(values)))
+    h.ready(REPLACE_ALB, **kw)
+
+
+class Calls(list):
+    """The operations sent, in order (botocore holds its handlers weakly: the test holds this one)."""
+
+    def __call__(self, model, **_):
+        self.append(model.name)
+
+
+def calls_in_order(h) -> Calls:
+    """Every request the deploy sends to CloudFormation and ELB, in the order sent."""
+    calls = Calls()
+    for service in ("cloudformation", "elbv2"):
+        h.aws.client(service).meta.events.register_first("before-call.*.*", calls)
+    return calls
+
+
+def test_prod_review_warns_that_a_replaced_load_balancer_would_stay_behind(harness):
+    h = harness("prod")
+    prod_alb_switch(h)
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK
+    out = h.out.getvalue()
+    warning = out[out.index("!! LOAD BALANCER REPLACED"):]
+    assert f"!!   LoadBalancer  {OLD_ALB}  (replacement: True: Scheme)" in warning
+    text = " ".join(line.strip("! ") for line in warning.splitlines())
+    assert "the old load balancer would stay behind, outside the stack, running and billing" in text
+    assert "build.py turns off the deletion protection of the old load balancer just before the update" in text
+
+
+def test_outside_prod_a_replaced_load_balancer_needs_no_warning(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready(REPLACE_ALB)
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK
+    assert "LOAD BALANCER REPLACED" not in h.out.getvalue()
+
+
+def test_prod_load_balancer_replacement_lets_the_cleanup_delete_the_old_one(harness, templates):
+    # GIVEN a prod change set that replaces the load balancer, executed with --yes
+    h = harness("prod")
+    prod_alb_switch(h)
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    balancer_protection(h, OLD_ALB, on=False)
+    h.executed()
+    created = event("prod", "LoadBalancer", "UPDATE_COMPLETE", LB, seconds=200, physical=NEW_ALB)
+    h.progress("UPDATE_IN_PROGRESS", created, cursor)
+    done = [event("prod", "planar-prod-acme", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", seconds=300),
+            event("prod", "LoadBalancer", "DELETE_IN_PROGRESS", LB, seconds=301, physical=OLD_ALB),
+            event("prod", "LoadBalancer", "DELETE_COMPLETE", LB, seconds=420, physical=OLD_ALB),
+            event("prod", "planar-prod-acme", "UPDATE_COMPLETE", seconds=421)]  # fmt: skip
+    h.progress("UPDATE_COMPLETE", *reversed(done), created)
+    h.protected(templates["prod"])
+    calls = calls_in_order(h)
+
+    assert h.run("--yes") == ExitCode.OK, h.err.getvalue()
+
+    # THEN its deletion protection went off just before the execute, and the old one is gone
+    assert calls[calls.index("ExecuteChangeSet") - 1] == "ModifyLoadBalancerAttributes"
+    out = h.out.getvalue()
+    assert f"Deletion protection of the old load balancer {OLD_ALB}: off." in out
+    assert f"The old load balancer {OLD_ALB} was deleted by the update's cleanup." in out
+    assert "left behind" not in h.err.getvalue()
+
+
+def test_a_rolled_back_replacement_protects_the_old_load_balancer_again_and_names_the_leftover(harness, templates):
+    # GIVEN a replacement that fails after the new load balancer was made: the rollback's
+    # cleanup cannot delete the new one, which the template made with deletion protection
+    h = harness("prod")
+    prod_alb_switch(h)
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    balancer_protection(h, OLD_ALB, on=False)
+    h.executed()
+    protected = "Load balancer cannot be deleted because deletion protection is enabled"
+    events = [event("prod", "LoadBalancer", "UPDATE_COMPLETE", LB, seconds=200, physical=NEW_ALB),
+              event("prod", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 900),
+              event("prod", "planar-prod-acme", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", seconds=1000),
+              event("prod", "LoadBalancer", "DELETE_FAILED", LB, protected, 1001, physical=NEW_ALB),
+              event("prod", "planar-prod-acme", "UPDATE_ROLLBACK_COMPLETE", seconds=1002)]  # fmt: skip
+    h.progress("UPDATE_ROLLBACK_COMPLETE", *reversed(events), cursor)
+    balancer_protection(h, OLD_ALB, on=True)  # the old one is the stack's again
+    h.protected(templates["prod"])
+
+    assert h.run("--yes") == ExitCode.FAILED
+
+    # THEN the old one is protected again, and the new one is named with the commands that delete it
+    assert f"Deletion protection of the old load balancer {OLD_ALB}: on." in h.out.getvalue()
+    err = h.err.getvalue()
+    assert (f"build.py: warning: load balancer {NEW_ALB} (LoadBalancer) was left behind: the "
+            f"cleanup could not delete it ({protected})") in err  # fmt: skip
+    assert "no longer part of stack planar-prod-acme" in err and "billing" in err
+    assert (f"  aws elbv2 modify-load-balancer-attributes --load-balancer-arn {NEW_ALB} "
+            "--attributes Key=deletion_protection.enabled,Value=false --region us-east-1\n"
+            f"  aws elbv2 delete-load-balancer --load-balancer-arn {NEW_ALB} --region us-east-1\n") in err
+    root = err[err.index("Root cause:"):]
+    assert "Service did not stabilize" in root and "DELETE_FAILED" not in root  # the cleanup's: after the outcome
+
+
+def test_a_refused_execute_turns_the_old_load_balancers_protection_back_on(harness):
+    h = harness("prod")
+    prod_alb_switch(h)
+    h.events(event("prod", "planar-prod-acme", "UPDATE_COMPLETE"))
+    balancer_protection(h, OLD_ALB, on=False)
+    h.cfn.add_client_error("execute_change_set", "AccessDenied", "not allowed to execute", 403)
+    balancer_protection(h, OLD_ALB, on=True)
+    h.deleted_change_set()
+
+    assert h.run("--yes") == ExitCode.FAILED
+    assert f"Deletion protection of the old load balancer {OLD_ALB}: on." in h.out.getvalue()
+    assert "refused to execute change set planar-prod-20261127-100000 (AccessDenied" in h.err.getvalue()
+    assert "the change set was deleted and nothing changed" in h.err.getvalue()
+
+
+def test_ctrl_c_as_the_protection_goes_off_turns_it_back_on_and_executes_nothing(harness):
+    h = harness("prod")
+    prod_alb_switch(h)
+    h.events(event("prod", "planar-prod-acme", "UPDATE_COMPLETE"))
+    balancer_protection(h, OLD_ALB, on=False)
+    interrupt_after(h.aws.client("elbv2"), "ModifyLoadBalancerAttributes")
+    balancer_protection(h, OLD_ALB, on=True)  # it may be off: the call reached AWS
+    h.deleted_change_set()
+
+    assert h.run("--yes") == ExitCode.NOT_EXECUTED
+    out = h.out.getvalue()
+    assert f"Deletion protection of the old load balancer {OLD_ALB}: on." in out
+    assert "Interrupted before execution: the change set was deleted and nothing changed." in out
+
+
+def test_a_protection_that_cannot_go_off_stops_the_update_before_it_runs(harness):
+    h = harness("prod")
+    prod_alb_switch(h)
+    h.events(event("prod", "planar-prod-acme", "UPDATE_COMPLETE"))
+    h.aws.stub("elbv2").add_client_error("modify_load_balancer_attributes", "AccessDenied", "not allowed", 403)
+    h.deleted_change_set()
+
+    assert h.run("--yes") == ExitCode.FAILED
+    assert h.err.getvalue() == (
+        f"build.py: error: cannot turn off the deletion protection of the old load balancer {OLD_ALB} "
+        "(AccessDenied: not allowed), so the update's cleanup could not delete it: not executed; the "
+        "change set was deleted and nothing changed\n"
+    )
+
+
+def test_stopping_while_the_replacement_runs_says_how_to_protect_the_old_load_balancer(harness):
+    h = harness("prod")
+    h.fake_clock.interrupt_after = 0
+    prod_alb_switch(h)
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    balancer_protection(h, OLD_ALB, on=False)
+    h.executed()
+    h.progress("UPDATE_IN_PROGRESS")
+    h.stack("UPDATE_IN_PROGRESS", by=h.id)
+
+    assert h.run("--yes") == ExitCode.STILL_CHANGING
+    err = h.err.getvalue()
+    assert (f"  Deletion protection of the old load balancer {OLD_ALB} is off; if the update rolls "
+            "back, turn it back on:\n"
+            f"    aws elbv2 modify-load-balancer-attributes --load-balancer-arn {OLD_ALB} "
+            "--attributes Key=deletion_protection.enabled,Value=true --region us-east-1") in err  # fmt: skip
+
+
+def test_a_change_set_kept_for_review_says_to_lift_the_protection_before_executing_it(harness):
+    h = harness("prod")
+    prod_alb_switch(h)
+
+    assert h.run() == ExitCode.NOT_EXECUTED
+    out = h.out.getvalue()
+    assert ("Before executing it, turn off the deletion protection of the old load balancer, or "
+            "the update leaves it behind:") in out
+    assert (f"  aws elbv2 modify-load-balancer-attributes --load-balancer-arn {OLD_ALB} "
+            "--attributes Key=deletion_protection.enabled,Value=false --region us-east-1") in out
+
+
+def test_watch_names_a_load_balancer_the_cleanup_left_behind(harness, templates):
+    # GIVEN an update executed elsewhere, which the deploy's --watch follows
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    h.events(cursor)
+    failed = event("prod", "LoadBalancer", "DELETE_FAILED", LB, "deletion protection is enabled", 5, physical=OLD_ALB)
+    h.progress("UPDATE_COMPLETE", event("prod", "planar-prod-acme", "UPDATE_COMPLETE", seconds=6), failed, cursor)
+    h.cfn.add_response("get_template", {"TemplateBody": json.dumps(templates["prod"])},
+                       {"StackName": h.id, "TemplateStage": "Original"})  # fmt: skip
+    h.protected(templates["prod"])
+
+    assert h.run("--watch") == ExitCode.OK
+    err = h.err.getvalue()
+    assert f"build.py: warning: load balancer {OLD_ALB} (LoadBalancer) was left behind" in err
+    assert f"aws elbv2 delete-load-balancer --load-balancer-arn {OLD_ALB} --region us-east-1" in err
+
+
+def test_an_aws_error_while_prod_is_deleted_says_what_protections_are_off(harness, templates):
+    h = harness("prod")
+    h.stack("UPDATE_COMPLETE", protection=True)
+    destroy_stubs(h, templates["prod"], [PROD_RESOURCES[2]])
+    h.events(event("prod", "planar-prod-acme", "UPDATE_COMPLETE"))
+    protection_stubs(h, on=False, balancer=False)
+    h.deleted_stack()
+    h.cfn.add_client_error("describe_stacks", "ExpiredToken", "expired", 403)
+    h.stack("DELETE_IN_PROGRESS", by=h.id)
+
+    assert h.run("--destroy", "--confirm-prod-destroy", "--yes") == ExitCode.STILL_CHANGING
+    err = h.err.getvalue()
+    assert "stopped waiting (AWS error: ExpiredToken: expired): stack planar-prod-acme is DELETE_IN_PROGRESS" in err
+    assert ("  Deletion protection of DatabaseCluster is off; if the delete fails, turn it back on:\n"
+            "    aws rds modify-db-cluster --db-cluster-identifier aurora-pg-prod-acme --deletion-protection") in err
+    assert "aws cloudformation update-termination-protection --enable-termination-protection" in err
