@@ -392,6 +392,28 @@ def test_destroying_dev_after_a_yes_streams_until_deleted(harness, templates):
     assert "Stack planar-dev-acme: DELETE_COMPLETE." in out
 
 
+def test_destroying_dev_keeps_the_customer_managed_key_and_says_how_to_retire_it(harness, templates):
+    # GIVEN a dev stack made with customer_managed_key: the key may still be needed (a
+    # snapshot, a bucket kept by a replacing update), so it outlives even a dev stack
+    key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE")
+    destroy_stubs(h, templates["dev"], [("AppBucket", "AWS::S3::Bucket", "planar-dev-acme-5f0c9a70"),
+                                        ("EncryptionKey", "AWS::KMS::Key", key_id)])  # fmt: skip
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.deleted_stack()
+    h.progress("DELETE_COMPLETE", event("dev", "planar-dev-acme", "DELETE_COMPLETE", seconds=60), cursor)
+
+    assert h.run("--destroy", stdin=Terminal("y\n")) == ExitCode.OK
+    out = h.out.getvalue()
+    # THEN the key is listed as kept, before and after, with the command that retires it
+    assert out.count(f"AWS::KMS::Key                EncryptionKey    {key_id}  (kept)") == 2
+    assert "AppBucket" not in out[out.rindex("Kept:"):]
+    assert (f"aws kms schedule-key-deletion --key-id {key_id} --pending-window-in-days 30 "
+            "--region us-east-1") in out  # fmt: skip
+
+
 def test_destroy_without_a_terminal_or_yes_deletes_nothing(harness, templates):
     h = harness("dev")
     h.stack("UPDATE_COMPLETE")
