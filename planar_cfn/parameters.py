@@ -78,6 +78,10 @@ class ParameterSpec:
             return self.allowed_text()
         if self.max_items is not None and len(items) > self.max_items:
             return f"at most {self.max_items} values, each {self.allowed_text()}"
+        # The template matches this against the whole value as sent, spaces included: a
+        # list with * among models, or a space after a comma, is refused there too.
+        if self.template_pattern and not self.template_pattern.matches(value):
+            return self.template_pattern.allowed
         for item in items:
             if self.allowed and item not in self.allowed:
                 return self.allowed_text()

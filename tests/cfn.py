@@ -33,31 +33,43 @@ def tags(resource: dict) -> dict[str, Any]:
 def evaluate(node: Any, refs: dict[str, Any], conditions: dict[str, bool] | None = None) -> Any:
     """Evaluate Ref, Fn::Sub, Fn::Join, Fn::Split, Fn::Select, Fn::If, Fn::Equals,
     Fn::Contains, Fn::Not, Fn::And, Fn::Or against given parameter and attribute
-    values, the way CloudFormation would."""
+    values, the way CloudFormation would. `refs` and `conditions` only need
+    `[]`; where `refs` gives NO_VALUE for AWS::NoValue, the key or item is dropped."""
     conditions = conditions or {}
     if isinstance(node, list):
-        return [evaluate(n, refs, conditions) for n in node]
+        return [v for v in (evaluate(n, refs, conditions) for n in node) if v is not NO_VALUE]
     if not isinstance(node, dict):
         return node
     ev = lambda n: evaluate(n, refs, conditions)  # noqa: E731
     fn, arg = next(iter(node.items())) if len(node) == 1 else ("", None)
     if fn != "Ref" and not fn.startswith("Fn::") and fn != "Condition":
-        return {key: ev(value) for key, value in node.items()}
+        return {key: v for key, value in node.items() if (v := ev(value)) is not NO_VALUE}
     if fn == "Ref":
         return refs[arg]
     if fn == "Fn::GetAtt":
-        return refs[".".join(arg)]
+        return refs[arg if isinstance(arg, str) else ".".join(arg)]
     if fn == "Fn::Sub":
         text, local = (arg, {}) if isinstance(arg, str) else (arg[0], {k: ev(v) for k, v in arg[1].items()})
-        for name, value in {**refs, **local}.items():
-            text = text.replace("${" + name + "}", str(value))
-        return text
+
+        def substitute(match: re.Match) -> str:
+            name = match.group(1)
+            if name.startswith("!"):  # ${!Literal} is written as ${Literal}
+                return "${" + name[1:] + "}"
+            try:
+                return str(local[name] if name in local else refs[name])
+            except KeyError:  # a value the caller did not give stays as written
+                return match.group(0)
+
+        return re.sub(r"\$\{([^}]+)\}", substitute, text)
     if fn == "Fn::Join":
         return arg[0].join(ev(arg[1]))
     if fn == "Fn::Split":
         return ev(arg[1]).split(arg[0])
     if fn == "Fn::Select":
-        return ev(arg[1])[int(ev(arg[0]))]
+        index, items = int(ev(arg[0])), ev(arg[1])
+        if not 0 <= index < len(items):  # CloudFormation refuses; Python would wrap or raise
+            raise IndexError(f"Fn::Select cannot select nonexistent value at index {index}")
+        return items[index]
     if fn == "Fn::If":
         return ev(arg[1]) if conditions[arg[0]] else ev(arg[2])
     if fn == "Fn::Equals":
@@ -102,3 +114,201 @@ def failed_rules(template: dict, parameters: dict[str, str]) -> list[str]:
             if not evaluate(assertion["Assert"], parameters):
                 failed.append(assertion["AssertDescription"])
     return failed
+
+
+def parameter_refusals(template: dict, values: dict[str, str]) -> list[str]:
+    """Why CloudFormation refuses these values before any change, from each parameter's
+    own constraints: required, AllowedValues, AllowedPattern (the whole String, each
+    CommaDelimitedList item), MinLength/MaxLength, MinValue/MaxValue for a Number.
+    AWS-typed parameters are checked against the account, which is not modelled here."""
+    parameters = template["Parameters"]
+    refusals = [f"Parameters: [{n}] do not exist in the template" for n in values if n not in parameters]
+    for name, p in parameters.items():
+        if name not in values and "Default" not in p:
+            refusals.append(f"Parameters: [{name}] must have values")
+            continue
+        value = str(values.get(name, p.get("Default")))
+        items = [v.strip() for v in value.split(",")] if p["Type"] == "CommaDelimitedList" else [value]
+        broken = [
+            item for item in items
+            if ("AllowedValues" in p and item not in map(str, p["AllowedValues"]))
+            or ("AllowedPattern" in p and not re.fullmatch(p["AllowedPattern"], item))
+        ]  # fmt: skip
+        if not p["Type"].startswith("List<") and not (
+            p.get("MinLength", 0) <= len(value) <= p.get("MaxLength", len(value))
+        ):
+            broken.append(value)
+        if p["Type"] == "Number":
+            number = _number(value)
+            if number is None or not p.get("MinValue", number) <= number <= p.get("MaxValue", number):
+                broken.append(value)
+        if broken:
+            refusals.append(f"Parameter '{name}' = {broken[0]!r}: {p.get('ConstraintDescription', 'refused')}")
+    return refusals
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+STACK_UUID = "5f0c9a70-1234-11ef-9f5a-0a1b2c3d4e5f"
+# Ref and Fn::GetAtt values by resource type, in the forms AWS returns them: the
+# templates split some (the load balancer's ARN on "/", the database secret's ARN on
+# ":" and "-"), so the forms matter. {name} is the resource's own name, {arn} the
+# start of an ARN in its service.
+PHYSICAL: dict[str, dict[str, str]] = {
+    "AWS::CertificateManager::Certificate": {"Ref": "{arn}certificate/0f4b9e2c-1a2b-4c3d-8e9f-0a1b2c3d4e5f"},
+    "AWS::EC2::SecurityGroup": {"Ref": "sg-0a1b2c3d4e5f67890", "GroupId": "sg-0a1b2c3d4e5f67890"},
+    "AWS::ECS::Cluster": {"Arn": "{arn}cluster/{name}"},
+    "AWS::ECS::Service": {"Ref": "{arn}service/cluster/{name}", "Name": "{name}"},
+    "AWS::ECS::TaskDefinition": {"Ref": "{arn}task-definition/{name}:1"},
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": {
+        "Ref": "{arn}loadbalancer/app/{name}/50dc6c495c0c9188",
+        "DNSName": "{name}-1234567890.{region}.elb.amazonaws.com",
+        "CanonicalHostedZoneID": "Z35SXDOTRQ7X7K",
+    },
+    "AWS::ElasticLoadBalancingV2::TargetGroup": {"Ref": "{arn}targetgroup/{name}/6d0ecf831eec9f09"},
+    "AWS::ElasticLoadBalancingV2::Listener": {"Ref": "{arn}listener/app/lb/50dc6c495c0c9188/f2f7dc8efc522ab2"},
+    "AWS::IAM::Role": {"Arn": "arn:{partition}:iam::{account}:role/{name}"},
+    "AWS::KMS::Key": {"Ref": "1234abcd-12ab-34cd-56ef-1234567890ab",
+                      "Arn": "{arn}key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+    "AWS::Lambda::Function": {"Arn": "{arn}function:{name}"},
+    "AWS::Logs::LogGroup": {"Arn": "{arn}log-group:{name}:*"},
+    "AWS::RDS::DBCluster": {
+        "Endpoint.Address": "{name}.cluster-c1a2b3c4d5e6.{region}.rds.amazonaws.com",
+        "ReadEndpoint.Address": "{name}.cluster-ro-c1a2b3c4d5e6.{region}.rds.amazonaws.com",
+        "MasterUserSecret.SecretArn": "arn:{partition}:secretsmanager:{region}:{account}:secret:"
+        "rds!cluster-3d0b7e3c-1234-4567-89ab-0123456789ab-AbCdEf",
+    },
+    "AWS::S3::Bucket": {"Arn": "arn:{partition}:s3:::{name}"},
+    "AWS::SecretsManager::Secret": {"Ref": "{arn}secret:{name}-AbCdEf"},
+    "AWS::WAFv2::WebACL": {"Arn": "{arn}regional/webacl/{name}/0123abcd-4567-89ef-0123-456789abcdef"},
+}  # fmt: skip
+# The property that names a resource, when the template names it.
+NAME_PROPERTIES = (
+    "BucketName", "RoleName", "ClusterName", "ServiceName", "Family", "DBClusterIdentifier",
+    "DBInstanceIdentifier", "DBSubnetGroupName", "LogGroupName", "AliasName", "Name",
+)  # fmt: skip
+
+
+@dataclass
+class Launch:
+    """One stack creation from `template` with `values` (parameter values as the strings
+    CloudFormation receives), evaluated offline the way CloudFormation would:
+
+    - `refusals`: why the values are refused before anything is created (then nothing
+      else is evaluated);
+    - `conditions`: each condition's value;
+    - `resources`: the created resources' Properties, every function resolved and
+      AWS::NoValue dropped; `outputs`: the created outputs' values;
+    - `failures`: what CloudFormation or the service would refuse in those: a Ref,
+      Fn::GetAtt or DependsOn to a resource that is not created or to no known name,
+      a Fn::Select out of range, a list holding an empty string."""
+
+    template: dict = field(repr=False)
+    values: dict[str, str] = field(repr=False)
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    stack_name: str = "planar-launch"
+    refusals: list[str] = field(init=False, default_factory=list)
+    conditions: dict[str, bool] = field(init=False, default_factory=dict, repr=False)
+    resources: dict[str, dict] = field(init=False, default_factory=dict, repr=False)
+    outputs: dict[str, Any] = field(init=False, default_factory=dict, repr=False)
+    failures: list[str] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.refusals = parameter_refusals(self.template, self.values) or failed_rules(self.template, self.values)
+        if self.refusals:
+            return
+        self.parameters = typed(self.template, self.values)
+        self.pseudo = {
+            "AWS::Partition": "aws", "AWS::Region": self.region, "AWS::AccountId": self.account,
+            "AWS::StackName": self.stack_name, "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackId": f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{self.stack_name}/{STACK_UUID}",
+            "AWS::NoValue": NO_VALUE,
+        }  # fmt: skip
+        # Conditions may name other conditions: each is evaluated once, when first asked.
+        self.conditions = {name: self.condition(name) for name in self.template.get("Conditions", {})}
+        active = lambda entry: "Condition" not in entry or self.conditions[entry["Condition"]]  # noqa: E731
+        self.active = {k for k, r in self.template["Resources"].items() if active(r)}
+        for logical_id in sorted(self.active):
+            resource = self.template["Resources"][logical_id]
+            depends = resource.get("DependsOn", [])
+            for target in [depends] if isinstance(depends, str) else depends:
+                self._ref(target, logical_id, depends=True)
+            self.resources[logical_id] = self._resolve(resource.get("Properties", {}), logical_id)
+        for name, output in self.template.get("Outputs", {}).items():
+            if active(output):
+                self.outputs[name] = self._resolve(output["Value"], f"Outputs.{name}")
+
+    def condition(self, name: str) -> bool:
+        if name not in self.conditions:
+            node = self.template["Conditions"][name]
+            self.conditions[name] = bool(evaluate(node, self.parameters, _Lookup(self.condition)))
+        return self.conditions[name]
+
+    def _resolve(self, node: Any, where: str) -> Any:
+        try:
+            value = evaluate(node, _Lookup(lambda name: self._ref(name, where)), _Lookup(self.condition))
+        except IndexError as error:
+            self._fail(f"{where}: {error}")
+            return None
+        for path, item in _lists(value, where):
+            if "" in item:
+                self._fail(f"{path} holds an empty string: {item}")
+        return value
+
+    def _ref(self, name: str, where: str, depends: bool = False) -> Any:
+        if name in self.parameters or name in self.pseudo:
+            return self.parameters[name] if name in self.parameters else self.pseudo[name]
+        logical_id, _, attribute = name.partition(".")
+        resource = self.template["Resources"].get(logical_id)
+        how = "DependsOn" if depends else "Fn::GetAtt" if attribute else "Ref"
+        if resource is None:
+            self._fail(f"{where}: {how} {name}: no such parameter or resource")
+            return f"<{name}>"
+        if logical_id not in self.active:
+            self._fail(f"{where}: {how} {name}, which is not created (Condition {resource['Condition']} is false)")
+        return self._physical(logical_id, attribute or "Ref")
+
+    def _physical(self, logical_id: str, attribute: str) -> str:
+        resource = self.template["Resources"][logical_id]
+        kind = resource["Type"]
+        props = resource.get("Properties", {})
+        named = next((p for p in NAME_PROPERTIES if p in props), None)
+        # Without a name CloudFormation makes one from the stack name and logical id.
+        name = (self._resolve(props[named], logical_id) if named
+                else f"{self.stack_name[:8]}-{logical_id[:9]}-1ABCDEFGHIJK")  # fmt: skip
+        service = kind.split("::")[1].lower().replace("elasticloadbalancingv2", "elasticloadbalancing")
+        service = {"certificatemanager": "acm"}.get(service, service)
+        arn = f"arn:aws:{service}:{self.region}:{self.account}:"
+        form = PHYSICAL.get(kind, {}).get(attribute, "{name}" if attribute == "Ref" else "{name}." + attribute)
+        return form.format(name=name, arn=arn, partition="aws", region=self.region, account=self.account)
+
+    def _fail(self, failure: str) -> None:
+        if failure not in self.failures:
+            self.failures.append(failure)
+
+
+class _Lookup:
+    """`[]` by a function, for evaluate()'s refs and conditions."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    def __getitem__(self, key: str) -> Any:
+        return self.function(key)
+
+
+def _lists(node: Any, path: str) -> Any:
+    """Every list inside a resolved value, with its path."""
+    if isinstance(node, list):
+        yield path, node
+        for index, item in enumerate(node):
+            yield from _lists(item, f"{path}[{index}]")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _lists(value, f"{path}.{key}")
