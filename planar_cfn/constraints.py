@@ -53,6 +53,25 @@ class Pattern:
     def or_empty(self) -> Pattern:
         return Pattern(f"^$|{self.regex}", f"empty, or {self.allowed}")
 
+    def list_of(self, max_items: int | None = None, *, empty: bool = True) -> Pattern:
+        """The whole comma-separated list, each item matching this pattern. CloudFormation
+        checks a CommaDelimitedList item by item, and so cannot tell an empty list (its
+        default) from an empty item; a String parameter with this pattern can."""
+        item = self.regex.removeprefix("^").removesuffix("$")
+        more = "*" if max_items is None else f"{{0,{max_items - 1}}}"
+        regex = f"^({item})(,({item})){more}$"
+        allowed = "comma-separated values without spaces or empty items, each " + self.allowed
+        return Pattern(f"^$|{regex}", f"empty, or {allowed}") if empty else Pattern(regex, allowed)
+
+
+def whole_number(low: int, high: int) -> Pattern:
+    """A whole number in [low, high], for a String parameter: a Number parameter would
+    also take 1.5, which ECS and RDS refuse."""
+    return Pattern(
+        "^(" + "|".join(str(n) for n in range(low, high + 1)) + ")$",
+        f"a whole number from {low} to {high}",
+    )
+
 
 APP_NAME = Pattern(
     r"^[a-z]([a-z0-9]*(-[a-z0-9]+)*)$",
@@ -92,7 +111,7 @@ IMAGE_TAG = Pattern(
 )
 ENGINE_VERSION = Pattern(r"^16\.[0-9]+$", "an Aurora PostgreSQL 16 minor version such as 16.11")
 CORS_ORIGIN = Pattern(
-    r"^$|^https?://[A-Za-z0-9*.-]+(:[0-9]{1,5})?$",
+    r"^https?://[A-Za-z0-9*.-]+(:[0-9]{1,5})?$",
     "an origin with scheme and host, such as https://app.example.com (no path)",
 )
 # The complete ARN, with the 6-character suffix Secrets Manager appends to the name:
@@ -111,7 +130,7 @@ REGISTRY_PASSWORD = Pattern(
 REGISTRY_USERNAME = Pattern(
     r'^[^\s"\\]{0,256}$', "empty, or up to 256 characters without spaces, quotes or backslashes"
 )
-AVAILABILITY_ZONE = Pattern(r"^$|^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", "empty, or an Availability Zone name such as us-east-1a")
+AVAILABILITY_ZONE = Pattern(r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", "an Availability Zone name such as us-east-1a")
 
 
 # The Anthropic Claude models the original README names. They run only through

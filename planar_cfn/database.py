@@ -107,7 +107,7 @@ def add_database(
     # One zone per instance when given; a list shorter than the instances leaves the
     # rest to RDS rather than failing the stack on a Select out of range.
     zones = params["DatabaseAvailabilityZones"]
-    padded = Split(",", Join(",", [Join(",", zones)] + [""] * stage.reader_count))
+    padded = Split(",", Join(",", [zones] + [""] * stage.reader_count))
     for index in range(stage.reader_count + 1):
         template.add_condition(
             f"HasDatabaseAvailabilityZone{index}", Not(Equals(Select(index, padded), ""))

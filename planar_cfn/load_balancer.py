@@ -54,7 +54,7 @@ def add_load_balancer(
         "LoadBalancer",
         Type="application",
         Scheme=If(params.alb_internal, "internal", "internet-facing"),
-        Subnets=If(params.has_alb_subnets, params["AlbSubnets"], params["Subnets"]),
+        Subnets=If(params.has_alb_subnets, Split(",", params["AlbSubnets"]), params["Subnets"]),
         SecurityGroups=[network.alb_security_group],
         LoadBalancerAttributes=attributes,
         Tags=naming.tags(naming.name("plb")),

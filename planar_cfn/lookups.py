@@ -188,6 +188,18 @@ def database_availability_zones(subnets: dict[str, dict], count: int) -> list[st
     return zones
 
 
+def check_database_zones(zones: list[str], subnets: dict[str, dict]) -> None:
+    """Each database instance's zone must be one its subnet group covers."""
+    covered = zones_of(subnets)
+    outside = [zone for zone in zones if zone not in covered]
+    if outside:
+        raise LookupFailed(
+            f"database_availability_zones = {zones}: {', '.join(outside)} holds none of the "
+            f"subnets (they are in {', '.join(covered)}), so no database instance can go "
+            "there: list zones of the subnets, or leave the key out to look them up"
+        )
+
+
 def check_internet_routes(ec2: Any, subnets: list[str], vpc_id: str) -> None:
     """Each subnet of an internet-facing load balancer routes 0.0.0.0/0 to an internet
     gateway, through its own route table or, without one, the VPC's main table."""
@@ -253,6 +265,9 @@ def resolve(
     if value("alb_internal") == "false" and public:
         check_internet_routes(client("ec2"), public, vpc_id)
 
+    given_zones = [z for z in value("database_availability_zones").split(",") if z]
+    if "database_availability_zones" in stage_file.given and given_zones:
+        check_database_zones(given_zones, {s: described[s] for s in private})
     if missing("database_availability_zones"):
         readers = get_stage(stage_file.stage).reader_count
         # Without readers RDS may choose; pinning a zone later would replace the writer.

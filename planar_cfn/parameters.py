@@ -106,7 +106,7 @@ class ParameterSpec:
         aws_typed = self.type.startswith(("AWS::", "List<AWS::"))
         if pattern and not aws_typed:
             props["AllowedPattern"] = pattern.regex
-        if self.min_value is not None:
+        if self.min_value is not None and self.type == "Number":
             props["MinValue"] = self.min_value
             props["MaxValue"] = self.max_value
         if self.max_length is not None:
@@ -156,8 +156,7 @@ SPECS: tuple[ParameterSpec, ...] = (
         "more public subnets in two or more Availability Zones, each routing 0.0.0.0/0 to "
         "an internet gateway. Leave empty only for an internal load balancer, which then "
         "uses the private subnets.",
-        type="CommaDelimitedList", default="", is_list=True,
-        pattern=c.SUBNET_ID.or_empty(),
+        default="", is_list=True, pattern=c.SUBNET_ID, template_pattern=c.SUBNET_ID.list_of(),
     ),
     ParameterSpec(
         "AlbInternal", "alb_internal", NETWORK, "Internal load balancer",
@@ -222,8 +221,9 @@ SPECS: tuple[ParameterSpec, ...] = (
     ),
     ParameterSpec(
         "DesiredCount", "desired_count", CONTAINER, "Task count",
-        "Number of tasks to keep running.", type="Number", default="1",
+        "Number of tasks to keep running.", default="1",
         min_value=c.DESIRED_COUNT_RANGE[0], max_value=c.DESIRED_COUNT_RANGE[1],
+        template_pattern=c.whole_number(*c.DESIRED_COUNT_RANGE),
     ),
     ParameterSpec(
         "AuroraEngineVersion", "aurora_engine_version", DATABASE, "Aurora PostgreSQL version",
@@ -241,21 +241,23 @@ SPECS: tuple[ParameterSpec, ...] = (
     ),
     ParameterSpec(
         "BackupRetentionDays", "backup_retention_days", DATABASE, "Backup retention (days)",
-        "Days of automated backups to keep.", type="Number", default="7",
+        "Days of automated backups to keep.", default="7",
         min_value=c.BACKUP_RETENTION_RANGE[0], max_value=c.BACKUP_RETENTION_RANGE[1],
+        template_pattern=c.whole_number(*c.BACKUP_RETENTION_RANGE),
     ),
     ParameterSpec(
         "DatabaseAvailabilityZones", "database_availability_zones", DATABASE,
         "Database Availability Zones",
         "Availability Zones of the private subnets, writer first; each reader goes in "
         "the next, so prod needs two. Leave empty to let RDS choose.",
-        type="CommaDelimitedList", default="", is_list=True, pattern=c.AVAILABILITY_ZONE,
+        default="", is_list=True, pattern=c.AVAILABILITY_ZONE,
+        template_pattern=c.AVAILABILITY_ZONE.list_of(),
     ),
     ParameterSpec(
         "CorsAllowedOrigins", "cors_allowed_origins", STORAGE, "CORS origins",
         "Origins that may GET objects from the bucket in a browser, comma-separated "
         "(\"null\" is always allowed).",
-        type="CommaDelimitedList", default="", is_list=True, pattern=c.CORS_ORIGIN,
+        default="", is_list=True, pattern=c.CORS_ORIGIN, template_pattern=c.CORS_ORIGIN.list_of(),
     ),
     ParameterSpec(
         "BedrockModelIds", "bedrock_model_ids", SECURITY, "Bedrock models",
@@ -386,11 +388,11 @@ def _rules() -> dict:
         ]
     }
     # Internet-facing in the private subnets is unreachable, or refused where the VPC has
-    # no internet gateway. An empty CommaDelimitedList is [""].
+    # no internet gateway.
     rules["InternetFacingLoadBalancerSubnets"] = {
         "RuleCondition": Equals(Ref("AlbInternal"), "false"),
         "Assertions": [{
-            "Assert": Not({"Fn::EachMemberEquals": [Ref("AlbSubnets"), ""]}),
+            "Assert": Not(_blank("AlbSubnets")),
             "AssertDescription": "An internet-facing load balancer (AlbInternal false) needs "
             "AlbSubnets: two or more public subnets in two or more Availability Zones.",
         }],
@@ -401,14 +403,14 @@ def _rules() -> dict:
 def add_parameters(template: Template) -> Params:
     params = Params(refs={spec.name: Ref(template.add_parameter(spec.parameter())) for spec in SPECS})
     conditions = {
-        params.has_alb_subnets: Not(Equals(Join("", Ref("AlbSubnets")), "")),
+        params.has_alb_subnets: Not(_blank("AlbSubnets")),
         params.alb_internal: Equals(Ref("AlbInternal"), "true"),
         params.create_registry_secret: Not(_blank("RegistryUsername")),
         params.use_existing_registry_secret: Not(_blank("RegistryCredentialsSecretArn")),
         params.use_registry_credentials: Or(
             Condition(params.create_registry_secret), Condition(params.use_existing_registry_secret)
         ),
-        params.has_cors_origins: Not(Equals(Join("", Ref("CorsAllowedOrigins")), "")),
+        params.has_cors_origins: Not(_blank("CorsAllowedOrigins")),
         params.all_bedrock_models: Equals(Ref("BedrockModelIds"), "*"),
         params.customer_managed_key: Equals(Ref("CustomerManagedKey"), "true"),
         params.has_access_logs: Not(_blank("AccessLogsBucket")),

@@ -124,7 +124,7 @@ def _shown_value(value: Any) -> str:
 
 
 def _numeric(spec: ParameterSpec) -> bool:
-    if spec.type == "Number":
+    if spec.type == "Number" or spec.min_value is not None:
         return True
     return bool(spec.allowed) and all(v.replace(".", "", 1).isdigit() for v in spec.allowed)
 

@@ -53,7 +53,7 @@ def add_storage(
 ) -> Storage:
     origins = If(
         params.has_cors_origins,
-        Split(",", Join(",", ["null", Join(",", params["CorsAllowedOrigins"])])),
+        Split(",", Join(",", ["null", params["CorsAllowedOrigins"]])),
         ["null"],
     )
     bucket = template.add_resource(Bucket(

@@ -6,7 +6,8 @@ Availability Zone or a certificate name ACM refuses. Each parameter set here is
 evaluated offline the way CloudFormation would (tests/cfn.py, Launch), and the facts
 AWS enforces are asserted on what would be created. The stage file refuses exactly
 the launches the template refuses, both ways, except the few checks CloudFormation
-cannot express, listed in STAGE_FILE_ONLY."""
+cannot express, listed in STAGE_FILE_ONLY; and what only the account can tell (which
+zone holds a subnet) is refused by the deploy's look-ups, listed in LOOKUP_ONLY."""
 
 from __future__ import annotations
 
@@ -14,13 +15,18 @@ import copy
 import json
 import re
 
+import boto3
 import pytest
+from botocore.stub import Stubber
+
+from planar_cfn import lookups
 
 from planar_cfn.constraints import CERTIFICATE_FIRST_NAME_MAX_LENGTH, FARGATE_MEMORY_BY_CPU
 from planar_cfn.parameters import SPECS_BY_NAME
 from planar_cfn.stage_file import PASSWORD_ENV, StageFileError, load
 from planar_cfn.stages import STAGE_NAMES
 from tests.cfn import Launch, resources_of_type
+from tests.deploy_stubs import aws_env  # noqa: F401 - a fixture
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 PRIVATE = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0eeeeeeeeeeeeeee5"]
@@ -182,7 +188,7 @@ def test_load_balancer_and_database_subnets_span_two_zones(launch):
     assert balancer["Scheme"] == ("internal" if internal else "internet-facing")
     # Internet-facing: in the public subnets, never the private ones.
     if not internal:
-        assert balancer["Subnets"] == launch.parameters["AlbSubnets"]
+        assert balancer["Subnets"] == launch.parameters["AlbSubnets"].split(",")
     zones = [ZONE_OF[subnet] for subnet in balancer["Subnets"]]
     # Elastic Load Balancing: two zones at least, one subnet per zone.
     assert len(set(zones)) >= 2 and len(set(zones)) == len(zones), balancer["Subnets"]
@@ -275,6 +281,14 @@ REFUSED = [
     case("database-zone-without-letter", DatabaseAvailabilityZones="us-east-1"),
     case("image-tag-leading-dot", ContainerImageTag=".hidden"),
     case("engine-version-15", AuroraEngineVersion="15.4"),
+    # A CommaDelimitedList cannot tell an empty item from its empty default: these lists
+    # are Strings matched whole.
+    case("empty-item-in-alb-subnets", **{**INTERNET_FACING, "AlbSubnets": f"{PUBLIC[0]},,{PUBLIC[1]}"}),
+    case("empty-item-in-cors-origins", CorsAllowedOrigins="https://app.example.com,"),
+    case("empty-item-in-database-zones", DatabaseAvailabilityZones="us-east-1a,,us-east-1b"),
+    # A Number parameter would take a fraction; ECS and RDS take whole numbers only.
+    case("fractional-desired-count", DesiredCount="1.5"),
+    case("fractional-backup-retention", BackupRetentionDays="1.5"),
 ]  # fmt: skip
 
 # Refused by the stage file only, on purpose, where CloudFormation cannot express the
@@ -342,44 +356,51 @@ def test_stage_file_only_refusals_are_the_deliberate_ones(template, stage, stage
     assert (error is not None) is (stage in stages), error
 
 
-# Launches that fail although the template accepts them: defects, kept visible until
-# fixed. Strict: a fixed one fails here until it moves to ACCEPTED or REFUSED.
-def defect(name: str, reason: str, **overrides: str):
-    return pytest.param({**BASE, **overrides}, id=name, marks=pytest.mark.xfail(raises=AssertionError, strict=True, reason=reason))
+# Refused by the deploy's look-ups, which read the account: whether subnets share a
+# zone, and which zones hold them, no template or stage file can know.
+LOOKUP_ONLY = {
+    "private-subnets-in-one-zone": {**BASE, "Subnets": f"{PRIVATE[0]},{SAME_ZONE_AS_FIRST}",
+                                    "DatabaseAvailabilityZones": ""},
+    "database-zone-outside-the-subnets": {**BASE, "DatabaseAvailabilityZones": "us-east-1c,us-east-1a"},
+    "public-subnets-in-one-zone": {**BASE, **INTERNET_FACING, "AlbSubnets": f"{PUBLIC[0]},{SAME_ZONE_AS_FIRST}"},
+}  # fmt: skip
 
 
-KNOWN_DEFECTS = [
-    # "^$|" in the per-item pattern lets an empty list through, and an empty item too.
-    defect("empty-item-in-alb-subnets", "LoadBalancer Subnets holds an empty string; both accept it",
-           **{**INTERNET_FACING, "AlbSubnets": f"{PUBLIC[0]},,{PUBLIC[1]}"}),
-    defect("empty-item-in-cors-origins", "bucket CORS AllowedOrigins holds an empty string; both accept it",
-           CorsAllowedOrigins="https://app.example.com,"),
-    # A Number parameter takes a fraction; ECS and RDS take whole numbers only.
-    defect("fractional-desired-count", "the template accepts 1.5, the stage file refuses it",
-           DesiredCount="1.5"),
-    defect("fractional-backup-retention", "the template accepts 1.5, the stage file refuses it",
-           BackupRetentionDays="1.5"),
-    # Zones are checked by neither before the deploy: given database zones are not compared
-    # with the subnets', and private subnets in one zone pass (dev and staging look no zone up).
-    defect("database-zone-outside-the-subnets", "the writer's zone is not one of the subnet group's",
-           DatabaseAvailabilityZones="us-east-1c,us-east-1a"),
-    defect("private-subnets-in-one-zone", "the subnet group and the internal load balancer get one zone",
-           Subnets=f"{PRIVATE[0]},{SAME_ZONE_AS_FIRST}", DatabaseAvailabilityZones=""),
-]  # fmt: skip
+def looked_up(tmp_path, template: dict, stage: str, values: dict[str, str]) -> str | None:
+    """Run the deploy's look-ups on this launch's stage file against an account holding
+    ZONE_OF's subnets (botocore Stubbers); the message when they refuse it."""
+    assert stage_file_refusal(tmp_path, template, stage, values) is None
+    loaded = load(tmp_path / f"{stage}.json", stage, {PASSWORD_ENV: values.get("RegistryPassword", "")})
+    ec2, route53 = boto3.client("ec2", region_name=REGION), boto3.client("route53", region_name=REGION)
+    with Stubber(ec2) as ec2_stub, Stubber(route53) as route53_stub:
+        route53_stub.add_response("get_hosted_zone", {"HostedZone": {
+            "Id": f"/hostedzone/{values['HostedZoneId']}", "Name": values["BaseDomainName"] + ".",
+            "CallerReference": "r",
+        }})  # fmt: skip
+        listed = list(dict.fromkeys(values["Subnets"].split(",") + [s for s in values.get("AlbSubnets", "").split(",") if s]))
+        ec2_stub.add_response("describe_subnets", {"Subnets": [
+            {"SubnetId": s, "VpcId": values["VpcId"], "AvailabilityZone": ZONE_OF[s]} for s in listed
+        ]}, {"SubnetIds": listed})  # fmt: skip
+        try:
+            lookups.resolve(loaded, {"ec2": ec2, "route53": route53}.get)
+        except lookups.LookupFailed as error:
+            return str(error)
+    return None
 
 
-@pytest.mark.parametrize("values", KNOWN_DEFECTS)
-def test_known_defects(template, stage, values, tmp_path):
+@pytest.mark.parametrize("values", [pytest.param(v, id=k) for k, v in LOOKUP_ONLY.items()])
+def test_lookup_only_refusals_are_made_before_the_deploy(template, stage, values, tmp_path, aws_env):
+    # The template accepts the launch, and it would fail on AWS ...
     launch = launched(template, stage, values)
-    error = stage_file_refusal(tmp_path, template, stage, values)
-    assert bool(launch.refusals) == bool(error), f"template: {launch.refusals}; stage file: {error}"
-    if not launch.refusals:
-        for check in DEPLOY_CHECKS:
-            check(launch)
+    assert launch.refusals == []
+    with pytest.raises(AssertionError):
+        test_load_balancer_and_database_subnets_span_two_zones(launch)
+    # ... so the look-ups refuse it before anything is created.
+    assert looked_up(tmp_path, template, stage, values)
 
 
-DEPLOY_CHECKS = (
-    test_the_template_accepts_it_and_every_reference_resolves, test_the_certificate_names_fit_acm_and_dns,
-    test_load_balancer_and_database_subnets_span_two_zones, test_every_listed_bedrock_model_is_granted,
-    test_resolved_names_and_tags_fit_their_services, test_sizes_are_ones_the_services_offer,
-)  # fmt: skip
+@pytest.mark.parametrize("values", ACCEPTED)
+def test_the_lookups_accept_every_accepted_launch(template, stage, values, tmp_path, aws_env):
+    if values.get("AlbInternal") == "false":
+        pytest.skip("internet-facing: the route-table check is tested in tests/test_lookups.py")
+    assert looked_up(tmp_path, template, stage, values) is None

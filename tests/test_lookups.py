@@ -286,3 +286,16 @@ def test_a_load_balancer_takes_one_subnet_per_zone(aws, network):
         "database may keep them all)"
     )
     lookups.check_one_per_zone("alb_subnets", {s: described[s] for s in list(subnets.values())})  # no error
+
+
+def test_given_database_zones_must_hold_the_subnets(aws, network):
+    _, subnets, _ = network
+    described = lookups.describe_subnets(aws["ec2"], "subnets", list(subnets.values()))
+    lookups.check_database_zones(["us-east-1a", "us-east-1b"], described)  # no error
+    with pytest.raises(LookupFailed) as error:
+        lookups.check_database_zones(["us-east-1c", "us-east-1a"], described)
+    assert str(error.value) == (
+        "database_availability_zones = ['us-east-1c', 'us-east-1a']: us-east-1c holds none of "
+        "the subnets (they are in us-east-1b, us-east-1a), so no database instance can go "
+        "there: list zones of the subnets, or leave the key out to look them up"
+    )

@@ -45,10 +45,17 @@ def test_typed_parameters(template):
     assert types["VpcId"] == "AWS::EC2::VPC::Id"
     assert types["Subnets"] == "List<AWS::EC2::Subnet::Id>"
     assert types["HostedZoneId"] == "AWS::Route53::HostedZone::Id"
-    assert types["DesiredCount"] == types["BackupRetentionDays"] == "Number"
+    # Strings with a whole-number pattern: a Number parameter would also take 1.5.
+    assert types["DesiredCount"] == types["BackupRetentionDays"] == "String"
     assert template["Parameters"]["RegistryPassword"]["NoEcho"] is True
-    assert template["Parameters"]["BackupRetentionDays"]["MinValue"] == 1
-    assert template["Parameters"]["BackupRetentionDays"]["MaxValue"] == 35
+    retention = re.compile(template["Parameters"]["BackupRetentionDays"]["AllowedPattern"])
+    assert [n for n in range(-1, 40) if retention.fullmatch(str(n))] == list(range(1, 36))
+    assert not retention.fullmatch("1.5") and not retention.fullmatch("07")
+    # Lists that may be empty are Strings matched whole: no empty item gets through.
+    for name in ("AlbSubnets", "CorsAllowedOrigins", "DatabaseAvailabilityZones"):
+        assert types[name] == "String", name
+        pattern = re.compile(template["Parameters"][name]["AllowedPattern"])
+        assert pattern.fullmatch("") and not pattern.fullmatch(",") and not pattern.fullmatch(" ")
 
 
 def test_every_constraint_has_a_readable_description(template):

@@ -122,7 +122,8 @@ def test_load_balancer(template, stage):
     p = props(template, "LoadBalancer")
     assert p["Type"] == "application"
     assert p["Scheme"] == {"Fn::If": ["AlbIsInternal", "internal", "internet-facing"]}
-    assert p["Subnets"] == {"Fn::If": ["HasAlbSubnets", {"Ref": "AlbSubnets"}, {"Ref": "Subnets"}]}
+    public = {"Fn::Split": [",", {"Ref": "AlbSubnets"}]}
+    assert p["Subnets"] == {"Fn::If": ["HasAlbSubnets", public, {"Ref": "Subnets"}]}
     protection = {"Key": "deletion_protection.enabled", "Value": "true" if stage == "prod" else "false"}
     assert protection in p["LoadBalancerAttributes"]
     assert evaluate(tags(template["Resources"]["LoadBalancer"])["Name"], SAMPLE) == f"plb-{stage}-shop"
@@ -235,8 +236,8 @@ def test_aurora_instances(template, stage):
         assert p["MonitoringRoleArn"] == {"Fn::GetAtt": ["DatabaseMonitoringRole", "Arn"]}
         # Each instance in its own zone when the zones are given; a short list
         # leaves the rest to RDS instead of failing on a Select out of range.
-        for zones, expected in ((["us-east-1a", "us-east-1b", "us-east-1c"], ["us-east-1a", "us-east-1b"]),
-                                (["us-east-1a"], ["us-east-1a", None]), ([""], [None, None])):  # fmt: skip
+        for zones, expected in (("us-east-1a,us-east-1b,us-east-1c", ["us-east-1a", "us-east-1b"]),
+                                ("us-east-1a", ["us-east-1a", None]), ("", [None, None])):  # fmt: skip
             conditions = {
                 name: evaluate(condition, {"DatabaseAvailabilityZones": zones})
                 for name, condition in template["Conditions"].items()
@@ -271,8 +272,8 @@ def test_bucket(template, stage):
     origins = lambda values, has: evaluate(  # noqa: E731
         cors["AllowedOrigins"], {"CorsAllowedOrigins": values}, {"HasCorsOrigins": has}
     )
-    assert origins([""], False) == ["null"]
-    assert origins(["https://a.example.com", "https://b.example.com"], True) == [
+    assert origins("", False) == ["null"]
+    assert origins("https://a.example.com,https://b.example.com", True) == [
         "null", "https://a.example.com", "https://b.example.com"
     ]
 
