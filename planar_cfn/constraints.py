@@ -150,7 +150,7 @@ BEDROCK_MODEL_ID = Pattern(
 )
 BEDROCK_MODEL_LIST = Pattern(
     rf"^(\*|{_MODEL}(,{_MODEL}){{0,{MAX_BEDROCK_MODELS - 1}}})$",
-    f"1 to {MAX_BEDROCK_MODELS} comma-separated Bedrock model ids such as "
+    f"1 to {MAX_BEDROCK_MODELS} Bedrock model ids, separated by commas without spaces, such as "
     "anthropic.claude-sonnet-4-5-20250929-v1:0, or * alone for every model",
 )
 

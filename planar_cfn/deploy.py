@@ -855,7 +855,7 @@ class Deployment:
             e for e in stream.seen
             if e.get("ResourceType") == change_set.LOAD_BALANCER and e.get("PhysicalResourceId")
         ]  # fmt: skip
-        deleted = {e["PhysicalResourceId"] for e in events if e["ResourceStatus"] == "DELETE_COMPLETE"}
+        deleted = {e["PhysicalResourceId"] for e in events if e.get("ResourceStatus", "") == "DELETE_COMPLETE"}
         off, self._off = self._off, []
         for protection in off:
             if protection.physical_id in deleted:
@@ -865,7 +865,7 @@ class Deployment:
             return  # no cleanup ran to its end
         left = {
             e["PhysicalResourceId"]: e for e in events
-            if e["ResourceStatus"] == "DELETE_FAILED" and e["PhysicalResourceId"] not in deleted
+            if e.get("ResourceStatus", "") == "DELETE_FAILED" and e["PhysicalResourceId"] not in deleted
         }  # fmt: skip
         region = self.aws.region
         for arn, e in left.items():

@@ -58,9 +58,9 @@ def add_encryption(template: Template, naming: Naming, stage: Stage, params: Par
         Tags=naming.tags(naming.name("planar")),
         # Kept in every stage: what it encrypted can outlive the stack (a prod snapshot,
         # a bucket or secret kept by a replacing update, a manual snapshot in any stage)
-        # and would be unreadable without it. A kept key costs 1 USD a month, plus 1 USD
-        # a month per yearly rotation (aws.amazon.com/kms/pricing), until its deletion is
-        # scheduled; --destroy prints the command.
+        # and would be unreadable without it. A kept key costs 1 USD a month, more once
+        # rotated (aws.amazon.com/kms/pricing), until its deletion is scheduled;
+        # --destroy prints the command.
         DeletionPolicy="Retain",
         UpdateReplacePolicy="Retain",
     ))  # fmt: skip

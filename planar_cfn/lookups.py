@@ -12,7 +12,7 @@ zone: the certificate would wait for hours) and is the base domain's. The load b
 
 from __future__ import annotations
 
-from typing import Any, Callable, Collection
+from typing import Any, Callable, Collection, Mapping
 
 from botocore.exceptions import ClientError
 
@@ -93,7 +93,10 @@ def check_hosted_zone(route53: Any, zone_id: str, domain: str) -> None:
                 f"hosted_zone_id = {zone_id!r}: no such hosted zone in this account; check "
                 "hosted_zone_id, or leave it out to look it up from base_domain_name"
             ) from None
-        raise _refused("the hosted zone", "route53:GetHostedZone", "hosted_zone_id", error) from None
+        raise LookupFailed(
+            f"hosted_zone_id = {zone_id!r} cannot be checked ({_code_and_message(error)}); "
+            "allow route53:GetHostedZone: it checks the zone is public and the base domain's"
+        ) from None
     name = zone["Name"].rstrip(".")
     if _private(zone):
         raise LookupFailed(
@@ -101,11 +104,13 @@ def check_hosted_zone(route53: Any, zone_id: str, domain: str) -> None:
             "validate a certificate through a private zone (it would wait for hours); name "
             "the public hosted zone of base_domain_name"
         )
-    if name != domain:
+    # The base domain's own zone, or a parent's that holds its records (no delegation).
+    if domain != name and not domain.endswith("." + name):
         raise LookupFailed(
             f"hosted_zone_id = {zone_id!r} is the zone of {name}, not of base_domain_name = "
-            f"{domain!r}: the certificate's validation records could not be written there; "
-            "name the zone of base_domain_name, or leave hosted_zone_id out to look it up"
+            f"{domain!r} or a parent domain: the certificate's validation records and the "
+            "alias could not be written there; name the zone of base_domain_name, or leave "
+            "hosted_zone_id out to look it up"
         )
 
 
@@ -117,18 +122,21 @@ def _zone_id(zone: dict) -> str:
     return zone["Id"].rsplit("/", 1)[-1]
 
 
-def describe_subnets(ec2: Any, key: str, subnets: list[str]) -> dict[str, dict]:
-    """The subnets by id, in the order given."""
+def describe_subnets(ec2: Any, keys: Mapping[str, list[str]]) -> dict[str, dict]:
+    """The subnets each stage-file key lists, by id, in one call."""
+    subnets = list(dict.fromkeys(s for listed in keys.values() for s in listed))
     try:
         found = ec2.describe_subnets(SubnetIds=subnets)["Subnets"]
     except ClientError as error:
         if error.response["Error"].get("Code") == "InvalidSubnetID.NotFound":
+            message = error.response["Error"].get("Message", "")
+            # The message names the missing ids: report them under the key that lists them.
+            key = next((k for k, listed in keys.items() if any(s in message for s in listed)), "subnets")
             raise LookupFailed(
-                f"{key} = {subnets}: {error.response['Error'].get('Message')}; check "
-                f"{key} and the region"
+                f"{key} = {keys[key]}: {message}; check {key} and the region"
             ) from None
         raise LookupFailed(
-            f"could not read {key} ({_code_and_message(error)}); allow ec2:DescribeSubnets: "
+            f"could not read {' and '.join(keys)} ({_code_and_message(error)}); allow ec2:DescribeSubnets: "
             "it checks the subnets' VPC and Availability Zones"
         ) from None
     by_id = {s["SubnetId"]: s for s in found}
@@ -202,39 +210,59 @@ def check_database_zones(zones: list[str], subnets: dict[str, dict]) -> None:
 
 def check_internet_routes(ec2: Any, subnets: list[str], vpc_id: str) -> None:
     """Each subnet of an internet-facing load balancer routes 0.0.0.0/0 to an internet
-    gateway, through its own route table or, without one, the VPC's main table."""
+    gateway, through its own route table or, without one, the VPC's main table. A route
+    to a firewall or Gateway Load Balancer endpoint (vpce-) counts when the VPC has an
+    internet gateway attached: that is how inspected ingress is built."""
     try:
         pages = ec2.get_paginator("describe_route_tables").paginate(
             Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
         )
         tables = [t for page in pages for t in page["RouteTables"]]
     except ClientError as error:
-        raise LookupFailed(
-            f"could not read the route tables of {vpc_id} ({_code_and_message(error)}); "
-            "allow ec2:DescribeRouteTables: it checks that an internet-facing load balancer's "
-            "subnets are public"
-        ) from None
+        raise _routes_refused(vpc_id, "ec2:DescribeRouteTables", error) from None
     main = next((t for t in tables if any(a.get("Main") for a in t.get("Associations", []))), None)
     table_of = {
         a["SubnetId"]: t for t in tables for a in t.get("Associations", []) if a.get("SubnetId")
     }
-    private = []
-    for subnet in subnets:
-        table = table_of.get(subnet, main)
-        routes = (table or {}).get("Routes", [])
-        if not any(
-            r.get("DestinationCidrBlock") == "0.0.0.0/0"
-            and r.get("GatewayId", "").startswith("igw-")
-            and r.get("State", "active") == "active"
-            for r in routes
-        ):
-            private.append(f"{subnet} ({(table or {}).get('RouteTableId', 'no route table')})")
+    targets = {subnet: _default_route_target(table_of.get(subnet, main)) for subnet in subnets}
+    if any(target.startswith("vpce-") for target in targets.values()) and not _has_internet_gateway(ec2, vpc_id):
+        targets = {s: "" if t.startswith("vpce-") else t for s, t in targets.items()}
+    private = [
+        f"{subnet} ({(table_of.get(subnet, main) or {}).get('RouteTableId', 'no route table')})"
+        for subnet, target in targets.items()
+        if not target.startswith(("igw-", "vpce-"))
+    ]
     if private:
         raise LookupFailed(
             f"alb_subnets: {', '.join(private)} route 0.0.0.0/0 to no internet gateway, so an "
             "internet-facing load balancer there is unreachable: give public subnets, or set "
             "alb_internal to true"
         )
+
+
+def _default_route_target(table: dict | None) -> str:
+    """The gateway of the table's active 0.0.0.0/0 route, or ""."""
+    for route in (table or {}).get("Routes", []):
+        if route.get("DestinationCidrBlock") == "0.0.0.0/0" and route.get("State", "active") == "active":
+            return route.get("GatewayId", "")
+    return ""
+
+
+def _has_internet_gateway(ec2: Any, vpc_id: str) -> bool:
+    try:
+        found = ec2.describe_internet_gateways(
+            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
+        )["InternetGateways"]
+    except ClientError as error:
+        raise _routes_refused(vpc_id, "ec2:DescribeInternetGateways", error) from None
+    return bool(found)
+
+
+def _routes_refused(vpc_id: str, action: str, error: ClientError) -> LookupFailed:
+    return LookupFailed(
+        f"could not read the routing of {vpc_id} ({_code_and_message(error)}); allow "
+        f"{action}: it checks that an internet-facing load balancer's subnets are public"
+    )
 
 
 def resolve(
@@ -256,7 +284,7 @@ def resolve(
 
     private = value("subnets").split(",")
     public = [s for s in value("alb_subnets").split(",") if s]
-    described = describe_subnets(client("ec2"), "subnets", list(dict.fromkeys(private + public)))
+    described = describe_subnets(client("ec2"), {"subnets": private, "alb_subnets": public})
     check_subnets("subnets", {s: described[s] for s in private}, vpc_id)
     if public:
         check_subnets("alb_subnets", {s: described[s] for s in public}, vpc_id)

@@ -71,7 +71,8 @@ class ParameterSpec:
 
     def check(self, value: str) -> str | None:
         """Return what is allowed when `value` breaks this input's own constraint."""
-        items = [v.strip() for v in value.split(",")] if self.is_list else [value]
+        # Not stripped: the value goes to AWS as written, and " subnet-..." is no subnet.
+        items = value.split(",") if self.is_list else [value]
         if self.is_list and value == "":
             items = [] if self.default == "" else [""]
         if self.max_length is not None and len(value) > self.max_length:
@@ -147,15 +148,17 @@ SPECS: tuple[ParameterSpec, ...] = (
         "Subnets", "subnets", NETWORK, "Private subnets",
         "Required: two or more private subnets in two or more Availability Zones (the "
         "database subnet group and an internal load balancer need two zones), for the "
-        "tasks and the database; they need a NAT route to reach Bedrock and the registry.",
+        "tasks and the database; they need a NAT route to reach Bedrock and the registry. "
+        "Without AlbSubnets the load balancer takes these, one per zone: with more, set "
+        "AlbSubnets.",
         type="List<AWS::EC2::Subnet::Id>", pattern=c.SUBNET_ID, is_list=True,
     ),
     ParameterSpec(
         "AlbSubnets", "alb_subnets", NETWORK, "Load balancer subnets",
         "Required when the load balancer is internet-facing (AlbInternal false): two or "
-        "more public subnets in two or more Availability Zones, each routing 0.0.0.0/0 to "
-        "an internet gateway. Leave empty only for an internal load balancer, which then "
-        "uses the private subnets.",
+        "more public subnets in two or more Availability Zones, one per zone, each routing "
+        "0.0.0.0/0 to an internet gateway. Leave empty only for an internal load balancer, "
+        "which then uses the private subnets.",
         default="", is_list=True, pattern=c.SUBNET_ID, template_pattern=c.SUBNET_ID.list_of(),
     ),
     ParameterSpec(
@@ -274,7 +277,9 @@ SPECS: tuple[ParameterSpec, ...] = (
         "CustomerManagedKey", "customer_managed_key", SECURITY, "Customer-managed KMS key",
         "true: the stack creates a KMS key, rotated yearly, for the secrets, logs, database, "
         "Performance Insights and bucket; false: AWS-managed keys. Chosen when the stack is "
-        "created: the named database cannot be replaced to switch it later.",
+        "created: the named database cannot be replaced to switch it later. The key outlives "
+        "the stack in every stage (what it encrypted may too) and costs 1 USD a month, more "
+        "once rotated, until its deletion is scheduled.",
         default="false", allowed=("true", "false"),
     ),
     ParameterSpec(

@@ -131,7 +131,7 @@ def test_a_given_zone_must_be_public_and_the_base_domains(aws, network, zone):
 def test_database_zones_writer_in_the_first_subnets_zone_reader_in_another(aws, network):
     _, subnets, same_zone = network
     ordered = [subnets["us-east-1b"], same_zone, subnets["us-east-1a"]]
-    described = lookups.describe_subnets(aws["ec2"], "subnets", ordered)
+    described = lookups.describe_subnets(aws["ec2"], {"subnets": ordered})
     assert lookups.database_availability_zones(described, 2) == ["us-east-1b", "us-east-1a"]
 
 
@@ -156,7 +156,7 @@ def test_subnets_in_one_zone_are_refused_in_every_stage(aws, network, tmp_path, 
 def test_subnets_of_another_vpc_are_refused(aws, network):
     _, subnets, _ = network
     other = aws["ec2"].create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
-    described = lookups.describe_subnets(aws["ec2"], "alb_subnets", list(subnets.values()))
+    described = lookups.describe_subnets(aws["ec2"], {"alb_subnets": list(subnets.values())})
     with pytest.raises(LookupFailed, match=f"alb_subnets: {subnets['us-east-1b']} is in vpc-.*, not in vpc_id = '{other}'; give subnets of that VPC"):
         lookups.check_subnets("alb_subnets", described, other)
 
@@ -276,7 +276,7 @@ def test_resolve_leaves_the_kept_keys_to_the_stack(aws, network, tmp_path):
 
 def test_a_load_balancer_takes_one_subnet_per_zone(aws, network):
     _, subnets, same_zone = network
-    described = lookups.describe_subnets(aws["ec2"], "subnets", [subnets["us-east-1a"], subnets["us-east-1b"], same_zone])
+    described = lookups.describe_subnets(aws["ec2"], {"subnets": [subnets["us-east-1a"], subnets["us-east-1b"], same_zone]})
     lookups.check_subnets("subnets", described, described[same_zone]["VpcId"])  # fine for the database
     with pytest.raises(LookupFailed) as error:
         lookups.check_one_per_zone("subnets", described)
@@ -290,7 +290,7 @@ def test_a_load_balancer_takes_one_subnet_per_zone(aws, network):
 
 def test_given_database_zones_must_hold_the_subnets(aws, network):
     _, subnets, _ = network
-    described = lookups.describe_subnets(aws["ec2"], "subnets", list(subnets.values()))
+    described = lookups.describe_subnets(aws["ec2"], {"subnets": list(subnets.values())})
     lookups.check_database_zones(["us-east-1a", "us-east-1b"], described)  # no error
     with pytest.raises(LookupFailed) as error:
         lookups.check_database_zones(["us-east-1c", "us-east-1a"], described)
@@ -299,3 +299,85 @@ def test_given_database_zones_must_hold_the_subnets(aws, network):
         "the subnets (they are in us-east-1b, us-east-1a), so no database instance can go "
         "there: list zones of the subnets, or leave the key out to look them up"
     )
+
+
+def test_a_missing_subnet_is_reported_under_the_key_that_lists_it():
+    ec2 = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    private, missing = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"], "subnet-0ddddddddddddddd4"
+    with Stubber(ec2) as stub:
+        stub.add_client_error("describe_subnets", "InvalidSubnetID.NotFound",
+                              f"The subnet ID '{missing}' does not exist", 400)  # fmt: skip
+        with pytest.raises(LookupFailed) as error:
+            lookups.describe_subnets(ec2, {"subnets": private, "alb_subnets": [missing]})
+    assert str(error.value) == (
+        f"alb_subnets = ['{missing}']: The subnet ID '{missing}' does not exist; check "
+        "alb_subnets and the region"
+    )
+
+
+def test_a_given_zone_may_be_a_parent_of_the_base_domain(aws, zone):
+    # No delegated zone: the parent's zone holds the records of its subdomains.
+    parent = zone("example.com")
+    lookups.check_hosted_zone(aws["route53"], parent, "apps.example.com")  # no error
+    with pytest.raises(LookupFailed, match="is the zone of example.com, not of base_domain_name = 'badexample.com' or a parent domain"):
+        lookups.check_hosted_zone(aws["route53"], parent, "badexample.com")
+
+
+def test_a_zone_that_cannot_be_read_says_which_permission_to_add():
+    route53 = boto3.client("route53", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    with Stubber(route53) as stub:
+        stub.add_client_error("get_hosted_zone", "AccessDenied", "not authorized", 403)
+        with pytest.raises(LookupFailed) as error:
+            lookups.check_hosted_zone(route53, "Z0123456789ABCDEFGHIJ", "example.com")
+    assert str(error.value) == (
+        "hosted_zone_id = 'Z0123456789ABCDEFGHIJ' cannot be checked (GetHostedZone: AccessDenied: "
+        "not authorized); allow route53:GetHostedZone: it checks the zone is public and the "
+        "base domain's"
+    )
+
+
+def _routes(*routes, vpc="vpc-0123456789abcdef0"):
+    return {"RouteTables": [{
+        "RouteTableId": "rtb-0123456789abcdef0", "VpcId": vpc, "Routes": list(routes),
+        "Associations": [{"SubnetId": "subnet-0ccccccccccccccc3", "Main": False}],
+    }]}  # fmt: skip
+
+
+@pytest.mark.parametrize(("route", "gateways", "public"), [
+    ({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123456789abcdef0", "State": "active"}, None, True),
+    # The internet gateway was detached: the route is a blackhole.
+    ({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123456789abcdef0", "State": "blackhole"}, None, False),
+    # IPv6 only: the load balancer here is IPv4.
+    ({"DestinationIpv6CidrBlock": "::/0", "GatewayId": "igw-0123456789abcdef0", "State": "active"}, None, False),
+    ({"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0123456789abcdef0", "State": "active"}, None, False),
+    # Inspected ingress: a firewall endpoint, with the VPC's internet gateway behind it.
+    ({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vpce-0123456789abcdef0", "State": "active"}, ["igw-0123456789abcdef0"], True),
+    ({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vpce-0123456789abcdef0", "State": "active"}, [], False),
+])  # fmt: skip
+def test_what_counts_as_a_route_to_the_internet(route, gateways, public):
+    ec2 = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    vpc = "vpc-0123456789abcdef0"
+    with Stubber(ec2) as stub:
+        stub.add_response("describe_route_tables", _routes(route), {"Filters": [{"Name": "vpc-id", "Values": [vpc]}]})
+        if gateways is not None:
+            stub.add_response("describe_internet_gateways", {"InternetGateways": [
+                {"InternetGatewayId": g, "Attachments": [{"VpcId": vpc, "State": "available"}]} for g in gateways
+            ]}, {"Filters": [{"Name": "attachment.vpc-id", "Values": [vpc]}]})  # fmt: skip
+        if public:
+            lookups.check_internet_routes(ec2, ["subnet-0ccccccccccccccc3"], vpc)
+        else:
+            with pytest.raises(LookupFailed, match="subnet-0ccccccccccccccc3 \\(rtb-0123456789abcdef0\\) route 0.0.0.0/0 to no internet gateway"):
+                lookups.check_internet_routes(ec2, ["subnet-0ccccccccccccccc3"], vpc)
+        stub.assert_no_pending_responses()
+
+
+def test_route_tables_are_read_across_pages():
+    ec2 = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    vpc = "vpc-0123456789abcdef0"
+    igw = {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123456789abcdef0", "State": "active"}
+    with Stubber(ec2) as stub:
+        stub.add_response("describe_route_tables", {**_routes(igw), "RouteTables": [], "NextToken": "t"},
+                          {"Filters": [{"Name": "vpc-id", "Values": [vpc]}]})  # fmt: skip
+        stub.add_response("describe_route_tables", _routes(igw),
+                          {"Filters": [{"Name": "vpc-id", "Values": [vpc]}], "NextToken": "t"})  # fmt: skip
+        lookups.check_internet_routes(ec2, ["subnet-0ccccccccccccccc3"], vpc)
