@@ -175,7 +175,8 @@ def _parameter_problem(spec: ParameterSpec, raw: Any) -> str | None:
             return f"{spec.key} = []: must list at least one item, each {spec.allowed_text()}"
         # Name the offending item when one item alone breaks the constraint.
         for index, item in enumerate(raw):
-            if spec.check(item) is not None:
+            # An empty item passes as an empty list on its own, but not within one.
+            if item == "" or spec.check(item) is not None:
                 return (
                     f"{spec.key}[{index}] = {_shown_value(item)}: must be {spec.allowed_text()}"
                 )

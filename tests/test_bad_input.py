@@ -86,6 +86,11 @@ STAGE_FILE_CASES = [
                             "registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry"},
      ["registry_credentials_secret_arn", "secret:registry", "6-character suffix"]),
     ("empty Bedrock model list", {"bedrock_model_ids": []}, ["bedrock_model_ids = []", "at least one"]),
+    ("empty item in a list", {"alb_subnets": ["subnet-0ccccccccccccccc3", "", "subnet-0ddddddddddddddd4"]},
+     ["alb_subnets[1] = \"\"", "a subnet id such as subnet-"]),
+    ("space before a list item", {"cors_allowed_origins": [" https://app.example.com"]},
+     ["cors_allowed_origins[0] = \" https://app.example.com\"", "with scheme"]),
+    ("fraction of a task", {"desired_count": 1.5}, ["desired_count = 1.5", "a whole number from 0 to 100"]),
 ]  # fmt: skip
 RAW_FILE_CASES = [
     ("stage file is not JSON", "{app_name: acme", ["dev.json", "not valid JSON"]),
