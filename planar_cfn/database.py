@@ -16,10 +16,10 @@ from troposphere.rds import (
 )
 
 from .encryption import Encryption
-from .iam import assume_role_policy, managed_policy
 from .naming import Naming
 from .network import POSTGRES_PORT, Network
 from .parameters import Params
+from .policies import assume_role_policy, managed_policy
 from .stages import Stage
 
 DATABASE_NAME = "appdb"

@@ -9,7 +9,7 @@ from pathlib import Path
 from awacs import cloudformation as awacs_cfn
 from awacs import logs as awacs_logs
 from awacs import s3 as awacs_s3
-from awacs.aws import Allow, Bool, Condition, Deny, Policy, Principal, Statement
+from awacs.aws import Allow, Bool, Condition, Deny, Principal, Statement
 from troposphere import AWSHelperFn, GetAtt, If, Join, Ref, Split, StackId, Sub, Template
 from troposphere.awslambda import Code, Function, LoggingConfig
 from troposphere.cloudformation import CustomResource
@@ -30,9 +30,9 @@ from troposphere.s3 import (
 )
 
 from .encryption import Encryption
-from .iam import assume_role_policy, objects_in
 from .naming import Naming
 from .parameters import Params
+from .policies import assume_role_policy, objects_in, policy_document
 from .stages import Stage
 
 EMPTIER_SOURCE = (Path(__file__).with_name("bucket_emptier.py")).read_text()
@@ -93,7 +93,7 @@ def add_storage(
     template.add_resource(BucketPolicy(
         "AppBucketPolicy",
         Bucket=Ref(bucket),
-        PolicyDocument=Policy(Version="2012-10-17", Statement=[Statement(
+        PolicyDocument=policy_document([Statement(
             Sid="DenyInsecureConnections",
             Effect=Deny,
             Principal=Principal("*"),
@@ -120,20 +120,14 @@ def _add_emptier(
     role = template.add_resource(Role(
         "BucketEmptierRole",
         AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com"),
-        Policies=[RolePolicy(PolicyName="empty-bucket-on-stack-delete", PolicyDocument=Policy(
-            Version="2012-10-17",
-            Statement=[
-                Statement(Effect=Allow, Action=[awacs_s3.ListBucketVersions],
-                          Resource=[bucket_arn]),
-                Statement(Effect=Allow,
-                          Action=[awacs_s3.DeleteObject, awacs_s3.DeleteObjectVersion],
-                          Resource=[objects_in(bucket_arn)]),
-                Statement(Effect=Allow, Action=[awacs_cfn.DescribeStacks], Resource=[StackId]),
-                Statement(Effect=Allow,
-                          Action=[awacs_logs.CreateLogStream, awacs_logs.PutLogEvents],
-                          Resource=[GetAtt(logs, "Arn")]),
-            ],
-        ))],
+        Policies=[RolePolicy(PolicyName="empty-bucket-on-stack-delete", PolicyDocument=policy_document([
+            Statement(Effect=Allow, Action=[awacs_s3.ListBucketVersions], Resource=[bucket_arn]),
+            Statement(Effect=Allow, Action=[awacs_s3.DeleteObject, awacs_s3.DeleteObjectVersion],
+                      Resource=[objects_in(bucket_arn)]),
+            Statement(Effect=Allow, Action=[awacs_cfn.DescribeStacks], Resource=[StackId]),
+            Statement(Effect=Allow, Action=[awacs_logs.CreateLogStream, awacs_logs.PutLogEvents],
+                      Resource=[GetAtt(logs, "Arn")]),
+        ]))],
         Tags=naming.tags(),
     ))  # fmt: skip
     function = template.add_resource(Function(
