@@ -28,7 +28,6 @@ BACKUP_WINDOW = "03:00-04:00"
 # Sunday 04:30-05:30 UTC, clear of the backup window.
 MAINTENANCE_WINDOW = "sun:04:30-sun:05:30"
 MONITORING_INTERVAL = 60
-WRITER = "DatabaseWriter"
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,8 @@ class Database:
     secret_arn: AWSHelperFn
     secret_name: AWSHelperFn
     cluster: Ref
-    # Logical id of the writer instance: the cluster accepts connections only once it exists.
-    writer: str
+    # The writer instance: the cluster accepts connections only once it exists.
+    writer: DBInstance
 
 
 def secret_name_from_arn(arn: AWSHelperFn) -> Join:
@@ -112,10 +111,11 @@ def add_database(
         template.add_condition(
             f"HasDatabaseAvailabilityZone{index}", Not(Equals(Select(index, padded), ""))
         )
+    instances = []
     for index in range(stage.reader_count + 1):
         role = "writer" if index == 0 else f"reader-{index}"
-        template.add_resource(DBInstance(
-            WRITER if index == 0 else f"DatabaseReader{index}",
+        instances.append(template.add_resource(DBInstance(
+            "DatabaseWriter" if index == 0 else f"DatabaseReader{index}",
             DBInstanceIdentifier=naming.name("aurora-pg", f"-{role}"),
             DBClusterIdentifier=Ref(cluster),
             DBInstanceClass="db.serverless",
@@ -134,7 +134,7 @@ def add_database(
             Tags=naming.tags(naming.name("aurora-pg", f"-{role}")),
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
-        ))  # fmt: skip
+        )))  # fmt: skip
     secret_arn = GetAtt(cluster, "MasterUserSecret.SecretArn")
     return Database(
         endpoint=GetAtt(cluster, "Endpoint.Address"),
@@ -142,5 +142,5 @@ def add_database(
         secret_arn=secret_arn,
         secret_name=secret_name_from_arn(secret_arn),
         cluster=Ref(cluster),
-        writer=WRITER,
+        writer=instances[0],
     )

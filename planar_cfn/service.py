@@ -109,7 +109,7 @@ def add_service(
         # only once the database has a writer (a cluster alone accepts no connection, and
         # failing tasks would trip the circuit breaker and roll back a first create); and
         # on stack delete the tasks stop writing before the bucket is emptied.
-        DependsOn=[load_balancer.https_listener.title, database.writer]
+        DependsOn=[load_balancer.https_listener, database.writer]
         + ([storage.emptier] if storage.emptier else []),
         ServiceName=naming.name("planar-service"),
         Cluster=Ref(cluster),

@@ -45,7 +45,7 @@ class Storage:
     bucket_name: Ref
     bucket_arn: AWSHelperFn
     # The custom resource that empties the bucket on stack delete (not in prod).
-    emptier: str | None
+    emptier: CustomResource | None
 
 
 def add_storage(
@@ -108,7 +108,7 @@ def add_storage(
 
 def _add_emptier(
     template: Template, naming: Naming, encryption: Encryption, bucket: Bucket, bucket_arn
-) -> str:
+) -> CustomResource:
     logs = template.add_resource(LogGroup(
         "BucketEmptierLogGroup",
         RetentionInDays=14,
@@ -150,7 +150,7 @@ def _add_emptier(
              "concurrency fails stack creation on accounts with a low concurrency quota."},
         ]}},
     ))  # fmt: skip
-    emptier = template.add_resource(CustomResource(
+    return template.add_resource(CustomResource(
         "BucketEmptier",
         ServiceToken=GetAtt(function, "Arn"),
         # Fail a stuck delete after the function's own limit, not CloudFormation's hour.
@@ -159,5 +159,4 @@ def _add_emptier(
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
     ))  # fmt: skip
-    return emptier.title
 
