@@ -37,7 +37,20 @@ from .stages import Stage
 
 EMPTIER_SOURCE = (Path(__file__).with_name("bucket_emptier.py")).read_text()
 LAMBDA_RUNTIME = "python3.13"
+# CloudFormation writes inline code (ZipFile) to index.py: the handler is index.handler.
+EMPTIER_HANDLER = "index.handler"
 EMPTIER_TIMEOUT_SECONDS = 900  # Lambda's maximum
+# The function's memory, which also sets its CPU share: listing and deleting up to
+# 1,000 keys a request needs little of either. Twice Lambda's 128 MiB minimum.
+EMPTIER_MEMORY_MB = 256
+# CloudFormation waits for the emptier's answer this much longer than the function
+# may run: the function answers by itself (bucket_emptier.RESERVE_MS), and one that
+# never answers fails the delete about 16 minutes in, not after an hour.
+EMPTIER_RESPONSE_MARGIN_SECONDS = 60
+# As long as the service's own logs (service.LOG_RETENTION_DAYS).
+EMPTIER_LOG_RETENTION_DAYS = 14
+# How long browsers may cache the answer to a CORS preflight (SPEC: max age 3000).
+CORS_MAX_AGE_SECONDS = 3000
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,8 @@ def add_storage(
             IgnorePublicAcls=True, RestrictPublicBuckets=True,
         ),
         CorsConfiguration=CorsConfiguration(CorsRules=[CorsRules(
-            AllowedMethods=["GET"], AllowedHeaders=["*"], AllowedOrigins=origins, MaxAge=3000,
+            AllowedMethods=["GET"], AllowedHeaders=["*"], AllowedOrigins=origins,
+            MaxAge=CORS_MAX_AGE_SECONDS,
         )]),
         Tags=naming.tags(naming.name("planar")),
         DeletionPolicy=stage.deletion_policy,
@@ -111,7 +125,7 @@ def _add_emptier(
 ) -> CustomResource:
     logs = template.add_resource(LogGroup(
         "BucketEmptierLogGroup",
-        RetentionInDays=14,
+        RetentionInDays=EMPTIER_LOG_RETENTION_DAYS,
         KmsKeyId=encryption.arn_or_no_value,
         Tags=naming.tags(),
         DeletionPolicy="Delete",
@@ -134,11 +148,11 @@ def _add_emptier(
         "BucketEmptierFunction",
         Description="Empties the Planar bucket when the stack is deleted (non-prod stages)",
         Runtime=LAMBDA_RUNTIME,
-        Handler="index.handler",
+        Handler=EMPTIER_HANDLER,
         Code=Code(ZipFile=EMPTIER_SOURCE),
         Role=GetAtt(role, "Arn"),
         Timeout=EMPTIER_TIMEOUT_SECONDS,
-        MemorySize=256,
+        MemorySize=EMPTIER_MEMORY_MB,
         LoggingConfig=LoggingConfig(LogGroup=Ref(logs)),
         Tags=naming.tags(),
         Metadata={"checkov": {"skip": [
@@ -154,7 +168,7 @@ def _add_emptier(
         "BucketEmptier",
         ServiceToken=GetAtt(function, "Arn"),
         # Fail a stuck delete after the function's own limit, not CloudFormation's hour.
-        ServiceTimeout=EMPTIER_TIMEOUT_SECONDS + 60,
+        ServiceTimeout=EMPTIER_TIMEOUT_SECONDS + EMPTIER_RESPONSE_MARGIN_SECONDS,
         BucketName=Ref(bucket),
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
