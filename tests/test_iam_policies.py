@@ -71,6 +71,17 @@ def test_star_grants_every_model_as_the_original_module_did(template):
     assert "bedrock:InvokeModel" in statement["Action"]
 
 
+def test_star_grants_exactly_the_bedrock_actions_of_the_listed_models_and_the_listing(template):
+    # The same actions as a list of models (invoke, stream, read a profile or a model)
+    # plus listing the models: on every model, and nothing beyond Bedrock's read and invoke.
+    (statement,) = bedrock_statements(template, ["*"], {**CONDITIONS, "AllBedrockModels": True})
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == [
+        "bedrock:GetFoundationModel", "bedrock:GetInferenceProfile", "bedrock:InvokeModel",
+        "bedrock:InvokeModelWithResponseStream", "bedrock:ListFoundationModels",
+    ]  # fmt: skip
+
+
 def test_more_models_than_slots_is_refused_before_deploy():
     spec = SPECS_BY_NAME["BedrockModelIds"]
     assert spec.check(",".join(f"a.m{i}" for i in range(MAX_BEDROCK_MODELS))) is None
