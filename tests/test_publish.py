@@ -7,9 +7,11 @@ import base64
 import hashlib
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
@@ -25,6 +27,8 @@ BUCKET = "planar-artifacts"
 PRODUCT_ID = "prod-abcdefghijklm"
 PORTFOLIO_ID = "port-abcdefghijklm"
 TOKEN = "token-1"
+# The prod template as committed: what is published, byte for byte.
+COMMITTED_PROD = Path(__file__).resolve().parent.parent / "templates" / "planar-prod.json"
 
 
 @dataclass
@@ -113,15 +117,15 @@ def expect_new_version(stub, artifact, version_id="pa-new0000000001", token=TOKE
     )  # fmt: skip
 
 
-def expect_new_product(stub, artifact, token=TOKEN):
+def expect_new_product(stub, artifact, token=TOKEN, name="planar-prod"):
     stub.add_response(
         "create_product",
         {
-            "ProductViewDetail": product_view(),
+            "ProductViewDetail": product_view(name=name),
             "ProvisioningArtifactDetail": version("pa-first00000001", artifact.version_name),
         },
         {
-            "Name": "planar-prod", "Owner": "planar-cfn",
+            "Name": name, "Owner": "planar-cfn",
             "Description": "Planar application stack, stage prod",
             "ProductType": "CLOUD_FORMATION_TEMPLATE",
             "ProvisioningArtifactParameters": version_parameters(artifact),
@@ -130,12 +134,18 @@ def expect_new_product(stub, artifact, token=TOKEN):
     )  # fmt: skip
 
 
-def expect_portfolio_exists(stub):
+def expect_portfolio_exists(stub, portfolio_id=PORTFOLIO_ID):
     stub.add_response(
         "describe_portfolio",
-        {"PortfolioDetail": {"Id": PORTFOLIO_ID, "DisplayName": "Platform", "ProviderName": "platform"}},
-        {"Id": PORTFOLIO_ID},
+        {"PortfolioDetail": {"Id": portfolio_id, "DisplayName": "Platform", "ProviderName": "platform"}},
+        {"Id": portfolio_id},
     )  # fmt: skip
+
+
+def expect_association(stub, portfolio_id=PORTFOLIO_ID):
+    stub.add_response(
+        "associate_product_with_portfolio", {}, {"ProductId": PRODUCT_ID, "PortfolioId": portfolio_id}
+    )
 
 
 def expect_deactivate(stub, version_id, active=False):
@@ -152,6 +162,10 @@ def do_publish(aws, artifact, **target):
         aws.clients, out, token=TOKEN,
     )  # fmt: skip
     return outcome, out.getvalue()
+
+
+def committed_sha256():
+    return hashlib.sha256(COMMITTED_PROD.read_bytes()).hexdigest()
 
 
 def uploaded(aws):
@@ -554,7 +568,7 @@ def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, re
         (["--artifact-bucket", BUCKET, "--portfolio-id", "portfolio1"],
          "argument --portfolio-id: 'portfolio1' is not a portfolio id"),
         (["--artifact-bucket", BUCKET, "--product-name", " "],
-         "argument --product-name: a product name is 1-8191 characters"),
+         "argument --product-name: ' ' is not a product name: 1-8191 characters"),
     ],
 )  # fmt: skip
 def test_bad_flag_values_exit_2_before_any_aws_call(argv, message, capsys, monkeypatch):
@@ -643,3 +657,145 @@ def test_build_py_profile_and_region_reach_the_session(monkeypatch, tmp_path):
     )  # fmt: skip
     assert code == 2 and seen == [("platform", "eu-west-1")]
     assert err.getvalue() == "build.py: publish: stop here\nbuild.py: publish: nothing was changed in AWS\n"
+
+
+# --- the flags' values --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--product-name", "planar-prod"),
+        ("--product-name", "Planar (EU): prod, v2"),
+        ("--product-name", "p"),
+        ("--product-name", "p" * 8191),
+        ("--portfolio-id", "port-abcdefghijklm"),
+        ("--portfolio-id", "port-2"),
+        ("--portfolio-id", "port-" + "a" * 95),
+    ],
+)  # fmt: skip
+def test_valid_product_names_and_portfolio_ids_are_accepted(flag, value):
+    args = publish_args("--artifact-bucket", BUCKET, flag, value)
+    assert getattr(args, flag[2:].replace("-", "_")) == value
+
+
+def test_the_product_name_and_portfolio_id_given_reach_the_requests(aws, artifact, monkeypatch, tmp_path):
+    # GIVEN no product of the name given, and the portfolio given
+    name, portfolio = "Planar (EU): prod", "port-0a1b2c3d4e5f6"
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    expect_search(aws.catalog, product_view(name="planar-prod", product_id="prod-defaultdefaul"))
+    expect_portfolio_exists(aws.catalog, portfolio)
+    expect_new_product(aws.catalog, artifact, token=ANY, name=name)
+    expect_association(aws.catalog, portfolio)
+    # WHEN
+    err = io.StringIO()
+    code = cli.main(
+        ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, "--product-name", name,
+         "--portfolio-id", portfolio, "--templates-dir", str(tmp_path)],
+        out=io.StringIO(), err=err,
+    )  # fmt: skip
+    # THEN the requests carried them (the Stubber checked each one's arguments)
+    assert code == 0, err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "shown", "allowed"),
+    [
+        ("--product-name", "", "''", "is not a product name: 1-8191 characters, not all blank"),
+        ("--product-name", "   ", "'   '", "is not a product name: 1-8191 characters, not all blank"),
+        ("--product-name", "p" * 8192, "'" + "p" * 40 + "'... (8192 characters)",
+         "is not a product name: 1-8191 characters, not all blank"),
+        ("--portfolio-id", "portfolio1", "'portfolio1'",
+         "is not a portfolio id: port- and 1-95 lowercase letters or digits, such as port-abcdefghijklm"),
+        ("--portfolio-id", "port-", "'port-'", "is not a portfolio id: port- and 1-95 lowercase"),
+        ("--portfolio-id", "port-ABCDEF", "'port-ABCDEF'", "is not a portfolio id: port- and 1-95 lowercase"),
+        ("--portfolio-id", "port-abc\n", "'port-abc\\n'", "is not a portfolio id: port- and 1-95 lowercase"),
+        ("--portfolio-id", "port-" + "a" * 96, "'port-" + "a" * 35 + "'... (101 characters)",
+         "is not a portfolio id: port- and 1-95 lowercase"),
+    ],
+)  # fmt: skip
+def test_bad_product_names_and_portfolio_ids_are_refused_naming_flag_value_and_what_is_allowed(
+    flag, value, shown, allowed, capsys, monkeypatch
+):
+    monkeypatch.setattr(publish, "connect", no_aws)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, flag, value])
+    assert exited.value.code == 2
+    assert f"build.py: error: argument {flag}: {shown} {allowed}" in capsys.readouterr().err
+
+
+# --- the network fails part-way: exit 1, and what was already done is listed ---------
+
+ENDPOINT = "https://servicecatalog.us-east-1.amazonaws.com/"
+
+
+def fail_call(client, operation, error, when):
+    """Raise `error` on the client's next `operation`: "before" the request is made
+    (it never reaches AWS, so nothing is stubbed for it), or "after" AWS answered
+    (the answer is lost on the way back)."""
+    event = "provide-client-params" if when == "before" else "after-call"
+    name = f"{event}.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+
+    def fail(**_):
+        client.meta.events.unregister(name, fail)
+        raise error
+
+    client.meta.events.register(name, fail)
+
+
+def test_no_connection_part_way_exits_1_and_lists_what_was_done(aws, artifact, monkeypatch, rendered):
+    # GIVEN a first publish into a portfolio, and no connection left for the association
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    expect_search(aws.catalog)
+    expect_portfolio_exists(aws.catalog)
+    expect_new_product(aws.catalog, artifact, token=ANY)
+    fail_call(aws.clients.servicecatalog, "AssociateProductWithPortfolio",
+              EndpointConnectionError(endpoint_url=ENDPOINT), "before")  # fmt: skip
+    # WHEN
+    code, out, err = run_publish(publish_args("--artifact-bucket", BUCKET, "--portfolio-id", PORTFOLIO_ID), rendered)
+    # THEN exit 1; the error, then the upload, the product and its version, in order
+    key = f"planar-cfn/prod/{committed_sha256()}.json"
+    assert code == 1
+    assert err == (
+        f'build.py: publish: no answer from AWS servicecatalog: Could not connect to the endpoint URL: "{ENDPOINT}"; '
+        "check the network and the region\n"
+        f"build.py: publish: done before the error: uploaded s3://{BUCKET}/{key}; created product {PRODUCT_ID}; "
+        "created version pa-first00000001\n"
+    )
+    assert "product id:" not in out
+    assert uploaded(aws) == [key]
+
+
+def test_an_answer_lost_part_way_exits_1_and_lists_what_was_done(aws, artifact, monkeypatch, rendered):
+    # GIVEN an existing product, and the connection closed before CreateProvisioningArtifact's answer
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    expect_search(aws.catalog, product_view())
+    expect_versions(aws.catalog, version("pa-old0000000001", "0.0.9-aaaaaaaa"))
+    expect_new_version(aws.catalog, artifact, token=ANY)
+    fail_call(aws.clients.servicecatalog, "CreateProvisioningArtifact",
+              ConnectionClosedError(endpoint_url=ENDPOINT), "after")  # fmt: skip
+    # WHEN
+    code, out, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
+    # THEN exit 1, and the upload is the one thing known to be done
+    key = f"planar-cfn/prod/{committed_sha256()}.json"
+    assert code == 1
+    assert err == (
+        "build.py: publish: no answer from AWS servicecatalog: Connection was closed before we received a "
+        f'valid response from endpoint URL: "{ENDPOINT}".; check the network and the region\n'
+        f"build.py: publish: done before the error: uploaded s3://{BUCKET}/{key}\n"
+    )
+    assert "product id:" not in out
+
+
+def test_no_connection_before_any_change_says_nothing_changed(aws, monkeypatch, rendered):
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    fail_call(aws.clients.servicecatalog, "SearchProductsAsAdmin",
+              EndpointConnectionError(endpoint_url=ENDPOINT), "before")  # fmt: skip
+    code, _, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
+    assert code == 1
+    assert err == (
+        f'build.py: publish: no answer from AWS servicecatalog: Could not connect to the endpoint URL: "{ENDPOINT}"; '
+        "check the network and the region\n"
+        "build.py: publish: nothing was changed in AWS\n"
+    )
+    assert uploaded(aws) == []
