@@ -16,19 +16,30 @@ from troposphere.rds import (
 )
 
 from .encryption import Encryption
-from .iam import assume_role_policy, managed_policy
 from .naming import Naming
 from .network import POSTGRES_PORT, Network
 from .parameters import Params
+from .policies import assume_role_policy, managed_policy
 from .stages import Stage
 
+ENGINE = "aurora-postgresql"
+# Aurora Serverless v2: instances of this class scale between the cluster's
+# minimum and maximum ACUs.
+SERVERLESS_V2_CLASS = "db.serverless"
+# The database and master user the application expects (SPEC, Aurora cluster).
 DATABASE_NAME = "appdb"
 MASTER_USERNAME = "dbadmin"
+# Daily automated backups, 03:00-04:00 UTC (SPEC).
 BACKUP_WINDOW = "03:00-04:00"
 # Sunday 04:30-05:30 UTC, clear of the backup window.
 MAINTENANCE_WINDOW = "sun:04:30-sun:05:30"
+# Enhanced monitoring every 60 s (SPEC), the longest interval RDS offers.
 MONITORING_INTERVAL = 60
-WRITER = "DatabaseWriter"
+# The secret's ARN is arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX:
+# split on ":", the name (with AWS's suffix) is part 6; split on "-", the name
+# rds!cluster-<uuid> is its first 6 parts (the UUID has five groups).
+SECRET_ARN_NAME_PART = 6
+SECRET_NAME_PARTS = 6
 
 
 @dataclass(frozen=True)
@@ -38,8 +49,8 @@ class Database:
     secret_arn: AWSHelperFn
     secret_name: AWSHelperFn
     cluster: Ref
-    # Logical id of the writer instance: the cluster accepts connections only once it exists.
-    writer: str
+    # The writer instance: the cluster accepts connections only once it exists.
+    writer: DBInstance
 
 
 def secret_name_from_arn(arn: AWSHelperFn) -> Join:
@@ -48,8 +59,8 @@ def secret_name_from_arn(arn: AWSHelperFn) -> Join:
     The ARN ends in `secret:rds!cluster-<uuid>-<6 random>`; the app wants the
     name, `rds!cluster-<uuid>`: drop the 6-character suffix AWS appends.
     """
-    parts = Split("-", Select(6, Split(":", arn)))
-    return Join("-", [Select(i, parts) for i in range(6)])
+    parts = Split("-", Select(SECRET_ARN_NAME_PART, Split(":", arn)))
+    return Join("-", [Select(i, parts) for i in range(SECRET_NAME_PARTS)])
 
 
 def add_database(
@@ -77,7 +88,7 @@ def add_database(
     cluster = template.add_resource(DBCluster(
         "DatabaseCluster",
         DBClusterIdentifier=naming.name("aurora-pg"),
-        Engine="aurora-postgresql",
+        Engine=ENGINE,
         EngineVersion=params["AuroraEngineVersion"],
         ServerlessV2ScalingConfiguration=ServerlessV2ScalingConfiguration(
             MinCapacity=params["AuroraMinCapacity"], MaxCapacity=params["AuroraMaxCapacity"],
@@ -112,14 +123,15 @@ def add_database(
         template.add_condition(
             f"HasDatabaseAvailabilityZone{index}", Not(Equals(Select(index, padded), ""))
         )
+    instances = []
     for index in range(stage.reader_count + 1):
         role = "writer" if index == 0 else f"reader-{index}"
-        template.add_resource(DBInstance(
-            WRITER if index == 0 else f"DatabaseReader{index}",
+        instances.append(template.add_resource(DBInstance(
+            "DatabaseWriter" if index == 0 else f"DatabaseReader{index}",
             DBInstanceIdentifier=naming.name("aurora-pg", f"-{role}"),
             DBClusterIdentifier=Ref(cluster),
-            DBInstanceClass="db.serverless",
-            Engine="aurora-postgresql",
+            DBInstanceClass=SERVERLESS_V2_CLASS,
+            Engine=ENGINE,
             AvailabilityZone=If(
                 f"HasDatabaseAvailabilityZone{index}", Select(index, padded), Ref("AWS::NoValue")
             ),
@@ -134,7 +146,7 @@ def add_database(
             Tags=naming.tags(naming.name("aurora-pg", f"-{role}")),
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
-        ))  # fmt: skip
+        )))  # fmt: skip
     secret_arn = GetAtt(cluster, "MasterUserSecret.SecretArn")
     return Database(
         endpoint=GetAtt(cluster, "Endpoint.Address"),
@@ -142,5 +154,5 @@ def add_database(
         secret_arn=secret_arn,
         secret_name=secret_name_from_arn(secret_arn),
         cluster=Ref(cluster),
-        writer=WRITER,
+        writer=instances[0],
     )

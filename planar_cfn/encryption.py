@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from awacs import kms
-from awacs.aws import Allow, ArnLike, Condition, Policy, Principal, Statement
+from awacs.aws import Allow, ArnLike, Condition, Principal, Statement
 from troposphere import AWSHelperFn, GetAtt, If, Ref, Sub, Template
 from troposphere.kms import Alias, Key
 
 from .naming import Naming
 from .parameters import Params
+from .policies import policy_document
 from .stages import Stage
 
 
@@ -31,7 +32,7 @@ def add_encryption(template: Template, naming: Naming, stage: Stage, params: Par
         Condition=condition,
         Description=Sub(f"Planar {stage.name} ${{AppName}}: secrets, logs, database, bucket"),
         EnableKeyRotation=True,
-        KeyPolicy=Policy(Version="2012-10-17", Statement=[
+        KeyPolicy=policy_document([
             # The account administers the key; IAM policies grant its use (the
             # task and execution roles, and the services acting for them).
             Statement(

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 from awacs import bedrock, kms, secretsmanager
 from awacs import s3 as awacs_s3
-from awacs.aws import Allow, Policy, Principal, Statement
-from awacs.sts import AssumeRole
+from awacs.aws import Allow, Statement
 from troposphere import AWSHelperFn, GetAtt, If, Join, Ref, Select, Split, Sub, Template
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
@@ -16,6 +15,7 @@ from troposphere.iam import Role
 from .constraints import MAX_BEDROCK_MODELS
 from .naming import Naming
 from .parameters import Params
+from .policies import assume_role_policy, managed_policy, objects_in, policy_document
 
 if TYPE_CHECKING:
     from .database import Database
@@ -24,27 +24,14 @@ if TYPE_CHECKING:
     from .storage import Storage
 
 
-
 @dataclass(frozen=True)
 class Roles:
     execution_role_arn: AWSHelperFn
     task_role_arn: AWSHelperFn
 
 
-def assume_role_policy(service: str) -> Policy:
-    return Policy(Version="2012-10-17", Statement=[
-        Statement(Effect=Allow, Principal=Principal("Service", [service]), Action=[AssumeRole]),
-    ])  # fmt: skip
-
-
-def managed_policy(path: str) -> Sub:
-    return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{path}")
-
-
-def objects_in(bucket_arn: AWSHelperFn) -> Sub:
-    return Sub("${Bucket}/*", Bucket=bucket_arn)
-
-
+# The service that runs ECS tasks: both roles are assumed by it, on the tasks' behalf.
+ECS_TASKS = "ecs-tasks.amazonaws.com"
 INVOKE = [bedrock.InvokeModel, bedrock.InvokeModelWithResponseStream]
 
 
@@ -93,19 +80,19 @@ def add_roles(
     # With the customer-managed key, reading secrets and objects needs the key too.
     use_key = If(encryption.condition, RolePolicy(
         PolicyName="encryption-key",
-        PolicyDocument=Policy(Version="2012-10-17", Statement=[Statement(
+        PolicyDocument=policy_document([Statement(
             Effect=Allow, Action=[kms.Decrypt, kms.GenerateDataKey], Resource=[encryption.arn],
         )]),
     ), Ref("AWS::NoValue"))  # fmt: skip
     execution = template.add_resource(Role(
         "ExecutionRole",
         RoleName=naming.name("ecs-execution-role"),
-        AssumeRolePolicyDocument=assume_role_policy("ecs-tasks.amazonaws.com"),
+        AssumeRolePolicyDocument=assume_role_policy(ECS_TASKS),
         ManagedPolicyArns=[managed_policy("service-role/AmazonECSTaskExecutionRolePolicy")],
         Policies=[
             If(params.use_registry_credentials, RolePolicy(
                 PolicyName="registry-credentials",
-                PolicyDocument=Policy(Version="2012-10-17", Statement=[
+                PolicyDocument=policy_document([
                     Statement(Effect=Allow, Action=read_secret, Resource=[secrets.registry_secret]),
                 ]),
             ), Ref("AWS::NoValue")),
@@ -116,39 +103,31 @@ def add_roles(
     task = template.add_resource(Role(
         "TaskRole",
         RoleName=naming.name("ecs-task-role"),
-        AssumeRolePolicyDocument=assume_role_policy("ecs-tasks.amazonaws.com"),
+        AssumeRolePolicyDocument=assume_role_policy(ECS_TASKS),
         Policies=[
             use_key,
-            RolePolicy(PolicyName="secrets", PolicyDocument=Policy(
-                Version="2012-10-17",
-                Statement=[Statement(Effect=Allow, Action=read_secret, Resource=[
+            RolePolicy(PolicyName="secrets", PolicyDocument=policy_document([
+                Statement(Effect=Allow, Action=read_secret, Resource=[
                     database.secret_arn, secrets.custom_secret,
-                ])],
-            )),
-            RolePolicy(PolicyName="bucket", PolicyDocument=Policy(
-                Version="2012-10-17",
-                Statement=[
-                    Statement(Effect=Allow, Action=[
-                        awacs_s3.GetObject, awacs_s3.PutObject, awacs_s3.DeleteObject,
-                        awacs_s3.AbortMultipartUpload, awacs_s3.ListMultipartUploadParts,
-                    ], Resource=[storage.bucket_arn, objects_in(storage.bucket_arn)]),
-                    Statement(Effect=Allow, Action=[awacs_s3.ListBucket],
-                              Resource=[storage.bucket_arn]),
-                ],
-            )),
+                ]),
+            ])),
+            RolePolicy(PolicyName="bucket", PolicyDocument=policy_document([
+                Statement(Effect=Allow, Action=[
+                    awacs_s3.GetObject, awacs_s3.PutObject, awacs_s3.DeleteObject,
+                    awacs_s3.AbortMultipartUpload, awacs_s3.ListMultipartUploadParts,
+                ], Resource=[storage.bucket_arn, objects_in(storage.bucket_arn)]),
+                Statement(Effect=Allow, Action=[awacs_s3.ListBucket], Resource=[storage.bucket_arn]),
+            ])),
             If(
                 params.all_bedrock_models,
-                RolePolicy(PolicyName="bedrock", PolicyDocument=Policy(
-                    Version="2012-10-17",
-                    # The original module's behaviour, on request: every model.
-                    Statement=[Statement(Effect=Allow, Action=[
+                # The original module's behaviour, on request: every model.
+                RolePolicy(PolicyName="bedrock", PolicyDocument=policy_document([
+                    Statement(Effect=Allow, Action=[
                         *INVOKE, bedrock.GetInferenceProfile, bedrock.GetFoundationModel,
                         bedrock.ListFoundationModels,
-                    ], Resource=["*"])],
-                )),
-                RolePolicy(PolicyName="bedrock", PolicyDocument=Policy(
-                    Version="2012-10-17", Statement=_scoped_bedrock(params),
-                )),
+                    ], Resource=["*"]),
+                ])),
+                RolePolicy(PolicyName="bedrock", PolicyDocument=policy_document(_scoped_bedrock(params))),
             ),
         ],
         Tags=naming.tags(naming.name("ecs-task-role")),

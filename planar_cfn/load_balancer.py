@@ -9,13 +9,31 @@ from troposphere import elasticloadbalancingv2 as elb
 
 from .dns import Domain
 from .naming import Naming
-from .network import APP_PORT, Network
+from .network import APP_PORT, HTTP_PORT, HTTPS_PORT, Network
 from .parameters import Params
 from .stages import Stage
 
 # TLS 1.3 and 1.2 with forward-secret AEAD ciphers only.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+# Health checks of the tasks, as the original module set them (SPEC, target group).
 HEALTH_CHECK_PATH = "/planar/v1/health"
+# A check every 30 s, each given 5 s to answer before it counts as failed.
+HEALTH_CHECK_INTERVAL_SECONDS = 30
+HEALTH_CHECK_TIMEOUT_SECONDS = 5
+# A new task gets traffic after 2 passing checks in a row (about a minute) ...
+HEALTHY_THRESHOLD_COUNT = 2
+# ... and loses it after 10 failing ones in a row (about five minutes): a slow
+# moment does not take a task out of service.
+UNHEALTHY_THRESHOLD_COUNT = 10
+# Any answer below 500 counts as healthy: a task that answers at all, even 401 or
+# 404, is up; only server errors, timeouts and refused connections fail the check.
+HEALTH_CHECK_MATCHER = "200-499"
+# The load balancer's id, the last part of its ARN
+# (arn:...:loadbalancer/app/NAME/ID, split on "/").
+LOAD_BALANCER_ARN_ID_PART = 3
+# HTTP requests are redirected permanently (301, which browsers remember), keeping
+# host, path and query (ALB's #{...} placeholders).
+REDIRECT_STATUS = "HTTP_301"
 
 
 @dataclass(frozen=True)
@@ -68,7 +86,7 @@ def add_load_balancer(
         # Named after the load balancer's id, so a new load balancer brings a new
         # target group: one target group cannot serve two load balancers while
         # CloudFormation swaps them.
-        Name=Sub(f"ptg-{stage.name}-${{Id}}", Id=Select(3, Split("/", Ref(alb)))),
+        Name=Sub(f"ptg-{stage.name}-${{Id}}", Id=Select(LOAD_BALANCER_ARN_ID_PART, Split("/", Ref(alb)))),
         TargetType="ip",
         Port=APP_PORT,
         Protocol="HTTP",
@@ -76,17 +94,17 @@ def add_load_balancer(
         HealthCheckPath=HEALTH_CHECK_PATH,
         HealthCheckPort="traffic-port",
         HealthCheckProtocol="HTTP",
-        HealthCheckIntervalSeconds=30,
-        HealthCheckTimeoutSeconds=5,
-        HealthyThresholdCount=2,
-        UnhealthyThresholdCount=10,
-        Matcher=elb.Matcher(HttpCode="200-499"),
+        HealthCheckIntervalSeconds=HEALTH_CHECK_INTERVAL_SECONDS,
+        HealthCheckTimeoutSeconds=HEALTH_CHECK_TIMEOUT_SECONDS,
+        HealthyThresholdCount=HEALTHY_THRESHOLD_COUNT,
+        UnhealthyThresholdCount=UNHEALTHY_THRESHOLD_COUNT,
+        Matcher=elb.Matcher(HttpCode=HEALTH_CHECK_MATCHER),
         Tags=naming.tags(naming.name("ptg")),
     ))  # fmt: skip
     https = template.add_resource(elb.Listener(
         "HttpsListener",
         LoadBalancerArn=Ref(alb),
-        Port=443,
+        Port=HTTPS_PORT,
         Protocol="HTTPS",
         SslPolicy=TLS_POLICY,
         Certificates=[elb.Certificate(CertificateArn=domain.certificate_arn)],
@@ -96,11 +114,11 @@ def add_load_balancer(
     template.add_resource(elb.Listener(
         "HttpRedirectListener",
         LoadBalancerArn=Ref(alb),
-        Port=80,
+        Port=HTTP_PORT,
         Protocol="HTTP",
         DefaultActions=[elb.Action(Type="redirect", RedirectConfig=elb.RedirectConfig(
-            Protocol="HTTPS", Port="443", Host="#{host}", Path="/#{path}", Query="#{query}",
-            StatusCode="HTTP_301",
+            Protocol="HTTPS", Port=str(HTTPS_PORT), Host="#{host}", Path="/#{path}",
+            Query="#{query}", StatusCode=REDIRECT_STATUS,
         ))],
         Tags=naming.tags(),
     ))  # fmt: skip

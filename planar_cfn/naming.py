@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from troposphere import Ref, Select, Split, StackId, Sub, Tags
 
+# Tag values the original module wrote on every resource (SPEC, tags).
 FRAMEWORK_VERSION = "0.17"
 APP_VERSION = "0.0.1"
 

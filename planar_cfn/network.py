@@ -10,8 +10,20 @@ from troposphere.ec2 import SecurityGroup, SecurityGroupIngress, SecurityGroupRu
 from .naming import Naming
 from .parameters import Params
 
+# The port the Planar container listens on (SPEC, task definition).
 APP_PORT = 8000
+# PostgreSQL's standard port, which Aurora PostgreSQL also uses by default.
 POSTGRES_PORT = 5432
+# What the load balancer listens on: HTTPS, and HTTP only to redirect to HTTPS.
+HTTPS_PORT = 443
+HTTP_PORT = 80
+# A rule that matches no traffic: ICMP type 252, code 86 (neither is assigned) to the
+# broadcast address, which is never routed. A security group's only egress rule, it
+# replaces EC2's default allow-all (AWS CDK writes the same rule for "no outbound").
+NO_TRAFFIC_PROTOCOL = "icmp"
+NO_TRAFFIC_ICMP_TYPE = 252
+NO_TRAFFIC_ICMP_CODE = 86
+NO_TRAFFIC_CIDR = "255.255.255.255/32"
 
 
 @dataclass(frozen=True)
@@ -38,10 +50,10 @@ def add_network(template: Template, naming: Naming, params: Params) -> Network:
         GroupDescription="Planar load balancer: HTTPS and the HTTP redirect",
         VpcId=params["VpcId"],
         SecurityGroupIngress=[
-            SecurityGroupRule(IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp=clients,
-                              Description="HTTPS from clients"),
-            SecurityGroupRule(IpProtocol="tcp", FromPort=80, ToPort=80, CidrIp=clients,
-                              Description="HTTP from clients, redirected to HTTPS"),
+            SecurityGroupRule(IpProtocol="tcp", FromPort=HTTPS_PORT, ToPort=HTTPS_PORT,
+                              CidrIp=clients, Description="HTTPS from clients"),
+            SecurityGroupRule(IpProtocol="tcp", FromPort=HTTP_PORT, ToPort=HTTP_PORT,
+                              CidrIp=clients, Description="HTTP from clients, redirected to HTTPS"),
         ],
         SecurityGroupEgress=[SecurityGroupRule(
             IpProtocol="tcp", FromPort=APP_PORT, ToPort=APP_PORT,
@@ -68,10 +80,11 @@ def add_network(template: Template, naming: Naming, params: Params) -> Network:
             Description="PostgreSQL from the Planar tasks",
         )],
         # The database starts no connections: replace the default allow-all
-        # egress with a rule that matches nothing.
+        # egress with a rule that matches nothing (for ICMP, FromPort is the type
+        # and ToPort the code).
         SecurityGroupEgress=[SecurityGroupRule(
-            IpProtocol="icmp", FromPort=252, ToPort=86, CidrIp="255.255.255.255/32",
-            Description="No outbound traffic",
+            IpProtocol=NO_TRAFFIC_PROTOCOL, FromPort=NO_TRAFFIC_ICMP_TYPE,
+            ToPort=NO_TRAFFIC_ICMP_CODE, CidrIp=NO_TRAFFIC_CIDR, Description="No outbound traffic",
         )],
         Tags=naming.tags(naming.name("rds-sg")),
     ))  # fmt: skip

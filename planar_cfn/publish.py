@@ -29,7 +29,15 @@ KEY_PREFIX = "planar-cfn"
 PRODUCT_OWNER = "planar-cfn"
 PRODUCT_TYPE = "CLOUD_FORMATION_TEMPLATE"
 
-_PORTFOLIO_ID = re.compile(r"^port-[a-z0-9]{1,95}$")
+# Service Catalog's portfolio ids: "port-" and lowercase letters and digits, at
+# most 100 characters in all (the API's limit on an id).
+_PORTFOLIO_ID = re.compile(r"port-[a-z0-9]{1,95}")
+PORTFOLIO_ID_ALLOWED = "port- and 1-95 lowercase letters or digits, such as port-abcdefghijklm"
+# Service Catalog's limit on a product name (CreateProduct, Name).
+PRODUCT_NAME_MAX_LENGTH = 8191
+PRODUCT_NAME_ALLOWED = f"1-{PRODUCT_NAME_MAX_LENGTH} characters, not all blank"
+# A refused value longer than this is shown cut, with its length.
+_SHOWN_LENGTH = 40
 _ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "403"}
 _NOT_FOUND = {"404", "NotFound", "NoSuchBucket", "NoSuchKey"}
 _BAD_CREDENTIALS = {
@@ -92,16 +100,24 @@ def _bucket_name(value: str) -> str:
     return value
 
 
+def _shown(value: str) -> str:
+    if len(value) <= _SHOWN_LENGTH:
+        return repr(value)
+    return f"{value[:_SHOWN_LENGTH]!r}... ({len(value)} characters)"
+
+
 def _product_name(value: str) -> str:
-    if not value.strip() or len(value) > 8191:
-        raise argparse.ArgumentTypeError("a product name is 1-8191 characters, not blank")
+    if not value.strip() or len(value) > PRODUCT_NAME_MAX_LENGTH:
+        raise argparse.ArgumentTypeError(
+            f"{_shown(value)} is not a product name: {PRODUCT_NAME_ALLOWED}"
+        )
     return value
 
 
 def _portfolio_id(value: str) -> str:
-    if not _PORTFOLIO_ID.match(value):
+    if not _PORTFOLIO_ID.fullmatch(value):
         raise argparse.ArgumentTypeError(
-            f"{value!r} is not a portfolio id such as port-abcdefghijklm; "
+            f"{_shown(value)} is not a portfolio id: {PORTFOLIO_ID_ALLOWED}; "
             "`aws servicecatalog list-portfolios` lists them"
         )
     return value

@@ -13,6 +13,8 @@ from .naming import Naming
 from .parameters import Params
 from .stages import Stage
 
+# The custom secret's first value, as the original module wrote it (SPEC, secrets):
+# operators replace it with the application's own settings.
 CUSTOM_SECRET_INITIAL = json.dumps({"placeholder_key": "placeholder_value"})
 
 

@@ -20,8 +20,22 @@ from .stages import Stage
 from .storage import Storage
 
 CONTAINER_NAME = "planar-app"
+# Below, values of the original module (SPEC, Components: log group, ECS cluster,
+# service), each with what it does.
 LOG_RETENTION_DAYS = 14
+# The load balancer's failing health checks are ignored for a new task's first
+# minute, while the application starts.
 HEALTH_CHECK_GRACE_SECONDS = 60
+# Container Insights with per-task and per-container metrics ("enhanced"; the
+# other values are "enabled", cluster-level only, and "disabled").
+CONTAINER_INSIGHTS = "enhanced"
+# Every task on on-demand Fargate: the first task (base) and all the rest (weight).
+FARGATE_BASE_TASKS = 1
+FARGATE_WEIGHT = 100
+# A rolling deployment keeps at least half the desired tasks running and starts
+# at most as many new ones as there are desired ones (the README's "50-200%").
+MINIMUM_HEALTHY_PERCENT = 50
+MAXIMUM_PERCENT = 200
 IMAGE = "${ContainerRegistryUrl}/${ContainerImageName}:${ContainerImageTag}"
 
 
@@ -49,10 +63,10 @@ def add_service(
     cluster = template.add_resource(ecs.Cluster(
         "Cluster",
         ClusterName=naming.name("app-cluster"),
-        ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enhanced")],
+        ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value=CONTAINER_INSIGHTS)],
         CapacityProviders=["FARGATE"],
         DefaultCapacityProviderStrategy=[ecs.CapacityProviderStrategyItem(
-            CapacityProvider="FARGATE", Base=1, Weight=100,
+            CapacityProvider="FARGATE", Base=FARGATE_BASE_TASKS, Weight=FARGATE_WEIGHT,
         )],
         Tags=naming.tags(naming.name("app-cluster")),
     ))  # fmt: skip
@@ -109,7 +123,7 @@ def add_service(
         # only once the database has a writer (a cluster alone accepts no connection, and
         # failing tasks would trip the circuit breaker and roll back a first create); and
         # on stack delete the tasks stop writing before the bucket is emptied.
-        DependsOn=[load_balancer.https_listener.title, database.writer]
+        DependsOn=[load_balancer.https_listener, database.writer]
         + ([storage.emptier] if storage.emptier else []),
         ServiceName=naming.name("planar-service"),
         Cluster=Ref(cluster),
@@ -117,8 +131,8 @@ def add_service(
         DesiredCount=params["DesiredCount"],
         LaunchType="FARGATE",
         DeploymentConfiguration=ecs.DeploymentConfiguration(
-            MinimumHealthyPercent=50,
-            MaximumPercent=200,
+            MinimumHealthyPercent=MINIMUM_HEALTHY_PERCENT,
+            MaximumPercent=MAXIMUM_PERCENT,
             DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(Enable=True, Rollback=True),
         ),
         NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=ecs.AwsvpcConfiguration(

@@ -9,7 +9,7 @@ from pathlib import Path
 from awacs import cloudformation as awacs_cfn
 from awacs import logs as awacs_logs
 from awacs import s3 as awacs_s3
-from awacs.aws import Allow, Bool, Condition, Deny, Policy, Principal, Statement
+from awacs.aws import Allow, Bool, Condition, Deny, Principal, Statement
 from troposphere import AWSHelperFn, GetAtt, If, Join, Ref, Split, StackId, Sub, Template
 from troposphere.awslambda import Code, Function, LoggingConfig
 from troposphere.cloudformation import CustomResource
@@ -30,14 +30,27 @@ from troposphere.s3 import (
 )
 
 from .encryption import Encryption
-from .iam import assume_role_policy, objects_in
 from .naming import Naming
 from .parameters import Params
+from .policies import assume_role_policy, objects_in, policy_document
 from .stages import Stage
 
 EMPTIER_SOURCE = (Path(__file__).with_name("bucket_emptier.py")).read_text()
 LAMBDA_RUNTIME = "python3.13"
+# CloudFormation writes inline code (ZipFile) to index.py: the handler is index.handler.
+EMPTIER_HANDLER = "index.handler"
 EMPTIER_TIMEOUT_SECONDS = 900  # Lambda's maximum
+# The function's memory, which also sets its CPU share: listing and deleting up to
+# 1,000 keys a request needs little of either. Twice Lambda's 128 MiB minimum.
+EMPTIER_MEMORY_MB = 256
+# CloudFormation waits for the emptier's answer this much longer than the function
+# may run: the function answers by itself (bucket_emptier.RESERVE_MS), and one that
+# never answers fails the delete about 16 minutes in, not after an hour.
+EMPTIER_RESPONSE_MARGIN_SECONDS = 60
+# As long as the service's own logs (service.LOG_RETENTION_DAYS).
+EMPTIER_LOG_RETENTION_DAYS = 14
+# How long browsers may cache the answer to a CORS preflight (SPEC: max age 3000).
+CORS_MAX_AGE_SECONDS = 3000
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,7 @@ class Storage:
     bucket_name: Ref
     bucket_arn: AWSHelperFn
     # The custom resource that empties the bucket on stack delete (not in prod).
-    emptier: str | None
+    emptier: CustomResource | None
 
 
 def add_storage(
@@ -82,7 +95,8 @@ def add_storage(
             IgnorePublicAcls=True, RestrictPublicBuckets=True,
         ),
         CorsConfiguration=CorsConfiguration(CorsRules=[CorsRules(
-            AllowedMethods=["GET"], AllowedHeaders=["*"], AllowedOrigins=origins, MaxAge=3000,
+            AllowedMethods=["GET"], AllowedHeaders=["*"], AllowedOrigins=origins,
+            MaxAge=CORS_MAX_AGE_SECONDS,
         )]),
         Tags=naming.tags(naming.name("planar")),
         DeletionPolicy=stage.deletion_policy,
@@ -93,7 +107,7 @@ def add_storage(
     template.add_resource(BucketPolicy(
         "AppBucketPolicy",
         Bucket=Ref(bucket),
-        PolicyDocument=Policy(Version="2012-10-17", Statement=[Statement(
+        PolicyDocument=policy_document([Statement(
             Sid="DenyInsecureConnections",
             Effect=Deny,
             Principal=Principal("*"),
@@ -108,10 +122,10 @@ def add_storage(
 
 def _add_emptier(
     template: Template, naming: Naming, encryption: Encryption, bucket: Bucket, bucket_arn
-) -> str:
+) -> CustomResource:
     logs = template.add_resource(LogGroup(
         "BucketEmptierLogGroup",
-        RetentionInDays=14,
+        RetentionInDays=EMPTIER_LOG_RETENTION_DAYS,
         KmsKeyId=encryption.arn_or_no_value,
         Tags=naming.tags(),
         DeletionPolicy="Delete",
@@ -120,31 +134,25 @@ def _add_emptier(
     role = template.add_resource(Role(
         "BucketEmptierRole",
         AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com"),
-        Policies=[RolePolicy(PolicyName="empty-bucket-on-stack-delete", PolicyDocument=Policy(
-            Version="2012-10-17",
-            Statement=[
-                Statement(Effect=Allow, Action=[awacs_s3.ListBucketVersions],
-                          Resource=[bucket_arn]),
-                Statement(Effect=Allow,
-                          Action=[awacs_s3.DeleteObject, awacs_s3.DeleteObjectVersion],
-                          Resource=[objects_in(bucket_arn)]),
-                Statement(Effect=Allow, Action=[awacs_cfn.DescribeStacks], Resource=[StackId]),
-                Statement(Effect=Allow,
-                          Action=[awacs_logs.CreateLogStream, awacs_logs.PutLogEvents],
-                          Resource=[GetAtt(logs, "Arn")]),
-            ],
-        ))],
+        Policies=[RolePolicy(PolicyName="empty-bucket-on-stack-delete", PolicyDocument=policy_document([
+            Statement(Effect=Allow, Action=[awacs_s3.ListBucketVersions], Resource=[bucket_arn]),
+            Statement(Effect=Allow, Action=[awacs_s3.DeleteObject, awacs_s3.DeleteObjectVersion],
+                      Resource=[objects_in(bucket_arn)]),
+            Statement(Effect=Allow, Action=[awacs_cfn.DescribeStacks], Resource=[StackId]),
+            Statement(Effect=Allow, Action=[awacs_logs.CreateLogStream, awacs_logs.PutLogEvents],
+                      Resource=[GetAtt(logs, "Arn")]),
+        ]))],
         Tags=naming.tags(),
     ))  # fmt: skip
     function = template.add_resource(Function(
         "BucketEmptierFunction",
         Description="Empties the Planar bucket when the stack is deleted (non-prod stages)",
         Runtime=LAMBDA_RUNTIME,
-        Handler="index.handler",
+        Handler=EMPTIER_HANDLER,
         Code=Code(ZipFile=EMPTIER_SOURCE),
         Role=GetAtt(role, "Arn"),
         Timeout=EMPTIER_TIMEOUT_SECONDS,
-        MemorySize=256,
+        MemorySize=EMPTIER_MEMORY_MB,
         LoggingConfig=LoggingConfig(LogGroup=Ref(logs)),
         Tags=naming.tags(),
         Metadata={"checkov": {"skip": [
@@ -156,14 +164,13 @@ def _add_emptier(
              "concurrency fails stack creation on accounts with a low concurrency quota."},
         ]}},
     ))  # fmt: skip
-    emptier = template.add_resource(CustomResource(
+    return template.add_resource(CustomResource(
         "BucketEmptier",
         ServiceToken=GetAtt(function, "Arn"),
         # Fail a stuck delete after the function's own limit, not CloudFormation's hour.
-        ServiceTimeout=EMPTIER_TIMEOUT_SECONDS + 60,
+        ServiceTimeout=EMPTIER_TIMEOUT_SECONDS + EMPTIER_RESPONSE_MARGIN_SECONDS,
         BucketName=Ref(bucket),
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
     ))  # fmt: skip
-    return emptier.title
 

@@ -114,7 +114,7 @@ def _prod_update(tmp: Path) -> str:
         extra = {"outputs": OUTPUTS} if status == "UPDATE_COMPLETE" else {}
         h.progress(status, *reversed(events), *reversed(seen[-1:]), **extra)
         seen += events
-    h.protected(json.loads(h.rendered.body))
+    h.protected()
     code = h.run(stdin=_Typing("y\n", h.out))
     return f"$ python build.py --stage prod\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
 

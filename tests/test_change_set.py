@@ -83,6 +83,35 @@ def test_the_stack_policy_denies_replacing_and_deleting_stateful_resources(templ
     assert change_set.policy_denies(everything, db)
 
 
+REPLACED = Change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "True")
+CONDITIONALLY_REPLACED = Change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "Conditional")
+REMOVED = Change("Remove", "DatabaseCluster", "AWS::RDS::DBCluster", "")
+
+
+def _deny(*actions):
+    return json.dumps({"Statement": [
+        {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": list(actions), "Principal": "*",
+         "Resource": "LogicalResourceId/DatabaseCluster"},
+    ]})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("denied", "change", "blocked"),
+    [
+        # A removal is CloudFormation's Update:Delete; a replacement its Update:Replace.
+        ("Update:Delete", REMOVED, True),
+        ("Update:Delete", REPLACED, False),
+        ("Update:Delete", CONDITIONALLY_REPLACED, False),
+        ("Update:Replace", REPLACED, True),
+        ("Update:Replace", CONDITIONALLY_REPLACED, True),
+        ("Update:Replace", REMOVED, False),
+    ],
+)  # fmt: skip
+def test_a_policy_denying_delete_or_replace_blocks_only_that(denied, change, blocked):
+    assert change_set.policy_denies(_deny(denied), change) is blocked
+
+
 def test_a_big_template_is_uploaded_once_per_content(aws_env):
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)

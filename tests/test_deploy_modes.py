@@ -19,6 +19,7 @@ from tests.deploy_stubs import (  # noqa: F401 - fixtures
     expected_parameters,
     harness,
     interrupt_after,
+    minified,
 )
 from tests.test_deploy_change_set import (
     create_request,
@@ -93,7 +94,7 @@ def test_image_tag_changes_only_the_tag_with_the_previous_template(harness, temp
     h.events(cursor)
     h.executed()
     h.progress("UPDATE_COMPLETE", event("prod", "planar-prod-acme", "UPDATE_COMPLETE", seconds=90), cursor)
-    h.protected(templates["prod"])
+    h.protected()
 
     assert h.run("--image-tag", "v42", "--yes") == ExitCode.OK, h.err.getvalue()
     assert "ContainerImageTag: 1.4.2 -> v42" in h.out.getvalue()
@@ -116,7 +117,7 @@ def test_image_tag_neither_lints_nor_briefs_the_local_template(harness, template
     h.cfn.add_response("create_change_set", {"Id": h.cs_id, "StackId": h.id})
     h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
     h.deleted_change_set()
-    h.protected(templates["prod"])
+    h.protected()
     runtime = deploy.Runtime(environ={}, stdin=Terminal(tty=False), connect=lambda *_: h.aws,
                              clock=h.fake_clock.clock(), now=lambda: T0)  # fmt: skip
 
@@ -493,7 +494,7 @@ def test_a_template_that_fits_goes_inline(harness, rendered):
     h = harness("dev")
     h.rendered = Rendered("dev", json.dumps(small, indent=2) + "\n")
     h.no_stack()
-    h.created(**create_request(h, TemplateBody=h.rendered.minified, Capabilities=[]))
+    h.created(**create_request(h, TemplateBody=minified(h.rendered.body), Capabilities=[]))
     h.change_set(status="FAILED", execution="UNAVAILABLE", reason="Template error")
     h.deleted_change_set()
     h.deleted_stack()
@@ -526,7 +527,7 @@ def test_flag_combinations_that_make_no_sense(harness, flags, message):
     assert message in h.err.getvalue()
 
 
-def test_an_update_keeps_the_database_zones_instead_of_looking_them_up(harness, templates):
+def test_an_update_keeps_the_database_zones_instead_of_looking_them_up(harness):
     # GIVEN a prod stack, and a stage file that leaves the database zones to look up
     values = {k: v for k, v in STAGE_VALUES.items() if k != "database_availability_zones"}
     h = harness("prod", values)
@@ -536,7 +537,7 @@ def test_an_update_keeps_the_database_zones_instead_of_looking_them_up(harness, 
     h.created(**prod_update_request(h, Parameters=params))
     h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
     h.deleted_change_set()
-    h.protected(templates["prod"])
+    h.protected()
 
     assert h.run("--yes") == ExitCode.OK, h.err.getvalue()
 
@@ -706,7 +707,7 @@ def test_outside_prod_a_replaced_load_balancer_needs_no_warning(harness):
     assert "LOAD BALANCER REPLACED" not in h.out.getvalue()
 
 
-def test_prod_load_balancer_replacement_lets_the_cleanup_delete_the_old_one(harness, templates):
+def test_prod_load_balancer_replacement_lets_the_cleanup_delete_the_old_one(harness):
     # GIVEN a prod change set that replaces the load balancer, executed with --yes
     h = harness("prod")
     prod_alb_switch(h)
@@ -721,7 +722,7 @@ def test_prod_load_balancer_replacement_lets_the_cleanup_delete_the_old_one(harn
             event("prod", "LoadBalancer", "DELETE_COMPLETE", LB, seconds=420, physical=OLD_ALB),
             event("prod", "planar-prod-acme", "UPDATE_COMPLETE", seconds=421)]  # fmt: skip
     h.progress("UPDATE_COMPLETE", *reversed(done), created)
-    h.protected(templates["prod"])
+    h.protected()
     calls = calls_in_order(h)
 
     assert h.run("--yes") == ExitCode.OK, h.err.getvalue()
@@ -734,7 +735,7 @@ def test_prod_load_balancer_replacement_lets_the_cleanup_delete_the_old_one(harn
     assert "left behind" not in h.err.getvalue()
 
 
-def test_a_rolled_back_replacement_protects_the_old_load_balancer_again_and_names_the_leftover(harness, templates):
+def test_a_rolled_back_replacement_protects_the_old_load_balancer_again_and_names_the_leftover(harness):
     # GIVEN a replacement that fails after the new load balancer was made: the rollback's
     # cleanup cannot delete the new one, which the template made with deletion protection
     h = harness("prod")
@@ -751,7 +752,7 @@ def test_a_rolled_back_replacement_protects_the_old_load_balancer_again_and_name
               event("prod", "planar-prod-acme", "UPDATE_ROLLBACK_COMPLETE", seconds=1002)]  # fmt: skip
     h.progress("UPDATE_ROLLBACK_COMPLETE", *reversed(events), cursor)
     balancer_protection(h, OLD_ALB, on=True)  # the old one is the stack's again
-    h.protected(templates["prod"])
+    h.protected()
 
     assert h.run("--yes") == ExitCode.FAILED
 
@@ -854,7 +855,7 @@ def test_watch_names_a_load_balancer_the_cleanup_left_behind(harness, templates)
     h.progress("UPDATE_COMPLETE", event("prod", "planar-prod-acme", "UPDATE_COMPLETE", seconds=6), failed, cursor)
     h.cfn.add_response("get_template", {"TemplateBody": json.dumps(templates["prod"])},
                        {"StackName": h.id, "TemplateStage": "Original"})  # fmt: skip
-    h.protected(templates["prod"])
+    h.protected()
 
     assert h.run("--watch") == ExitCode.OK
     err = h.err.getvalue()

@@ -6,7 +6,6 @@ import json
 import pytest
 from parliament import analyze_policy_string
 
-from planar_cfn.constraints import CLAUDE_MODELS, MAX_BEDROCK_MODELS
 from planar_cfn.parameters import SPECS_BY_NAME
 from tests.cfn import evaluate, resources_of_type
 
@@ -22,6 +21,10 @@ REFS = {
     "BucketEmptierLogGroup.Arn": "arn:aws:logs:eu-west-1:123456789012:log-group:x:*",
     "EncryptionKey.Arn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 }  # fmt: skip
+# The Claude models the original README names (SPEC, Bedrock models): the default.
+README_MODELS = ("anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-opus-4-5-20251101-v1:0")
+# How many models a list may hold: the policy's slots (README, "at most 4").
+MODEL_SLOTS = 4
 CONDITIONS = {"AllBedrockModels": False, "UseRegistryCredentials": True, "UseExistingRegistrySecret": False,
               "UseCustomerManagedKey": True}  # fmt: skip
 
@@ -46,9 +49,9 @@ def expected_arns(models):
 
 
 def test_default_scope_is_the_readme_claude_models_through_inference_profiles(template):
-    assert template["Parameters"]["BedrockModelIds"]["Default"] == ",".join(CLAUDE_MODELS)
-    invoke, listing = bedrock_statements(template, CLAUDE_MODELS)
-    assert set(invoke["Resource"]) == expected_arns(CLAUDE_MODELS)
+    assert template["Parameters"]["BedrockModelIds"]["Default"] == ",".join(README_MODELS)
+    invoke, listing = bedrock_statements(template, README_MODELS)
+    assert set(invoke["Resource"]) == expected_arns(README_MODELS)
     assert set(invoke["Action"]) == {
         "bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream",
         "bedrock:GetInferenceProfile", "bedrock:GetFoundationModel",
@@ -58,7 +61,7 @@ def test_default_scope_is_the_readme_claude_models_through_inference_profiles(te
                        "Action": ["bedrock:ListFoundationModels"], "Resource": ["*"]}  # fmt: skip
 
 
-@pytest.mark.parametrize("count", range(1, MAX_BEDROCK_MODELS + 1))
+@pytest.mark.parametrize("count", range(1, MODEL_SLOTS + 1))
 def test_an_explicit_list_of_models_grants_exactly_those(template, count):
     models = [f"vendor.model-{i}-v1:0" for i in range(count)]
     invoke, _ = bedrock_statements(template, models)
@@ -71,11 +74,22 @@ def test_star_grants_every_model_as_the_original_module_did(template):
     assert "bedrock:InvokeModel" in statement["Action"]
 
 
+def test_star_grants_exactly_the_bedrock_actions_of_the_listed_models_and_the_listing(template):
+    # The same actions as a list of models (invoke, stream, read a profile or a model)
+    # plus listing the models: on every model, and nothing beyond Bedrock's read and invoke.
+    (statement,) = bedrock_statements(template, ["*"], {**CONDITIONS, "AllBedrockModels": True})
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == [
+        "bedrock:GetFoundationModel", "bedrock:GetInferenceProfile", "bedrock:InvokeModel",
+        "bedrock:InvokeModelWithResponseStream", "bedrock:ListFoundationModels",
+    ]  # fmt: skip
+
+
 def test_more_models_than_slots_is_refused_before_deploy():
     spec = SPECS_BY_NAME["BedrockModelIds"]
-    assert spec.check(",".join(f"a.m{i}" for i in range(MAX_BEDROCK_MODELS))) is None
-    problem = spec.check(",".join(f"a.m{i}" for i in range(MAX_BEDROCK_MODELS + 1)))
-    assert problem.startswith(f"at most {MAX_BEDROCK_MODELS} values")
+    assert spec.check(",".join(f"a.m{i}" for i in range(MODEL_SLOTS))) is None
+    problem = spec.check(",".join(f"a.m{i}" for i in range(MODEL_SLOTS + 1)))
+    assert problem.startswith(f"at most {MODEL_SLOTS} values")
     assert spec.check("anthropic.claude model") is not None
 
 
@@ -93,7 +107,7 @@ UNGRANTED_BEDROCK_TARGETS = (
 # parliament 1.6.4 refuses a ':' inside a resource id, and every Bedrock model id
 # has one (`-v1:0`): the policies are linted with it written as '-', which leaves
 # everything else about them to check.
-LINTABLE_MODELS = [m.replace(":", "-") for m in CLAUDE_MODELS]
+LINTABLE_MODELS = [m.replace(":", "-") for m in README_MODELS]
 
 
 def _policies(template, conditions):

@@ -21,10 +21,10 @@ from botocore.stub import Stubber
 
 from planar_cfn import lookups
 
-from planar_cfn.constraints import CERTIFICATE_FIRST_NAME_MAX_LENGTH, FARGATE_MEMORY_BY_CPU
 from planar_cfn.parameters import SPECS_BY_NAME
 from planar_cfn.stage_file import PASSWORD_ENV, StageFileError, load
 from planar_cfn.stages import STAGE_NAMES
+from tests.aws_limits import ACM_FIRST_NAME_MAX_LENGTH, FARGATE_TASK_SIZES
 from tests.cfn import Launch, resources_of_type
 from tests.deploy_stubs import aws_env  # noqa: F401 - a fixture
 
@@ -170,7 +170,7 @@ def test_the_certificate_names_fit_acm_and_dns(launch):
     certificate = launch.resources["Certificate"]
     first, alternatives = certificate["DomainName"], certificate["SubjectAlternativeNames"]
     # ACM RequestCertificate: the first name up to 64 octets, each other name up to 253.
-    assert len(first) <= CERTIFICATE_FIRST_NAME_MAX_LENGTH
+    assert len(first) <= ACM_FIRST_NAME_MAX_LENGTH
     assert all(len(name) <= 253 for name in alternatives)
     record = launch.resources["DnsRecord"]["Name"]
     assert record in alternatives
@@ -243,7 +243,7 @@ def test_resolved_names_and_tags_fit_their_services(launch):
 
 def test_sizes_are_ones_the_services_offer(launch):
     task = launch.resources["TaskDefinition"]
-    assert int(task["Memory"]) in FARGATE_MEMORY_BY_CPU[int(task["Cpu"])]
+    assert int(task["Memory"]) in FARGATE_TASK_SIZES[int(task["Cpu"])]
     scaling = launch.resources["DatabaseCluster"]["ServerlessV2ScalingConfiguration"]
     low, high = float(scaling["MinCapacity"]), float(scaling["MaxCapacity"])
     assert 0 <= low <= high <= 256 and high >= 1

@@ -15,6 +15,7 @@ from planar_cfn.parameters import (
     fargate_memory_problem,
     registry_problem,
 )
+from tests.aws_limits import FARGATE_TASK_SIZES
 from tests.cfn import failed_rules
 
 DEFAULTS = {
@@ -78,14 +79,17 @@ def test_patterns_agree_between_python_and_the_template(template):
             re.compile(expected)
 
 
-@pytest.mark.parametrize("count", range(0, c.MAX_BEDROCK_MODELS + 3))
+MODEL_SLOTS = 4  # the task role's policy has 4 model slots (README, "at most 4")
+
+
+@pytest.mark.parametrize("count", range(0, MODEL_SLOTS + 3))
 def test_the_model_list_pattern_refuses_what_the_stage_file_refuses(template, count):
     """The launch form sees the whole list: a longer one than the policy's slots is
     refused there, as in a stage file, instead of silently granting only the first."""
     value = ",".join(f"anthropic.model-{i}-v1:0" for i in range(count))
     pattern = template["Parameters"]["BedrockModelIds"]["AllowedPattern"]
     template_ok = re.fullmatch(pattern, value) is not None
-    assert template_ok is (1 <= count <= c.MAX_BEDROCK_MODELS)
+    assert template_ok is (1 <= count <= MODEL_SLOTS)
     assert (SPECS_BY_NAME["BedrockModelIds"].check(value) is None) is template_ok
 
 
@@ -98,13 +102,20 @@ def test_launch_form_groups_and_labels_every_parameter(template):
     assert set(interface["ParameterLabels"]) == set(template["Parameters"])
 
 
-@pytest.mark.parametrize("cpu", sorted(c.FARGATE_MEMORY_BY_CPU))
-def test_fargate_rules_match_the_python_table(template, cpu):
-    for memory in c.FARGATE_MEMORY_VALUES:
+def test_cpu_and_memory_values_are_the_fargate_task_sizes(template):
+    sizes = FARGATE_TASK_SIZES
+    memories = sorted({m for allowed in sizes.values() for m in allowed})
+    assert template["Parameters"]["ContainerCpu"]["AllowedValues"] == [str(cpu) for cpu in sizes]
+    assert template["Parameters"]["ContainerMemory"]["AllowedValues"] == [str(m) for m in memories]
+
+
+@pytest.mark.parametrize("cpu", sorted(FARGATE_TASK_SIZES))
+def test_fargate_rules_allow_exactly_the_fargate_task_sizes(template, cpu):
+    for memory in sorted({m for allowed in FARGATE_TASK_SIZES.values() for m in allowed}):
         values = {**VALID, "ContainerCpu": str(cpu), "ContainerMemory": str(memory)}
-        python_ok = fargate_memory_problem(str(cpu), str(memory)) is None
-        assert python_ok == (memory in c.FARGATE_MEMORY_BY_CPU[cpu])
-        assert (not failed_rules(template, values)) is python_ok, (cpu, memory)
+        fargate_ok = memory in FARGATE_TASK_SIZES[cpu]
+        assert (fargate_memory_problem(str(cpu), str(memory)) is None) is fargate_ok, (cpu, memory)
+        assert (not failed_rules(template, values)) is fargate_ok, (cpu, memory)
 
 
 def test_aurora_rules_match_the_python_table(template):

@@ -6,17 +6,20 @@ import argparse
 import base64
 import hashlib
 import io
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from planar_cfn import __version__, cli, publish
 from planar_cfn.aws_session import s3_object_url
 from planar_cfn.publish import Artifact, Clients, Target
-from planar_cfn.render import Rendered, render
+from planar_cfn.render import Rendered
 
 ACCOUNT = "123456789012"  # moto's account
 OTHER_ACCOUNT = "210987654321"
@@ -25,6 +28,13 @@ BUCKET = "planar-artifacts"
 PRODUCT_ID = "prod-abcdefghijklm"
 PORTFOLIO_ID = "port-abcdefghijklm"
 TOKEN = "token-1"
+# The prod template as committed: what is published, byte for byte, and what the
+# expected requests are made from (not from the code's own Artifact).
+PROD_BYTES = (Path(__file__).resolve().parent.parent / "templates" / "planar-prod.json").read_bytes()
+SHA256 = hashlib.sha256(PROD_BYTES).hexdigest()
+KEY = f"planar-cfn/prod/{SHA256}.json"
+VERSION_NAME = f"{__version__}-{SHA256[:8]}"
+DESCRIPTION = json.loads(PROD_BYTES)["Description"]
 
 
 @dataclass
@@ -63,8 +73,8 @@ def artifact(rendered):
     return Artifact.from_rendered(rendered["prod"])
 
 
-def url(artifact):
-    return f"https://{BUCKET}.s3.{REGION}.amazonaws.com/{artifact.key}"
+def url():
+    return f"https://{BUCKET}.s3.{REGION}.amazonaws.com/{KEY}"
 
 
 def product_view(name="planar-prod", product_id=PRODUCT_ID, account=ACCOUNT):
@@ -82,11 +92,11 @@ def version(version_id, name, active=True):
     return {"Id": version_id, "Name": name, "Type": "CLOUD_FORMATION_TEMPLATE", "Active": active}
 
 
-def version_parameters(artifact):
+def version_parameters():
     return {
-        "Name": artifact.version_name,
-        "Description": f"{artifact.description}; template sha256 {artifact.sha256}",
-        "Info": {"LoadTemplateFromURL": url(artifact)},
+        "Name": VERSION_NAME,
+        "Description": f"{DESCRIPTION}; template sha256 {SHA256}",
+        "Info": {"LoadTemplateFromURL": url()},
         "Type": "CLOUD_FORMATION_TEMPLATE",
         "DisableTemplateValidation": False,
     }
@@ -105,37 +115,43 @@ def expect_versions(stub, *versions):
     )  # fmt: skip
 
 
-def expect_new_version(stub, artifact, version_id="pa-new0000000001", token=TOKEN):
+def expect_new_version(stub, version_id="pa-new0000000001", token=TOKEN):
     stub.add_response(
         "create_provisioning_artifact",
-        {"ProvisioningArtifactDetail": version(version_id, artifact.version_name), "Status": "AVAILABLE"},
-        {"ProductId": PRODUCT_ID, "Parameters": version_parameters(artifact), "IdempotencyToken": token},
+        {"ProvisioningArtifactDetail": version(version_id, VERSION_NAME), "Status": "AVAILABLE"},
+        {"ProductId": PRODUCT_ID, "Parameters": version_parameters(), "IdempotencyToken": token},
     )  # fmt: skip
 
 
-def expect_new_product(stub, artifact, token=TOKEN):
+def expect_new_product(stub, token=TOKEN, name="planar-prod"):
     stub.add_response(
         "create_product",
         {
-            "ProductViewDetail": product_view(),
-            "ProvisioningArtifactDetail": version("pa-first00000001", artifact.version_name),
+            "ProductViewDetail": product_view(name=name),
+            "ProvisioningArtifactDetail": version("pa-first00000001", VERSION_NAME),
         },
         {
-            "Name": "planar-prod", "Owner": "planar-cfn",
+            "Name": name, "Owner": "planar-cfn",
             "Description": "Planar application stack, stage prod",
             "ProductType": "CLOUD_FORMATION_TEMPLATE",
-            "ProvisioningArtifactParameters": version_parameters(artifact),
+            "ProvisioningArtifactParameters": version_parameters(),
             "IdempotencyToken": token,
         },
     )  # fmt: skip
 
 
-def expect_portfolio_exists(stub):
+def expect_portfolio_exists(stub, portfolio_id=PORTFOLIO_ID):
     stub.add_response(
         "describe_portfolio",
-        {"PortfolioDetail": {"Id": PORTFOLIO_ID, "DisplayName": "Platform", "ProviderName": "platform"}},
-        {"Id": PORTFOLIO_ID},
+        {"PortfolioDetail": {"Id": portfolio_id, "DisplayName": "Platform", "ProviderName": "platform"}},
+        {"Id": portfolio_id},
     )  # fmt: skip
+
+
+def expect_association(stub, portfolio_id=PORTFOLIO_ID):
+    stub.add_response(
+        "associate_product_with_portfolio", {}, {"ProductId": PRODUCT_ID, "PortfolioId": portfolio_id}
+    )
 
 
 def expect_deactivate(stub, version_id, active=False):
@@ -161,10 +177,10 @@ def uploaded(aws):
 # --- what gets published ------------------------------------------------------------
 
 
-def test_key_and_version_name_come_from_the_committed_bytes(artifact, rendered):
-    sha = hashlib.sha256(rendered["prod"].body.encode()).hexdigest()
-    assert artifact.key == f"planar-cfn/prod/{sha}.json"
-    assert artifact.version_name == f"{__version__}-{sha[:8]}"
+def test_key_and_version_name_come_from_the_committed_bytes(artifact):
+    assert artifact.body == PROD_BYTES
+    assert artifact.key == f"planar-cfn/prod/{SHA256}.json"
+    assert artifact.version_name == f"{__version__}-{SHA256[:8]}"
     assert artifact.product_description == "Planar application stack, stage prod"
 
 
@@ -178,20 +194,20 @@ def test_template_urls():
 # --- the paths through a publish ----------------------------------------------------
 
 
-def test_first_publish_uploads_and_creates_the_product(aws, artifact, rendered):
+def test_first_publish_uploads_and_creates_the_product(aws, artifact):
     # GIVEN no product of exactly that name
     expect_search(aws.catalog, product_view(name="planar-prod-legacy", product_id="prod-zzzzzzzzzzzzz"))
-    expect_new_product(aws.catalog, artifact)
+    expect_new_product(aws.catalog)
     # WHEN
     outcome, out = do_publish(aws, artifact)
     # THEN the template is in S3 byte for byte, and the product holds it as its version
-    stored = aws.s3.get_object(Bucket=BUCKET, Key=artifact.key)
-    assert stored["Body"].read() == rendered["prod"].body.encode()
+    stored = aws.s3.get_object(Bucket=BUCKET, Key=KEY)
+    assert stored["Body"].read() == PROD_BYTES
     assert stored["ContentType"] == "application/json"
     assert (outcome.product_id, outcome.version_id) == (PRODUCT_ID, "pa-first00000001")
-    assert outcome.template_url == url(artifact)
+    assert outcome.template_url == url()
     assert outcome.changes == [
-        f"uploaded s3://{BUCKET}/{artifact.key}", f"created product {PRODUCT_ID}",
+        f"uploaded s3://{BUCKET}/{KEY}", f"created product {PRODUCT_ID}",
         "created version pa-first00000001",
     ]  # fmt: skip
     assert f"created product planar-prod ({PRODUCT_ID})" in out
@@ -208,7 +224,7 @@ def test_every_page_of_products_is_searched(aws, artifact):
         "search_products_as_admin", {"ProductViewDetails": [product_view()]},
         {"PageSize": 100, "PageToken": "page-2"},
     )  # fmt: skip
-    expect_versions(aws.catalog, version("pa-same000000001", artifact.version_name))
+    expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
     outcome, _ = do_publish(aws, artifact)
     assert outcome.product_id == PRODUCT_ID and outcome.changes == []
 
@@ -216,16 +232,16 @@ def test_every_page_of_products_is_searched(aws, artifact):
 def test_changed_template_becomes_a_new_version(aws, artifact):
     expect_search(aws.catalog, product_view())
     expect_versions(aws.catalog, version("pa-old0000000001", "0.0.9-aaaaaaaa"))
-    expect_new_version(aws.catalog, artifact)
+    expect_new_version(aws.catalog)
     outcome, out = do_publish(aws, artifact)
     assert outcome.version_id == "pa-new0000000001"
-    assert uploaded(aws) == [artifact.key]
-    assert f"created version {artifact.version_name} (pa-new0000000001)" in out
+    assert uploaded(aws) == [KEY]
+    assert f"created version {VERSION_NAME} (pa-new0000000001)" in out
 
 
 def test_unchanged_template_creates_nothing_and_says_so(aws, artifact):
     expect_search(aws.catalog, product_view())
-    expect_versions(aws.catalog, version("pa-same000000001", artifact.version_name))
+    expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
     outcome, out = do_publish(aws, artifact)
     assert outcome.changes == []
     assert outcome.version_id == "pa-same000000001"
@@ -234,20 +250,20 @@ def test_unchanged_template_creates_nothing_and_says_so(aws, artifact):
 
 
 def test_template_already_in_s3_is_not_uploaded_again(aws, artifact):
-    aws.s3.put_object(Bucket=BUCKET, Key=artifact.key, Body=b"uploaded earlier")
+    aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"uploaded earlier")
     expect_search(aws.catalog, product_view())
     expect_versions(aws.catalog)
-    expect_new_version(aws.catalog, artifact)
+    expect_new_version(aws.catalog)
     outcome, out = do_publish(aws, artifact)
-    assert aws.s3.get_object(Bucket=BUCKET, Key=artifact.key)["Body"].read() == b"uploaded earlier"
-    assert f"already in S3: s3://{BUCKET}/{artifact.key}" in out
+    assert aws.s3.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == b"uploaded earlier"
+    assert f"already in S3: s3://{BUCKET}/{KEY}" in out
     assert not any(change.startswith("uploaded") for change in outcome.changes)
 
 
 def test_new_product_is_associated_with_the_portfolio(aws, artifact):
     expect_search(aws.catalog)
     expect_portfolio_exists(aws.catalog)
-    expect_new_product(aws.catalog, artifact)
+    expect_new_product(aws.catalog)
     aws.catalog.add_response(
         "associate_product_with_portfolio", {},
         {"ProductId": PRODUCT_ID, "PortfolioId": PORTFOLIO_ID},
@@ -259,7 +275,7 @@ def test_new_product_is_associated_with_the_portfolio(aws, artifact):
 def test_existing_product_is_associated_when_it_is_not_yet(aws, artifact):
     expect_search(aws.catalog, product_view())
     expect_portfolio_exists(aws.catalog)
-    expect_versions(aws.catalog, version("pa-same000000001", artifact.version_name))
+    expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
     aws.catalog.add_response(
         "list_portfolios_for_product",
         {"PortfolioDetails": [{"Id": "port-otherportfol", "DisplayName": "Other"}]},
@@ -276,7 +292,7 @@ def test_existing_product_is_associated_when_it_is_not_yet(aws, artifact):
 def test_already_associated_is_fine(aws, artifact):
     expect_search(aws.catalog, product_view())
     expect_portfolio_exists(aws.catalog)
-    expect_versions(aws.catalog, version("pa-same000000001", artifact.version_name))
+    expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
     aws.catalog.add_response(
         "list_portfolios_for_product",
         {"PortfolioDetails": [{"Id": PORTFOLIO_ID, "DisplayName": "Platform"}], "NextPageToken": "p2"},
@@ -299,7 +315,7 @@ def test_deactivate_old_turns_off_every_other_active_version(aws, artifact):
         version("pa-old0000000002", "0.0.9-22222222", active=False),
         version("pa-old0000000003", "0.0.9-33333333"),
     )
-    expect_new_version(aws.catalog, artifact)
+    expect_new_version(aws.catalog)
     expect_deactivate(aws.catalog, "pa-old0000000001")
     expect_deactivate(aws.catalog, "pa-old0000000003")
     outcome, out = do_publish(aws, artifact, deactivate_old=True)
@@ -314,7 +330,7 @@ def test_republishing_a_deactivated_version_makes_it_launchable_again(aws, artif
     expect_search(aws.catalog, product_view())
     expect_versions(
         aws.catalog,
-        version("pa-back000000001", artifact.version_name, active=False),
+        version("pa-back000000001", VERSION_NAME, active=False),
         version("pa-newer00000001", "0.2.0-44444444"),
     )
     expect_deactivate(aws.catalog, "pa-back000000001", active=True)
@@ -360,7 +376,7 @@ def test_product_shared_from_another_account(aws, artifact):
 def test_own_product_wins_over_a_shared_one_of_the_same_name(aws, artifact):
     shared = product_view(product_id="prod-sharedsharedx", account=OTHER_ACCOUNT)
     expect_search(aws.catalog, shared, product_view())
-    expect_versions(aws.catalog, version("pa-same000000001", artifact.version_name))
+    expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
     outcome, _ = do_publish(aws, artifact)
     assert outcome.product_id == PRODUCT_ID
 
@@ -392,7 +408,7 @@ def test_access_denied_names_the_call_and_the_permission(aws, artifact):
         expected_params={
             "Name": "planar-prod", "Owner": "planar-cfn", "Description": "Planar application stack, stage prod",
             "ProductType": "CLOUD_FORMATION_TEMPLATE",
-            "ProvisioningArtifactParameters": version_parameters(artifact), "IdempotencyToken": TOKEN,
+            "ProvisioningArtifactParameters": version_parameters(), "IdempotencyToken": TOKEN,
         },
     )  # fmt: skip
     with pytest.raises(publish.AccessDeniedError) as raised:
@@ -401,7 +417,7 @@ def test_access_denied_names_the_call_and_the_permission(aws, artifact):
         "AWS denied CreateProduct: the publishing identity needs servicecatalog:CreateProduct"
     )
     # The upload had happened: the error says so, so a rerun surprises nobody.
-    assert raised.value.changes == (f"uploaded s3://{BUCKET}/{artifact.key}",)
+    assert raised.value.changes == (f"uploaded s3://{BUCKET}/{KEY}",)
 
 
 @pytest.mark.parametrize(
@@ -418,11 +434,11 @@ def test_s3_access_denied(aws, artifact, denied, operation, action, resource):
     calls = [
         ("head_bucket", {}, {"Bucket": BUCKET}),
         ("get_bucket_location", {}, {"Bucket": BUCKET}),  # us-east-1: no constraint
-        ("head_object", None, {"Bucket": BUCKET, "Key": artifact.key}),
+        ("head_object", None, {"Bucket": BUCKET, "Key": KEY}),
         ("put_object", {}, {
-            "Bucket": BUCKET, "Key": artifact.key, "Body": artifact.body,
+            "Bucket": BUCKET, "Key": KEY, "Body": PROD_BYTES,
             "ContentType": "application/json",
-            "ChecksumSHA256": base64.b64encode(hashlib.sha256(artifact.body).digest()).decode(),
+            "ChecksumSHA256": base64.b64encode(bytes.fromhex(SHA256)).decode(),
         }),
     ]  # fmt: skip
     if denied in ("head_object", "put_object"):  # the bucket checks passed: the search ran
@@ -455,7 +471,7 @@ def test_service_catalog_refusal_keeps_its_message_and_says_how_the_template_is_
     aws.catalog.add_client_error(
         "create_provisioning_artifact", "InvalidParametersException", "Template could not be read",
         expected_params={
-            "ProductId": PRODUCT_ID, "Parameters": version_parameters(artifact),
+            "ProductId": PRODUCT_ID, "Parameters": version_parameters(),
             "IdempotencyToken": TOKEN,
         },
     )  # fmt: skip
@@ -467,7 +483,7 @@ def test_service_catalog_refusal_keeps_its_message_and_says_how_the_template_is_
         f"AWS refused CreateProvisioningArtifact on product {PRODUCT_ID} "
         "(InvalidParametersException): Template could not be read."
     )
-    assert f"reads {url(artifact)} with the publishing identity's credentials" in message
+    assert f"reads {url()} with the publishing identity's credentials" in message
 
 
 def test_expired_credentials_are_a_setup_error(aws, artifact):
@@ -502,23 +518,24 @@ def no_aws(*_args):
     raise AssertionError("no AWS call may be made")
 
 
-def test_publish_through_build_py(aws, artifact, monkeypatch, tmp_path):
+def test_publish_through_build_py(aws, monkeypatch, tmp_path):
     monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
     expect_search(aws.catalog)
-    expect_new_product(aws.catalog, artifact, token=ANY)
+    expect_new_product(aws.catalog, token=ANY)
     out = io.StringIO()
     code = cli.main(
         ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, "--templates-dir", str(tmp_path)],
         out=out, err=io.StringIO(),
     )  # fmt: skip
     assert code == 0
-    assert artifact.body == render("prod").body.encode()
+    # What was uploaded is the committed template, byte for byte.
+    assert aws.s3.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == PROD_BYTES
     assert not any(tmp_path.iterdir())  # publishing writes no template file
     assert out.getvalue().endswith(
         f"product id:   {PRODUCT_ID}\n"
         "version id:   pa-first00000001\n"
-        f"version name: {artifact.version_name}\n"
-        f"template URL: {url(artifact)}\n"
+        f"version name: {VERSION_NAME}\n"
+        f"template URL: {url()}\n"
     )
 
 
@@ -554,7 +571,7 @@ def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, re
         (["--artifact-bucket", BUCKET, "--portfolio-id", "portfolio1"],
          "argument --portfolio-id: 'portfolio1' is not a portfolio id"),
         (["--artifact-bucket", BUCKET, "--product-name", " "],
-         "argument --product-name: a product name is 1-8191 characters"),
+         "argument --product-name: ' ' is not a product name: 1-8191 characters"),
     ],
 )  # fmt: skip
 def test_bad_flag_values_exit_2_before_any_aws_call(argv, message, capsys, monkeypatch):
@@ -643,3 +660,143 @@ def test_build_py_profile_and_region_reach_the_session(monkeypatch, tmp_path):
     )  # fmt: skip
     assert code == 2 and seen == [("platform", "eu-west-1")]
     assert err.getvalue() == "build.py: publish: stop here\nbuild.py: publish: nothing was changed in AWS\n"
+
+
+# --- the flags' values --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--product-name", "planar-prod"),
+        ("--product-name", "Planar (EU): prod, v2"),
+        ("--product-name", "p"),
+        ("--product-name", "p" * 8191),
+        ("--portfolio-id", "port-abcdefghijklm"),
+        ("--portfolio-id", "port-2"),
+        ("--portfolio-id", "port-" + "a" * 95),
+    ],
+)  # fmt: skip
+def test_valid_product_names_and_portfolio_ids_are_accepted(flag, value):
+    args = publish_args("--artifact-bucket", BUCKET, flag, value)
+    assert getattr(args, flag[2:].replace("-", "_")) == value
+
+
+def test_the_product_name_and_portfolio_id_given_reach_the_requests(aws, monkeypatch, tmp_path):
+    # GIVEN no product of the name given, and the portfolio given
+    name, portfolio = "Planar (EU): prod", "port-0a1b2c3d4e5f6"
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    expect_search(aws.catalog, product_view(name="planar-prod", product_id="prod-defaultdefaul"))
+    expect_portfolio_exists(aws.catalog, portfolio)
+    expect_new_product(aws.catalog, token=ANY, name=name)
+    expect_association(aws.catalog, portfolio)
+    # WHEN
+    err = io.StringIO()
+    code = cli.main(
+        ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, "--product-name", name,
+         "--portfolio-id", portfolio, "--templates-dir", str(tmp_path)],
+        out=io.StringIO(), err=err,
+    )  # fmt: skip
+    # THEN the requests carried them (the Stubber checked each one's arguments)
+    assert code == 0, err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "shown", "allowed"),
+    [
+        ("--product-name", "", "''", "is not a product name: 1-8191 characters, not all blank"),
+        ("--product-name", "   ", "'   '", "is not a product name: 1-8191 characters, not all blank"),
+        ("--product-name", "p" * 8192, "'" + "p" * 40 + "'... (8192 characters)",
+         "is not a product name: 1-8191 characters, not all blank"),
+        ("--portfolio-id", "portfolio1", "'portfolio1'",
+         "is not a portfolio id: port- and 1-95 lowercase letters or digits, such as port-abcdefghijklm"),
+        ("--portfolio-id", "port-", "'port-'", "is not a portfolio id: port- and 1-95 lowercase"),
+        ("--portfolio-id", "port-ABCDEF", "'port-ABCDEF'", "is not a portfolio id: port- and 1-95 lowercase"),
+        ("--portfolio-id", "port-abc\n", "'port-abc\\n'", "is not a portfolio id: port- and 1-95 lowercase"),
+        ("--portfolio-id", "port-" + "a" * 96, "'port-" + "a" * 35 + "'... (101 characters)",
+         "is not a portfolio id: port- and 1-95 lowercase"),
+    ],
+)  # fmt: skip
+def test_bad_product_names_and_portfolio_ids_are_refused_naming_flag_value_and_what_is_allowed(
+    flag, value, shown, allowed, capsys, monkeypatch
+):
+    monkeypatch.setattr(publish, "connect", no_aws)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, flag, value])
+    assert exited.value.code == 2
+    assert f"build.py: error: argument {flag}: {shown} {allowed}" in capsys.readouterr().err
+
+
+# --- the network fails part-way: exit 1, and what was already done is listed ---------
+
+ENDPOINT = "https://servicecatalog.us-east-1.amazonaws.com/"
+
+
+def fail_call(client, operation, error, when):
+    """Raise `error` on the client's next `operation`: "before" the request is made
+    (it never reaches AWS, so nothing is stubbed for it), or "after" AWS answered
+    (the answer is lost on the way back)."""
+    event = "provide-client-params" if when == "before" else "after-call"
+    name = f"{event}.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+
+    def fail(**_):
+        client.meta.events.unregister(name, fail)
+        raise error
+
+    client.meta.events.register(name, fail)
+
+
+def test_no_connection_part_way_exits_1_and_lists_what_was_done(aws, monkeypatch, rendered):
+    # GIVEN a first publish into a portfolio, and no connection left for the association
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    expect_search(aws.catalog)
+    expect_portfolio_exists(aws.catalog)
+    expect_new_product(aws.catalog, token=ANY)
+    fail_call(aws.clients.servicecatalog, "AssociateProductWithPortfolio",
+              EndpointConnectionError(endpoint_url=ENDPOINT), "before")  # fmt: skip
+    # WHEN
+    code, out, err = run_publish(publish_args("--artifact-bucket", BUCKET, "--portfolio-id", PORTFOLIO_ID), rendered)
+    # THEN exit 1; the error, then the upload, the product and its version, in order
+    assert code == 1
+    assert err == (
+        f'build.py: publish: no answer from AWS servicecatalog: Could not connect to the endpoint URL: "{ENDPOINT}"; '
+        "check the network and the region\n"
+        f"build.py: publish: done before the error: uploaded s3://{BUCKET}/{KEY}; created product {PRODUCT_ID}; "
+        "created version pa-first00000001\n"
+    )
+    assert "product id:" not in out
+    assert uploaded(aws) == [KEY]
+
+
+def test_an_answer_lost_part_way_exits_1_and_lists_what_was_done(aws, monkeypatch, rendered):
+    # GIVEN an existing product, and the connection closed before CreateProvisioningArtifact's answer
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    expect_search(aws.catalog, product_view())
+    expect_versions(aws.catalog, version("pa-old0000000001", "0.0.9-aaaaaaaa"))
+    expect_new_version(aws.catalog, token=ANY)
+    fail_call(aws.clients.servicecatalog, "CreateProvisioningArtifact",
+              ConnectionClosedError(endpoint_url=ENDPOINT), "after")  # fmt: skip
+    # WHEN
+    code, out, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
+    # THEN exit 1, and the upload is the one thing known to be done
+    assert code == 1
+    assert err == (
+        "build.py: publish: no answer from AWS servicecatalog: Connection was closed before we received a "
+        f'valid response from endpoint URL: "{ENDPOINT}".; check the network and the region\n'
+        f"build.py: publish: done before the error: uploaded s3://{BUCKET}/{KEY}\n"
+    )
+    assert "product id:" not in out
+
+
+def test_no_connection_before_any_change_says_nothing_changed(aws, monkeypatch, rendered):
+    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
+    fail_call(aws.clients.servicecatalog, "SearchProductsAsAdmin",
+              EndpointConnectionError(endpoint_url=ENDPOINT), "before")  # fmt: skip
+    code, _, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
+    assert code == 1
+    assert err == (
+        f'build.py: publish: no answer from AWS servicecatalog: Could not connect to the endpoint URL: "{ENDPOINT}"; '
+        "check the network and the region\n"
+        "build.py: publish: nothing was changed in AWS\n"
+    )
+    assert uploaded(aws) == []

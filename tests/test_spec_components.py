@@ -214,6 +214,17 @@ def test_aurora_cluster(template, stage):
     assert subnet_group["SubnetIds"] == {"Ref": "Subnets"}
 
 
+def test_aurora_cluster_listens_on_5432_in_its_subnet_group_behind_its_security_group(template):
+    p = props(template, "DatabaseCluster")
+    assert p["Port"] == 5432
+    assert p["DBSubnetGroupName"] == {"Ref": "DatabaseSubnetGroup"}
+    assert p["VpcSecurityGroupIds"] == [{"Fn::GetAtt": ["DatabaseSecurityGroup", "GroupId"]}]
+    # That group admits the cluster's port, and only from the tasks.
+    (ingress,) = props(template, "DatabaseSecurityGroup")["SecurityGroupIngress"]
+    assert (ingress["IpProtocol"], ingress["FromPort"], ingress["ToPort"]) == ("tcp", 5432, 5432)
+    assert ingress["SourceSecurityGroupId"] == {"Fn::GetAtt": ["TaskSecurityGroup", "GroupId"]}
+
+
 def test_aurora_version_defaults_to_a_current_16(template):
     parameter = template["Parameters"]["AuroraEngineVersion"]
     major, minor = parameter["Default"].split(".")
@@ -343,6 +354,17 @@ def test_execution_role(template, stage):
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     assert statement["Resource"] == ["arn:created"]
+
+
+def test_task_role_is_assumed_by_ecs_tasks_only(template):
+    trust = props(template, "TaskRole")["AssumeRolePolicyDocument"]
+    assert trust == {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": ["ecs-tasks.amazonaws.com"]},
+            "Action": ["sts:AssumeRole"],
+        }],
+    }  # fmt: skip
 
 
 def test_task_role(template, stage):
