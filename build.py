@@ -1,14 +1,12 @@
-"""Build, lint and deploy the Planar stack: `python build.py --help`."""
+"""Build, lint and deploy the Planar stack: `python build.py --help`.
 
-import gc
+The same command as an installed package's `planar-cfn` (planar_cfn/__main__.py):
+it turns off cyclic garbage collection for the short build before importing the
+library."""
+
 import sys
 
-# A build takes about two seconds, and collecting cyclic garbage while cfn-lint
-# loads its rules would cost a sixth of that. cli.main turns collection back on
-# before a deploy or publish, which can run for an hour.
-gc.disable()
-
-from planar_cfn.cli import main  # noqa: E402
+from planar_cfn.__main__ import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console("build.py"))

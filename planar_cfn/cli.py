@@ -11,15 +11,15 @@ from typing import Sequence, TextIO
 
 from . import deploy, publish
 from .render import INLINE_TEMPLATE_LIMIT, TEMPLATES_DIR, Rendered, render, template_path
-from .stage_file import shown
+from .stage_file import STAGES_DIR, shown
 from .stages import STAGE_NAMES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str = "build.py") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="build.py",
+        prog=prog,
         description="Build, lint and deploy the Planar stack's CloudFormation templates.",
     )
     which = parser.add_mutually_exclusive_group(required=True)
@@ -47,6 +47,22 @@ def lint_bodies(bodies: dict[str, str]) -> dict[str, list]:
     from .lint import lint_bodies as lint
 
     return lint(bodies)
+
+
+def _regions_line() -> str:
+    """The regions the lint checked, and any a stage file names that it could not."""
+    from cfnlint.version import __version__ as cfn_lint_version
+
+    from .lint import lint_regions, unknown_regions
+
+    line = (
+        f"lint regions: {', '.join(lint_regions())} "
+        f"(us-east-1 and every region a stage file in {shown(STAGES_DIR)}/ names)"
+    )
+    unknown = unknown_regions()
+    if unknown:
+        line += f"; not linted: {', '.join(unknown)}, unknown to cfn-lint {cfn_lint_version}"
+    return line
 
 
 def _brief(rendered: Rendered, findings: list, out: TextIO) -> None:
@@ -135,15 +151,16 @@ def main(
     err: TextIO | None = None,
     *,
     runtime: deploy.Runtime | None = None,  # tests: stubbed AWS, a fake terminal and clock
+    prog: str = "build.py",  # the name --help and usage errors show
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    parser = _parser()
+    parser = _parser(prog)
     args = parser.parse_args(argv)
     problem = _mode_problem(args)
     if problem:
         parser.error(problem)
     if not (args.no_deploy or args.check or publish.requested(args)):
-        gc.enable()  # build.py turns it off for the short build
+        gc.enable()  # the command turns it off for the short build (__main__.py)
         return _deploy(args, out, err, runtime)
     stages = STAGE_NAMES if args.all_stages else (args.stage,)
     rendered = {stage: render(stage) for stage in stages}
@@ -178,4 +195,5 @@ def main(
         path.write_text(rendered[stage].body)
         findings[stage] = [replace(f, path=shown(path)) for f in findings[stage]]
         _summary(rendered[stage], shown(path), findings[stage], out)
+    print(_regions_line(), file=out)
     return EXIT_FINDINGS if any(findings.values()) else EXIT_OK

@@ -6,11 +6,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .paths import TEMPLATES_DIR
 from .stack import build_template
 
 # CloudFormation's limit for a template passed inline (TemplateBody).
 INLINE_TEMPLATE_LIMIT = 51_200
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)

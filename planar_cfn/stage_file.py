@@ -25,9 +25,9 @@ from .parameters import (
     fargate_memory_problem,
     registry_problem,
 )
+from .paths import STAGES_DIR
 from .stages import get_stage
 
-STAGES_DIR = Path(__file__).resolve().parent.parent / "stages"
 PASSWORD_ENV = "PLANAR_REGISTRY_PASSWORD"
 # Parameters that lookups.py fills in when the file leaves them out.
 LOOKED_UP = ("vpc_cidr", "hosted_zone_id", "database_availability_zones")
@@ -232,6 +232,13 @@ def session_keys(path: Path) -> tuple[str | None, str | None]:
         data[key] if isinstance(data.get(key), str) and pattern.matches(data[key]) else None
     )
     return named("profile", PROFILE), named("region", REGION)
+
+
+def named_regions(directory: Path | None = None) -> list[str]:
+    """The regions the stage files in a directory (default: stages/) name, sorted:
+    only well-formed values; a file that cannot be read adds none."""
+    paths = (STAGES_DIR if directory is None else directory).glob("*.json")
+    return sorted({region for _, region in map(session_keys, paths) if region})
 
 
 def load(

@@ -1,0 +1,172 @@
+"""The package as others install and call it: pyproject's metadata agrees with the
+code and requirements.txt, the `planar-cfn` command is build.py's, an installed copy
+uses the working directory's templates/ and stages/, and a library call to the lint
+leaves the caller's garbage collector as it was. No network: nothing is installed."""
+
+import gc
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from cfnlint.helpers import REGIONS as CFN_LINT_REGIONS
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+import planar_cfn
+from planar_cfn import paths
+from planar_cfn.lint import HOME_REGION, lint_bodies, lint_body, lint_regions, unknown_regions
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+PROJECT = PYPROJECT["project"]
+SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
+
+
+def pinned_direct_dependencies() -> dict[str, str]:
+    """requirements.txt's first block: the direct dependencies, name -> pinned version."""
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    block = [line for line in lines if not line.startswith("#")]
+    direct = block[: block.index("")] if "" in block else block
+    return {
+        canonicalize_name(name): version
+        for name, version in (line.split("==") for line in direct)
+    }
+
+
+def test_the_version_has_one_source():
+    assert "version" not in PROJECT and "version" in PROJECT["dynamic"]
+    module, attribute = SETUPTOOLS["dynamic"]["version"]["attr"].rsplit(".", 1)
+    assert getattr(importlib.import_module(module), attribute) == planar_cfn.__version__
+
+
+def test_the_dependencies_are_requirements_txt_direct_ones_as_ranges_holding_the_pins():
+    pins = pinned_direct_dependencies()
+    ranges = {canonicalize_name(r.name): r for r in map(Requirement, PROJECT["dependencies"])}
+    assert ranges.keys() == pins.keys()
+    for name, requirement in ranges.items():
+        assert requirement.specifier.contains(pins[name]), (name, str(requirement))
+        assert not str(requirement.specifier).startswith("=="), f"{name}: a range, not a pin"
+
+
+def test_metadata_python_and_the_packages_shipped():
+    assert PROJECT["name"] == "planar-cfn"
+    assert PROJECT["requires-python"] == ">=3.11"
+    assert SETUPTOOLS["packages"] == ["planar_cfn"]  # not tests/
+    assert "py.typed" in SETUPTOOLS["package-data"]["planar_cfn"]
+    assert (ROOT / "planar_cfn" / "py.typed").is_file()
+
+
+def test_the_console_script_is_a_callable_that_imports_nothing_heavy_before_turning_gc_off():
+    module, function = PROJECT["scripts"]["planar-cfn"].split(":")
+    assert callable(getattr(importlib.import_module(module), function))
+    # What the generated `planar-cfn` script imports before calling it: the library
+    # (troposphere, cfn-lint) must still be unloaded, so gc.disable() comes first.
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys, {module}; print(sorted(m for m in sys.modules "
+         "if m.startswith(('planar_cfn.', 'troposphere', 'cfnlint', 'boto'))))"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert loaded.strip() == f"[{module!r}]"
+
+
+def test_build_py_runs_the_console_entry_point():
+    source = (ROOT / "build.py").read_text()
+    assert "from planar_cfn.__main__ import console" in source
+    assert 'sys.exit(console("build.py"))' in source
+
+
+def test_python_dash_m_is_the_command_too():
+    result = subprocess.run(
+        [sys.executable, "-m", "planar_cfn", "--all-stages", "--check"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("fresh: ")
+
+
+def test_a_checkout_uses_its_own_templates_and_stages():
+    assert paths.IN_CHECKOUT
+    assert paths.TEMPLATES_DIR == ROOT / "templates" and paths.STAGES_DIR == ROOT / "stages"
+
+
+def test_an_installed_copy_uses_the_working_directory(tmp_path):
+    # GIVEN the package copied as pip installs it: alone in a site directory
+    site, work = tmp_path / "site-packages", tmp_path / "work"
+    shutil.copytree(ROOT / "planar_cfn", site / "planar_cfn", ignore=shutil.ignore_patterns("__pycache__"))
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    # WHEN the command runs in another directory
+    result = subprocess.run(
+        [sys.executable, "-c", "from planar_cfn import paths; print(paths.TEMPLATES_DIR, paths.STAGES_DIR)"],
+        cwd=work, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert result.stdout.split() == ["templates", "stages"]
+    result = subprocess.run(
+        [sys.executable, "-m", "planar_cfn", "--all-stages", "--check"],
+        cwd=work, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    # THEN it looks for templates in the working directory's templates/
+    assert result.returncode == 1
+    assert "stale: templates/planar-dev.json differs from a fresh render" in result.stdout
+
+
+@pytest.fixture
+def restored_gc():
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    yield
+    if not frozen:
+        gc.unfreeze()
+    gc.enable() if enabled else gc.disable()
+
+
+TINY = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}, indent=2)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_a_library_lint_call_leaves_the_garbage_collector_as_it_was(enabled, frozen_before, restored_gc):
+    # GIVEN a caller with collection on or off, with or without frozen objects of its own
+    gc.enable() if enabled else gc.disable()
+    if frozen_before:
+        gc.freeze()
+    before = gc.get_freeze_count()
+    # WHEN it lints two templates (in forked workers where the machine can)
+    findings = lint_bodies({"a": TINY, "b": TINY}, regions=(HOME_REGION,))
+    # THEN the process is as it was
+    assert findings == {"a": [], "b": []}
+    assert gc.get_freeze_count() == before
+    assert gc.isenabled() is enabled
+
+
+def test_lint_regions_are_us_east_1_and_the_well_formed_ones_stage_files_name(tmp_path):
+    example = json.loads((ROOT / "stages" / "example.json").read_text())
+    for name, region in {
+        "dev": "eu-west-1", "staging": "ap-southeast-2", "prod": "us-east-1", "qa": "eu-west-1",
+        "upper": "EU-WEST-1", "number": 7, "unknown": "us-moon-1",
+    }.items():  # fmt: skip
+        (tmp_path / f"{name}.json").write_text(json.dumps({**example, "region": region}))
+    (tmp_path / "broken.json").write_text('{"region": "sa-east-1",')
+    (tmp_path / "notes.txt").write_text('{"region": "ca-central-1"}')
+    assert lint_regions(tmp_path) == ("us-east-1", "ap-southeast-2", "eu-west-1")
+    assert unknown_regions(tmp_path) == ["us-moon-1"]
+    assert lint_regions(tmp_path / "absent") == ("us-east-1",)
+
+
+def test_each_lint_region_is_checked():
+    lightsail = json.dumps({"Resources": {"Box": {"Type": "AWS::Lightsail::Instance", "Properties": {
+        "InstanceName": "box", "BlueprintId": "amazon_linux_2", "BundleId": "nano_3_0"}}}}, indent=2)  # fmt: skip
+    assert lint_body(lightsail, "t.json", ("us-east-1",)) == []
+    (finding,) = lint_body(lightsail, "t.json", ("us-east-1", "cn-north-1"))
+    assert finding.rule == "E3006" and "cn-north-1" in finding.message
+
+
+def test_every_stage_is_lint_clean_in_every_region_cfn_lint_knows(rendered):
+    """The build lints us-east-1 and the stage files' regions; this is the rest."""
+    findings = lint_bodies({stage: r.body for stage, r in rendered.items()}, tuple(CFN_LINT_REGIONS))
+    assert findings == {stage: [] for stage in rendered}
