@@ -53,15 +53,15 @@ class Pattern:
     def or_empty(self) -> Pattern:
         return Pattern(f"^$|{self.regex}", f"empty, or {self.allowed}")
 
-    def list_of(self, max_items: int | None = None, *, empty: bool = True) -> Pattern:
-        """The whole comma-separated list, each item matching this pattern. CloudFormation
-        checks a CommaDelimitedList item by item, and so cannot tell an empty list (its
-        default) from an empty item; a String parameter with this pattern can."""
+    def list_of(self) -> Pattern:
+        """The whole comma-separated list, empty or each item matching this pattern.
+        CloudFormation checks a CommaDelimitedList item by item, and so cannot tell an
+        empty list (its default) from an empty item; a String parameter with this can."""
         item = self.regex.removeprefix("^").removesuffix("$")
-        more = "*" if max_items is None else f"{{0,{max_items - 1}}}"
-        regex = f"^({item})(,({item})){more}$"
-        allowed = "comma-separated values without spaces or empty items, each " + self.allowed
-        return Pattern(f"^$|{regex}", f"empty, or {allowed}") if empty else Pattern(regex, allowed)
+        return Pattern(
+            f"^$|^({item})(,({item}))*$",
+            "empty, or comma-separated values without spaces or empty items, each " + self.allowed,
+        )
 
 
 def whole_number(low: int, high: int) -> Pattern:

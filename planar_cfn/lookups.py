@@ -6,8 +6,9 @@ Zone per database instance. And what CloudFormation would accept but AWS then
 refuses or leaves broken is checked up front: the subnets are in the VPC and in
 two or more Availability Zones (the load balancer and the database subnet group
 need two), an internet-facing load balancer's subnets route to an internet
-gateway, and the hosted zone is public (ACM cannot validate through a private
-zone: the certificate would wait for hours) and is the base domain's. The load balancer also takes one subnet per zone.
+gateway, the load balancer's subnets are one per zone, and the hosted zone is
+public (ACM cannot validate through a private zone: the certificate would wait for
+hours) and is the base domain's.
 """
 
 from __future__ import annotations
@@ -122,8 +123,8 @@ def _zone_id(zone: dict) -> str:
     return zone["Id"].rsplit("/", 1)[-1]
 
 
-def describe_subnets(ec2: Any, keys: Mapping[str, list[str]]) -> dict[str, dict]:
-    """The subnets each stage-file key lists, by id, in one call."""
+def describe_subnets(ec2: Any, keys: Mapping[str, list[str]]) -> dict[str, dict[str, dict]]:
+    """The subnets each stage-file key lists, by key and then by id, in one call."""
     subnets = list(dict.fromkeys(s for listed in keys.values() for s in listed))
     try:
         found = ec2.describe_subnets(SubnetIds=subnets)["Subnets"]
@@ -140,7 +141,7 @@ def describe_subnets(ec2: Any, keys: Mapping[str, list[str]]) -> dict[str, dict]
             "it checks the subnets' VPC and Availability Zones"
         ) from None
     by_id = {s["SubnetId"]: s for s in found}
-    return {subnet: by_id[subnet] for subnet in subnets}
+    return {key: {subnet: by_id[subnet] for subnet in listed} for key, listed in keys.items()}
 
 
 def zones_of(subnets: dict[str, dict]) -> list[str]:
@@ -285,22 +286,20 @@ def resolve(
     private = value("subnets").split(",")
     public = [s for s in value("alb_subnets").split(",") if s]
     described = describe_subnets(client("ec2"), {"subnets": private, "alb_subnets": public})
-    check_subnets("subnets", {s: described[s] for s in private}, vpc_id)
+    check_subnets("subnets", described["subnets"], vpc_id)
     if public:
-        check_subnets("alb_subnets", {s: described[s] for s in public}, vpc_id)
-    alb_key, alb_subnets = ("alb_subnets", public) if public else ("subnets", private)
-    check_one_per_zone(alb_key, {s: described[s] for s in alb_subnets})
+        check_subnets("alb_subnets", described["alb_subnets"], vpc_id)
+    alb_key = "alb_subnets" if public else "subnets"
+    check_one_per_zone(alb_key, described[alb_key])
     if value("alb_internal") == "false" and public:
         check_internet_routes(client("ec2"), public, vpc_id)
 
     given_zones = [z for z in value("database_availability_zones").split(",") if z]
     if "database_availability_zones" in stage_file.given and given_zones:
-        check_database_zones(given_zones, {s: described[s] for s in private})
+        check_database_zones(given_zones, described["subnets"])
     if missing("database_availability_zones"):
         readers = get_stage(stage_file.stage).reader_count
         # Without readers RDS may choose; pinning a zone later would replace the writer.
-        zones = database_availability_zones(
-            {s: described[s] for s in private}, readers + 1
-        ) if readers else []
+        zones = database_availability_zones(described["subnets"], readers + 1) if readers else []
         found["database_availability_zones"] = ",".join(zones)
     return stage_file.with_values(found)

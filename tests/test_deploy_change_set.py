@@ -64,6 +64,18 @@ def previous_parameters(h, **changes):
     return {**values, **changes}
 
 
+def executed_update(h, changes: list) -> dict:
+    """A dev update whose change set holds `changes` and is executed; returns the event
+    the stream's cursor starts on."""
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready(changes)
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.executed()
+    return cursor
+
+
 def test_first_deploy_creates_executes_streams_and_prints_outputs(harness, tmp_path):
     # GIVEN no stack
     h = harness("dev")
@@ -221,12 +233,7 @@ def test_review_names_what_forces_a_replacement(harness):
 
 def test_allow_replacement_executes_a_stateful_replacement(harness):
     h = harness("dev")
-    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
-    h.created(**update_request(h))
-    h.ready([REPLACE_DB])
-    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
-    h.events(cursor)
-    h.executed()
+    cursor = executed_update(h, [REPLACE_DB])
     h.progress("UPDATE_COMPLETE", event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=9), cursor)
 
     assert h.run("--yes", "--allow-replacement") == ExitCode.OK
@@ -346,12 +353,7 @@ def test_failure_prints_the_root_cause_not_the_cancellations(harness):
 
 def test_events_are_read_across_pages_until_the_cursor(harness):
     h = harness("dev")
-    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
-    h.created(**update_request(h))
-    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
-    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
-    h.events(cursor)
-    h.executed()
+    cursor = executed_update(h, [change("Modify", "Service", "AWS::ECS::Service")])
     h.stack("UPDATE_COMPLETE", by=h.id)
     newest = [event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=20)]
     older = [event("dev", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=19),
@@ -367,12 +369,7 @@ def test_events_are_read_across_pages_until_the_cursor(harness):
 def test_a_terminal_gets_the_progress_redrawn_in_place(harness):
     h = harness("dev")
     h.out = TtyOut()
-    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
-    h.created(**update_request(h))
-    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
-    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
-    h.events(cursor)
-    h.executed()
+    cursor = executed_update(h, [change("Modify", "Service", "AWS::ECS::Service")])
     started = event("dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=2)
     h.progress("UPDATE_IN_PROGRESS", started, cursor)
     h.progress("UPDATE_COMPLETE", event("dev", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=9), started)
@@ -386,12 +383,7 @@ def test_a_terminal_gets_the_progress_redrawn_in_place(harness):
 
 def test_timeout_while_the_stack_changes_says_how_to_resume(harness):
     h = harness("dev")
-    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
-    h.created(**update_request(h))
-    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
-    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
-    h.events(cursor)
-    h.executed()
+    cursor = executed_update(h, [change("Modify", "Service", "AWS::ECS::Service")])
     for _ in range(13):  # one minute at one poll per 5 s, and the poll at the deadline
         h.progress("UPDATE_IN_PROGRESS")
     h.stack("UPDATE_IN_PROGRESS", by=h.id)  # the state reported when giving up
@@ -568,12 +560,7 @@ EXPIRED = ("ExpiredToken", "The security token included in the request is expire
 def test_an_aws_error_while_the_stack_changes_says_it_is_still_changing(harness, readable):
     # GIVEN an executed update, then credentials that expire while it runs
     h = harness("dev")
-    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
-    h.created(**update_request(h))
-    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
-    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
-    h.events(cursor)
-    h.executed()
+    cursor = executed_update(h, [change("Modify", "Service", "AWS::ECS::Service")])
     h.progress("UPDATE_IN_PROGRESS")
     h.cfn.add_client_error("describe_stacks", *EXPIRED, 403, expected_params={"StackName": h.id})
     if readable:  # a passing error: the state is read again when giving up

@@ -667,6 +667,17 @@ def prod_alb_switch(h, **kw):
     h.ready(REPLACE_ALB, **kw)
 
 
+def executed_alb_switch(h) -> dict:
+    """prod_alb_switch, executed once the old load balancer's protection is off; returns
+    the event the stream's cursor starts on."""
+    prod_alb_switch(h)
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    balancer_protection(h, OLD_ALB, on=False)
+    h.executed()
+    return cursor
+
+
 class Calls(list):
     """The operations sent, in order (botocore holds its handlers weakly: the test holds this one)."""
 
@@ -710,11 +721,7 @@ def test_outside_prod_a_replaced_load_balancer_needs_no_warning(harness):
 def test_prod_load_balancer_replacement_lets_the_cleanup_delete_the_old_one(harness):
     # GIVEN a prod change set that replaces the load balancer, executed with --yes
     h = harness("prod")
-    prod_alb_switch(h)
-    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
-    h.events(cursor)
-    balancer_protection(h, OLD_ALB, on=False)
-    h.executed()
+    cursor = executed_alb_switch(h)
     created = event("prod", "LoadBalancer", "UPDATE_COMPLETE", LB, seconds=200, physical=NEW_ALB)
     h.progress("UPDATE_IN_PROGRESS", created, cursor)
     done = [event("prod", "planar-prod-acme", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", seconds=300),
@@ -739,11 +746,7 @@ def test_a_rolled_back_replacement_protects_the_old_load_balancer_again_and_name
     # GIVEN a replacement that fails after the new load balancer was made: the rollback's
     # cleanup cannot delete the new one, which the template made with deletion protection
     h = harness("prod")
-    prod_alb_switch(h)
-    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
-    h.events(cursor)
-    balancer_protection(h, OLD_ALB, on=False)
-    h.executed()
+    cursor = executed_alb_switch(h)
     protected = "Load balancer cannot be deleted because deletion protection is enabled"
     events = [event("prod", "LoadBalancer", "UPDATE_COMPLETE", LB, seconds=200, physical=NEW_ALB),
               event("prod", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 900),
@@ -817,11 +820,7 @@ def test_a_protection_that_cannot_go_off_stops_the_update_before_it_runs(harness
 def test_stopping_while_the_replacement_runs_says_how_to_protect_the_old_load_balancer(harness):
     h = harness("prod")
     h.fake_clock.interrupt_after = 0
-    prod_alb_switch(h)
-    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
-    h.events(cursor)
-    balancer_protection(h, OLD_ALB, on=False)
-    h.executed()
+    cursor = executed_alb_switch(h)
     h.progress("UPDATE_IN_PROGRESS")
     h.stack("UPDATE_IN_PROGRESS", by=h.id)
 

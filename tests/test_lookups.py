@@ -131,7 +131,7 @@ def test_a_given_zone_must_be_public_and_the_base_domains(aws, network, zone):
 def test_database_zones_writer_in_the_first_subnets_zone_reader_in_another(aws, network):
     _, subnets, same_zone = network
     ordered = [subnets["us-east-1b"], same_zone, subnets["us-east-1a"]]
-    described = lookups.describe_subnets(aws["ec2"], {"subnets": ordered})
+    described = lookups.describe_subnets(aws["ec2"], {"subnets": ordered})["subnets"]
     assert lookups.database_availability_zones(described, 2) == ["us-east-1b", "us-east-1a"]
 
 
@@ -156,7 +156,7 @@ def test_subnets_in_one_zone_are_refused_in_every_stage(aws, network, tmp_path, 
 def test_subnets_of_another_vpc_are_refused(aws, network):
     _, subnets, _ = network
     other = aws["ec2"].create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
-    described = lookups.describe_subnets(aws["ec2"], {"alb_subnets": list(subnets.values())})
+    described = lookups.describe_subnets(aws["ec2"], {"alb_subnets": list(subnets.values())})["alb_subnets"]
     with pytest.raises(LookupFailed, match=f"alb_subnets: {subnets['us-east-1b']} is in vpc-.*, not in vpc_id = '{other}'; give subnets of that VPC"):
         lookups.check_subnets("alb_subnets", described, other)
 
@@ -276,7 +276,7 @@ def test_resolve_leaves_the_kept_keys_to_the_stack(aws, network, tmp_path):
 
 def test_a_load_balancer_takes_one_subnet_per_zone(aws, network):
     _, subnets, same_zone = network
-    described = lookups.describe_subnets(aws["ec2"], {"subnets": [subnets["us-east-1a"], subnets["us-east-1b"], same_zone]})
+    described = lookups.describe_subnets(aws["ec2"], {"subnets": [subnets["us-east-1a"], subnets["us-east-1b"], same_zone]})["subnets"]
     lookups.check_subnets("subnets", described, described[same_zone]["VpcId"])  # fine for the database
     with pytest.raises(LookupFailed) as error:
         lookups.check_one_per_zone("subnets", described)
@@ -290,7 +290,7 @@ def test_a_load_balancer_takes_one_subnet_per_zone(aws, network):
 
 def test_given_database_zones_must_hold_the_subnets(aws, network):
     _, subnets, _ = network
-    described = lookups.describe_subnets(aws["ec2"], {"subnets": list(subnets.values())})
+    described = lookups.describe_subnets(aws["ec2"], {"subnets": list(subnets.values())})["subnets"]
     lookups.check_database_zones(["us-east-1a", "us-east-1b"], described)  # no error
     with pytest.raises(LookupFailed) as error:
         lookups.check_database_zones(["us-east-1c", "us-east-1a"], described)
