@@ -341,13 +341,18 @@ def test_ctrl_c_after_the_delete_started_says_how_to_follow_it(harness, template
     assert "aws cloudformation wait stack-delete-complete --stack-name planar-dev-acme" in h.err.getvalue()
 
 
-def test_a_failed_execute_leaves_no_change_set_behind_and_says_so(harness):
-    h = harness("dev")
+def refused_execute(h):
+    """A first create whose change set CloudFormation refuses to execute."""
     h.no_stack()
     h.created(**create_request(h))
     h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
     h.events(event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS"))
     h.cfn.add_client_error("execute_change_set", "AccessDenied", "not allowed to execute", 403)
+    return h
+
+
+def test_a_failed_execute_leaves_no_change_set_behind_and_says_so(harness):
+    h = refused_execute(harness("dev"))
     h.deleted_change_set()
     h.deleted_stack()
 
@@ -359,12 +364,7 @@ def test_a_failed_execute_leaves_no_change_set_behind_and_says_so(harness):
 
 
 def test_a_refused_execute_whose_change_set_cannot_be_deleted_names_what_is_left(harness):
-    h = harness("dev")
-    h.no_stack()
-    h.created(**create_request(h))
-    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
-    h.events(event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS"))
-    h.cfn.add_client_error("execute_change_set", "AccessDenied", "not allowed to execute", 403)
+    h = refused_execute(harness("dev"))
     h.cfn.add_client_error("delete_change_set", "AccessDenied", "not allowed to delete", 403)
 
     assert h.run("--yes") == ExitCode.FAILED
