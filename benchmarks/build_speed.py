@@ -43,7 +43,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as out:
         commands = {
             "render": [sys.executable, "-c", RENDER],
-            "build": [sys.executable, "build.py", "--all-stages", "--no-deploy", "--templates-dir", out],
+            "build": [
+                sys.executable,
+                "build.py",
+                "--all-stages",
+                "--no-deploy",
+                "--templates-dir",
+                out,
+            ],
         }
         measure(commands["build"])  # warm the OS file cache and bytecode once
         print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.runs} runs each")

@@ -12,7 +12,8 @@ bucket, what is wrong and what to do, for a bucket with the exact policy to appl
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
@@ -89,7 +90,7 @@ ELB_ACCOUNTS = {
     "us-gov-east-1": "190560391635",
     "cn-north-1": "638102146993",
     "cn-northwest-1": "037604701340",
-}  # fmt: skip
+}
 ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
 # S3 server access logs: "Enabling Amazon S3 server access logging" (docs.aws.amazon.com/
 # AmazonS3/latest/userguide/enable-server-access-logging.html): the logging service
@@ -101,7 +102,7 @@ SSE_S3 = "AES256"
 # January 2023 ("Using server-side encryption with Amazon S3 managed keys (SSE-S3)").
 SET_SSE_S3 = (
     "aws s3api put-bucket-encryption --bucket {bucket} --server-side-encryption-configuration "
-    "'{{\"Rules\":[{{\"ApplyServerSideEncryptionByDefault\":{{\"SSEAlgorithm\":\"AES256\"}}}}]}}'"
+    '\'{{"Rules":[{{"ApplyServerSideEncryptionByDefault":{{"SSEAlgorithm":"AES256"}}}}]}}\''
 )
 
 
@@ -226,7 +227,9 @@ def bucket_problem(s3: Any, bucket: str, region: str) -> str | None:
             f"access logs only to a bucket in its own region. Name a bucket in {region}"
         )
     try:
-        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
+            "Rules"
+        ]
     except ClientError as error:
         code, _ = _error(error)
         # No default encryption configured: what S3 answered, before January 2023, for
@@ -241,7 +244,9 @@ def bucket_problem(s3: Any, bucket: str, region: str) -> str | None:
                 f"s3:GetEncryptionConfiguration on arn:{partition(region)}:s3:::{bucket}"
             )
         raise
-    algorithms = [r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in rules]
+    algorithms = [
+        r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in rules
+    ]
     other = [a for a in algorithms if a and a != SSE_S3]
     if other:
         return (
@@ -291,7 +296,7 @@ def check(
             )
             raise AccountNotReady(
                 f"access_logs_bucket = {bucket!r}: {problem} (or set access_logs_bucket to "
-                "\"\" for no access logs). The bucket's policy must also let the load balancer "
+                '"" for no access logs). The bucket\'s policy must also let the load balancer '
                 "and S3 deliver the logs (the deploy does not read it): put this one in "
                 "policy.json, merged with any statements the bucket has, and apply it with "
                 f"`aws s3api put-bucket-policy --bucket {bucket} --policy file://policy.json`:",
@@ -301,15 +306,19 @@ def check(
         return
     unknown = (
         f"could not check the ECS service-linked role {ECS_ROLE} ({{}} not allowed). If "
-        "the stack's ECS cluster fails with \"Unable to assume the service linked role\", "
+        'the stack\'s ECS cluster fails with "Unable to assume the service linked role", '
         f"run `{CREATE_ECS_ROLE}` and deploy again"
     )
     if dry_run:
         if role is None:
             print(f"build.py: warning: {unknown.format('iam:GetRole is')}", file=err, flush=True)
         else:
-            print(f"The ECS service-linked role {ECS_ROLE} does not exist yet: the deploy "
-                  "will create it.", file=out, flush=True)  # fmt: skip
+            print(
+                f"The ECS service-linked role {ECS_ROLE} does not exist yet: the deploy "
+                "will create it.",
+                file=out,
+                flush=True,
+            )
         return
     try:
         made = create_ecs_role(client("iam"))
@@ -329,5 +338,9 @@ def check(
             "for ecs.amazonaws.com (docs/deploying.md), then deploy again"
         ) from None
     if made:
-        print(f"Created the ECS service-linked role {ECS_ROLE} ({ECS_SERVICE}): the account's "
-              "first ECS cluster needs it.", file=out, flush=True)  # fmt: skip
+        print(
+            f"Created the ECS service-linked role {ECS_ROLE} ({ECS_SERVICE}): the account's "
+            "first ECS cluster needs it.",
+            file=out,
+            flush=True,
+        )

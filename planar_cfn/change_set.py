@@ -7,21 +7,27 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
+
 from botocore.exceptions import WaiterError
 
 from .aws_session import s3_object_url
 
 # Resources whose replacement or removal loses data.
-STATEFUL_TYPES = frozenset({
-    "AWS::RDS::DBCluster", "AWS::RDS::DBInstance", "AWS::S3::Bucket",
-    "AWS::SecretsManager::Secret",
-    # Removing the customer-managed key schedules its deletion: whatever it
-    # encrypted (snapshots, retained secrets) becomes unreadable.
-    "AWS::KMS::Key",
-})  # fmt: skip
+STATEFUL_TYPES = frozenset(
+    {
+        "AWS::RDS::DBCluster",
+        "AWS::RDS::DBInstance",
+        "AWS::S3::Bucket",
+        "AWS::SecretsManager::Secret",
+        # Removing the customer-managed key schedules its deletion: whatever it
+        # encrypted (snapshots, retained secrets) becomes unreadable.
+        "AWS::KMS::Key",
+    }
+)
 # IAM resources whose name property makes CloudFormation ask for CAPABILITY_NAMED_IAM.
 IAM_NAME_PROPERTIES = {
     "AWS::IAM::Role": "RoleName",
@@ -36,8 +42,14 @@ NO_CHANGES_REASONS = (
     "No updates are to be performed",
 )
 LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
-ACTION_SYMBOLS = {"Add": "+", "Modify": "~", "Remove": "-", "Import": "<", "Dynamic": "?",
-                  "SyncWithActual": "="}  # fmt: skip
+ACTION_SYMBOLS = {
+    "Add": "+",
+    "Modify": "~",
+    "Remove": "-",
+    "Import": "<",
+    "Dynamic": "?",
+    "SyncWithActual": "=",
+}
 
 
 class ChangeSetState(Enum):
@@ -134,11 +146,13 @@ class Change:
     @classmethod
     def from_api(cls, change: Mapping[str, Any]) -> Change:
         rc = change["ResourceChange"]
-        causes = tuple(dict.fromkeys(
-            d["Target"].get("Name") or d["Target"].get("Attribute", "")
-            for d in rc.get("Details", [])
-            if d.get("Target", {}).get("RequiresRecreation") in ("Always", "Conditionally")
-        ))  # fmt: skip
+        causes = tuple(
+            dict.fromkeys(
+                d["Target"].get("Name") or d["Target"].get("Attribute", "")
+                for d in rc.get("Details", [])
+                if d.get("Target", {}).get("RequiresRecreation") in ("Always", "Conditionally")
+            )
+        )
         return cls(
             action=rc.get("Action", ""),
             logical_id=rc.get("LogicalResourceId", ""),
@@ -170,9 +184,10 @@ class ChangeSet:
         """Load balancers that the update replaces (a new one first) or removes: the
         cleanup at its end deletes the current one, which deletion protection refuses."""
         return tuple(
-            c for c in self.changes
+            c
+            for c in self.changes
             if c.resource_type == LOAD_BALANCER and c.replaced_or_removed and c.physical_id
-        )  # fmt: skip
+        )
 
 
 def _from_pages(pages: list[Mapping[str, Any]]) -> ChangeSet:
@@ -185,10 +200,14 @@ def _from_pages(pages: list[Mapping[str, Any]]) -> ChangeSet:
         execution_status=first.get("ExecutionStatus", ""),
         reason=first.get("StatusReason", ""),
         changes=tuple(
-            Change.from_api(c) for page in pages for c in page.get("Changes", [])
+            Change.from_api(c)
+            for page in pages
+            for c in page.get("Changes", [])
             if c.get("Type") == "Resource"
-        ),  # fmt: skip
-        parameters={p["ParameterKey"]: p.get("ParameterValue", "") for p in first.get("Parameters", [])},
+        ),
+        parameters={
+            p["ParameterKey"]: p.get("ParameterValue", "") for p in first.get("Parameters", [])
+        },
     )
 
 
@@ -212,8 +231,7 @@ def wait(cfn: Any, change_set_id: str, timeout_seconds: int, delay: float) -> Ch
             return _from_pages([last])
         if "Max attempts exceeded" in str(error):
             raise ChangeSetTimeout(
-                f"change set {change_set_id} was not ready after {timeout_seconds // 60} "
-                "minute(s)"
+                f"change set {change_set_id} was not ready after {timeout_seconds // 60} minute(s)"
             ) from None
         raise
     return describe(cfn, change_set_id)
@@ -255,20 +273,26 @@ def review(
 
 def stack_policy(template: Mapping[str, Any]) -> str:
     """Allow every update except replacing or deleting the stateful resources."""
-    return json.dumps({
-        "Statement": [
-            {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
-            {"Effect": "Deny", "Action": ["Update:Replace", "Update:Delete"], "Principal": "*",
-             "Resource": [f"LogicalResourceId/{i}" for i in stateful_logical_ids(template)]},
-        ]
-    }, indent=2)  # fmt: skip
+    return json.dumps(
+        {
+            "Statement": [
+                {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
+                {
+                    "Effect": "Deny",
+                    "Action": ["Update:Replace", "Update:Delete"],
+                    "Principal": "*",
+                    "Resource": [f"LogicalResourceId/{i}" for i in stateful_logical_ids(template)],
+                },
+            ]
+        },
+        indent=2,
+    )
 
 
 def _matches(patterns: Any, value: str) -> bool:
     patterns = [patterns] if isinstance(patterns, str) else list(patterns or [])
     return any(
-        re.fullmatch(re.escape(p).replace(r"\*", ".*").replace(r"\?", "."), value)
-        for p in patterns
+        re.fullmatch(re.escape(p).replace(r"\*", ".*").replace(r"\?", "."), value) for p in patterns
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import TextIO
 
 from . import deploy, publish
 from .render import INLINE_TEMPLATE_LIMIT, TEMPLATES_DIR, Rendered, render, template_path
@@ -34,9 +35,12 @@ def _parser(prog: str = "build.py") -> argparse.ArgumentParser:
         help="write nothing; exit 1 when a committed template differs from a fresh render",
     )
     parser.add_argument(
-        "--templates-dir", type=Path, default=TEMPLATES_DIR, metavar="DIR",
+        "--templates-dir",
+        type=Path,
+        default=TEMPLATES_DIR,
+        metavar="DIR",
         help="where templates are written (default: templates/)",
-    )  # fmt: skip
+    )
     deploy.add_arguments(parser)
     publish.add_arguments(parser)
     return parser
@@ -71,7 +75,10 @@ def _brief(rendered: Rendered, findings: list, out: TextIO) -> None:
     size = len(rendered.minified.encode())
     fits = "inline" if rendered.fits_inline else f"over {INLINE_TEMPLATE_LIMIT:,}: sent through S3"
     lint = f"{len(findings)} lint finding(s)" if findings else "lint clean"
-    print(f"{rendered.stage}: {sum(counts.values())} resources, {size:,} bytes ({fits}), {lint}", file=out)
+    print(
+        f"{rendered.stage}: {sum(counts.values())} resources, {size:,} bytes ({fits}), {lint}",
+        file=out,
+    )
     for finding in findings:
         print(f"    {finding}", file=out)
 
@@ -102,16 +109,22 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
     """A flag that does not go with the others, before anything is rendered."""
     renders_only = "--check" if args.check else "--no-deploy" if args.no_deploy else None
     aws_flags = [
-        flag for flag, given in (
-            ("--publish", publish.requested(args)), ("--destroy", args.destroy),
-            ("--watch", args.watch), ("--image-tag", args.image_tag is not None),
+        flag
+        for flag, given in (
+            ("--publish", publish.requested(args)),
+            ("--destroy", args.destroy),
+            ("--watch", args.watch),
+            ("--image-tag", args.image_tag is not None),
             ("--dry-run", args.dry_run),
-        ) if given
-    ]  # fmt: skip
+        )
+        if given
+    ]
     if renders_only and aws_flags:
         return f"argument {aws_flags[0]}: not allowed with argument {renders_only}"
     if args.all_stages and not renders_only:
-        return "argument --all-stages: only renders; add --no-deploy, or deploy one --stage at a time"
+        return (
+            "argument --all-stages: only renders; add --no-deploy, or deploy one --stage at a time"
+        )
     if publish.requested(args):
         if len(aws_flags) > 1:
             return f"argument {aws_flags[1]}: not allowed with argument --publish"
@@ -120,7 +133,9 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _deploy(args: argparse.Namespace, out: TextIO, err: TextIO, runtime: deploy.Runtime | None) -> int:
+def _deploy(
+    args: argparse.Namespace, out: TextIO, err: TextIO, runtime: deploy.Runtime | None
+) -> int:
     """Deploy one stage, or act on its stack (--image-tag, --destroy, --watch)."""
     # Every local input first: a typo in the stage file costs no render and no lint.
     deployment = deploy.prepare(args, out, err, runtime=runtime)
@@ -128,8 +143,11 @@ def _deploy(args: argparse.Namespace, out: TextIO, err: TextIO, runtime: deploy.
         return deployment
     if not deployment.needs_template:
         if args.image_tag:
-            print(f"{args.stage}: --image-tag reuses the stack's deployed template (UsePreviousTemplate); "
-                  "the local template is not rendered, linted or sent", file=out)  # fmt: skip
+            print(
+                f"{args.stage}: --image-tag reuses the stack's deployed template (UsePreviousTemplate); "
+                "the local template is not rendered, linted or sent",
+                file=out,
+            )
         return deployment.run()
     # Deploying uses the render in memory and writes no file: templates/ changes
     # only through --no-deploy, as a reviewed commit.
@@ -168,11 +186,15 @@ def main(
     if args.check:
         paths = {stage: template_path(stage, args.templates_dir) for stage in stages}
         stale = [
-            shown(paths[s]) for s in stages
+            shown(paths[s])
+            for s in stages
             if not paths[s].is_file() or paths[s].read_text() != rendered[s].body
-        ]  # fmt: skip
+        ]
         for path in stale:
-            print(f"stale: {path} differs from a fresh render; run build.py --all-stages --no-deploy", file=out)
+            print(
+                f"stale: {path} differs from a fresh render; run build.py --all-stages --no-deploy",
+                file=out,
+            )
         if not stale:
             print(f"fresh: {', '.join(map(shown, paths.values()))}", file=out)
         return EXIT_FINDINGS if stale else EXIT_OK

@@ -25,9 +25,26 @@ FARGATE_MEMORY_VALUES: tuple[int, ...] = tuple(
 # numbers, only test membership, so "min <= max" is written as one rule per
 # maximum; a ladder of about x1.5 steps keeps those rules small. 0 turns on auto-pause.
 AURORA_CAPACITY_STEPS: tuple[str, ...] = (
-    "0", "0.5", "1", "1.5", "2", "3", "4", "6", "8", "12", "16", "24", "32", "48", "64",
-    "96", "128", "192", "256",
-)  # fmt: skip
+    "0",
+    "0.5",
+    "1",
+    "1.5",
+    "2",
+    "3",
+    "4",
+    "6",
+    "8",
+    "12",
+    "16",
+    "24",
+    "32",
+    "48",
+    "64",
+    "96",
+    "128",
+    "192",
+    "256",
+)
 AURORA_MIN_CAPACITY_VALUES = AURORA_CAPACITY_STEPS
 AURORA_MAX_CAPACITY_VALUES = tuple(s for s in AURORA_CAPACITY_STEPS if Decimal(s) >= 1)
 
@@ -91,7 +108,9 @@ VPC_ID = Pattern(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", "a VPC id such as vpc-0123
 SUBNET_ID = Pattern(
     r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", "a subnet id such as subnet-0123456789abcdef0"
 )
-HOSTED_ZONE_ID = Pattern(r"^Z[0-9A-Z]{1,31}$", "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+HOSTED_ZONE_ID = Pattern(
+    r"^Z[0-9A-Z]{1,31}$", "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ"
+)
 CIDR = Pattern(
     r"^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)/(1[6-9]|2[0-8])$",
     "an IPv4 CIDR block with a /16 to /28 prefix, such as 10.0.0.0/16",
@@ -130,7 +149,9 @@ REGISTRY_PASSWORD = Pattern(
 REGISTRY_USERNAME = Pattern(
     r'^[^\s"\\]{0,256}$', "empty, or up to 256 characters without spaces, quotes or backslashes"
 )
-AVAILABILITY_ZONE = Pattern(r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", "an Availability Zone name such as us-east-1a")
+AVAILABILITY_ZONE = Pattern(
+    r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", "an Availability Zone name such as us-east-1a"
+)
 
 
 # The Anthropic Claude models the original README names. They run only through

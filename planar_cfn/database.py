@@ -71,50 +71,57 @@ def add_database(
     network: Network,
     encryption: Encryption,
 ) -> Database:
-    subnet_group = template.add_resource(DBSubnetGroup(
-        "DatabaseSubnetGroup",
-        DBSubnetGroupName=naming.name("aurora-subnet-group"),
-        DBSubnetGroupDescription="Private subnets of the Planar database",
-        SubnetIds=params["Subnets"],
-        Tags=naming.tags(naming.name("aurora-subnet-group")),
-    ))  # fmt: skip
-    monitoring = template.add_resource(Role(
-        "DatabaseMonitoringRole",
-        RoleName=naming.name("rds-monitoring-role"),
-        AssumeRolePolicyDocument=assume_role_policy("monitoring.rds.amazonaws.com"),
-        ManagedPolicyArns=[managed_policy("service-role/AmazonRDSEnhancedMonitoringRole")],
-        Tags=naming.tags(naming.name("rds-monitoring-role")),
-    ))  # fmt: skip
-    cluster = template.add_resource(DBCluster(
-        "DatabaseCluster",
-        DBClusterIdentifier=naming.name("aurora-pg"),
-        Engine=ENGINE,
-        EngineVersion=params["AuroraEngineVersion"],
-        ServerlessV2ScalingConfiguration=ServerlessV2ScalingConfiguration(
-            MinCapacity=params["AuroraMinCapacity"], MaxCapacity=params["AuroraMaxCapacity"],
-        ),
-        DatabaseName=DATABASE_NAME,
-        MasterUsername=MASTER_USERNAME,
-        ManageMasterUserPassword=True,
-        MasterUserSecret=MasterUserSecret(KmsKeyId=encryption.arn_or_no_value),
-        Port=POSTGRES_PORT,
-        DBSubnetGroupName=Ref(subnet_group),
-        VpcSecurityGroupIds=[network.database_security_group],
-        BackupRetentionPeriod=params["BackupRetentionDays"],
-        PreferredBackupWindow=BACKUP_WINDOW,
-        PreferredMaintenanceWindow=MAINTENANCE_WINDOW,
-        StorageEncrypted=True,
-        KmsKeyId=encryption.arn_or_no_value,
-        EnableHttpEndpoint=True,
-        EnableIAMDatabaseAuthentication=True,
-        EnableCloudwatchLogsExports=["postgresql"],
-        CopyTagsToSnapshot=True,
-        DeletionProtection=stage.protected,
-        Tags=naming.tags(naming.name("aurora-pg")),
-        DeletionPolicy=stage.database_deletion_policy,
-        # A replacement would start from an empty database: keep a snapshot in every stage.
-        UpdateReplacePolicy="Snapshot",
-    ))  # fmt: skip
+    subnet_group = template.add_resource(
+        DBSubnetGroup(
+            "DatabaseSubnetGroup",
+            DBSubnetGroupName=naming.name("aurora-subnet-group"),
+            DBSubnetGroupDescription="Private subnets of the Planar database",
+            SubnetIds=params["Subnets"],
+            Tags=naming.tags(naming.name("aurora-subnet-group")),
+        )
+    )
+    monitoring = template.add_resource(
+        Role(
+            "DatabaseMonitoringRole",
+            RoleName=naming.name("rds-monitoring-role"),
+            AssumeRolePolicyDocument=assume_role_policy("monitoring.rds.amazonaws.com"),
+            ManagedPolicyArns=[managed_policy("service-role/AmazonRDSEnhancedMonitoringRole")],
+            Tags=naming.tags(naming.name("rds-monitoring-role")),
+        )
+    )
+    cluster = template.add_resource(
+        DBCluster(
+            "DatabaseCluster",
+            DBClusterIdentifier=naming.name("aurora-pg"),
+            Engine=ENGINE,
+            EngineVersion=params["AuroraEngineVersion"],
+            ServerlessV2ScalingConfiguration=ServerlessV2ScalingConfiguration(
+                MinCapacity=params["AuroraMinCapacity"],
+                MaxCapacity=params["AuroraMaxCapacity"],
+            ),
+            DatabaseName=DATABASE_NAME,
+            MasterUsername=MASTER_USERNAME,
+            ManageMasterUserPassword=True,
+            MasterUserSecret=MasterUserSecret(KmsKeyId=encryption.arn_or_no_value),
+            Port=POSTGRES_PORT,
+            DBSubnetGroupName=Ref(subnet_group),
+            VpcSecurityGroupIds=[network.database_security_group],
+            BackupRetentionPeriod=params["BackupRetentionDays"],
+            PreferredBackupWindow=BACKUP_WINDOW,
+            PreferredMaintenanceWindow=MAINTENANCE_WINDOW,
+            StorageEncrypted=True,
+            KmsKeyId=encryption.arn_or_no_value,
+            EnableHttpEndpoint=True,
+            EnableIAMDatabaseAuthentication=True,
+            EnableCloudwatchLogsExports=["postgresql"],
+            CopyTagsToSnapshot=True,
+            DeletionProtection=stage.protected,
+            Tags=naming.tags(naming.name("aurora-pg")),
+            DeletionPolicy=stage.database_deletion_policy,
+            # A replacement would start from an empty database: keep a snapshot in every stage.
+            UpdateReplacePolicy="Snapshot",
+        )
+    )
     # One zone per instance when given; a list shorter than the instances leaves the
     # rest to RDS rather than failing the stack on a Select out of range.
     zones = params["DatabaseAvailabilityZones"]
@@ -126,27 +133,33 @@ def add_database(
     instances = []
     for index in range(stage.reader_count + 1):
         role = "writer" if index == 0 else f"reader-{index}"
-        instances.append(template.add_resource(DBInstance(
-            "DatabaseWriter" if index == 0 else f"DatabaseReader{index}",
-            DBInstanceIdentifier=naming.name("aurora-pg", f"-{role}"),
-            DBClusterIdentifier=Ref(cluster),
-            DBInstanceClass=SERVERLESS_V2_CLASS,
-            Engine=ENGINE,
-            AvailabilityZone=If(
-                f"HasDatabaseAvailabilityZone{index}", Select(index, padded), Ref("AWS::NoValue")
-            ),
-            # The writer fails over to readers first.
-            PromotionTier=index,
-            PubliclyAccessible=False,
-            AutoMinorVersionUpgrade=True,
-            EnablePerformanceInsights=True,
-            PerformanceInsightsKMSKeyId=encryption.arn_or_no_value,
-            MonitoringInterval=MONITORING_INTERVAL,
-            MonitoringRoleArn=GetAtt(monitoring, "Arn"),
-            Tags=naming.tags(naming.name("aurora-pg", f"-{role}")),
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-        )))  # fmt: skip
+        instances.append(
+            template.add_resource(
+                DBInstance(
+                    "DatabaseWriter" if index == 0 else f"DatabaseReader{index}",
+                    DBInstanceIdentifier=naming.name("aurora-pg", f"-{role}"),
+                    DBClusterIdentifier=Ref(cluster),
+                    DBInstanceClass=SERVERLESS_V2_CLASS,
+                    Engine=ENGINE,
+                    AvailabilityZone=If(
+                        f"HasDatabaseAvailabilityZone{index}",
+                        Select(index, padded),
+                        Ref("AWS::NoValue"),
+                    ),
+                    # The writer fails over to readers first.
+                    PromotionTier=index,
+                    PubliclyAccessible=False,
+                    AutoMinorVersionUpgrade=True,
+                    EnablePerformanceInsights=True,
+                    PerformanceInsightsKMSKeyId=encryption.arn_or_no_value,
+                    MonitoringInterval=MONITORING_INTERVAL,
+                    MonitoringRoleArn=GetAtt(monitoring, "Arn"),
+                    Tags=naming.tags(naming.name("aurora-pg", f"-{role}")),
+                    DeletionPolicy="Delete",
+                    UpdateReplacePolicy="Delete",
+                )
+            )
+        )
     secret_arn = GetAtt(cluster, "MasterUserSecret.SecretArn")
     return Database(
         endpoint=GetAtt(cluster, "Endpoint.Address"),

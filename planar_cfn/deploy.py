@@ -13,11 +13,12 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -28,7 +29,6 @@ from .naming import Naming
 from .parameters import SPECS, SPECS_BY_KEY
 from .render import Rendered
 from .stages import get_stage
-
 
 if TYPE_CHECKING:
     import boto3
@@ -48,10 +48,15 @@ CREATE, UPDATE, DELETE = "CREATE", "UPDATE", "DELETE"
 DEFAULT_TIMEOUT_MINUTES = 60
 MAX_TIMEOUT_MINUTES = 24 * 60
 # Stacks a change set of type UPDATE can start from.
-UPDATABLE = frozenset({
-    "CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
-    "IMPORT_ROLLBACK_COMPLETE",
-})  # fmt: skip
+UPDATABLE = frozenset(
+    {
+        "CREATE_COMPLETE",
+        "UPDATE_COMPLETE",
+        "UPDATE_ROLLBACK_COMPLETE",
+        "IMPORT_COMPLETE",
+        "IMPORT_ROLLBACK_COMPLETE",
+    }
+)
 # What happened, and what the operator does, for each state a deploy cannot start from.
 STUCK = {
     "ROLLBACK_COMPLETE": "its first create failed and was rolled back; such a stack holds "
@@ -87,9 +92,11 @@ KEPT = {"Retain": "kept", "RetainExceptOnCreate": "kept", "Snapshot": "final sna
 # could reorder with the subnets (a named DB instance cannot move to another zone).
 KEPT_UNLESS_GIVEN = ("container_image_tag", "database_availability_zones")
 WAIT_COMMANDS = {
-    CREATE: "stack-create-complete", UPDATE: "stack-update-complete",
-    DELETE: "stack-delete-complete", "IMPORT": "stack-import-complete",
-}  # fmt: skip
+    CREATE: "stack-create-complete",
+    UPDATE: "stack-update-complete",
+    DELETE: "stack-delete-complete",
+    "IMPORT": "stack-import-complete",
+}
 
 
 class DeployError(Exception):
@@ -138,7 +145,10 @@ class Pending:
     @property
     def change_set_argument(self) -> dict[str, str]:
         # A change set given by name needs its stack's name too.
-        return {"ChangeSetName": self.change_set, **({"StackName": self.stack} if self.by_name else {})}
+        return {
+            "ChangeSetName": self.change_set,
+            **({"StackName": self.stack} if self.by_name else {}),
+        }
 
     @property
     def change_set_option(self) -> str:
@@ -167,7 +177,7 @@ class Runtime:
     clock: progress.Clock = field(
         default_factory=lambda: progress.Clock(sleep=time.sleep, monotonic=time.monotonic)
     )
-    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 # --- arguments ---------------------------------------------------------------------
@@ -200,34 +210,70 @@ def _matching(pattern) -> Callable[[str], str]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Deploy flags; build.py shows them in --help."""
     group = parser.add_argument_group(
-        "deploy", "Without --no-deploy, build.py --stage STAGE deploys the stage as a "
-        "reviewed change set (docs/deploying.md)."
-    )  # fmt: skip
+        "deploy",
+        "Without --no-deploy, build.py --stage STAGE deploys the stage as a "
+        "reviewed change set (docs/deploying.md).",
+    )
     add = group.add_argument
-    add("--stage-file", type=Path, metavar="FILE",
-        help="the stage's deployment values (default: stages/STAGE.json)")
-    add("--profile", type=_matching(stage_files.PROFILE), metavar="NAME",
-        help="AWS CLI profile (default: the stage file's, else the AWS CLI's)")
-    add("--region", type=_matching(stage_files.REGION), metavar="REGION",
-        help="AWS region (default: the stage file's, else the AWS CLI's)")
-    add("--template-bucket", type=_matching(stage_files.BUCKET), metavar="BUCKET",
-        help="S3 bucket for a template over 51,200 bytes (default: the stage file's)")
-    add("--dry-run", action="store_true",
-        help="create and show the change set, then delete it; change nothing")
+    add(
+        "--stage-file",
+        type=Path,
+        metavar="FILE",
+        help="the stage's deployment values (default: stages/STAGE.json)",
+    )
+    add(
+        "--profile",
+        type=_matching(stage_files.PROFILE),
+        metavar="NAME",
+        help="AWS CLI profile (default: the stage file's, else the AWS CLI's)",
+    )
+    add(
+        "--region",
+        type=_matching(stage_files.REGION),
+        metavar="REGION",
+        help="AWS region (default: the stage file's, else the AWS CLI's)",
+    )
+    add(
+        "--template-bucket",
+        type=_matching(stage_files.BUCKET),
+        metavar="BUCKET",
+        help="S3 bucket for a template over 51,200 bytes (default: the stage file's)",
+    )
+    add(
+        "--dry-run",
+        action="store_true",
+        help="create and show the change set, then delete it; change nothing",
+    )
     add("--yes", action="store_true", help="execute without asking")
-    add("--allow-replacement", action="store_true",
-        help="let the change set replace or remove the database, bucket or secrets")
-    add("--timeout", type=_timeout, default=DEFAULT_TIMEOUT_MINUTES, metavar="MINUTES",
-        help=f"stop waiting after this long (default: {DEFAULT_TIMEOUT_MINUTES})")
+    add(
+        "--allow-replacement",
+        action="store_true",
+        help="let the change set replace or remove the database, bucket or secrets",
+    )
+    add(
+        "--timeout",
+        type=_timeout,
+        default=DEFAULT_TIMEOUT_MINUTES,
+        metavar="MINUTES",
+        help=f"stop waiting after this long (default: {DEFAULT_TIMEOUT_MINUTES})",
+    )
     add("--outputs-json", type=Path, metavar="FILE", help="also write the stack outputs here")
     mode = group.add_mutually_exclusive_group()
-    mode.add_argument("--image-tag", type=_image_tag, metavar="TAG",
-                      help="change only the image tag of the deployed stack")
+    mode.add_argument(
+        "--image-tag",
+        type=_image_tag,
+        metavar="TAG",
+        help="change only the image tag of the deployed stack",
+    )
     mode.add_argument("--destroy", action="store_true", help="delete the stage's stack")
-    mode.add_argument("--watch", action="store_true",
-                      help="follow a stack operation already running, to its end")
-    add("--confirm-prod-destroy", action="store_true",
-        help="with --destroy: yes, delete the production stack")  # fmt: skip
+    mode.add_argument(
+        "--watch", action="store_true", help="follow a stack operation already running, to its end"
+    )
+    add(
+        "--confirm-prod-destroy",
+        action="store_true",
+        help="with --destroy: yes, delete the production stack",
+    )
 
 
 def prepare(
@@ -340,12 +386,14 @@ class Deployment:
 
     def run(self) -> int:
         """After prepare() (and use_template() for a full deploy): talk to AWS."""
-        code = self.guarded({
-            "deploy": self.deploy,
-            "image-tag": self.image_tag,
-            "destroy": self.destroy,
-            "watch": self.watch,
-        }[self.mode])  # fmt: skip
+        code = self.guarded(
+            {
+                "deploy": self.deploy,
+                "image-tag": self.image_tag,
+                "destroy": self.destroy,
+                "watch": self.watch,
+            }[self.mode]
+        )
         assert code is not None
         return code
 
@@ -354,7 +402,10 @@ class Deployment:
     def _flag_problems(self, stage_file: Path) -> list[str]:
         args, problems = self.args, []
         if self.mode in ("destroy", "watch"):
-            for flag, given in (("--dry-run", args.dry_run), ("--allow-replacement", args.allow_replacement)):
+            for flag, given in (
+                ("--dry-run", args.dry_run),
+                ("--allow-replacement", args.allow_replacement),
+            ):
                 if given:
                     problems.append(f"{flag}: not with --{self.mode}; it applies to a change set")
         if args.confirm_prod_destroy and not args.destroy:
@@ -389,9 +440,13 @@ class Deployment:
         except stage_files.StageFileError as error:
             problems.append(str(error))
         settings = self.stage_file
-        profile, region = (settings.profile, settings.region) if settings else stage_files.session_keys(path)
+        profile, region = (
+            (settings.profile, settings.region) if settings else stage_files.session_keys(path)
+        )
         try:
-            self.aws = self.runtime.connect(self.args.profile or profile, self.args.region or region)
+            self.aws = self.runtime.connect(
+                self.args.profile or profile, self.args.region or region
+            )
         except AwsSetupError as error:
             problems.append(str(error))
         if problems:
@@ -401,8 +456,11 @@ class Deployment:
         self.stack_name = self.stage_file.stack_name
 
     def _use_template(self, rendered: Rendered) -> None:
-        assert self.stage_file is not None and rendered.stage == self.stage.name
-        if not rendered.fits_inline and not (self.args.template_bucket or self.stage_file.template_bucket):
+        assert self.stage_file is not None
+        assert rendered.stage == self.stage.name
+        if not rendered.fits_inline and not (
+            self.args.template_bucket or self.stage_file.template_bucket
+        ):
             raise InputError(
                 f"the {self.stage.name} template is {len(rendered.minified.encode()):,} "
                 "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
@@ -446,12 +504,19 @@ class Deployment:
         previous = _parameters(stack) if kind == UPDATE else {}
         self._check_key_choice(previous)
         keep = [
-            key for key in KEPT_UNLESS_GIVEN
+            key
+            for key in KEPT_UNLESS_GIVEN
             if SPECS_BY_KEY[key].name in previous and key not in self.stage_file.given
-        ]  # fmt: skip
+        ]
         values = lookups.resolve(self.stage_file, self.aws.client, keep)
-        account_checks.check(values, self.aws.client, creating=kind == CREATE,
-                             dry_run=self.args.dry_run, out=self.out, err=self.err)
+        account_checks.check(
+            values,
+            self.aws.client,
+            creating=kind == CREATE,
+            dry_run=self.args.dry_run,
+            out=self.out,
+            err=self.err,
+        )
         kept = {SPECS_BY_KEY[key].name for key in keep}
         sent = values.cloudformation_parameters()
         parameters = [
@@ -561,10 +626,14 @@ class Deployment:
         self, request: dict, kind: str, stack: Mapping[str, Any] | None, template: Mapping
     ) -> int:
         # A CREATE change set makes its stack, unless an earlier run left one in review.
-        creates_stack = kind == CREATE and (stack is None or stack["StackStatus"] == "DELETE_COMPLETE")
+        creates_stack = kind == CREATE and (
+            stack is None or stack["StackStatus"] == "DELETE_COMPLETE"
+        )
         # Until CreateChangeSet answers, what it makes is known by name only: a Ctrl-C
         # during or just after the call must still find it and delete it.
-        self._pending = Pending(request["ChangeSetName"], self.stack_name, kind, creates_stack, by_name=True)
+        self._pending = Pending(
+            request["ChangeSetName"], self.stack_name, kind, creates_stack, by_name=True
+        )
         try:
             try:
                 created = self.cfn.create_change_set(**request)
@@ -572,7 +641,9 @@ class Deployment:
                 self._pending = None  # refused: AWS made nothing
                 raise
             self._pending = Pending(created["Id"], created["StackId"], kind, creates_stack)
-            self.say(f"Creating change set {request['ChangeSetName']} ({kind} {self.stack_name}) ...")
+            self.say(
+                f"Creating change set {request['ChangeSetName']} ({kind} {self.stack_name}) ..."
+            )
             ready = change_set.wait(
                 self.cfn, created["Id"], self.timeout_seconds, self.runtime.clock.poll_seconds
             )
@@ -586,7 +657,9 @@ class Deployment:
         except change_set.ChangeSetTimeout as error:
             # A failure, not "stopped waiting": nothing was executed, nothing goes on.
             deleted = self._discard()
-            again = ": run again, with a longer --timeout if CloudFormation is slow" if deleted else ""
+            again = (
+                ": run again, with a longer --timeout if CloudFormation is slow" if deleted else ""
+            )
             raise DeployError(f"{error}; {_discarded(deleted, 'it')}{again}") from None
         except KeyboardInterrupt:
             if self.started:
@@ -605,18 +678,26 @@ class Deployment:
         fail to delete it (the stack still ends UPDATE_COMPLETE, the old load balancer
         left running outside it): its protection goes off just before, and back on when
         the update does not run (refused, Ctrl-C) or keeps it (_settle)."""
-        balancers = [
-            self._balancer_protection(f"deletion protection of the old load balancer {c.physical_id}", c.physical_id)
-            for c in ready.load_balancers_going
-        ] if self.stage.protected else []  # fmt: skip
+        balancers = (
+            [
+                self._balancer_protection(
+                    f"deletion protection of the old load balancer {c.physical_id}", c.physical_id
+                )
+                for c in ready.load_balancers_going
+            ]
+            if self.stage.protected
+            else []
+        )
         turned_off: list[Protection] = []
         refused = None
         try:
             try:
                 self._turn_off(balancers, turned_off)
             except ClientError as error:
-                refused = (f"cannot turn off the {balancers[len(turned_off)].what} ({_why(error)}), "
-                           "so the update's cleanup could not delete it: not executed")  # fmt: skip
+                refused = (
+                    f"cannot turn off the {balancers[len(turned_off)].what} ({_why(error)}), "
+                    "so the update's cleanup could not delete it: not executed"
+                )
             else:
                 try:
                     self.cfn.execute_change_set(ChangeSetName=ready.id)
@@ -641,12 +722,18 @@ class Deployment:
         if pending is None:
             return True
         if pending.kind == CREATE and not pending.creates_stack:
-            self.say(f"Stack {self.stack_name} stays REVIEW_IN_PROGRESS, as an earlier run left it "
-                     "(with any change set of its own): this run deletes only its own change set.")  # fmt: skip
+            self.say(
+                f"Stack {self.stack_name} stays REVIEW_IN_PROGRESS, as an earlier run left it "
+                "(with any change set of its own): this run deletes only its own change set."
+            )
         region = self.aws.region
-        left = [f"aws cloudformation delete-change-set {pending.change_set_option} --region {region}"]
+        left = [
+            f"aws cloudformation delete-change-set {pending.change_set_option} --region {region}"
+        ]
         if pending.creates_stack:
-            left.append(f"aws cloudformation delete-stack --stack-name {pending.stack} --region {region}")
+            left.append(
+                f"aws cloudformation delete-stack --stack-name {pending.stack} --region {region}"
+            )
         try:
             try:
                 self.cfn.delete_change_set(**pending.change_set_argument)
@@ -665,8 +752,10 @@ class Deployment:
             print(
                 f"build.py: the change set could not be deleted ({_why(error)}); delete what "
                 "is left with:",
-                *(f"  {command}" for command in left), sep="\n", file=self.err,
-            )  # fmt: skip
+                *(f"  {command}" for command in left),
+                sep="\n",
+                file=self.err,
+            )
             return False
 
     def _review(
@@ -703,7 +792,9 @@ class Deployment:
             deleted = self._discard()
             self.say(f"Dry run: {_discarded(deleted)}.")
             return ExitCode.OK if deleted else ExitCode.FAILED
-        answer = self._confirm(f"Execute this change set on {self.stack_name}? [y/N] ", ("y", "yes"))
+        answer = self._confirm(
+            f"Execute this change set on {self.stack_name}? [y/N] ", ("y", "yes")
+        )
         if answer is None:
             region = self.aws.region
             self.say(
@@ -712,14 +803,20 @@ class Deployment:
                 f"  discard: aws cloudformation delete-change-set --change-set-name {ready.id} --region {region}",
             )
             if self._pending and self._pending.creates_stack:
-                self.say(f"           aws cloudformation delete-stack --stack-name {self.stack_name} --region {region}")
+                self.say(
+                    f"           aws cloudformation delete-stack --stack-name {self.stack_name} --region {region}"
+                )
             if going:
-                self.say("Before executing it, turn off the deletion protection of the old load "
-                         "balancer, or the update leaves it behind:")  # fmt: skip
+                self.say(
+                    "Before executing it, turn off the deletion protection of the old load "
+                    "balancer, or the update leaves it behind:"
+                )
                 self.say(*(f"  {_balancer_command(c.physical_id, False, region)}" for c in going))
             if self.stage.protected:
-                self.say(f"After executing it, run build.py --stage {self.stage.name} --watch: it "
-                         "turns on termination protection and the stack policy.")  # fmt: skip
+                self.say(
+                    f"After executing it, run build.py --stage {self.stage.name} --watch: it "
+                    "turns on termination protection and the stack policy."
+                )
             return ExitCode.NOT_EXECUTED
         if not answer:
             self.say(f"Not executed: {_discarded(self._discard())}.")
@@ -738,8 +835,10 @@ class Deployment:
                 "--allow-replacement."
             ]
             if self.stage.protected and kind == UPDATE:
-                lines.append(f"In {self.stage.name} the stack policy refuses it too: "
-                             "docs/deploying.md says how to lift it for one deploy.")  # fmt: skip
+                lines.append(
+                    f"In {self.stage.name} the stack policy refuses it too: "
+                    "docs/deploying.md says how to lift it for one deploy."
+                )
             return lines
         if not (self.stage.protected and kind == UPDATE):
             return []
@@ -754,7 +853,7 @@ class Deployment:
             f"{', '.join(denied)}, even with --allow-replacement. To go ahead deliberately:",
             f"  1. aws cloudformation set-stack-policy --stack-name {self.stack_name} "
             f"--region {self.aws.region} --stack-policy-body "
-            "'{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"Update:*\",\"Principal\":\"*\",\"Resource\":\"*\"}]}'",
+            '\'{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"}]}\'',
             f"  2. build.py --stage {self.stage.name} --allow-replacement  "
             "(it restores the protective policy when the update ends)",
         ]
@@ -773,7 +872,9 @@ class Deployment:
 
     # --- following the stack to its end -------------------------------------------
 
-    def _follow(self, stream: progress.EventStream, operation: str, template: Mapping | None) -> int:
+    def _follow(
+        self, stream: progress.EventStream, operation: str, template: Mapping | None
+    ) -> int:
         view = progress.LiveView(self.out) if self.out.isatty() else progress.PlainView(self.out)
         try:
             final = progress.watch(self.cfn, stream, view, self.runtime.clock, self.timeout_seconds)
@@ -799,7 +900,11 @@ class Deployment:
         if status and progress.is_final(status):
             return self._finish(stack, stream, operation, template)
         waiter = WAIT_COMMANDS.get(operation, "stack-update-complete")
-        state = f"is {status} and still changing" if status else "may still be changing (its state could not be read)"
+        state = (
+            f"is {status} and still changing"
+            if status
+            else "may still be changing (its state could not be read)"
+        )
         print(
             f"\nbuild.py: stopped waiting ({why}): stack {self.stack_name} {state}; "
             "CloudFormation carries on without us.\n"
@@ -809,15 +914,24 @@ class Deployment:
             file=self.err,
         )
         if aws_error:
-            print("  Both need AWS to answer again: renew the credentials first if they expired.",
-                  file=self.err)  # fmt: skip
-        ending = "the delete fails" if operation == DELETE else f"the {operation.lower()} rolls back"
+            print(
+                "  Both need AWS to answer again: renew the credentials first if they expired.",
+                file=self.err,
+            )
+        ending = (
+            "the delete fails" if operation == DELETE else f"the {operation.lower()} rolls back"
+        )
         for protection in self._off:
-            print(f"  {protection.what[:1].upper()}{protection.what[1:]} is off; if {ending}, turn "
-                  f"it back on:\n    {protection.command}", file=self.err)  # fmt: skip
+            print(
+                f"  {protection.what[:1].upper()}{protection.what[1:]} is off; if {ending}, turn "
+                f"it back on:\n    {protection.command}",
+                file=self.err,
+            )
         if self.stage.protected and operation != DELETE:
-            print("  --watch also turns on termination protection and the stack policy at the end.",
-                  file=self.err)  # fmt: skip
+            print(
+                "  --watch also turns on termination protection and the stack policy at the end.",
+                file=self.err,
+            )
         return ExitCode.STILL_CHANGING
 
     def _finish(self, final, stream: progress.EventStream, operation: str, template) -> int:
@@ -835,7 +949,9 @@ class Deployment:
                 self._show_outputs(final)
             return ExitCode.OK
         causes = progress.root_causes(stream.seen)
-        lines = [f"build.py: error: {operation.lower()} failed: stack {self.stack_name} is {status}"]
+        lines = [
+            f"build.py: error: {operation.lower()} failed: stack {self.stack_name} is {status}"
+        ]
         if causes:
             lines += ["Root cause:"] + [f"  {progress.event_line(e)}" for e in causes]
         elif final.get("StackStatusReason"):
@@ -852,21 +968,30 @@ class Deployment:
         one, after a rollback, or one whose protection stayed on) is no longer the
         stack's but still runs: it is named, with the commands that delete it."""
         events = [
-            e for e in stream.seen
+            e
+            for e in stream.seen
             if e.get("ResourceType") == change_set.LOAD_BALANCER and e.get("PhysicalResourceId")
-        ]  # fmt: skip
-        deleted = {e["PhysicalResourceId"] for e in events if e.get("ResourceStatus", "") == "DELETE_COMPLETE"}
+        ]
+        deleted = {
+            e["PhysicalResourceId"]
+            for e in events
+            if e.get("ResourceStatus", "") == "DELETE_COMPLETE"
+        }
         off, self._off = self._off, []
         for protection in off:
             if protection.physical_id in deleted:
-                self.say(f"The old load balancer {protection.physical_id} was deleted by the update's cleanup.")
+                self.say(
+                    f"The old load balancer {protection.physical_id} was deleted by the update's cleanup."
+                )
         self._turn_on([p for p in off if p.physical_id not in deleted])
         if status not in ("UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"):
             return  # no cleanup ran to its end
         left = {
-            e["PhysicalResourceId"]: e for e in events
-            if e.get("ResourceStatus", "") == "DELETE_FAILED" and e["PhysicalResourceId"] not in deleted
-        }  # fmt: skip
+            e["PhysicalResourceId"]: e
+            for e in events
+            if e.get("ResourceStatus", "") == "DELETE_FAILED"
+            and e["PhysicalResourceId"] not in deleted
+        }
         region = self.aws.region
         for arn, e in left.items():
             print(
@@ -877,14 +1002,16 @@ class Deployment:
                 f"  {_balancer_command(arn, False, region)}\n"
                 f"  aws elbv2 delete-load-balancer --load-balancer-arn {arn} --region {region}",
                 file=self.err,
-            )  # fmt: skip
+            )
 
     def _protect(self, stack_id: str, template: Mapping | None) -> None:
         """Prod: termination protection and a stack policy over the stateful resources,
         reasserted after every deploy (it closes again a policy lifted for a replacement)."""
         template = template or self._deployed_template(stack_id)
         self.cfn.update_termination_protection(EnableTerminationProtection=True, StackName=stack_id)
-        self.cfn.set_stack_policy(StackName=stack_id, StackPolicyBody=change_set.stack_policy(template))
+        self.cfn.set_stack_policy(
+            StackName=stack_id, StackPolicyBody=change_set.stack_policy(template)
+        )
         ids = change_set.stateful_logical_ids(template)
         self.say(
             "Protection: termination protection on; the stack policy denies Update:Replace "
@@ -903,13 +1030,17 @@ class Deployment:
     def watch(self) -> int:
         stack = self._describe()
         if stack is None:
-            raise InputError(f"--watch: stack {self.stack_name} does not exist in {self.aws.region}")
+            raise InputError(
+                f"--watch: stack {self.stack_name} does not exist in {self.aws.region}"
+            )
         status = stack["StackStatus"]
         operation = status.split("_")[0].replace("ROLLBACK", CREATE)
         stream = progress.EventStream(self.cfn, stack["StackId"])
         if status == "REVIEW_IN_PROGRESS":
-            self.say(f"Stack {self.stack_name} is {status}: a change set waits for review "
-                     "(execute or delete it, or deploy again).")  # fmt: skip
+            self.say(
+                f"Stack {self.stack_name} is {status}: a change set waits for review "
+                "(execute or delete it, or deploy again)."
+            )
             return ExitCode.NOT_EXECUTED
         if progress.is_final(status):
             return self._finish(stack, stream, operation, None)
@@ -920,7 +1051,9 @@ class Deployment:
     def destroy(self) -> int:
         stack = self._describe()
         if stack is None:
-            self.say(f"Stack {self.stack_name} does not exist in {self.aws.region}: nothing to destroy.")
+            self.say(
+                f"Stack {self.stack_name} does not exist in {self.aws.region}: nothing to destroy."
+            )
             return ExitCode.OK
         status, stack_id = stack["StackStatus"], stack["StackId"]
         if status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
@@ -938,8 +1071,10 @@ class Deployment:
             )
         resources = [] if status == "REVIEW_IN_PROGRESS" else self._resources(stack_id)
         kept = [r for r in resources if r["DeletionPolicy"] in KEPT]
-        self.say(f"Destroying stack {self.stack_name} in {self.aws.region} ({status}) deletes "
-                 f"its {len(resources)} resource(s).")  # fmt: skip
+        self.say(
+            f"Destroying stack {self.stack_name} in {self.aws.region} ({status}) deletes "
+            f"its {len(resources)} resource(s)."
+        )
         if kept:
             self.say("Kept after the delete (their DeletionPolicy):", *_kept_lines(kept))
         if self.stage.protected:
@@ -975,20 +1110,26 @@ class Deployment:
             secrets = [k for k in kept if k["ResourceType"] == "AWS::SecretsManager::Secret"]
             if secrets:
                 self.say("Schedule the kept secrets for deletion with a 30-day recovery window:")
-                self.say(*(
-                    f"  aws secretsmanager delete-secret --secret-id {k['PhysicalResourceId']} "
-                    f"--recovery-window-in-days 30 --region {self.aws.region}"
-                    for k in secrets
-                ))  # fmt: skip
+                self.say(
+                    *(
+                        f"  aws secretsmanager delete-secret --secret-id {k['PhysicalResourceId']} "
+                        f"--recovery-window-in-days 30 --region {self.aws.region}"
+                        for k in secrets
+                    )
+                )
             keys = [k for k in kept if k["ResourceType"] == "AWS::KMS::Key"]
             if keys:
-                self.say("The kept key is billed until its deletion is scheduled; once nothing "
-                         "it encrypted is needed (snapshots, kept secrets and buckets):")
-                self.say(*(
-                    f"  aws kms schedule-key-deletion --key-id {k['PhysicalResourceId']} "
-                    f"--pending-window-in-days 30 --region {self.aws.region}"
-                    for k in keys
-                ))  # fmt: skip
+                self.say(
+                    "The kept key is billed until its deletion is scheduled; once nothing "
+                    "it encrypted is needed (snapshots, kept secrets and buckets):"
+                )
+                self.say(
+                    *(
+                        f"  aws kms schedule-key-deletion --key-id {k['PhysicalResourceId']} "
+                        f"--pending-window-in-days 30 --region {self.aws.region}"
+                        for k in keys
+                    )
+                )
         return code
 
     def _resources(self, stack_id: str) -> list[dict[str, str]]:
@@ -1010,25 +1151,34 @@ class Deployment:
         """Prod's termination protection, and the deletion protection of its database
         cluster and load balancer, which would each refuse the delete."""
         region = self.aws.region
-        found = [Protection(
-            "termination protection",
-            lambda on: self.cfn.update_termination_protection(
-                EnableTerminationProtection=on, StackName=stack_id
-            ),
-            f"aws cloudformation update-termination-protection --enable-termination-protection "
-            f"--stack-name {self.stack_name} --region {region}",
-        )]  # fmt: skip
+        found = [
+            Protection(
+                "termination protection",
+                lambda on: self.cfn.update_termination_protection(
+                    EnableTerminationProtection=on, StackName=stack_id
+                ),
+                f"aws cloudformation update-termination-protection --enable-termination-protection "
+                f"--stack-name {self.stack_name} --region {region}",
+            )
+        ]
         for r in resources:
-            physical, what = r.get("PhysicalResourceId"), f"deletion protection of {r['LogicalResourceId']}"
+            physical, what = (
+                r.get("PhysicalResourceId"),
+                f"deletion protection of {r['LogicalResourceId']}",
+            )
             if r["ResourceType"] == "AWS::RDS::DBCluster" and physical:
-                found.append(Protection(
-                    what,
-                    lambda on, physical=physical: self.aws.client("rds").modify_db_cluster(
-                        DBClusterIdentifier=physical, DeletionProtection=on, ApplyImmediately=True
-                    ),
-                    f"aws rds modify-db-cluster --db-cluster-identifier {physical} "
-                    f"--deletion-protection --apply-immediately --region {region}",
-                ))  # fmt: skip
+                found.append(
+                    Protection(
+                        what,
+                        lambda on, physical=physical: self.aws.client("rds").modify_db_cluster(
+                            DBClusterIdentifier=physical,
+                            DeletionProtection=on,
+                            ApplyImmediately=True,
+                        ),
+                        f"aws rds modify-db-cluster --db-cluster-identifier {physical} "
+                        f"--deletion-protection --apply-immediately --region {region}",
+                    )
+                )
             elif r["ResourceType"] == change_set.LOAD_BALANCER and physical:
                 found.append(self._balancer_protection(what, physical))
         return found
@@ -1080,8 +1230,11 @@ class Deployment:
 
     def _still_off(self, protections: list[Protection], error: BaseException) -> None:
         for protection in protections:
-            print(f"build.py: {protection.what} is still off ({_why(error)}); turn it on with:\n"
-                  f"  {protection.command}", file=self.err)  # fmt: skip
+            print(
+                f"build.py: {protection.what} is still off ({_why(error)}); turn it on with:\n"
+                f"  {protection.command}",
+                file=self.err,
+            )
 
 
 def _unwritable(path: Path, stage_file: Path) -> str | None:
@@ -1090,7 +1243,11 @@ def _unwritable(path: Path, stage_file: Path) -> str | None:
     if path.is_dir():
         return f"is a directory: name a file in it, such as {path / 'outputs.json'}"
     if not path.parent.is_dir():
-        return f"{path.parent} is not a directory" if path.parent.exists() else f"no such directory {path.parent}"
+        return (
+            f"{path.parent} is not a directory"
+            if path.parent.exists()
+            else f"no such directory {path.parent}"
+        )
     if path.exists() and path.resolve() == stage_file.resolve():
         return "is the stage file: the outputs would overwrite it; name another file"
     if path.exists():
@@ -1110,7 +1267,9 @@ def _parameters(stack: Mapping[str, Any] | None) -> dict[str, str]:
 def _not_found(error: ClientError) -> bool:
     """A change set, or the stack that holds it, that is not there (any more)."""
     code, message = error.response["Error"].get("Code"), error.response["Error"].get("Message", "")
-    return code == "ChangeSetNotFound" or (code == "ValidationError" and "does not exist" in message)
+    return code == "ChangeSetNotFound" or (
+        code == "ValidationError" and "does not exist" in message
+    )
 
 
 def _why(error: BaseException) -> str:
@@ -1139,12 +1298,16 @@ def _balancer_command(arn: str, on: bool, region: str) -> str:
 
 def _balancer_warning(going: tuple[change_set.Change, ...], stage: str) -> list[str]:
     """The review's warning for a load balancer that a protected stage's update replaces."""
-    lines = ["!" * 72, "!! LOAD BALANCER REPLACED: CloudFormation makes a new one, then deletes the old one"]
+    lines = [
+        "!" * 72,
+        "!! LOAD BALANCER REPLACED: CloudFormation makes a new one, then deletes the old one",
+    ]
     for c in going:
         how = "removed" if c.action == "Remove" else f"replacement: {c.replacement}"
         causes = f": {', '.join(c.causes)}" if c.causes else ""
         lines.append(f"!!   {c.logical_id}  {c.physical_id}  ({how}{causes})")
-    return lines + [
+    return [
+        *lines,
         f"!! In {stage} its deletion protection is on, so that delete would fail, the stack",
         "!! would still end UPDATE_COMPLETE, and the old load balancer would stay behind,",
         "!! outside the stack, running and billing. So on execute, build.py turns off the",

@@ -26,29 +26,33 @@ def add_certificate(template: Template, naming: Naming, params: Params) -> Domai
     # Validated through DNS in the hosted zone: CloudFormation writes the validation
     # records itself when the zone is in this account.
     base = params["BaseDomainName"]
-    certificate = template.add_resource(Certificate(
-        "Certificate",
-        DomainName=base,
-        SubjectAlternativeNames=[naming.domain],
-        ValidationMethod="DNS",
-        DomainValidationOptions=[
-            DomainValidationOption(DomainName=name, HostedZoneId=params["HostedZoneId"])
-            for name in (base, naming.domain)
-        ],
-        Tags=naming.tags(naming.domain),
-    ))  # fmt: skip
+    certificate = template.add_resource(
+        Certificate(
+            "Certificate",
+            DomainName=base,
+            SubjectAlternativeNames=[naming.domain],
+            ValidationMethod="DNS",
+            DomainValidationOptions=[
+                DomainValidationOption(DomainName=name, HostedZoneId=params["HostedZoneId"])
+                for name in (base, naming.domain)
+            ],
+            Tags=naming.tags(naming.domain),
+        )
+    )
     return Domain(name=naming.domain, certificate_arn=Ref(certificate))
 
 
 def add_alias_record(template: Template, params: Params, domain: Domain, load_balancer) -> None:
-    template.add_resource(RecordSetType(
-        "DnsRecord",
-        HostedZoneId=params["HostedZoneId"],
-        Name=domain.name,
-        Type="A",
-        AliasTarget=AliasTarget(
-            DNSName=GetAtt(load_balancer, "DNSName"),
-            HostedZoneId=GetAtt(load_balancer, "CanonicalHostedZoneID"),
-            EvaluateTargetHealth=True,
-        ),
-    ))  # fmt: skip
+    template.add_resource(
+        RecordSetType(
+            "DnsRecord",
+            HostedZoneId=params["HostedZoneId"],
+            Name=domain.name,
+            Type="A",
+            AliasTarget=AliasTarget(
+                DNSName=GetAtt(load_balancer, "DNSName"),
+                HostedZoneId=GetAtt(load_balancer, "CanonicalHostedZoneID"),
+                EvaluateTargetHealth=True,
+            ),
+        )
+    )

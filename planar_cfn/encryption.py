@@ -27,50 +27,69 @@ class Encryption:
 
 def add_encryption(template: Template, naming: Naming, stage: Stage, params: Params) -> Encryption:
     condition = params.customer_managed_key
-    key = template.add_resource(Key(
-        "EncryptionKey",
-        Condition=condition,
-        Description=Sub(f"Planar {stage.name} ${{AppName}}: secrets, logs, database, bucket"),
-        EnableKeyRotation=True,
-        KeyPolicy=policy_document([
-            # The account administers the key; IAM policies grant its use (the
-            # task and execution roles, and the services acting for them).
-            Statement(
-                Sid="AccountAdministers",
-                Effect=Allow,
-                Principal=Principal("AWS", [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]),
-                Action=[kms.Action("*")],
-                Resource=["*"],
+    key = template.add_resource(
+        Key(
+            "EncryptionKey",
+            Condition=condition,
+            Description=Sub(f"Planar {stage.name} ${{AppName}}: secrets, logs, database, bucket"),
+            EnableKeyRotation=True,
+            KeyPolicy=policy_document(
+                [
+                    # The account administers the key; IAM policies grant its use (the
+                    # task and execution roles, and the services acting for them).
+                    Statement(
+                        Sid="AccountAdministers",
+                        Effect=Allow,
+                        Principal=Principal(
+                            "AWS", [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]
+                        ),
+                        Action=[kms.Action("*")],
+                        Resource=["*"],
+                    ),
+                    # CloudWatch Logs encrypts with the key only for this account's log groups.
+                    Statement(
+                        Sid="CloudWatchLogsEncrypts",
+                        Effect=Allow,
+                        Principal=Principal("Service", [Sub("logs.${AWS::Region}.amazonaws.com")]),
+                        Action=[
+                            kms.Encrypt,
+                            kms.Decrypt,
+                            kms.ReEncryptFrom,
+                            kms.ReEncryptTo,
+                            kms.GenerateDataKey,
+                            kms.GenerateDataKeyWithoutPlaintext,
+                            kms.DescribeKey,
+                        ],
+                        Resource=["*"],
+                        Condition=Condition(
+                            ArnLike(
+                                "kms:EncryptionContext:aws:logs:arn",
+                                Sub(
+                                    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"
+                                ),
+                            )
+                        ),
+                    ),
+                ]
             ),
-            # CloudWatch Logs encrypts with the key only for this account's log groups.
-            Statement(
-                Sid="CloudWatchLogsEncrypts",
-                Effect=Allow,
-                Principal=Principal("Service", [Sub("logs.${AWS::Region}.amazonaws.com")]),
-                Action=[kms.Encrypt, kms.Decrypt, kms.ReEncryptFrom, kms.ReEncryptTo,
-                        kms.GenerateDataKey, kms.GenerateDataKeyWithoutPlaintext, kms.DescribeKey],
-                Resource=["*"],
-                Condition=Condition(ArnLike(
-                    "kms:EncryptionContext:aws:logs:arn",
-                    Sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
-                )),
-            ),
-        ]),
-        Tags=naming.tags(naming.name("planar")),
-        # Kept in every stage: what it encrypted can outlive the stack (a prod snapshot,
-        # a bucket or secret kept by a replacing update, a manual snapshot in any stage)
-        # and would be unreadable without it. A kept key costs 1 USD a month, more once
-        # rotated (aws.amazon.com/kms/pricing), until its deletion is scheduled;
-        # --destroy prints the command.
-        DeletionPolicy="Retain",
-        UpdateReplacePolicy="Retain",
-    ))  # fmt: skip
-    template.add_resource(Alias(
-        "EncryptionKeyAlias",
-        Condition=condition,
-        AliasName=naming.name("alias/planar"),
-        TargetKeyId=Ref(key),
-    ))  # fmt: skip
+            Tags=naming.tags(naming.name("planar")),
+            # Kept in every stage: what it encrypted can outlive the stack (a prod snapshot,
+            # a bucket or secret kept by a replacing update, a manual snapshot in any stage)
+            # and would be unreadable without it. A kept key costs 1 USD a month, more once
+            # rotated (aws.amazon.com/kms/pricing), until its deletion is scheduled;
+            # --destroy prints the command.
+            DeletionPolicy="Retain",
+            UpdateReplacePolicy="Retain",
+        )
+    )
+    template.add_resource(
+        Alias(
+            "EncryptionKeyAlias",
+            Condition=condition,
+            AliasName=naming.name("alias/planar"),
+            TargetKeyId=Ref(key),
+        )
+    )
     arn = GetAtt(key, "Arn")
     return Encryption(
         condition=condition, arn=arn, arn_or_no_value=If(condition, arn, Ref("AWS::NoValue"))

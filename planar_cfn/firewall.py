@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from troposphere import GetAtt, If, Ref, Template
-from troposphere import wafv2
+from troposphere import GetAtt, If, Ref, Template, wafv2
 
 from .naming import Naming
 from .parameters import Params
@@ -28,33 +27,44 @@ def add_firewall(template: Template, naming: Naming, params: Params, load_balanc
     rules = []
     for priority, group in enumerate(MANAGED_RULE_GROUPS):
         counted = COUNTED_COMMON_RULES if group == "AWSManagedRulesCommonRuleSet" else ()
-        rules.append(wafv2.WebACLRule(
-            Name=group,
-            Priority=priority,
-            OverrideAction=wafv2.OverrideAction(**{"None": {}}),
-            Statement=wafv2.Statement(ManagedRuleGroupStatement=wafv2.ManagedRuleGroupStatement(
-                VendorName="AWS",
+        rules.append(
+            wafv2.WebACLRule(
                 Name=group,
-                RuleActionOverrides=[
-                    wafv2.RuleActionOverride(Name=rule, ActionToUse=wafv2.RuleAction(Count=wafv2.CountAction()))
-                    for rule in counted
-                ] or Ref("AWS::NoValue"),
-            )),
-            VisibilityConfig=_visibility(group),
-        ))  # fmt: skip
-    acl = template.add_resource(wafv2.WebACL(
-        "FirewallWebAcl",
-        Condition=params.create_web_acl,
-        Name=naming.name("planar-waf"),
-        Scope="REGIONAL",
-        DefaultAction=wafv2.DefaultAction(Allow=wafv2.AllowAction()),
-        Rules=rules,
-        VisibilityConfig=_visibility("planar"),
-        Tags=naming.tags(naming.name("planar-waf")),
-    ))  # fmt: skip
-    template.add_resource(wafv2.WebACLAssociation(
-        "FirewallWebAclAssociation",
-        Condition=params.attach_web_acl,
-        ResourceArn=Ref(load_balancer),
-        WebACLArn=If(params.create_web_acl, GetAtt(acl, "Arn"), params["WebAcl"]),
-    ))  # fmt: skip
+                Priority=priority,
+                OverrideAction=wafv2.OverrideAction(**{"None": {}}),
+                Statement=wafv2.Statement(
+                    ManagedRuleGroupStatement=wafv2.ManagedRuleGroupStatement(
+                        VendorName="AWS",
+                        Name=group,
+                        RuleActionOverrides=[
+                            wafv2.RuleActionOverride(
+                                Name=rule, ActionToUse=wafv2.RuleAction(Count=wafv2.CountAction())
+                            )
+                            for rule in counted
+                        ]
+                        or Ref("AWS::NoValue"),
+                    )
+                ),
+                VisibilityConfig=_visibility(group),
+            )
+        )
+    acl = template.add_resource(
+        wafv2.WebACL(
+            "FirewallWebAcl",
+            Condition=params.create_web_acl,
+            Name=naming.name("planar-waf"),
+            Scope="REGIONAL",
+            DefaultAction=wafv2.DefaultAction(Allow=wafv2.AllowAction()),
+            Rules=rules,
+            VisibilityConfig=_visibility("planar"),
+            Tags=naming.tags(naming.name("planar-waf")),
+        )
+    )
+    template.add_resource(
+        wafv2.WebACLAssociation(
+            "FirewallWebAclAssociation",
+            Condition=params.attach_web_acl,
+            ResourceArn=Ref(load_balancer),
+            WebACLArn=If(params.create_web_acl, GetAtt(acl, "Arn"), params["WebAcl"]),
+        )
+    )

@@ -52,7 +52,9 @@ def _scoped_bedrock(params: Params) -> list[Statement]:
     first = Select(0, Split(",", listed))
     padded = Split(",", Join(",", [listed] + [first] * (MAX_BEDROCK_MODELS - 1)))
     arns = ",".join(
-        arn.replace("${Model}", f"${{Model{i}}}") for i in range(MAX_BEDROCK_MODELS) for arn in MODEL_ARNS
+        arn.replace("${Model}", f"${{Model{i}}}")
+        for i in range(MAX_BEDROCK_MODELS)
+        for arn in MODEL_ARNS
     )
     slots = {f"Model{i}": Select(i, padded) for i in range(MAX_BEDROCK_MODELS)}
     return [
@@ -63,7 +65,9 @@ def _scoped_bedrock(params: Params) -> list[Statement]:
             Resource=Split(",", Sub(arns, **slots)),
         ),
         # ListFoundationModels has no resource type: AWS cannot scope it.
-        Statement(Sid="ListModels", Effect=Allow, Action=[bedrock.ListFoundationModels], Resource=["*"]),
+        Statement(
+            Sid="ListModels", Effect=Allow, Action=[bedrock.ListFoundationModels], Resource=["*"]
+        ),
     ]
 
 
@@ -78,58 +82,122 @@ def add_roles(
 ) -> Roles:
     read_secret = [secretsmanager.GetSecretValue, secretsmanager.DescribeSecret]
     # With the customer-managed key, reading secrets and objects needs the key too.
-    use_key = If(encryption.condition, RolePolicy(
-        PolicyName="encryption-key",
-        PolicyDocument=policy_document([Statement(
-            Effect=Allow, Action=[kms.Decrypt, kms.GenerateDataKey], Resource=[encryption.arn],
-        )]),
-    ), Ref("AWS::NoValue"))  # fmt: skip
-    execution = template.add_resource(Role(
-        "ExecutionRole",
-        RoleName=naming.name("ecs-execution-role"),
-        AssumeRolePolicyDocument=assume_role_policy(ECS_TASKS),
-        ManagedPolicyArns=[managed_policy("service-role/AmazonECSTaskExecutionRolePolicy")],
-        Policies=[
-            If(params.use_registry_credentials, RolePolicy(
-                PolicyName="registry-credentials",
-                PolicyDocument=policy_document([
-                    Statement(Effect=Allow, Action=read_secret, Resource=[secrets.registry_secret]),
-                ]),
-            ), Ref("AWS::NoValue")),
-            use_key,
-        ],
-        Tags=naming.tags(naming.name("ecs-execution-role")),
-    ))  # fmt: skip
-    task = template.add_resource(Role(
-        "TaskRole",
-        RoleName=naming.name("ecs-task-role"),
-        AssumeRolePolicyDocument=assume_role_policy(ECS_TASKS),
-        Policies=[
-            use_key,
-            RolePolicy(PolicyName="secrets", PolicyDocument=policy_document([
-                Statement(Effect=Allow, Action=read_secret, Resource=[
-                    database.secret_arn, secrets.custom_secret,
-                ]),
-            ])),
-            RolePolicy(PolicyName="bucket", PolicyDocument=policy_document([
-                Statement(Effect=Allow, Action=[
-                    awacs_s3.GetObject, awacs_s3.PutObject, awacs_s3.DeleteObject,
-                    awacs_s3.AbortMultipartUpload, awacs_s3.ListMultipartUploadParts,
-                ], Resource=[storage.bucket_arn, objects_in(storage.bucket_arn)]),
-                Statement(Effect=Allow, Action=[awacs_s3.ListBucket], Resource=[storage.bucket_arn]),
-            ])),
-            If(
-                params.all_bedrock_models,
-                # The original module's behaviour, on request: every model.
-                RolePolicy(PolicyName="bedrock", PolicyDocument=policy_document([
-                    Statement(Effect=Allow, Action=[
-                        *INVOKE, bedrock.GetInferenceProfile, bedrock.GetFoundationModel,
-                        bedrock.ListFoundationModels,
-                    ], Resource=["*"]),
-                ])),
-                RolePolicy(PolicyName="bedrock", PolicyDocument=policy_document(_scoped_bedrock(params))),
+    use_key = If(
+        encryption.condition,
+        RolePolicy(
+            PolicyName="encryption-key",
+            PolicyDocument=policy_document(
+                [
+                    Statement(
+                        Effect=Allow,
+                        Action=[kms.Decrypt, kms.GenerateDataKey],
+                        Resource=[encryption.arn],
+                    )
+                ]
             ),
-        ],
-        Tags=naming.tags(naming.name("ecs-task-role")),
-    ))  # fmt: skip
+        ),
+        Ref("AWS::NoValue"),
+    )
+    execution = template.add_resource(
+        Role(
+            "ExecutionRole",
+            RoleName=naming.name("ecs-execution-role"),
+            AssumeRolePolicyDocument=assume_role_policy(ECS_TASKS),
+            ManagedPolicyArns=[managed_policy("service-role/AmazonECSTaskExecutionRolePolicy")],
+            Policies=[
+                If(
+                    params.use_registry_credentials,
+                    RolePolicy(
+                        PolicyName="registry-credentials",
+                        PolicyDocument=policy_document(
+                            [
+                                Statement(
+                                    Effect=Allow,
+                                    Action=read_secret,
+                                    Resource=[secrets.registry_secret],
+                                ),
+                            ]
+                        ),
+                    ),
+                    Ref("AWS::NoValue"),
+                ),
+                use_key,
+            ],
+            Tags=naming.tags(naming.name("ecs-execution-role")),
+        )
+    )
+    task = template.add_resource(
+        Role(
+            "TaskRole",
+            RoleName=naming.name("ecs-task-role"),
+            AssumeRolePolicyDocument=assume_role_policy(ECS_TASKS),
+            Policies=[
+                use_key,
+                RolePolicy(
+                    PolicyName="secrets",
+                    PolicyDocument=policy_document(
+                        [
+                            Statement(
+                                Effect=Allow,
+                                Action=read_secret,
+                                Resource=[
+                                    database.secret_arn,
+                                    secrets.custom_secret,
+                                ],
+                            ),
+                        ]
+                    ),
+                ),
+                RolePolicy(
+                    PolicyName="bucket",
+                    PolicyDocument=policy_document(
+                        [
+                            Statement(
+                                Effect=Allow,
+                                Action=[
+                                    awacs_s3.GetObject,
+                                    awacs_s3.PutObject,
+                                    awacs_s3.DeleteObject,
+                                    awacs_s3.AbortMultipartUpload,
+                                    awacs_s3.ListMultipartUploadParts,
+                                ],
+                                Resource=[storage.bucket_arn, objects_in(storage.bucket_arn)],
+                            ),
+                            Statement(
+                                Effect=Allow,
+                                Action=[awacs_s3.ListBucket],
+                                Resource=[storage.bucket_arn],
+                            ),
+                        ]
+                    ),
+                ),
+                If(
+                    params.all_bedrock_models,
+                    # The original module's behaviour, on request: every model.
+                    RolePolicy(
+                        PolicyName="bedrock",
+                        PolicyDocument=policy_document(
+                            [
+                                Statement(
+                                    Effect=Allow,
+                                    Action=[
+                                        *INVOKE,
+                                        bedrock.GetInferenceProfile,
+                                        bedrock.GetFoundationModel,
+                                        bedrock.ListFoundationModels,
+                                    ],
+                                    Resource=["*"],
+                                ),
+                            ]
+                        ),
+                    ),
+                    RolePolicy(
+                        PolicyName="bedrock",
+                        PolicyDocument=policy_document(_scoped_bedrock(params)),
+                    ),
+                ),
+            ],
+            Tags=naming.tags(naming.name("ecs-task-role")),
+        )
+    )
     return Roles(execution_role_arn=GetAtt(execution, "Arn"), task_role_arn=GetAtt(task, "Arn"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from cfnlint.config import ConfigMixIn
 from cfnlint.decode.decode import decode_str
@@ -53,7 +53,9 @@ def _runner(regions: tuple[str, ...]) -> Runner:
     return Runner(ConfigMixIn(regions=list(regions), include_checks=["I"]))
 
 
-def lint_body(body: str, name: str = "template", regions: Sequence[str] | None = None) -> list[Finding]:
+def lint_body(
+    body: str, name: str = "template", regions: Sequence[str] | None = None
+) -> list[Finding]:
     """Findings in any of the regions (default: lint_regions()), each once."""
     runner = _runner(lint_regions() if regions is None else tuple(regions))
     template, errors = decode_str(body)
@@ -91,7 +93,11 @@ def lint_bodies(
     """Lint several templates, one forked process each where the OS can fork."""
     regions = lint_regions() if regions is None else tuple(regions)
     _runner(regions)  # load the rules and schemas once, before any fork
-    if len(bodies) < 2 or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        len(bodies) < 2
+        or (os.cpu_count() or 1) < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return {name: lint_body(body, name, regions) for name, body in bodies.items()}
     # The workers only read the loaded rules and schemas. A garbage collection in
     # a worker would walk all of them and copy every page it touches: frozen, they
@@ -101,6 +107,11 @@ def lint_bodies(
     # One process per template, even beyond the cores: three finish closer
     # together than two followed by one.
     context = multiprocessing.get_context("fork")
-    with _frozen(), ProcessPoolExecutor(len(bodies), mp_context=context, initializer=gc.disable) as pool:
-        futures = {name: pool.submit(lint_body, body, name, regions) for name, body in bodies.items()}
+    with (
+        _frozen(),
+        ProcessPoolExecutor(len(bodies), mp_context=context, initializer=gc.disable) as pool,
+    ):
+        futures = {
+            name: pool.submit(lint_body, body, name, regions) for name, body in bodies.items()
+        }
         return {name: future.result() for name, future in futures.items()}

@@ -52,14 +52,22 @@ def add_load_balancer(
     domain: Domain,
 ) -> LoadBalancer:
     attributes = [
-        elb.LoadBalancerAttributes(Key="deletion_protection.enabled", Value=str(stage.protected).lower()),
-        elb.LoadBalancerAttributes(Key="routing.http.drop_invalid_header_fields.enabled", Value="true"),
+        elb.LoadBalancerAttributes(
+            Key="deletion_protection.enabled", Value=str(stage.protected).lower()
+        ),
+        elb.LoadBalancerAttributes(
+            Key="routing.http.drop_invalid_header_fields.enabled", Value="true"
+        ),
         elb.LoadBalancerAttributes(
             Key="access_logs.s3.enabled", Value=If(params.has_access_logs, "true", "false")
         ),
     ] + [
         # Without access logs these keys must be absent: an empty value is refused.
-        If(params.has_access_logs, elb.LoadBalancerAttributes(Key=key, Value=value), Ref("AWS::NoValue"))
+        If(
+            params.has_access_logs,
+            elb.LoadBalancerAttributes(Key=key, Value=value),
+            Ref("AWS::NoValue"),
+        )
         for key, value in (
             ("access_logs.s3.bucket", params["AccessLogsBucket"]),
             ("access_logs.s3.prefix", Sub(f"alb/planar-{stage.name}-${{AppName}}")),
@@ -68,58 +76,85 @@ def add_load_balancer(
     # The load balancer's name is left to CloudFormation (the Name tag carries
     # plb-...): a named one blocks the replacement that switching AlbInternal or
     # the VPC needs.
-    alb = template.add_resource(elb.LoadBalancer(
-        "LoadBalancer",
-        Type="application",
-        Scheme=If(params.alb_internal, "internal", "internet-facing"),
-        Subnets=If(params.has_alb_subnets, Split(",", params["AlbSubnets"]), params["Subnets"]),
-        SecurityGroups=[network.alb_security_group],
-        LoadBalancerAttributes=attributes,
-        Tags=naming.tags(naming.name("plb")),
-        Metadata={"checkov": {"skip": [
-            {"id": "CKV_AWS_91", "comment": "Access logs are switched on by the AccessLogsBucket "
-             "parameter; checkov cannot evaluate the Fn::If that does it."},
-        ]}},
-    ))  # fmt: skip
-    target_group = template.add_resource(elb.TargetGroup(
-        "TargetGroup",
-        # Named after the load balancer's id, so a new load balancer brings a new
-        # target group: one target group cannot serve two load balancers while
-        # CloudFormation swaps them.
-        Name=Sub(f"ptg-{stage.name}-${{Id}}", Id=Select(LOAD_BALANCER_ARN_ID_PART, Split("/", Ref(alb)))),
-        TargetType="ip",
-        Port=APP_PORT,
-        Protocol="HTTP",
-        VpcId=params["VpcId"],
-        HealthCheckPath=HEALTH_CHECK_PATH,
-        HealthCheckPort="traffic-port",
-        HealthCheckProtocol="HTTP",
-        HealthCheckIntervalSeconds=HEALTH_CHECK_INTERVAL_SECONDS,
-        HealthCheckTimeoutSeconds=HEALTH_CHECK_TIMEOUT_SECONDS,
-        HealthyThresholdCount=HEALTHY_THRESHOLD_COUNT,
-        UnhealthyThresholdCount=UNHEALTHY_THRESHOLD_COUNT,
-        Matcher=elb.Matcher(HttpCode=HEALTH_CHECK_MATCHER),
-        Tags=naming.tags(naming.name("ptg")),
-    ))  # fmt: skip
-    https = template.add_resource(elb.Listener(
-        "HttpsListener",
-        LoadBalancerArn=Ref(alb),
-        Port=HTTPS_PORT,
-        Protocol="HTTPS",
-        SslPolicy=TLS_POLICY,
-        Certificates=[elb.Certificate(CertificateArn=domain.certificate_arn)],
-        DefaultActions=[elb.Action(Type="forward", TargetGroupArn=Ref(target_group))],
-        Tags=naming.tags(),
-    ))  # fmt: skip
-    template.add_resource(elb.Listener(
-        "HttpRedirectListener",
-        LoadBalancerArn=Ref(alb),
-        Port=HTTP_PORT,
-        Protocol="HTTP",
-        DefaultActions=[elb.Action(Type="redirect", RedirectConfig=elb.RedirectConfig(
-            Protocol="HTTPS", Port=str(HTTPS_PORT), Host="#{host}", Path="/#{path}",
-            Query="#{query}", StatusCode=REDIRECT_STATUS,
-        ))],
-        Tags=naming.tags(),
-    ))  # fmt: skip
+    alb = template.add_resource(
+        elb.LoadBalancer(
+            "LoadBalancer",
+            Type="application",
+            Scheme=If(params.alb_internal, "internal", "internet-facing"),
+            Subnets=If(params.has_alb_subnets, Split(",", params["AlbSubnets"]), params["Subnets"]),
+            SecurityGroups=[network.alb_security_group],
+            LoadBalancerAttributes=attributes,
+            Tags=naming.tags(naming.name("plb")),
+            Metadata={
+                "checkov": {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_91",
+                            "comment": "Access logs are switched on by the AccessLogsBucket "
+                            "parameter; checkov cannot evaluate the Fn::If that does it.",
+                        },
+                    ]
+                }
+            },
+        )
+    )
+    target_group = template.add_resource(
+        elb.TargetGroup(
+            "TargetGroup",
+            # Named after the load balancer's id, so a new load balancer brings a new
+            # target group: one target group cannot serve two load balancers while
+            # CloudFormation swaps them.
+            Name=Sub(
+                f"ptg-{stage.name}-${{Id}}",
+                Id=Select(LOAD_BALANCER_ARN_ID_PART, Split("/", Ref(alb))),
+            ),
+            TargetType="ip",
+            Port=APP_PORT,
+            Protocol="HTTP",
+            VpcId=params["VpcId"],
+            HealthCheckPath=HEALTH_CHECK_PATH,
+            HealthCheckPort="traffic-port",
+            HealthCheckProtocol="HTTP",
+            HealthCheckIntervalSeconds=HEALTH_CHECK_INTERVAL_SECONDS,
+            HealthCheckTimeoutSeconds=HEALTH_CHECK_TIMEOUT_SECONDS,
+            HealthyThresholdCount=HEALTHY_THRESHOLD_COUNT,
+            UnhealthyThresholdCount=UNHEALTHY_THRESHOLD_COUNT,
+            Matcher=elb.Matcher(HttpCode=HEALTH_CHECK_MATCHER),
+            Tags=naming.tags(naming.name("ptg")),
+        )
+    )
+    https = template.add_resource(
+        elb.Listener(
+            "HttpsListener",
+            LoadBalancerArn=Ref(alb),
+            Port=HTTPS_PORT,
+            Protocol="HTTPS",
+            SslPolicy=TLS_POLICY,
+            Certificates=[elb.Certificate(CertificateArn=domain.certificate_arn)],
+            DefaultActions=[elb.Action(Type="forward", TargetGroupArn=Ref(target_group))],
+            Tags=naming.tags(),
+        )
+    )
+    template.add_resource(
+        elb.Listener(
+            "HttpRedirectListener",
+            LoadBalancerArn=Ref(alb),
+            Port=HTTP_PORT,
+            Protocol="HTTP",
+            DefaultActions=[
+                elb.Action(
+                    Type="redirect",
+                    RedirectConfig=elb.RedirectConfig(
+                        Protocol="HTTPS",
+                        Port=str(HTTPS_PORT),
+                        Host="#{host}",
+                        Path="/#{path}",
+                        Query="#{query}",
+                        StatusCode=REDIRECT_STATUS,
+                    ),
+                )
+            ],
+            Tags=naming.tags(),
+        )
+    )
     return LoadBalancer(load_balancer=alb, target_group=Ref(target_group), https_listener=https)

@@ -13,7 +13,8 @@ hours) and is the base domain's.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -132,7 +133,9 @@ def describe_subnets(ec2: Any, keys: Mapping[str, list[str]]) -> dict[str, dict[
         if error.response["Error"].get("Code") == "InvalidSubnetID.NotFound":
             message = error.response["Error"].get("Message", "")
             # The message names the missing ids: report them under the key that lists them.
-            key = next((k for k, listed in keys.items() if any(s in message for s in listed)), "subnets")
+            key = next(
+                (k for k, listed in keys.items() if any(s in message for s in listed)), "subnets"
+            )
             raise LookupFailed(
                 f"{key} = {keys[key]}: {message}; check {key} and the region"
             ) from None
@@ -157,9 +160,7 @@ def check_subnets(key: str, subnets: dict[str, dict], vpc_id: str) -> None:
     elsewhere = {i: s["VpcId"] for i, s in subnets.items() if s["VpcId"] != vpc_id}
     if elsewhere:
         listed = ", ".join(f"{i} is in {vpc}" for i, vpc in elsewhere.items())
-        raise LookupFailed(
-            f"{key}: {listed}, not in vpc_id = {vpc_id!r}; give subnets of that VPC"
-        )
+        raise LookupFailed(f"{key}: {listed}, not in vpc_id = {vpc_id!r}; give subnets of that VPC")
     zones = zones_of(subnets)
     if len(zones) < 2:
         raise LookupFailed(
@@ -176,9 +177,14 @@ def check_one_per_zone(key: str, subnets: dict[str, dict]) -> None:
         by_zone.setdefault(described["AvailabilityZone"], []).append(subnet)
     shared = {zone: listed for zone, listed in by_zone.items() if len(listed) > 1}
     if shared:
-        where = "; ".join(f"{' and '.join(listed)} are both in {zone}" for zone, listed in shared.items())
-        fix = ("keep one subnet per zone in alb_subnets" if key == "alb_subnets" else
-               "set alb_subnets to one of them per zone (the database may keep them all)")
+        where = "; ".join(
+            f"{' and '.join(listed)} are both in {zone}" for zone, listed in shared.items()
+        )
+        fix = (
+            "keep one subnet per zone in alb_subnets"
+            if key == "alb_subnets"
+            else "set alb_subnets to one of them per zone (the database may keep them all)"
+        )
         raise LookupFailed(
             f"{key}: {where}; the load balancer takes one subnet per Availability Zone: {fix}"
         )
@@ -226,7 +232,9 @@ def check_internet_routes(ec2: Any, subnets: list[str], vpc_id: str) -> None:
         a["SubnetId"]: t for t in tables for a in t.get("Associations", []) if a.get("SubnetId")
     }
     targets = {subnet: _default_route_target(table_of.get(subnet, main)) for subnet in subnets}
-    if any(target.startswith("vpce-") for target in targets.values()) and not _has_internet_gateway(ec2, vpc_id):
+    if any(target.startswith("vpce-") for target in targets.values()) and not _has_internet_gateway(
+        ec2, vpc_id
+    ):
         targets = {s: "" if t.startswith("vpce-") else t for s, t in targets.items()}
     private = [
         f"{subnet} ({(table_of.get(subnet, main) or {}).get('RouteTableId', 'no route table')})"
@@ -244,7 +252,10 @@ def check_internet_routes(ec2: Any, subnets: list[str], vpc_id: str) -> None:
 def _default_route_target(table: dict | None) -> str:
     """The gateway of the table's active 0.0.0.0/0 route, or ""."""
     for route in (table or {}).get("Routes", []):
-        if route.get("DestinationCidrBlock") == "0.0.0.0/0" and route.get("State", "active") == "active":
+        if (
+            route.get("DestinationCidrBlock") == "0.0.0.0/0"
+            and route.get("State", "active") == "active"
+        ):
             return route.get("GatewayId", "")
     return ""
 
@@ -273,8 +284,13 @@ def resolve(
     (an update leaves those at the stack's values), once the account holds what the
     values name: the subnets, their routes and the hosted zone."""
     found: dict[str, str] = {}
-    missing = lambda key: key not in stage_file.given and key not in keep  # noqa: E731
-    value = lambda key: stage_file.value(key) or ""  # noqa: E731
+
+    def missing(key: str) -> bool:
+        return key not in stage_file.given and key not in keep
+
+    def value(key: str) -> str:
+        return stage_file.value(key) or ""
+
     vpc_id = value("vpc_id")
     if missing("vpc_cidr"):
         found["vpc_cidr"] = vpc_cidr(client("ec2"), vpc_id)

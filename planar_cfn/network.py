@@ -35,59 +35,96 @@ class Network:
 
 def add_network(template: Template, naming: Naming, params: Params) -> Network:
     clients = If(params.alb_internal, params["VpcCidr"], "0.0.0.0/0")
-    tasks = template.add_resource(SecurityGroup(
-        "TaskSecurityGroup",
-        GroupDescription="Planar tasks: port 8000 from the load balancer only",
-        VpcId=params["VpcId"],
-        # Outbound to Bedrock, Secrets Manager, S3, the registry and the database.
-        SecurityGroupEgress=[SecurityGroupRule(
-            IpProtocol="-1", CidrIp="0.0.0.0/0", Description="All outbound traffic",
-        )],
-        Tags=naming.tags(naming.name("ecs-tasks-sg")),
-    ))  # fmt: skip
-    alb = template.add_resource(SecurityGroup(
-        "LoadBalancerSecurityGroup",
-        GroupDescription="Planar load balancer: HTTPS and the HTTP redirect",
-        VpcId=params["VpcId"],
-        SecurityGroupIngress=[
-            SecurityGroupRule(IpProtocol="tcp", FromPort=HTTPS_PORT, ToPort=HTTPS_PORT,
-                              CidrIp=clients, Description="HTTPS from clients"),
-            SecurityGroupRule(IpProtocol="tcp", FromPort=HTTP_PORT, ToPort=HTTP_PORT,
-                              CidrIp=clients, Description="HTTP from clients, redirected to HTTPS"),
-        ],
-        SecurityGroupEgress=[SecurityGroupRule(
-            IpProtocol="tcp", FromPort=APP_PORT, ToPort=APP_PORT,
-            DestinationSecurityGroupId=GetAtt(tasks, "GroupId"),
-            Description="To the Planar tasks",
-        )],
-        Tags=naming.tags(naming.name("alb-sg")),
-    ))  # fmt: skip
+    tasks = template.add_resource(
+        SecurityGroup(
+            "TaskSecurityGroup",
+            GroupDescription="Planar tasks: port 8000 from the load balancer only",
+            VpcId=params["VpcId"],
+            # Outbound to Bedrock, Secrets Manager, S3, the registry and the database.
+            SecurityGroupEgress=[
+                SecurityGroupRule(
+                    IpProtocol="-1",
+                    CidrIp="0.0.0.0/0",
+                    Description="All outbound traffic",
+                )
+            ],
+            Tags=naming.tags(naming.name("ecs-tasks-sg")),
+        )
+    )
+    alb = template.add_resource(
+        SecurityGroup(
+            "LoadBalancerSecurityGroup",
+            GroupDescription="Planar load balancer: HTTPS and the HTTP redirect",
+            VpcId=params["VpcId"],
+            SecurityGroupIngress=[
+                SecurityGroupRule(
+                    IpProtocol="tcp",
+                    FromPort=HTTPS_PORT,
+                    ToPort=HTTPS_PORT,
+                    CidrIp=clients,
+                    Description="HTTPS from clients",
+                ),
+                SecurityGroupRule(
+                    IpProtocol="tcp",
+                    FromPort=HTTP_PORT,
+                    ToPort=HTTP_PORT,
+                    CidrIp=clients,
+                    Description="HTTP from clients, redirected to HTTPS",
+                ),
+            ],
+            SecurityGroupEgress=[
+                SecurityGroupRule(
+                    IpProtocol="tcp",
+                    FromPort=APP_PORT,
+                    ToPort=APP_PORT,
+                    DestinationSecurityGroupId=GetAtt(tasks, "GroupId"),
+                    Description="To the Planar tasks",
+                )
+            ],
+            Tags=naming.tags(naming.name("alb-sg")),
+        )
+    )
     # A separate rule: inline on both groups would make a dependency cycle.
-    template.add_resource(SecurityGroupIngress(
-        "TaskIngressFromLoadBalancer",
-        GroupId=GetAtt(tasks, "GroupId"),
-        IpProtocol="tcp", FromPort=APP_PORT, ToPort=APP_PORT,
-        SourceSecurityGroupId=GetAtt(alb, "GroupId"),
-        Description="Planar app port from the load balancer",
-    ))  # fmt: skip
-    database = template.add_resource(SecurityGroup(
-        "DatabaseSecurityGroup",
-        GroupDescription="Planar database: PostgreSQL from the tasks only",
-        VpcId=params["VpcId"],
-        SecurityGroupIngress=[SecurityGroupRule(
-            IpProtocol="tcp", FromPort=POSTGRES_PORT, ToPort=POSTGRES_PORT,
-            SourceSecurityGroupId=GetAtt(tasks, "GroupId"),
-            Description="PostgreSQL from the Planar tasks",
-        )],
-        # The database starts no connections: replace the default allow-all
-        # egress with a rule that matches nothing (for ICMP, FromPort is the type
-        # and ToPort the code).
-        SecurityGroupEgress=[SecurityGroupRule(
-            IpProtocol=NO_TRAFFIC_PROTOCOL, FromPort=NO_TRAFFIC_ICMP_TYPE,
-            ToPort=NO_TRAFFIC_ICMP_CODE, CidrIp=NO_TRAFFIC_CIDR, Description="No outbound traffic",
-        )],
-        Tags=naming.tags(naming.name("rds-sg")),
-    ))  # fmt: skip
+    template.add_resource(
+        SecurityGroupIngress(
+            "TaskIngressFromLoadBalancer",
+            GroupId=GetAtt(tasks, "GroupId"),
+            IpProtocol="tcp",
+            FromPort=APP_PORT,
+            ToPort=APP_PORT,
+            SourceSecurityGroupId=GetAtt(alb, "GroupId"),
+            Description="Planar app port from the load balancer",
+        )
+    )
+    database = template.add_resource(
+        SecurityGroup(
+            "DatabaseSecurityGroup",
+            GroupDescription="Planar database: PostgreSQL from the tasks only",
+            VpcId=params["VpcId"],
+            SecurityGroupIngress=[
+                SecurityGroupRule(
+                    IpProtocol="tcp",
+                    FromPort=POSTGRES_PORT,
+                    ToPort=POSTGRES_PORT,
+                    SourceSecurityGroupId=GetAtt(tasks, "GroupId"),
+                    Description="PostgreSQL from the Planar tasks",
+                )
+            ],
+            # The database starts no connections: replace the default allow-all
+            # egress with a rule that matches nothing (for ICMP, FromPort is the type
+            # and ToPort the code).
+            SecurityGroupEgress=[
+                SecurityGroupRule(
+                    IpProtocol=NO_TRAFFIC_PROTOCOL,
+                    FromPort=NO_TRAFFIC_ICMP_TYPE,
+                    ToPort=NO_TRAFFIC_ICMP_CODE,
+                    CidrIp=NO_TRAFFIC_CIDR,
+                    Description="No outbound traffic",
+                )
+            ],
+            Tags=naming.tags(naming.name("rds-sg")),
+        )
+    )
     return Network(
         alb_security_group=GetAtt(alb, "GroupId"),
         task_security_group=GetAtt(tasks, "GroupId"),

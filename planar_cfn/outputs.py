@@ -28,20 +28,23 @@ def add_outputs(
     alb = load_balancer.load_balancer
     values = {
         "LoadBalancerDnsName": ("Load balancer DNS name", GetAtt(alb, "DNSName")),
-        "LoadBalancerZoneId": ("Load balancer canonical hosted zone id",
-                               GetAtt(alb, "CanonicalHostedZoneID")),
+        "LoadBalancerZoneId": (
+            "Load balancer canonical hosted zone id",
+            GetAtt(alb, "CanonicalHostedZoneID"),
+        ),
         "LoadBalancerArn": ("Load balancer ARN", Ref(alb)),
         "EcsClusterName": ("ECS cluster name", service.cluster),
         "EcsServiceName": ("ECS service name", service.service_name),
-        "TaskDefinitionFamily": ("Task definition family, for deploy pipelines",
-                                 service.task_family),
+        "TaskDefinitionFamily": (
+            "Task definition family, for deploy pipelines",
+            service.task_family,
+        ),
         "ExecutionRoleArn": ("Task execution role ARN", roles.execution_role_arn),
         "TaskRoleArn": ("Task role ARN", roles.task_role_arn),
         "DatabaseEndpoint": ("Aurora cluster writer endpoint", database.endpoint),
         "DatabaseReaderEndpoint": ("Aurora cluster reader endpoint", database.reader_endpoint),
         "DatabaseSecretArn": ("ARN of the RDS-managed master user secret", database.secret_arn),
-        "DatabaseSecretName": ("Name of the RDS-managed master user secret",
-                               database.secret_name),
+        "DatabaseSecretName": ("Name of the RDS-managed master user secret", database.secret_name),
         "BucketName": ("Application bucket name", storage.bucket_name),
         "BucketArn": ("Application bucket ARN", storage.bucket_arn),
         "CustomSecretArn": ("Custom application secret ARN", secrets.custom_secret),
@@ -50,12 +53,14 @@ def add_outputs(
         "ApplicationUrl": ("Application URL", Sub("https://${Domain}", Domain=domain.name)),
         "Region": ("Region of the stack", Region),
         "ContainerImage": ("Container image the service runs", service.image),
-    }  # fmt: skip
+    }
     for name, (description, value) in values.items():
         template.add_output(Output(name, Description=description, Value=value))
-    template.add_output(Output(
-        "RegistrySecretArn",
-        Condition=params.use_registry_credentials,
-        Description="Registry credentials secret ARN",
-        Value=secrets.registry_secret,
-    ))  # fmt: skip
+    template.add_output(
+        Output(
+            "RegistrySecretArn",
+            Condition=params.use_registry_credentials,
+            Description="Registry credentials secret ARN",
+            Value=secrets.registry_secret,
+        )
+    )

@@ -6,14 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from troposphere import And, Condition, Equals, Join, Not, Or, Parameter, Ref, Template
+from troposphere import And, Condition, Equals, Not, Or, Parameter, Ref, Template
 
 from . import constraints as c
 
 APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE, SECURITY = (
-    "Application", "Network", "Domain and certificate", "Container", "Database", "Storage",
+    "Application",
+    "Network",
+    "Domain and certificate",
+    "Container",
+    "Database",
+    "Storage",
     "Security",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -88,11 +93,11 @@ class ParameterSpec:
                 return self.allowed_text()
             if self.pattern and not self.pattern.matches(item):
                 return self.allowed_text()
-            if self.min_value is not None:
-                if not item.lstrip("-").isdigit() or not (
-                    self.min_value <= int(item) <= (self.max_value or 0)
-                ):
-                    return self.allowed_text()
+            if self.min_value is not None and (
+                not item.lstrip("-").isdigit()
+                or not self.min_value <= int(item) <= (self.max_value or 0)
+            ):
+                return self.allowed_text()
         return None
 
     def parameter(self) -> Parameter:
@@ -128,174 +133,291 @@ def _cpu_memory_text() -> str:
 
 SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
-        "AppName", "app_name", APPLICATION, "Application name",
+        "AppName",
+        "app_name",
+        APPLICATION,
+        "Application name",
         "Short name used in every resource name and in the domain {app}-{stage}.{base domain} "
         "(a subject alternative name of the certificate: up to 253 characters, so every "
         "accepted app name and base domain fit).",
-        pattern=c.APP_NAME, max_length=c.APP_NAME_MAX_LENGTH,
+        pattern=c.APP_NAME,
+        max_length=c.APP_NAME_MAX_LENGTH,
     ),
     ParameterSpec(
-        "VpcId", "vpc_id", NETWORK, "VPC",
-        "Existing VPC that holds the subnets.", type="AWS::EC2::VPC::Id", pattern=c.VPC_ID,
+        "VpcId",
+        "vpc_id",
+        NETWORK,
+        "VPC",
+        "Existing VPC that holds the subnets.",
+        type="AWS::EC2::VPC::Id",
+        pattern=c.VPC_ID,
     ),
     ParameterSpec(
-        "VpcCidr", "vpc_cidr", NETWORK, "VPC CIDR block",
+        "VpcCidr",
+        "vpc_cidr",
+        NETWORK,
+        "VPC CIDR block",
         "The VPC's IPv4 CIDR: an internal load balancer accepts HTTP(S) from it, and the "
         "load balancer reaches the tasks within it.",
         pattern=c.CIDR,
     ),
     ParameterSpec(
-        "Subnets", "subnets", NETWORK, "Private subnets",
+        "Subnets",
+        "subnets",
+        NETWORK,
+        "Private subnets",
         "Required: two or more private subnets in two or more Availability Zones (the "
         "database subnet group and an internal load balancer need two zones), for the "
         "tasks and the database; they need a NAT route to reach Bedrock and the registry. "
         "Without AlbSubnets the load balancer takes these, one per zone: with more, set "
         "AlbSubnets.",
-        type="List<AWS::EC2::Subnet::Id>", pattern=c.SUBNET_ID, is_list=True,
+        type="List<AWS::EC2::Subnet::Id>",
+        pattern=c.SUBNET_ID,
+        is_list=True,
     ),
     ParameterSpec(
-        "AlbSubnets", "alb_subnets", NETWORK, "Load balancer subnets",
+        "AlbSubnets",
+        "alb_subnets",
+        NETWORK,
+        "Load balancer subnets",
         "Required when the load balancer is internet-facing (AlbInternal false): two or "
         "more public subnets in two or more Availability Zones, one per zone, each routing "
         "0.0.0.0/0 to an internet gateway. Leave empty only for an internal load balancer, "
         "which then uses the private subnets.",
-        default="", is_list=True, pattern=c.SUBNET_ID, template_pattern=c.SUBNET_ID.list_of(),
+        default="",
+        is_list=True,
+        pattern=c.SUBNET_ID,
+        template_pattern=c.SUBNET_ID.list_of(),
     ),
     ParameterSpec(
-        "AlbInternal", "alb_internal", NETWORK, "Internal load balancer",
+        "AlbInternal",
+        "alb_internal",
+        NETWORK,
+        "Internal load balancer",
         "true: the load balancer is reachable only inside the VPC; false: internet-facing.",
-        default="false", allowed=("true", "false"),
+        default="false",
+        allowed=("true", "false"),
     ),
     ParameterSpec(
-        "BaseDomainName", "base_domain_name", DOMAIN, "Base domain",
+        "BaseDomainName",
+        "base_domain_name",
+        DOMAIN,
+        "Base domain",
         "Domain of a public hosted zone, at most 64 characters (ACM's limit on a "
         "certificate's first name, which this domain is); the application answers at "
         "{app}-{stage}.{base domain}.",
         pattern=c.DOMAIN_NAME,
     ),
     ParameterSpec(
-        "HostedZoneId", "hosted_zone_id", DOMAIN, "Hosted zone",
+        "HostedZoneId",
+        "hosted_zone_id",
+        DOMAIN,
+        "Hosted zone",
         "Public Route 53 hosted zone of the base domain, in this account (the certificate "
         "is validated through it; ACM cannot validate through a private zone).",
-        type="AWS::Route53::HostedZone::Id", pattern=c.HOSTED_ZONE_ID,
+        type="AWS::Route53::HostedZone::Id",
+        pattern=c.HOSTED_ZONE_ID,
     ),
     ParameterSpec(
-        "ContainerRegistryUrl", "container_registry_url", CONTAINER, "Registry",
+        "ContainerRegistryUrl",
+        "container_registry_url",
+        CONTAINER,
+        "Registry",
         "Container registry host and optional path, without scheme.",
         pattern=c.REGISTRY_URL,
     ),
     ParameterSpec(
-        "ContainerImageName", "container_image_name", CONTAINER, "Image name",
-        "Image path inside the registry.", pattern=c.IMAGE_NAME,
+        "ContainerImageName",
+        "container_image_name",
+        CONTAINER,
+        "Image name",
+        "Image path inside the registry.",
+        pattern=c.IMAGE_NAME,
     ),
     ParameterSpec(
-        "ContainerImageTag", "container_image_tag", CONTAINER, "Image tag",
-        "Image tag to run.", default="latest", pattern=c.IMAGE_TAG,
+        "ContainerImageTag",
+        "container_image_tag",
+        CONTAINER,
+        "Image tag",
+        "Image tag to run.",
+        default="latest",
+        pattern=c.IMAGE_TAG,
     ),
     ParameterSpec(
-        "RegistryCredentialsSecretArn", "registry_credentials_secret_arn", CONTAINER,
+        "RegistryCredentialsSecretArn",
+        "registry_credentials_secret_arn",
+        CONTAINER,
         "Registry credentials secret",
         "Complete ARN (with the 6-character suffix) of an existing secret holding "
-        "{\"username\",\"password\"} for a private registry. Leave empty for ECR, public "
+        '{"username","password"} for a private registry. Leave empty for ECR, public '
         "images, or a username below.",
-        default="", pattern=c.SECRET_ARN,
+        default="",
+        pattern=c.SECRET_ARN,
     ),
     ParameterSpec(
-        "RegistryUsername", "registry_username", CONTAINER, "Registry username",
+        "RegistryUsername",
+        "registry_username",
+        CONTAINER,
+        "Registry username",
         "Username for a private registry; the stack stores it with the password in a "
         "new secret. Leave empty when no credentials are needed.",
-        default="", pattern=c.REGISTRY_USERNAME,
+        default="",
+        pattern=c.REGISTRY_USERNAME,
     ),
     ParameterSpec(
-        "RegistryPassword", "registry_password", CONTAINER, "Registry password",
+        "RegistryPassword",
+        "registry_password",
+        CONTAINER,
+        "Registry password",
         "Password or token for the registry username. Required with a username.",
-        default="", no_echo=True, secret=True, pattern=c.REGISTRY_PASSWORD,
+        default="",
+        no_echo=True,
+        secret=True,
+        pattern=c.REGISTRY_PASSWORD,
     ),
     ParameterSpec(
-        "ContainerCpu", "container_cpu", CONTAINER, "Task CPU units",
+        "ContainerCpu",
+        "container_cpu",
+        CONTAINER,
+        "Task CPU units",
         "Fargate CPU units (1024 = 1 vCPU).",
-        default="2048", allowed=tuple(str(cpu) for cpu in c.FARGATE_MEMORY_BY_CPU),
+        default="2048",
+        allowed=tuple(str(cpu) for cpu in c.FARGATE_MEMORY_BY_CPU),
     ),
     ParameterSpec(
-        "ContainerMemory", "container_memory", CONTAINER, "Task memory (MiB)",
+        "ContainerMemory",
+        "container_memory",
+        CONTAINER,
+        "Task memory (MiB)",
         "Fargate memory in MiB; must suit the CPU (" + _cpu_memory_text() + ").",
-        default="4096", allowed=tuple(str(m) for m in c.FARGATE_MEMORY_VALUES),
+        default="4096",
+        allowed=tuple(str(m) for m in c.FARGATE_MEMORY_VALUES),
         constraint_description="a Fargate memory size in MiB (" + _cpu_memory_text() + ")",
     ),
     ParameterSpec(
-        "DesiredCount", "desired_count", CONTAINER, "Task count",
-        "Number of tasks to keep running.", default="1",
-        min_value=c.DESIRED_COUNT_RANGE[0], max_value=c.DESIRED_COUNT_RANGE[1],
+        "DesiredCount",
+        "desired_count",
+        CONTAINER,
+        "Task count",
+        "Number of tasks to keep running.",
+        default="1",
+        min_value=c.DESIRED_COUNT_RANGE[0],
+        max_value=c.DESIRED_COUNT_RANGE[1],
         template_pattern=c.whole_number(*c.DESIRED_COUNT_RANGE),
     ),
     ParameterSpec(
-        "AuroraEngineVersion", "aurora_engine_version", DATABASE, "Aurora PostgreSQL version",
-        "Aurora PostgreSQL 16 minor version.", default=c.AURORA_ENGINE_VERSION_DEFAULT,
+        "AuroraEngineVersion",
+        "aurora_engine_version",
+        DATABASE,
+        "Aurora PostgreSQL version",
+        "Aurora PostgreSQL 16 minor version.",
+        default=c.AURORA_ENGINE_VERSION_DEFAULT,
         pattern=c.ENGINE_VERSION,
     ),
     ParameterSpec(
-        "AuroraMinCapacity", "aurora_min_capacity", DATABASE, "Minimum capacity (ACU)",
+        "AuroraMinCapacity",
+        "aurora_min_capacity",
+        DATABASE,
+        "Minimum capacity (ACU)",
         "Serverless v2 minimum ACUs; 0 pauses an idle database. Not above the maximum.",
-        default="0.5", allowed=c.AURORA_MIN_CAPACITY_VALUES,
+        default="0.5",
+        allowed=c.AURORA_MIN_CAPACITY_VALUES,
     ),
     ParameterSpec(
-        "AuroraMaxCapacity", "aurora_max_capacity", DATABASE, "Maximum capacity (ACU)",
-        "Serverless v2 maximum ACUs.", default="2", allowed=c.AURORA_MAX_CAPACITY_VALUES,
+        "AuroraMaxCapacity",
+        "aurora_max_capacity",
+        DATABASE,
+        "Maximum capacity (ACU)",
+        "Serverless v2 maximum ACUs.",
+        default="2",
+        allowed=c.AURORA_MAX_CAPACITY_VALUES,
     ),
     ParameterSpec(
-        "BackupRetentionDays", "backup_retention_days", DATABASE, "Backup retention (days)",
-        "Days of automated backups to keep.", default="7",
-        min_value=c.BACKUP_RETENTION_RANGE[0], max_value=c.BACKUP_RETENTION_RANGE[1],
+        "BackupRetentionDays",
+        "backup_retention_days",
+        DATABASE,
+        "Backup retention (days)",
+        "Days of automated backups to keep.",
+        default="7",
+        min_value=c.BACKUP_RETENTION_RANGE[0],
+        max_value=c.BACKUP_RETENTION_RANGE[1],
         template_pattern=c.whole_number(*c.BACKUP_RETENTION_RANGE),
     ),
     ParameterSpec(
-        "DatabaseAvailabilityZones", "database_availability_zones", DATABASE,
+        "DatabaseAvailabilityZones",
+        "database_availability_zones",
+        DATABASE,
         "Database Availability Zones",
         "Availability Zones of the private subnets, writer first; each reader goes in "
         "the next, so prod needs two. Leave empty to let RDS choose.",
-        default="", is_list=True, pattern=c.AVAILABILITY_ZONE,
+        default="",
+        is_list=True,
+        pattern=c.AVAILABILITY_ZONE,
         template_pattern=c.AVAILABILITY_ZONE.list_of(),
     ),
     ParameterSpec(
-        "CorsAllowedOrigins", "cors_allowed_origins", STORAGE, "CORS origins",
+        "CorsAllowedOrigins",
+        "cors_allowed_origins",
+        STORAGE,
+        "CORS origins",
         "Origins that may GET objects from the bucket in a browser, comma-separated "
-        "(\"null\" is always allowed).",
-        default="", is_list=True, pattern=c.CORS_ORIGIN, template_pattern=c.CORS_ORIGIN.list_of(),
+        '("null" is always allowed).',
+        default="",
+        is_list=True,
+        pattern=c.CORS_ORIGIN,
+        template_pattern=c.CORS_ORIGIN.list_of(),
     ),
     ParameterSpec(
-        "BedrockModelIds", "bedrock_model_ids", SECURITY, "Bedrock models",
+        "BedrockModelIds",
+        "bedrock_model_ids",
+        SECURITY,
+        "Bedrock models",
         f"Bedrock model ids the tasks may invoke, on demand or through this account's "
         f"cross-region inference profiles (us., eu., global. ...), comma-separated; at most "
         f"{c.MAX_BEDROCK_MODELS}. A single * allows every model.",
-        default=",".join(c.CLAUDE_MODELS), is_list=True,
-        pattern=c.BEDROCK_MODEL_ID, max_items=c.MAX_BEDROCK_MODELS,
+        default=",".join(c.CLAUDE_MODELS),
+        is_list=True,
+        pattern=c.BEDROCK_MODEL_ID,
+        max_items=c.MAX_BEDROCK_MODELS,
         # A String, not a CommaDelimitedList, so that the pattern sees the whole list and
         # a launch form refuses a list longer than the policy's model slots.
         template_pattern=c.BEDROCK_MODEL_LIST,
     ),
     ParameterSpec(
-        "CustomerManagedKey", "customer_managed_key", SECURITY, "Customer-managed KMS key",
+        "CustomerManagedKey",
+        "customer_managed_key",
+        SECURITY,
+        "Customer-managed KMS key",
         "true: the stack creates a KMS key, rotated yearly, for the secrets, logs, database, "
         "Performance Insights and bucket; false: AWS-managed keys. Chosen when the stack is "
         "created: the named database cannot be replaced to switch it later. The key outlives "
         "the stack in every stage (what it encrypted may too) and costs 1 USD a month, more "
         "once rotated, until its deletion is scheduled.",
-        default="false", allowed=("true", "false"),
+        default="false",
+        allowed=("true", "false"),
     ),
     ParameterSpec(
-        "AccessLogsBucket", "access_logs_bucket", SECURITY, "Access logs bucket",
+        "AccessLogsBucket",
+        "access_logs_bucket",
+        SECURITY,
+        "Access logs bucket",
         "Existing bucket, in this region, that receives the load balancer's and the "
         "application bucket's access logs (its policy must allow both to write). Empty: no "
         "access logs.",
-        default="", pattern=c.S3_BUCKET.or_empty(),
+        default="",
+        pattern=c.S3_BUCKET.or_empty(),
     ),
     ParameterSpec(
-        "WebAcl", "web_acl", SECURITY, "WAF web ACL",
+        "WebAcl",
+        "web_acl",
+        SECURITY,
+        "WAF web ACL",
         "none; create (a web ACL with the AWS managed Common, KnownBadInputs and SQLi rules, "
         "large-body rules counted so uploads keep working); or an existing regional web ACL's ARN.",
-        default="none", pattern=c.WEB_ACL,
+        default="none",
+        pattern=c.WEB_ACL,
     ),
-)  # fmt: skip
+)
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
 GROUPS = (APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE, SECURITY)
@@ -355,12 +477,17 @@ def _rules() -> dict:
     for cpu, memories in c.FARGATE_MEMORY_BY_CPU.items():
         rules[f"FargateMemoryForCpu{cpu}"] = {
             "RuleCondition": Equals(Ref("ContainerCpu"), str(cpu)),
-            "Assertions": [{
-                "Assert": {"Fn::Contains": [[str(m) for m in memories], Ref("ContainerMemory")]},
-                "AssertDescription": f"With {cpu} CPU units, ContainerMemory must be one of "
-                + ", ".join(map(str, memories)) + ".",
-            }],
-        }  # fmt: skip
+            "Assertions": [
+                {
+                    "Assert": {
+                        "Fn::Contains": [[str(m) for m in memories], Ref("ContainerMemory")]
+                    },
+                    "AssertDescription": f"With {cpu} CPU units, ContainerMemory must be one of "
+                    + ", ".join(map(str, memories))
+                    + ".",
+                }
+            ],
+        }
     for maximum in c.AURORA_MAX_CAPACITY_VALUES:
         lows = [v for v in c.AURORA_MIN_CAPACITY_VALUES if Decimal(v) <= Decimal(maximum)]
         highs = [v for v in c.AURORA_MIN_CAPACITY_VALUES if v not in lows]
@@ -372,11 +499,13 @@ def _rules() -> dict:
             contains = Not({"Fn::Contains": [highs, Ref("AuroraMinCapacity")]})
         rules["AuroraCapacityMax" + maximum.replace(".", "p")] = {
             "RuleCondition": Equals(Ref("AuroraMaxCapacity"), maximum),
-            "Assertions": [{
-                "Assert": contains,
-                "AssertDescription": f"AuroraMinCapacity must not be above {maximum}.",
-            }],
-        }  # fmt: skip
+            "Assertions": [
+                {
+                    "Assert": contains,
+                    "AssertDescription": f"AuroraMinCapacity must not be above {maximum}.",
+                }
+            ],
+        }
     rules["RegistryCredentials"] = {
         "Assertions": [
             {
@@ -396,17 +525,21 @@ def _rules() -> dict:
     # no internet gateway.
     rules["InternetFacingLoadBalancerSubnets"] = {
         "RuleCondition": Equals(Ref("AlbInternal"), "false"),
-        "Assertions": [{
-            "Assert": Not(_blank("AlbSubnets")),
-            "AssertDescription": "An internet-facing load balancer (AlbInternal false) needs "
-            "AlbSubnets: two or more public subnets in two or more Availability Zones.",
-        }],
-    }  # fmt: skip
+        "Assertions": [
+            {
+                "Assert": Not(_blank("AlbSubnets")),
+                "AssertDescription": "An internet-facing load balancer (AlbInternal false) needs "
+                "AlbSubnets: two or more public subnets in two or more Availability Zones.",
+            }
+        ],
+    }
     return rules
 
 
 def add_parameters(template: Template) -> Params:
-    params = Params(refs={spec.name: Ref(template.add_parameter(spec.parameter())) for spec in SPECS})
+    params = Params(
+        refs={spec.name: Ref(template.add_parameter(spec.parameter())) for spec in SPECS}
+    )
     conditions = {
         params.has_alb_subnets: Not(_blank("AlbSubnets")),
         params.alb_internal: Equals(Ref("AlbInternal"), "true"),
@@ -426,15 +559,18 @@ def add_parameters(template: Template) -> Params:
         template.add_condition(name, condition)
     for name, rule in _rules().items():
         template.add_rule(name, rule)
-    template.set_metadata({
-        "AWS::CloudFormation::Interface": {
-            "ParameterGroups": [
-                {"Label": {"default": group},
-                 "Parameters": [s.name for s in SPECS if s.group == group]}
-                for group in GROUPS
-            ],
-            "ParameterLabels": {s.name: {"default": s.label} for s in SPECS},
+    template.set_metadata(
+        {
+            "AWS::CloudFormation::Interface": {
+                "ParameterGroups": [
+                    {
+                        "Label": {"default": group},
+                        "Parameters": [s.name for s in SPECS if s.group == group],
+                    }
+                    for group in GROUPS
+                ],
+                "ParameterLabels": {s.name: {"default": s.label} for s in SPECS},
+            }
         }
-    })  # fmt: skip
+    )
     return params
-

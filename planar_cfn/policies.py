@@ -21,9 +21,11 @@ def policy_document(statements: list[Statement] | AWSHelperFn) -> Policy:
 
 def assume_role_policy(service: str) -> Policy:
     """A trust policy: the AWS service `service` (e.g. ecs-tasks.amazonaws.com) may assume the role."""
-    return policy_document([
-        Statement(Effect=Allow, Principal=Principal("Service", [service]), Action=[AssumeRole]),
-    ])  # fmt: skip
+    return policy_document(
+        [
+            Statement(Effect=Allow, Principal=Principal("Service", [service]), Action=[AssumeRole]),
+        ]
+    )
 
 
 def managed_policy(path: str) -> Sub:

@@ -7,19 +7,28 @@ from __future__ import annotations
 import math
 import re
 import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice, takewhile
-from typing import Any, Callable, Mapping, TextIO
+from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
 SUCCEEDED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE", "IMPORT_COMPLETE"})
 # Final states that mean the operation did not do what was asked.
-FAILED = frozenset({
-    "CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED", "UPDATE_FAILED",
-    "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE",
-    "IMPORT_ROLLBACK_FAILED",
-})  # fmt: skip
+FAILED = frozenset(
+    {
+        "CREATE_FAILED",
+        "ROLLBACK_COMPLETE",
+        "ROLLBACK_FAILED",
+        "DELETE_FAILED",
+        "UPDATE_FAILED",
+        "UPDATE_ROLLBACK_COMPLETE",
+        "UPDATE_ROLLBACK_FAILED",
+        "IMPORT_ROLLBACK_COMPLETE",
+        "IMPORT_ROLLBACK_FAILED",
+    }
+)
 # Failures caused by another failure: they say nothing about why.
 _CANCELLED = re.compile(r"^\s*(resource (creation|update|deletion) )?cancell?ed\.?\s*$", re.I)
 STACK = "AWS::CloudFormation::Stack"
@@ -94,7 +103,9 @@ class PlainView:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    def show(self, stack: Mapping[str, Any], events: list[Mapping[str, Any]], elapsed: float) -> None:
+    def show(
+        self, stack: Mapping[str, Any], events: list[Mapping[str, Any]], elapsed: float
+    ) -> None:
         for event in events:
             print(event_line(event), file=self.out, flush=True)
 
@@ -107,13 +118,17 @@ class LiveView:
         self.latest: dict[str, Mapping[str, Any]] = {}
         self.drawn = 0
 
-    def show(self, stack: Mapping[str, Any], events: list[Mapping[str, Any]], elapsed: float) -> None:
+    def show(
+        self, stack: Mapping[str, Any], events: list[Mapping[str, Any]], elapsed: float
+    ) -> None:
         for event in events:
             self.latest[event.get("LogicalResourceId", "")] = event
         size = shutil.get_terminal_size()
-        rows = list(self.latest.values())[-max(1, size.lines - 3):]
+        rows = list(self.latest.values())[-max(1, size.lines - 3) :]
         minutes, seconds = divmod(int(elapsed), 60)
-        lines = [f"{stack.get('StackName', '')}  {stack.get('StackStatus', '')}  ({minutes}m {seconds:02d}s)"]
+        lines = [
+            f"{stack.get('StackName', '')}  {stack.get('StackStatus', '')}  ({minutes}m {seconds:02d}s)"
+        ]
         # Lines cut to the width: a wrapped line would break the cursor arithmetic.
         lines += [event_line(e)[: size.columns - 1] for e in rows]
         if self.drawn:

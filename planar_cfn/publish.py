@@ -14,8 +14,9 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, Callable, Collection, TextIO
+from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -41,9 +42,13 @@ _SHOWN_LENGTH = 40
 _ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "403"}
 _NOT_FOUND = {"404", "NotFound", "NoSuchBucket", "NoSuchKey"}
 _BAD_CREDENTIALS = {
-    "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "InvalidAccessKeyId",
-    "SignatureDoesNotMatch", "UnrecognizedClientException",
-}  # fmt: skip
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+}
 
 
 class PublishError(Exception):
@@ -131,27 +136,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "new version (see docs/publishing.md).",
     )
     group.add_argument(
-        "--publish", action="store_true",
+        "--publish",
+        action="store_true",
         help="publish the stage's template as a Service Catalog product version",
-    )  # fmt: skip
+    )
     group.add_argument(
-        "--artifact-bucket", type=_bucket_name, metavar="BUCKET",
+        "--artifact-bucket",
+        type=_bucket_name,
+        metavar="BUCKET",
         help=f"S3 bucket, in the publishing region, for the template "
         f"(key {KEY_PREFIX}/STAGE/SHA256.json); required with --publish",
-    )  # fmt: skip
+    )
     group.add_argument(
-        "--product-name", type=_product_name, metavar="NAME",
+        "--product-name",
+        type=_product_name,
+        metavar="NAME",
         help="Service Catalog product to add the version to; created when missing "
         "(default: planar-STAGE)",
-    )  # fmt: skip
+    )
     group.add_argument(
-        "--portfolio-id", type=_portfolio_id, metavar="ID",
+        "--portfolio-id",
+        type=_portfolio_id,
+        metavar="ID",
         help="also associate the product with this portfolio (port-...)",
-    )  # fmt: skip
+    )
     group.add_argument(
-        "--deactivate-old", action="store_true",
+        "--deactivate-old",
+        action="store_true",
         help="mark every other version of the product inactive, so launches use this one",
-    )  # fmt: skip
+    )
 
 
 def requested(args: argparse.Namespace) -> bool:
@@ -270,9 +283,13 @@ def _request(
 
 
 def _all_pages(
-    method_name: str, client: Any, action: str, key: str, page_size: int | None = None,
+    method_name: str,
+    client: Any,
+    action: str,
+    key: str,
+    page_size: int | None = None,
     **kwargs: Any,
-) -> list:  # fmt: skip
+) -> list:
     items: list = []
     config = {"PageSize": page_size} if page_size else {}
     try:
@@ -298,18 +315,14 @@ def _s3_arn(clients: Clients, path: str) -> str:
 
 def check_bucket(clients: Clients, bucket: str) -> None:
     arn = _s3_arn(clients, bucket)
-    found = _request(
-        clients.s3.head_bucket, "s3:ListBucket", arn, absent=_NOT_FOUND, Bucket=bucket
-    )
+    found = _request(clients.s3.head_bucket, "s3:ListBucket", arn, absent=_NOT_FOUND, Bucket=bucket)
     if found is None:
         raise BucketNotFoundError(
             f"artifact bucket {bucket!r} does not exist: create it in {clients.region} "
             f"(`aws s3 mb s3://{bucket} --region {clients.region}`) or pass another "
             "--artifact-bucket"
         )
-    location = _request(
-        clients.s3.get_bucket_location, "s3:GetBucketLocation", arn, Bucket=bucket
-    )
+    location = _request(clients.s3.get_bucket_location, "s3:GetBucketLocation", arn, Bucket=bucket)
     region = _bucket_region(location.get("LocationConstraint"))
     if region != clients.region:
         raise BucketRegionError(
@@ -323,17 +336,26 @@ def upload(clients: Clients, bucket: str, artifact: Artifact) -> bool:
     """Put the template under its hash; False when it is already there."""
     resource = _s3_arn(clients, f"{bucket}/{artifact.key}")
     head = _request(
-        clients.s3.head_object, "s3:GetObject", resource, absent=_NOT_FOUND,
-        Bucket=bucket, Key=artifact.key,
-    )  # fmt: skip
+        clients.s3.head_object,
+        "s3:GetObject",
+        resource,
+        absent=_NOT_FOUND,
+        Bucket=bucket,
+        Key=artifact.key,
+    )
     if head is not None:
         return False
     _request(
-        clients.s3.put_object, "s3:PutObject", resource,
-        Bucket=bucket, Key=artifact.key, Body=artifact.body, ContentType="application/json",
+        clients.s3.put_object,
+        "s3:PutObject",
+        resource,
+        Bucket=bucket,
+        Key=artifact.key,
+        Body=artifact.body,
+        ContentType="application/json",
         # S3 refuses the write when the bytes it got do not hash to the key's name.
         ChecksumSHA256=base64.b64encode(bytes.fromhex(artifact.sha256)).decode(),
-    )  # fmt: skip
+    )
     return True
 
 
@@ -348,9 +370,12 @@ def find_product(clients: Clients, name: str, account: str) -> dict | None:
     # Every product, compared by exact name: a full-text search filter tokenises names
     # in ways the API does not document, and a product it missed would be duplicated.
     found = _all_pages(
-        "search_products_as_admin", clients.servicecatalog,
-        "servicecatalog:SearchProductsAsAdmin", "ProductViewDetails", page_size=100,
-    )  # fmt: skip
+        "search_products_as_admin",
+        clients.servicecatalog,
+        "servicecatalog:SearchProductsAsAdmin",
+        "ProductViewDetails",
+        page_size=100,
+    )
     matches = [p for p in found if p["ProductViewSummary"]["Name"] == name]
     own = [p for p in matches if _account_of(p) in ("", account)]
     if len(own) > 1:
@@ -374,9 +399,12 @@ def find_product(clients: Clients, name: str, account: str) -> dict | None:
 
 def check_portfolio(clients: Clients, portfolio_id: str, account: str) -> None:
     found = _request(
-        clients.servicecatalog.describe_portfolio, "servicecatalog:DescribePortfolio",
-        f"portfolio {portfolio_id}", absent={"ResourceNotFoundException"}, Id=portfolio_id,
-    )  # fmt: skip
+        clients.servicecatalog.describe_portfolio,
+        "servicecatalog:DescribePortfolio",
+        f"portfolio {portfolio_id}",
+        absent={"ResourceNotFoundException"},
+        Id=portfolio_id,
+    )
     if found is None:
         raise PortfolioNotFoundError(
             f"portfolio {portfolio_id} does not exist in account {account}, {clients.region}: "
@@ -405,9 +433,13 @@ def publish(
 
 
 def _publish(
-    artifact: Artifact, target: Target, clients: Clients, out: TextIO, outcome: Outcome,
+    artifact: Artifact,
+    target: Target,
+    clients: Clients,
+    out: TextIO,
+    outcome: Outcome,
     token: str,
-) -> None:  # fmt: skip
+) -> None:
     sc = clients.servicecatalog
     account = _request(clients.sts.get_caller_identity, "sts:GetCallerIdentity")["Account"]
     check_bucket(clients, target.bucket)
@@ -420,9 +452,10 @@ def _publish(
     if product is not None:
         outcome.product_id = product["ProductViewSummary"]["ProductId"]
         listed = _request(
-            sc.list_provisioning_artifacts, "servicecatalog:ListProvisioningArtifacts",
+            sc.list_provisioning_artifacts,
+            "servicecatalog:ListProvisioningArtifacts",
             ProductId=outcome.product_id,
-        )  # fmt: skip
+        )
         versions = listed.get("ProvisioningArtifactDetails", [])
         current = next((v for v in versions if v.get("Name") == artifact.version_name), None)
 
@@ -455,9 +488,14 @@ def _publish(
 
 
 def _create(
-    artifact: Artifact, target: Target, clients: Clients, out: TextIO, outcome: Outcome,
-    token: str, new_product: bool,
-) -> None:  # fmt: skip
+    artifact: Artifact,
+    target: Target,
+    clients: Clients,
+    out: TextIO,
+    outcome: Outcome,
+    token: str,
+    new_product: bool,
+) -> None:
     sc = clients.servicecatalog
     version = {
         "Name": artifact.version_name,
@@ -474,20 +512,29 @@ def _create(
     # repeated token with the first result: a retry cannot make a second product.
     if new_product:
         created = _request(
-            sc.create_product, "servicecatalog:CreateProduct", hint=hint,
-            Name=target.product_name, Owner=PRODUCT_OWNER,
-            Description=artifact.product_description, ProductType=PRODUCT_TYPE,
-            ProvisioningArtifactParameters=version, IdempotencyToken=token,
-        )  # fmt: skip
+            sc.create_product,
+            "servicecatalog:CreateProduct",
+            hint=hint,
+            Name=target.product_name,
+            Owner=PRODUCT_OWNER,
+            Description=artifact.product_description,
+            ProductType=PRODUCT_TYPE,
+            ProvisioningArtifactParameters=version,
+            IdempotencyToken=token,
+        )
         outcome.product_id = created["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
         outcome.changes.append(f"created product {outcome.product_id}")
         print(f"created product {target.product_name} ({outcome.product_id})", file=out)
     else:
         created = _request(
-            sc.create_provisioning_artifact, "servicecatalog:CreateProvisioningArtifact",
-            f"product {outcome.product_id}", hint=hint,
-            ProductId=outcome.product_id, Parameters=version, IdempotencyToken=token,
-        )  # fmt: skip
+            sc.create_provisioning_artifact,
+            "servicecatalog:CreateProvisioningArtifact",
+            f"product {outcome.product_id}",
+            hint=hint,
+            ProductId=outcome.product_id,
+            Parameters=version,
+            IdempotencyToken=token,
+        )
     outcome.version_id = created["ProvisioningArtifactDetail"]["Id"]
     outcome.changes.append(f"created version {outcome.version_id}")
     print(f"created version {artifact.version_name} ({outcome.version_id})", file=out)
@@ -499,16 +546,21 @@ def _associate(
     sc = clients.servicecatalog
     if not new_product:
         portfolios = _all_pages(
-            "list_portfolios_for_product", sc, "servicecatalog:ListPortfoliosForProduct",
-            "PortfolioDetails", ProductId=outcome.product_id,
-        )  # fmt: skip
+            "list_portfolios_for_product",
+            sc,
+            "servicecatalog:ListPortfoliosForProduct",
+            "PortfolioDetails",
+            ProductId=outcome.product_id,
+        )
         if any(p["Id"] == portfolio_id for p in portfolios):
             print(f"already in portfolio {portfolio_id}", file=out)
             return
     _request(
-        sc.associate_product_with_portfolio, "servicecatalog:AssociateProductWithPortfolio",
-        ProductId=outcome.product_id, PortfolioId=portfolio_id,
-    )  # fmt: skip
+        sc.associate_product_with_portfolio,
+        "servicecatalog:AssociateProductWithPortfolio",
+        ProductId=outcome.product_id,
+        PortfolioId=portfolio_id,
+    )
     outcome.changes.append(f"associated {outcome.product_id} with {portfolio_id}")
     print(f"associated with portfolio {portfolio_id}", file=out)
 
@@ -518,9 +570,12 @@ def _set_active(
 ) -> None:
     _request(
         clients.servicecatalog.update_provisioning_artifact,
-        "servicecatalog:UpdateProvisioningArtifact", f"product {outcome.product_id}",
-        ProductId=outcome.product_id, ProvisioningArtifactId=version["Id"], Active=active,
-    )  # fmt: skip
+        "servicecatalog:UpdateProvisioningArtifact",
+        f"product {outcome.product_id}",
+        ProductId=outcome.product_id,
+        ProvisioningArtifactId=version["Id"],
+        Active=active,
+    )
     done = "reactivated" if active else "deactivated"
     outcome.changes.append(f"{done} version {version['Id']}")
     print(f"{done} version {version.get('Name', '')} ({version['Id']})", file=out)

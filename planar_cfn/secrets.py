@@ -31,28 +31,30 @@ def add_secrets(
     # CloudFormation deletes secrets with no recovery window: prod keeps them on
     # stack delete, and no stage loses a secret's value to a replacement.
     policy = {"DeletionPolicy": stage.deletion_policy, "UpdateReplacePolicy": "Retain"}
-    custom = template.add_resource(Secret(
-        "CustomSecret",
-        Name=naming.name("custom-secret"),
-        Description="Custom secret for application configuration",
-        # A constant: later deploys never overwrite what operators put here.
-        SecretString=CUSTOM_SECRET_INITIAL,
-        KmsKeyId=encryption.arn_or_no_value,
-        Tags=naming.tags(naming.name("custom-secret")),
-        **policy,
-    ))  # fmt: skip
-    registry = template.add_resource(Secret(
-        "RegistryCredentialsSecret",
-        Condition=params.create_registry_secret,
-        Name=naming.name("registry-credentials"),
-        Description="Container registry credentials for image pulls",
-        SecretString=Sub(
-            '{"username":"${RegistryUsername}","password":"${RegistryPassword}"}'
-        ),
-        KmsKeyId=encryption.arn_or_no_value,
-        Tags=naming.tags(naming.name("registry-credentials")),
-        **policy,
-    ))  # fmt: skip
+    custom = template.add_resource(
+        Secret(
+            "CustomSecret",
+            Name=naming.name("custom-secret"),
+            Description="Custom secret for application configuration",
+            # A constant: later deploys never overwrite what operators put here.
+            SecretString=CUSTOM_SECRET_INITIAL,
+            KmsKeyId=encryption.arn_or_no_value,
+            Tags=naming.tags(naming.name("custom-secret")),
+            **policy,
+        )
+    )
+    registry = template.add_resource(
+        Secret(
+            "RegistryCredentialsSecret",
+            Condition=params.create_registry_secret,
+            Name=naming.name("registry-credentials"),
+            Description="Container registry credentials for image pulls",
+            SecretString=Sub('{"username":"${RegistryUsername}","password":"${RegistryPassword}"}'),
+            KmsKeyId=encryption.arn_or_no_value,
+            Tags=naming.tags(naming.name("registry-credentials")),
+            **policy,
+        )
+    )
     registry_arn = If(
         params.use_existing_registry_secret, params["RegistryCredentialsSecretArn"], Ref(registry)
     )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import If, Ref, Region, Sub, Template
-from troposphere import ecs
+from troposphere import If, Ref, Region, Sub, Template, ecs
 from troposphere.logs import LogGroup
 
 from .database import Database
@@ -60,25 +59,35 @@ def add_service(
     load_balancer: LoadBalancer,
     encryption: Encryption,
 ) -> Service:
-    cluster = template.add_resource(ecs.Cluster(
-        "Cluster",
-        ClusterName=naming.name("app-cluster"),
-        ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value=CONTAINER_INSIGHTS)],
-        CapacityProviders=["FARGATE"],
-        DefaultCapacityProviderStrategy=[ecs.CapacityProviderStrategyItem(
-            CapacityProvider="FARGATE", Base=FARGATE_BASE_TASKS, Weight=FARGATE_WEIGHT,
-        )],
-        Tags=naming.tags(naming.name("app-cluster")),
-    ))  # fmt: skip
-    logs = template.add_resource(LogGroup(
-        "ServiceLogGroup",
-        LogGroupName=naming.name("/ecs/planar-service"),
-        RetentionInDays=LOG_RETENTION_DAYS,
-        KmsKeyId=encryption.arn_or_no_value,
-        Tags=naming.tags(naming.name("/ecs/planar-service")),
-        DeletionPolicy=stage.deletion_policy,
-        UpdateReplacePolicy=stage.deletion_policy,
-    ))  # fmt: skip
+    cluster = template.add_resource(
+        ecs.Cluster(
+            "Cluster",
+            ClusterName=naming.name("app-cluster"),
+            ClusterSettings=[
+                ecs.ClusterSetting(Name="containerInsights", Value=CONTAINER_INSIGHTS)
+            ],
+            CapacityProviders=["FARGATE"],
+            DefaultCapacityProviderStrategy=[
+                ecs.CapacityProviderStrategyItem(
+                    CapacityProvider="FARGATE",
+                    Base=FARGATE_BASE_TASKS,
+                    Weight=FARGATE_WEIGHT,
+                )
+            ],
+            Tags=naming.tags(naming.name("app-cluster")),
+        )
+    )
+    logs = template.add_resource(
+        LogGroup(
+            "ServiceLogGroup",
+            LogGroupName=naming.name("/ecs/planar-service"),
+            RetentionInDays=LOG_RETENTION_DAYS,
+            KmsKeyId=encryption.arn_or_no_value,
+            Tags=naming.tags(naming.name("/ecs/planar-service")),
+            DeletionPolicy=stage.deletion_policy,
+            UpdateReplacePolicy=stage.deletion_policy,
+        )
+    )
     environment = {
         "DB_SECRET_NAME": database.secret_name,
         "DB_HOST": database.endpoint,
@@ -99,56 +108,68 @@ def add_service(
             ecs.RepositoryCredentials(CredentialsParameter=secrets.registry_secret),
             Ref("AWS::NoValue"),
         ),
-        LogConfiguration=ecs.LogConfiguration(LogDriver="awslogs", Options={
-            "awslogs-group": Ref(logs),
-            "awslogs-region": Region,
-            "awslogs-stream-prefix": "ecs",
-        }),
-    )  # fmt: skip
-    task = template.add_resource(ecs.TaskDefinition(
-        "TaskDefinition",
-        Family=naming.name("planar-service"),
-        RequiresCompatibilities=["FARGATE"],
-        NetworkMode="awsvpc",
-        Cpu=params["ContainerCpu"],
-        Memory=params["ContainerMemory"],
-        ExecutionRoleArn=roles.execution_role_arn,
-        TaskRoleArn=roles.task_role_arn,
-        ContainerDefinitions=[container],
-        Tags=naming.tags(naming.name("planar-service")),
-    ))  # fmt: skip
-    service = template.add_resource(ecs.Service(
-        "Service",
-        # Targets join the target group only once the HTTPS listener exists; tasks start
-        # only once the database has a writer (a cluster alone accepts no connection, and
-        # failing tasks would trip the circuit breaker and roll back a first create); and
-        # on stack delete the tasks stop writing before the bucket is emptied.
-        DependsOn=[load_balancer.https_listener, database.writer]
-        + ([storage.emptier] if storage.emptier else []),
-        ServiceName=naming.name("planar-service"),
-        Cluster=Ref(cluster),
-        TaskDefinition=Ref(task),
-        DesiredCount=params["DesiredCount"],
-        LaunchType="FARGATE",
-        DeploymentConfiguration=ecs.DeploymentConfiguration(
-            MinimumHealthyPercent=MINIMUM_HEALTHY_PERCENT,
-            MaximumPercent=MAXIMUM_PERCENT,
-            DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(Enable=True, Rollback=True),
+        LogConfiguration=ecs.LogConfiguration(
+            LogDriver="awslogs",
+            Options={
+                "awslogs-group": Ref(logs),
+                "awslogs-region": Region,
+                "awslogs-stream-prefix": "ecs",
+            },
         ),
-        NetworkConfiguration=ecs.NetworkConfiguration(AwsvpcConfiguration=ecs.AwsvpcConfiguration(
-            Subnets=params["Subnets"],
-            SecurityGroups=[network.task_security_group],
-            AssignPublicIp="DISABLED",
-        )),
-        LoadBalancers=[ecs.LoadBalancer(
-            ContainerName=CONTAINER_NAME, ContainerPort=APP_PORT,
-            TargetGroupArn=load_balancer.target_group,
-        )],
-        HealthCheckGracePeriodSeconds=HEALTH_CHECK_GRACE_SECONDS,
-        PropagateTags="SERVICE",
-        EnableECSManagedTags=True,
-        Tags=naming.tags(naming.name("planar-service")),
-    ))  # fmt: skip
+    )
+    task = template.add_resource(
+        ecs.TaskDefinition(
+            "TaskDefinition",
+            Family=naming.name("planar-service"),
+            RequiresCompatibilities=["FARGATE"],
+            NetworkMode="awsvpc",
+            Cpu=params["ContainerCpu"],
+            Memory=params["ContainerMemory"],
+            ExecutionRoleArn=roles.execution_role_arn,
+            TaskRoleArn=roles.task_role_arn,
+            ContainerDefinitions=[container],
+            Tags=naming.tags(naming.name("planar-service")),
+        )
+    )
+    service = template.add_resource(
+        ecs.Service(
+            "Service",
+            # Targets join the target group only once the HTTPS listener exists; tasks start
+            # only once the database has a writer (a cluster alone accepts no connection, and
+            # failing tasks would trip the circuit breaker and roll back a first create); and
+            # on stack delete the tasks stop writing before the bucket is emptied.
+            DependsOn=[load_balancer.https_listener, database.writer]
+            + ([storage.emptier] if storage.emptier else []),
+            ServiceName=naming.name("planar-service"),
+            Cluster=Ref(cluster),
+            TaskDefinition=Ref(task),
+            DesiredCount=params["DesiredCount"],
+            LaunchType="FARGATE",
+            DeploymentConfiguration=ecs.DeploymentConfiguration(
+                MinimumHealthyPercent=MINIMUM_HEALTHY_PERCENT,
+                MaximumPercent=MAXIMUM_PERCENT,
+                DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(Enable=True, Rollback=True),
+            ),
+            NetworkConfiguration=ecs.NetworkConfiguration(
+                AwsvpcConfiguration=ecs.AwsvpcConfiguration(
+                    Subnets=params["Subnets"],
+                    SecurityGroups=[network.task_security_group],
+                    AssignPublicIp="DISABLED",
+                )
+            ),
+            LoadBalancers=[
+                ecs.LoadBalancer(
+                    ContainerName=CONTAINER_NAME,
+                    ContainerPort=APP_PORT,
+                    TargetGroupArn=load_balancer.target_group,
+                )
+            ],
+            HealthCheckGracePeriodSeconds=HEALTH_CHECK_GRACE_SECONDS,
+            PropagateTags="SERVICE",
+            EnableECSManagedTags=True,
+            Tags=naming.tags(naming.name("planar-service")),
+        )
+    )
     return Service(
         cluster=Ref(cluster),
         service_name=service.GetAtt("Name"),

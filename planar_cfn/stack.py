@@ -40,8 +40,17 @@ def build_template(stage_name: str) -> Template:
     add_firewall(template, naming, params, load_balancer.load_balancer)
     add_alias_record(template, params, domain, load_balancer.load_balancer)
     service = add_service(
-        template, naming, stage, params, network, secrets, storage, database, roles,
-        load_balancer, encryption,
+        template,
+        naming,
+        stage,
+        params,
+        network,
+        secrets,
+        storage,
+        database,
+        roles,
+        load_balancer,
+        encryption,
     )
     add_outputs(template, params, secrets, storage, database, roles, domain, load_balancer, service)
     return template

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .constraints import S3_BUCKET, Pattern
 from .parameters import (
@@ -54,15 +55,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("profile", PROFILE, "AWS CLI profile to deploy with; --profile overrides it."),
     Setting("stack_name", STACK_NAME, "Stack name; default planar-{stage}-{app_name}."),
     Setting(
-        "template_bucket", BUCKET,
+        "template_bucket",
+        BUCKET,
         "S3 bucket in the stack's region for templates over 51,200 bytes; "
         "--template-bucket overrides it.",
     ),
-)  # fmt: skip
+)
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}
-ALLOWED_KEYS: tuple[str, ...] = tuple(
-    s.key for s in SPECS if not s.secret
-) + tuple(SETTINGS_BY_KEY)
+ALLOWED_KEYS: tuple[str, ...] = tuple(s.key for s in SPECS if not s.secret) + tuple(SETTINGS_BY_KEY)
 
 
 class StageFileError(Exception):
@@ -135,7 +135,7 @@ def _boolean(spec: ParameterSpec) -> bool:
 
 def expected_json(spec: ParameterSpec) -> str:
     if spec.is_list:
-        return "a JSON list of strings, such as [\"a\", \"b\"]"
+        return 'a JSON list of strings, such as ["a", "b"]'
     if _boolean(spec):
         return "true or false"
     if _numeric(spec):
@@ -177,9 +177,7 @@ def _parameter_problem(spec: ParameterSpec, raw: Any) -> str | None:
         for index, item in enumerate(raw):
             # An empty item passes as an empty list on its own, but not within one.
             if item == "" or spec.check(item) is not None:
-                return (
-                    f"{spec.key}[{index}] = {_shown_value(item)}: must be {spec.allowed_text()}"
-                )
+                return f"{spec.key}[{index}] = {_shown_value(item)}: must be {spec.allowed_text()}"
     return f"{spec.key} = {_shown_value(raw)}: must be {allowed}"
 
 
@@ -190,13 +188,17 @@ def _read(path: Path) -> dict:
         example = shown(STAGES_DIR / "example.json")
         raise StageFileError(
             path,
-            [f"no such stage file; copy {example} to {shown(path)} and fill in its values "
-             "(docs/deploying.md explains each key)"],
-        )  # fmt: skip
+            [
+                f"no such stage file; copy {example} to {shown(path)} and fill in its values "
+                "(docs/deploying.md explains each key)"
+            ],
+        )
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise StageFileError(path, [f"cannot be read ({error.strerror}): check its permissions"]) from None
+        raise StageFileError(
+            path, [f"cannot be read ({error.strerror}): check its permissions"]
+        ) from None
     raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, as Notepad writes it
     try:
         data = json.loads(raw.decode("utf-8"))
@@ -206,12 +208,16 @@ def _read(path: Path) -> dict:
         column = len(raw[line_start : error.start].decode("utf-8")) + 1
         utf16 = (
             " (the file looks like UTF-16, as some Windows editors and PowerShell's > write it)"
-            if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        )  # fmt: skip
-        raise StageFileError(path, [
-            f"must be UTF-8 JSON: byte 0x{raw[error.start]:02x} at line {line} column {column} "
-            f"is not UTF-8{utf16}; save the file as UTF-8"
-        ]) from None  # fmt: skip
+            if raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+            else ""
+        )
+        raise StageFileError(
+            path,
+            [
+                f"must be UTF-8 JSON: byte 0x{raw[error.start]:02x} at line {line} column {column} "
+                f"is not UTF-8{utf16}; save the file as UTF-8"
+            ],
+        ) from None
     except json.JSONDecodeError as error:
         raise StageFileError(
             path, [f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"]
@@ -228,9 +234,11 @@ def session_keys(path: Path) -> tuple[str | None, str | None]:
         data = _read(path)
     except StageFileError:
         return None, None
-    named = lambda key, pattern: (  # noqa: E731
-        data[key] if isinstance(data.get(key), str) and pattern.matches(data[key]) else None
-    )
+
+    def named(key: str, pattern: Pattern) -> str | None:
+        given = data.get(key)
+        return given if isinstance(given, str) and pattern.matches(given) else None
+
     return named("profile", PROFILE), named("region", REGION)
 
 
@@ -271,7 +279,9 @@ def load(
             continue
         if spec.key not in data:
             if spec.required and spec.key not in LOOKED_UP:
-                problems.append(f"{spec.key} is missing: {spec.description} Must be {spec.allowed_text()}.")
+                problems.append(
+                    f"{spec.key} is missing: {spec.description} Must be {spec.allowed_text()}."
+                )
             continue
         problem = _parameter_problem(spec, data[spec.key])
         if problem:
@@ -285,7 +295,9 @@ def load(
             continue
         raw = data[setting.key]
         if not isinstance(raw, str) or not setting.pattern.matches(raw):
-            problems.append(f"{setting.key} = {_shown_value(raw)}: must be {setting.pattern.allowed}")
+            problems.append(
+                f"{setting.key} = {_shown_value(raw)}: must be {setting.pattern.allowed}"
+            )
         else:
             settings[setting.key] = raw
 
@@ -298,7 +310,7 @@ def load(
         raise StageFileError(path, problems)
 
     parameters = {
-        spec.name: texts[spec.key] if spec.key in texts else spec.default
+        spec.name: texts.get(spec.key, spec.default)
         for spec in SPECS
         if not spec.secret and (spec.key in texts or spec.key not in LOOKED_UP)
     }
@@ -331,7 +343,9 @@ def _cross_field_problems(
 
     def named(*keys: str) -> str:
         return ", ".join(
-            f"{k} = {_shown_value(data[k])}" if k in data else f"{k} = {effective(k) or EMPTY} (default)"
+            f"{k} = {_shown_value(data[k])}"
+            if k in data
+            else f"{k} = {effective(k) or EMPTY} (default)"
             for k in keys
         )
 
@@ -358,7 +372,9 @@ def _cross_field_problems(
         elif problem and password and not username:
             problem += f": {PASSWORD_ENV} is set; unset it or set registry_username"
         if problem:
-            problems.append(f"{named('registry_credentials_secret_arn', 'registry_username')}: {problem}")
+            problems.append(
+                f"{named('registry_credentials_secret_arn', 'registry_username')}: {problem}"
+            )
 
     # The load balancer and the database subnet group each need subnets in two or more
     # Availability Zones; the look-up checks the zones, this the count.

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 class UnknownStageError(ValueError):
     def __init__(self, stage: str) -> None:
-        super().__init__(
-            f"stage {stage!r} is not known; allowed: {', '.join(STAGE_NAMES)}"
-        )
+        super().__init__(f"stage {stage!r} is not known; allowed: {', '.join(STAGE_NAMES)}")
 
 
 @dataclass(frozen=True)

@@ -69,108 +69,176 @@ def add_storage(
         Split(",", Join(",", ["null", params["CorsAllowedOrigins"]])),
         ["null"],
     )
-    bucket = template.add_resource(Bucket(
-        "AppBucket",
-        BucketName=naming.bucket_name,
-        VersioningConfiguration=VersioningConfiguration(Status="Enabled"),
-        BucketEncryption=BucketEncryption(ServerSideEncryptionConfiguration=[If(
-            encryption.condition,
-            ServerSideEncryptionRule(
-                ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
-                    SSEAlgorithm="aws:kms", KMSMasterKeyID=encryption.arn,
+    bucket = template.add_resource(
+        Bucket(
+            "AppBucket",
+            BucketName=naming.bucket_name,
+            VersioningConfiguration=VersioningConfiguration(Status="Enabled"),
+            BucketEncryption=BucketEncryption(
+                ServerSideEncryptionConfiguration=[
+                    If(
+                        encryption.condition,
+                        ServerSideEncryptionRule(
+                            ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
+                                SSEAlgorithm="aws:kms",
+                                KMSMasterKeyID=encryption.arn,
+                            ),
+                            # One data key per bucket, not per object: fewer KMS calls.
+                            BucketKeyEnabled=True,
+                        ),
+                        ServerSideEncryptionRule(
+                            ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(
+                                SSEAlgorithm="AES256"
+                            ),
+                        ),
+                    )
+                ]
+            ),
+            LoggingConfiguration=If(
+                params.has_access_logs,
+                LoggingConfiguration(
+                    DestinationBucketName=params["AccessLogsBucket"],
+                    LogFilePrefix=Sub(f"s3/planar-{stage.name}-${{AppName}}/"),
                 ),
-                # One data key per bucket, not per object: fewer KMS calls.
-                BucketKeyEnabled=True,
+                Ref("AWS::NoValue"),
             ),
-            ServerSideEncryptionRule(
-                ServerSideEncryptionByDefault=ServerSideEncryptionByDefault(SSEAlgorithm="AES256"),
+            PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
+                BlockPublicAcls=True,
+                BlockPublicPolicy=True,
+                IgnorePublicAcls=True,
+                RestrictPublicBuckets=True,
             ),
-        )]),
-        LoggingConfiguration=If(params.has_access_logs, LoggingConfiguration(
-            DestinationBucketName=params["AccessLogsBucket"],
-            LogFilePrefix=Sub(f"s3/planar-{stage.name}-${{AppName}}/"),
-        ), Ref("AWS::NoValue")),
-        PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
-            BlockPublicAcls=True, BlockPublicPolicy=True,
-            IgnorePublicAcls=True, RestrictPublicBuckets=True,
-        ),
-        CorsConfiguration=CorsConfiguration(CorsRules=[CorsRules(
-            AllowedMethods=["GET"], AllowedHeaders=["*"], AllowedOrigins=origins,
-            MaxAge=CORS_MAX_AGE_SECONDS,
-        )]),
-        Tags=naming.tags(naming.name("planar")),
-        DeletionPolicy=stage.deletion_policy,
-        # A replacement (a new AppName) keeps the old bucket and its objects.
-        UpdateReplacePolicy="Retain",
-    ))  # fmt: skip
+            CorsConfiguration=CorsConfiguration(
+                CorsRules=[
+                    CorsRules(
+                        AllowedMethods=["GET"],
+                        AllowedHeaders=["*"],
+                        AllowedOrigins=origins,
+                        MaxAge=CORS_MAX_AGE_SECONDS,
+                    )
+                ]
+            ),
+            Tags=naming.tags(naming.name("planar")),
+            DeletionPolicy=stage.deletion_policy,
+            # A replacement (a new AppName) keeps the old bucket and its objects.
+            UpdateReplacePolicy="Retain",
+        )
+    )
     bucket_arn = GetAtt(bucket, "Arn")
-    template.add_resource(BucketPolicy(
-        "AppBucketPolicy",
-        Bucket=Ref(bucket),
-        PolicyDocument=policy_document([Statement(
-            Sid="DenyInsecureConnections",
-            Effect=Deny,
-            Principal=Principal("*"),
-            Action=[awacs_s3.Action("*")],
-            Resource=[bucket_arn, objects_in(bucket_arn)],
-            Condition=Condition(Bool("aws:SecureTransport", "false")),
-        )]),
-    ))  # fmt: skip
-    emptier = None if stage.protected else _add_emptier(template, naming, encryption, bucket, bucket_arn)
+    template.add_resource(
+        BucketPolicy(
+            "AppBucketPolicy",
+            Bucket=Ref(bucket),
+            PolicyDocument=policy_document(
+                [
+                    Statement(
+                        Sid="DenyInsecureConnections",
+                        Effect=Deny,
+                        Principal=Principal("*"),
+                        Action=[awacs_s3.Action("*")],
+                        Resource=[bucket_arn, objects_in(bucket_arn)],
+                        Condition=Condition(Bool("aws:SecureTransport", "false")),
+                    )
+                ]
+            ),
+        )
+    )
+    emptier = (
+        None if stage.protected else _add_emptier(template, naming, encryption, bucket, bucket_arn)
+    )
     return Storage(bucket_name=Ref(bucket), bucket_arn=bucket_arn, emptier=emptier)
 
 
 def _add_emptier(
     template: Template, naming: Naming, encryption: Encryption, bucket: Bucket, bucket_arn
 ) -> CustomResource:
-    logs = template.add_resource(LogGroup(
-        "BucketEmptierLogGroup",
-        RetentionInDays=EMPTIER_LOG_RETENTION_DAYS,
-        KmsKeyId=encryption.arn_or_no_value,
-        Tags=naming.tags(),
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-    ))  # fmt: skip
-    role = template.add_resource(Role(
-        "BucketEmptierRole",
-        AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com"),
-        Policies=[RolePolicy(PolicyName="empty-bucket-on-stack-delete", PolicyDocument=policy_document([
-            Statement(Effect=Allow, Action=[awacs_s3.ListBucketVersions], Resource=[bucket_arn]),
-            Statement(Effect=Allow, Action=[awacs_s3.DeleteObject, awacs_s3.DeleteObjectVersion],
-                      Resource=[objects_in(bucket_arn)]),
-            Statement(Effect=Allow, Action=[awacs_cfn.DescribeStacks], Resource=[StackId]),
-            Statement(Effect=Allow, Action=[awacs_logs.CreateLogStream, awacs_logs.PutLogEvents],
-                      Resource=[GetAtt(logs, "Arn")]),
-        ]))],
-        Tags=naming.tags(),
-    ))  # fmt: skip
-    function = template.add_resource(Function(
-        "BucketEmptierFunction",
-        Description="Empties the Planar bucket when the stack is deleted (non-prod stages)",
-        Runtime=LAMBDA_RUNTIME,
-        Handler=EMPTIER_HANDLER,
-        Code=Code(ZipFile=EMPTIER_SOURCE),
-        Role=GetAtt(role, "Arn"),
-        Timeout=EMPTIER_TIMEOUT_SECONDS,
-        MemorySize=EMPTIER_MEMORY_MB,
-        LoggingConfig=LoggingConfig(LogGroup=Ref(logs)),
-        Tags=naming.tags(),
-        Metadata={"checkov": {"skip": [
-            {"id": "CKV_AWS_116", "comment": "A custom-resource handler reports its own "
-             "failures to CloudFormation; a dead-letter queue would hold nothing to act on."},
-            {"id": "CKV_AWS_117", "comment": "It calls only CloudFormation, S3 and the response "
-             "URL; inside the VPC it would need NAT or endpoints, or stack deletes could hang."},
-            {"id": "CKV_AWS_115", "comment": "It runs once per stack delete; reserving "
-             "concurrency fails stack creation on accounts with a low concurrency quota."},
-        ]}},
-    ))  # fmt: skip
-    return template.add_resource(CustomResource(
-        "BucketEmptier",
-        ServiceToken=GetAtt(function, "Arn"),
-        # Fail a stuck delete after the function's own limit, not CloudFormation's hour.
-        ServiceTimeout=EMPTIER_TIMEOUT_SECONDS + EMPTIER_RESPONSE_MARGIN_SECONDS,
-        BucketName=Ref(bucket),
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-    ))  # fmt: skip
-
+    logs = template.add_resource(
+        LogGroup(
+            "BucketEmptierLogGroup",
+            RetentionInDays=EMPTIER_LOG_RETENTION_DAYS,
+            KmsKeyId=encryption.arn_or_no_value,
+            Tags=naming.tags(),
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+    role = template.add_resource(
+        Role(
+            "BucketEmptierRole",
+            AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com"),
+            Policies=[
+                RolePolicy(
+                    PolicyName="empty-bucket-on-stack-delete",
+                    PolicyDocument=policy_document(
+                        [
+                            Statement(
+                                Effect=Allow,
+                                Action=[awacs_s3.ListBucketVersions],
+                                Resource=[bucket_arn],
+                            ),
+                            Statement(
+                                Effect=Allow,
+                                Action=[awacs_s3.DeleteObject, awacs_s3.DeleteObjectVersion],
+                                Resource=[objects_in(bucket_arn)],
+                            ),
+                            Statement(
+                                Effect=Allow, Action=[awacs_cfn.DescribeStacks], Resource=[StackId]
+                            ),
+                            Statement(
+                                Effect=Allow,
+                                Action=[awacs_logs.CreateLogStream, awacs_logs.PutLogEvents],
+                                Resource=[GetAtt(logs, "Arn")],
+                            ),
+                        ]
+                    ),
+                )
+            ],
+            Tags=naming.tags(),
+        )
+    )
+    function = template.add_resource(
+        Function(
+            "BucketEmptierFunction",
+            Description="Empties the Planar bucket when the stack is deleted (non-prod stages)",
+            Runtime=LAMBDA_RUNTIME,
+            Handler=EMPTIER_HANDLER,
+            Code=Code(ZipFile=EMPTIER_SOURCE),
+            Role=GetAtt(role, "Arn"),
+            Timeout=EMPTIER_TIMEOUT_SECONDS,
+            MemorySize=EMPTIER_MEMORY_MB,
+            LoggingConfig=LoggingConfig(LogGroup=Ref(logs)),
+            Tags=naming.tags(),
+            Metadata={
+                "checkov": {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_116",
+                            "comment": "A custom-resource handler reports its own "
+                            "failures to CloudFormation; a dead-letter queue would hold nothing to act on.",
+                        },
+                        {
+                            "id": "CKV_AWS_117",
+                            "comment": "It calls only CloudFormation, S3 and the response "
+                            "URL; inside the VPC it would need NAT or endpoints, or stack deletes could hang.",
+                        },
+                        {
+                            "id": "CKV_AWS_115",
+                            "comment": "It runs once per stack delete; reserving "
+                            "concurrency fails stack creation on accounts with a low concurrency quota.",
+                        },
+                    ]
+                }
+            },
+        )
+    )
+    return template.add_resource(
+        CustomResource(
+            "BucketEmptier",
+            ServiceToken=GetAtt(function, "Arn"),
+            # Fail a stuck delete after the function's own limit, not CloudFormation's hour.
+            ServiceTimeout=EMPTIER_TIMEOUT_SECONDS + EMPTIER_RESPONSE_MARGIN_SECONDS,
+            BucketName=Ref(bucket),
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )

@@ -40,7 +40,10 @@ def evaluate(node: Any, refs: dict[str, Any], conditions: dict[str, bool] | None
         return [v for v in (evaluate(n, refs, conditions) for n in node) if v is not NO_VALUE]
     if not isinstance(node, dict):
         return node
-    ev = lambda n: evaluate(n, refs, conditions)  # noqa: E731
+
+    def ev(n):
+        return evaluate(n, refs, conditions)
+
     fn, arg = next(iter(node.items())) if len(node) == 1 else ("", None)
     if fn != "Ref" and not fn.startswith("Fn::") and fn != "Condition":
         return {key: v for key, value in node.items() if (v := ev(value)) is not NO_VALUE}
@@ -49,7 +52,9 @@ def evaluate(node: Any, refs: dict[str, Any], conditions: dict[str, bool] | None
     if fn == "Fn::GetAtt":
         return refs[arg if isinstance(arg, str) else ".".join(arg)]
     if fn == "Fn::Sub":
-        text, local = (arg, {}) if isinstance(arg, str) else (arg[0], {k: ev(v) for k, v in arg[1].items()})
+        text, local = (
+            (arg, {}) if isinstance(arg, str) else (arg[0], {k: ev(v) for k, v in arg[1].items()})
+        )
 
         def substitute(match: re.Match) -> str:
             name = match.group(1)
@@ -122,28 +127,37 @@ def parameter_refusals(template: dict, values: dict[str, str]) -> list[str]:
     CommaDelimitedList item), MinLength/MaxLength, MinValue/MaxValue for a Number.
     AWS-typed parameters are checked against the account, which is not modelled here."""
     parameters = template["Parameters"]
-    refusals = [f"Parameters: [{n}] do not exist in the template" for n in values if n not in parameters]
+    refusals = [
+        f"Parameters: [{n}] do not exist in the template" for n in values if n not in parameters
+    ]
     for name, p in parameters.items():
         if name not in values and "Default" not in p:
             refusals.append(f"Parameters: [{name}] must have values")
             continue
         value = str(values.get(name, p.get("Default")))
-        items = [v.strip() for v in value.split(",")] if p["Type"] == "CommaDelimitedList" else [value]
+        items = (
+            [v.strip() for v in value.split(",")] if p["Type"] == "CommaDelimitedList" else [value]
+        )
         broken = [
-            item for item in items
+            item
+            for item in items
             if ("AllowedValues" in p and item not in map(str, p["AllowedValues"]))
             or ("AllowedPattern" in p and not re.fullmatch(p["AllowedPattern"], item))
-        ]  # fmt: skip
+        ]
         if not p["Type"].startswith("List<") and not (
             p.get("MinLength", 0) <= len(value) <= p.get("MaxLength", len(value))
         ):
             broken.append(value)
         if p["Type"] == "Number":
             number = _number(value)
-            if number is None or not p.get("MinValue", number) <= number <= p.get("MaxValue", number):
+            if number is None or not p.get("MinValue", number) <= number <= p.get(
+                "MaxValue", number
+            ):
                 broken.append(value)
         if broken:
-            refusals.append(f"Parameter '{name}' = {broken[0]!r}: {p.get('ConstraintDescription', 'refused')}")
+            refusals.append(
+                f"Parameter '{name}' = {broken[0]!r}: {p.get('ConstraintDescription', 'refused')}"
+            )
     return refusals
 
 
@@ -160,7 +174,9 @@ STACK_UUID = "5f0c9a70-1234-11ef-9f5a-0a1b2c3d4e5f"
 # ":" and "-"), so the forms matter. {name} is the resource's own name, {arn} the
 # start of an ARN in its service.
 PHYSICAL: dict[str, dict[str, str]] = {
-    "AWS::CertificateManager::Certificate": {"Ref": "{arn}certificate/0f4b9e2c-1a2b-4c3d-8e9f-0a1b2c3d4e5f"},
+    "AWS::CertificateManager::Certificate": {
+        "Ref": "{arn}certificate/0f4b9e2c-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+    },
     "AWS::EC2::SecurityGroup": {"Ref": "sg-0a1b2c3d4e5f67890", "GroupId": "sg-0a1b2c3d4e5f67890"},
     "AWS::ECS::Cluster": {"Arn": "{arn}cluster/{name}"},
     "AWS::ECS::Service": {"Ref": "{arn}service/cluster/{name}", "Name": "{name}"},
@@ -171,10 +187,14 @@ PHYSICAL: dict[str, dict[str, str]] = {
         "CanonicalHostedZoneID": "Z35SXDOTRQ7X7K",
     },
     "AWS::ElasticLoadBalancingV2::TargetGroup": {"Ref": "{arn}targetgroup/{name}/6d0ecf831eec9f09"},
-    "AWS::ElasticLoadBalancingV2::Listener": {"Ref": "{arn}listener/app/lb/50dc6c495c0c9188/f2f7dc8efc522ab2"},
+    "AWS::ElasticLoadBalancingV2::Listener": {
+        "Ref": "{arn}listener/app/lb/50dc6c495c0c9188/f2f7dc8efc522ab2"
+    },
     "AWS::IAM::Role": {"Arn": "arn:{partition}:iam::{account}:role/{name}"},
-    "AWS::KMS::Key": {"Ref": "1234abcd-12ab-34cd-56ef-1234567890ab",
-                      "Arn": "{arn}key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+    "AWS::KMS::Key": {
+        "Ref": "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "Arn": "{arn}key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    },
     "AWS::Lambda::Function": {"Arn": "{arn}function:{name}"},
     "AWS::Logs::LogGroup": {"Arn": "{arn}log-group:{name}:*"},
     "AWS::RDS::DBCluster": {
@@ -185,13 +205,24 @@ PHYSICAL: dict[str, dict[str, str]] = {
     },
     "AWS::S3::Bucket": {"Arn": "arn:{partition}:s3:::{name}"},
     "AWS::SecretsManager::Secret": {"Ref": "{arn}secret:{name}-AbCdEf"},
-    "AWS::WAFv2::WebACL": {"Arn": "{arn}regional/webacl/{name}/0123abcd-4567-89ef-0123-456789abcdef"},
-}  # fmt: skip
+    "AWS::WAFv2::WebACL": {
+        "Arn": "{arn}regional/webacl/{name}/0123abcd-4567-89ef-0123-456789abcdef"
+    },
+}
 # The property that names a resource, when the template names it.
 NAME_PROPERTIES = (
-    "BucketName", "RoleName", "ClusterName", "ServiceName", "Family", "DBClusterIdentifier",
-    "DBInstanceIdentifier", "DBSubnetGroupName", "LogGroupName", "AliasName", "Name",
-)  # fmt: skip
+    "BucketName",
+    "RoleName",
+    "ClusterName",
+    "ServiceName",
+    "Family",
+    "DBClusterIdentifier",
+    "DBInstanceIdentifier",
+    "DBSubnetGroupName",
+    "LogGroupName",
+    "AliasName",
+    "Name",
+)
 
 
 @dataclass
@@ -220,20 +251,30 @@ class Launch:
     failures: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        self.refusals = parameter_refusals(self.template, self.values) or failed_rules(self.template, self.values)
+        self.refusals = parameter_refusals(self.template, self.values) or failed_rules(
+            self.template, self.values
+        )
         if self.refusals:
             return
         self.parameters = typed(self.template, self.values)
         self.pseudo = {
-            "AWS::Partition": "aws", "AWS::Region": self.region, "AWS::AccountId": self.account,
-            "AWS::StackName": self.stack_name, "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": "aws",
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
+            "AWS::StackName": self.stack_name,
+            "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackId": f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{self.stack_name}/{STACK_UUID}",
             "AWS::NoValue": NO_VALUE,
-        }  # fmt: skip
+        }
         # Conditions may name other conditions: each is evaluated once, when first asked.
-        self.conditions = {name: self.condition(name) for name in self.template.get("Conditions", {})}
-        active = lambda entry: "Condition" not in entry or self.conditions[entry["Condition"]]  # noqa: E731
-        self.active = {k for k, r in self.template["Resources"].items() if active(r)}
+        self.conditions = {
+            name: self.condition(name) for name in self.template.get("Conditions", {})
+        }
+        self.active = {
+            k
+            for k, r in self.template["Resources"].items()
+            if "Condition" not in r or self.conditions[r["Condition"]]
+        }
         for logical_id in sorted(self.active):
             resource = self.template["Resources"][logical_id]
             depends = resource.get("DependsOn", [])
@@ -241,7 +282,7 @@ class Launch:
                 self._ref(target, logical_id, depends=True)
             self.resources[logical_id] = self._resolve(resource.get("Properties", {}), logical_id)
         for name, output in self.template.get("Outputs", {}).items():
-            if active(output):
+            if "Condition" not in output or self.conditions[output["Condition"]]:
                 self.outputs[name] = self._resolve(output["Value"], f"Outputs.{name}")
 
     def condition(self, name: str) -> bool:
@@ -252,7 +293,9 @@ class Launch:
 
     def _resolve(self, node: Any, where: str) -> Any:
         try:
-            value = evaluate(node, _Lookup(lambda name: self._ref(name, where)), _Lookup(self.condition))
+            value = evaluate(
+                node, _Lookup(lambda name: self._ref(name, where)), _Lookup(self.condition)
+            )
         except IndexError as error:
             self._fail(f"{where}: {error}")
             return None
@@ -271,7 +314,9 @@ class Launch:
             self._fail(f"{where}: {how} {name}: no such parameter or resource")
             return f"<{name}>"
         if logical_id not in self.active:
-            self._fail(f"{where}: {how} {name}, which is not created (Condition {resource['Condition']} is false)")
+            self._fail(
+                f"{where}: {how} {name}, which is not created (Condition {resource['Condition']} is false)"
+            )
         return self._physical(logical_id, attribute or "Ref")
 
     def _physical(self, logical_id: str, attribute: str) -> str:
@@ -280,13 +325,22 @@ class Launch:
         props = resource.get("Properties", {})
         named = next((p for p in NAME_PROPERTIES if p in props), None)
         # Without a name CloudFormation makes one from the stack name and logical id.
-        name = (self._resolve(props[named], logical_id) if named
-                else f"{self.stack_name[:8]}-{logical_id[:9]}-1ABCDEFGHIJK")  # fmt: skip
-        service = kind.split("::")[1].lower().replace("elasticloadbalancingv2", "elasticloadbalancing")
+        name = (
+            self._resolve(props[named], logical_id)
+            if named
+            else f"{self.stack_name[:8]}-{logical_id[:9]}-1ABCDEFGHIJK"
+        )
+        service = (
+            kind.split("::")[1].lower().replace("elasticloadbalancingv2", "elasticloadbalancing")
+        )
         service = {"certificatemanager": "acm"}.get(service, service)
         arn = f"arn:aws:{service}:{self.region}:{self.account}:"
-        form = PHYSICAL.get(kind, {}).get(attribute, "{name}" if attribute == "Ref" else "{name}." + attribute)
-        return form.format(name=name, arn=arn, partition="aws", region=self.region, account=self.account)
+        form = PHYSICAL.get(kind, {}).get(
+            attribute, "{name}" if attribute == "Ref" else "{name}." + attribute
+        )
+        return form.format(
+            name=name, arn=arn, partition="aws", region=self.region, account=self.account
+        )
 
     def _fail(self, failure: str) -> None:
         if failure not in self.failures:

@@ -5,6 +5,9 @@ import pytest
 from planar_cfn.render import render
 from planar_cfn.stages import STAGE_NAMES
 
+# The deploy fixtures (aws_env, harness) for every test module.
+pytest_plugins = ["tests.deploy_stubs"]
+
 
 @pytest.fixture(scope="session")
 def rendered():

@@ -6,7 +6,6 @@ deploy, run against botocore Stubbers). tests/test_deploy_docs.py checks them;
 from __future__ import annotations
 
 import io
-import json
 import re
 import sys
 import tempfile
@@ -36,23 +35,32 @@ def _cell(text: str) -> str:
 
 
 def keys_table() -> str:
-    rows = ["| key | parameter | JSON value | default | allowed |", "| --- | --- | --- | --- | --- |"]
+    rows = [
+        "| key | parameter | JSON value | default | allowed |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for spec in SPECS:
         if spec.secret:
             continue
         if spec.key in LOOKED_UP:
-            default = "looked up" if spec.required else (
-                "on a create: looked up in prod, else empty; on an update: the stack's"
+            default = (
+                "looked up"
+                if spec.required
+                else ("on a create: looked up in prod, else empty; on an update: the stack's")
             )
         elif spec.required:
             default = "required"
         else:
             default = "empty" if spec.default == "" else f"`{spec.default}`"
-        json_value = expected_json(spec).replace('["a", "b"]', "`[\"a\", \"b\"]`")
-        rows.append(f"| `{spec.key}` | `{spec.name}` | {json_value} | {_cell(default)} | {_cell(spec.allowed_text())} |")
+        json_value = expected_json(spec).replace('["a", "b"]', '`["a", "b"]`')
+        rows.append(
+            f"| `{spec.key}` | `{spec.name}` | {json_value} | {_cell(default)} | {_cell(spec.allowed_text())} |"
+        )
     for setting in SETTINGS:
-        rows.append(f"| `{setting.key}` | (deploy setting) | a JSON string | - | "
-                    f"{_cell(setting.pattern.allowed)}. {_cell(setting.description)} |")  # fmt: skip
+        rows.append(
+            f"| `{setting.key}` | (deploy setting) | a JSON string | - | "
+            f"{_cell(setting.pattern.allowed)}. {_cell(setting.description)} |"
+        )
     return "\n".join(rows)
 
 
@@ -84,31 +92,76 @@ def _prod_update(tmp: Path) -> str:
     h.stack("UPDATE_COMPLETE", parameters=before)
     params = expected_parameters(values, container_image_tag={"UsePreviousValue": True})
     h.created(
-        StackName=h.name, ChangeSetName="planar-prod-20261127-100000", ChangeSetType="UPDATE",
-        **h.template_argument(), Parameters=params, Capabilities=["CAPABILITY_NAMED_IAM"],
-        Tags=stack_tags("prod"), Description="build.py --stage prod (planar-cfn 0.1.0)",
-    )  # fmt: skip
-    after = [{"ParameterKey": k, "ParameterValue": v} for k, v in
-             {**before, "ContainerCpu": "4096", "ContainerMemory": "8192"}.items()]  # fmt: skip
+        StackName=h.name,
+        ChangeSetName="planar-prod-20261127-100000",
+        ChangeSetType="UPDATE",
+        **h.template_argument(),
+        Parameters=params,
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+        Tags=stack_tags("prod"),
+        Description="build.py --stage prod (planar-cfn 0.1.0)",
+    )
+    after = [
+        {"ParameterKey": k, "ParameterValue": v}
+        for k, v in {**before, "ContainerCpu": "4096", "ContainerMemory": "8192"}.items()
+    ]
     changes = [
-        change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True", causes=("Cpu", "Memory")),
+        change(
+            "Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True", causes=("Cpu", "Memory")
+        ),
         change("Modify", "Service", "AWS::ECS::Service", "False"),
     ]
     h.ready(changes, parameters=after)
     cursor = event("prod", h.name, "UPDATE_COMPLETE", event_id="e0")
     h.events(cursor)
     h.executed()
-    new_task = "Requested update requires the creation of a new physical resource; hence creating one."
+    new_task = (
+        "Requested update requires the creation of a new physical resource; hence creating one."
+    )
     steps = [
-        ("UPDATE_IN_PROGRESS", [event("prod", h.name, "UPDATE_IN_PROGRESS", reason="User Initiated", seconds=3),
-                                event("prod", "TaskDefinition", "UPDATE_IN_PROGRESS", "AWS::ECS::TaskDefinition", new_task, 6)]),
-        ("UPDATE_IN_PROGRESS", [event("prod", "TaskDefinition", "UPDATE_COMPLETE", "AWS::ECS::TaskDefinition", seconds=7),
-                                event("prod", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=8)]),
-        ("UPDATE_COMPLETE", [event("prod", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=212),
-                             event("prod", h.name, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", seconds=214),
-                             event("prod", "TaskDefinition", "DELETE_COMPLETE", "AWS::ECS::TaskDefinition", seconds=216),
-                             event("prod", h.name, "UPDATE_COMPLETE", seconds=217)]),
-    ]  # fmt: skip
+        (
+            "UPDATE_IN_PROGRESS",
+            [
+                event("prod", h.name, "UPDATE_IN_PROGRESS", reason="User Initiated", seconds=3),
+                event(
+                    "prod",
+                    "TaskDefinition",
+                    "UPDATE_IN_PROGRESS",
+                    "AWS::ECS::TaskDefinition",
+                    new_task,
+                    6,
+                ),
+            ],
+        ),
+        (
+            "UPDATE_IN_PROGRESS",
+            [
+                event(
+                    "prod",
+                    "TaskDefinition",
+                    "UPDATE_COMPLETE",
+                    "AWS::ECS::TaskDefinition",
+                    seconds=7,
+                ),
+                event("prod", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=8),
+            ],
+        ),
+        (
+            "UPDATE_COMPLETE",
+            [
+                event("prod", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=212),
+                event("prod", h.name, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", seconds=214),
+                event(
+                    "prod",
+                    "TaskDefinition",
+                    "DELETE_COMPLETE",
+                    "AWS::ECS::TaskDefinition",
+                    seconds=216,
+                ),
+                event("prod", h.name, "UPDATE_COMPLETE", seconds=217),
+            ],
+        ),
+    ]
     seen = [cursor]
     for status, events in steps:
         extra = {"outputs": OUTPUTS} if status == "UPDATE_COMPLETE" else {}
@@ -126,16 +179,36 @@ def _prod_blocked(tmp: Path) -> str:
     before["DatabaseAvailabilityZones"] = "us-east-1a,us-east-1b"
     h.stack("UPDATE_COMPLETE", parameters=before)
     h.created(
-        StackName=h.name, ChangeSetName="planar-prod-20261127-100000", ChangeSetType="UPDATE",
-        **h.template_argument(), Parameters=expected_parameters(values),
-        Capabilities=["CAPABILITY_NAMED_IAM"], Tags=stack_tags("prod"),
+        StackName=h.name,
+        ChangeSetName="planar-prod-20261127-100000",
+        ChangeSetType="UPDATE",
+        **h.template_argument(),
+        Parameters=expected_parameters(values),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+        Tags=stack_tags("prod"),
         Description="build.py --stage prod (planar-cfn 0.1.0)",
-    )  # fmt: skip
-    after = [{"ParameterKey": k, "ParameterValue": v}
-             for k, v in {**before, "DatabaseAvailabilityZones": "us-east-1b,us-east-1a"}.items()]  # fmt: skip
+    )
+    after = [
+        {"ParameterKey": k, "ParameterValue": v}
+        for k, v in {**before, "DatabaseAvailabilityZones": "us-east-1b,us-east-1a"}.items()
+    ]
     changes = [
-        change("Modify", "DatabaseWriter", "AWS::RDS::DBInstance", "True", "ReplaceAndDelete", ("AvailabilityZone",)),
-        change("Modify", "DatabaseReader1", "AWS::RDS::DBInstance", "True", "ReplaceAndDelete", ("AvailabilityZone",)),
+        change(
+            "Modify",
+            "DatabaseWriter",
+            "AWS::RDS::DBInstance",
+            "True",
+            "ReplaceAndDelete",
+            ("AvailabilityZone",),
+        ),
+        change(
+            "Modify",
+            "DatabaseReader1",
+            "AWS::RDS::DBInstance",
+            "True",
+            "ReplaceAndDelete",
+            ("AvailabilityZone",),
+        ),
     ]
     h.ready(changes, parameters=after)
     h.deleted_change_set()
@@ -196,7 +269,8 @@ def markers(name: str) -> tuple[str, str]:
 
 def section(text: str, name: str) -> str:
     begin, end = markers(name)
-    assert begin in text and end in text, f"{DOC.name} lacks the markers {begin} ... {end}"
+    assert begin in text, f"{DOC.name} lacks the marker {begin}"
+    assert end in text, f"{DOC.name} lacks the marker {end}"
     return text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
 
 

@@ -10,7 +10,7 @@ import hashlib
 import io
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,13 @@ from planar_cfn.stage_file import PASSWORD_ENV
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-T0 = datetime(2026, 11, 27, 10, 0, 0, tzinfo=timezone.utc)
-NOW = lambda: T0  # noqa: E731 - the change set name's timestamp
+T0 = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
+
+
+def NOW():
+    return T0
+
+
 CHANGE_SET_NAME = "planar-{stage}-20261127-100000"
 
 # A complete, valid stage file (look-up keys given, so no look-up runs).
@@ -71,35 +76,59 @@ PARAMETERS = [
     ("BackupRetentionDays", "backup_retention_days", "7"),
     ("DatabaseAvailabilityZones", "database_availability_zones", ""),
     ("CorsAllowedOrigins", "cors_allowed_origins", ""),
-    ("BedrockModelIds", "bedrock_model_ids",
-     "anthropic.claude-sonnet-4-5-20250929-v1:0,anthropic.claude-opus-4-5-20251101-v1:0"),
+    (
+        "BedrockModelIds",
+        "bedrock_model_ids",
+        "anthropic.claude-sonnet-4-5-20250929-v1:0,anthropic.claude-opus-4-5-20251101-v1:0",
+    ),
     ("CustomerManagedKey", "customer_managed_key", "false"),
     ("AccessLogsBucket", "access_logs_bucket", ""),
     ("WebAcl", "web_acl", "none"),
-]  # fmt: skip
+]
 # CloudFormation's limit on a template passed inline (TemplateBody), in bytes.
 INLINE_TEMPLATE_LIMIT = 51_200
 # The prod stack policy: every update allowed but replacing or removing what holds data.
-PROD_STACK_POLICY = {"Statement": [
-    {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
-    {"Effect": "Deny", "Action": ["Update:Replace", "Update:Delete"], "Principal": "*",
-     "Resource": [f"LogicalResourceId/{logical_id}" for logical_id in (
-         "EncryptionKey", "CustomSecret", "RegistryCredentialsSecret", "AppBucket",
-         "DatabaseCluster", "DatabaseWriter", "DatabaseReader1",
-     )]},
-]}  # fmt: skip
+PROD_STACK_POLICY = {
+    "Statement": [
+        {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": ["Update:Replace", "Update:Delete"],
+            "Principal": "*",
+            "Resource": [
+                f"LogicalResourceId/{logical_id}"
+                for logical_id in (
+                    "EncryptionKey",
+                    "CustomSecret",
+                    "RegistryCredentialsSecret",
+                    "AppBucket",
+                    "DatabaseCluster",
+                    "DatabaseWriter",
+                    "DatabaseReader1",
+                )
+            ],
+        },
+    ]
+}
 ACCESS_LOGS_BUCKET = "acme-access-logs"
 # AWS's answers to the account checks, by error code: (HTTP status, message).
 ACCOUNT_ERRORS = {
     "NoSuchEntity": (404, "The role with name AWSServiceRoleForECS cannot be found."),
-    "AccessDenied": (403, f"User: arn:aws:iam::{ACCOUNT}:user/deployer is not authorized to "
-                          "perform this action"),
-    "taken": (400, "Service role name AWSServiceRoleForECS has been taken in this account, "
-                   "please try a different suffix."),
+    "AccessDenied": (
+        403,
+        f"User: arn:aws:iam::{ACCOUNT}:user/deployer is not authorized to perform this action",
+    ),
+    "taken": (
+        400,
+        "Service role name AWSServiceRoleForECS has been taken in this account, "
+        "please try a different suffix.",
+    ),
     "NoSuchBucket": (404, "The specified bucket does not exist"),
     "ServerSideEncryptionConfigurationNotFoundError": (
-        404, "The server side encryption configuration was not found"),
-}  # fmt: skip
+        404,
+        "The server side encryption configuration was not found",
+    ),
+}
 
 
 def stack_name(stage: str) -> str:
@@ -228,8 +257,13 @@ class FakeAws:
 class Harness:
     """Run deploy.run for one stage with a stage file, stubs and a fake terminal."""
 
-    def __init__(self, tmp_path: Path, rendered: Rendered, values: dict | None = None,
-                 aws: FakeAws | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        tmp_path: Path,
+        rendered: Rendered,
+        values: dict | None = None,
+        aws: FakeAws | None = None,
+    ) -> None:
         self.stage = rendered.stage
         self.rendered = rendered
         self.aws = aws or FakeAws()
@@ -270,17 +304,21 @@ class Harness:
         try:
             self.aws.assert_done()
         except AssertionError as error:
-            raise AssertionError(f"{error}\nexit {code}\n{self.out.getvalue()}\n{self.err.getvalue()}") from None
+            raise AssertionError(
+                f"{error}\nexit {code}\n{self.out.getvalue()}\n{self.err.getvalue()}"
+            ) from None
         return code
 
     # --- CloudFormation responses -----------------------------------------------
 
     def no_stack(self) -> None:
         self.cfn.add_client_error(
-            "describe_stacks", "ValidationError",
-            f"Stack with id {self.name} does not exist", 400,
+            "describe_stacks",
+            "ValidationError",
+            f"Stack with id {self.name} does not exist",
+            400,
             expected_params={"StackName": self.name},
-        )  # fmt: skip
+        )
 
     def stack(self, status: str, by: str | None = None, **extra: Any) -> None:
         self.cfn.add_response(
@@ -294,7 +332,9 @@ class Harness:
         body = minified(self.rendered.body)
         if len(body.encode()) <= INLINE_TEMPLATE_LIMIT:
             return {"TemplateBody": body}
-        return {"TemplateURL": f"https://{TEMPLATE_BUCKET}.s3.{REGION}.amazonaws.com/{self.template_key}"}
+        return {
+            "TemplateURL": f"https://{TEMPLATE_BUCKET}.s3.{REGION}.amazonaws.com/{self.template_key}"
+        }
 
     @property
     def template_key(self) -> str:
@@ -305,18 +345,28 @@ class Harness:
         """The upload of a template too big to pass inline, then CreateChangeSet."""
         if "TemplateURL" in request:
             self.aws.stub("s3").add_response(
-                "put_object", {"ETag": '"etag"'},
-                {"Bucket": TEMPLATE_BUCKET, "Key": self.template_key,
-                 "Body": minified(self.rendered.body).encode(), "ContentType": "application/json"},
-            )  # fmt: skip
+                "put_object",
+                {"ETag": '"etag"'},
+                {
+                    "Bucket": TEMPLATE_BUCKET,
+                    "Key": self.template_key,
+                    "Body": minified(self.rendered.body).encode(),
+                    "ContentType": "application/json",
+                },
+            )
         if "UsePreviousTemplate" not in request and not self.checked_network:
             self.network()  # what the stage file names exists and fits
         if request.get("ChangeSetType") == "CREATE" and not self.account_checked:
             self.account_checks("ok")  # the ECS service-linked role exists
         self.cfn.add_response("create_change_set", {"Id": self.cs_id, "StackId": self.id}, request)
 
-    def network(self, zones: tuple[str, ...] = ("us-east-1a", "us-east-1b"),
-                vpc: str | None = None, zone: dict | None = None, routes: list | None = None) -> None:
+    def network(
+        self,
+        zones: tuple[str, ...] = ("us-east-1a", "us-east-1b"),
+        vpc: str | None = None,
+        zone: dict | None = None,
+        routes: list | None = None,
+    ) -> None:
         """The look-ups' checks of the stage file's subnets (each in `vpc`, the zones in
         turn), its hosted zone (`zone`: public, the base domain's) and, for an
         internet-facing load balancer, its subnets' `routes` (to an internet gateway)."""
@@ -324,29 +374,63 @@ class Harness:
         values = json.loads(self.path.read_text())
         vpc = vpc or values["vpc_id"]
         if "hosted_zone_id" in values:
-            zone = zone or {"Id": f"/hostedzone/{values['hosted_zone_id']}",
-                            "Name": values["base_domain_name"] + ".", "CallerReference": "r",
-                            "Config": {"PrivateZone": False}}  # fmt: skip
+            zone = zone or {
+                "Id": f"/hostedzone/{values['hosted_zone_id']}",
+                "Name": values["base_domain_name"] + ".",
+                "CallerReference": "r",
+                "Config": {"PrivateZone": False},
+            }
             self.aws.stub("route53").add_response(
-                "get_hosted_zone", {"HostedZone": zone, "DelegationSet": {"NameServers": ["ns-1.example"]}},
+                "get_hosted_zone",
+                {"HostedZone": zone, "DelegationSet": {"NameServers": ["ns-1.example"]}},
                 {"Id": values["hosted_zone_id"]},
-            )  # fmt: skip
+            )
         public = values.get("alb_subnets", [])
         listed = list(dict.fromkeys(values["subnets"] + public))
-        self.aws.stub("ec2").add_response("describe_subnets", {"Subnets": [
-            {"SubnetId": s, "VpcId": vpc, "AvailabilityZone": zones[i % len(zones)]}
-            for i, s in enumerate(listed)
-        ]}, {"SubnetIds": listed})  # fmt: skip
+        self.aws.stub("ec2").add_response(
+            "describe_subnets",
+            {
+                "Subnets": [
+                    {"SubnetId": s, "VpcId": vpc, "AvailabilityZone": zones[i % len(zones)]}
+                    for i, s in enumerate(listed)
+                ]
+            },
+            {"SubnetIds": listed},
+        )
         if public and values.get("alb_internal") is not True:
-            routes = [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123456789abcdef0",
-                       "State": "active"}] if routes is None else routes  # fmt: skip
-            self.aws.stub("ec2").add_response("describe_route_tables", {"RouteTables": [{
-                "RouteTableId": "rtb-0123456789abcdef0", "VpcId": vpc, "Routes": routes,
-                "Associations": [{"SubnetId": s, "Main": False} for s in public],
-            }]}, {"Filters": [{"Name": "vpc-id", "Values": [vpc]}]})  # fmt: skip
+            routes = (
+                [
+                    {
+                        "DestinationCidrBlock": "0.0.0.0/0",
+                        "GatewayId": "igw-0123456789abcdef0",
+                        "State": "active",
+                    }
+                ]
+                if routes is None
+                else routes
+            )
+            self.aws.stub("ec2").add_response(
+                "describe_route_tables",
+                {
+                    "RouteTables": [
+                        {
+                            "RouteTableId": "rtb-0123456789abcdef0",
+                            "VpcId": vpc,
+                            "Routes": routes,
+                            "Associations": [{"SubnetId": s, "Main": False} for s in public],
+                        }
+                    ]
+                },
+                {"Filters": [{"Name": "vpc-id", "Values": [vpc]}]},
+            )
 
-    def account_checks(self, *role: str, location: str | None = None,
-                       encryption: str | None = None, caller: bool = False) -> None:  # fmt: skip
+    def account_checks(
+        self,
+        *role: str,
+        location: str | None = None,
+        encryption: str | None = None,
+        caller: bool = False,
+    ) -> None:
         """The answers to planar_cfn.account_checks, as asked before the change set: for
         the ECS service-linked role, iam:GetRole's and then iam:CreateServiceLinkedRole's
         ("ok", or an error code; "taken" is the answer when the role exists); the
@@ -356,46 +440,78 @@ class Harness:
         self.account_checked = True
         if not self.checked_network:  # the look-ups come first
             self.network()
-        the_role = {"Role": {
-            "Path": "/aws-service-role/ecs.amazonaws.com/", "RoleName": "AWSServiceRoleForECS",
-            "RoleId": "AROA0123456789EXAMPLE", "CreateDate": T0,
-            "Arn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
-        }}  # fmt: skip
-        role_calls = (("get_role", {"RoleName": "AWSServiceRoleForECS"}),
-                      ("create_service_linked_role", {"AWSServiceName": "ecs.amazonaws.com"}))  # fmt: skip
-        for (operation, expected), answer in zip(role_calls, role):
+        the_role = {
+            "Role": {
+                "Path": "/aws-service-role/ecs.amazonaws.com/",
+                "RoleName": "AWSServiceRoleForECS",
+                "RoleId": "AROA0123456789EXAMPLE",
+                "CreateDate": T0,
+                "Arn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+            }
+        }
+        role_calls = (
+            ("get_role", {"RoleName": "AWSServiceRoleForECS"}),
+            ("create_service_linked_role", {"AWSServiceName": "ecs.amazonaws.com"}),
+        )
+        # A role answered by GetRole needs no CreateServiceLinkedRole: `role` may be shorter.
+        for (operation, expected), answer in zip(role_calls, role, strict=False):
             self._answer("iam", operation, answer, the_role, expected)
         bucket = {"Bucket": ACCESS_LOGS_BUCKET}
         if location is not None:
             where = {"LocationConstraint": location} if location else {}
             self._answer("s3", "get_bucket_location", location, where, bucket)
         if encryption is not None:
-            rules = {"ServerSideEncryptionConfiguration": {"Rules": [{
-                "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": encryption}, "BucketKeyEnabled": False,
-            }]}}  # fmt: skip
+            rules = {
+                "ServerSideEncryptionConfiguration": {
+                    "Rules": [
+                        {
+                            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": encryption},
+                            "BucketKeyEnabled": False,
+                        }
+                    ]
+                }
+            }
             self._answer("s3", "get_bucket_encryption", encryption, rules, bucket)
         if caller:
-            identity = {"UserId": "AIDA0123456789EXAMPLE", "Account": ACCOUNT,
-                        "Arn": f"arn:aws:iam::{ACCOUNT}:user/deployer"}  # fmt: skip
+            identity = {
+                "UserId": "AIDA0123456789EXAMPLE",
+                "Account": ACCOUNT,
+                "Arn": f"arn:aws:iam::{ACCOUNT}:user/deployer",
+            }
             self.aws.stub("sts").add_response("get_caller_identity", identity, {})
 
-    def _answer(self, service: str, operation: str, answer: str, response: dict, expected: dict) -> None:
+    def _answer(
+        self, service: str, operation: str, answer: str, response: dict, expected: dict
+    ) -> None:
         """`response`, unless `answer` is an error code."""
         if answer not in ACCOUNT_ERRORS:
             self.aws.stub(service).add_response(operation, response, expected)
             return
         status, message = ACCOUNT_ERRORS[answer]
         code = "InvalidInput" if answer == "taken" else answer
-        self.aws.stub(service).add_client_error(operation, code, message, status, expected_params=expected)
+        self.aws.stub(service).add_client_error(
+            operation, code, message, status, expected_params=expected
+        )
 
-    def change_set(self, status: str = "CREATE_COMPLETE", execution: str = "AVAILABLE",
-                   reason: str = "", changes: list | None = None, next_token: str | None = None,
-                   token: str | None = None, parameters: list | None = None) -> None:  # fmt: skip
+    def change_set(
+        self,
+        status: str = "CREATE_COMPLETE",
+        execution: str = "AVAILABLE",
+        reason: str = "",
+        changes: list | None = None,
+        next_token: str | None = None,
+        token: str | None = None,
+        parameters: list | None = None,
+    ) -> None:
         response = {
-            "ChangeSetId": self.cs_id, "StackId": self.id, "StackName": self.name,
+            "ChangeSetId": self.cs_id,
+            "StackId": self.id,
+            "StackName": self.name,
             "ChangeSetName": CHANGE_SET_NAME.format(stage=self.stage),
-            "Status": status, "ExecutionStatus": execution, "Changes": changes or [],
-        }  # fmt: skip
+            "Status": status,
+            "ExecutionStatus": execution,
+            "Changes": changes or [],
+        }
         if reason:
             response["StatusReason"] = reason
         if next_token:
@@ -418,7 +534,9 @@ class Harness:
     def deleted_stack(self) -> None:
         self.cfn.add_response("delete_stack", {}, {"StackName": self.id})
 
-    def events(self, *events: dict, next_token: str | None = None, token: str | None = None) -> None:
+    def events(
+        self, *events: dict, next_token: str | None = None, token: str | None = None
+    ) -> None:
         response: dict[str, Any] = {"StackEvents": list(events)}
         if next_token:
             response["NextToken"] = next_token
@@ -438,13 +556,15 @@ class Harness:
     def protected(self) -> None:
         """Termination protection, then the prod stack policy."""
         self.cfn.add_response(
-            "update_termination_protection", {"StackId": self.id},
+            "update_termination_protection",
+            {"StackId": self.id},
             {"EnableTerminationProtection": True, "StackName": self.id},
-        )  # fmt: skip
+        )
         self.cfn.add_response(
-            "set_stack_policy", {},
+            "set_stack_policy",
+            {},
             {"StackName": self.id, "StackPolicyBody": SameJson(PROD_STACK_POLICY)},
-        )  # fmt: skip
+        )
 
 
 def interrupt_after(client: Any, operation: str) -> None:
@@ -458,13 +578,23 @@ def interrupt_after(client: Any, operation: str) -> None:
     client.meta.events.register(event_name, interrupt)
 
 
-def stack(stage: str, status: str, parameters: dict | None = None, outputs: dict | None = None,
-          reason: str = "", protection: bool = False, tags: list | None = None) -> dict:  # fmt: skip
+def stack(
+    stage: str,
+    status: str,
+    parameters: dict | None = None,
+    outputs: dict | None = None,
+    reason: str = "",
+    protection: bool = False,
+    tags: list | None = None,
+) -> dict:
     result: dict[str, Any] = {
-        "StackId": stack_id(stage), "StackName": stack_name(stage), "StackStatus": status,
-        "CreationTime": T0, "EnableTerminationProtection": protection,
+        "StackId": stack_id(stage),
+        "StackName": stack_name(stage),
+        "StackStatus": status,
+        "CreationTime": T0,
+        "EnableTerminationProtection": protection,
         "Tags": stack_tags(stage) if tags is None else tags,
-    }  # fmt: skip
+    }
     if parameters:
         result["Parameters"] = [
             {"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()
@@ -479,16 +609,26 @@ def stack(stage: str, status: str, parameters: dict | None = None, outputs: dict
 _event_number = iter(range(1, 10**6))
 
 
-def event(stage: str, logical: str, status: str, kind: str = "", reason: str = "",
-          seconds: int = 0, event_id: str | None = None, physical: str | None = None) -> dict:  # fmt: skip
+def event(
+    stage: str,
+    logical: str,
+    status: str,
+    kind: str = "",
+    reason: str = "",
+    seconds: int = 0,
+    event_id: str | None = None,
+    physical: str | None = None,
+) -> dict:
     number = next(_event_number)
     result = {
-        "StackId": stack_id(stage), "StackName": stack_name(stage),
+        "StackId": stack_id(stage),
+        "StackName": stack_name(stage),
         "EventId": event_id or f"event-{number}",
         "LogicalResourceId": logical,
         "ResourceType": kind or "AWS::CloudFormation::Stack",
-        "Timestamp": T0 + timedelta(seconds=seconds), "ResourceStatus": status,
-    }  # fmt: skip
+        "Timestamp": T0 + timedelta(seconds=seconds),
+        "ResourceStatus": status,
+    }
     if reason:
         result["ResourceStatusReason"] = reason
     if physical:
@@ -496,24 +636,32 @@ def event(stage: str, logical: str, status: str, kind: str = "", reason: str = "
     return result
 
 
-def change(action: str, logical: str, kind: str, replacement: str | None = None,
-           policy: str | None = None, causes: tuple = (), physical: str | None = None) -> dict:  # fmt: skip
+def change(
+    action: str,
+    logical: str,
+    kind: str,
+    replacement: str | None = None,
+    policy: str | None = None,
+    causes: tuple = (),
+    physical: str | None = None,
+) -> dict:
     rc: dict[str, Any] = {"Action": action, "LogicalResourceId": logical, "ResourceType": kind}
     if action == "Modify":
         rc["Replacement"] = replacement or "False"
         rc["Scope"] = ["Properties"]
         rc["Details"] = [
-            {"Target": {"Attribute": "Properties", "Name": name, "RequiresRecreation": "Always"},
-             "Evaluation": "Static", "ChangeSource": "DirectModification"}
+            {
+                "Target": {"Attribute": "Properties", "Name": name, "RequiresRecreation": "Always"},
+                "Evaluation": "Static",
+                "ChangeSource": "DirectModification",
+            }
             for name in causes
-        ]  # fmt: skip
+        ]
     if action != "Add":
         rc["PhysicalResourceId"] = physical or f"{logical.lower()}-physical"
     if policy:
         rc["PolicyAction"] = policy
     return {"Type": "Resource", "ResourceChange": rc}
-
-
 
 
 @pytest.fixture

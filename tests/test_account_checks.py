@@ -12,15 +12,13 @@ from moto import mock_aws
 from planar_cfn import account_checks
 from planar_cfn.account_checks import CREATE_ECS_ROLE, access_logs_policy, bucket_problem
 from planar_cfn.deploy import ExitCode
-from tests.deploy_stubs import (  # noqa: F401 - fixtures
+from tests.deploy_stubs import (
     ACCESS_LOGS_BUCKET,
     ACCOUNT,
     REGION,
     STAGE_VALUES,
-    aws_env,
     change,
     expected_parameters,
-    harness,
     stack_tags,
 )
 from tests.test_deploy_change_set import create_request, previous_parameters, update_request
@@ -33,10 +31,16 @@ def first_create(h, *role, **bucket):
     terminal), after the account checks' answers."""
     h.no_stack()
     h.account_checks(*role, **bucket)
-    stage = {} if h.stage == "dev" else dict(
-        StackName=h.name, ChangeSetName=f"planar-{h.stage}-20261127-100000",
-        Description=f"build.py --stage {h.stage} (planar-cfn 0.1.0)", Tags=stack_tags(h.stage),
-    )  # fmt: skip
+    stage = (
+        {}
+        if h.stage == "dev"
+        else {
+            "StackName": h.name,
+            "ChangeSetName": f"planar-{h.stage}-20261127-100000",
+            "Description": f"build.py --stage {h.stage} (planar-cfn 0.1.0)",
+            "Tags": stack_tags(h.stage),
+        }
+    )
     values = json.loads(h.path.read_text())
     h.created(**create_request(h, Parameters=expected_parameters(values), **stage))
     h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
@@ -49,19 +53,25 @@ DEV_ACCESS_LOGS_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
         {
-            "Sid": "LoadBalancerAccessLogs", "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::127311923021:root"}, "Action": "s3:PutObject",
+            "Sid": "LoadBalancerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::127311923021:root"},
+            "Action": "s3:PutObject",
             "Resource": f"arn:aws:s3:::acme-access-logs/alb/planar-dev-acme/AWSLogs/{ACCOUNT}/*",
         },
         {
-            "Sid": "S3ServerAccessLogs", "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+            "Sid": "S3ServerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
             "Resource": "arn:aws:s3:::acme-access-logs/s3/planar-dev-acme/*",
-            "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::planar-dev-acme-????????"},
-                          "StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": "arn:aws:s3:::planar-dev-acme-????????"},
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            },
         },
     ],
-}  # fmt: skip
+}
 
 
 def refused_policy(err: str) -> dict:
@@ -94,7 +104,9 @@ def test_a_new_account_gets_the_ecs_role_before_the_change_set_and_is_told(harne
 
 def test_an_ecs_role_made_meanwhile_is_taken_as_there(harness):
     h = harness("dev")
-    first_create(h, "NoSuchEntity", "taken")  # InvalidInput: "... has been taken in this account ..."
+    first_create(
+        h, "NoSuchEntity", "taken"
+    )  # InvalidInput: "... has been taken in this account ..."
 
     assert h.run() == ExitCode.NOT_EXECUTED, h.err.getvalue()
     assert "Created the ECS service-linked role" not in h.out.getvalue()
@@ -110,11 +122,15 @@ def test_a_deployer_that_may_not_create_the_ecs_role_stops_before_any_change_set
 
     assert code == ExitCode.BAD_INPUT
     err = h.err.getvalue()
-    assert ("the ECS service-linked role AWSServiceRoleForECS does not exist in this account "
-            "yet, and these credentials may not create it (iam:CreateServiceLinkedRole: "
-            "AccessDenied: User: arn:aws:iam::123456789012:user/deployer") in err  # fmt: skip
+    assert (
+        "the ECS service-linked role AWSServiceRoleForECS does not exist in this account "
+        "yet, and these credentials may not create it (iam:CreateServiceLinkedRole: "
+        "AccessDenied: User: arn:aws:iam::123456789012:user/deployer"
+    ) in err
     assert f"run `{CREATE_ECS_ROLE}` once for the account" in err
-    assert CREATE_ECS_ROLE == "aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com"
+    assert (
+        CREATE_ECS_ROLE == "aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com"
+    )
     assert err.endswith("build.py: nothing was created or changed\n")
     assert "Creating change set" not in h.out.getvalue()
 
@@ -134,9 +150,11 @@ def test_an_ecs_role_that_cannot_be_checked_at_all_is_a_warning_not_a_stop(harne
 
     assert h.run() == ExitCode.NOT_EXECUTED
     err = h.err.getvalue()
-    assert err.startswith("build.py: warning: could not check the ECS service-linked role "
-                          "AWSServiceRoleForECS (iam:GetRole and iam:CreateServiceLinkedRole are "
-                          "not allowed)")  # fmt: skip
+    assert err.startswith(
+        "build.py: warning: could not check the ECS service-linked role "
+        "AWSServiceRoleForECS (iam:GetRole and iam:CreateServiceLinkedRole are "
+        "not allowed)"
+    )
     assert CREATE_ECS_ROLE in err
 
 
@@ -150,8 +168,10 @@ def test_a_dry_run_says_the_ecs_role_is_missing_but_creates_nothing(harness):
     h.deleted_stack()
 
     assert h.run("--dry-run") == ExitCode.OK, h.err.getvalue()
-    assert ("The ECS service-linked role AWSServiceRoleForECS does not exist yet: the deploy "
-            "will create it.") in h.out.getvalue()  # fmt: skip
+    assert (
+        "The ECS service-linked role AWSServiceRoleForECS does not exist yet: the deploy "
+        "will create it."
+    ) in h.out.getvalue()
 
 
 def test_an_update_does_not_look_for_the_ecs_role(harness):
@@ -189,19 +209,37 @@ def test_a_first_create_checks_the_role_and_the_bucket(harness):
     assert "Created the ECS service-linked role" in h.out.getvalue()
 
 
-@pytest.mark.parametrize(("location", "encryption", "problem"), [
-    ("NoSuchBucket", None, "no such bucket: create it in us-east-1, with SSE-S3 default encryption"),
-    ("eu-west-1", None, "the bucket is in eu-west-1, but the stack is in us-east-1: a load "
-                        "balancer delivers access logs only to a bucket in its own region"),
-    ("EU", None, "the bucket is in eu-west-1, but the stack is in us-east-1"),
-    ("", "aws:kms", "its default encryption is aws:kms, but load balancer access logs support "
-                    "only SSE-S3 (AES256): switch it with `aws s3api put-bucket-encryption "
-                    "--bucket acme-access-logs"),
-    ("", "aws:kms:dsse", "its default encryption is aws:kms:dsse"),
-    ("AccessDenied", None, "its region cannot be read (s3:GetBucketLocation: AccessDenied: "),
-    ("", "AccessDenied", "its default encryption cannot be read (s3:GetEncryptionConfiguration: "
-                         "AccessDenied: "),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("location", "encryption", "problem"),
+    [
+        (
+            "NoSuchBucket",
+            None,
+            "no such bucket: create it in us-east-1, with SSE-S3 default encryption",
+        ),
+        (
+            "eu-west-1",
+            None,
+            "the bucket is in eu-west-1, but the stack is in us-east-1: a load "
+            "balancer delivers access logs only to a bucket in its own region",
+        ),
+        ("EU", None, "the bucket is in eu-west-1, but the stack is in us-east-1"),
+        (
+            "",
+            "aws:kms",
+            "its default encryption is aws:kms, but load balancer access logs support "
+            "only SSE-S3 (AES256): switch it with `aws s3api put-bucket-encryption "
+            "--bucket acme-access-logs",
+        ),
+        ("", "aws:kms:dsse", "its default encryption is aws:kms:dsse"),
+        ("AccessDenied", None, "its region cannot be read (s3:GetBucketLocation: AccessDenied: "),
+        (
+            "",
+            "AccessDenied",
+            "its default encryption cannot be read (s3:GetEncryptionConfiguration: AccessDenied: ",
+        ),
+    ],
+)
 def test_an_unfit_access_logs_bucket_stops_before_anything_with_the_policy_to_apply(
     harness, location, encryption, problem
 ):
@@ -217,7 +255,9 @@ def test_an_unfit_access_logs_bucket_stops_before_anything_with_the_policy_to_ap
     err = h.err.getvalue()
     assert err.startswith(f"build.py: error: access_logs_bucket = 'acme-access-logs': {problem}")
     assert '(or set access_logs_bucket to "" for no access logs)' in err
-    assert "aws s3api put-bucket-policy --bucket acme-access-logs --policy file://policy.json" in err
+    assert (
+        "aws s3api put-bucket-policy --bucket acme-access-logs --policy file://policy.json" in err
+    )
     assert refused_policy(err) == DEV_ACCESS_LOGS_POLICY
     assert h.out.getvalue() == ""  # no role created, no change set
 
@@ -234,8 +274,12 @@ def s3():
 def test_moto_a_bucket_in_the_region_with_sse_s3_or_none_is_fit(s3):
     s3.create_bucket(Bucket="logs-plain")  # moto answers like S3 before 2023: no configuration
     s3.create_bucket(Bucket="logs-sse-s3")
-    s3.put_bucket_encryption(Bucket="logs-sse-s3", ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})  # fmt: skip
+    s3.put_bucket_encryption(
+        Bucket="logs-sse-s3",
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
 
     assert bucket_problem(s3, "logs-plain", "us-east-1") is None
     assert bucket_problem(s3, "logs-sse-s3", "us-east-1") is None
@@ -247,20 +291,33 @@ def test_moto_region_names_us_east_1_null_and_legacy_eu(s3):
 
     assert bucket_problem(s3, "logs-ireland", "eu-west-1") is None
     assert bucket_problem(s3, "logs-virginia", "eu-west-1").startswith(
-        "the bucket is in us-east-1, but the stack is in eu-west-1")
+        "the bucket is in us-east-1, but the stack is in eu-west-1"
+    )
     assert bucket_problem(s3, "logs-ireland", "us-east-1").startswith(
-        "the bucket is in eu-west-1, but the stack is in us-east-1")  # fmt: skip
+        "the bucket is in eu-west-1, but the stack is in us-east-1"
+    )
 
 
 def test_moto_a_missing_bucket_and_sse_kms(s3):
     s3.create_bucket(Bucket="logs-kms")
-    s3.put_bucket_encryption(Bucket="logs-kms", ServerSideEncryptionConfiguration={"Rules": [{
-        "ApplyServerSideEncryptionByDefault": {
-            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234",
-        }}]})  # fmt: skip
+    s3.put_bucket_encryption(
+        Bucket="logs-kms",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234",
+                    }
+                }
+            ]
+        },
+    )
 
     assert bucket_problem(s3, "no-such-logs", "us-east-1").startswith("no such bucket")
-    assert bucket_problem(s3, "logs-kms", "us-east-1").startswith("its default encryption is aws:kms")
+    assert bucket_problem(s3, "logs-kms", "us-east-1").startswith(
+        "its default encryption is aws:kms"
+    )
 
 
 # --- the bucket policy ----------------------------------------------------------------
@@ -270,17 +327,23 @@ def test_regions_before_august_2022_let_the_elb_account_write():
     policy = access_logs_policy("logs", "eu-west-1", ACCOUNT, "prod", "acme")
     alb, s3_logs = policy["Statement"]
     assert alb == {
-        "Sid": "LoadBalancerAccessLogs", "Effect": "Allow",
-        "Principal": {"AWS": "arn:aws:iam::156460612806:root"}, "Action": "s3:PutObject",
+        "Sid": "LoadBalancerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::156460612806:root"},
+        "Action": "s3:PutObject",
         "Resource": f"arn:aws:s3:::logs/alb/planar-prod-acme/AWSLogs/{ACCOUNT}/*",
-    }  # fmt: skip
+    }
     assert s3_logs == {
-        "Sid": "S3ServerAccessLogs", "Effect": "Allow",
-        "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+        "Sid": "S3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
         "Resource": "arn:aws:s3:::logs/s3/planar-prod-acme/*",
-        "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::planar-prod-acme-????????"},
-                      "StringEquals": {"aws:SourceAccount": ACCOUNT}},
-    }  # fmt: skip
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": "arn:aws:s3:::planar-prod-acme-????????"},
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        },
+    }
 
 
 @pytest.mark.parametrize("region", ["ap-southeast-4", "ca-west-1", "il-central-1", "mx-central-1"])
@@ -302,15 +365,22 @@ def test_the_policy_names_the_prefixes_and_bucket_the_template_uses(templates, s
     its name, as the template writes them (load_balancer.py, storage.py, naming.py)."""
     resources = templates[stage]["Resources"]
     attributes = resources["LoadBalancer"]["Properties"]["LoadBalancerAttributes"]
-    prefixes = [a["Fn::If"][1]["Value"]["Fn::Sub"] for a in attributes
-                if "Fn::If" in a and a["Fn::If"][1]["Key"] == "access_logs.s3.prefix"]  # fmt: skip
+    prefixes = [
+        a["Fn::If"][1]["Value"]["Fn::Sub"]
+        for a in attributes
+        if "Fn::If" in a and a["Fn::If"][1]["Key"] == "access_logs.s3.prefix"
+    ]
     bucket = resources["AppBucket"]["Properties"]
     logging = bucket["LoggingConfiguration"]["Fn::If"][1]
     name, _ = bucket["BucketName"]["Fn::Sub"]
 
     app = "${AppName}"
     assert prefixes == [account_checks.ALB_LOG_PREFIX.format(stage=stage, app=app)]
-    assert logging["LogFilePrefix"]["Fn::Sub"] == account_checks.S3_LOG_PREFIX.format(stage=stage, app=app)
+    assert logging["LogFilePrefix"]["Fn::Sub"] == account_checks.S3_LOG_PREFIX.format(
+        stage=stage, app=app
+    )
     assert logging["DestinationBucketName"] == {"Ref": "AccessLogsBucket"}
     # The suffix: the first group of the stack id's UUID, 8 hex digits, one `?` each
-    assert name.replace("${Suffix}", "????????") == account_checks.APP_BUCKET.format(stage=stage, app=app)
+    assert name.replace("${Suffix}", "????????") == account_checks.APP_BUCKET.format(
+        stage=stage, app=app
+    )

@@ -45,25 +45,41 @@ def aws(monkeypatch):
         clients = {"cloudformation": cfn, "s3": s3}
         monkeypatch.setattr(bucket_emptier.boto3, "client", lambda name: clients[name])
         responses = []
-        monkeypatch.setattr(bucket_emptier.urllib.request, "urlopen",
-                            lambda request, timeout: responses.append(json.loads(request.data)))  # fmt: skip
+        monkeypatch.setattr(
+            bucket_emptier.urllib.request,
+            "urlopen",
+            lambda request, timeout: responses.append(json.loads(request.data)),
+        )
         with stubber:
             yield s3, stubber, responses
 
 
 def stack_status(stubber, status):
-    stubber.add_response("describe_stacks", {"Stacks": [{
-        "StackName": "planar-dev-shop", "StackId": STACK_ID, "StackStatus": status,
-        "CreationTime": "2026-11-27T10:00:00Z",
-    }]}, {"StackName": STACK_ID})  # fmt: skip
+    stubber.add_response(
+        "describe_stacks",
+        {
+            "Stacks": [
+                {
+                    "StackName": "planar-dev-shop",
+                    "StackId": STACK_ID,
+                    "StackStatus": status,
+                    "CreationTime": "2026-11-27T10:00:00Z",
+                }
+            ]
+        },
+        {"StackName": STACK_ID},
+    )
 
 
 def event(request_type, bucket=BUCKET):
     return {
-        "RequestType": request_type, "StackId": STACK_ID, "RequestId": "r-1",
-        "LogicalResourceId": "BucketEmptier", "ResponseURL": "https://example.invalid/response",
+        "RequestType": request_type,
+        "StackId": STACK_ID,
+        "RequestId": "r-1",
+        "LogicalResourceId": "BucketEmptier",
+        "ResponseURL": "https://example.invalid/response",
         "ResourceProperties": {"BucketName": bucket, "ServiceToken": "arn:fn"},
-    }  # fmt: skip
+    }
 
 
 def versions(s3):
@@ -82,7 +98,9 @@ def test_stack_delete_or_create_rollback_empties_every_version(aws, status):
     assert responses[0]["PhysicalResourceId"] == BUCKET
 
 
-@pytest.mark.parametrize("status", ["UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"])
+@pytest.mark.parametrize(
+    "status", ["UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"]
+)
 def test_a_delete_during_an_update_never_touches_data(aws, status):
     s3, stubber, responses = aws
     stack_status(stubber, status)
@@ -96,10 +114,16 @@ def test_create_and_update_do_nothing(aws, request_type):
     s3, _, responses = aws
     bucket_emptier.handler(event(request_type), Context())
     assert versions(s3) == 5
-    assert responses == [{
-        "Status": "SUCCESS", "Reason": "See /aws/lambda/emptier", "PhysicalResourceId": BUCKET,
-        "StackId": STACK_ID, "RequestId": "r-1", "LogicalResourceId": "BucketEmptier",
-    }]  # fmt: skip
+    assert responses == [
+        {
+            "Status": "SUCCESS",
+            "Reason": "See /aws/lambda/emptier",
+            "PhysicalResourceId": BUCKET,
+            "StackId": STACK_ID,
+            "RequestId": "r-1",
+            "LogicalResourceId": "BucketEmptier",
+        }
+    ]
 
 
 def test_it_answers_failed_before_lambda_runs_out_of_time(aws):
@@ -114,12 +138,18 @@ def test_it_answers_failed_before_lambda_runs_out_of_time(aws):
 def test_objects_s3_refused_to_delete_fail_the_request(aws, monkeypatch):
     s3, stubber, responses = aws
     stack_status(stubber, "DELETE_IN_PROGRESS")
-    monkeypatch.setattr(s3, "delete_objects", lambda **kwargs: {
-        "Errors": [{"Key": "a.txt", "Code": "AccessDenied", "Message": "Access Denied"}]
-    })  # fmt: skip
+    monkeypatch.setattr(
+        s3,
+        "delete_objects",
+        lambda **kwargs: {
+            "Errors": [{"Key": "a.txt", "Code": "AccessDenied", "Message": "Access Denied"}]
+        },
+    )
     bucket_emptier.handler(event("Delete"), Context())
     assert responses[0]["Status"] == "FAILED"
-    assert responses[0]["Reason"] == "RuntimeError: 1 objects not deleted, first a.txt: Access Denied"
+    assert (
+        responses[0]["Reason"] == "RuntimeError: 1 objects not deleted, first a.txt: Access Denied"
+    )
 
 
 def test_a_failure_to_read_the_stack_is_reported_not_raised(aws):
@@ -158,26 +188,46 @@ def test_a_bucket_already_gone_is_success(aws):
     _, stubber, responses = aws
     stack_status(stubber, "DELETE_IN_PROGRESS")
     bucket_emptier.handler(event("Delete", bucket="planar-dev-shop-deleted-by-hand"), Context())
-    assert responses == [{
-        "Status": "SUCCESS", "Reason": "See /aws/lambda/emptier",
-        "PhysicalResourceId": "planar-dev-shop-deleted-by-hand",
-        "StackId": STACK_ID, "RequestId": "r-1", "LogicalResourceId": "BucketEmptier",
-    }]  # fmt: skip
+    assert responses == [
+        {
+            "Status": "SUCCESS",
+            "Reason": "See /aws/lambda/emptier",
+            "PhysicalResourceId": "planar-dev-shop-deleted-by-hand",
+            "StackId": STACK_ID,
+            "RequestId": "r-1",
+            "LogicalResourceId": "BucketEmptier",
+        }
+    ]
 
 
-@pytest.mark.parametrize(("code", "http_status", "answer"), [
-    ("NoSuchBucket", 404, ("SUCCESS", "See /aws/lambda/emptier")),  # deleted by hand meanwhile
-    ("404", 404, ("SUCCESS", "See /aws/lambda/emptier")),  # a 404 without an error body
-    ("AccessDenied", 403, ("FAILED", "ClientError: An error occurred (AccessDenied) when "
-                                     "calling the DeleteObjects operation: no")),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("code", "http_status", "answer"),
+    [
+        ("NoSuchBucket", 404, ("SUCCESS", "See /aws/lambda/emptier")),  # deleted by hand meanwhile
+        ("404", 404, ("SUCCESS", "See /aws/lambda/emptier")),  # a 404 without an error body
+        (
+            "AccessDenied",
+            403,
+            (
+                "FAILED",
+                "ClientError: An error occurred (AccessDenied) when "
+                "calling the DeleteObjects operation: no",
+            ),
+        ),
+    ],
+)
 def test_only_a_bucket_gone_while_emptying_is_success(aws, monkeypatch, code, http_status, answer):
     s3, stubber, responses = aws
     stack_status(stubber, "DELETE_IN_PROGRESS")
 
     def fail(**kwargs):
-        raise ClientError({"Error": {"Code": code, "Message": "no"},
-                           "ResponseMetadata": {"HTTPStatusCode": http_status}}, "DeleteObjects")  # fmt: skip
+        raise ClientError(
+            {
+                "Error": {"Code": code, "Message": "no"},
+                "ResponseMetadata": {"HTTPStatusCode": http_status},
+            },
+            "DeleteObjects",
+        )
 
     monkeypatch.setattr(s3, "delete_objects", fail)
     bucket_emptier.handler(event("Delete"), Context())

@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from planar_cfn import change_set
 from planar_cfn.change_set import Change, ChangeSetState, classify
-from tests.deploy_stubs import REGION, aws_env  # noqa: F401 - fixture
+from tests.deploy_stubs import REGION
 
 MODEL = botocore.session.get_session().get_service_model("cloudformation")
 STATUSES = MODEL.shape_for("ChangeSetStatus").enum
@@ -51,19 +51,27 @@ def test_capabilities_come_from_the_template(templates):
 
 def test_stateful_resources_of_prod(templates):
     assert change_set.stateful_logical_ids(templates["prod"]) == [
-        "EncryptionKey", "CustomSecret", "RegistryCredentialsSecret", "AppBucket", "DatabaseCluster",
-        "DatabaseWriter", "DatabaseReader1",
-    ]  # fmt: skip
+        "EncryptionKey",
+        "CustomSecret",
+        "RegistryCredentialsSecret",
+        "AppBucket",
+        "DatabaseCluster",
+        "DatabaseWriter",
+        "DatabaseReader1",
+    ]
 
 
-@pytest.mark.parametrize(("change", "loses_data"), [
-    (Change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "True"), True),
-    (Change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "Conditional"), True),
-    (Change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "False"), False),
-    (Change("Remove", "AppBucket", "AWS::S3::Bucket", ""), True),
-    (Change("Add", "AppBucket", "AWS::S3::Bucket", ""), False),
-    (Change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True"), False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "loses_data"),
+    [
+        (Change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "True"), True),
+        (Change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "Conditional"), True),
+        (Change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "False"), False),
+        (Change("Remove", "AppBucket", "AWS::S3::Bucket", ""), True),
+        (Change("Add", "AppBucket", "AWS::S3::Bucket", ""), False),
+        (Change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True"), False),
+    ],
+)
 def test_what_counts_as_data_loss(change, loses_data):
     assert change.loses_data is loses_data
 
@@ -73,13 +81,30 @@ def test_the_stack_policy_denies_replacing_and_deleting_stateful_resources(templ
     db = Change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "True")
     gone = Change("Remove", "CustomSecret", "AWS::SecretsManager::Secret", "")
     service = Change("Modify", "Service", "AWS::ECS::Service", "True")
-    assert change_set.policy_denies(policy, db) and change_set.policy_denies(policy, gone)
+    assert change_set.policy_denies(policy, db)
+    assert change_set.policy_denies(policy, gone)
     assert not change_set.policy_denies(policy, service)
-    lifted = json.dumps({"Statement": [{"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}]})
+    lifted = json.dumps(
+        {
+            "Statement": [
+                {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"}
+            ]
+        }
+    )
     assert not change_set.policy_denies(lifted, db)
     assert not change_set.policy_denies(None, db)
-    everything = json.dumps({"Statement": [{"Effect": "Deny", "Action": "Update:*", "Principal": "*",
-                                            "Resource": "LogicalResourceId/Database*"}]})  # fmt: skip
+    everything = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": "Update:*",
+                    "Principal": "*",
+                    "Resource": "LogicalResourceId/Database*",
+                }
+            ]
+        }
+    )
     assert change_set.policy_denies(everything, db)
 
 
@@ -89,11 +114,19 @@ REMOVED = Change("Remove", "DatabaseCluster", "AWS::RDS::DBCluster", "")
 
 
 def _deny(*actions):
-    return json.dumps({"Statement": [
-        {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
-        {"Effect": "Deny", "Action": list(actions), "Principal": "*",
-         "Resource": "LogicalResourceId/DatabaseCluster"},
-    ]})  # fmt: skip
+    return json.dumps(
+        {
+            "Statement": [
+                {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
+                {
+                    "Effect": "Deny",
+                    "Action": list(actions),
+                    "Principal": "*",
+                    "Resource": "LogicalResourceId/DatabaseCluster",
+                },
+            ]
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -107,7 +140,7 @@ def _deny(*actions):
         ("Update:Replace", CONDITIONALLY_REPLACED, True),
         ("Update:Replace", REMOVED, False),
     ],
-)  # fmt: skip
+)
 def test_a_policy_denying_delete_or_replace_blocks_only_that(denied, change, blocked):
     assert change_set.policy_denies(_deny(denied), change) is blocked
 
@@ -121,7 +154,9 @@ def test_a_big_template_is_uploaded_once_per_content(aws_env):
         url = change_set.upload_template(s3, "acme.cfn-templates", "planar-prod-acme", body)
 
         key = url.split("/acme.cfn-templates/", 1)[1]
-        assert url.startswith("https://s3.us-east-1.amazonaws.com/acme.cfn-templates/planar-cfn/planar-prod-acme/")
+        assert url.startswith(
+            "https://s3.us-east-1.amazonaws.com/acme.cfn-templates/planar-cfn/planar-prod-acme/"
+        )
         stored = s3.get_object(Bucket="acme.cfn-templates", Key=key)
         assert stored["Body"].read().decode() == body
         assert stored["ContentType"] == "application/json"

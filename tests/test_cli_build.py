@@ -30,7 +30,8 @@ def test_builds_lints_writes_and_summarises_one_stage(tmp_path):
     committed = (COMMITTED / "planar-prod.json").read_text()
     assert (tmp_path / "planar-prod.json").read_text() == committed
     assert [p.name for p in tmp_path.iterdir()] == ["planar-prod.json"]
-    assert "prod: " in out and "AWS::RDS::DBInstance" in out
+    assert "prod: " in out
+    assert "AWS::RDS::DBInstance" in out
     size = len(json.dumps(json.loads(committed), separators=(",", ":")).encode())
     fits = "fits" if size <= INLINE_LIMIT else "does NOT fit; deploy uploads it to S3"
     assert f"minified {size:,} of 51,200 inline ({fits})" in out
@@ -41,7 +42,9 @@ def test_all_stages(tmp_path):
     code, out = run(["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)])
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "planar-dev.json", "planar-prod.json", "planar-staging.json"
+        "planar-dev.json",
+        "planar-prod.json",
+        "planar-staging.json",
     ]
     assert out.count("lint: clean") == 3
 
@@ -62,14 +65,20 @@ def test_lint_findings_exit_1_and_are_listed(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--stage", "qa", "--no-deploy"], "argument --stage: invalid choice: 'qa' (choose from 'dev', 'staging', 'prod')"),
+        (
+            ["--stage", "qa", "--no-deploy"],
+            "argument --stage: invalid choice: 'qa' (choose from 'dev', 'staging', 'prod')",
+        ),
         (["--no-deploy"], "one of the arguments --stage --all-stages is required"),
-        (["--stage", "dev", "--all-stages", "--no-deploy"], "argument --all-stages: not allowed with argument --stage"),
+        (
+            ["--stage", "dev", "--all-stages", "--no-deploy"],
+            "argument --all-stages: not allowed with argument --stage",
+        ),
         (["--stage", "dev", "--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(argv, message, capsys, tmp_path):
-    code, _ = run(argv + ["--templates-dir", str(tmp_path)])
+    code, _ = run([*argv, "--templates-dir", str(tmp_path)])
     assert code == 2
     assert message in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
@@ -78,7 +87,8 @@ def test_bad_arguments_exit_2_with_a_message(argv, message, capsys, tmp_path):
 def test_check_reports_stale_templates_without_writing(tmp_path):
     run(["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)])
     code, out = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)])
-    assert code == 0 and "fresh:" in out
+    assert code == 0
+    assert "fresh:" in out
     stale = tmp_path / "planar-staging.json"
     stale.write_text(stale.read_text().replace("staging", "stagin"))
     code, out = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)])

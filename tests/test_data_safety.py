@@ -7,9 +7,11 @@ import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 COLUMNS = {  # column -> (stage it reads, which policy)
-    2: ("dev", "DeletionPolicy"), 3: ("prod", "DeletionPolicy"),
-    4: ("dev", "UpdateReplacePolicy"), 5: ("prod", "UpdateReplacePolicy"),
-}  # fmt: skip
+    2: ("dev", "DeletionPolicy"),
+    3: ("prod", "DeletionPolicy"),
+    4: ("dev", "UpdateReplacePolicy"),
+    5: ("prod", "UpdateReplacePolicy"),
+}
 
 
 def table_rows():
@@ -25,11 +27,16 @@ def phrase(template: dict, logical_id: str, policy: str) -> str:
         return "—"
     value = resource[policy]
     if policy == "UpdateReplacePolicy":
-        return {"Snapshot": "snapshot of the old one kept", "Retain": "old one kept",
-                "Delete": "old one deleted"}[value]  # fmt: skip
+        return {
+            "Snapshot": "snapshot of the old one kept",
+            "Retain": "old one kept",
+            "Delete": "old one deleted",
+        }[value]
     if value == "Delete" and resource["Type"] == "AWS::S3::Bucket":
         # Only true when something empties it first.
-        assert template["Resources"]["BucketEmptier"]["Properties"]["BucketName"] == {"Ref": logical_id}
+        assert template["Resources"]["BucketEmptier"]["Properties"]["BucketName"] == {
+            "Ref": logical_id
+        }
         return "emptied, then deleted"
     if value == "Delete" and resource["Type"] == "AWS::SecretsManager::Secret":
         return "deleted at once"
@@ -37,8 +44,13 @@ def phrase(template: dict, logical_id: str, policy: str) -> str:
 
 
 def test_table_covers_every_resource_that_keeps_data(templates):
-    stateful = {"AWS::RDS::DBCluster", "AWS::RDS::DBInstance", "AWS::S3::Bucket",
-                "AWS::SecretsManager::Secret", "AWS::Logs::LogGroup"}  # fmt: skip
+    stateful = {
+        "AWS::RDS::DBCluster",
+        "AWS::RDS::DBInstance",
+        "AWS::S3::Bucket",
+        "AWS::SecretsManager::Secret",
+        "AWS::Logs::LogGroup",
+    }
     listed = set(table_rows())
     for template in templates.values():
         for logical_id, resource in template["Resources"].items():

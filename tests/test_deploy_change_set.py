@@ -7,20 +7,21 @@ import json
 import pytest
 
 from planar_cfn.deploy import ExitCode
-from tests.deploy_stubs import (  # noqa: F401 - fixtures
+from tests.deploy_stubs import (
     PROD_STACK_POLICY,
     STAGE_VALUES,
     Terminal,
     TtyOut,
-    aws_env,
     change,
     event,
     expected_parameters,
-    harness,
     interrupt_after,
 )
 
-OUTPUTS = {"ApplicationUrl": "https://acme-dev.example.com", "BucketName": "planar-dev-acme-5f0c9a70"}
+OUTPUTS = {
+    "ApplicationUrl": "https://acme-dev.example.com",
+    "BucketName": "planar-dev-acme-5f0c9a70",
+}
 TAGS = [  # as naming.Naming.stack_tags gives them: sorted by key
     {"Key": "app.name", "Value": "acme"},
     {"Key": "app.version", "Value": "0.0.1"},
@@ -32,14 +33,16 @@ TAGS = [  # as naming.Naming.stack_tags gives them: sorted by key
 ]
 
 
-
 def prod_update_request(h, **changes):
     return update_request(
-        h, StackName="planar-prod-acme", ChangeSetName="planar-prod-20261127-100000",
+        h,
+        StackName="planar-prod-acme",
+        ChangeSetName="planar-prod-20261127-100000",
         Description="build.py --stage prod (planar-cfn 0.1.0)",
         Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
         **changes,
-    )  # fmt: skip
+    )
+
 
 def create_request(h, **changes):
     return {
@@ -81,11 +84,18 @@ def test_first_deploy_creates_executes_streams_and_prints_outputs(harness, tmp_p
     h = harness("dev")
     h.no_stack()
     h.created(**create_request(h))
-    h.ready([change("Add", "AppBucket", "AWS::S3::Bucket"), change("Add", "Cluster", "AWS::ECS::Cluster")])
+    h.ready(
+        [
+            change("Add", "AppBucket", "AWS::S3::Bucket"),
+            change("Add", "Cluster", "AWS::ECS::Cluster"),
+        ]
+    )
     review = event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS", reason="User Initiated")
     h.events(review)
     h.executed()
-    started = event("dev", "planar-dev-acme", "CREATE_IN_PROGRESS", reason="User Initiated", seconds=1)
+    started = event(
+        "dev", "planar-dev-acme", "CREATE_IN_PROGRESS", reason="User Initiated", seconds=1
+    )
     bucket = event("dev", "AppBucket", "CREATE_IN_PROGRESS", "AWS::S3::Bucket", seconds=2)
     h.progress("CREATE_IN_PROGRESS", bucket, started, review)
     done = event("dev", "AppBucket", "CREATE_COMPLETE", "AWS::S3::Bucket", seconds=30)
@@ -104,7 +114,10 @@ def test_first_deploy_creates_executes_streams_and_prints_outputs(harness, tmp_p
     lines = out.splitlines()
     shown = [line for line in lines if line[:2].isdigit()]
     assert [line.split()[1] for line in shown] == [
-        "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_COMPLETE"
+        "CREATE_IN_PROGRESS",
+        "CREATE_IN_PROGRESS",
+        "CREATE_COMPLETE",
+        "CREATE_COMPLETE",
     ]
     assert "REVIEW_IN_PROGRESS" not in "\n".join(shown)
     assert "Stack planar-dev-acme: CREATE_COMPLETE." in out
@@ -120,7 +133,9 @@ def test_update_shows_changed_parameters_and_keeps_the_pipelines_image_tag(harne
     h.stack("UPDATE_COMPLETE", parameters=before)
     params = expected_parameters(values, container_image_tag={"UsePreviousValue": True})
     h.created(**update_request(h, Parameters=params))
-    after = [{"ParameterKey": k, "ParameterValue": v} for k, v in {**before, "DesiredCount": "2"}.items()]
+    after = [
+        {"ParameterKey": k, "ParameterValue": v} for k, v in {**before, "DesiredCount": "2"}.items()
+    ]
     modify = change("Modify", "Service", "AWS::ECS::Service", "False")
     h.ready([modify], parameters=after)
 
@@ -130,15 +145,22 @@ def test_update_shows_changed_parameters_and_keeps_the_pipelines_image_tag(harne
     # THEN the review names the change and the parameter, and nothing is executed
     assert code == ExitCode.NOT_EXECUTED
     out = h.out.getvalue()
-    assert "  ~ AWS::ECS::Service" in out and "Service  replacement: False" in out
+    assert "  ~ AWS::ECS::Service" in out
+    assert "Service  replacement: False" in out
     assert "Parameters changed:\n  DesiredCount: 1 -> 2" in out
-    assert f"aws cloudformation execute-change-set --change-set-name {h.cs_id} --region us-east-1" in out
+    assert (
+        f"aws cloudformation execute-change-set --change-set-name {h.cs_id} --region us-east-1"
+        in out
+    )
 
 
-@pytest.mark.parametrize("reason", [
-    "The submitted information didn't contain changes. Submit different information to create a change set.",
-    "No updates are to be performed.",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "The submitted information didn't contain changes. Submit different information to create a change set.",
+        "No updates are to be performed.",
+    ],
+)
 def test_an_empty_change_set_is_deleted_and_is_success(harness, reason):
     h = harness("dev")
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h), outputs=OUTPUTS)
@@ -183,27 +205,40 @@ def test_changes_are_read_across_every_page(harness):
     h.created(**update_request(h))
     h.change_set(changes=[])  # the waiter
     h.change_set(changes=[change("Modify", "Service", "AWS::ECS::Service")], next_token="page-2")
-    h.change_set(changes=[change("Remove", "Old", "AWS::Logs::LogGroup")], token="page-2",
-                 next_token="page-3")  # fmt: skip
+    h.change_set(
+        changes=[change("Remove", "Old", "AWS::Logs::LogGroup")],
+        token="page-2",
+        next_token="page-3",
+    )
     h.change_set(changes=[change("Add", "New", "AWS::Logs::LogGroup")], token="page-3")
     h.deleted_change_set()
 
     assert h.run("--dry-run") == ExitCode.OK
     out = h.out.getvalue()
     assert "3 resource change(s)" in out
-    assert "  - AWS::Logs::LogGroup" in out and "  + AWS::Logs::LogGroup" in out
+    assert "  - AWS::Logs::LogGroup" in out
+    assert "  + AWS::Logs::LogGroup" in out
     assert "Dry run: the change set was deleted and nothing changed." in out
 
 
-REPLACE_DB = change("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "True",
-                    policy="ReplaceAndSnapshot", causes=("DBClusterIdentifier",))  # fmt: skip
+REPLACE_DB = change(
+    "Modify",
+    "DatabaseCluster",
+    "AWS::RDS::DBCluster",
+    "True",
+    policy="ReplaceAndSnapshot",
+    causes=("DBClusterIdentifier",),
+)
 
 
-@pytest.mark.parametrize("dangerous", [
-    REPLACE_DB,
-    change("Modify", "AppBucket", "AWS::S3::Bucket", "Conditional"),
-    change("Remove", "CustomSecret", "AWS::SecretsManager::Secret", policy="Delete"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "dangerous",
+    [
+        REPLACE_DB,
+        change("Modify", "AppBucket", "AWS::S3::Bucket", "Conditional"),
+        change("Remove", "CustomSecret", "AWS::SecretsManager::Secret", policy="Delete"),
+    ],
+)
 def test_replacing_or_removing_a_stateful_resource_is_blocked(harness, dangerous):
     h = harness("dev")
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
@@ -214,8 +249,9 @@ def test_replacing_or_removing_a_stateful_resource_is_blocked(harness, dangerous
     assert h.run("--yes") == ExitCode.BLOCKED
     out = h.out.getvalue()
     logical = dangerous["ResourceChange"]["LogicalResourceId"]
-    loud = out[out.index("STATEFUL RESOURCES REPLACED OR REMOVED"):]
-    assert logical in loud and "Service " not in loud
+    loud = out[out.index("STATEFUL RESOURCES REPLACED OR REMOVED") :]
+    assert logical in loud
+    assert "Service " not in loud
     assert "run again with --allow-replacement" in out
 
 
@@ -227,21 +263,29 @@ def test_review_names_what_forces_a_replacement(harness):
     h.deleted_change_set()
 
     assert h.run("--dry-run") == ExitCode.BLOCKED
-    assert ("~ AWS::RDS::DBCluster                          DatabaseCluster  replacement: True "
-            "(DBClusterIdentifier)  [ReplaceAndSnapshot]") in h.out.getvalue()  # fmt: skip
+    assert (
+        "~ AWS::RDS::DBCluster                          DatabaseCluster  replacement: True "
+        "(DBClusterIdentifier)  [ReplaceAndSnapshot]"
+    ) in h.out.getvalue()
 
 
 def test_allow_replacement_executes_a_stateful_replacement(harness):
     h = harness("dev")
     cursor = executed_update(h, [REPLACE_DB])
-    h.progress("UPDATE_COMPLETE", event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=9), cursor)
+    h.progress(
+        "UPDATE_COMPLETE", event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=9), cursor
+    )
 
     assert h.run("--yes", "--allow-replacement") == ExitCode.OK
 
 
-@pytest.mark.parametrize(("answer", "executes"), [("y\n", True), ("yes\n", True), ("n\n", False),
-                                                  ("\n", False), ("", False)])  # fmt: skip
-def test_a_terminal_is_asked_and_no_deletes_the_change_set_and_review_stack(harness, answer, executes):
+@pytest.mark.parametrize(
+    ("answer", "executes"),
+    [("y\n", True), ("yes\n", True), ("n\n", False), ("\n", False), ("", False)],
+)
+def test_a_terminal_is_asked_and_no_deletes_the_change_set_and_review_stack(
+    harness, answer, executes
+):
     h = harness("dev")
     h.no_stack()
     h.created(**create_request(h))
@@ -277,8 +321,18 @@ class Interrupting(Terminal):
         raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("way", ["dry run", "answered no", "Ctrl-C at the prompt", "failed change set",
-                                 "no changes", "timeout", "Ctrl-C as it is created"])  # fmt: skip
+@pytest.mark.parametrize(
+    "way",
+    [
+        "dry run",
+        "answered no",
+        "Ctrl-C at the prompt",
+        "failed change set",
+        "no changes",
+        "timeout",
+        "Ctrl-C as it is created",
+    ],
+)
 def test_a_review_stack_an_earlier_run_left_is_never_deleted(harness, way):
     # GIVEN a stack in REVIEW_IN_PROGRESS, left for review by an earlier run (its change set with it)
     h = harness("dev")
@@ -287,13 +341,18 @@ def test_a_review_stack_an_earlier_run_left_is_never_deleted(harness, way):
     flags, stdin, code = ["--yes"], None, ExitCode.NOT_EXECUTED
     if way == "Ctrl-C as it is created":
         interrupt_after(h.aws.client("cloudformation"), "CreateChangeSet")
-        h.cfn.add_response("delete_change_set", {},
-                           {"ChangeSetName": "planar-dev-20261127-100000", "StackName": "planar-dev-acme"})  # fmt: skip
+        h.cfn.add_response(
+            "delete_change_set",
+            {},
+            {"ChangeSetName": "planar-dev-20261127-100000", "StackName": "planar-dev-acme"},
+        )
     elif way == "failed change set":
         h.change_set(status="FAILED", execution="UNAVAILABLE", reason="Template error")
         code = ExitCode.FAILED
     elif way == "no changes":
-        h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
+        h.change_set(
+            status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed."
+        )
         code = ExitCode.OK
     elif way == "timeout":
         for _ in range(60):
@@ -301,7 +360,10 @@ def test_a_review_stack_an_earlier_run_left_is_never_deleted(harness, way):
         flags, code = ["--yes", "--timeout", "1"], ExitCode.FAILED
     else:
         h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
-        flags, stdin = [], {"answered no": Terminal("n\n"), "Ctrl-C at the prompt": Interrupting()}.get(way)
+        flags, stdin = (
+            [],
+            {"answered no": Terminal("n\n"), "Ctrl-C at the prompt": Interrupting()}.get(way),
+        )
         if way == "dry run":
             flags, code = ["--dry-run"], ExitCode.OK
     if way != "Ctrl-C as it is created":
@@ -309,7 +371,10 @@ def test_a_review_stack_an_earlier_run_left_is_never_deleted(harness, way):
     # THEN only this run's change set is deleted: no DeleteStack (the stub would fail on it)
 
     assert h.run(*flags, stdin=stdin) == code, h.err.getvalue()
-    assert "Stack planar-dev-acme stays REVIEW_IN_PROGRESS, as an earlier run left it" in h.out.getvalue()
+    assert (
+        "Stack planar-dev-acme stays REVIEW_IN_PROGRESS, as an earlier run left it"
+        in h.out.getvalue()
+    )
 
 
 def test_without_a_terminal_a_review_stack_left_earlier_is_not_offered_for_deletion(harness):
@@ -332,21 +397,41 @@ def test_failure_prints_the_root_cause_not_the_cancellations(harness):
     cursor = event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS")
     h.events(cursor)
     h.executed()
-    cause = event("dev", "DatabaseCluster", "CREATE_FAILED", "AWS::RDS::DBCluster", seconds=5,
-                  reason="Resource handler returned message: \"Cannot find version 16.99\"")  # fmt: skip
+    cause = event(
+        "dev",
+        "DatabaseCluster",
+        "CREATE_FAILED",
+        "AWS::RDS::DBCluster",
+        seconds=5,
+        reason='Resource handler returned message: "Cannot find version 16.99"',
+    )
     noise = [
-        event("dev", "AppBucket", "CREATE_FAILED", "AWS::S3::Bucket", "Resource creation cancelled", 6),
-        event("dev", "CustomSecret", "CREATE_FAILED", "AWS::SecretsManager::Secret", "cancelled", 6),
+        event(
+            "dev", "AppBucket", "CREATE_FAILED", "AWS::S3::Bucket", "Resource creation cancelled", 6
+        ),
+        event(
+            "dev", "CustomSecret", "CREATE_FAILED", "AWS::SecretsManager::Secret", "cancelled", 6
+        ),
     ]
-    rollback = event("dev", "planar-dev-acme", "ROLLBACK_IN_PROGRESS", seconds=7,
-                     reason="The following resource(s) failed to create: [DatabaseCluster, AppBucket]")  # fmt: skip
+    rollback = event(
+        "dev",
+        "planar-dev-acme",
+        "ROLLBACK_IN_PROGRESS",
+        seconds=7,
+        reason="The following resource(s) failed to create: [DatabaseCluster, AppBucket]",
+    )
     h.progress("ROLLBACK_IN_PROGRESS", rollback, *reversed(noise), cause, cursor)
-    h.progress("ROLLBACK_COMPLETE", event("dev", "planar-dev-acme", "ROLLBACK_COMPLETE", seconds=60), rollback)
+    h.progress(
+        "ROLLBACK_COMPLETE",
+        event("dev", "planar-dev-acme", "ROLLBACK_COMPLETE", seconds=60),
+        rollback,
+    )
 
     assert h.run("--yes") == ExitCode.FAILED
     err = h.err.getvalue()
-    root = err[err.index("Root cause:"):]
-    assert "DatabaseCluster" in root and "Cannot find version 16.99" in root
+    root = err[err.index("Root cause:") :]
+    assert "DatabaseCluster" in root
+    assert "Cannot find version 16.99" in root
     assert "cancelled" not in root
     assert "build.py --stage dev --destroy" in err  # what to do with a ROLLBACK_COMPLETE stack
 
@@ -356,8 +441,10 @@ def test_events_are_read_across_pages_until_the_cursor(harness):
     cursor = executed_update(h, [change("Modify", "Service", "AWS::ECS::Service")])
     h.stack("UPDATE_COMPLETE", by=h.id)
     newest = [event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=20)]
-    older = [event("dev", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=19),
-             event("dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=2)]  # fmt: skip
+    older = [
+        event("dev", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=19),
+        event("dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=2),
+    ]
     h.events(*newest, next_token="events-2")
     h.events(*older, cursor, token="events-2", next_token="events-3")  # page 3 is never read
 
@@ -372,7 +459,11 @@ def test_a_terminal_gets_the_progress_redrawn_in_place(harness):
     cursor = executed_update(h, [change("Modify", "Service", "AWS::ECS::Service")])
     started = event("dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=2)
     h.progress("UPDATE_IN_PROGRESS", started, cursor)
-    h.progress("UPDATE_COMPLETE", event("dev", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=9), started)
+    h.progress(
+        "UPDATE_COMPLETE",
+        event("dev", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=9),
+        started,
+    )
 
     assert h.run("--yes") == ExitCode.OK
     out = h.out.getvalue()
@@ -383,16 +474,22 @@ def test_a_terminal_gets_the_progress_redrawn_in_place(harness):
 
 def test_timeout_while_the_stack_changes_says_how_to_resume(harness):
     h = harness("dev")
-    cursor = executed_update(h, [change("Modify", "Service", "AWS::ECS::Service")])
+    executed_update(h, [change("Modify", "Service", "AWS::ECS::Service")])
     for _ in range(13):  # one minute at one poll per 5 s, and the poll at the deadline
         h.progress("UPDATE_IN_PROGRESS")
     h.stack("UPDATE_IN_PROGRESS", by=h.id)  # the state reported when giving up
 
     assert h.run("--yes", "--timeout", "1") == ExitCode.STILL_CHANGING
     err = h.err.getvalue()
-    assert "stopped waiting (timed out after 1 minute(s)): stack planar-dev-acme is UPDATE_IN_PROGRESS" in err
+    assert (
+        "stopped waiting (timed out after 1 minute(s)): stack planar-dev-acme is UPDATE_IN_PROGRESS"
+        in err
+    )
     assert "build.py --stage dev --watch" in err
-    assert "aws cloudformation wait stack-update-complete --stack-name planar-dev-acme --region us-east-1" in err
+    assert (
+        "aws cloudformation wait stack-update-complete --stack-name planar-dev-acme --region us-east-1"
+        in err
+    )
 
 
 def test_ctrl_c_while_the_stack_changes_says_how_to_resume(harness):
@@ -434,8 +531,11 @@ def test_ctrl_c_as_the_change_set_is_created_deletes_it_by_name(harness, first_c
         h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
         h.created(**update_request(h))
     interrupt_after(h.aws.client("cloudformation"), "CreateChangeSet")
-    h.cfn.add_response("delete_change_set", {},
-                       {"ChangeSetName": "planar-dev-20261127-100000", "StackName": "planar-dev-acme"})  # fmt: skip
+    h.cfn.add_response(
+        "delete_change_set",
+        {},
+        {"ChangeSetName": "planar-dev-20261127-100000", "StackName": "planar-dev-acme"},
+    )
     if first_create:  # the empty REVIEW_IN_PROGRESS stack that holds it
         h.cfn.add_response("delete_stack", {}, {"StackName": "planar-dev-acme"})
 
@@ -443,7 +543,10 @@ def test_ctrl_c_as_the_change_set_is_created_deletes_it_by_name(harness, first_c
 
     # THEN it is deleted by its name (and the stack's), and the exit says a change set was made
     assert code == ExitCode.NOT_EXECUTED, h.err.getvalue()
-    assert "Interrupted before execution: the change set was deleted and nothing changed." in h.out.getvalue()
+    assert (
+        "Interrupted before execution: the change set was deleted and nothing changed."
+        in h.out.getvalue()
+    )
     assert "interrupted before anything changed" not in h.err.getvalue()
 
 
@@ -454,9 +557,15 @@ def test_ctrl_c_before_create_change_set_reached_aws_finds_nothing_to_delete(har
     interrupt_after(h.aws.client("cloudformation"), "CreateChangeSet")
     # As AWS answers when the request never arrived: no such stack holds no such change set.
     h.cfn.add_client_error(
-        "delete_change_set", "ValidationError", "Stack [planar-dev-acme] does not exist", 400,
-        expected_params={"ChangeSetName": "planar-dev-20261127-100000", "StackName": "planar-dev-acme"},
-    )  # fmt: skip
+        "delete_change_set",
+        "ValidationError",
+        "Stack [planar-dev-acme] does not exist",
+        400,
+        expected_params={
+            "ChangeSetName": "planar-dev-20261127-100000",
+            "StackName": "planar-dev-acme",
+        },
+    )
 
     assert h.run("--yes") == ExitCode.NOT_EXECUTED
     assert h.err.getvalue() == ""  # no stack deleted, no leftover reported
@@ -469,9 +578,13 @@ def test_a_change_set_that_cannot_be_deleted_keeps_the_timeout_and_names_the_com
     h.created(**create_request(h))
     for _ in range(60):
         h.change_set(status="CREATE_IN_PROGRESS", execution="UNAVAILABLE")
-    h.cfn.add_client_error("delete_change_set", "InvalidChangeSetStatus",
-                           "Cannot delete ChangeSet in status CREATE_IN_PROGRESS", 400,
-                           expected_params={"ChangeSetName": h.cs_id})  # fmt: skip
+    h.cfn.add_client_error(
+        "delete_change_set",
+        "InvalidChangeSetStatus",
+        "Cannot delete ChangeSet in status CREATE_IN_PROGRESS",
+        400,
+        expected_params={"ChangeSetName": h.cs_id},
+    )
 
     code = h.run("--yes", "--timeout", "1")
 
@@ -479,10 +592,18 @@ def test_a_change_set_that_cannot_be_deleted_keeps_the_timeout_and_names_the_com
     assert code == ExitCode.FAILED
     err = h.err.getvalue()
     assert "build.py: error: AWS" not in err
-    assert ("was not ready after 1 minute(s); nothing changed, but it is left behind: the "
-            "commands above delete it") in err  # fmt: skip
-    assert "could not be deleted (InvalidChangeSetStatus: Cannot delete ChangeSet in status CREATE_IN_PROGRESS)" in err
-    assert f"  aws cloudformation delete-change-set --change-set-name {h.cs_id} --region us-east-1\n" in err
+    assert (
+        "was not ready after 1 minute(s); nothing changed, but it is left behind: the "
+        "commands above delete it"
+    ) in err
+    assert (
+        "could not be deleted (InvalidChangeSetStatus: Cannot delete ChangeSet in status CREATE_IN_PROGRESS)"
+        in err
+    )
+    assert (
+        f"  aws cloudformation delete-change-set --change-set-name {h.cs_id} --region us-east-1\n"
+        in err
+    )
     assert f"  aws cloudformation delete-stack --stack-name {h.id} --region us-east-1\n" in err
 
 
@@ -495,7 +616,10 @@ def test_a_failed_delete_after_a_dry_run_says_the_change_set_is_left(harness):
 
     assert h.run("--dry-run") == ExitCode.FAILED  # as before: CI sees the leftover
     assert "Dry run: nothing changed, but the change set is left behind" in h.out.getvalue()
-    assert f"aws cloudformation delete-change-set --change-set-name {h.cs_id} --region us-east-1" in h.err.getvalue()
+    assert (
+        f"aws cloudformation delete-change-set --change-set-name {h.cs_id} --region us-east-1"
+        in h.err.getvalue()
+    )
     assert "delete-stack" not in h.err.getvalue()  # an update's stack stays
 
 
@@ -514,11 +638,15 @@ def test_a_change_set_that_never_becomes_ready_is_deleted(harness):
 def test_prod_create_turns_on_termination_protection_and_the_stack_policy(harness):
     h = harness("prod")
     h.no_stack()
-    h.created(**create_request(
-        h, StackName="planar-prod-acme", ChangeSetName="planar-prod-20261127-100000",
-        Description="build.py --stage prod (planar-cfn 0.1.0)",
-        Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
-    ))  # fmt: skip
+    h.created(
+        **create_request(
+            h,
+            StackName="planar-prod-acme",
+            ChangeSetName="planar-prod-20261127-100000",
+            Description="build.py --stage prod (planar-cfn 0.1.0)",
+            Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
+        )
+    )
     h.ready([change("Add", "DatabaseCluster", "AWS::RDS::DBCluster")])
     cursor = event("prod", "planar-prod-acme", "REVIEW_IN_PROGRESS")
     h.events(cursor)
@@ -535,8 +663,11 @@ def test_prod_replacement_denied_by_the_stack_policy_says_how_to_lift_it(harness
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
     h.created(**prod_update_request(h))
     h.ready([REPLACE_DB])
-    h.cfn.add_response("get_stack_policy", {"StackPolicyBody": json.dumps(PROD_STACK_POLICY, indent=2)},
-                       {"StackName": h.id})  # fmt: skip
+    h.cfn.add_response(
+        "get_stack_policy",
+        {"StackPolicyBody": json.dumps(PROD_STACK_POLICY, indent=2)},
+        {"StackName": h.id},
+    )
     h.deleted_change_set()
 
     assert h.run("--yes", "--allow-replacement") == ExitCode.BLOCKED
@@ -560,13 +691,15 @@ EXPIRED = ("ExpiredToken", "The security token included in the request is expire
 def test_an_aws_error_while_the_stack_changes_says_it_is_still_changing(harness, readable):
     # GIVEN an executed update, then credentials that expire while it runs
     h = harness("dev")
-    cursor = executed_update(h, [change("Modify", "Service", "AWS::ECS::Service")])
+    executed_update(h, [change("Modify", "Service", "AWS::ECS::Service")])
     h.progress("UPDATE_IN_PROGRESS")
     h.cfn.add_client_error("describe_stacks", *EXPIRED, 403, expected_params={"StackName": h.id})
     if readable:  # a passing error: the state is read again when giving up
         h.stack("UPDATE_IN_PROGRESS", by=h.id)
     else:
-        h.cfn.add_client_error("describe_stacks", *EXPIRED, 403, expected_params={"StackName": h.id})
+        h.cfn.add_client_error(
+            "describe_stacks", *EXPIRED, 403, expected_params={"StackName": h.id}
+        )
 
     code = h.run("--yes")
 
@@ -574,8 +707,14 @@ def test_an_aws_error_while_the_stack_changes_says_it_is_still_changing(harness,
     assert code == ExitCode.STILL_CHANGING, h.err.getvalue()
     err = h.err.getvalue()
     assert "build.py: error: AWS" not in err
-    assert "stopped waiting (AWS error: ExpiredToken: The security token included in the request is expired)" in err
+    assert (
+        "stopped waiting (AWS error: ExpiredToken: The security token included in the request is expired)"
+        in err
+    )
     state = "is UPDATE_IN_PROGRESS and still changing" if readable else "may still be changing"
     assert f"stack planar-dev-acme {state}" in err
     assert "build.py --stage dev --watch" in err
-    assert "aws cloudformation wait stack-update-complete --stack-name planar-dev-acme --region us-east-1" in err
+    assert (
+        "aws cloudformation wait stack-update-complete --stack-name planar-dev-acme --region us-east-1"
+        in err
+    )

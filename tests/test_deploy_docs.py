@@ -12,7 +12,7 @@ import boto3
 from planar_cfn import deploy
 from planar_cfn.stage_file import ALLOWED_KEYS
 from tests import deploy_docs
-from tests.deploy_stubs import REGION, aws_env, harness  # noqa: F401 - fixtures
+from tests.deploy_stubs import REGION
 
 SOURCES = [
     Path(deploy.__file__).parent / f"{m}.py"
@@ -58,7 +58,14 @@ def test_every_exit_code_is_documented():
 
 def _calls() -> set[str]:
     """service:Action for every AWS call in the deploy's sources."""
-    variables = {"cfn": "cloudformation", "ec2": "ec2", "route53": "route53", "s3": "s3", "iam": "iam", "sts": "sts"}
+    variables = {
+        "cfn": "cloudformation",
+        "ec2": "ec2",
+        "route53": "route53",
+        "s3": "s3",
+        "iam": "iam",
+        "sts": "sts",
+    }
     found: set[tuple[str, str]] = set()
     for source in SOURCES:
         text = source.read_text()
@@ -87,14 +94,24 @@ def test_the_iam_policy_covers_every_call(aws_env):
         actions = statement["Action"]
         granted.update([actions] if isinstance(actions, str) else actions)
     calls = _calls()
-    assert "cloudformation:ExecuteChangeSet" in calls and "rds:ModifyDBCluster" in calls
-    assert {"iam:GetRole", "iam:CreateServiceLinkedRole", "s3:GetBucketLocation",
-            "s3:GetEncryptionConfiguration", "sts:GetCallerIdentity"} <= calls  # account_checks.py
-    assert calls == granted, f"missing: {sorted(calls - granted)}; unused: {sorted(granted - calls)}"
+    assert "cloudformation:ExecuteChangeSet" in calls
+    assert "rds:ModifyDBCluster" in calls
+    assert {
+        "iam:GetRole",
+        "iam:CreateServiceLinkedRole",
+        "s3:GetBucketLocation",
+        "s3:GetEncryptionConfiguration",
+        "sts:GetCallerIdentity",
+    } <= calls  # account_checks.py
+    assert calls == granted, (
+        f"missing: {sorted(calls - granted)}; unused: {sorted(granted - calls)}"
+    )
 
 
 def exit_rows() -> dict[int, str]:
-    return {int(code): text for code, text in re.findall(r"^\| (\d+) \| (.*) \|$", doc(), re.MULTILINE)}
+    return {
+        int(code): text for code, text in re.findall(r"^\| (\d+) \| (.*) \|$", doc(), re.MULTILINE)
+    }
 
 
 def test_a_change_set_timeout_exits_as_the_table_says(harness):
@@ -115,5 +132,7 @@ def test_a_change_set_timeout_exits_as_the_table_says(harness):
     assert code == deploy.ExitCode.FAILED
     assert "it was deleted and nothing changed: run again" in h.err.getvalue()
     rows = exit_rows()
-    assert "a change set not ready within `--timeout` (it is deleted; nothing changed)" in rows[code]
+    assert (
+        "a change set not ready within `--timeout` (it is deleted; nothing changed)" in rows[code]
+    )
     assert "change set" not in rows[deploy.ExitCode.STILL_CHANGING]

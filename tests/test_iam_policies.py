@@ -10,29 +10,45 @@ from planar_cfn.parameters import SPECS_BY_NAME
 from tests.cfn import evaluate, resources_of_type
 
 REFS = {
-    "AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012",
+    "AWS::Partition": "aws",
+    "AWS::Region": "eu-west-1",
+    "AWS::AccountId": "123456789012",
     "AWS::StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/planar-dev-shop/5f0c9a70-1234-11ef-9f5a-0a1b2c3d4e5f",
-    "AWS::NoValue": None, "AppName": "shop",
-    "AppBucket.Arn": "arn:aws:s3:::planar-dev-shop-5f0c9a70", "AppBucket": "planar-dev-shop-5f0c9a70",
+    "AWS::NoValue": None,
+    "AppName": "shop",
+    "AppBucket.Arn": "arn:aws:s3:::planar-dev-shop-5f0c9a70",
+    "AppBucket": "planar-dev-shop-5f0c9a70",
     "CustomSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:custom-secret-dev-shop-AbCdEf",
     "RegistryCredentialsSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-credentials-dev-shop-AbCdEf",
     "RegistryCredentialsSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mine-AbCdEf",
     "DatabaseCluster.MasterUserSecret.SecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-AbCdEf",
     "BucketEmptierLogGroup.Arn": "arn:aws:logs:eu-west-1:123456789012:log-group:x:*",
     "EncryptionKey.Arn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-}  # fmt: skip
+}
 # The Claude models the original README names (SPEC, Bedrock models): the default.
-README_MODELS = ("anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-opus-4-5-20251101-v1:0")
+README_MODELS = (
+    "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "anthropic.claude-opus-4-5-20251101-v1:0",
+)
 # How many models a list may hold: the policy's slots (README, "at most 4").
 MODEL_SLOTS = 4
-CONDITIONS = {"AllBedrockModels": False, "UseRegistryCredentials": True, "UseExistingRegistrySecret": False,
-              "UseCustomerManagedKey": True}  # fmt: skip
+CONDITIONS = {
+    "AllBedrockModels": False,
+    "UseRegistryCredentials": True,
+    "UseExistingRegistrySecret": False,
+    "UseCustomerManagedKey": True,
+}
 
 
 def bedrock_statements(template, models, conditions=CONDITIONS):
     refs = {**REFS, "BedrockModelIds": ",".join(models)}
-    (policy,) = [p for p in evaluate(template["Resources"]["TaskRole"]["Properties"]["Policies"], refs, conditions)
-                 if p and p["PolicyName"] == "bedrock"]  # fmt: skip
+    (policy,) = [
+        p
+        for p in evaluate(
+            template["Resources"]["TaskRole"]["Properties"]["Policies"], refs, conditions
+        )
+        if p and p["PolicyName"] == "bedrock"
+    ]
     return policy["PolicyDocument"]["Statement"]
 
 
@@ -53,12 +69,18 @@ def test_default_scope_is_the_readme_claude_models_through_inference_profiles(te
     invoke, listing = bedrock_statements(template, README_MODELS)
     assert set(invoke["Resource"]) == expected_arns(README_MODELS)
     assert set(invoke["Action"]) == {
-        "bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream",
-        "bedrock:GetInferenceProfile", "bedrock:GetFoundationModel",
-    }  # fmt: skip
+        "bedrock:InvokeModel",
+        "bedrock:InvokeModelWithResponseStream",
+        "bedrock:GetInferenceProfile",
+        "bedrock:GetFoundationModel",
+    }
     # Only what AWS cannot scope stays on *.
-    assert listing == {"Sid": "ListModels", "Effect": "Allow",
-                       "Action": ["bedrock:ListFoundationModels"], "Resource": ["*"]}  # fmt: skip
+    assert listing == {
+        "Sid": "ListModels",
+        "Effect": "Allow",
+        "Action": ["bedrock:ListFoundationModels"],
+        "Resource": ["*"],
+    }
 
 
 @pytest.mark.parametrize("count", range(1, MODEL_SLOTS + 1))
@@ -80,9 +102,12 @@ def test_star_grants_exactly_the_bedrock_actions_of_the_listed_models_and_the_li
     (statement,) = bedrock_statements(template, ["*"], {**CONDITIONS, "AllBedrockModels": True})
     assert statement["Effect"] == "Allow"
     assert sorted(statement["Action"]) == [
-        "bedrock:GetFoundationModel", "bedrock:GetInferenceProfile", "bedrock:InvokeModel",
-        "bedrock:InvokeModelWithResponseStream", "bedrock:ListFoundationModels",
-    ]  # fmt: skip
+        "bedrock:GetFoundationModel",
+        "bedrock:GetInferenceProfile",
+        "bedrock:InvokeModel",
+        "bedrock:InvokeModelWithResponseStream",
+        "bedrock:ListFoundationModels",
+    ]
 
 
 def test_more_models_than_slots_is_refused_before_deploy():
@@ -98,10 +123,16 @@ def test_more_models_than_slots_is_refused_before_deploy():
 # (application profiles, provisioned and imported models, ...); granting only
 # the listed models is the point, so those alternatives are expected to be absent.
 UNGRANTED_BEDROCK_TARGETS = (
-    ":application-inference-profile/", ":async-invoke/", ":marketplace/model-endpoint/",
-    ":default-prompt-router/", ":imported-model/", ":provisioned-model/",
-    ":custom-model-deployment/", ":prompt-router/", ":custom-model/",
-)  # fmt: skip
+    ":application-inference-profile/",
+    ":async-invoke/",
+    ":marketplace/model-endpoint/",
+    ":default-prompt-router/",
+    ":imported-model/",
+    ":provisioned-model/",
+    ":custom-model-deployment/",
+    ":prompt-router/",
+    ":custom-model/",
+)
 
 
 # parliament 1.6.4 refuses a ':' inside a resource id, and every Bedrock model id
@@ -129,13 +160,17 @@ def test_every_policy_passes_parliament(template):
         checked += 1
         findings = analyze_policy_string(json.dumps(document)).findings
         unexpected = [
-            (f.issue, f.detail) for f in findings
-            if not (f.issue == "RESOURCE_MISMATCH" and all(
-                d["action"].startswith("bedrock:")
-                and any(t in d["required_format"] for t in UNGRANTED_BEDROCK_TARGETS)
-                for d in f.detail
-            ))
-        ]  # fmt: skip
+            (f.issue, f.detail)
+            for f in findings
+            if not (
+                f.issue == "RESOURCE_MISMATCH"
+                and all(
+                    d["action"].startswith("bedrock:")
+                    and any(t in d["required_format"] for t in UNGRANTED_BEDROCK_TARGETS)
+                    for d in f.detail
+                )
+            )
+        ]
         assert unexpected == [], name
     assert checked >= 5
 

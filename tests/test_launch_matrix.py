@@ -20,13 +20,11 @@ import pytest
 from botocore.stub import Stubber
 
 from planar_cfn import lookups
-
 from planar_cfn.parameters import SPECS_BY_NAME
 from planar_cfn.stage_file import PASSWORD_ENV, StageFileError, load
 from planar_cfn.stages import STAGE_NAMES
 from tests.aws_limits import ACM_FIRST_NAME_MAX_LENGTH, FARGATE_TASK_SIZES
 from tests.cfn import Launch, resources_of_type
-from tests.deploy_stubs import aws_env  # noqa: F401 - a fixture
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 PRIVATE = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0eeeeeeeeeeeeeee5"]
@@ -34,15 +32,21 @@ PUBLIC = ["subnet-0ccccccccccccccc3", "subnet-0ddddddddddddddd4"]
 SAME_ZONE_AS_FIRST = "subnet-0fffffffffffffff6"
 # The account's subnets, as DescribeSubnets would answer.
 ZONE_OF = {
-    **dict(zip(PRIVATE, ["us-east-1a", "us-east-1b", "us-east-1c"])),
-    **dict(zip(PUBLIC, ["us-east-1a", "us-east-1b"])), SAME_ZONE_AS_FIRST: "us-east-1a",
-}  # fmt: skip
+    **dict(zip(PRIVATE, ["us-east-1a", "us-east-1b", "us-east-1c"], strict=True)),
+    **dict(zip(PUBLIC, ["us-east-1a", "us-east-1b"], strict=True)),
+    SAME_ZONE_AS_FIRST: "us-east-1a",
+}
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbC123"
-WEB_ACL_ARN = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/acme/0123abcd-4567-89ef-0123-456789abcdef"
+WEB_ACL_ARN = (
+    "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/acme/0123abcd-4567-89ef-0123-456789abcdef"
+)
 MODELS = [
-    "anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-opus-4-5-20251101-v1:0",
-    "anthropic.claude-haiku-4-5-20251001-v1:0", "amazon.nova-pro-v1:0", "meta.llama3-70b-instruct-v1:0",
-]  # fmt: skip
+    "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "anthropic.claude-opus-4-5-20251101-v1:0",
+    "anthropic.claude-haiku-4-5-20251001-v1:0",
+    "amazon.nova-pro-v1:0",
+    "meta.llama3-70b-instruct-v1:0",
+]
 # The longest base domain accepted: 64 characters (ACM's limit on a certificate's first
 # name), every label within DNS's 63.
 LONGEST_DOMAIN = "a" * 52 + ".example.com"
@@ -51,20 +55,31 @@ LONGEST_APP = "a" + "b" * 35
 # A valid launch, as CloudFormation receives it: an internal load balancer in the
 # private subnets, no registry credentials, the template defaults for everything else.
 BASE = {
-    "AppName": "acme", "VpcId": "vpc-0123456789abcdef0", "VpcCidr": "10.0.0.0/16",
-    "Subnets": ",".join(PRIVATE[:2]), "AlbInternal": "true", "BaseDomainName": "example.com",
-    "HostedZoneId": "Z0123456789ABCDEFGHIJ", "ContainerRegistryUrl": "ghcr.io/acme",
-    "ContainerImageName": "planar-app", "ContainerImageTag": "1.4.2",
+    "AppName": "acme",
+    "VpcId": "vpc-0123456789abcdef0",
+    "VpcCidr": "10.0.0.0/16",
+    "Subnets": ",".join(PRIVATE[:2]),
+    "AlbInternal": "true",
+    "BaseDomainName": "example.com",
+    "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+    "ContainerRegistryUrl": "ghcr.io/acme",
+    "ContainerImageName": "planar-app",
+    "ContainerImageTag": "1.4.2",
     "DatabaseAvailabilityZones": "us-east-1a,us-east-1b",
-}  # fmt: skip
+}
 INTERNET_FACING = {"AlbInternal": "false", "AlbSubnets": ",".join(PUBLIC)}
 USER = {"RegistryUsername": "acme-bot", "RegistryPassword": "s3cret-token"}
 EVERYTHING = {
-    **INTERNET_FACING, **USER, "CustomerManagedKey": "true", "WebAcl": "create",
-    "AccessLogsBucket": "acme-access-logs", "CorsAllowedOrigins": "https://app.example.com,http://localhost:3000",
-    "Subnets": ",".join(PRIVATE), "DatabaseAvailabilityZones": "us-east-1a,us-east-1b,us-east-1c",
+    **INTERNET_FACING,
+    **USER,
+    "CustomerManagedKey": "true",
+    "WebAcl": "create",
+    "AccessLogsBucket": "acme-access-logs",
+    "CorsAllowedOrigins": "https://app.example.com,http://localhost:3000",
+    "Subnets": ",".join(PRIVATE),
+    "DatabaseAvailabilityZones": "us-east-1a,us-east-1b,us-east-1c",
     "BedrockModelIds": ",".join(MODELS[:4]),
-}  # fmt: skip
+}
 
 
 def case(name: str, **overrides: str):
@@ -88,9 +103,16 @@ ACCEPTED = [
     case("cpu-16384-memory-122880", ContainerCpu="16384", ContainerMemory="122880"),
     case("desired-count-0", DesiredCount="0"),
     case("desired-count-100", DesiredCount="100"),
-    case("cors-several", CorsAllowedOrigins="https://app.example.com,https://*.example.org,http://localhost:3000"),
+    case(
+        "cors-several",
+        CorsAllowedOrigins="https://app.example.com,https://*.example.org,http://localhost:3000",
+    ),
     case("database-zones-empty", DatabaseAvailabilityZones=""),
-    case("database-zones-three", Subnets=",".join(PRIVATE), DatabaseAvailabilityZones="us-east-1a,us-east-1b,us-east-1c"),
+    case(
+        "database-zones-three",
+        Subnets=",".join(PRIVATE),
+        DatabaseAvailabilityZones="us-east-1a,us-east-1b,us-east-1c",
+    ),
     case("bedrock-one-model", BedrockModelIds=MODELS[0]),
     case("bedrock-three-models", BedrockModelIds=",".join(MODELS[:3])),
     case("bedrock-four-models", BedrockModelIds=",".join(MODELS[:4])),
@@ -98,9 +120,17 @@ ACCEPTED = [
     case("shortest-app-longest-domain", AppName="a", BaseDomainName=LONGEST_DOMAIN),
     case("longest-app-longest-domain", AppName=LONGEST_APP, BaseDomainName=LONGEST_DOMAIN),
     case("everything-on", **EVERYTHING),
-    case("everything-on-existing-secret-and-web-acl", **{**EVERYTHING, "RegistryUsername": "",
-         "RegistryPassword": "", "RegistryCredentialsSecretArn": SECRET_ARN, "WebAcl": WEB_ACL_ARN}),
-]  # fmt: skip
+    case(
+        "everything-on-existing-secret-and-web-acl",
+        **{
+            **EVERYTHING,
+            "RegistryUsername": "",
+            "RegistryPassword": "",
+            "RegistryCredentialsSecretArn": SECRET_ARN,
+            "WebAcl": WEB_ACL_ARN,
+        },
+    ),
+]
 
 _launches: dict[tuple, Launch] = {}
 
@@ -110,7 +140,9 @@ def launched(template: dict, stage: str, values: dict[str, str]) -> Launch:
     key = (stage, tuple(sorted(values.items())))
     if key not in _launches:
         stack_name = f"planar-{stage}-{values['AppName']}"
-        _launches[key] = Launch(template, values, region=REGION, account=ACCOUNT, stack_name=stack_name)
+        _launches[key] = Launch(
+            template, values, region=REGION, account=ACCOUNT, stack_name=stack_name
+        )
     return _launches[key]
 
 
@@ -131,25 +163,43 @@ def test_the_evaluation_finds_what_cloudformation_refuses(templates):
     ]
     assert Launch(broken, {**BASE, "RegistryCredentialsSecretArn": SECRET_ARN}).failures == []
     small = {
-        "Parameters": {"Zones": {"Type": "CommaDelimitedList", "Default": ""}, "On": {"Type": "String"}},
-        "Conditions": {"IsOn": {"Fn::Equals": [{"Ref": "On"}, "yes"]}, "IsOff": {"Fn::Not": [{"Condition": "IsOn"}]}},
+        "Parameters": {
+            "Zones": {"Type": "CommaDelimitedList", "Default": ""},
+            "On": {"Type": "String"},
+        },
+        "Conditions": {
+            "IsOn": {"Fn::Equals": [{"Ref": "On"}, "yes"]},
+            "IsOff": {"Fn::Not": [{"Condition": "IsOn"}]},
+        },
         "Resources": {
             "Made": {"Type": "AWS::S3::Bucket", "Condition": "IsOff", "DependsOn": "Left"},
             "Left": {"Type": "AWS::S3::Bucket", "Condition": "IsOn"},
-            "User": {"Type": "AWS::SNS::Topic", "Properties": {
-                "A": {"Fn::GetAtt": ["Left", "Arn"]}, "B": {"Ref": "Nowhere"}, "C": {"Ref": "Zones"},
-                "D": {"Fn::If": ["IsOn", "x", {"Ref": "AWS::NoValue"}]},
-                "E": ["keep", {"Fn::If": ["IsOff", {"Ref": "AWS::NoValue"}, "dropped"]}],
-            }},
-            "Picker": {"Type": "AWS::SNS::Topic", "Properties": {"P": {"Fn::Select": [2, {"Ref": "Zones"}]}}},
+            "User": {
+                "Type": "AWS::SNS::Topic",
+                "Properties": {
+                    "A": {"Fn::GetAtt": ["Left", "Arn"]},
+                    "B": {"Ref": "Nowhere"},
+                    "C": {"Ref": "Zones"},
+                    "D": {"Fn::If": ["IsOn", "x", {"Ref": "AWS::NoValue"}]},
+                    "E": ["keep", {"Fn::If": ["IsOff", {"Ref": "AWS::NoValue"}, "dropped"]}],
+                },
+            },
+            "Picker": {
+                "Type": "AWS::SNS::Topic",
+                "Properties": {"P": {"Fn::Select": [2, {"Ref": "Zones"}]}},
+            },
         },
-    }  # fmt: skip
+    }
     assert Launch(small, {}).refusals == ["Parameters: [On] must have values"]
     launch = Launch(small, {"On": "no"})
     assert launch.conditions == {"IsOn": False, "IsOff": True}
     assert launch.active == {"Made", "User", "Picker"}
-    assert launch.resources["User"] == {"A": "arn:aws:s3:::planar-l-Left-1ABCDEFGHIJK", "B": "<Nowhere>",
-                                        "C": [""], "E": ["keep"]}  # fmt: skip
+    assert launch.resources["User"] == {
+        "A": "arn:aws:s3:::planar-l-Left-1ABCDEFGHIJK",
+        "B": "<Nowhere>",
+        "C": [""],
+        "E": ["keep"],
+    }
     assert launch.failures == [
         "Made: DependsOn Left, which is not created (Condition IsOn is false)",
         "Picker: Fn::Select cannot select nonexistent value at index 2",
@@ -191,7 +241,8 @@ def test_load_balancer_and_database_subnets_span_two_zones(launch):
         assert balancer["Subnets"] == launch.parameters["AlbSubnets"].split(",")
     zones = [ZONE_OF[subnet] for subnet in balancer["Subnets"]]
     # Elastic Load Balancing: two zones at least, one subnet per zone.
-    assert len(set(zones)) >= 2 and len(set(zones)) == len(zones), balancer["Subnets"]
+    assert len(set(zones)) >= 2, balancer["Subnets"]
+    assert len(set(zones)) == len(zones), balancer["Subnets"]
     # RDS: the subnet group covers two zones; an instance's zone is one of them.
     group = launch.resources["DatabaseSubnetGroup"]["SubnetIds"]
     group_zones = {ZONE_OF[subnet] for subnet in group}
@@ -202,7 +253,9 @@ def test_load_balancer_and_database_subnets_span_two_zones(launch):
 
 
 def test_every_listed_bedrock_model_is_granted(launch):
-    (policy,) = [p for p in launch.resources["TaskRole"]["Policies"] if p["PolicyName"] == "bedrock"]
+    (policy,) = [
+        p for p in launch.resources["TaskRole"]["Policies"] if p["PolicyName"] == "bedrock"
+    ]
     statements = policy["PolicyDocument"]["Statement"]
     (invoke,) = [s for s in statements if "bedrock:InvokeModel" in s["Action"]]
     listed = launch.parameters["BedrockModelIds"]
@@ -227,7 +280,8 @@ def test_resolved_names_and_tags_fit_their_services(launch):
     # test_spec_naming checks the names made from the app name alone; these are made
     # from other values too, or have other limits.
     name = launch.resources["TargetGroup"]["Name"]
-    assert len(name) <= 32 and re.fullmatch(r"[A-Za-z0-9](-?[A-Za-z0-9])*", name), name
+    assert len(name) <= 32, name
+    assert re.fullmatch(r"[A-Za-z0-9](-?[A-Za-z0-9])*", name), name
     # The load balancer's name is left to CloudFormation (within the 32 characters);
     # its plb-... Name is a tag, up to 256 characters.
     assert "Name" not in launch.resources["LoadBalancer"]
@@ -235,10 +289,12 @@ def test_resolved_names_and_tags_fit_their_services(launch):
         assert re.fullmatch(r"[\w-]{1,128}", launch.resources["FirewallWebAcl"]["Name"])
     if "EncryptionKeyAlias" in launch.resources:
         alias = launch.resources["EncryptionKeyAlias"]["AliasName"]
-        assert re.fullmatch(r"alias/[A-Za-z0-9/_-]{1,250}", alias) and not alias.startswith("alias/aws/")
+        assert re.fullmatch(r"alias/[A-Za-z0-9/_-]{1,250}", alias)
+        assert not alias.startswith("alias/aws/")
     for logical_id, properties in launch.resources.items():
         for tag in properties.get("Tags", []):
-            assert len(tag["Key"]) <= 128 and len(str(tag["Value"])) <= 256, (logical_id, tag)
+            assert len(tag["Key"]) <= 128, (logical_id, tag)
+            assert len(str(tag["Value"])) <= 256, (logical_id, tag)
 
 
 def test_sizes_are_ones_the_services_offer(launch):
@@ -246,7 +302,8 @@ def test_sizes_are_ones_the_services_offer(launch):
     assert int(task["Memory"]) in FARGATE_TASK_SIZES[int(task["Cpu"])]
     scaling = launch.resources["DatabaseCluster"]["ServerlessV2ScalingConfiguration"]
     low, high = float(scaling["MinCapacity"]), float(scaling["MaxCapacity"])
-    assert 0 <= low <= high <= 256 and high >= 1
+    assert 0 <= low <= high <= 256
+    assert high >= 1
     assert 0 <= int(launch.resources["Service"]["DesiredCount"]) <= 100
 
 
@@ -275,7 +332,9 @@ REFUSED = [
     case("cidr-slash-8", VpcCidr="10.0.0.0/8"),
     case("desired-count-101", DesiredCount="101"),
     case("backup-retention-0", BackupRetentionDays="0"),
-    case("web-acl-global", WebAcl="arn:aws:wafv2:us-east-1:123456789012:global/webacl/acme/0123abcd"),
+    case(
+        "web-acl-global", WebAcl="arn:aws:wafv2:us-east-1:123456789012:global/webacl/acme/0123abcd"
+    ),
     case("cors-origin-with-path", CorsAllowedOrigins="https://app.example.com/path"),
     case("access-logs-bucket-uppercase", AccessLogsBucket="Acme_Logs"),
     case("database-zone-without-letter", DatabaseAvailabilityZones="us-east-1"),
@@ -283,13 +342,16 @@ REFUSED = [
     case("engine-version-15", AuroraEngineVersion="15.4"),
     # A CommaDelimitedList cannot tell an empty item from its empty default: these lists
     # are Strings matched whole.
-    case("empty-item-in-alb-subnets", **{**INTERNET_FACING, "AlbSubnets": f"{PUBLIC[0]},,{PUBLIC[1]}"}),
+    case(
+        "empty-item-in-alb-subnets",
+        **{**INTERNET_FACING, "AlbSubnets": f"{PUBLIC[0]},,{PUBLIC[1]}"},
+    ),
     case("empty-item-in-cors-origins", CorsAllowedOrigins="https://app.example.com,"),
     case("empty-item-in-database-zones", DatabaseAvailabilityZones="us-east-1a,,us-east-1b"),
     # A Number parameter would take a fraction; ECS and RDS take whole numbers only.
     case("fractional-desired-count", DesiredCount="1.5"),
     case("fractional-backup-retention", BackupRetentionDays="1.5"),
-]  # fmt: skip
+]
 
 # Refused by the stage file only, on purpose, where CloudFormation cannot express the
 # check; the template accepts them. Name -> (the stages it applies to, values).
@@ -309,7 +371,9 @@ STAGE_FILE_ONLY = {
 }
 
 
-def stage_file_refusal(tmp_path, template: dict, stage: str, values: dict[str, str]) -> StageFileError | None:
+def stage_file_refusal(
+    tmp_path, template: dict, stage: str, values: dict[str, str]
+) -> StageFileError | None:
     """Load a stage file holding these values, written as a person would write it."""
     data = {}
     for name, text in values.items():
@@ -343,14 +407,20 @@ def test_the_template_refuses_the_bad_cases(template, stage, values):
 
 
 @pytest.mark.parametrize("values", ACCEPTED + REFUSED)
-def test_the_stage_file_refuses_exactly_what_the_template_refuses(template, stage, values, tmp_path):
+def test_the_stage_file_refuses_exactly_what_the_template_refuses(
+    template, stage, values, tmp_path
+):
     refusals = launched(template, stage, values).refusals
     error = stage_file_refusal(tmp_path, template, stage, values)
     assert bool(refusals) == bool(error), f"template: {refusals}; stage file: {error}"
 
 
-@pytest.mark.parametrize(("stages", "values"), [pytest.param(*v, id=k) for k, v in STAGE_FILE_ONLY.items()])
-def test_stage_file_only_refusals_are_the_deliberate_ones(template, stage, stages, values, tmp_path):
+@pytest.mark.parametrize(
+    ("stages", "values"), [pytest.param(*v, id=k) for k, v in STAGE_FILE_ONLY.items()]
+)
+def test_stage_file_only_refusals_are_the_deliberate_ones(
+    template, stage, stages, values, tmp_path
+):
     assert launched(template, stage, values).refusals == []
     error = stage_file_refusal(tmp_path, template, stage, values)
     assert (error is not None) is (stage in stages), error
@@ -359,28 +429,61 @@ def test_stage_file_only_refusals_are_the_deliberate_ones(template, stage, stage
 # Refused by the deploy's look-ups, which read the account: whether subnets share a
 # zone, and which zones hold them, no template or stage file can know.
 LOOKUP_ONLY = {
-    "private-subnets-in-one-zone": {**BASE, "Subnets": f"{PRIVATE[0]},{SAME_ZONE_AS_FIRST}",
-                                    "DatabaseAvailabilityZones": ""},
-    "database-zone-outside-the-subnets": {**BASE, "DatabaseAvailabilityZones": "us-east-1c,us-east-1a"},
-    "public-subnets-in-one-zone": {**BASE, **INTERNET_FACING, "AlbSubnets": f"{PUBLIC[0]},{SAME_ZONE_AS_FIRST}"},
-}  # fmt: skip
+    "private-subnets-in-one-zone": {
+        **BASE,
+        "Subnets": f"{PRIVATE[0]},{SAME_ZONE_AS_FIRST}",
+        "DatabaseAvailabilityZones": "",
+    },
+    "database-zone-outside-the-subnets": {
+        **BASE,
+        "DatabaseAvailabilityZones": "us-east-1c,us-east-1a",
+    },
+    "public-subnets-in-one-zone": {
+        **BASE,
+        **INTERNET_FACING,
+        "AlbSubnets": f"{PUBLIC[0]},{SAME_ZONE_AS_FIRST}",
+    },
+}
 
 
 def looked_up(tmp_path, template: dict, stage: str, values: dict[str, str]) -> str | None:
     """Run the deploy's look-ups on this launch's stage file against an account holding
     ZONE_OF's subnets (botocore Stubbers); the message when they refuse it."""
     assert stage_file_refusal(tmp_path, template, stage, values) is None
-    loaded = load(tmp_path / f"{stage}.json", stage, {PASSWORD_ENV: values.get("RegistryPassword", "")})
-    ec2, route53 = boto3.client("ec2", region_name=REGION), boto3.client("route53", region_name=REGION)
+    loaded = load(
+        tmp_path / f"{stage}.json", stage, {PASSWORD_ENV: values.get("RegistryPassword", "")}
+    )
+    ec2, route53 = (
+        boto3.client("ec2", region_name=REGION),
+        boto3.client("route53", region_name=REGION),
+    )
     with Stubber(ec2) as ec2_stub, Stubber(route53) as route53_stub:
-        route53_stub.add_response("get_hosted_zone", {"HostedZone": {
-            "Id": f"/hostedzone/{values['HostedZoneId']}", "Name": values["BaseDomainName"] + ".",
-            "CallerReference": "r",
-        }})  # fmt: skip
-        listed = list(dict.fromkeys(values["Subnets"].split(",") + [s for s in values.get("AlbSubnets", "").split(",") if s]))
-        ec2_stub.add_response("describe_subnets", {"Subnets": [
-            {"SubnetId": s, "VpcId": values["VpcId"], "AvailabilityZone": ZONE_OF[s]} for s in listed
-        ]}, {"SubnetIds": listed})  # fmt: skip
+        route53_stub.add_response(
+            "get_hosted_zone",
+            {
+                "HostedZone": {
+                    "Id": f"/hostedzone/{values['HostedZoneId']}",
+                    "Name": values["BaseDomainName"] + ".",
+                    "CallerReference": "r",
+                }
+            },
+        )
+        listed = list(
+            dict.fromkeys(
+                values["Subnets"].split(",")
+                + [s for s in values.get("AlbSubnets", "").split(",") if s]
+            )
+        )
+        ec2_stub.add_response(
+            "describe_subnets",
+            {
+                "Subnets": [
+                    {"SubnetId": s, "VpcId": values["VpcId"], "AvailabilityZone": ZONE_OF[s]}
+                    for s in listed
+                ]
+            },
+            {"SubnetIds": listed},
+        )
         try:
             lookups.resolve(loaded, {"ec2": ec2, "route53": route53}.get)
         except lookups.LookupFailed as error:
@@ -389,7 +492,9 @@ def looked_up(tmp_path, template: dict, stage: str, values: dict[str, str]) -> s
 
 
 @pytest.mark.parametrize("values", [pytest.param(v, id=k) for k, v in LOOKUP_ONLY.items()])
-def test_lookup_only_refusals_are_made_before_the_deploy(template, stage, values, tmp_path, aws_env):
+def test_lookup_only_refusals_are_made_before_the_deploy(
+    template, stage, values, tmp_path, aws_env
+):
     # The template accepts the launch, and it would fail on AWS ...
     launch = launched(template, stage, values)
     assert launch.refusals == []

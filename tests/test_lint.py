@@ -30,4 +30,5 @@ def test_parallel_and_serial_lint_agree(templates):
     bodies = {"a": json.dumps(broken), "b": json.dumps(templates["prod"])}
     parallel = lint_bodies(bodies)
     assert parallel == {name: lint_body(body, name) for name, body in bodies.items()}
-    assert [f.rule for f in parallel["a"]] == ["W2001"] and parallel["b"] == []
+    assert [f.rule for f in parallel["a"]] == ["W2001"]
+    assert parallel["b"] == []

@@ -1,6 +1,7 @@
 """Look-ups like Terraform's data sources, against moto's EC2 and Route 53."""
 
 import json
+import re
 from contextlib import contextmanager
 
 import boto3
@@ -27,10 +28,14 @@ def network(aws):
     ec2 = aws["ec2"]
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = {
-        zone: ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        zone: ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"][
+            "SubnetId"
+        ]
         for zone, cidr in (("us-east-1b", "10.20.1.0/24"), ("us-east-1a", "10.20.2.0/24"))
     }
-    same_zone = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.3.0/24", AvailabilityZone="us-east-1b")
+    same_zone = ec2.create_subnet(
+        VpcId=vpc, CidrBlock="10.20.3.0/24", AvailabilityZone="us-east-1b"
+    )
     return vpc, subnets, same_zone["Subnet"]["SubnetId"]
 
 
@@ -58,10 +63,18 @@ def given_zone():
     have the form of AWS's, which the stage file checks)."""
     route53 = boto3.client("route53", region_name=REGION)
     with Stubber(route53) as stub:
-        stub.add_response("get_hosted_zone", {"HostedZone": {
-            "Id": f"/hostedzone/{STAGE_VALUES['hosted_zone_id']}", "Name": "example.com.",
-            "CallerReference": "r", "Config": {"PrivateZone": False},
-        }}, {"Id": STAGE_VALUES["hosted_zone_id"]})  # fmt: skip
+        stub.add_response(
+            "get_hosted_zone",
+            {
+                "HostedZone": {
+                    "Id": f"/hostedzone/{STAGE_VALUES['hosted_zone_id']}",
+                    "Name": "example.com.",
+                    "CallerReference": "r",
+                    "Config": {"PrivateZone": False},
+                }
+            },
+            {"Id": STAGE_VALUES["hosted_zone_id"]},
+        )
         yield route53
         stub.assert_no_pending_responses()
 
@@ -72,7 +85,9 @@ def test_vpc_cidr_from_the_vpc_id(aws, network):
 
 
 def test_an_unknown_vpc_names_the_key_and_region(aws):
-    with pytest.raises(LookupFailed, match=r"vpc_id = 'vpc-0123456789abcdef0': no such VPC in us-east-1"):
+    with pytest.raises(
+        LookupFailed, match=r"vpc_id = 'vpc-0123456789abcdef0': no such VPC in us-east-1"
+    ):
         lookups.vpc_cidr(aws["ec2"], "vpc-0123456789abcdef0")
 
 
@@ -85,7 +100,10 @@ def test_hosted_zone_by_exact_name(aws, zone):
 
 def test_no_hosted_zone_says_to_set_it(aws, zone):
     zone("other.com")
-    with pytest.raises(LookupFailed, match="no Route 53 hosted zone of that name in this account; create it, or set hosted_zone_id"):
+    with pytest.raises(
+        LookupFailed,
+        match="no Route 53 hosted zone of that name in this account; create it, or set hosted_zone_id",
+    ):
         lookups.hosted_zone_id(aws["route53"], "example.com")
 
 
@@ -113,18 +131,33 @@ def test_two_public_zones_of_one_name_are_refused(aws, zone):
     first, second = zone("example.com"), zone("example.com")
     with pytest.raises(LookupFailed) as error:
         lookups.hosted_zone_id(aws["route53"], "example.com")
-    assert f"2 public hosted zones have that name: {first}, {second}; set hosted_zone_id" in str(error.value)
+    assert f"2 public hosted zones have that name: {first}, {second}; set hosted_zone_id" in str(
+        error.value
+    )
 
 
 def test_a_given_zone_must_be_public_and_the_base_domains(aws, network, zone):
     vpc, _, _ = network
-    public, private, other = zone("example.com"), zone("example.com", private_vpc=vpc), zone("other.com")
+    public, private, other = (
+        zone("example.com"),
+        zone("example.com", private_vpc=vpc),
+        zone("other.com"),
+    )
     lookups.check_hosted_zone(aws["route53"], public, "example.com")  # no error
-    with pytest.raises(LookupFailed, match=f"hosted_zone_id = '{private}': example.com is a private hosted zone, and ACM cannot validate"):
+    with pytest.raises(
+        LookupFailed,
+        match=f"hosted_zone_id = '{private}': example.com is a private hosted zone, and ACM cannot validate",
+    ):
         lookups.check_hosted_zone(aws["route53"], private, "example.com")
-    with pytest.raises(LookupFailed, match=f"hosted_zone_id = '{other}' is the zone of other.com, not of base_domain_name = 'example.com'"):
+    with pytest.raises(
+        LookupFailed,
+        match=f"hosted_zone_id = '{other}' is the zone of other.com, not of base_domain_name = 'example.com'",
+    ):
         lookups.check_hosted_zone(aws["route53"], other, "example.com")
-    with pytest.raises(LookupFailed, match="hosted_zone_id = 'Z0000000000000000000': no such hosted zone in this account"):
+    with pytest.raises(
+        LookupFailed,
+        match="hosted_zone_id = 'Z0000000000000000000': no such hosted zone in this account",
+    ):
         lookups.check_hosted_zone(aws["route53"], "Z0000000000000000000", "example.com")
 
 
@@ -139,11 +172,21 @@ def test_database_zones_writer_in_the_first_subnets_zone_reader_in_another(aws, 
 def test_subnets_in_one_zone_are_refused_in_every_stage(aws, network, tmp_path, stage):
     vpc, subnets, same_zone = network
     path = tmp_path / "s.json"
-    path.write_text(json.dumps({**STAGE_VALUES, "vpc_id": vpc, "subnets": [subnets["us-east-1b"], same_zone]}))
+    path.write_text(
+        json.dumps({**STAGE_VALUES, "vpc_id": vpc, "subnets": [subnets["us-east-1b"], same_zone]})
+    )
     route53 = Stubber(aws["route53"])  # the given zone, checked first
-    route53.add_response("get_hosted_zone", {"HostedZone": {
-        "Id": "/hostedzone/Z0123456789ABCDEFGHIJ", "Name": "example.com.", "CallerReference": "r",
-    }}, {"Id": STAGE_VALUES["hosted_zone_id"]})  # fmt: skip
+    route53.add_response(
+        "get_hosted_zone",
+        {
+            "HostedZone": {
+                "Id": "/hostedzone/Z0123456789ABCDEFGHIJ",
+                "Name": "example.com.",
+                "CallerReference": "r",
+            }
+        },
+        {"Id": STAGE_VALUES["hosted_zone_id"]},
+    )
     with route53, pytest.raises(LookupFailed) as error:
         lookups.resolve(load(path, stage, {}), lambda service: aws[service])
     assert str(error.value) == (
@@ -156,8 +199,13 @@ def test_subnets_in_one_zone_are_refused_in_every_stage(aws, network, tmp_path, 
 def test_subnets_of_another_vpc_are_refused(aws, network):
     _, subnets, _ = network
     other = aws["ec2"].create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
-    described = lookups.describe_subnets(aws["ec2"], {"alb_subnets": list(subnets.values())})["alb_subnets"]
-    with pytest.raises(LookupFailed, match=f"alb_subnets: {subnets['us-east-1b']} is in vpc-.*, not in vpc_id = '{other}'; give subnets of that VPC"):
+    described = lookups.describe_subnets(aws["ec2"], {"alb_subnets": list(subnets.values())})[
+        "alb_subnets"
+    ]
+    with pytest.raises(
+        LookupFailed,
+        match=f"alb_subnets: {subnets['us-east-1b']} is in vpc-.*, not in vpc_id = '{other}'; give subnets of that VPC",
+    ):
         lookups.check_subnets("alb_subnets", described, other)
 
 
@@ -169,8 +217,11 @@ def public_network(aws):
     vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    subnet = lambda cidr, zone: ec2.create_subnet(  # noqa: E731
-        VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+
+    def subnet(cidr, zone):
+        created = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)
+        return created["Subnet"]["SubnetId"]
+
     public = [subnet("10.40.1.0/24", "us-east-1a"), subnet("10.40.2.0/24", "us-east-1b")]
     on_main = subnet("10.40.3.0/24", "us-east-1c")
     natted = subnet("10.40.4.0/24", "us-east-1c")
@@ -179,9 +230,20 @@ def public_network(aws):
     for s in public:
         ec2.associate_route_table(RouteTableId=table, SubnetId=s)
     nat_table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=nat_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId="nat-0123456789abcdef0")
+    ec2.create_route(
+        RouteTableId=nat_table,
+        DestinationCidrBlock="0.0.0.0/0",
+        NatGatewayId="nat-0123456789abcdef0",
+    )
     ec2.associate_route_table(RouteTableId=nat_table, SubnetId=natted)
-    return {"vpc": vpc, "igw": igw, "public": public, "on_main": on_main, "natted": natted, "nat_table": nat_table}
+    return {
+        "vpc": vpc,
+        "igw": igw,
+        "public": public,
+        "on_main": on_main,
+        "natted": natted,
+        "nat_table": nat_table,
+    }
 
 
 def test_public_subnets_route_to_an_internet_gateway(aws, public_network):
@@ -189,15 +251,22 @@ def test_public_subnets_route_to_an_internet_gateway(aws, public_network):
     lookups.check_internet_routes(aws["ec2"], n["public"], n["vpc"])  # no error
 
 
-def test_subnets_without_an_internet_route_are_refused_for_an_internet_facing_alb(aws, public_network):
+def test_subnets_without_an_internet_route_are_refused_for_an_internet_facing_alb(
+    aws, public_network
+):
     n = public_network
     with pytest.raises(LookupFailed) as error:
-        lookups.check_internet_routes(aws["ec2"], [n["public"][0], n["on_main"], n["natted"]], n["vpc"])
+        lookups.check_internet_routes(
+            aws["ec2"], [n["public"][0], n["on_main"], n["natted"]], n["vpc"]
+        )
     message = str(error.value)
     # The subnet without its own table is judged by the VPC's main route table.
-    main = aws["ec2"].describe_route_tables(Filters=[
-        {"Name": "vpc-id", "Values": [n["vpc"]]}, {"Name": "association.main", "Values": ["true"]},
-    ])["RouteTables"][0]["RouteTableId"]  # fmt: skip
+    main = aws["ec2"].describe_route_tables(
+        Filters=[
+            {"Name": "vpc-id", "Values": [n["vpc"]]},
+            {"Name": "association.main", "Values": ["true"]},
+        ]
+    )["RouteTables"][0]["RouteTableId"]
     assert message == (
         f"alb_subnets: {n['on_main']} ({main}), {n['natted']} ({n['nat_table']}) route 0.0.0.0/0 to no "
         "internet gateway, so an internet-facing load balancer there is unreachable: give "
@@ -210,10 +279,18 @@ def test_the_main_route_table_counts_for_subnets_without_their_own(aws):
     vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"][0]
-    ec2.create_route(RouteTableId=main["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.50.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
-               for i, zone in ((1, "us-east-1a"), (2, "us-east-1b"))]  # fmt: skip
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"][
+        0
+    ]
+    ec2.create_route(
+        RouteTableId=main["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw
+    )
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.50.{i}.0/24", AvailabilityZone=zone)["Subnet"][
+            "SubnetId"
+        ]
+        for i, zone in ((1, "us-east-1a"), (2, "us-east-1b"))
+    ]
     lookups.check_internet_routes(ec2, subnets, vpc)  # no error
 
 
@@ -221,14 +298,21 @@ def test_refused_lookups_say_which_key_to_set():
     ec2 = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
     with Stubber(ec2) as stub:
         stub.add_client_error("describe_vpcs", "UnauthorizedOperation", "You are not authorized")
-        with pytest.raises(LookupFailed, match=r"\(ec2:DescribeVpcs: UnauthorizedOperation: .*set vpc_cidr in the stage file, or allow ec2:DescribeVpcs"):
+        with pytest.raises(
+            LookupFailed,
+            match=r"\(ec2:DescribeVpcs: UnauthorizedOperation: .*set vpc_cidr in the stage file, or allow ec2:DescribeVpcs",
+        ):
             lookups.vpc_cidr(ec2, "vpc-0123456789abcdef0")
 
 
 def test_resolve_looks_up_only_what_is_missing(aws, network, zone, tmp_path):
     vpc, subnets, _ = network
     hosted = zone("example.com")
-    values = {k: v for k, v in STAGE_VALUES.items() if k not in ("vpc_cidr", "hosted_zone_id", "database_availability_zones")}
+    values = {
+        k: v
+        for k, v in STAGE_VALUES.items()
+        if k not in ("vpc_cidr", "hosted_zone_id", "database_availability_zones")
+    }
     values.update(vpc_id=vpc, subnets=[subnets["us-east-1a"], subnets["us-east-1b"]])
     path = tmp_path / "s.json"
     path.write_text(json.dumps(values))
@@ -249,11 +333,22 @@ def test_resolve_looks_up_only_what_is_missing(aws, network, zone, tmp_path):
     # The subnets are read in every stage: they must span two zones.
     assert asked == ["ec2", "route53", "ec2"]
 
-    path.write_text(json.dumps({**values, **{k: STAGE_VALUES[k] for k in (
-        "vpc_cidr", "database_availability_zones", "hosted_zone_id")}}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                **values,
+                **{
+                    k: STAGE_VALUES[k]
+                    for k in ("vpc_cidr", "database_availability_zones", "hosted_zone_id")
+                },
+            }
+        )
+    )
     asked.clear()
     with given_zone() as route53:
-        given = lookups.resolve(load(path, "prod", {}), lambda s: asked.append(s) or {**aws, "route53": route53}[s])
+        given = lookups.resolve(
+            load(path, "prod", {}), lambda s: asked.append(s) or {**aws, "route53": route53}[s]
+        )
     # Nothing looked up, but the given zone and the subnets are checked.
     assert given.parameters == load(path, "prod", {}).parameters
     assert asked == ["route53", "ec2"]
@@ -268,16 +363,23 @@ def test_resolve_leaves_the_kept_keys_to_the_stack(aws, network, tmp_path):
     path.write_text(json.dumps(values))
 
     with given_zone() as route53:
-        prod = lookups.resolve(load(path, "prod", {}), lambda s: {**aws, "route53": route53}[s],
-                               keep=["database_availability_zones"])  # fmt: skip
+        prod = lookups.resolve(
+            load(path, "prod", {}),
+            lambda s: {**aws, "route53": route53}[s],
+            keep=["database_availability_zones"],
+        )
 
     assert "DatabaseAvailabilityZones" not in prod.parameters
 
 
 def test_a_load_balancer_takes_one_subnet_per_zone(aws, network):
     _, subnets, same_zone = network
-    described = lookups.describe_subnets(aws["ec2"], {"subnets": [subnets["us-east-1a"], subnets["us-east-1b"], same_zone]})["subnets"]
-    lookups.check_subnets("subnets", described, described[same_zone]["VpcId"])  # fine for the database
+    described = lookups.describe_subnets(
+        aws["ec2"], {"subnets": [subnets["us-east-1a"], subnets["us-east-1b"], same_zone]}
+    )["subnets"]
+    lookups.check_subnets(
+        "subnets", described, described[same_zone]["VpcId"]
+    )  # fine for the database
     with pytest.raises(LookupFailed) as error:
         lookups.check_one_per_zone("subnets", described)
     assert str(error.value) == (
@@ -285,7 +387,9 @@ def test_a_load_balancer_takes_one_subnet_per_zone(aws, network):
         "takes one subnet per Availability Zone: set alb_subnets to one of them per zone (the "
         "database may keep them all)"
     )
-    lookups.check_one_per_zone("alb_subnets", {s: described[s] for s in list(subnets.values())})  # no error
+    lookups.check_one_per_zone(
+        "alb_subnets", {s: described[s] for s in list(subnets.values())}
+    )  # no error
 
 
 def test_given_database_zones_must_hold_the_subnets(aws, network):
@@ -303,10 +407,17 @@ def test_given_database_zones_must_hold_the_subnets(aws, network):
 
 def test_a_missing_subnet_is_reported_under_the_key_that_lists_it():
     ec2 = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
-    private, missing = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"], "subnet-0ddddddddddddddd4"
+    private, missing = (
+        ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+        "subnet-0ddddddddddddddd4",
+    )
     with Stubber(ec2) as stub:
-        stub.add_client_error("describe_subnets", "InvalidSubnetID.NotFound",
-                              f"The subnet ID '{missing}' does not exist", 400)  # fmt: skip
+        stub.add_client_error(
+            "describe_subnets",
+            "InvalidSubnetID.NotFound",
+            f"The subnet ID '{missing}' does not exist",
+            400,
+        )
         with pytest.raises(LookupFailed) as error:
             lookups.describe_subnets(ec2, {"subnets": private, "alb_subnets": [missing]})
     assert str(error.value) == (
@@ -319,12 +430,19 @@ def test_a_given_zone_may_be_a_parent_of_the_base_domain(aws, zone):
     # No delegated zone: the parent's zone holds the records of its subdomains.
     parent = zone("example.com")
     lookups.check_hosted_zone(aws["route53"], parent, "apps.example.com")  # no error
-    with pytest.raises(LookupFailed, match="is the zone of example.com, not of base_domain_name = 'badexample.com' or a parent domain"):
+    with pytest.raises(
+        LookupFailed,
+        match=re.escape(
+            "is the zone of example.com, not of base_domain_name = 'badexample.com' or a parent domain"
+        ),
+    ):
         lookups.check_hosted_zone(aws["route53"], parent, "badexample.com")
 
 
 def test_a_zone_that_cannot_be_read_says_which_permission_to_add():
-    route53 = boto3.client("route53", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    route53 = boto3.client(
+        "route53", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y"
+    )
     with Stubber(route53) as stub:
         stub.add_client_error("get_hosted_zone", "AccessDenied", "not authorized", 403)
         with pytest.raises(LookupFailed) as error:
@@ -337,36 +455,112 @@ def test_a_zone_that_cannot_be_read_says_which_permission_to_add():
 
 
 def _routes(*routes, vpc="vpc-0123456789abcdef0"):
-    return {"RouteTables": [{
-        "RouteTableId": "rtb-0123456789abcdef0", "VpcId": vpc, "Routes": list(routes),
-        "Associations": [{"SubnetId": "subnet-0ccccccccccccccc3", "Main": False}],
-    }]}  # fmt: skip
+    return {
+        "RouteTables": [
+            {
+                "RouteTableId": "rtb-0123456789abcdef0",
+                "VpcId": vpc,
+                "Routes": list(routes),
+                "Associations": [{"SubnetId": "subnet-0ccccccccccccccc3", "Main": False}],
+            }
+        ]
+    }
 
 
-@pytest.mark.parametrize(("route", "gateways", "public"), [
-    ({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123456789abcdef0", "State": "active"}, None, True),
-    # The internet gateway was detached: the route is a blackhole.
-    ({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123456789abcdef0", "State": "blackhole"}, None, False),
-    # IPv6 only: the load balancer here is IPv4.
-    ({"DestinationIpv6CidrBlock": "::/0", "GatewayId": "igw-0123456789abcdef0", "State": "active"}, None, False),
-    ({"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0123456789abcdef0", "State": "active"}, None, False),
-    # Inspected ingress: a firewall endpoint, with the VPC's internet gateway behind it.
-    ({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vpce-0123456789abcdef0", "State": "active"}, ["igw-0123456789abcdef0"], True),
-    ({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vpce-0123456789abcdef0", "State": "active"}, [], False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("route", "gateways", "public"),
+    [
+        (
+            {
+                "DestinationCidrBlock": "0.0.0.0/0",
+                "GatewayId": "igw-0123456789abcdef0",
+                "State": "active",
+            },
+            None,
+            True,
+        ),
+        # The internet gateway was detached: the route is a blackhole.
+        (
+            {
+                "DestinationCidrBlock": "0.0.0.0/0",
+                "GatewayId": "igw-0123456789abcdef0",
+                "State": "blackhole",
+            },
+            None,
+            False,
+        ),
+        # IPv6 only: the load balancer here is IPv4.
+        (
+            {
+                "DestinationIpv6CidrBlock": "::/0",
+                "GatewayId": "igw-0123456789abcdef0",
+                "State": "active",
+            },
+            None,
+            False,
+        ),
+        (
+            {
+                "DestinationCidrBlock": "0.0.0.0/0",
+                "NatGatewayId": "nat-0123456789abcdef0",
+                "State": "active",
+            },
+            None,
+            False,
+        ),
+        # Inspected ingress: a firewall endpoint, with the VPC's internet gateway behind it.
+        (
+            {
+                "DestinationCidrBlock": "0.0.0.0/0",
+                "GatewayId": "vpce-0123456789abcdef0",
+                "State": "active",
+            },
+            ["igw-0123456789abcdef0"],
+            True,
+        ),
+        (
+            {
+                "DestinationCidrBlock": "0.0.0.0/0",
+                "GatewayId": "vpce-0123456789abcdef0",
+                "State": "active",
+            },
+            [],
+            False,
+        ),
+    ],
+)
 def test_what_counts_as_a_route_to_the_internet(route, gateways, public):
     ec2 = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
     vpc = "vpc-0123456789abcdef0"
     with Stubber(ec2) as stub:
-        stub.add_response("describe_route_tables", _routes(route), {"Filters": [{"Name": "vpc-id", "Values": [vpc]}]})
+        stub.add_response(
+            "describe_route_tables",
+            _routes(route),
+            {"Filters": [{"Name": "vpc-id", "Values": [vpc]}]},
+        )
         if gateways is not None:
-            stub.add_response("describe_internet_gateways", {"InternetGateways": [
-                {"InternetGatewayId": g, "Attachments": [{"VpcId": vpc, "State": "available"}]} for g in gateways
-            ]}, {"Filters": [{"Name": "attachment.vpc-id", "Values": [vpc]}]})  # fmt: skip
+            stub.add_response(
+                "describe_internet_gateways",
+                {
+                    "InternetGateways": [
+                        {
+                            "InternetGatewayId": g,
+                            "Attachments": [{"VpcId": vpc, "State": "available"}],
+                        }
+                        for g in gateways
+                    ]
+                },
+                {"Filters": [{"Name": "attachment.vpc-id", "Values": [vpc]}]},
+            )
         if public:
             lookups.check_internet_routes(ec2, ["subnet-0ccccccccccccccc3"], vpc)
         else:
-            with pytest.raises(LookupFailed, match="subnet-0ccccccccccccccc3 \\(rtb-0123456789abcdef0\\) route 0.0.0.0/0 to no internet gateway"):
+            with pytest.raises(
+                LookupFailed,
+                match=re.escape(
+                    "subnet-0ccccccccccccccc3 (rtb-0123456789abcdef0) route 0.0.0.0/0 to no internet gateway"
+                ),
+            ):
                 lookups.check_internet_routes(ec2, ["subnet-0ccccccccccccccc3"], vpc)
         stub.assert_no_pending_responses()
 
@@ -374,10 +568,20 @@ def test_what_counts_as_a_route_to_the_internet(route, gateways, public):
 def test_route_tables_are_read_across_pages():
     ec2 = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
     vpc = "vpc-0123456789abcdef0"
-    igw = {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123456789abcdef0", "State": "active"}
+    igw = {
+        "DestinationCidrBlock": "0.0.0.0/0",
+        "GatewayId": "igw-0123456789abcdef0",
+        "State": "active",
+    }
     with Stubber(ec2) as stub:
-        stub.add_response("describe_route_tables", {**_routes(igw), "RouteTables": [], "NextToken": "t"},
-                          {"Filters": [{"Name": "vpc-id", "Values": [vpc]}]})  # fmt: skip
-        stub.add_response("describe_route_tables", _routes(igw),
-                          {"Filters": [{"Name": "vpc-id", "Values": [vpc]}], "NextToken": "t"})  # fmt: skip
+        stub.add_response(
+            "describe_route_tables",
+            {**_routes(igw), "RouteTables": [], "NextToken": "t"},
+            {"Filters": [{"Name": "vpc-id", "Values": [vpc]}]},
+        )
+        stub.add_response(
+            "describe_route_tables",
+            _routes(igw),
+            {"Filters": [{"Name": "vpc-id", "Values": [vpc]}], "NextToken": "t"},
+        )
         lookups.check_internet_routes(ec2, ["subnet-0ccccccccccccccc3"], vpc)

@@ -47,11 +47,11 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
     state: dict[str, str] = {}  # "open" while on the current path, "done" after
 
     def visit(node: str, path: list[str]) -> list[str] | None:
-        path = path + [node]
+        path = [*path, node]
         state[node] = "open"
         for target in sorted(edges.get(node, ())):
             if state.get(target) == "open":
-                return path[path.index(target):] + [target]
+                return [*path[path.index(target) :], target]
             if target not in state:
                 cycle = visit(target, path)
                 if cycle:
@@ -99,7 +99,8 @@ def test_the_graph_holds_the_modules_and_their_imports():
     edges = graph()
     assert {"iam", "database", "storage", "policies", "stack"} <= set(edges)
     assert "database" in edges["iam"]  # imported under TYPE_CHECKING only: still read
-    assert "policies" in edges["database"] and "policies" in edges["storage"]
+    assert "policies" in edges["database"]
+    assert "policies" in edges["storage"]
 
 
 def test_no_import_cycle_among_planar_cfn_modules():

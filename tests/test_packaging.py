@@ -34,13 +34,13 @@ def pinned_direct_dependencies() -> dict[str, str]:
     block = [line for line in lines if not line.startswith("#")]
     direct = block[: block.index("")] if "" in block else block
     return {
-        canonicalize_name(name): version
-        for name, version in (line.split("==") for line in direct)
+        canonicalize_name(name): version for name, version in (line.split("==") for line in direct)
     }
 
 
 def test_the_version_has_one_source():
-    assert "version" not in PROJECT and "version" in PROJECT["dynamic"]
+    assert "version" not in PROJECT
+    assert "version" in PROJECT["dynamic"]
     module, attribute = SETUPTOOLS["dynamic"]["version"]["attr"].rsplit(".", 1)
     assert getattr(importlib.import_module(module), attribute) == planar_cfn.__version__
 
@@ -68,10 +68,17 @@ def test_the_console_script_is_a_callable_that_imports_nothing_heavy_before_turn
     # What the generated `planar-cfn` script imports before calling it: the library
     # (troposphere, cfn-lint) must still be unloaded, so gc.disable() comes first.
     loaded = subprocess.run(
-        [sys.executable, "-c", f"import sys, {module}; print(sorted(m for m in sys.modules "
-         "if m.startswith(('planar_cfn.', 'troposphere', 'cfnlint', 'boto'))))"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            f"import sys, {module}; print(sorted(m for m in sys.modules "
+            "if m.startswith(('planar_cfn.', 'troposphere', 'cfnlint', 'boto'))))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert loaded.strip() == f"[{module!r}]"
 
 
@@ -84,33 +91,49 @@ def test_build_py_runs_the_console_entry_point():
 def test_python_dash_m_is_the_command_too():
     result = subprocess.run(
         [sys.executable, "-m", "planar_cfn", "--all-stages", "--check"],
-        cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("fresh: ")
 
 
 def test_a_checkout_uses_its_own_templates_and_stages():
     assert paths.IN_CHECKOUT
-    assert paths.TEMPLATES_DIR == ROOT / "templates" and paths.STAGES_DIR == ROOT / "stages"
+    assert paths.TEMPLATES_DIR == ROOT / "templates"
+    assert paths.STAGES_DIR == ROOT / "stages"
 
 
 def test_an_installed_copy_uses_the_working_directory(tmp_path):
     # GIVEN the package copied as pip installs it: alone in a site directory
     site, work = tmp_path / "site-packages", tmp_path / "work"
-    shutil.copytree(ROOT / "planar_cfn", site / "planar_cfn", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "planar_cfn", site / "planar_cfn", ignore=shutil.ignore_patterns("__pycache__")
+    )
     work.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}
     # WHEN the command runs in another directory
     result = subprocess.run(
-        [sys.executable, "-c", "from planar_cfn import paths; print(paths.TEMPLATES_DIR, paths.STAGES_DIR)"],
-        cwd=work, env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "from planar_cfn import paths; print(paths.TEMPLATES_DIR, paths.STAGES_DIR)",
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.split() == ["templates", "stages"]
     result = subprocess.run(
         [sys.executable, "-m", "planar_cfn", "--all-stages", "--check"],
-        cwd=work, env=env, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     # THEN it looks for templates in the working directory's templates/
     assert result.returncode == 1
     assert "stale: templates/planar-dev.json differs from a fresh render" in result.stdout
@@ -130,7 +153,9 @@ TINY = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}, indent=
 
 @pytest.mark.parametrize("enabled", [True, False])
 @pytest.mark.parametrize("frozen_before", [False, True])
-def test_a_library_lint_call_leaves_the_garbage_collector_as_it_was(enabled, frozen_before, restored_gc):
+def test_a_library_lint_call_leaves_the_garbage_collector_as_it_was(
+    enabled, frozen_before, restored_gc
+):
     # GIVEN a caller with collection on or off, with or without frozen objects of its own
     gc.enable() if enabled else gc.disable()
     if frozen_before:
@@ -147,9 +172,14 @@ def test_a_library_lint_call_leaves_the_garbage_collector_as_it_was(enabled, fro
 def test_lint_regions_are_us_east_1_and_the_well_formed_ones_stage_files_name(tmp_path):
     example = json.loads((ROOT / "stages" / "example.json").read_text())
     for name, region in {
-        "dev": "eu-west-1", "staging": "ap-southeast-2", "prod": "us-east-1", "qa": "eu-west-1",
-        "upper": "EU-WEST-1", "number": 7, "unknown": "us-moon-1",
-    }.items():  # fmt: skip
+        "dev": "eu-west-1",
+        "staging": "ap-southeast-2",
+        "prod": "us-east-1",
+        "qa": "eu-west-1",
+        "upper": "EU-WEST-1",
+        "number": 7,
+        "unknown": "us-moon-1",
+    }.items():
         (tmp_path / f"{name}.json").write_text(json.dumps({**example, "region": region}))
     (tmp_path / "broken.json").write_text('{"region": "sa-east-1",')
     (tmp_path / "notes.txt").write_text('{"region": "ca-central-1"}')
@@ -159,14 +189,30 @@ def test_lint_regions_are_us_east_1_and_the_well_formed_ones_stage_files_name(tm
 
 
 def test_each_lint_region_is_checked():
-    lightsail = json.dumps({"Resources": {"Box": {"Type": "AWS::Lightsail::Instance", "Properties": {
-        "InstanceName": "box", "BlueprintId": "amazon_linux_2", "BundleId": "nano_3_0"}}}}, indent=2)  # fmt: skip
+    lightsail = json.dumps(
+        {
+            "Resources": {
+                "Box": {
+                    "Type": "AWS::Lightsail::Instance",
+                    "Properties": {
+                        "InstanceName": "box",
+                        "BlueprintId": "amazon_linux_2",
+                        "BundleId": "nano_3_0",
+                    },
+                }
+            }
+        },
+        indent=2,
+    )
     assert lint_body(lightsail, "t.json", ("us-east-1",)) == []
     (finding,) = lint_body(lightsail, "t.json", ("us-east-1", "cn-north-1"))
-    assert finding.rule == "E3006" and "cn-north-1" in finding.message
+    assert finding.rule == "E3006"
+    assert "cn-north-1" in finding.message
 
 
 def test_every_stage_is_lint_clean_in_every_region_cfn_lint_knows(rendered):
     """The build lints us-east-1 and the stage files' regions; this is the rest."""
-    findings = lint_bodies({stage: r.body for stage, r in rendered.items()}, tuple(CFN_LINT_REGIONS))
+    findings = lint_bodies(
+        {stage: r.body for stage, r in rendered.items()}, tuple(CFN_LINT_REGIONS)
+    )
     assert findings == {stage: [] for stage in rendered}

@@ -19,19 +19,40 @@ from tests.aws_limits import FARGATE_TASK_SIZES
 from tests.cfn import failed_rules
 
 DEFAULTS = {
-    "AlbInternal": "false", "ContainerImageTag": "latest", "ContainerCpu": "2048",
-    "ContainerMemory": "4096", "DesiredCount": "1", "AuroraMinCapacity": "0.5",
-    "AuroraMaxCapacity": "2", "BackupRetentionDays": "7", "AlbSubnets": "",
-    "CorsAllowedOrigins": "", "RegistryCredentialsSecretArn": "", "RegistryUsername": "",
+    "AlbInternal": "false",
+    "ContainerImageTag": "latest",
+    "ContainerCpu": "2048",
+    "ContainerMemory": "4096",
+    "DesiredCount": "1",
+    "AuroraMinCapacity": "0.5",
+    "AuroraMaxCapacity": "2",
+    "BackupRetentionDays": "7",
+    "AlbSubnets": "",
+    "CorsAllowedOrigins": "",
+    "RegistryCredentialsSecretArn": "",
+    "RegistryUsername": "",
     "RegistryPassword": "",
-}  # fmt: skip
-REQUIRED = {"AppName", "VpcId", "VpcCidr", "Subnets", "BaseDomainName", "HostedZoneId",
-            "ContainerRegistryUrl", "ContainerImageName"}  # fmt: skip
+}
+REQUIRED = {
+    "AppName",
+    "VpcId",
+    "VpcCidr",
+    "Subnets",
+    "BaseDomainName",
+    "HostedZoneId",
+    "ContainerRegistryUrl",
+    "ContainerImageName",
+}
 VALID = {
-    "AlbInternal": "true", "ContainerCpu": "2048", "ContainerMemory": "4096", "AuroraMinCapacity": "0.5",
-    "AuroraMaxCapacity": "2", "RegistryCredentialsSecretArn": "", "RegistryUsername": "",
+    "AlbInternal": "true",
+    "ContainerCpu": "2048",
+    "ContainerMemory": "4096",
+    "AuroraMinCapacity": "0.5",
+    "AuroraMaxCapacity": "2",
+    "RegistryCredentialsSecretArn": "",
+    "RegistryUsername": "",
     "RegistryPassword": "",
-}  # fmt: skip
+}
 
 
 def test_spec_defaults_and_required_inputs(template):
@@ -51,12 +72,15 @@ def test_typed_parameters(template):
     assert template["Parameters"]["RegistryPassword"]["NoEcho"] is True
     retention = re.compile(template["Parameters"]["BackupRetentionDays"]["AllowedPattern"])
     assert [n for n in range(-1, 40) if retention.fullmatch(str(n))] == list(range(1, 36))
-    assert not retention.fullmatch("1.5") and not retention.fullmatch("07")
+    assert not retention.fullmatch("1.5")
+    assert not retention.fullmatch("07")
     # Lists that may be empty are Strings matched whole: no empty item gets through.
     for name in ("AlbSubnets", "CorsAllowedOrigins", "DatabaseAvailabilityZones"):
         assert types[name] == "String", name
         pattern = re.compile(template["Parameters"][name]["AllowedPattern"])
-        assert pattern.fullmatch("") and not pattern.fullmatch(",") and not pattern.fullmatch(" ")
+        assert pattern.fullmatch("")
+        assert not pattern.fullmatch(",")
+        assert not pattern.fullmatch(" ")
 
 
 def test_every_constraint_has_a_readable_description(template):
@@ -129,13 +153,22 @@ def test_aurora_rules_match_the_python_table(template):
 
 @pytest.mark.parametrize(
     ("arn", "user", "password", "ok"),
-    [("", "", "", True), ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123", "", "", True),
-     ("", "bot", "pw", True), ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123", "bot", "pw", False),
-     ("", "bot", "", False), ("", "", "pw", False)],
-)  # fmt: skip
+    [
+        ("", "", "", True),
+        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123", "", "", True),
+        ("", "bot", "pw", True),
+        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123", "bot", "pw", False),
+        ("", "bot", "", False),
+        ("", "", "pw", False),
+    ],
+)
 def test_registry_rules_match_python(template, arn, user, password, ok):
-    values = {**VALID, "RegistryCredentialsSecretArn": arn, "RegistryUsername": user,
-              "RegistryPassword": password}  # fmt: skip
+    values = {
+        **VALID,
+        "RegistryCredentialsSecretArn": arn,
+        "RegistryUsername": user,
+        "RegistryPassword": password,
+    }
     assert (registry_problem(arn, user, password) is None) is ok
     assert (not failed_rules(template, values)) is ok
 
@@ -143,7 +176,8 @@ def test_registry_rules_match_python(template, arn, user, password, ok):
 def test_capacity_ladder_is_half_acu_aligned_and_in_range():
     for value in c.AURORA_CAPACITY_STEPS:
         number = Decimal(value)
-        assert number % Decimal("0.5") == 0 and 0 <= number <= 256
+        assert number % Decimal("0.5") == 0
+        assert 0 <= number <= 256
     assert all(Decimal(v) >= 1 for v in c.AURORA_MAX_CAPACITY_VALUES)
 
 
@@ -152,7 +186,11 @@ def test_readme_documents_every_parameter_with_its_key_and_default():
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     table = readme.split("## Parameters", 1)[1].split("\n## ", 1)[0]
-    rows = {line.split("|")[1].strip(" `"): line for line in table.splitlines() if line.startswith("| `")}
+    rows = {
+        line.split("|")[1].strip(" `"): line
+        for line in table.splitlines()
+        if line.startswith("| `")
+    }
     assert set(rows) == {spec.name for spec in SPECS}
     for spec in SPECS:
         row = rows[spec.name]

@@ -30,7 +30,9 @@ PORTFOLIO_ID = "port-abcdefghijklm"
 TOKEN = "token-1"
 # The prod template as committed: what is published, byte for byte, and what the
 # expected requests are made from (not from the code's own Artifact).
-PROD_BYTES = (Path(__file__).resolve().parent.parent / "templates" / "planar-prod.json").read_bytes()
+PROD_BYTES = (
+    Path(__file__).resolve().parent.parent / "templates" / "planar-prod.json"
+).read_bytes()
 SHA256 = hashlib.sha256(PROD_BYTES).hexdigest()
 KEY = f"planar-cfn/prod/{SHA256}.json"
 VERSION_NAME = f"{__version__}-{SHA256[:8]}"
@@ -80,12 +82,15 @@ def url():
 def product_view(name="planar-prod", product_id=PRODUCT_ID, account=ACCOUNT):
     return {
         "ProductViewSummary": {
-            "Id": "prodview-" + product_id[5:], "ProductId": product_id, "Name": name,
-            "Owner": "planar-cfn", "Type": "CLOUD_FORMATION_TEMPLATE",
+            "Id": "prodview-" + product_id[5:],
+            "ProductId": product_id,
+            "Name": name,
+            "Owner": "planar-cfn",
+            "Type": "CLOUD_FORMATION_TEMPLATE",
         },
         "ProductARN": f"arn:aws:catalog:{REGION}:{account}:product/{product_id}",
         "Status": "AVAILABLE",
-    }  # fmt: skip
+    }
 
 
 def version(version_id, name, active=True):
@@ -110,9 +115,10 @@ def expect_search(stub, *products):
 
 def expect_versions(stub, *versions):
     stub.add_response(
-        "list_provisioning_artifacts", {"ProvisioningArtifactDetails": list(versions)},
+        "list_provisioning_artifacts",
+        {"ProvisioningArtifactDetails": list(versions)},
         {"ProductId": PRODUCT_ID},
-    )  # fmt: skip
+    )
 
 
 def expect_new_version(stub, version_id="pa-new0000000001", token=TOKEN):
@@ -120,7 +126,7 @@ def expect_new_version(stub, version_id="pa-new0000000001", token=TOKEN):
         "create_provisioning_artifact",
         {"ProvisioningArtifactDetail": version(version_id, VERSION_NAME), "Status": "AVAILABLE"},
         {"ProductId": PRODUCT_ID, "Parameters": version_parameters(), "IdempotencyToken": token},
-    )  # fmt: skip
+    )
 
 
 def expect_new_product(stub, token=TOKEN, name="planar-prod"):
@@ -131,42 +137,55 @@ def expect_new_product(stub, token=TOKEN, name="planar-prod"):
             "ProvisioningArtifactDetail": version("pa-first00000001", VERSION_NAME),
         },
         {
-            "Name": name, "Owner": "planar-cfn",
+            "Name": name,
+            "Owner": "planar-cfn",
             "Description": "Planar application stack, stage prod",
             "ProductType": "CLOUD_FORMATION_TEMPLATE",
             "ProvisioningArtifactParameters": version_parameters(),
             "IdempotencyToken": token,
         },
-    )  # fmt: skip
+    )
 
 
 def expect_portfolio_exists(stub, portfolio_id=PORTFOLIO_ID):
     stub.add_response(
         "describe_portfolio",
-        {"PortfolioDetail": {"Id": portfolio_id, "DisplayName": "Platform", "ProviderName": "platform"}},
+        {
+            "PortfolioDetail": {
+                "Id": portfolio_id,
+                "DisplayName": "Platform",
+                "ProviderName": "platform",
+            }
+        },
         {"Id": portfolio_id},
-    )  # fmt: skip
+    )
 
 
 def expect_association(stub, portfolio_id=PORTFOLIO_ID):
     stub.add_response(
-        "associate_product_with_portfolio", {}, {"ProductId": PRODUCT_ID, "PortfolioId": portfolio_id}
+        "associate_product_with_portfolio",
+        {},
+        {"ProductId": PRODUCT_ID, "PortfolioId": portfolio_id},
     )
 
 
 def expect_deactivate(stub, version_id, active=False):
     stub.add_response(
-        "update_provisioning_artifact", {},
+        "update_provisioning_artifact",
+        {},
         {"ProductId": PRODUCT_ID, "ProvisioningArtifactId": version_id, "Active": active},
-    )  # fmt: skip
+    )
 
 
 def do_publish(aws, artifact, **target):
     out = io.StringIO()
     outcome = publish.publish(
-        artifact, Target(BUCKET, target.pop("product_name", "planar-prod"), **target),
-        aws.clients, out, token=TOKEN,
-    )  # fmt: skip
+        artifact,
+        Target(BUCKET, target.pop("product_name", "planar-prod"), **target),
+        aws.clients,
+        out,
+        token=TOKEN,
+    )
     return outcome, out.getvalue()
 
 
@@ -185,10 +204,19 @@ def test_key_and_version_name_come_from_the_committed_bytes(artifact):
 
 
 def test_template_urls():
-    assert s3_object_url("b-1", "k.json", "eu-west-1") == "https://b-1.s3.eu-west-1.amazonaws.com/k.json"
+    assert (
+        s3_object_url("b-1", "k.json", "eu-west-1")
+        == "https://b-1.s3.eu-west-1.amazonaws.com/k.json"
+    )
     # A dotted bucket breaks the virtual host's TLS certificate: path style.
-    assert s3_object_url("a.b", "k.json", "us-east-1") == "https://s3.us-east-1.amazonaws.com/a.b/k.json"
-    assert s3_object_url("b-1", "k.json", "cn-north-1") == "https://b-1.s3.cn-north-1.amazonaws.com.cn/k.json"
+    assert (
+        s3_object_url("a.b", "k.json", "us-east-1")
+        == "https://s3.us-east-1.amazonaws.com/a.b/k.json"
+    )
+    assert (
+        s3_object_url("b-1", "k.json", "cn-north-1")
+        == "https://b-1.s3.cn-north-1.amazonaws.com.cn/k.json"
+    )
 
 
 # --- the paths through a publish ----------------------------------------------------
@@ -196,7 +224,9 @@ def test_template_urls():
 
 def test_first_publish_uploads_and_creates_the_product(aws, artifact):
     # GIVEN no product of exactly that name
-    expect_search(aws.catalog, product_view(name="planar-prod-legacy", product_id="prod-zzzzzzzzzzzzz"))
+    expect_search(
+        aws.catalog, product_view(name="planar-prod-legacy", product_id="prod-zzzzzzzzzzzzz")
+    )
     expect_new_product(aws.catalog)
     # WHEN
     outcome, out = do_publish(aws, artifact)
@@ -207,26 +237,31 @@ def test_first_publish_uploads_and_creates_the_product(aws, artifact):
     assert (outcome.product_id, outcome.version_id) == (PRODUCT_ID, "pa-first00000001")
     assert outcome.template_url == url()
     assert outcome.changes == [
-        f"uploaded s3://{BUCKET}/{KEY}", f"created product {PRODUCT_ID}",
+        f"uploaded s3://{BUCKET}/{KEY}",
+        f"created product {PRODUCT_ID}",
         "created version pa-first00000001",
-    ]  # fmt: skip
+    ]
     assert f"created product planar-prod ({PRODUCT_ID})" in out
 
 
 def test_every_page_of_products_is_searched(aws, artifact):
     aws.catalog.add_response(
         "search_products_as_admin",
-        {"ProductViewDetails": [product_view(name="other", product_id="prod-otherotherothe")],
-         "NextPageToken": "page-2"},
+        {
+            "ProductViewDetails": [product_view(name="other", product_id="prod-otherotherothe")],
+            "NextPageToken": "page-2",
+        },
         {"PageSize": 100},
-    )  # fmt: skip
+    )
     aws.catalog.add_response(
-        "search_products_as_admin", {"ProductViewDetails": [product_view()]},
+        "search_products_as_admin",
+        {"ProductViewDetails": [product_view()]},
         {"PageSize": 100, "PageToken": "page-2"},
-    )  # fmt: skip
+    )
     expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
     outcome, _ = do_publish(aws, artifact)
-    assert outcome.product_id == PRODUCT_ID and outcome.changes == []
+    assert outcome.product_id == PRODUCT_ID
+    assert outcome.changes == []
 
 
 def test_changed_template_becomes_a_new_version(aws, artifact):
@@ -246,7 +281,8 @@ def test_unchanged_template_creates_nothing_and_says_so(aws, artifact):
     assert outcome.changes == []
     assert outcome.version_id == "pa-same000000001"
     assert uploaded(aws) == []
-    assert "unchanged:" in out and "nothing created" in out
+    assert "unchanged:" in out
+    assert "nothing created" in out
 
 
 def test_template_already_in_s3_is_not_uploaded_again(aws, artifact):
@@ -265,9 +301,10 @@ def test_new_product_is_associated_with_the_portfolio(aws, artifact):
     expect_portfolio_exists(aws.catalog)
     expect_new_product(aws.catalog)
     aws.catalog.add_response(
-        "associate_product_with_portfolio", {},
+        "associate_product_with_portfolio",
+        {},
         {"ProductId": PRODUCT_ID, "PortfolioId": PORTFOLIO_ID},
-    )  # fmt: skip
+    )
     _, out = do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
     assert f"associated with portfolio {PORTFOLIO_ID}" in out
 
@@ -280,11 +317,12 @@ def test_existing_product_is_associated_when_it_is_not_yet(aws, artifact):
         "list_portfolios_for_product",
         {"PortfolioDetails": [{"Id": "port-otherportfol", "DisplayName": "Other"}]},
         {"ProductId": PRODUCT_ID},
-    )  # fmt: skip
+    )
     aws.catalog.add_response(
-        "associate_product_with_portfolio", {},
+        "associate_product_with_portfolio",
+        {},
         {"ProductId": PRODUCT_ID, "PortfolioId": PORTFOLIO_ID},
-    )  # fmt: skip
+    )
     outcome, _ = do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
     assert outcome.changes == [f"associated {PRODUCT_ID} with {PORTFOLIO_ID}"]
 
@@ -295,13 +333,17 @@ def test_already_associated_is_fine(aws, artifact):
     expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
     aws.catalog.add_response(
         "list_portfolios_for_product",
-        {"PortfolioDetails": [{"Id": PORTFOLIO_ID, "DisplayName": "Platform"}], "NextPageToken": "p2"},
+        {
+            "PortfolioDetails": [{"Id": PORTFOLIO_ID, "DisplayName": "Platform"}],
+            "NextPageToken": "p2",
+        },
         {"ProductId": PRODUCT_ID},
-    )  # fmt: skip
+    )
     aws.catalog.add_response(
-        "list_portfolios_for_product", {"PortfolioDetails": []},
+        "list_portfolios_for_product",
+        {"PortfolioDetails": []},
         {"ProductId": PRODUCT_ID, "PageToken": "p2"},
-    )  # fmt: skip
+    )
     outcome, out = do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
     assert outcome.changes == []
     assert f"already in portfolio {PORTFOLIO_ID}" in out
@@ -320,8 +362,9 @@ def test_deactivate_old_turns_off_every_other_active_version(aws, artifact):
     expect_deactivate(aws.catalog, "pa-old0000000003")
     outcome, out = do_publish(aws, artifact, deactivate_old=True)
     assert outcome.changes[-2:] == [
-        "deactivated version pa-old0000000001", "deactivated version pa-old0000000003",
-    ]  # fmt: skip
+        "deactivated version pa-old0000000001",
+        "deactivated version pa-old0000000003",
+    ]
     assert "deactivated version 0.0.8-11111111 (pa-old0000000001)" in out
 
 
@@ -335,10 +378,11 @@ def test_republishing_a_deactivated_version_makes_it_launchable_again(aws, artif
     )
     expect_deactivate(aws.catalog, "pa-back000000001", active=True)
     expect_deactivate(aws.catalog, "pa-newer00000001")
-    outcome, out = do_publish(aws, artifact, deactivate_old=True)
+    outcome, _ = do_publish(aws, artifact, deactivate_old=True)
     assert outcome.changes == [
-        "reactivated version pa-back000000001", "deactivated version pa-newer00000001",
-    ]  # fmt: skip
+        "reactivated version pa-back000000001",
+        "deactivated version pa-newer00000001",
+    ]
     assert uploaded(aws) == []
 
 
@@ -347,12 +391,16 @@ def test_republishing_a_deactivated_version_makes_it_launchable_again(aws, artif
 
 def test_missing_bucket(aws, artifact):
     aws.s3.delete_bucket(Bucket=BUCKET)
-    with pytest.raises(publish.BucketNotFoundError, match=f"artifact bucket '{BUCKET}' does not exist"):
+    with pytest.raises(
+        publish.BucketNotFoundError, match=f"artifact bucket '{BUCKET}' does not exist"
+    ):
         do_publish(aws, artifact)
 
 
 def test_bucket_in_another_region(aws, artifact):
-    aws.s3.create_bucket(Bucket="eu-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    aws.s3.create_bucket(
+        Bucket="eu-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
     with pytest.raises(publish.BucketRegionError) as raised:
         publish.publish(artifact, Target("eu-artifacts", "planar-prod"), aws.clients, io.StringIO())
     assert str(raised.value) == (
@@ -391,9 +439,11 @@ def test_two_products_of_the_same_name(aws, artifact):
 def test_unknown_portfolio_stops_before_anything_is_created(aws, artifact):
     expect_search(aws.catalog)
     aws.catalog.add_client_error(
-        "describe_portfolio", "ResourceNotFoundException", "Portfolio not found",
+        "describe_portfolio",
+        "ResourceNotFoundException",
+        "Portfolio not found",
         expected_params={"Id": PORTFOLIO_ID},
-    )  # fmt: skip
+    )
     missing = f"portfolio {PORTFOLIO_ID} does not exist in account {ACCOUNT}"
     with pytest.raises(publish.PortfolioNotFoundError, match=missing):
         do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
@@ -403,14 +453,18 @@ def test_unknown_portfolio_stops_before_anything_is_created(aws, artifact):
 def test_access_denied_names_the_call_and_the_permission(aws, artifact):
     expect_search(aws.catalog)
     aws.catalog.add_client_error(
-        "create_product", "AccessDeniedException",
+        "create_product",
+        "AccessDeniedException",
         f"User: arn:aws:iam::{ACCOUNT}:user/ci is not authorized to perform: servicecatalog:CreateProduct",
         expected_params={
-            "Name": "planar-prod", "Owner": "planar-cfn", "Description": "Planar application stack, stage prod",
+            "Name": "planar-prod",
+            "Owner": "planar-cfn",
+            "Description": "Planar application stack, stage prod",
             "ProductType": "CLOUD_FORMATION_TEMPLATE",
-            "ProvisioningArtifactParameters": version_parameters(), "IdempotencyToken": TOKEN,
+            "ProvisioningArtifactParameters": version_parameters(),
+            "IdempotencyToken": TOKEN,
         },
-    )  # fmt: skip
+    )
     with pytest.raises(publish.AccessDeniedError) as raised:
         do_publish(aws, artifact)
     assert str(raised.value).startswith(
@@ -424,23 +478,34 @@ def test_access_denied_names_the_call_and_the_permission(aws, artifact):
     ("denied", "operation", "action", "resource"),
     [
         ("head_bucket", "HeadBucket", "s3:ListBucket", f"arn:aws:s3:::{BUCKET}"),
-        ("get_bucket_location", "GetBucketLocation", "s3:GetBucketLocation", f"arn:aws:s3:::{BUCKET}"),
+        (
+            "get_bucket_location",
+            "GetBucketLocation",
+            "s3:GetBucketLocation",
+            f"arn:aws:s3:::{BUCKET}",
+        ),
         ("head_object", "HeadObject", "s3:GetObject", f"arn:aws:s3:::{BUCKET}/planar-cfn/prod/"),
         ("put_object", "PutObject", "s3:PutObject", f"arn:aws:s3:::{BUCKET}/planar-cfn/prod/"),
     ],
-)  # fmt: skip
+)
 def test_s3_access_denied(aws, artifact, denied, operation, action, resource):
     # S3 calls in the order a publish makes them; the denied one ends the publish.
     calls = [
         ("head_bucket", {}, {"Bucket": BUCKET}),
         ("get_bucket_location", {}, {"Bucket": BUCKET}),  # us-east-1: no constraint
         ("head_object", None, {"Bucket": BUCKET, "Key": KEY}),
-        ("put_object", {}, {
-            "Bucket": BUCKET, "Key": KEY, "Body": PROD_BYTES,
-            "ContentType": "application/json",
-            "ChecksumSHA256": base64.b64encode(bytes.fromhex(SHA256)).decode(),
-        }),
-    ]  # fmt: skip
+        (
+            "put_object",
+            {},
+            {
+                "Bucket": BUCKET,
+                "Key": KEY,
+                "Body": PROD_BYTES,
+                "ContentType": "application/json",
+                "ChecksumSHA256": base64.b64encode(bytes.fromhex(SHA256)).decode(),
+            },
+        ),
+    ]
     if denied in ("head_object", "put_object"):  # the bucket checks passed: the search ran
         expect_search(aws.catalog, product_view())
         expect_versions(aws.catalog)
@@ -457,24 +522,30 @@ def test_s3_access_denied(aws, artifact, denied, operation, action, resource):
                 s3_stub.add_response(method, response, params)
         clients = Clients(s3, aws.clients.servicecatalog, aws.clients.sts, REGION)
         with pytest.raises(publish.AccessDeniedError) as raised:
-            publish.publish(artifact, Target(BUCKET, "planar-prod"), clients, io.StringIO(), token=TOKEN)
+            publish.publish(
+                artifact, Target(BUCKET, "planar-prod"), clients, io.StringIO(), token=TOKEN
+            )
         s3_stub.assert_no_pending_responses()
     message = str(raised.value)
     assert message.startswith(f"AWS denied {operation} on {resource}")
     assert f"needs {action} on {resource}" in message
-    assert raised.value.exit_code == 1 and raised.value.changes == ()
+    assert raised.value.exit_code == 1
+    assert raised.value.changes == ()
 
 
 def test_service_catalog_refusal_keeps_its_message_and_says_how_the_template_is_read(aws, artifact):
     expect_search(aws.catalog, product_view())
     expect_versions(aws.catalog)
     aws.catalog.add_client_error(
-        "create_provisioning_artifact", "InvalidParametersException", "Template could not be read",
+        "create_provisioning_artifact",
+        "InvalidParametersException",
+        "Template could not be read",
         expected_params={
-            "ProductId": PRODUCT_ID, "Parameters": version_parameters(),
+            "ProductId": PRODUCT_ID,
+            "Parameters": version_parameters(),
             "IdempotencyToken": TOKEN,
         },
-    )  # fmt: skip
+    )
     with pytest.raises(publish.AwsRefusedError) as raised:
         do_publish(aws, artifact)
     assert raised.value.exit_code == 1
@@ -490,7 +561,9 @@ def test_expired_credentials_are_a_setup_error(aws, artifact):
     sts = boto3.Session(region_name=REGION).client("sts")
     with Stubber(sts) as sts_stub:
         sts_stub.add_client_error(
-            "get_caller_identity", "ExpiredToken", "The security token included in the request is expired"
+            "get_caller_identity",
+            "ExpiredToken",
+            "The security token included in the request is expired",
         )
         clients = Clients(aws.clients.s3, aws.clients.servicecatalog, sts, REGION)
         with pytest.raises(publish.CredentialsRejectedError) as raised:
@@ -524,9 +597,18 @@ def test_publish_through_build_py(aws, monkeypatch, tmp_path):
     expect_new_product(aws.catalog, token=ANY)
     out = io.StringIO()
     code = cli.main(
-        ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, "--templates-dir", str(tmp_path)],
-        out=out, err=io.StringIO(),
-    )  # fmt: skip
+        [
+            "--stage",
+            "prod",
+            "--publish",
+            "--artifact-bucket",
+            BUCKET,
+            "--templates-dir",
+            str(tmp_path),
+        ],
+        out=out,
+        err=io.StringIO(),
+    )
     assert code == 0
     # What was uploaded is the committed template, byte for byte.
     assert aws.s3.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == PROD_BYTES
@@ -539,12 +621,19 @@ def test_publish_through_build_py(aws, monkeypatch, tmp_path):
     )
 
 
-def test_missing_artifact_bucket_is_a_usage_error_before_any_aws_call(monkeypatch, tmp_path, capsys):
+def test_missing_artifact_bucket_is_a_usage_error_before_any_aws_call(
+    monkeypatch, tmp_path, capsys
+):
     monkeypatch.setattr(publish, "connect", no_aws)
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["--stage", "dev", "--publish", "--templates-dir", str(tmp_path)], out=io.StringIO())
+        cli.main(
+            ["--stage", "dev", "--publish", "--templates-dir", str(tmp_path)], out=io.StringIO()
+        )
     assert exit_.value.code == 2
-    assert "build.py: error: argument --artifact-bucket: required with --publish" in capsys.readouterr().err
+    assert (
+        "build.py: error: argument --artifact-bucket: required with --publish"
+        in capsys.readouterr().err
+    )
 
 
 def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, rendered):
@@ -556,9 +645,18 @@ def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, re
     monkeypatch.setattr(publish, "connect", no_aws)
     err = io.StringIO()
     code = cli.main(
-        ["--stage", "dev", "--publish", "--artifact-bucket", BUCKET, "--templates-dir", str(tmp_path)],
-        out=io.StringIO(), err=err,
-    )  # fmt: skip
+        [
+            "--stage",
+            "dev",
+            "--publish",
+            "--artifact-bucket",
+            BUCKET,
+            "--templates-dir",
+            str(tmp_path),
+        ],
+        out=io.StringIO(),
+        err=err,
+    )
     assert code == 1
     assert "lint findings: nothing was sent to AWS" in err.getvalue()
 
@@ -566,14 +664,20 @@ def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, re
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--artifact-bucket", "Bad_Bucket"],
-         "argument --artifact-bucket: 'Bad_Bucket' is not an S3 bucket name"),
-        (["--artifact-bucket", BUCKET, "--portfolio-id", "portfolio1"],
-         "argument --portfolio-id: 'portfolio1' is not a portfolio id"),
-        (["--artifact-bucket", BUCKET, "--product-name", " "],
-         "argument --product-name: ' ' is not a product name: 1-8191 characters"),
+        (
+            ["--artifact-bucket", "Bad_Bucket"],
+            "argument --artifact-bucket: 'Bad_Bucket' is not an S3 bucket name",
+        ),
+        (
+            ["--artifact-bucket", BUCKET, "--portfolio-id", "portfolio1"],
+            "argument --portfolio-id: 'portfolio1' is not a portfolio id",
+        ),
+        (
+            ["--artifact-bucket", BUCKET, "--product-name", " "],
+            "argument --product-name: ' ' is not a product name: 1-8191 characters",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_flag_values_exit_2_before_any_aws_call(argv, message, capsys, monkeypatch):
     monkeypatch.setattr(publish, "connect", no_aws)
     with pytest.raises(SystemExit) as exited:
@@ -592,7 +696,9 @@ def test_no_credentials_is_a_setup_error(aws_env, monkeypatch, rendered):
 
 
 @pytest.mark.parametrize("defined", [True, False])
-def test_profile_and_region_come_from_deploys_flags_when_it_defines_them(defined, monkeypatch, rendered):
+def test_profile_and_region_come_from_deploys_flags_when_it_defines_them(
+    defined, monkeypatch, rendered
+):
     seen = []
 
     def connect(profile, region):
@@ -611,22 +717,34 @@ def test_default_product_name_is_per_stage(aws, monkeypatch, rendered):
     monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
     expect_search(aws.catalog, product_view(name="planar-staging"))
     expect_versions(
-        aws.catalog, version("pa-same000000001", Artifact.from_rendered(rendered["staging"]).version_name)
+        aws.catalog,
+        version("pa-same000000001", Artifact.from_rendered(rendered["staging"]).version_name),
     )
     code, out, _ = run_publish(publish_args("--artifact-bucket", BUCKET), rendered, "staging")
-    assert code == 0 and "unchanged: product planar-staging" in out
+    assert code == 0
+    assert "unchanged: product planar-staging" in out
 
 
 @pytest.mark.parametrize(
     ("setup", "code", "message"),
     [
         ("no bucket", 2, f"artifact bucket '{BUCKET}' does not exist"),
-        ("shared", 2, f"product 'planar-prod' ({PRODUCT_ID}) is shared from account {OTHER_ACCOUNT}"),
-        ("denied", 1, "AWS denied SearchProductsAsAdmin: the publishing identity needs "
-                      "servicecatalog:SearchProductsAsAdmin"),
+        (
+            "shared",
+            2,
+            f"product 'planar-prod' ({PRODUCT_ID}) is shared from account {OTHER_ACCOUNT}",
+        ),
+        (
+            "denied",
+            1,
+            "AWS denied SearchProductsAsAdmin: the publishing identity needs "
+            "servicecatalog:SearchProductsAsAdmin",
+        ),
     ],
-)  # fmt: skip
-def test_errors_exit_with_their_code_and_say_nothing_changed(aws, monkeypatch, rendered, setup, code, message):
+)
+def test_errors_exit_with_their_code_and_say_nothing_changed(
+    aws, monkeypatch, rendered, setup, code, message
+):
     monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
     if setup == "no bucket":
         aws.s3.delete_bucket(Bucket=BUCKET)
@@ -634,9 +752,11 @@ def test_errors_exit_with_their_code_and_say_nothing_changed(aws, monkeypatch, r
         expect_search(aws.catalog, product_view(account=OTHER_ACCOUNT))
     else:
         aws.catalog.add_client_error(
-            "search_products_as_admin", "AccessDeniedException", "not authorized",
+            "search_products_as_admin",
+            "AccessDeniedException",
+            "not authorized",
             expected_params={"PageSize": 100},
-        )  # fmt: skip
+        )
     got, out, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
     assert got == code
     assert f"build.py: publish: {message}" in err
@@ -654,12 +774,28 @@ def test_build_py_profile_and_region_reach_the_session(monkeypatch, tmp_path):
     monkeypatch.setattr(publish, "connect", connect)
     err = io.StringIO()
     code = cli.main(
-        ["--stage", "dev", "--publish", "--artifact-bucket", BUCKET, "--profile", "platform",
-         "--region", "eu-west-1", "--templates-dir", str(tmp_path)],
-        out=io.StringIO(), err=err,
-    )  # fmt: skip
-    assert code == 2 and seen == [("platform", "eu-west-1")]
-    assert err.getvalue() == "build.py: publish: stop here\nbuild.py: publish: nothing was changed in AWS\n"
+        [
+            "--stage",
+            "dev",
+            "--publish",
+            "--artifact-bucket",
+            BUCKET,
+            "--profile",
+            "platform",
+            "--region",
+            "eu-west-1",
+            "--templates-dir",
+            str(tmp_path),
+        ],
+        out=io.StringIO(),
+        err=err,
+    )
+    assert code == 2
+    assert seen == [("platform", "eu-west-1")]
+    assert (
+        err.getvalue()
+        == "build.py: publish: stop here\nbuild.py: publish: nothing was changed in AWS\n"
+    )
 
 
 # --- the flags' values --------------------------------------------------------------
@@ -676,7 +812,7 @@ def test_build_py_profile_and_region_reach_the_session(monkeypatch, tmp_path):
         ("--portfolio-id", "port-2"),
         ("--portfolio-id", "port-" + "a" * 95),
     ],
-)  # fmt: skip
+)
 def test_valid_product_names_and_portfolio_ids_are_accepted(flag, value):
     args = publish_args("--artifact-bucket", BUCKET, flag, value)
     assert getattr(args, flag[2:].replace("-", "_")) == value
@@ -693,10 +829,22 @@ def test_the_product_name_and_portfolio_id_given_reach_the_requests(aws, monkeyp
     # WHEN
     err = io.StringIO()
     code = cli.main(
-        ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, "--product-name", name,
-         "--portfolio-id", portfolio, "--templates-dir", str(tmp_path)],
-        out=io.StringIO(), err=err,
-    )  # fmt: skip
+        [
+            "--stage",
+            "prod",
+            "--publish",
+            "--artifact-bucket",
+            BUCKET,
+            "--product-name",
+            name,
+            "--portfolio-id",
+            portfolio,
+            "--templates-dir",
+            str(tmp_path),
+        ],
+        out=io.StringIO(),
+        err=err,
+    )
     # THEN the requests carried them (the Stubber checked each one's arguments)
     assert code == 0, err.getvalue()
 
@@ -705,18 +853,45 @@ def test_the_product_name_and_portfolio_id_given_reach_the_requests(aws, monkeyp
     ("flag", "value", "shown", "allowed"),
     [
         ("--product-name", "", "''", "is not a product name: 1-8191 characters, not all blank"),
-        ("--product-name", "   ", "'   '", "is not a product name: 1-8191 characters, not all blank"),
-        ("--product-name", "p" * 8192, "'" + "p" * 40 + "'... (8192 characters)",
-         "is not a product name: 1-8191 characters, not all blank"),
-        ("--portfolio-id", "portfolio1", "'portfolio1'",
-         "is not a portfolio id: port- and 1-95 lowercase letters or digits, such as port-abcdefghijklm"),
+        (
+            "--product-name",
+            "   ",
+            "'   '",
+            "is not a product name: 1-8191 characters, not all blank",
+        ),
+        (
+            "--product-name",
+            "p" * 8192,
+            "'" + "p" * 40 + "'... (8192 characters)",
+            "is not a product name: 1-8191 characters, not all blank",
+        ),
+        (
+            "--portfolio-id",
+            "portfolio1",
+            "'portfolio1'",
+            "is not a portfolio id: port- and 1-95 lowercase letters or digits, such as port-abcdefghijklm",
+        ),
         ("--portfolio-id", "port-", "'port-'", "is not a portfolio id: port- and 1-95 lowercase"),
-        ("--portfolio-id", "port-ABCDEF", "'port-ABCDEF'", "is not a portfolio id: port- and 1-95 lowercase"),
-        ("--portfolio-id", "port-abc\n", "'port-abc\\n'", "is not a portfolio id: port- and 1-95 lowercase"),
-        ("--portfolio-id", "port-" + "a" * 96, "'port-" + "a" * 35 + "'... (101 characters)",
-         "is not a portfolio id: port- and 1-95 lowercase"),
+        (
+            "--portfolio-id",
+            "port-ABCDEF",
+            "'port-ABCDEF'",
+            "is not a portfolio id: port- and 1-95 lowercase",
+        ),
+        (
+            "--portfolio-id",
+            "port-abc\n",
+            "'port-abc\\n'",
+            "is not a portfolio id: port- and 1-95 lowercase",
+        ),
+        (
+            "--portfolio-id",
+            "port-" + "a" * 96,
+            "'port-" + "a" * 35 + "'... (101 characters)",
+            "is not a portfolio id: port- and 1-95 lowercase",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_product_names_and_portfolio_ids_are_refused_naming_flag_value_and_what_is_allowed(
     flag, value, shown, allowed, capsys, monkeypatch
 ):
@@ -752,10 +927,16 @@ def test_no_connection_part_way_exits_1_and_lists_what_was_done(aws, monkeypatch
     expect_search(aws.catalog)
     expect_portfolio_exists(aws.catalog)
     expect_new_product(aws.catalog, token=ANY)
-    fail_call(aws.clients.servicecatalog, "AssociateProductWithPortfolio",
-              EndpointConnectionError(endpoint_url=ENDPOINT), "before")  # fmt: skip
+    fail_call(
+        aws.clients.servicecatalog,
+        "AssociateProductWithPortfolio",
+        EndpointConnectionError(endpoint_url=ENDPOINT),
+        "before",
+    )
     # WHEN
-    code, out, err = run_publish(publish_args("--artifact-bucket", BUCKET, "--portfolio-id", PORTFOLIO_ID), rendered)
+    code, out, err = run_publish(
+        publish_args("--artifact-bucket", BUCKET, "--portfolio-id", PORTFOLIO_ID), rendered
+    )
     # THEN exit 1; the error, then the upload, the product and its version, in order
     assert code == 1
     assert err == (
@@ -774,8 +955,12 @@ def test_an_answer_lost_part_way_exits_1_and_lists_what_was_done(aws, monkeypatc
     expect_search(aws.catalog, product_view())
     expect_versions(aws.catalog, version("pa-old0000000001", "0.0.9-aaaaaaaa"))
     expect_new_version(aws.catalog, token=ANY)
-    fail_call(aws.clients.servicecatalog, "CreateProvisioningArtifact",
-              ConnectionClosedError(endpoint_url=ENDPOINT), "after")  # fmt: skip
+    fail_call(
+        aws.clients.servicecatalog,
+        "CreateProvisioningArtifact",
+        ConnectionClosedError(endpoint_url=ENDPOINT),
+        "after",
+    )
     # WHEN
     code, out, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
     # THEN exit 1, and the upload is the one thing known to be done
@@ -790,8 +975,12 @@ def test_an_answer_lost_part_way_exits_1_and_lists_what_was_done(aws, monkeypatc
 
 def test_no_connection_before_any_change_says_nothing_changed(aws, monkeypatch, rendered):
     monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
-    fail_call(aws.clients.servicecatalog, "SearchProductsAsAdmin",
-              EndpointConnectionError(endpoint_url=ENDPOINT), "before")  # fmt: skip
+    fail_call(
+        aws.clients.servicecatalog,
+        "SearchProductsAsAdmin",
+        EndpointConnectionError(endpoint_url=ENDPOINT),
+        "before",
+    )
     code, _, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
     assert code == 1
     assert err == (

@@ -33,8 +33,12 @@ def launch_form(template: dict) -> str:
     labels = interface["ParameterLabels"]
     lines = []
     for group in interface["ParameterGroups"]:
-        lines += [f"### {group['Label']['default']}", "",
-                  "| Field | Parameter | Default | Description |", "| --- | --- | --- | --- |"]  # fmt: skip
+        lines += [
+            f"### {group['Label']['default']}",
+            "",
+            "| Field | Parameter | Default | Description |",
+            "| --- | --- | --- | --- |",
+        ]
         for name in group["Parameters"]:
             parameter = template["Parameters"][name]
             default = parameter.get("Default")
@@ -49,7 +53,8 @@ def launch_form(template: dict) -> str:
 
 
 def _section(text: str, begin: str, end: str) -> str:
-    assert begin in text and end in text, f"{DOC.name} lacks the markers {begin!r} ... {end!r}"
+    assert begin in text, f"{DOC.name} lacks the marker {begin!r}"
+    assert end in text, f"{DOC.name} lacks the marker {end!r}"
     return text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
 
 
@@ -97,14 +102,25 @@ def test_policy_allows_every_call_publish_makes_and_nothing_more():
 
 def test_policy_is_clean_for_the_iam_linter():
     text = json.dumps(_policy())
-    for placeholder, example in (("ARTIFACT_BUCKET", "example-artifacts"), ("REGION", "us-east-1"),
-                                 ("ACCOUNT_ID", "111122223333")):  # fmt: skip
+    for placeholder, example in (
+        ("ARTIFACT_BUCKET", "example-artifacts"),
+        ("REGION", "us-east-1"),
+        ("ACCOUNT_ID", "111122223333"),
+    ):
         text = text.replace(placeholder, example)
     findings = parliament.analyze_policy_string(text).findings
     # Search, association and template validation have no resource-level permissions.
-    unexpected = [f for f in findings if f.issue != "RESOURCE_STAR" or not set(f.detail) <= {
-        "servicecatalog:SearchProductsAsAdmin", "servicecatalog:AssociateProductWithPortfolio",
-        "cloudformation:ValidateTemplate"}]  # fmt: skip
+    unexpected = [
+        f
+        for f in findings
+        if f.issue != "RESOURCE_STAR"
+        or not set(f.detail)
+        <= {
+            "servicecatalog:SearchProductsAsAdmin",
+            "servicecatalog:AssociateProductWithPortfolio",
+            "cloudformation:ValidateTemplate",
+        }
+    ]
     assert not unexpected, [(f.issue, f.detail) for f in unexpected]
 
 
@@ -113,8 +129,9 @@ def test_every_publish_flag_is_documented():
     publish.add_arguments(parser)
     text = DOC.read_text()
     flags = sorted(set(re.findall(r"--[a-z][a-z-]+", parser.format_help())) - {"--help"})
-    assert "--publish" in flags and "--deactivate-old" in flags
-    for flag in flags + ["--profile", "--region"]:
+    assert "--publish" in flags
+    assert "--deactivate-old" in flags
+    for flag in [*flags, "--profile", "--region"]:
         assert f"`{flag}" in text, flag
 
 

@@ -11,8 +11,14 @@ from tests.cfn import evaluate, props, resources_of_type
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"
-REFS = {"EncryptionKey.Arn": KEY, "AWS::NoValue": None, "AppName": "shop", "AccessLogsBucket": "logs",
-        "FirewallWebAcl.Arn": "arn:created", "WebAcl": "arn:existing"}  # fmt: skip
+REFS = {
+    "EncryptionKey.Arn": KEY,
+    "AWS::NoValue": None,
+    "AppName": "shop",
+    "AccessLogsBucket": "logs",
+    "FirewallWebAcl.Arn": "arn:created",
+    "WebAcl": "arn:existing",
+}
 
 
 def with_key(node, on):
@@ -29,7 +35,9 @@ def test_secure_defaults(template):
         assert instance["Properties"]["PubliclyAccessible"] is False
     attributes = props(template, "LoadBalancer")["LoadBalancerAttributes"]
     assert {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"} in attributes
-    assert props(template, "HttpsListener")["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    assert (
+        props(template, "HttpsListener")["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    )
 
 
 def test_no_security_group_admits_every_port_or_protocol(template):
@@ -57,13 +65,20 @@ def test_customer_managed_key_switch(template, stage, on):
     assert with_key(cluster["MasterUserSecret"], on) == {"KmsKeyId": key}
     for instance in resources_of_type(template, "AWS::RDS::DBInstance").values():
         assert with_key(instance["Properties"]["PerformanceInsightsKMSKeyId"], on) == key
-    (rule,) = with_key(props(template, "AppBucket")["BucketEncryption"]["ServerSideEncryptionConfiguration"], on)
-    expected = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY} if on else {"SSEAlgorithm": "AES256"}
+    (rule,) = with_key(
+        props(template, "AppBucket")["BucketEncryption"]["ServerSideEncryptionConfiguration"], on
+    )
+    expected = (
+        {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY} if on else {"SSEAlgorithm": "AES256"}
+    )
     assert rule["ServerSideEncryptionByDefault"] == expected
     # The roles that read secrets and objects may use the key, and only then.
     for role in ("TaskRole", "ExecutionRole"):
-        switched = [p for p in props(template, role)["Policies"]
-                    if p.get("Fn::If", [None])[0] == "UseCustomerManagedKey"]  # fmt: skip
+        switched = [
+            p
+            for p in props(template, role)["Policies"]
+            if p.get("Fn::If", [None])[0] == "UseCustomerManagedKey"
+        ]
         assert len(switched) == 1, role
         key_policies = [p for p in [with_key(switched[0], on)] if p]
         if on:
@@ -85,19 +100,30 @@ def test_the_key_outlives_the_stack_in_every_stage(template, stage):
 @pytest.mark.parametrize("on", [True, False])
 def test_access_logs_switch(template, stage, on):
     conditions = {"HasAccessLogs": on}
-    attributes = evaluate(props(template, "LoadBalancer")["LoadBalancerAttributes"], REFS, conditions)
+    attributes = evaluate(
+        props(template, "LoadBalancer")["LoadBalancerAttributes"], REFS, conditions
+    )
     # Off, the bucket and prefix keys are absent: ELB refuses them empty.
     attributes = {a["Key"]: a["Value"] for a in attributes if a is not None}
     assert attributes["access_logs.s3.enabled"] == ("true" if on else "false")
     assert attributes.get("access_logs.s3.bucket") == ("logs" if on else None)
     assert attributes.get("access_logs.s3.prefix") == (f"alb/planar-{stage}-shop" if on else None)
     logging = evaluate(props(template, "AppBucket")["LoggingConfiguration"], REFS, conditions)
-    assert logging == ({"DestinationBucketName": "logs", "LogFilePrefix": f"s3/planar-{stage}-shop/"} if on else None)
+    assert logging == (
+        {"DestinationBucketName": "logs", "LogFilePrefix": f"s3/planar-{stage}-shop/"}
+        if on
+        else None
+    )
 
 
-@pytest.mark.parametrize(("value", "create", "attach", "acl"),
-                         [("none", False, False, None), ("create", True, True, "arn:created"),
-                          ("arn:existing", False, True, "arn:existing")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("value", "create", "attach", "acl"),
+    [
+        ("none", False, False, None),
+        ("create", True, True, "arn:created"),
+        ("arn:existing", False, True, "arn:existing"),
+    ],
+)
 def test_waf_switch(template, value, create, attach, acl):
     parameters = {"WebAcl": value}
     assert evaluate({"Fn::Equals": [{"Ref": "WebAcl"}, "create"]}, parameters) is create
@@ -109,20 +135,27 @@ def test_waf_switch(template, value, create, attach, acl):
     assert association["Condition"] == "AttachWebAcl"
     assert association["Properties"]["ResourceArn"] == {"Ref": "LoadBalancer"}
     if attach:
-        assert evaluate(association["Properties"]["WebACLArn"], REFS, {"CreateWebAcl": create}) == acl
+        assert (
+            evaluate(association["Properties"]["WebACLArn"], REFS, {"CreateWebAcl": create}) == acl
+        )
 
 
 def test_created_web_acl_counts_large_body_rules(template):
     acl = props(template, "FirewallWebAcl")
-    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    assert acl["Scope"] == "REGIONAL"
+    assert acl["DefaultAction"] == {"Allow": {}}
     groups = {r["Statement"]["ManagedRuleGroupStatement"]["Name"]: r for r in acl["Rules"]}
-    assert set(groups) == {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-                           "AWSManagedRulesSQLiRuleSet"}  # fmt: skip
+    assert set(groups) == {
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesSQLiRuleSet",
+    }
     common = groups["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
     assert {o["Name"]: o["ActionToUse"] for o in common["RuleActionOverrides"]} == {
-        "SizeRestrictions_BODY": {"Count": {}}, "CrossSiteScripting_BODY": {"Count": {}},
+        "SizeRestrictions_BODY": {"Count": {}},
+        "CrossSiteScripting_BODY": {"Count": {}},
         "GenericRFI_BODY": {"Count": {}},
-    }  # fmt: skip
+    }
     assert all(r["OverrideAction"] == {"None": {}} for r in acl["Rules"])
 
 

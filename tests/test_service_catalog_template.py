@@ -61,7 +61,8 @@ def test_every_parameter_is_described_and_every_constraint_explained(template):
         assert len(parameter["Description"]) >= 10, name
         if CONSTRAINTS & set(parameter):
             sentence = parameter.get("ConstraintDescription", "")
-            assert sentence.startswith("Must be ") and sentence.endswith("."), name
+            assert sentence.startswith("Must be "), name
+            assert sentence.endswith("."), name
             # Written for a person: no regular expression syntax.
             assert not re.search(r"[\^$\\]|\[[a-z0-9]-", sentence), (name, sentence)
 
@@ -71,4 +72,3 @@ def test_list_parameters_say_each_item_is_checked(template):
         is_list = parameter["Type"].startswith(("List<", "CommaDelimitedList"))
         if is_list and "AllowedPattern" in parameter:
             assert "comma-separated values, each" in parameter["ConstraintDescription"], name
-

@@ -22,19 +22,31 @@ def _compare(path: Path, fresh: str, how_to_update: str) -> None:
         return
     new = path.with_suffix(".new.json")
     new.write_text(fresh)
-    diff = "".join(difflib.unified_diff(
-        committed.splitlines(keepends=True), fresh.splitlines(keepends=True),
-        fromfile=str(path), tofile=str(new), n=2,
-    ))  # fmt: skip
+    diff = "".join(
+        difflib.unified_diff(
+            committed.splitlines(keepends=True),
+            fresh.splitlines(keepends=True),
+            fromfile=str(path),
+            tofile=str(new),
+            n=2,
+        )
+    )
     lines = diff.splitlines()
-    shown = "\n".join(lines[:80]) + (f"\n... {len(lines) - 80} more lines" if len(lines) > 80 else "")
-    pytest.fail(f"{path.name} is stale; the fresh render is in {new.name}. {how_to_update}\n{shown}")
+    shown = "\n".join(lines[:80]) + (
+        f"\n... {len(lines) - 80} more lines" if len(lines) > 80 else ""
+    )
+    pytest.fail(
+        f"{path.name} is stale; the fresh render is in {new.name}. {how_to_update}\n{shown}"
+    )
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)
 def test_committed_template_equals_a_fresh_render(stage):
-    _compare(template_path(stage), render(stage).body,
-             "Run `python build.py --all-stages --no-deploy` and commit templates/.")  # fmt: skip
+    _compare(
+        template_path(stage),
+        render(stage).body,
+        "Run `python build.py --all-stages --no-deploy` and commit templates/.",
+    )
 
 
 RENDER_ALL = (
@@ -51,8 +63,14 @@ def test_rendering_is_deterministic_across_processes(hash_seed):
     # order of a set or of hashes differs from the committed templates.
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    result = subprocess.run([sys.executable, "-c", RENDER_ALL], cwd=root, env=env,
-                            capture_output=True, text=True, check=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", RENDER_ALL],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     bodies = json.loads(result.stdout)
     assert list(bodies) == ["dev", "staging", "prod"]
     for stage, body in bodies.items():
@@ -65,5 +83,9 @@ def test_logical_ids_are_stable(templates):
         for stage, template in templates.items()
     }
     fresh = json.dumps(ids, indent=2, sort_keys=True) + "\n"
-    _compare(LOGICAL_IDS, fresh, "A renamed logical id replaces that resource in every "
-             "running stack: only update this snapshot for a resource meant to be new.")  # fmt: skip
+    _compare(
+        LOGICAL_IDS,
+        fresh,
+        "A renamed logical id replaces that resource in every "
+        "running stack: only update this snapshot for a resource meant to be new.",
+    )

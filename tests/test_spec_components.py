@@ -51,15 +51,22 @@ def test_task_definition(template, stage):
     assert name_of(p["Family"], stage) == f"planar-service-{stage}-shop"
     assert p["RequiresCompatibilities"] == ["FARGATE"]
     assert p["NetworkMode"] == "awsvpc"
-    assert p["Cpu"] == {"Ref": "ContainerCpu"} and p["Memory"] == {"Ref": "ContainerMemory"}
+    assert p["Cpu"] == {"Ref": "ContainerCpu"}
+    assert p["Memory"] == {"Ref": "ContainerMemory"}
     assert p["ExecutionRoleArn"] == {"Fn::GetAtt": ["ExecutionRole", "Arn"]}
     assert p["TaskRoleArn"] == {"Fn::GetAtt": ["TaskRole", "Arn"]}
     (container,) = p["ContainerDefinitions"]
-    assert container["Name"] == "planar-app" and container["Essential"] is True
+    assert container["Name"] == "planar-app"
+    assert container["Essential"] is True
     assert container["PortMappings"] == [{"ContainerPort": 8000, "Protocol": "tcp"}]
-    image = evaluate(container["Image"], {
-        "ContainerRegistryUrl": "ghcr.io/acme", "ContainerImageName": "planar", "ContainerImageTag": "v1",
-    })  # fmt: skip
+    image = evaluate(
+        container["Image"],
+        {
+            "ContainerRegistryUrl": "ghcr.io/acme",
+            "ContainerImageName": "planar",
+            "ContainerImageTag": "v1",
+        },
+    )
     assert image == "ghcr.io/acme/planar:v1"
 
 
@@ -73,8 +80,11 @@ def test_task_definition(template, stage):
 )
 def test_repository_credentials_only_with_a_registry_secret(template, conditions, expected):
     container = props(template, "TaskDefinition")["ContainerDefinitions"][0]
-    refs = {"RegistryCredentialsSecretArn": "arn:existing", "RegistryCredentialsSecret": "arn:created",
-            "AWS::NoValue": None}  # fmt: skip
+    refs = {
+        "RegistryCredentialsSecretArn": "arn:existing",
+        "RegistryCredentialsSecret": "arn:created",
+        "AWS::NoValue": None,
+    }
     value = evaluate(container["RepositoryCredentials"], refs, conditions)
     assert (value and value["CredentialsParameter"]) == expected
 
@@ -108,7 +118,11 @@ def test_service(template, stage):
     assert network["AssignPublicIp"] == "DISABLED"
     assert network["SecurityGroups"] == [{"Fn::GetAtt": ["TaskSecurityGroup", "GroupId"]}]
     assert p["LoadBalancers"] == [
-        {"ContainerName": "planar-app", "ContainerPort": 8000, "TargetGroupArn": {"Ref": "TargetGroup"}}
+        {
+            "ContainerName": "planar-app",
+            "ContainerPort": 8000,
+            "TargetGroupArn": {"Ref": "TargetGroup"},
+        }
     ]
     assert p["HealthCheckGracePeriodSeconds"] == 60
     # On stack delete the tasks stop before the non-prod bucket is emptied.
@@ -124,9 +138,14 @@ def test_load_balancer(template, stage):
     assert p["Scheme"] == {"Fn::If": ["AlbIsInternal", "internal", "internet-facing"]}
     public = {"Fn::Split": [",", {"Ref": "AlbSubnets"}]}
     assert p["Subnets"] == {"Fn::If": ["HasAlbSubnets", public, {"Ref": "Subnets"}]}
-    protection = {"Key": "deletion_protection.enabled", "Value": "true" if stage == "prod" else "false"}
+    protection = {
+        "Key": "deletion_protection.enabled",
+        "Value": "true" if stage == "prod" else "false",
+    }
     assert protection in p["LoadBalancerAttributes"]
-    assert evaluate(tags(template["Resources"]["LoadBalancer"])["Name"], SAMPLE) == f"plb-{stage}-shop"
+    assert (
+        evaluate(tags(template["Resources"]["LoadBalancer"])["Name"], SAMPLE) == f"plb-{stage}-shop"
+    )
 
 
 def test_https_listener_forwards_with_certificate_and_tls13(template):
@@ -150,18 +169,26 @@ def test_http_listener_redirects_to_https(template):
 def test_target_group(template, stage):
     p = props(template, "TargetGroup")
     expected = {
-        "TargetType": "ip", "Port": 8000, "Protocol": "HTTP",
-        "HealthCheckPath": "/planar/v1/health", "HealthCheckIntervalSeconds": 30,
-        "HealthCheckTimeoutSeconds": 5, "HealthyThresholdCount": 2,
-        "UnhealthyThresholdCount": 10, "Matcher": {"HttpCode": "200-499"},
+        "TargetType": "ip",
+        "Port": 8000,
+        "Protocol": "HTTP",
+        "HealthCheckPath": "/planar/v1/health",
+        "HealthCheckIntervalSeconds": 30,
+        "HealthCheckTimeoutSeconds": 5,
+        "HealthyThresholdCount": 2,
+        "UnhealthyThresholdCount": 10,
+        "Matcher": {"HttpCode": "200-499"},
         "HealthCheckPort": "traffic-port",
-    }  # fmt: skip
+    }
     assert {k: p[k] for k in expected} == expected
-    assert evaluate(tags(template["Resources"]["TargetGroup"])["Name"], SAMPLE) == f"ptg-{stage}-shop"
+    assert (
+        evaluate(tags(template["Resources"]["TargetGroup"])["Name"], SAMPLE) == f"ptg-{stage}-shop"
+    )
     # Named after the load balancer's id: a replaced load balancer brings a new target group.
     alb_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/plb-x/50dc6c495c0c9188"
     name = evaluate(p["Name"], {"LoadBalancer": alb_arn})
-    assert name == f"ptg-{stage}-50dc6c495c0c9188" and len(name) <= 32
+    assert name == f"ptg-{stage}-50dc6c495c0c9188"
+    assert len(name) <= 32
 
 
 def test_certificate_validated_by_dns_in_the_zone(template, stage):
@@ -174,7 +201,8 @@ def test_certificate_validated_by_dns_in_the_zone(template, stage):
     options = p["DomainValidationOptions"]
     assert [o["HostedZoneId"] for o in options] == [{"Ref": "HostedZoneId"}] * 2
     assert [evaluate(o["DomainName"], SAMPLE) for o in options] == [
-        "example.com", f"shop-{stage}.example.com"
+        "example.com",
+        f"shop-{stage}.example.com",
     ]
 
 
@@ -198,10 +226,12 @@ def test_aurora_cluster(template, stage):
     assert p["Engine"] == "aurora-postgresql"
     assert p["EngineVersion"] == {"Ref": "AuroraEngineVersion"}
     assert p["ServerlessV2ScalingConfiguration"] == {
-        "MinCapacity": {"Ref": "AuroraMinCapacity"}, "MaxCapacity": {"Ref": "AuroraMaxCapacity"}
+        "MinCapacity": {"Ref": "AuroraMinCapacity"},
+        "MaxCapacity": {"Ref": "AuroraMaxCapacity"},
     }
     assert (p["DatabaseName"], p["MasterUsername"]) == ("appdb", "dbadmin")
-    assert p["ManageMasterUserPassword"] is True and "MasterUserPassword" not in p
+    assert p["ManageMasterUserPassword"] is True
+    assert "MasterUserPassword" not in p
     assert p["BackupRetentionPeriod"] == {"Ref": "BackupRetentionDays"}
     assert p["PreferredBackupWindow"] == "03:00-04:00"
     assert p["StorageEncrypted"] is True
@@ -228,13 +258,16 @@ def test_aurora_cluster_listens_on_5432_in_its_subnet_group_behind_its_security_
 def test_aurora_version_defaults_to_a_current_16(template):
     parameter = template["Parameters"]["AuroraEngineVersion"]
     major, minor = parameter["Default"].split(".")
-    assert major == "16" and int(minor) > 6  # 16.6 can no longer create clusters
+    assert major == "16"
+    assert int(minor) > 6
 
 
 def test_aurora_instances(template, stage):
     instances = resources_of_type(template, "AWS::RDS::DBInstance")
     expected_readers = STAGES[stage].reader_count
-    assert list(instances) == ["DatabaseWriter"] + [f"DatabaseReader{i}" for i in range(1, expected_readers + 1)]
+    assert list(instances) == ["DatabaseWriter"] + [
+        f"DatabaseReader{i}" for i in range(1, expected_readers + 1)
+    ]
     assert expected_readers == (1 if stage == "prod" else 0)
     for index, (logical_id, instance) in enumerate(instances.items()):
         p = instance["Properties"]
@@ -247,15 +280,21 @@ def test_aurora_instances(template, stage):
         assert p["MonitoringRoleArn"] == {"Fn::GetAtt": ["DatabaseMonitoringRole", "Arn"]}
         # Each instance in its own zone when the zones are given; a short list
         # leaves the rest to RDS instead of failing on a Select out of range.
-        for zones, expected in (("us-east-1a,us-east-1b,us-east-1c", ["us-east-1a", "us-east-1b"]),
-                                ("us-east-1a", ["us-east-1a", None]), ("", [None, None])):  # fmt: skip
+        for zones, expected in (
+            ("us-east-1a,us-east-1b,us-east-1c", ["us-east-1a", "us-east-1b"]),
+            ("us-east-1a", ["us-east-1a", None]),
+            ("", [None, None]),
+        ):
             conditions = {
                 name: evaluate(condition, {"DatabaseAvailabilityZones": zones})
                 for name, condition in template["Conditions"].items()
                 if name.startswith("HasDatabaseAvailabilityZone")
             }
-            zone = evaluate(p["AvailabilityZone"], {"DatabaseAvailabilityZones": zones, "AWS::NoValue": None},
-                            conditions)  # fmt: skip
+            zone = evaluate(
+                p["AvailabilityZone"],
+                {"DatabaseAvailabilityZones": zones, "AWS::NoValue": None},
+                conditions,
+            )
             assert zone == expected[index]
     monitoring = props(template, "DatabaseMonitoringRole")
     assert name_of(monitoring["RoleName"], stage) == f"rds-monitoring-role-{stage}-shop"
@@ -271,21 +310,36 @@ def test_bucket(template, stage):
     p = resource["Properties"]
     assert evaluate(p["BucketName"], SAMPLE) == f"planar-{stage}-shop-5f0c9a70"
     assert p["VersioningConfiguration"] == {"Status": "Enabled"}
-    (rule,) = evaluate(p["BucketEncryption"]["ServerSideEncryptionConfiguration"], {}, {"UseCustomerManagedKey": False})
-    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}  # unless the key switch is on
-    assert p["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
-    }  # fmt: skip
-    (cors,) = p["CorsConfiguration"]["CorsRules"]
-    assert cors["AllowedMethods"] == ["GET"] and cors["AllowedHeaders"] == ["*"]
-    assert cors["MaxAge"] == 3000 and "ExposedHeaders" not in cors
-    origins = lambda values, has: evaluate(  # noqa: E731
-        cors["AllowedOrigins"], {"CorsAllowedOrigins": values}, {"HasCorsOrigins": has}
+    (rule,) = evaluate(
+        p["BucketEncryption"]["ServerSideEncryptionConfiguration"],
+        {},
+        {"UseCustomerManagedKey": False},
     )
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }  # unless the key switch is on
+    assert p["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    (cors,) = p["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedMethods"] == ["GET"]
+    assert cors["AllowedHeaders"] == ["*"]
+    assert cors["MaxAge"] == 3000
+    assert "ExposedHeaders" not in cors
+
+    def origins(values, has):
+        return evaluate(
+            cors["AllowedOrigins"], {"CorsAllowedOrigins": values}, {"HasCorsOrigins": has}
+        )
+
     assert origins("", False) == ["null"]
     assert origins("https://a.example.com,https://b.example.com", True) == [
-        "null", "https://a.example.com", "https://b.example.com"
+        "null",
+        "https://a.example.com",
+        "https://b.example.com",
     ]
 
 
@@ -294,7 +348,8 @@ def test_bucket_policy_denies_insecure_transport(template):
     assert p["Bucket"] == {"Ref": "AppBucket"}
     (statement,) = p["PolicyDocument"]["Statement"]
     assert statement["Sid"] == "DenyInsecureConnections"
-    assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == "*"
     assert statement["Action"] == ["s3:*"]
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     resources = [evaluate(r, {"AppBucket.Arn": "arn:aws:s3:::b"}) for r in statement["Resource"]]
@@ -307,12 +362,15 @@ def test_bucket_teardown_per_stage(template, stage):
     emptier = template["Resources"].get("BucketEmptier")
     if stage == "prod":
         assert bucket["DeletionPolicy"] == "Retain"
-        assert emptier is None and not resources_of_type(template, "AWS::Lambda::Function")
+        assert emptier is None
+        assert not resources_of_type(template, "AWS::Lambda::Function")
     else:
         assert bucket["DeletionPolicy"] == "Delete"
         assert emptier["Properties"]["BucketName"] == {"Ref": "AppBucket"}
         function = props(template, "BucketEmptierFunction")
-        assert emptier["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["BucketEmptierFunction", "Arn"]}
+        assert emptier["Properties"]["ServiceToken"] == {
+            "Fn::GetAtt": ["BucketEmptierFunction", "Arn"]
+        }
         assert "def handler(event, context)" in function["Code"]["ZipFile"]
         assert len(function["Code"]["ZipFile"]) <= 4096  # CloudFormation's inline code limit
 
@@ -322,11 +380,16 @@ def test_secrets(template, stage):
     custom = template["Resources"]["CustomSecret"]
     assert name_of(custom["Properties"]["Name"], stage) == f"custom-secret-{stage}-shop"
     assert custom["Properties"]["Description"] == "Custom secret for application configuration"
-    assert json.loads(custom["Properties"]["SecretString"]) == {"placeholder_key": "placeholder_value"}
+    assert json.loads(custom["Properties"]["SecretString"]) == {
+        "placeholder_key": "placeholder_value"
+    }
     registry = template["Resources"]["RegistryCredentialsSecret"]
     assert registry["Condition"] == "CreateRegistrySecret"
     assert name_of(registry["Properties"]["Name"], stage) == f"registry-credentials-{stage}-shop"
-    secret = evaluate(registry["Properties"]["SecretString"], {"RegistryUsername": "bot", "RegistryPassword": "p@ss"})
+    secret = evaluate(
+        registry["Properties"]["SecretString"],
+        {"RegistryUsername": "bot", "RegistryPassword": "p@ss"},
+    )
     assert json.loads(secret) == {"username": "bot", "password": "p@ss"}
     for resource in (custom, registry):
         assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == (retained, "Retain")
@@ -342,14 +405,28 @@ def test_execution_role(template, stage):
     role = template["Resources"]["ExecutionRole"]
     p = role["Properties"]
     assert name_of(p["RoleName"], stage) == f"ecs-execution-role-{stage}-shop"
-    assert p["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
-    assert evaluate(p["ManagedPolicyArns"][0], SAMPLE).endswith("service-role/AmazonECSTaskExecutionRolePolicy")
-    refs = {"RegistryCredentialsSecretArn": "arn:existing", "RegistryCredentialsSecret": "arn:created",
-            "AWS::NoValue": None}  # fmt: skip
+    assert p["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": ["ecs-tasks.amazonaws.com"]
+    }
+    assert evaluate(p["ManagedPolicyArns"][0], SAMPLE).endswith(
+        "service-role/AmazonECSTaskExecutionRolePolicy"
+    )
+    refs = {
+        "RegistryCredentialsSecretArn": "arn:existing",
+        "RegistryCredentialsSecret": "arn:created",
+        "AWS::NoValue": None,
+    }
     # Only when a registry secret exists, and only on that secret.
     no_key = {"UseCustomerManagedKey": False}
-    assert evaluate(p["Policies"], refs, {**no_key, "UseRegistryCredentials": False}) == [None, None]
-    policies = evaluate(p["Policies"], refs, {**no_key, "UseRegistryCredentials": True, "UseExistingRegistrySecret": False})
+    assert evaluate(p["Policies"], refs, {**no_key, "UseRegistryCredentials": False}) == [
+        None,
+        None,
+    ]
+    policies = evaluate(
+        p["Policies"],
+        refs,
+        {**no_key, "UseRegistryCredentials": True, "UseExistingRegistrySecret": False},
+    )
     (policy,) = filter(None, policies)
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
@@ -360,11 +437,14 @@ def test_task_role_is_assumed_by_ecs_tasks_only(template):
     trust = props(template, "TaskRole")["AssumeRolePolicyDocument"]
     assert trust == {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": ["ecs-tasks.amazonaws.com"]},
-            "Action": ["sts:AssumeRole"],
-        }],
-    }  # fmt: skip
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["ecs-tasks.amazonaws.com"]},
+                "Action": ["sts:AssumeRole"],
+            }
+        ],
+    }
 
 
 def test_task_role(template, stage):
@@ -374,8 +454,13 @@ def test_task_role(template, stage):
     for statement in _statements(role):
         for action in statement["Action"]:
             by_action.setdefault(action, []).extend(statement["Resource"])
-    bedrock_policy = [p for p in role["Properties"]["Policies"] if p.get("Fn::If", [None])[0] == "AllBedrockModels"]
-    assert bedrock_policy and bedrock_policy[0]["Fn::If"][0] == "AllBedrockModels"
+    bedrock_policy = [
+        p
+        for p in role["Properties"]["Policies"]
+        if p.get("Fn::If", [None])[0] == "AllBedrockModels"
+    ]
+    assert bedrock_policy
+    assert bedrock_policy[0]["Fn::If"][0] == "AllBedrockModels"
     for branch in bedrock_policy[0]["Fn::If"][1:]:
         for statement in branch["PolicyDocument"]["Statement"]:
             for action in statement["Action"]:
@@ -383,14 +468,26 @@ def test_task_role(template, stage):
     read = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     for action in read:
         assert by_action[action] == [
-            {"Fn::GetAtt": ["DatabaseCluster", "MasterUserSecret.SecretArn"]}, {"Ref": "CustomSecret"}
+            {"Fn::GetAtt": ["DatabaseCluster", "MasterUserSecret.SecretArn"]},
+            {"Ref": "CustomSecret"},
         ]
     bucket = {"Fn::GetAtt": ["AppBucket", "Arn"]}
     objects = {"Fn::Sub": ["${Bucket}/*", {"Bucket": bucket}]}
-    for action in ("GetObject", "PutObject", "DeleteObject", "AbortMultipartUpload", "ListMultipartUploadParts"):
+    for action in (
+        "GetObject",
+        "PutObject",
+        "DeleteObject",
+        "AbortMultipartUpload",
+        "ListMultipartUploadParts",
+    ):
         assert by_action[f"s3:{action}"] == [bucket, objects]
     assert by_action["s3:ListBucket"] == [bucket]
-    for action in ("InvokeModel", "InvokeModelWithResponseStream", "ListFoundationModels", "GetFoundationModel"):
+    for action in (
+        "InvokeModel",
+        "InvokeModelWithResponseStream",
+        "ListFoundationModels",
+        "GetFoundationModel",
+    ):
         assert f"bedrock:{action}" in by_action
 
 
@@ -401,13 +498,18 @@ def _rules(template, group_id):
 def test_security_groups(template):
     alb = _rules(template, "LoadBalancerSecurityGroup")
     clients = {"Fn::If": ["AlbIsInternal", {"Ref": "VpcCidr"}, "0.0.0.0/0"]}
-    assert [(r["FromPort"], r["CidrIp"]) for r in alb["SecurityGroupIngress"]] == [(443, clients), (80, clients)]
+    assert [(r["FromPort"], r["CidrIp"]) for r in alb["SecurityGroupIngress"]] == [
+        (443, clients),
+        (80, clients),
+    ]
     (egress,) = alb["SecurityGroupEgress"]
     assert (egress["FromPort"], egress["ToPort"]) == (8000, 8000)
     assert egress["DestinationSecurityGroupId"] == {"Fn::GetAtt": ["TaskSecurityGroup", "GroupId"]}
     ingress = props(template, "TaskIngressFromLoadBalancer")
     assert (ingress["FromPort"], ingress["ToPort"]) == (8000, 8000)
-    assert ingress["SourceSecurityGroupId"] == {"Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"]}
+    assert ingress["SourceSecurityGroupId"] == {
+        "Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"]
+    }
     tasks = _rules(template, "TaskSecurityGroup")
     assert "SecurityGroupIngress" not in tasks  # only the rule from the load balancer
     assert tasks["SecurityGroupEgress"][0]["IpProtocol"] == "-1"
@@ -416,21 +518,35 @@ def test_security_groups(template):
     assert (db_ingress["FromPort"], db_ingress["ToPort"]) == (5432, 5432)
     assert db_ingress["SourceSecurityGroupId"] == {"Fn::GetAtt": ["TaskSecurityGroup", "GroupId"]}
     every_rule = [
-        r for group in ("LoadBalancerSecurityGroup", "TaskSecurityGroup", "DatabaseSecurityGroup")
+        r
+        for group in ("LoadBalancerSecurityGroup", "TaskSecurityGroup", "DatabaseSecurityGroup")
         for key in ("SecurityGroupIngress", "SecurityGroupEgress")
         for r in _rules(template, group).get(key, [])
-    ] + [ingress]  # fmt: skip
+    ] + [ingress]
     assert all(r.get("Description") for r in every_rule)
 
 
 def test_outputs(template):
     required = {
-        "LoadBalancerDnsName", "LoadBalancerZoneId", "EcsClusterName", "EcsServiceName",
-        "DatabaseEndpoint", "DatabaseReaderEndpoint", "BucketName", "BucketArn",
-        "DatabaseSecretArn", "CustomSecretArn", "RegistrySecretArn", "CertificateArn",
-        "DomainName", "Region", "ContainerImage", "ExecutionRoleArn", "TaskRoleArn",
+        "LoadBalancerDnsName",
+        "LoadBalancerZoneId",
+        "EcsClusterName",
+        "EcsServiceName",
+        "DatabaseEndpoint",
+        "DatabaseReaderEndpoint",
+        "BucketName",
+        "BucketArn",
+        "DatabaseSecretArn",
+        "CustomSecretArn",
+        "RegistrySecretArn",
+        "CertificateArn",
+        "DomainName",
+        "Region",
+        "ContainerImage",
+        "ExecutionRoleArn",
+        "TaskRoleArn",
         "TaskDefinitionFamily",
-    }  # fmt: skip
+    }
     assert required <= set(template["Outputs"])
     assert template["Outputs"]["RegistrySecretArn"]["Condition"] == "UseRegistryCredentials"
     assert all(output.get("Description") for output in template["Outputs"].values())

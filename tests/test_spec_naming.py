@@ -8,7 +8,9 @@ from planar_cfn.parameters import SPECS_BY_NAME
 from planar_cfn.stages import STAGE_NAMES, UnknownStageError, get_stage
 from tests.cfn import evaluate, tags
 
-STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/5f0c9a70-1234-11ef-9f5a-0a1b2c3d4e5f"
+STACK_ID = (
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/s/5f0c9a70-1234-11ef-9f5a-0a1b2c3d4e5f"
+)
 # Name property -> the service's limit.
 NAME_LIMITS = {
     ("AWS::IAM::Role", "RoleName"): 64,
@@ -26,7 +28,9 @@ NAME_LIMITS = {
 
 def test_stages_are_dev_staging_prod_and_nothing_else():
     assert STAGE_NAMES == ("dev", "staging", "prod")
-    with pytest.raises(UnknownStageError, match="stage 'qa' is not known; allowed: dev, staging, prod"):
+    with pytest.raises(
+        UnknownStageError, match="stage 'qa' is not known; allowed: dev, staging, prod"
+    ):
         get_stage("qa")
 
 
@@ -63,27 +67,44 @@ def test_the_app_name_limit_is_as_tight_as_the_names_need(templates):
 
 @pytest.mark.parametrize(
     ("app_name", "ok"),
-    [("shop", True), ("a", True), ("my-app-2", True), ("MyApp", False), ("2shop", False),
-     ("shop-", False), ("sh--op", False), ("shop_app", False), ("", False)],
-)  # fmt: skip
+    [
+        ("shop", True),
+        ("a", True),
+        ("my-app-2", True),
+        ("MyApp", False),
+        ("2shop", False),
+        ("shop-", False),
+        ("sh--op", False),
+        ("shop_app", False),
+        ("", False),
+    ],
+)
 def test_app_name_rule(app_name, ok):
     assert (SPECS_BY_NAME["AppName"].check(app_name) is None) is ok
 
 
 def test_bucket_suffix_is_stable_lowercase_and_from_the_stack_id(template, stage):
-    name = evaluate(template["Resources"]["AppBucket"]["Properties"]["BucketName"],
-                    {"AppName": "shop", "AWS::StackId": STACK_ID})  # fmt: skip
+    name = evaluate(
+        template["Resources"]["AppBucket"]["Properties"]["BucketName"],
+        {"AppName": "shop", "AWS::StackId": STACK_ID},
+    )
     assert name == f"planar-{stage}-shop-5f0c9a70"
     suffix = name.rsplit("-", 1)[1]
-    assert len(suffix) == 8 and suffix == suffix.lower() and suffix.isalnum()
+    assert len(suffix) == 8
+    assert suffix == suffix.lower()
+    assert suffix.isalnum()
 
 
 def test_every_taggable_resource_carries_the_common_tags(template, stage):
     expected = {
-        "framework": "planar", "framework.version": "0.17", "stage": stage,
-        "app.name": {"Ref": "AppName"}, "app.version": "0.0.1",
-        "vendor_name": "CoPlane", "vendor_contact": "support@coplane.com",
-    }  # fmt: skip
+        "framework": "planar",
+        "framework.version": "0.17",
+        "stage": stage,
+        "app.name": {"Ref": "AppName"},
+        "app.version": "0.0.1",
+        "vendor_name": "CoPlane",
+        "vendor_contact": "support@coplane.com",
+    }
     checked = 0
     for logical_id, resource in template["Resources"].items():
         schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource["Type"])
@@ -96,7 +117,15 @@ def test_every_taggable_resource_carries_the_common_tags(template, stage):
 
 
 def test_named_resources_carry_a_name_tag(template, stage):
-    for logical_id in ("LoadBalancer", "TargetGroup", "Cluster", "DatabaseCluster", "AppBucket",
-                       "TaskSecurityGroup", "LoadBalancerSecurityGroup", "DatabaseSecurityGroup"):  # fmt: skip
+    for logical_id in (
+        "LoadBalancer",
+        "TargetGroup",
+        "Cluster",
+        "DatabaseCluster",
+        "AppBucket",
+        "TaskSecurityGroup",
+        "LoadBalancerSecurityGroup",
+        "DatabaseSecurityGroup",
+    ):
         name = evaluate(tags(template["Resources"][logical_id])["Name"], {"AppName": "shop"})
         assert name.endswith(f"-{stage}-shop"), logical_id
