@@ -181,7 +181,7 @@ def _parameter_problem(spec: ParameterSpec, raw: Any) -> str | None:
     return f"{spec.key} = {_shown_value(raw)}: must be {allowed}"
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     if path.is_dir():
         raise StageFileError(path, ["is a directory: name the stage's JSON file with --stage-file"])
     if not path.is_file():
@@ -310,9 +310,12 @@ def load(
         raise StageFileError(path, problems)
 
     parameters = {
-        spec.name: texts.get(spec.key, spec.default)
+        spec.name: value
         for spec in SPECS
-        if not spec.secret and (spec.key in texts or spec.key not in LOOKED_UP)
+        if not spec.secret
+        and (spec.key in texts or spec.key not in LOOKED_UP)
+        # A required value that is missing was refused above.
+        and (value := texts.get(spec.key, spec.default)) is not None
     }
     return StageFile(
         path=path,
@@ -328,7 +331,7 @@ def load(
 
 
 def _cross_field_problems(
-    stage: str, data: dict, texts: dict[str, str], password: str, needs_secrets: bool
+    stage: str, data: dict[str, Any], texts: dict[str, str], password: str, needs_secrets: bool
 ) -> list[str]:
     """The template's Rules, and the stage's reader count, over the effective values.
     A rule is only checked when each of its keys is valid on its own."""
