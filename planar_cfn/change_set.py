@@ -14,7 +14,26 @@ from typing import Any
 
 from botocore.exceptions import WaiterError
 
-from .aws_session import s3_object_url
+from .aws_gateway import s3_object_url
+
+__all__ = [
+    "LOAD_BALANCER",
+    "STATEFUL_TYPES",
+    "Change",
+    "ChangeSet",
+    "ChangeSetState",
+    "ChangeSetTimeout",
+    "classify",
+    "describe",
+    "parameter_changes",
+    "policy_denies",
+    "required_capabilities",
+    "review",
+    "stack_policy",
+    "stateful_logical_ids",
+    "upload_template",
+    "wait",
+]
 
 # Resources whose replacement or removal loses data.
 STATEFUL_TYPES = frozenset(
