@@ -25,7 +25,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import account_checks, change_set, lookups, progress, protections
 from . import stage_file as stage_files
-from .aws_gateway import DEPLOYER, Aws, Clients, aws_errors, error_code, error_message, why
+from .aws_gateway import (
+    DEPLOYER,
+    Aws,
+    Clients,
+    aws_errors,
+    error_code,
+    error_message,
+    rejects_credentials,
+    why,
+)
 from .deploy_plan import (
     CREATE,
     DELETE,
@@ -409,6 +418,8 @@ class Deployment:
                 try:
                     self.cfn.execute_change_set(ChangeSetName=ready.id)
                 except ClientError as error:  # refused: it never started
+                    if rejects_credentials(error):
+                        raise  # not the change set's fault: said as for any other call
                     refused = f"CloudFormation refused to execute change set {name} ({why(error)})"
         except BaseException:
             # Ctrl-C, or no answer: the update is not known to run, so nothing may stay unprotected.

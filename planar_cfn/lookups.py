@@ -67,6 +67,7 @@ def _refused(what: str, action: str, key: str, error: ClientError) -> PlanarErro
 
 
 def vpc_cidr(ec2: Any, vpc_id: str) -> str:
+    """The VPC's IPv4 CIDR block."""
     try:
         vpcs = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
     except ClientError as error:

@@ -128,8 +128,8 @@ def portfolio_id(value: str) -> str:
 
 
 def _problems(options: object, checks: dict[str, Callable[[Any], Any]]) -> list[str]:
-    """Every refused value of `options`, each named by its keyword; paths given as
-    text become Paths."""
+    """Every refused value of `options`, each named by its keyword; each value kept as
+    its check returns it, and paths given as text become Paths."""
     problems = []
     for field in fields(options):  # type: ignore[arg-type]
         value = getattr(options, field.name)
@@ -143,7 +143,8 @@ def _problems(options: object, checks: dict[str, Callable[[Any], Any]]) -> list[
                 problems.append(f"{field.name}: must be a path, not {value!r}")
         elif field.name in checks and (value is not None or field.default is not None):
             try:
-                checks[field.name](value)
+                # The value as checked: a timeout given as text becomes minutes.
+                object.__setattr__(options, field.name, checks[field.name](value))
             except ValueError as error:
                 problems.append(f"{field.name}: {error}")
     return problems

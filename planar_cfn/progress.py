@@ -15,6 +15,20 @@ from botocore.exceptions import ClientError
 
 from .aws_gateway import error_code, error_message
 
+__all__ = [
+    "FAILED",
+    "SUCCEEDED",
+    "Clock",
+    "EventStream",
+    "View",
+    "WatchTimeout",
+    "describe_stack",
+    "is_final",
+    "outputs",
+    "root_causes",
+    "watch",
+]
+
 SUCCEEDED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE", "IMPORT_COMPLETE"})
 # Final states that mean the operation did not do what was asked.
 FAILED = frozenset(
@@ -79,6 +93,7 @@ class EventStream:
         self.cursor = events[0]["EventId"] if events else None
 
     def new_events(self) -> list[Mapping[str, Any]]:
+        """The events since the cursor, oldest first; the cursor moves past them."""
         pages = self.cfn.get_paginator("describe_stack_events").paginate(StackName=self.stack_id)
         # Lazily, newest first: pages after the one holding the cursor are never read.
         events = (e for page in islice(pages, MAX_EVENT_PAGES) for e in page["StackEvents"])

@@ -6,28 +6,31 @@ import base64
 import hashlib
 import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from botocore.stub import ANY, Stubber
-from moto import mock_aws
 
 from planar_cfn import __version__, cli, publish
 from planar_cfn.aws_gateway import s3_object_url
 from planar_cfn.deploy import Runtime
-from planar_cfn.errors import AccessDenied, AwsRefused, CredentialsError, InputError
+from planar_cfn.errors import (
+    AccessDenied,
+    AwsRefused,
+    CredentialsError,
+    ExitCode,
+    InputError,
+    Interrupted,
+)
 from planar_cfn.options import PublishOptions
 from planar_cfn.publish import Artifact
 from planar_cfn.render import Rendered
+from tests.publish_stubs import BUCKET, REGION, Clients
 
 ACCOUNT = "123456789012"  # moto's account
 OTHER_ACCOUNT = "210987654321"
-REGION = "us-east-1"
-BUCKET = "planar-artifacts"
 PRODUCT_ID = "prod-abcdefghijklm"
 PORTFOLIO_ID = "port-abcdefghijklm"
 TOKEN = "token-1"
@@ -42,30 +45,6 @@ VERSION_NAME = f"{__version__}-{SHA256[:8]}"
 DESCRIPTION = json.loads(PROD_BYTES)["Description"]
 
 
-@dataclass
-class Clients:
-    """aws_gateway.Clients made beforehand: moto's S3 and STS, a stubbed Service Catalog."""
-
-    region: str
-    made: dict[str, Any]
-
-    def client(self, service: str) -> Any:
-        return self.made[service]
-
-
-@dataclass
-class Aws:
-    clients: Clients
-    catalog: Stubber  # Service Catalog
-    s3: Any  # the moto-backed S3 client, to look at what was uploaded
-
-    def connect(self, profile: str | None, region: str | None) -> Clients:
-        return self.clients
-
-    def runtime(self) -> Runtime:
-        return Runtime(connect=self.connect)
-
-
 @pytest.fixture
 def aws_env(monkeypatch, tmp_path):
     """Fake credentials only; nothing from the machine's AWS config can leak in."""
@@ -76,19 +55,6 @@ def aws_env(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-
-
-@pytest.fixture
-def aws(aws_env):
-    with mock_aws():
-        session = boto3.Session(region_name=REGION)
-        s3 = session.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
-        catalog = session.client("servicecatalog")
-        with Stubber(catalog) as stub:
-            made = {"s3": s3, "servicecatalog": catalog, "sts": session.client("sts")}
-            yield Aws(Clients(REGION, made), stub, s3)
-            stub.assert_no_pending_responses()
 
 
 @pytest.fixture
@@ -1015,3 +981,46 @@ def test_no_connection_before_any_change_says_nothing_changed(aws, monkeypatch, 
         "build.py: publish: nothing was changed in AWS\n"
     )
     assert uploaded(aws) == []
+
+
+# --- Ctrl-C: publishing stops, says what it had done, and exits as a deploy does -------
+
+
+def test_ctrl_c_part_way_lists_what_was_done_and_exits_130(aws, rendered):
+    # GIVEN a first publish into a portfolio, interrupted as the association goes out
+    expect_search(aws.catalog)
+    expect_portfolio_exists(aws.catalog)
+    expect_new_product(aws.catalog, token=ANY)
+    catalog = aws.clients.client("servicecatalog")
+    fail_call(catalog, "AssociateProductWithPortfolio", KeyboardInterrupt(), "before")
+    # WHEN
+    code, out, err = run_publish(
+        publish_args("--artifact-bucket", BUCKET, "--portfolio-id", PORTFOLIO_ID),
+        rendered,
+        aws.runtime(),
+    )
+    # THEN it stops, lists what it had done, in order, and exits as a deploy's Ctrl-C does
+    assert code == ExitCode.INTERRUPTED == 130
+    assert err == (
+        "\nbuild.py: publish: interrupted\n"
+        f"build.py: publish: done before the interrupt: uploaded s3://{BUCKET}/{KEY}; "
+        f"created product {PRODUCT_ID}; created version pa-first00000001\n"
+    )
+    assert "product id:" not in out
+
+
+def test_ctrl_c_before_any_change_says_nothing_changed(aws, rendered):
+    catalog = aws.clients.client("servicecatalog")
+    fail_call(catalog, "SearchProductsAsAdmin", KeyboardInterrupt(), "before")
+    code, _, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered, aws.runtime())
+    assert code == ExitCode.INTERRUPTED
+    assert err == "\nbuild.py: publish: interrupted before anything changed\n"
+    assert uploaded(aws) == []
+
+
+def test_ctrl_c_reaches_a_python_caller_with_what_was_done(aws, prod):
+    expect_search(aws.catalog)
+    fail_call(aws.clients.client("servicecatalog"), "CreateProduct", KeyboardInterrupt(), "before")
+    with pytest.raises(Interrupted) as interrupted:
+        do_publish(aws, prod)
+    assert interrupted.value.done == (f"uploaded s3://{BUCKET}/{KEY}",)
