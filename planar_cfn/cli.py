@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import deploy, options, publish
+from .aws_gateway import Aws
 from .errors import ExitCode, Interrupted, PlanarError
 from .lint import Finding
 from .paths import STAGES_DIR, TEMPLATES_DIR
@@ -330,7 +331,7 @@ def _publish(
 ) -> int:
     """Publish the stage's linted template to Service Catalog."""
     try:
-        connect = runtime.connect if runtime else deploy.Runtime().connect
+        connect = runtime.connect if runtime else Aws.connect
         result = publish.publish(rendered, _publish_options(args), out=out, connect=connect)
     except (PlanarError, Interrupted) as error:
         return report(err, error, PUBLISH)

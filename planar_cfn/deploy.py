@@ -119,10 +119,10 @@ def deploy(
 
     It does not lint: lint the template first (planar_cfn.lint.lint), as build.py does.
     Every input is checked before AWS is called. How the stack ended is the result;
-    what stopped the run is raised from planar_cfn.errors: InputError (exit 2: nothing
-    changed), AwsError or OperationFailed (exit 1), Interrupted on Ctrl-C before
-    anything changed (a Ctrl-C later ends the run, with NOT_EXECUTED or STILL_CHANGING).
-    Each error's `done` says what the run had changed before it.
+    what stopped the run is raised from planar_cfn.errors: InputError (exit 2 while
+    nothing had changed), AwsError or OperationFailed (exit 1), Interrupted on a Ctrl-C
+    before the stack changes (a Ctrl-C later ends the run, with NOT_EXECUTED or
+    STILL_CHANGING). Each error's `done` says what the run had changed before it.
     """
     deployment = Deployment.prepare(options, out=out, err=err, runtime=runtime)
     if deployment.needs_template:
@@ -319,6 +319,8 @@ class Deployment:
                 self.aws.client("s3"), bucket, self.stack_name, rendered.minified
             )
         except ClientError as error:
+            if rejects_credentials(error):
+                raise  # not the bucket's fault: said as for any other call
             raise InputError(
                 f"template_bucket {bucket!r}: cannot upload the template "
                 f"({error_code(error)}: {error_message(error)}); "
@@ -381,7 +383,9 @@ class Deployment:
             return ExitCode.NOT_EXECUTED
         except BaseException:
             if not self._discard():
-                self.done.append(f"change set {name}, left behind: the commands above delete it")
+                self.done.append(
+                    f"created change set {name}, left behind: the commands above delete it"
+                )
             raise
         self._say(f"Executing change set on {self.stack_name} ...")
         return self._follow(stream, plan.kind, template)
@@ -552,8 +556,8 @@ class Deployment:
         except KeyboardInterrupt:
             return self._stopped(stream, operation, template, "interrupted")
         except progress.WatchTimeout:
-            why_ = f"timed out after {self.options.timeout} minute(s)"
-            return self._stopped(stream, operation, template, why_)
+            timed_out = f"timed out after {self.options.timeout} minute(s)"
+            return self._stopped(stream, operation, template, timed_out)
         except (ClientError, BotoCoreError) as error:
             # Expired credentials, say: the operation goes on whatever we can read.
             return self._stopped(

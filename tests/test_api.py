@@ -3,6 +3,7 @@ before anything is sent, naming it and what is allowed, as the flags do; and the
 options send AWS the same requests as build.py's flags."""
 
 import copy
+import doctest
 import io
 import json
 from pathlib import Path
@@ -26,6 +27,15 @@ from tests.test_publish import (
     expect_search,
     product_view,
 )
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_examples_run():
+    failures, tried = doctest.testfile(str(README), module_relative=False)
+    assert tried >= 2
+    assert failures == 0
+
 
 # --- options: a bad value is refused as the options are made ---------------------------
 

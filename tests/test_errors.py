@@ -267,7 +267,7 @@ def test_the_same_expired_token_exits_the_same_way_from_deploy_and_publish(
     if mid_operation:
         assert deploy_said["call"] == "DescribeChangeSet"
         assert deploy_said["after"] == (
-            "done before the error: change set planar-dev-20261127-100000, left behind: the "
+            "done before the error: created change set planar-dev-20261127-100000, left behind: the "
             "commands above delete it"
         )
         assert "aws cloudformation delete-change-set --change-set-name" in h.err.getvalue()
