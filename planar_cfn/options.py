@@ -13,13 +13,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .constraints import S3_BUCKET, Pattern
 from .errors import InputError
 from .parameters import SPECS_BY_KEY
 from .stage_file import PROFILE, REGION
 from .stages import UnknownStageError, get_stage
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "DEFAULT_TIMEOUT_MINUTES",
@@ -127,11 +130,11 @@ def portfolio_id(value: str) -> str:
     return value
 
 
-def _problems(options: object, checks: dict[str, Callable[[Any], Any]]) -> list[str]:
+def _problems(options: DataclassInstance, checks: dict[str, Callable[[Any], Any]]) -> list[str]:
     """Every refused value of `options`, each named by its keyword; each value kept as
     its check returns it, and paths given as text become Paths."""
     problems = []
-    for field in fields(options):  # type: ignore[arg-type]
+    for field in fields(options):
         value = getattr(options, field.name)
         if field.type == "bool":
             if not isinstance(value, bool):

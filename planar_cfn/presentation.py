@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 # The AWS CLI wait that follows an operation to its end.
-WAIT_COMMANDS = {
+_WAIT_COMMANDS = {
     "CREATE": "stack-create-complete",
     "UPDATE": "stack-update-complete",
     "DELETE": "stack-delete-complete",
@@ -272,7 +272,7 @@ def stopped_waiting(
 ) -> str:
     """The deploy stopped waiting while the stack goes on changing: how to follow it,
     and each protection (`still_off`: what, the command that turns it on) left off."""
-    waiter = WAIT_COMMANDS.get(operation, "stack-update-complete")
+    waiter = _WAIT_COMMANDS.get(operation, "stack-update-complete")
     state = (
         f"is {status} and still changing"
         if status
