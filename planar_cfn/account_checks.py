@@ -17,7 +17,26 @@ from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
+from .aws_gateway import error_code, error_message
+from .errors import InputError
 from .stage_file import StageFile
+
+__all__ = [
+    "ALB_LOG_PREFIX",
+    "APP_BUCKET",
+    "CREATE_ECS_ROLE",
+    "ECS_ROLE",
+    "ELB_ACCOUNTS",
+    "S3_LOG_PREFIX",
+    "AccountNotReady",
+    "access_logs_policy",
+    "bucket_problem",
+    "check",
+    "create_ecs_role",
+    "ecs_role_exists",
+    "log_delivery_principal",
+    "partition",
+]
 
 # The role ECS uses to manage the tasks' network interfaces and load balancer targets.
 # "Using service-linked roles for Amazon ECS" (docs.aws.amazon.com/AmazonECS/latest/
@@ -106,16 +125,13 @@ SET_SSE_S3 = (
 )
 
 
-class AccountNotReady(Exception):
+class AccountNotReady(InputError):
     """The account lacks something the stack needs: the message says what to do, and
     `details` holds what to apply, printed as is (a bucket policy)."""
 
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.details = details
-
 
 def partition(region: str) -> str:
+    """The ARN partition of a region: aws, aws-cn or aws-us-gov."""
     if region.startswith("cn-"):
         return "aws-cn"
     return "aws-us-gov" if region.startswith("us-gov-") else "aws"
@@ -129,7 +145,9 @@ def log_delivery_principal(region: str) -> dict[str, str]:
     return {"Service": ELB_LOG_DELIVERY}
 
 
-def access_logs_policy(bucket: str, region: str, account: str, stage: str, app: str) -> dict:
+def access_logs_policy(
+    bucket: str, region: str, account: str, stage: str, app: str
+) -> dict[str, Any]:
     """The bucket policy that lets the stack's load balancer and application bucket
     deliver their access logs to `bucket`, and nothing else."""
     arn = f"arn:{partition(region)}:s3:::"
@@ -160,7 +178,7 @@ def access_logs_policy(bucket: str, region: str, account: str, stage: str, app: 
 
 
 def _error(error: ClientError) -> tuple[str, str]:
-    return error.response["Error"].get("Code", ""), error.response["Error"].get("Message", "")
+    return error_code(error), error_message(error)
 
 
 def _refused(action: str, error: ClientError) -> str:
@@ -259,7 +277,7 @@ def bucket_problem(s3: Any, bucket: str, region: str) -> str | None:
 
 def _account_id(sts: Any) -> str:
     try:
-        return sts.get_caller_identity()["Account"]
+        return str(sts.get_caller_identity()["Account"])
     except ClientError:
         return "ACCOUNT_ID"  # GetCallerIdentity needs no permission: hardly ever here
 
@@ -275,9 +293,10 @@ def check(
     dry_run: bool,
     out: TextIO,
     err: TextIO,
-) -> None:
+) -> list[str]:
     """Check what the account must have, then make what is missing and may be made.
-    Nothing is made while any check fails, nor on a dry run (which changes nothing)."""
+    Nothing is made while any check fails, nor on a dry run (which changes nothing).
+    Returns what it made, for a later error to report."""
     role: bool | None = True  # None: unknown, iam:GetRole refused
     if creating:
         try:
@@ -300,10 +319,10 @@ def check(
                 "and S3 deliver the logs (the deploy does not read it): put this one in "
                 "policy.json, merged with any statements the bucket has, and apply it with "
                 f"`aws s3api put-bucket-policy --bucket {bucket} --policy file://policy.json`:",
-                json.dumps(policy, indent=2),
+                details=json.dumps(policy, indent=2),
             )
     if role:
-        return
+        return []
     unknown = (
         f"could not check the ECS service-linked role {ECS_ROLE} ({{}} not allowed). If "
         'the stack\'s ECS cluster fails with "Unable to assume the service linked role", '
@@ -319,7 +338,7 @@ def check(
                 file=out,
                 flush=True,
             )
-        return
+        return []
     try:
         made = create_ecs_role(client("iam"))
     except ClientError as error:
@@ -329,7 +348,7 @@ def check(
             # Neither readable nor creatable: it may well exist, so the deploy goes on.
             both = "iam:GetRole and iam:CreateServiceLinkedRole are"
             print(f"build.py: warning: {unknown.format(both)}", file=err, flush=True)
-            return
+            return []
         raise AccountNotReady(
             f"the ECS service-linked role {ECS_ROLE} does not exist in this account yet, and "
             f"these credentials may not create it ({_refused('iam:CreateServiceLinkedRole', error)}); "
@@ -337,10 +356,12 @@ def check(
             f"`{CREATE_ECS_ROLE}` once for the account, or allow iam:CreateServiceLinkedRole "
             "for ecs.amazonaws.com (docs/deploying.md), then deploy again"
         ) from None
-    if made:
-        print(
-            f"Created the ECS service-linked role {ECS_ROLE} ({ECS_SERVICE}): the account's "
-            "first ECS cluster needs it.",
-            file=out,
-            flush=True,
-        )
+    if not made:
+        return []
+    print(
+        f"Created the ECS service-linked role {ECS_ROLE} ({ECS_SERVICE}): the account's "
+        "first ECS cluster needs it.",
+        file=out,
+        flush=True,
+    )
+    return [f"created the ECS service-linked role {ECS_ROLE}"]

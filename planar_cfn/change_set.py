@@ -12,9 +12,28 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from botocore.exceptions import WaiterError
+from botocore.exceptions import ClientError, WaiterError
 
-from .aws_session import s3_object_url
+from .aws_gateway import s3_object_url
+
+__all__ = [
+    "LOAD_BALANCER",
+    "STATEFUL_TYPES",
+    "Change",
+    "ChangeSet",
+    "ChangeSetState",
+    "ChangeSetTimeout",
+    "classify",
+    "describe",
+    "parameter_changes",
+    "policy_denies",
+    "required_capabilities",
+    "review",
+    "stack_policy",
+    "stateful_logical_ids",
+    "upload_template",
+    "wait",
+]
 
 # Resources whose replacement or removal loses data.
 STATEFUL_TYPES = frozenset(
@@ -53,6 +72,8 @@ ACTION_SYMBOLS = {
 
 
 class ChangeSetState(Enum):
+    """What a change set's (Status, ExecutionStatus) pair means for the deploy."""
+
     PENDING = "pending"
     READY = "ready"
     NO_CHANGES = "no changes"
@@ -101,6 +122,7 @@ def upload_template(s3: Any, bucket: str, stack_name: str, body: str) -> str:
 
 
 def stateful_logical_ids(template: Mapping[str, Any]) -> list[str]:
+    """The template's resources whose replacement or removal loses data."""
     return [
         logical_id
         for logical_id, resource in template.get("Resources", {}).items()
@@ -110,6 +132,8 @@ def stateful_logical_ids(template: Mapping[str, Any]) -> list[str]:
 
 @dataclass(frozen=True)
 class Change:
+    """One resource change of a change set."""
+
     action: str
     logical_id: str
     resource_type: str
@@ -120,6 +144,7 @@ class Change:
 
     @property
     def stateful(self) -> bool:
+        """Whether the resource holds data."""
         return self.resource_type in STATEFUL_TYPES
 
     @property
@@ -133,6 +158,7 @@ class Change:
         return self.stateful and self.replaced_or_removed
 
     def line(self, id_width: int = 0) -> str:
+        """The review's line: symbol, type, logical id, replacement and its causes."""
         symbol = ACTION_SYMBOLS.get(self.action, "?")
         text = f"  {symbol} {self.resource_type:<44} {self.logical_id:<{id_width}}"
         if self.action == "Modify":
@@ -145,6 +171,7 @@ class Change:
 
     @classmethod
     def from_api(cls, change: Mapping[str, Any]) -> Change:
+        """From one of DescribeChangeSet's Changes."""
         rc = change["ResourceChange"]
         causes = tuple(
             dict.fromkeys(
@@ -166,6 +193,8 @@ class Change:
 
 @dataclass(frozen=True)
 class ChangeSet:
+    """A computed change set: its state and every change, from every page."""
+
     id: str
     stack_id: str
     state: ChangeSetState
@@ -177,6 +206,7 @@ class ChangeSet:
 
     @property
     def data_loss(self) -> tuple[Change, ...]:
+        """The changes that replace (maybe) or remove a stateful resource."""
         return tuple(c for c in self.changes if c.loses_data)
 
     @property
@@ -229,6 +259,9 @@ def wait(cfn: Any, change_set_id: str, timeout_seconds: int, delay: float) -> Ch
         last = error.last_response or {}
         if "Status" in last and classify(last["Status"], None, None) is not ChangeSetState.PENDING:
             return _from_pages([last])
+        if "Error" in last:
+            # AWS refused the describe (expired credentials, say): its error, not the waiter's.
+            raise ClientError(last, "DescribeChangeSet") from None
         if "Max attempts exceeded" in str(error):
             raise ChangeSetTimeout(
                 f"change set {change_set_id} was not ready after {timeout_seconds // 60} minute(s)"
@@ -240,6 +273,7 @@ def wait(cfn: Any, change_set_id: str, timeout_seconds: int, delay: float) -> Ch
 def parameter_changes(
     before: Mapping[str, str], after: Mapping[str, str]
 ) -> list[tuple[str, str, str]]:
+    """(name, before, after) for each parameter whose value changes."""
     return [
         (key, before.get(key, "(none)"), value)
         for key, value in after.items()

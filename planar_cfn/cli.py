@@ -1,21 +1,149 @@
-"""The `build.py` command: render, lint and write stage templates."""
+"""The `build.py` command: render, lint and write stage templates, or deploy or publish
+one. It only translates: flags into the library's options, the library's results and
+errors into lines and an exit code (errors.ExitCode)."""
 
 from __future__ import annotations
 
 import argparse
 import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from . import deploy, publish
-from .render import INLINE_TEMPLATE_LIMIT, TEMPLATES_DIR, Rendered, render, template_path
-from .stage_file import STAGES_DIR, shown
+from . import deploy, options, publish
+from .aws_gateway import Aws
+from .errors import ExitCode, Interrupted, PlanarError
+from .lint import Finding
+from .paths import STAGES_DIR, TEMPLATES_DIR
+from .presentation import DEPLOY, PUBLISH, report
+from .render import INLINE_TEMPLATE_LIMIT, Rendered, render, template_path
+from .stage_file import shown
 from .stages import STAGE_NAMES
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+__all__ = ["main"]
+
+
+def _flag(check: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from an options check: the same test, in the same words."""
+
+    def convert(text: str) -> Any:
+        try:
+            return check(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return convert
+
+
+def _deploy_arguments(parser: argparse.ArgumentParser) -> None:
+    """Deploy flags (docs/deploying.md), one per DeployOptions field."""
+    group = parser.add_argument_group(
+        "deploy",
+        "Without --no-deploy, build.py --stage STAGE deploys the stage as a "
+        "reviewed change set (docs/deploying.md).",
+    )
+    add = group.add_argument
+    add(
+        "--stage-file",
+        type=Path,
+        metavar="FILE",
+        help="the stage's deployment values (default: stages/STAGE.json)",
+    )
+    add(
+        "--profile",
+        type=_flag(options.profile),
+        metavar="NAME",
+        help="AWS CLI profile (default: the stage file's, else the AWS CLI's)",
+    )
+    add(
+        "--region",
+        type=_flag(options.region),
+        metavar="REGION",
+        help="AWS region (default: the stage file's, else the AWS CLI's)",
+    )
+    add(
+        "--template-bucket",
+        type=_flag(options.template_bucket),
+        metavar="BUCKET",
+        help="S3 bucket for a template over 51,200 bytes (default: the stage file's)",
+    )
+    add(
+        "--dry-run",
+        action="store_true",
+        help="create and show the change set, then delete it; change nothing",
+    )
+    add("--yes", action="store_true", help="execute without asking")
+    add(
+        "--allow-replacement",
+        action="store_true",
+        help="let the change set replace or remove the database, bucket or secrets",
+    )
+    add(
+        "--timeout",
+        type=_flag(options.timeout_minutes),
+        default=options.DEFAULT_TIMEOUT_MINUTES,
+        metavar="MINUTES",
+        help=f"stop waiting after this long (default: {options.DEFAULT_TIMEOUT_MINUTES})",
+    )
+    add("--outputs-json", type=Path, metavar="FILE", help="also write the stack outputs here")
+    mode = group.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--image-tag",
+        type=_flag(options.image_tag),
+        metavar="TAG",
+        help="change only the image tag of the deployed stack",
+    )
+    mode.add_argument("--destroy", action="store_true", help="delete the stage's stack")
+    mode.add_argument(
+        "--watch", action="store_true", help="follow a stack operation already running, to its end"
+    )
+    add(
+        "--confirm-prod-destroy",
+        action="store_true",
+        help="with --destroy: yes, delete the production stack",
+    )
+
+
+def _publish_arguments(parser: argparse.ArgumentParser) -> None:
+    """Publish flags (docs/publishing.md), one per PublishOptions field (--profile and
+    --region are the deploy's)."""
+    group = parser.add_argument_group(
+        "publish to AWS Service Catalog",
+        "Upload the linted template to S3 and add it to a Service Catalog product as a "
+        "new version (see docs/publishing.md).",
+    )
+    group.add_argument(
+        "--publish",
+        action="store_true",
+        help="publish the stage's template as a Service Catalog product version",
+    )
+    group.add_argument(
+        "--artifact-bucket",
+        type=_flag(options.artifact_bucket),
+        metavar="BUCKET",
+        help=f"S3 bucket, in the publishing region, for the template "
+        f"(key {publish.KEY_PREFIX}/STAGE/SHA256.json); required with --publish",
+    )
+    group.add_argument(
+        "--product-name",
+        type=_flag(options.product_name),
+        metavar="NAME",
+        help="Service Catalog product to add the version to; created when missing "
+        "(default: planar-STAGE)",
+    )
+    group.add_argument(
+        "--portfolio-id",
+        type=_flag(options.portfolio_id),
+        metavar="ID",
+        help="also associate the product with this portfolio (port-...)",
+    )
+    group.add_argument(
+        "--deactivate-old",
+        action="store_true",
+        help="mark every other version of the product inactive, so launches use this one",
+    )
 
 
 def _parser(prog: str = "build.py") -> argparse.ArgumentParser:
@@ -41,12 +169,42 @@ def _parser(prog: str = "build.py") -> argparse.ArgumentParser:
         metavar="DIR",
         help="where templates are written (default: templates/)",
     )
-    deploy.add_arguments(parser)
-    publish.add_arguments(parser)
+    _deploy_arguments(parser)
+    _publish_arguments(parser)
     return parser
 
 
-def lint_bodies(bodies: dict[str, str]) -> dict[str, list]:
+def _deploy_options(args: argparse.Namespace) -> options.DeployOptions:
+    return options.DeployOptions(
+        stage=args.stage,
+        stage_file=args.stage_file,
+        profile=args.profile,
+        region=args.region,
+        template_bucket=args.template_bucket,
+        dry_run=args.dry_run,
+        yes=args.yes,
+        allow_replacement=args.allow_replacement,
+        timeout=args.timeout,
+        outputs_json=args.outputs_json,
+        image_tag=args.image_tag,
+        destroy=args.destroy,
+        watch=args.watch,
+        confirm_prod_destroy=args.confirm_prod_destroy,
+    )
+
+
+def _publish_options(args: argparse.Namespace) -> options.PublishOptions:
+    return options.PublishOptions(
+        artifact_bucket=args.artifact_bucket,
+        product_name=args.product_name,
+        portfolio_id=args.portfolio_id,
+        deactivate_old=args.deactivate_old,
+        profile=args.profile,
+        region=args.region,
+    )
+
+
+def lint_bodies(bodies: dict[str, str]) -> dict[str, list[Finding]]:
     """cfn-lint, imported only to lint (0.4 s): a refused input is reported without it."""
     from .lint import lint_bodies as lint
 
@@ -69,7 +227,7 @@ def _regions_line() -> str:
     return line
 
 
-def _brief(rendered: Rendered, findings: list, out: TextIO) -> None:
+def _brief(rendered: Rendered, findings: list[Finding], out: TextIO) -> None:
     """One line before a deploy or publish: what is about to be sent."""
     counts = rendered.resource_counts()
     size = len(rendered.minified.encode())
@@ -83,7 +241,7 @@ def _brief(rendered: Rendered, findings: list, out: TextIO) -> None:
         print(f"    {finding}", file=out)
 
 
-def _summary(rendered: Rendered, path: str, findings: list, out: TextIO) -> None:
+def _summary(rendered: Rendered, path: str, findings: list[Finding], out: TextIO) -> None:
     counts = rendered.resource_counts()
     size = len(rendered.body.encode())
     minified = len(rendered.minified.encode())
@@ -111,7 +269,7 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
     aws_flags = [
         flag
         for flag, given in (
-            ("--publish", publish.requested(args)),
+            ("--publish", args.publish),
             ("--destroy", args.destroy),
             ("--watch", args.watch),
             ("--image-tag", args.image_tag is not None),
@@ -125,7 +283,7 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
         return (
             "argument --all-stages: only renders; add --no-deploy, or deploy one --stage at a time"
         )
-    if publish.requested(args):
+    if args.publish:
         if len(aws_flags) > 1:
             return f"argument {aws_flags[1]}: not allowed with argument --publish"
         if not args.artifact_bucket:
@@ -137,30 +295,51 @@ def _deploy(
     args: argparse.Namespace, out: TextIO, err: TextIO, runtime: deploy.Runtime | None
 ) -> int:
     """Deploy one stage, or act on its stack (--image-tag, --destroy, --watch)."""
-    # Every local input first: a typo in the stage file costs no render and no lint.
-    deployment = deploy.prepare(args, out, err, runtime=runtime)
-    if isinstance(deployment, int):
-        return deployment
-    if not deployment.needs_template:
-        if args.image_tag:
-            print(
-                f"{args.stage}: --image-tag reuses the stack's deployed template (UsePreviousTemplate); "
-                "the local template is not rendered, linted or sent",
-                file=out,
-            )
-        return deployment.run()
-    # Deploying uses the render in memory and writes no file: templates/ changes
-    # only through --no-deploy, as a reviewed commit.
-    rendered = render(args.stage)
-    code = deployment.use_template(rendered)  # too big, and no bucket: before the lint
-    if code is not None:
-        return code
-    findings = lint_bodies({args.stage: rendered.body})[args.stage]
-    _brief(rendered, findings, out)
-    if findings:
-        print("build.py: lint findings: nothing was sent to AWS", file=err)
-        return EXIT_FINDINGS
-    return deployment.run()
+    try:
+        # Every local input first: a typo in the stage file costs no render and no lint.
+        deployment = deploy.Deployment.prepare(
+            _deploy_options(args), out=out, err=err, runtime=runtime
+        )
+        if not deployment.needs_template:
+            if args.image_tag:
+                print(
+                    f"{args.stage}: --image-tag reuses the stack's deployed template (UsePreviousTemplate); "
+                    "the local template is not rendered, linted or sent",
+                    file=out,
+                )
+            return deployment.run().exit_code
+        # Deploying uses the render in memory and writes no file: templates/ changes
+        # only through --no-deploy, as a reviewed commit.
+        rendered = render(args.stage)
+        deployment.use_template(rendered)  # too big, and no bucket: before the lint
+        findings = lint_bodies({args.stage: rendered.body})[args.stage]
+        _brief(rendered, findings, out)
+        if findings:
+            print("build.py: lint findings: nothing was sent to AWS", file=err)
+            return ExitCode.FAILED
+        return deployment.run().exit_code
+    except (PlanarError, Interrupted) as error:
+        return report(err, error, DEPLOY)
+
+
+def _publish(
+    args: argparse.Namespace,
+    rendered: Rendered,
+    out: TextIO,
+    err: TextIO,
+    runtime: deploy.Runtime | None,
+) -> int:
+    """Publish the stage's linted template to Service Catalog."""
+    try:
+        connect = runtime.connect if runtime else Aws.connect
+        result = publish.publish(rendered, _publish_options(args), out=out, connect=connect)
+    except (PlanarError, Interrupted) as error:
+        return report(err, error, PUBLISH)
+    print(f"product id:   {result.product_id}", file=out)
+    print(f"version id:   {result.version_id}", file=out)
+    print(f"version name: {result.version_name}", file=out)
+    print(f"template URL: {result.template_url}", file=out)
+    return ExitCode.OK
 
 
 def main(
@@ -171,13 +350,14 @@ def main(
     runtime: deploy.Runtime | None = None,  # tests: stubbed AWS, a fake terminal and clock
     prog: str = "build.py",  # the name --help and usage errors show
 ) -> int:
+    """Run build.py with `argv` (default: the process's) and return its exit code."""
     out, err = out or sys.stdout, err or sys.stderr
     parser = _parser(prog)
     args = parser.parse_args(argv)
     problem = _mode_problem(args)
     if problem:
         parser.error(problem)
-    if not (args.no_deploy or args.check or publish.requested(args)):
+    if not (args.no_deploy or args.check or args.publish):
         gc.enable()  # the command turns it off for the short build (__main__.py)
         return _deploy(args, out, err, runtime)
     stages = STAGE_NAMES if args.all_stages else (args.stage,)
@@ -190,25 +370,25 @@ def main(
             for s in stages
             if not paths[s].is_file() or paths[s].read_text() != rendered[s].body
         ]
-        for path in stale:
+        for stale_path in stale:
             print(
-                f"stale: {path} differs from a fresh render; run build.py --all-stages --no-deploy",
+                f"stale: {stale_path} differs from a fresh render; run build.py --all-stages --no-deploy",
                 file=out,
             )
         if not stale:
             print(f"fresh: {', '.join(map(shown, paths.values()))}", file=out)
-        return EXIT_FINDINGS if stale else EXIT_OK
+        return ExitCode.FAILED if stale else ExitCode.OK
 
-    if publish.requested(args):
+    if args.publish:
         gc.enable()
         (stage,) = stages
         # Publishing, too, uses the render in memory and writes no file.
-        findings = lint_bodies({stage: rendered[stage].body})[stage]
-        _brief(rendered[stage], findings, out)
-        if findings:
+        publish_findings = lint_bodies({stage: rendered[stage].body})[stage]
+        _brief(rendered[stage], publish_findings, out)
+        if publish_findings:
             print("build.py: lint findings: nothing was sent to AWS", file=err)
-            return EXIT_FINDINGS
-        return publish.run(args, rendered[stage], out, err)
+            return ExitCode.FAILED
+        return _publish(args, rendered[stage], out, err, runtime)
 
     findings = lint_bodies({stage: r.body for stage, r in rendered.items()})
     args.templates_dir.mkdir(parents=True, exist_ok=True)
@@ -218,4 +398,4 @@ def main(
         findings[stage] = [replace(f, path=shown(path)) for f in findings[stage]]
         _summary(rendered[stage], shown(path), findings[stage], out)
     print(_regions_line(), file=out)
-    return EXIT_FINDINGS if any(findings.values()) else EXIT_OK
+    return ExitCode.FAILED if any(findings.values()) else ExitCode.OK

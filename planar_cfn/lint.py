@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cfnlint.config import ConfigMixIn
 from cfnlint.decode.decode import decode_str
@@ -18,6 +19,19 @@ from cfnlint.helpers import REGIONS as CFN_LINT_REGIONS
 from cfnlint.runner import Runner
 
 from .stage_file import named_regions
+
+if TYPE_CHECKING:
+    from .render import Rendered
+
+__all__ = [
+    "HOME_REGION",
+    "Finding",
+    "lint",
+    "lint_bodies",
+    "lint_body",
+    "lint_regions",
+    "unknown_regions",
+]
 
 # The stack's home region in the Terraform module. cfn-lint checks resource types,
 # properties and values against each region's specification: this one always, and
@@ -27,6 +41,8 @@ HOME_REGION = "us-east-1"
 
 @dataclass(frozen=True)
 class Finding:
+    """One cfn-lint finding: the rule, its severity, the message and where."""
+
     rule: str
     severity: str
     message: str
@@ -70,6 +86,15 @@ def lint_body(
         )
         for m in matches
     ]
+
+
+def lint(template: Rendered | str, *, regions: Sequence[str] | None = None) -> list[Finding]:
+    """cfn-lint's findings in one template, as build.py lints it: a rendered stage (its
+    findings named after the stage) or a template's JSON text, informational rules
+    included, for `regions` (default: lint_regions()). No finding means clean."""
+    if isinstance(template, str):
+        return lint_body(template, regions=regions)
+    return lint_body(template.body, template.stage, regions)
 
 
 @contextmanager

@@ -18,31 +18,60 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .aws_gateway import DEPLOYER, error_code, error_message, rejects_credentials, translate, why
+from .errors import InputError, PlanarError
 from .stage_file import StageFile
 from .stages import get_stage
 
+__all__ = [
+    "LookupFailed",
+    "check_database_zones",
+    "check_hosted_zone",
+    "check_internet_routes",
+    "check_one_per_zone",
+    "check_subnets",
+    "database_availability_zones",
+    "describe_subnets",
+    "hosted_zone_id",
+    "resolve",
+    "vpc_cidr",
+    "zones_of",
+]
 
-class LookupFailed(Exception):
+# One described subnet, as ec2:DescribeSubnets answers.
+Subnet = dict[str, Any]
+
+
+class LookupFailed(InputError):
     """A look-up that cannot decide: the message says which key to set instead."""
 
 
+def _failed(error: ClientError, failure: LookupFailed) -> PlanarError:
+    """`failure`, unless AWS rejected the credentials themselves: then that, since no key
+    or permission would help."""
+    return translate(error, DEPLOYER) if rejects_credentials(error) else failure
+
+
 def _code_and_message(error: ClientError) -> str:
-    return f"{error.operation_name}: {error.response['Error'].get('Code')}: {error.response['Error'].get('Message')}"
+    return f"{error.operation_name}: {why(error)}"
 
 
-def _refused(what: str, action: str, key: str, error: ClientError) -> LookupFailed:
-    return LookupFailed(
-        f"could not look up {what} ({action}: {error.response['Error'].get('Code')}: "
-        f"{error.response['Error'].get('Message')}); set {key} in the stage file, "
-        f"or allow {action}"
+def _refused(what: str, action: str, key: str, error: ClientError) -> PlanarError:
+    return _failed(
+        error,
+        LookupFailed(
+            f"could not look up {what} ({action}: {why(error)}); set {key} in the stage file, "
+            f"or allow {action}"
+        ),
     )
 
 
 def vpc_cidr(ec2: Any, vpc_id: str) -> str:
+    """The VPC's IPv4 CIDR block."""
     try:
         vpcs = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
     except ClientError as error:
-        if error.response["Error"].get("Code") == "InvalidVpcID.NotFound":
+        if error_code(error) == "InvalidVpcID.NotFound":
             vpcs = []
         else:
             raise _refused("the VPC's CIDR", "ec2:DescribeVpcs", "vpc_cidr", error) from None
@@ -51,7 +80,7 @@ def vpc_cidr(ec2: Any, vpc_id: str) -> str:
             f"vpc_id = {vpc_id!r}: no such VPC in {ec2.meta.region_name} for these "
             "credentials; check vpc_id and the region"
         )
-    return vpcs[0]["CidrBlock"]
+    return str(vpcs[0]["CidrBlock"])
 
 
 def hosted_zone_id(route53: Any, domain: str) -> str:
@@ -90,14 +119,17 @@ def check_hosted_zone(route53: Any, zone_id: str, domain: str) -> None:
     try:
         zone = route53.get_hosted_zone(Id=zone_id)["HostedZone"]
     except ClientError as error:
-        if error.response["Error"].get("Code") == "NoSuchHostedZone":
+        if error_code(error) == "NoSuchHostedZone":
             raise LookupFailed(
                 f"hosted_zone_id = {zone_id!r}: no such hosted zone in this account; check "
                 "hosted_zone_id, or leave it out to look it up from base_domain_name"
             ) from None
-        raise LookupFailed(
-            f"hosted_zone_id = {zone_id!r} cannot be checked ({_code_and_message(error)}); "
-            "allow route53:GetHostedZone: it checks the zone is public and the base domain's"
+        raise _failed(
+            error,
+            LookupFailed(
+                f"hosted_zone_id = {zone_id!r} cannot be checked ({_code_and_message(error)}); "
+                "allow route53:GetHostedZone: it checks the zone is public and the base domain's"
+            ),
         ) from None
     name = zone["Name"].rstrip(".")
     if _private(zone):
@@ -116,22 +148,22 @@ def check_hosted_zone(route53: Any, zone_id: str, domain: str) -> None:
         )
 
 
-def _private(zone: dict) -> bool:
+def _private(zone: Mapping[str, Any]) -> bool:
     return bool(zone.get("Config", {}).get("PrivateZone"))
 
 
-def _zone_id(zone: dict) -> str:
-    return zone["Id"].rsplit("/", 1)[-1]
+def _zone_id(zone: Mapping[str, Any]) -> str:
+    return str(zone["Id"]).rsplit("/", 1)[-1]
 
 
-def describe_subnets(ec2: Any, keys: Mapping[str, list[str]]) -> dict[str, dict[str, dict]]:
+def describe_subnets(ec2: Any, keys: Mapping[str, list[str]]) -> dict[str, dict[str, Subnet]]:
     """The subnets each stage-file key lists, by key and then by id, in one call."""
     subnets = list(dict.fromkeys(s for listed in keys.values() for s in listed))
     try:
         found = ec2.describe_subnets(SubnetIds=subnets)["Subnets"]
     except ClientError as error:
-        if error.response["Error"].get("Code") == "InvalidSubnetID.NotFound":
-            message = error.response["Error"].get("Message", "")
+        if error_code(error) == "InvalidSubnetID.NotFound":
+            message = error_message(error)
             # The message names the missing ids: report them under the key that lists them.
             key = next(
                 (k for k, listed in keys.items() if any(s in message for s in listed)), "subnets"
@@ -139,20 +171,23 @@ def describe_subnets(ec2: Any, keys: Mapping[str, list[str]]) -> dict[str, dict[
             raise LookupFailed(
                 f"{key} = {keys[key]}: {message}; check {key} and the region"
             ) from None
-        raise LookupFailed(
-            f"could not read {' and '.join(keys)} ({_code_and_message(error)}); allow ec2:DescribeSubnets: "
-            "it checks the subnets' VPC and Availability Zones"
+        raise _failed(
+            error,
+            LookupFailed(
+                f"could not read {' and '.join(keys)} ({_code_and_message(error)}); allow "
+                "ec2:DescribeSubnets: it checks the subnets' VPC and Availability Zones"
+            ),
         ) from None
     by_id = {s["SubnetId"]: s for s in found}
     return {key: {subnet: by_id[subnet] for subnet in listed} for key, listed in keys.items()}
 
 
-def zones_of(subnets: dict[str, dict]) -> list[str]:
+def zones_of(subnets: Mapping[str, Subnet]) -> list[str]:
     """Distinct Availability Zones in subnet order."""
     return list(dict.fromkeys(s["AvailabilityZone"] for s in subnets.values()))
 
 
-def check_subnets(key: str, subnets: dict[str, dict], vpc_id: str) -> None:
+def check_subnets(key: str, subnets: Mapping[str, Subnet], vpc_id: str) -> None:
     """In the VPC, and in two or more Availability Zones: an Application Load Balancer
     needs subnets in at least two zones, and so does a DB subnet group (Elastic Load
     Balancing, CreateLoadBalancer: "You must specify subnets from at least two
@@ -169,7 +204,7 @@ def check_subnets(key: str, subnets: dict[str, dict], vpc_id: str) -> None:
         )
 
 
-def check_one_per_zone(key: str, subnets: dict[str, dict]) -> None:
+def check_one_per_zone(key: str, subnets: Mapping[str, Subnet]) -> None:
     """A load balancer takes one subnet per Availability Zone (Elastic Load Balancing,
     CreateLoadBalancer: "You can specify only one subnet per Availability Zone")."""
     by_zone: dict[str, list[str]] = {}
@@ -190,7 +225,7 @@ def check_one_per_zone(key: str, subnets: dict[str, dict]) -> None:
         )
 
 
-def database_availability_zones(subnets: dict[str, dict], count: int) -> list[str]:
+def database_availability_zones(subnets: Mapping[str, Subnet], count: int) -> list[str]:
     """Distinct zones in subnet order: the writer's is the first subnet's zone, and
     each reader gets the next different one."""
     zones = zones_of(subnets)
@@ -203,7 +238,7 @@ def database_availability_zones(subnets: dict[str, dict], count: int) -> list[st
     return zones
 
 
-def check_database_zones(zones: list[str], subnets: dict[str, dict]) -> None:
+def check_database_zones(zones: list[str], subnets: Mapping[str, Subnet]) -> None:
     """Each database instance's zone must be one its subnet group covers."""
     covered = zones_of(subnets)
     outside = [zone for zone in zones if zone not in covered]
@@ -249,14 +284,14 @@ def check_internet_routes(ec2: Any, subnets: list[str], vpc_id: str) -> None:
         )
 
 
-def _default_route_target(table: dict | None) -> str:
+def _default_route_target(table: Mapping[str, Any] | None) -> str:
     """The gateway of the table's active 0.0.0.0/0 route, or ""."""
     for route in (table or {}).get("Routes", []):
         if (
             route.get("DestinationCidrBlock") == "0.0.0.0/0"
             and route.get("State", "active") == "active"
         ):
-            return route.get("GatewayId", "")
+            return str(route.get("GatewayId", ""))
     return ""
 
 
@@ -270,10 +305,13 @@ def _has_internet_gateway(ec2: Any, vpc_id: str) -> bool:
     return bool(found)
 
 
-def _routes_refused(vpc_id: str, action: str, error: ClientError) -> LookupFailed:
-    return LookupFailed(
-        f"could not read the routing of {vpc_id} ({_code_and_message(error)}); allow "
-        f"{action}: it checks that an internet-facing load balancer's subnets are public"
+def _routes_refused(vpc_id: str, action: str, error: ClientError) -> PlanarError:
+    return _failed(
+        error,
+        LookupFailed(
+            f"could not read the routing of {vpc_id} ({_code_and_message(error)}); allow "
+            f"{action}: it checks that an internet-facing load balancer's subnets are public"
+        ),
     )
 
 

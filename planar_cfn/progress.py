@@ -1,18 +1,33 @@
-"""Watching a stack change: its new events as they come (redrawn in place on a
-terminal, one line each otherwise), a bounded wait for a final state, the root
-causes of a failure, and the outputs at the end."""
+"""Watching a stack change: its new events as they come, a bounded wait for a final
+state, the root causes of a failure, and the outputs at the end (presentation.py
+shows them)."""
 
 from __future__ import annotations
 
 import math
 import re
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice, takewhile
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
+
+from .aws_gateway import error_code, error_message
+
+__all__ = [
+    "FAILED",
+    "SUCCEEDED",
+    "Clock",
+    "EventStream",
+    "View",
+    "WatchTimeout",
+    "describe_stack",
+    "is_final",
+    "outputs",
+    "root_causes",
+    "watch",
+]
 
 SUCCEEDED = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE", "IMPORT_COMPLETE"})
 # Final states that mean the operation did not do what was asked.
@@ -45,16 +60,8 @@ class WatchTimeout(Exception):
 
 
 def is_final(status: str) -> bool:
+    """Whether the stack has stopped changing."""
     return status in SUCCEEDED or status in FAILED
-
-
-def event_line(event: Mapping[str, Any]) -> str:
-    reason = event.get("ResourceStatusReason", "")
-    return (
-        f"{event['Timestamp']:%H:%M:%S}  {event['ResourceStatus']:<35} "
-        f"{event.get('ResourceType', ''):<42} {event.get('LogicalResourceId', '')}"
-        + (f"  {reason}" if reason else "")
-    )
 
 
 def root_causes(events: list[Mapping[str, Any]], limit: int = 5) -> list[Mapping[str, Any]]:
@@ -86,6 +93,7 @@ class EventStream:
         self.cursor = events[0]["EventId"] if events else None
 
     def new_events(self) -> list[Mapping[str, Any]]:
+        """The events since the cursor, oldest first; the cursor moves past them."""
         pages = self.cfn.get_paginator("describe_stack_events").paginate(StackName=self.stack_id)
         # Lazily, newest first: pages after the one holding the cursor are never read.
         events = (e for page in islice(pages, MAX_EVENT_PAGES) for e in page["StackEvents"])
@@ -97,45 +105,14 @@ class EventStream:
         return newer
 
 
-class PlainView:
-    """One line per event: for logs and CI."""
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
+class View(Protocol):
+    """What shows the events: presentation.LiveView on a terminal, PlainView elsewhere."""
 
     def show(
         self, stack: Mapping[str, Any], events: list[Mapping[str, Any]], elapsed: float
     ) -> None:
-        for event in events:
-            print(event_line(event), file=self.out, flush=True)
-
-
-class LiveView:
-    """On a terminal: the stack's status and each resource's latest event, redrawn in place."""
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.latest: dict[str, Mapping[str, Any]] = {}
-        self.drawn = 0
-
-    def show(
-        self, stack: Mapping[str, Any], events: list[Mapping[str, Any]], elapsed: float
-    ) -> None:
-        for event in events:
-            self.latest[event.get("LogicalResourceId", "")] = event
-        size = shutil.get_terminal_size()
-        rows = list(self.latest.values())[-max(1, size.lines - 3) :]
-        minutes, seconds = divmod(int(elapsed), 60)
-        lines = [
-            f"{stack.get('StackName', '')}  {stack.get('StackStatus', '')}  ({minutes}m {seconds:02d}s)"
-        ]
-        # Lines cut to the width: a wrapped line would break the cursor arithmetic.
-        lines += [event_line(e)[: size.columns - 1] for e in rows]
-        if self.drawn:
-            self.out.write(f"\x1b[{self.drawn}F\x1b[J")
-        self.out.write("\n".join(lines) + "\n")
-        self.out.flush()
-        self.drawn = len(lines)
+        """Show the stack as now described, with its events since the last call."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -150,7 +127,7 @@ class Clock:
 def watch(
     cfn: Any,
     stream: EventStream,
-    view: PlainView | LiveView,
+    view: View,
     clock: Clock,
     timeout_seconds: int,
 ) -> Mapping[str, Any]:
@@ -177,21 +154,14 @@ def watch(
 def describe_stack(cfn: Any, name: str) -> Mapping[str, Any] | None:
     """The stack, or None when there is none of that name."""
     try:
-        return cfn.describe_stacks(StackName=name)["Stacks"][0]
+        stack: Mapping[str, Any] = cfn.describe_stacks(StackName=name)["Stacks"][0]
     except ClientError as error:
-        message = error.response["Error"].get("Message", "")
-        if error.response["Error"].get("Code") == "ValidationError" and "does not exist" in message:
+        if error_code(error) == "ValidationError" and "does not exist" in error_message(error):
             return None
         raise
+    return stack
 
 
 def outputs(stack: Mapping[str, Any]) -> dict[str, str]:
+    """The stack's outputs, by key."""
     return {o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", [])}
-
-
-def output_lines(stack: Mapping[str, Any]) -> list[str]:
-    values = outputs(stack)
-    if not values:
-        return []
-    width = max(map(len, values))
-    return ["Outputs:"] + [f"  {key:<{width}}  {value}" for key, value in values.items()]

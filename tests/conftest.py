@@ -5,8 +5,8 @@ import pytest
 from planar_cfn.render import render
 from planar_cfn.stages import STAGE_NAMES
 
-# The deploy fixtures (aws_env, harness) for every test module.
-pytest_plugins = ["tests.deploy_stubs"]
+# The deploy fixtures (aws_env, harness) and the publish one (aws) for every test module.
+pytest_plugins = ["tests.deploy_stubs", "tests.publish_stubs"]
 
 
 @pytest.fixture(scope="session")

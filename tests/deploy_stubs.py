@@ -19,6 +19,9 @@ import pytest
 from botocore.stub import Stubber
 
 from planar_cfn import cli, deploy
+from planar_cfn.errors import Interrupted, PlanarError
+from planar_cfn.options import DeployOptions
+from planar_cfn.presentation import DEPLOY, report
 from planar_cfn.progress import Clock
 from planar_cfn.render import Rendered
 from planar_cfn.stage_file import PASSWORD_ENV
@@ -229,7 +232,7 @@ class TtyOut(io.StringIO):
 
 
 class FakeAws:
-    """deploy.Aws with stubbed clients, each made on first use (a client costs time);
+    """aws_gateway.Aws with stubbed clients, each made on first use (a client costs time);
     a stubbed client with no response queued fails any call made to it."""
 
     def __init__(self, region: str = REGION, real: dict[str, Any] | None = None) -> None:
@@ -255,7 +258,9 @@ class FakeAws:
 
 
 class Harness:
-    """Run deploy.run for one stage with a stage file, stubs and a fake terminal."""
+    """Deploy one stage as build.py does, from its flags or from options (its own
+    rendered template, neither rendered nor linted), with a stage file, stubs and a
+    fake terminal; an error is reported as build.py reports it."""
 
     def __init__(
         self,
@@ -291,16 +296,28 @@ class Harness:
         return change_set_id(self.stage)
 
     def run(self, *flags: str, stdin: Terminal | None = None) -> int:
+        """build.py --stage STAGE --stage-file FILE with these flags."""
         argv = ["--stage", self.stage, "--stage-file", str(self.path), *flags]
-        args = cli._parser().parse_args(argv)
-        runtime = deploy.Runtime(
+        return self.run_options(cli._deploy_options(cli._parser().parse_args(argv)), stdin=stdin)
+
+    def runtime(self, stdin: Terminal | None = None) -> deploy.Runtime:
+        return deploy.Runtime(
             environ=self.environ,
             stdin=stdin or Terminal(tty=False),
             connect=lambda profile, region: self.aws,
             clock=self.fake_clock.clock(),
             now=NOW,
         )
-        code = deploy.run(args, self.rendered, self.out, self.err, runtime=runtime)
+
+    def run_options(self, options: DeployOptions, stdin: Terminal | None = None) -> int:
+        """planar_cfn.deploy.deploy with these options."""
+        try:
+            result = deploy.deploy(
+                self.rendered, options, out=self.out, err=self.err, runtime=self.runtime(stdin)
+            )
+            code = result.exit_code
+        except (PlanarError, Interrupted) as error:
+            code = report(self.err, error, DEPLOY)
         try:
             self.aws.assert_done()
         except AssertionError as error:

@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from planar_cfn import account_checks
 from planar_cfn.account_checks import CREATE_ECS_ROLE, access_logs_policy, bucket_problem
-from planar_cfn.deploy import ExitCode
+from planar_cfn.errors import ExitCode
 from tests.deploy_stubs import (
     ACCESS_LOGS_BUCKET,
     ACCOUNT,

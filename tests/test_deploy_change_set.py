@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from planar_cfn.deploy import ExitCode
+from planar_cfn.errors import ExitCode
 from tests.deploy_stubs import (
     PROD_STACK_POLICY,
     STAGE_VALUES,

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import boto3
 
-from planar_cfn import deploy
+from planar_cfn import cli, deploy
+from planar_cfn.errors import ExitCode
 from planar_cfn.stage_file import ALLOWED_KEYS
 from tests import deploy_docs
 from tests.deploy_stubs import REGION
 
 SOURCES = [
     Path(deploy.__file__).parent / f"{m}.py"
-    for m in ("deploy", "change_set", "lookups", "account_checks", "progress")
+    for m in ("deploy", "change_set", "lookups", "account_checks", "progress", "protections")
 ]
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
 # API operations whose IAM action has another name.
@@ -45,7 +46,7 @@ def test_every_stage_file_key_is_documented():
 
 def test_every_deploy_flag_is_documented():
     parser = argparse.ArgumentParser()
-    deploy.add_arguments(parser)
+    cli._deploy_arguments(parser)
     flags = {o for action in parser._actions for o in action.option_strings if o.startswith("--")}
     for flag in flags - {"--help"}:
         assert f"| `{flag}" in doc(), flag
@@ -53,7 +54,7 @@ def test_every_deploy_flag_is_documented():
 
 def test_every_exit_code_is_documented():
     rows = re.findall(r"^\| (\d+) \|", doc(), re.MULTILINE)
-    assert sorted(map(int, rows)) == sorted(int(code) for code in deploy.ExitCode)
+    assert sorted(map(int, rows)) == sorted(int(code) for code in ExitCode)
 
 
 def _calls() -> set[str]:
@@ -129,10 +130,10 @@ def test_a_change_set_timeout_exits_as_the_table_says(harness):
 
     # THEN it failed, nothing changed: the table's row for that code says so, and the
     # "stopped waiting" row is only about a stack still changing
-    assert code == deploy.ExitCode.FAILED
+    assert code == ExitCode.FAILED
     assert "it was deleted and nothing changed: run again" in h.err.getvalue()
     rows = exit_rows()
     assert (
         "a change set not ready within `--timeout` (it is deleted; nothing changed)" in rows[code]
     )
-    assert "change set" not in rows[deploy.ExitCode.STILL_CHANGING]
+    assert "change set" not in rows[ExitCode.STILL_CHANGING]

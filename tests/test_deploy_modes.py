@@ -6,8 +6,8 @@ import json
 import botocore.session
 import pytest
 
-from planar_cfn import deploy
-from planar_cfn.deploy import ExitCode
+from planar_cfn import deploy, deploy_plan
+from planar_cfn.errors import ExitCode
 from planar_cfn.render import Rendered
 from tests.deploy_stubs import (
     STAGE_VALUES,
@@ -32,7 +32,7 @@ STACK_STATUSES = (
 STARTS = {
     "REVIEW_IN_PROGRESS": "CREATE",
     "DELETE_COMPLETE": "CREATE",
-    **dict.fromkeys(deploy.UPDATABLE, "UPDATE"),
+    **dict.fromkeys(deploy_plan.UPDATABLE, "UPDATE"),
 }
 
 
@@ -63,7 +63,7 @@ def test_every_stack_status_creates_updates_or_says_what_to_do(harness, status):
     if status.endswith("_IN_PROGRESS"):
         assert "wait for it with `build.py --stage dev --watch`" in err
     else:
-        assert deploy.STUCK[status].split(";")[0].split(" with ")[0] in err
+        assert deploy_plan.STUCK[status].split(";")[0].split(" with ")[0] in err
     if status == "UPDATE_ROLLBACK_FAILED":
         assert "aws cloudformation continue-update-rollback --stack-name planar-dev-acme" in err
 
@@ -433,7 +433,10 @@ def test_a_refused_protection_change_turns_back_on_what_went_off(harness, templa
     assert code == ExitCode.FAILED
     assert "Termination protection: on." in h.out.getvalue()
     err = h.err.getvalue()
-    assert "build.py: error: AWS: An error occurred (AccessDenied)" in err
+    assert (
+        "build.py: error: AWS denied ModifyLoadBalancerAttributes: the deploying identity needs "
+        "the permissions in docs/deploying.md. AWS said: not allowed\n"
+    ) in err
     assert (
         "build.py: deletion protection of DatabaseCluster is still off (InvalidDBClusterStateFault: "
         "is modifying); turn it on with:\n  aws rds modify-db-cluster --db-cluster-identifier "
@@ -625,7 +628,7 @@ def test_bad_stage_file_and_missing_credentials_are_reported_together(
     )
     err = io.StringIO()
 
-    code = deploy.run(args, rendered["dev"], io.StringIO(), err)
+    code = cli._deploy(args, io.StringIO(), err, runtime=None)
 
     assert code == ExitCode.BAD_INPUT
     text = err.getvalue()

@@ -10,6 +10,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from planar_cfn import lookups
+from planar_cfn.errors import CredentialsError
 from planar_cfn.lookups import LookupFailed
 from planar_cfn.stage_file import load
 from tests.deploy_stubs import REGION, STAGE_VALUES
@@ -303,6 +304,19 @@ def test_refused_lookups_say_which_key_to_set():
             match=r"\(ec2:DescribeVpcs: UnauthorizedOperation: .*set vpc_cidr in the stage file, or allow ec2:DescribeVpcs",
         ):
             lookups.vpc_cidr(ec2, "vpc-0123456789abcdef0")
+
+
+def test_rejected_credentials_in_a_lookup_are_said_as_such_not_as_a_key_to_set():
+    ec2 = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    with Stubber(ec2) as stub:
+        stub.add_client_error("describe_vpcs", "ExpiredTokenException", "The token is expired")
+        with pytest.raises(CredentialsError) as refused:
+            lookups.vpc_cidr(ec2, "vpc-0123456789abcdef0")
+    assert str(refused.value) == (
+        "AWS rejected the credentials on DescribeVpcs (ExpiredTokenException): refresh them "
+        "(`aws sso login`, or new access keys) and deploy again"
+    )
+    assert refused.value.exit_code == 2  # as a look-up that cannot decide: nothing changed
 
 
 def test_resolve_looks_up_only_what_is_missing(aws, network, zone, tmp_path):

@@ -2,29 +2,35 @@
 Stubber (moto has no provisioning artifacts), which checks every request against the
 real service model; each test asserts the exact arguments of every call it expects."""
 
-import argparse
 import base64
 import hashlib
 import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from botocore.stub import ANY, Stubber
-from moto import mock_aws
 
 from planar_cfn import __version__, cli, publish
-from planar_cfn.aws_session import s3_object_url
-from planar_cfn.publish import Artifact, Clients, Target
+from planar_cfn.aws_gateway import s3_object_url
+from planar_cfn.deploy import Runtime
+from planar_cfn.errors import (
+    AccessDenied,
+    AwsRefused,
+    CredentialsError,
+    ExitCode,
+    InputError,
+    Interrupted,
+)
+from planar_cfn.options import PublishOptions
+from planar_cfn.publish import Artifact
 from planar_cfn.render import Rendered
+from tests.publish_stubs import BUCKET, REGION, Clients
 
 ACCOUNT = "123456789012"  # moto's account
 OTHER_ACCOUNT = "210987654321"
-REGION = "us-east-1"
-BUCKET = "planar-artifacts"
 PRODUCT_ID = "prod-abcdefghijklm"
 PORTFOLIO_ID = "port-abcdefghijklm"
 TOKEN = "token-1"
@@ -37,13 +43,6 @@ SHA256 = hashlib.sha256(PROD_BYTES).hexdigest()
 KEY = f"planar-cfn/prod/{SHA256}.json"
 VERSION_NAME = f"{__version__}-{SHA256[:8]}"
 DESCRIPTION = json.loads(PROD_BYTES)["Description"]
-
-
-@dataclass
-class Aws:
-    clients: Clients
-    catalog: Stubber  # Service Catalog
-    s3: object  # the moto-backed S3 client, to look at what was uploaded
 
 
 @pytest.fixture
@@ -59,20 +58,13 @@ def aws_env(monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def aws(aws_env):
-    with mock_aws():
-        session = boto3.Session(region_name=REGION)
-        s3 = session.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
-        catalog = session.client("servicecatalog")
-        with Stubber(catalog) as stub:
-            yield Aws(Clients(s3, catalog, session.client("sts"), REGION), stub, s3)
-            stub.assert_no_pending_responses()
+def artifact(rendered):
+    return Artifact.from_rendered(rendered["prod"])
 
 
 @pytest.fixture
-def artifact(rendered):
-    return Artifact.from_rendered(rendered["prod"])
+def prod(rendered):
+    return rendered["prod"]
 
 
 def url():
@@ -177,16 +169,12 @@ def expect_deactivate(stub, version_id, active=False):
     )
 
 
-def do_publish(aws, artifact, **target):
+def do_publish(aws, prod, **options):
     out = io.StringIO()
-    outcome = publish.publish(
-        artifact,
-        Target(BUCKET, target.pop("product_name", "planar-prod"), **target),
-        aws.clients,
-        out,
-        token=TOKEN,
+    result = publish.publish(
+        prod, PublishOptions(BUCKET, **options), out=out, connect=aws.connect, token=TOKEN
     )
-    return outcome, out.getvalue()
+    return result, out.getvalue()
 
 
 def uploaded(aws):
@@ -222,29 +210,29 @@ def test_template_urls():
 # --- the paths through a publish ----------------------------------------------------
 
 
-def test_first_publish_uploads_and_creates_the_product(aws, artifact):
+def test_first_publish_uploads_and_creates_the_product(aws, prod):
     # GIVEN no product of exactly that name
     expect_search(
         aws.catalog, product_view(name="planar-prod-legacy", product_id="prod-zzzzzzzzzzzzz")
     )
     expect_new_product(aws.catalog)
     # WHEN
-    outcome, out = do_publish(aws, artifact)
+    result, out = do_publish(aws, prod)
     # THEN the template is in S3 byte for byte, and the product holds it as its version
     stored = aws.s3.get_object(Bucket=BUCKET, Key=KEY)
     assert stored["Body"].read() == PROD_BYTES
     assert stored["ContentType"] == "application/json"
-    assert (outcome.product_id, outcome.version_id) == (PRODUCT_ID, "pa-first00000001")
-    assert outcome.template_url == url()
-    assert outcome.changes == [
+    assert (result.product_id, result.version_id) == (PRODUCT_ID, "pa-first00000001")
+    assert result.template_url == url()
+    assert result.done == (
         f"uploaded s3://{BUCKET}/{KEY}",
         f"created product {PRODUCT_ID}",
         "created version pa-first00000001",
-    ]
+    )
     assert f"created product planar-prod ({PRODUCT_ID})" in out
 
 
-def test_every_page_of_products_is_searched(aws, artifact):
+def test_every_page_of_products_is_searched(aws, prod):
     aws.catalog.add_response(
         "search_products_as_admin",
         {
@@ -259,44 +247,44 @@ def test_every_page_of_products_is_searched(aws, artifact):
         {"PageSize": 100, "PageToken": "page-2"},
     )
     expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
-    outcome, _ = do_publish(aws, artifact)
-    assert outcome.product_id == PRODUCT_ID
-    assert outcome.changes == []
+    result, _ = do_publish(aws, prod)
+    assert result.product_id == PRODUCT_ID
+    assert result.done == ()
 
 
-def test_changed_template_becomes_a_new_version(aws, artifact):
+def test_changed_template_becomes_a_new_version(aws, prod):
     expect_search(aws.catalog, product_view())
     expect_versions(aws.catalog, version("pa-old0000000001", "0.0.9-aaaaaaaa"))
     expect_new_version(aws.catalog)
-    outcome, out = do_publish(aws, artifact)
-    assert outcome.version_id == "pa-new0000000001"
+    result, out = do_publish(aws, prod)
+    assert result.version_id == "pa-new0000000001"
     assert uploaded(aws) == [KEY]
     assert f"created version {VERSION_NAME} (pa-new0000000001)" in out
 
 
-def test_unchanged_template_creates_nothing_and_says_so(aws, artifact):
+def test_unchanged_template_creates_nothing_and_says_so(aws, prod):
     expect_search(aws.catalog, product_view())
     expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
-    outcome, out = do_publish(aws, artifact)
-    assert outcome.changes == []
-    assert outcome.version_id == "pa-same000000001"
+    result, out = do_publish(aws, prod)
+    assert result.done == ()
+    assert result.version_id == "pa-same000000001"
     assert uploaded(aws) == []
     assert "unchanged:" in out
     assert "nothing created" in out
 
 
-def test_template_already_in_s3_is_not_uploaded_again(aws, artifact):
+def test_template_already_in_s3_is_not_uploaded_again(aws, prod):
     aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"uploaded earlier")
     expect_search(aws.catalog, product_view())
     expect_versions(aws.catalog)
     expect_new_version(aws.catalog)
-    outcome, out = do_publish(aws, artifact)
+    result, out = do_publish(aws, prod)
     assert aws.s3.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == b"uploaded earlier"
     assert f"already in S3: s3://{BUCKET}/{KEY}" in out
-    assert not any(change.startswith("uploaded") for change in outcome.changes)
+    assert not any(change.startswith("uploaded") for change in result.done)
 
 
-def test_new_product_is_associated_with_the_portfolio(aws, artifact):
+def test_new_product_is_associated_with_the_portfolio(aws, prod):
     expect_search(aws.catalog)
     expect_portfolio_exists(aws.catalog)
     expect_new_product(aws.catalog)
@@ -305,11 +293,11 @@ def test_new_product_is_associated_with_the_portfolio(aws, artifact):
         {},
         {"ProductId": PRODUCT_ID, "PortfolioId": PORTFOLIO_ID},
     )
-    _, out = do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
+    _, out = do_publish(aws, prod, portfolio_id=PORTFOLIO_ID)
     assert f"associated with portfolio {PORTFOLIO_ID}" in out
 
 
-def test_existing_product_is_associated_when_it_is_not_yet(aws, artifact):
+def test_existing_product_is_associated_when_it_is_not_yet(aws, prod):
     expect_search(aws.catalog, product_view())
     expect_portfolio_exists(aws.catalog)
     expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
@@ -323,11 +311,11 @@ def test_existing_product_is_associated_when_it_is_not_yet(aws, artifact):
         {},
         {"ProductId": PRODUCT_ID, "PortfolioId": PORTFOLIO_ID},
     )
-    outcome, _ = do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
-    assert outcome.changes == [f"associated {PRODUCT_ID} with {PORTFOLIO_ID}"]
+    result, _ = do_publish(aws, prod, portfolio_id=PORTFOLIO_ID)
+    assert result.done == (f"associated {PRODUCT_ID} with {PORTFOLIO_ID}",)
 
 
-def test_already_associated_is_fine(aws, artifact):
+def test_already_associated_is_fine(aws, prod):
     expect_search(aws.catalog, product_view())
     expect_portfolio_exists(aws.catalog)
     expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
@@ -344,12 +332,12 @@ def test_already_associated_is_fine(aws, artifact):
         {"PortfolioDetails": []},
         {"ProductId": PRODUCT_ID, "PageToken": "p2"},
     )
-    outcome, out = do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
-    assert outcome.changes == []
+    result, out = do_publish(aws, prod, portfolio_id=PORTFOLIO_ID)
+    assert result.done == ()
     assert f"already in portfolio {PORTFOLIO_ID}" in out
 
 
-def test_deactivate_old_turns_off_every_other_active_version(aws, artifact):
+def test_deactivate_old_turns_off_every_other_active_version(aws, prod):
     expect_search(aws.catalog, product_view())
     expect_versions(
         aws.catalog,
@@ -360,15 +348,15 @@ def test_deactivate_old_turns_off_every_other_active_version(aws, artifact):
     expect_new_version(aws.catalog)
     expect_deactivate(aws.catalog, "pa-old0000000001")
     expect_deactivate(aws.catalog, "pa-old0000000003")
-    outcome, out = do_publish(aws, artifact, deactivate_old=True)
-    assert outcome.changes[-2:] == [
+    result, out = do_publish(aws, prod, deactivate_old=True)
+    assert result.done[-2:] == (
         "deactivated version pa-old0000000001",
         "deactivated version pa-old0000000003",
-    ]
+    )
     assert "deactivated version 0.0.8-11111111 (pa-old0000000001)" in out
 
 
-def test_republishing_a_deactivated_version_makes_it_launchable_again(aws, artifact):
+def test_republishing_a_deactivated_version_makes_it_launchable_again(aws, prod):
     """A rollback: the older template is published again after a newer one took over."""
     expect_search(aws.catalog, product_view())
     expect_versions(
@@ -378,31 +366,33 @@ def test_republishing_a_deactivated_version_makes_it_launchable_again(aws, artif
     )
     expect_deactivate(aws.catalog, "pa-back000000001", active=True)
     expect_deactivate(aws.catalog, "pa-newer00000001")
-    outcome, _ = do_publish(aws, artifact, deactivate_old=True)
-    assert outcome.changes == [
+    result, _ = do_publish(aws, prod, deactivate_old=True)
+    assert result.done == (
         "reactivated version pa-back000000001",
         "deactivated version pa-newer00000001",
-    ]
+    )
     assert uploaded(aws) == []
 
 
 # --- errors: each names the problem and what to do, and stops before any write ------
 
 
-def test_missing_bucket(aws, artifact):
+def test_missing_bucket(aws, prod):
     aws.s3.delete_bucket(Bucket=BUCKET)
     with pytest.raises(
         publish.BucketNotFoundError, match=f"artifact bucket '{BUCKET}' does not exist"
     ):
-        do_publish(aws, artifact)
+        do_publish(aws, prod)
 
 
-def test_bucket_in_another_region(aws, artifact):
+def test_bucket_in_another_region(aws, prod):
     aws.s3.create_bucket(
         Bucket="eu-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
     with pytest.raises(publish.BucketRegionError) as raised:
-        publish.publish(artifact, Target("eu-artifacts", "planar-prod"), aws.clients, io.StringIO())
+        publish.publish(
+            prod, PublishOptions("eu-artifacts"), out=io.StringIO(), connect=aws.connect
+        )
     assert str(raised.value) == (
         "artifact bucket 'eu-artifacts' is in eu-west-1, but the product is published in "
         "us-east-1: publish in eu-west-1 (--region eu-west-1 or AWS_REGION), or use a "
@@ -410,10 +400,10 @@ def test_bucket_in_another_region(aws, artifact):
     )
 
 
-def test_product_shared_from_another_account(aws, artifact):
+def test_product_shared_from_another_account(aws, prod):
     expect_search(aws.catalog, product_view(account=OTHER_ACCOUNT))
     with pytest.raises(publish.SharedProductError) as raised:
-        do_publish(aws, artifact)
+        do_publish(aws, prod)
     message = str(raised.value)
     assert f"shared from account {OTHER_ACCOUNT}" in message
     assert "publish with that account's credentials" in message
@@ -421,22 +411,22 @@ def test_product_shared_from_another_account(aws, artifact):
     assert uploaded(aws) == []
 
 
-def test_own_product_wins_over_a_shared_one_of_the_same_name(aws, artifact):
+def test_own_product_wins_over_a_shared_one_of_the_same_name(aws, prod):
     shared = product_view(product_id="prod-sharedsharedx", account=OTHER_ACCOUNT)
     expect_search(aws.catalog, shared, product_view())
     expect_versions(aws.catalog, version("pa-same000000001", VERSION_NAME))
-    outcome, _ = do_publish(aws, artifact)
-    assert outcome.product_id == PRODUCT_ID
+    result, _ = do_publish(aws, prod)
+    assert result.product_id == PRODUCT_ID
 
 
-def test_two_products_of_the_same_name(aws, artifact):
+def test_two_products_of_the_same_name(aws, prod):
     expect_search(aws.catalog, product_view(), product_view(product_id="prod-twotwotwotwot"))
     names_both = f"2 products are named 'planar-prod'.*{PRODUCT_ID}, prod-twotwotwotwot"
     with pytest.raises(publish.AmbiguousProductError, match=names_both):
-        do_publish(aws, artifact)
+        do_publish(aws, prod)
 
 
-def test_unknown_portfolio_stops_before_anything_is_created(aws, artifact):
+def test_unknown_portfolio_stops_before_anything_is_created(aws, prod):
     expect_search(aws.catalog)
     aws.catalog.add_client_error(
         "describe_portfolio",
@@ -446,11 +436,11 @@ def test_unknown_portfolio_stops_before_anything_is_created(aws, artifact):
     )
     missing = f"portfolio {PORTFOLIO_ID} does not exist in account {ACCOUNT}"
     with pytest.raises(publish.PortfolioNotFoundError, match=missing):
-        do_publish(aws, artifact, portfolio_id=PORTFOLIO_ID)
+        do_publish(aws, prod, portfolio_id=PORTFOLIO_ID)
     assert uploaded(aws) == []
 
 
-def test_access_denied_names_the_call_and_the_permission(aws, artifact):
+def test_access_denied_names_the_call_and_the_permission(aws, prod):
     expect_search(aws.catalog)
     aws.catalog.add_client_error(
         "create_product",
@@ -465,13 +455,13 @@ def test_access_denied_names_the_call_and_the_permission(aws, artifact):
             "IdempotencyToken": TOKEN,
         },
     )
-    with pytest.raises(publish.AccessDeniedError) as raised:
-        do_publish(aws, artifact)
+    with pytest.raises(AccessDenied) as raised:
+        do_publish(aws, prod)
     assert str(raised.value).startswith(
         "AWS denied CreateProduct: the publishing identity needs servicecatalog:CreateProduct"
     )
     # The upload had happened: the error says so, so a rerun surprises nobody.
-    assert raised.value.changes == (f"uploaded s3://{BUCKET}/{KEY}",)
+    assert raised.value.done == (f"uploaded s3://{BUCKET}/{KEY}",)
 
 
 @pytest.mark.parametrize(
@@ -488,7 +478,7 @@ def test_access_denied_names_the_call_and_the_permission(aws, artifact):
         ("put_object", "PutObject", "s3:PutObject", f"arn:aws:s3:::{BUCKET}/planar-cfn/prod/"),
     ],
 )
-def test_s3_access_denied(aws, artifact, denied, operation, action, resource):
+def test_s3_access_denied(aws, prod, denied, operation, action, resource):
     # S3 calls in the order a publish makes them; the denied one ends the publish.
     calls = [
         ("head_bucket", {}, {"Bucket": BUCKET}),
@@ -520,20 +510,24 @@ def test_s3_access_denied(aws, artifact, denied, operation, action, resource):
                 s3_stub.add_client_error(method, "404", "Not Found", 404, expected_params=params)
             else:
                 s3_stub.add_response(method, response, params)
-        clients = Clients(s3, aws.clients.servicecatalog, aws.clients.sts, REGION)
-        with pytest.raises(publish.AccessDeniedError) as raised:
+        clients = Clients(REGION, {**aws.clients.made, "s3": s3})
+        with pytest.raises(AccessDenied) as raised:
             publish.publish(
-                artifact, Target(BUCKET, "planar-prod"), clients, io.StringIO(), token=TOKEN
+                prod,
+                PublishOptions(BUCKET),
+                out=io.StringIO(),
+                connect=lambda *_: clients,
+                token=TOKEN,
             )
         s3_stub.assert_no_pending_responses()
     message = str(raised.value)
     assert message.startswith(f"AWS denied {operation} on {resource}")
     assert f"needs {action} on {resource}" in message
     assert raised.value.exit_code == 1
-    assert raised.value.changes == ()
+    assert raised.value.done == ()
 
 
-def test_service_catalog_refusal_keeps_its_message_and_says_how_the_template_is_read(aws, artifact):
+def test_service_catalog_refusal_keeps_its_message_and_says_how_the_template_is_read(aws, prod):
     expect_search(aws.catalog, product_view())
     expect_versions(aws.catalog)
     aws.catalog.add_client_error(
@@ -546,8 +540,8 @@ def test_service_catalog_refusal_keeps_its_message_and_says_how_the_template_is_
             "IdempotencyToken": TOKEN,
         },
     )
-    with pytest.raises(publish.AwsRefusedError) as raised:
-        do_publish(aws, artifact)
+    with pytest.raises(AwsRefused) as raised:
+        do_publish(aws, prod)
     assert raised.value.exit_code == 1
     message = str(raised.value)
     assert message.startswith(
@@ -557,7 +551,7 @@ def test_service_catalog_refusal_keeps_its_message_and_says_how_the_template_is_
     assert f"reads {url()} with the publishing identity's credentials" in message
 
 
-def test_expired_credentials_are_a_setup_error(aws, artifact):
+def test_expired_credentials_are_a_setup_error(aws, prod):
     sts = boto3.Session(region_name=REGION).client("sts")
     with Stubber(sts) as sts_stub:
         sts_stub.add_client_error(
@@ -565,9 +559,11 @@ def test_expired_credentials_are_a_setup_error(aws, artifact):
             "ExpiredToken",
             "The security token included in the request is expired",
         )
-        clients = Clients(aws.clients.s3, aws.clients.servicecatalog, sts, REGION)
-        with pytest.raises(publish.CredentialsRejectedError) as raised:
-            publish.publish(artifact, Target(BUCKET, "planar-prod"), clients, io.StringIO())
+        clients = Clients(REGION, {**aws.clients.made, "sts": sts})
+        with pytest.raises(CredentialsError) as raised:
+            publish.publish(
+                prod, PublishOptions(BUCKET), out=io.StringIO(), connect=lambda *_: clients
+            )
     assert raised.value.exit_code == 2
     assert "refresh them" in str(raised.value)
 
@@ -575,15 +571,14 @@ def test_expired_credentials_are_a_setup_error(aws, artifact):
 # --- build.py --publish: flags, exit codes, messages ---------------------------------
 
 
-def publish_args(*argv):
-    parser = argparse.ArgumentParser()
-    publish.add_arguments(parser)
-    return parser.parse_args(["--publish", *argv])
+def publish_args(*argv, stage="prod"):
+    return cli._parser().parse_args(["--stage", stage, "--publish", *argv])
 
 
-def run_publish(args, rendered, stage="prod"):
+def run_publish(args, rendered, runtime):
+    """build.py's publish step for these flags, the stage's template already linted."""
     out, err = io.StringIO(), io.StringIO()
-    code = publish.run(args, rendered[stage], out, err)
+    code = cli._publish(args, rendered[args.stage], out, err, runtime)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -591,8 +586,10 @@ def no_aws(*_args):
     raise AssertionError("no AWS call may be made")
 
 
+NO_AWS = Runtime(connect=no_aws)
+
+
 def test_publish_through_build_py(aws, monkeypatch, tmp_path):
-    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
     expect_search(aws.catalog)
     expect_new_product(aws.catalog, token=ANY)
     out = io.StringIO()
@@ -608,6 +605,7 @@ def test_publish_through_build_py(aws, monkeypatch, tmp_path):
         ],
         out=out,
         err=io.StringIO(),
+        runtime=aws.runtime(),
     )
     assert code == 0
     # What was uploaded is the committed template, byte for byte.
@@ -624,7 +622,6 @@ def test_publish_through_build_py(aws, monkeypatch, tmp_path):
 def test_missing_artifact_bucket_is_a_usage_error_before_any_aws_call(
     monkeypatch, tmp_path, capsys
 ):
-    monkeypatch.setattr(publish, "connect", no_aws)
     with pytest.raises(SystemExit) as exit_:
         cli.main(
             ["--stage", "dev", "--publish", "--templates-dir", str(tmp_path)], out=io.StringIO()
@@ -642,7 +639,6 @@ def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, re
         return Rendered(stage, rendered[stage].body.replace('"Parameters": {', unused, 1))
 
     monkeypatch.setattr(cli, "render", broken)
-    monkeypatch.setattr(publish, "connect", no_aws)
     err = io.StringIO()
     code = cli.main(
         [
@@ -656,6 +652,7 @@ def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, re
         ],
         out=io.StringIO(),
         err=err,
+        runtime=NO_AWS,
     )
     assert code == 1
     assert "lint findings: nothing was sent to AWS" in err.getvalue()
@@ -679,9 +676,8 @@ def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, re
     ],
 )
 def test_bad_flag_values_exit_2_before_any_aws_call(argv, message, capsys, monkeypatch):
-    monkeypatch.setattr(publish, "connect", no_aws)
     with pytest.raises(SystemExit) as exited:
-        cli.main(["--stage", "prod", "--publish", *argv])
+        cli.main(["--stage", "prod", "--publish", *argv], runtime=NO_AWS)
     assert exited.value.code == 2
     assert message in capsys.readouterr().err
 
@@ -690,37 +686,33 @@ def test_no_credentials_is_a_setup_error(aws_env, monkeypatch, rendered):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    code, _, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
+    code, _, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered, None)
     assert code == 2
     assert "no AWS credentials found" in err
 
 
-@pytest.mark.parametrize("defined", [True, False])
-def test_profile_and_region_come_from_deploys_flags_when_it_defines_them(
-    defined, monkeypatch, rendered
-):
+@pytest.mark.parametrize("given", [True, False])
+def test_profile_and_region_reach_the_session_when_given(given, rendered):
     seen = []
 
     def connect(profile, region):
         seen.append((profile, region))
-        raise publish.AwsSetupError("stop here")
+        raise InputError("stop here")
 
-    monkeypatch.setattr(publish, "connect", connect)
-    args = publish_args("--artifact-bucket", BUCKET)
-    if defined:
-        args.profile, args.region = "platform", "eu-west-1"
-    assert run_publish(args, rendered)[0] == 2
-    assert seen == [("platform", "eu-west-1") if defined else (None, None)]
+    flags = ["--profile", "platform", "--region", "eu-west-1"] if given else []
+    args = publish_args("--artifact-bucket", BUCKET, *flags)
+    assert run_publish(args, rendered, Runtime(connect=connect))[0] == 2
+    assert seen == [("platform", "eu-west-1") if given else (None, None)]
 
 
 def test_default_product_name_is_per_stage(aws, monkeypatch, rendered):
-    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
     expect_search(aws.catalog, product_view(name="planar-staging"))
     expect_versions(
         aws.catalog,
         version("pa-same000000001", Artifact.from_rendered(rendered["staging"]).version_name),
     )
-    code, out, _ = run_publish(publish_args("--artifact-bucket", BUCKET), rendered, "staging")
+    args = publish_args("--artifact-bucket", BUCKET, stage="staging")
+    code, out, _ = run_publish(args, rendered, aws.runtime())
     assert code == 0
     assert "unchanged: product planar-staging" in out
 
@@ -745,7 +737,6 @@ def test_default_product_name_is_per_stage(aws, monkeypatch, rendered):
 def test_errors_exit_with_their_code_and_say_nothing_changed(
     aws, monkeypatch, rendered, setup, code, message
 ):
-    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
     if setup == "no bucket":
         aws.s3.delete_bucket(Bucket=BUCKET)
     elif setup == "shared":
@@ -757,7 +748,7 @@ def test_errors_exit_with_their_code_and_say_nothing_changed(
             "not authorized",
             expected_params={"PageSize": 100},
         )
-    got, out, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
+    got, out, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered, aws.runtime())
     assert got == code
     assert f"build.py: publish: {message}" in err
     assert err.endswith("build.py: publish: nothing was changed in AWS\n")
@@ -769,9 +760,8 @@ def test_build_py_profile_and_region_reach_the_session(monkeypatch, tmp_path):
 
     def connect(profile, region):
         seen.append((profile, region))
-        raise publish.AwsSetupError("stop here")
+        raise InputError("stop here")
 
-    monkeypatch.setattr(publish, "connect", connect)
     err = io.StringIO()
     code = cli.main(
         [
@@ -789,6 +779,7 @@ def test_build_py_profile_and_region_reach_the_session(monkeypatch, tmp_path):
         ],
         out=io.StringIO(),
         err=err,
+        runtime=Runtime(connect=connect),
     )
     assert code == 2
     assert seen == [("platform", "eu-west-1")]
@@ -821,7 +812,6 @@ def test_valid_product_names_and_portfolio_ids_are_accepted(flag, value):
 def test_the_product_name_and_portfolio_id_given_reach_the_requests(aws, monkeypatch, tmp_path):
     # GIVEN no product of the name given, and the portfolio given
     name, portfolio = "Planar (EU): prod", "port-0a1b2c3d4e5f6"
-    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
     expect_search(aws.catalog, product_view(name="planar-prod", product_id="prod-defaultdefaul"))
     expect_portfolio_exists(aws.catalog, portfolio)
     expect_new_product(aws.catalog, token=ANY, name=name)
@@ -844,6 +834,7 @@ def test_the_product_name_and_portfolio_id_given_reach_the_requests(aws, monkeyp
         ],
         out=io.StringIO(),
         err=err,
+        runtime=aws.runtime(),
     )
     # THEN the requests carried them (the Stubber checked each one's arguments)
     assert code == 0, err.getvalue()
@@ -895,9 +886,11 @@ def test_the_product_name_and_portfolio_id_given_reach_the_requests(aws, monkeyp
 def test_bad_product_names_and_portfolio_ids_are_refused_naming_flag_value_and_what_is_allowed(
     flag, value, shown, allowed, capsys, monkeypatch
 ):
-    monkeypatch.setattr(publish, "connect", no_aws)
     with pytest.raises(SystemExit) as exited:
-        cli.main(["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, flag, value])
+        cli.main(
+            ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, flag, value],
+            runtime=NO_AWS,
+        )
     assert exited.value.code == 2
     assert f"build.py: error: argument {flag}: {shown} {allowed}" in capsys.readouterr().err
 
@@ -923,19 +916,20 @@ def fail_call(client, operation, error, when):
 
 def test_no_connection_part_way_exits_1_and_lists_what_was_done(aws, monkeypatch, rendered):
     # GIVEN a first publish into a portfolio, and no connection left for the association
-    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
     expect_search(aws.catalog)
     expect_portfolio_exists(aws.catalog)
     expect_new_product(aws.catalog, token=ANY)
     fail_call(
-        aws.clients.servicecatalog,
+        aws.clients.client("servicecatalog"),
         "AssociateProductWithPortfolio",
         EndpointConnectionError(endpoint_url=ENDPOINT),
         "before",
     )
     # WHEN
     code, out, err = run_publish(
-        publish_args("--artifact-bucket", BUCKET, "--portfolio-id", PORTFOLIO_ID), rendered
+        publish_args("--artifact-bucket", BUCKET, "--portfolio-id", PORTFOLIO_ID),
+        rendered,
+        aws.runtime(),
     )
     # THEN exit 1; the error, then the upload, the product and its version, in order
     assert code == 1
@@ -951,18 +945,17 @@ def test_no_connection_part_way_exits_1_and_lists_what_was_done(aws, monkeypatch
 
 def test_an_answer_lost_part_way_exits_1_and_lists_what_was_done(aws, monkeypatch, rendered):
     # GIVEN an existing product, and the connection closed before CreateProvisioningArtifact's answer
-    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
     expect_search(aws.catalog, product_view())
     expect_versions(aws.catalog, version("pa-old0000000001", "0.0.9-aaaaaaaa"))
     expect_new_version(aws.catalog, token=ANY)
     fail_call(
-        aws.clients.servicecatalog,
+        aws.clients.client("servicecatalog"),
         "CreateProvisioningArtifact",
         ConnectionClosedError(endpoint_url=ENDPOINT),
         "after",
     )
     # WHEN
-    code, out, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
+    code, out, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered, aws.runtime())
     # THEN exit 1, and the upload is the one thing known to be done
     assert code == 1
     assert err == (
@@ -974,14 +967,13 @@ def test_an_answer_lost_part_way_exits_1_and_lists_what_was_done(aws, monkeypatc
 
 
 def test_no_connection_before_any_change_says_nothing_changed(aws, monkeypatch, rendered):
-    monkeypatch.setattr(publish, "connect", lambda profile, region: aws.clients)
     fail_call(
-        aws.clients.servicecatalog,
+        aws.clients.client("servicecatalog"),
         "SearchProductsAsAdmin",
         EndpointConnectionError(endpoint_url=ENDPOINT),
         "before",
     )
-    code, _, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered)
+    code, _, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered, aws.runtime())
     assert code == 1
     assert err == (
         f'build.py: publish: no answer from AWS servicecatalog: Could not connect to the endpoint URL: "{ENDPOINT}"; '
@@ -989,3 +981,46 @@ def test_no_connection_before_any_change_says_nothing_changed(aws, monkeypatch, 
         "build.py: publish: nothing was changed in AWS\n"
     )
     assert uploaded(aws) == []
+
+
+# --- Ctrl-C: publishing stops, says what it had done, and exits as a deploy does -------
+
+
+def test_ctrl_c_part_way_lists_what_was_done_and_exits_130(aws, rendered):
+    # GIVEN a first publish into a portfolio, interrupted as the association goes out
+    expect_search(aws.catalog)
+    expect_portfolio_exists(aws.catalog)
+    expect_new_product(aws.catalog, token=ANY)
+    catalog = aws.clients.client("servicecatalog")
+    fail_call(catalog, "AssociateProductWithPortfolio", KeyboardInterrupt(), "before")
+    # WHEN
+    code, out, err = run_publish(
+        publish_args("--artifact-bucket", BUCKET, "--portfolio-id", PORTFOLIO_ID),
+        rendered,
+        aws.runtime(),
+    )
+    # THEN it stops, lists what it had done, in order, and exits as a deploy's Ctrl-C does
+    assert code == ExitCode.INTERRUPTED == 130
+    assert err == (
+        "\nbuild.py: publish: interrupted\n"
+        f"build.py: publish: done before the interrupt: uploaded s3://{BUCKET}/{KEY}; "
+        f"created product {PRODUCT_ID}; created version pa-first00000001\n"
+    )
+    assert "product id:" not in out
+
+
+def test_ctrl_c_before_any_change_says_nothing_changed(aws, rendered):
+    catalog = aws.clients.client("servicecatalog")
+    fail_call(catalog, "SearchProductsAsAdmin", KeyboardInterrupt(), "before")
+    code, _, err = run_publish(publish_args("--artifact-bucket", BUCKET), rendered, aws.runtime())
+    assert code == ExitCode.INTERRUPTED
+    assert err == "\nbuild.py: publish: interrupted before anything changed\n"
+    assert uploaded(aws) == []
+
+
+def test_ctrl_c_reaches_a_python_caller_with_what_was_done(aws, prod):
+    expect_search(aws.catalog)
+    fail_call(aws.clients.client("servicecatalog"), "CreateProduct", KeyboardInterrupt(), "before")
+    with pytest.raises(Interrupted) as interrupted:
+        do_publish(aws, prod)
+    assert interrupted.value.done == (f"uploaded s3://{BUCKET}/{KEY}",)

@@ -10,7 +10,7 @@ from pathlib import Path
 import parliament
 import pytest
 
-from planar_cfn import publish
+from planar_cfn import cli, publish
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "publishing.md"
 BEGIN = "<!-- launch-form: generated from the template metadata by tests/test_publish_docs.py -->"
@@ -126,7 +126,7 @@ def test_policy_is_clean_for_the_iam_linter():
 
 def test_every_publish_flag_is_documented():
     parser = argparse.ArgumentParser()
-    publish.add_arguments(parser)
+    cli._publish_arguments(parser)
     text = DOC.read_text()
     flags = sorted(set(re.findall(r"--[a-z][a-z-]+", parser.format_help())) - {"--help"})
     assert "--publish" in flags

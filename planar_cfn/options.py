@@ -1,0 +1,237 @@
+"""What a caller may ask of a deploy or a publish: typed, frozen options that build.py
+makes from its flags and a Python caller makes directly.
+
+Each value is checked as the options are made, by the same function and in the same
+words as the flag's check on the command line, so a bad value is refused, named with
+what is allowed, before anything is rendered or sent to AWS.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .constraints import S3_BUCKET, Pattern
+from .errors import InputError
+from .parameters import SPECS_BY_KEY
+from .stage_file import PROFILE, REGION
+from .stages import UnknownStageError, get_stage
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+__all__ = [
+    "DEFAULT_TIMEOUT_MINUTES",
+    "MAX_TIMEOUT_MINUTES",
+    "DeployOptions",
+    "PublishOptions",
+    "artifact_bucket",
+    "image_tag",
+    "portfolio_id",
+    "product_name",
+    "profile",
+    "region",
+    "template_bucket",
+    "timeout_minutes",
+]
+
+DEFAULT_TIMEOUT_MINUTES = 60
+MAX_TIMEOUT_MINUTES = 24 * 60
+# Service Catalog's portfolio ids: "port-" and lowercase letters and digits, at most
+# 100 characters in all (the API's limit on an id).
+_PORTFOLIO_ID = re.compile(r"port-[a-z0-9]{1,95}")
+_PORTFOLIO_ID_ALLOWED = "port- and 1-95 lowercase letters or digits, such as port-abcdefghijklm"
+# Service Catalog's limit on a product name (CreateProduct, Name).
+_PRODUCT_NAME_MAX_LENGTH = 8191
+# A refused value longer than this is shown cut, with its length.
+_SHOWN_LENGTH = 40
+
+
+# --- one check per value: the value as given (a flag's text or a Python value) in, the
+# value out, or a ValueError that says what is allowed -----------------------------------
+
+
+def _shown(value: object) -> str:
+    if not isinstance(value, str) or len(value) <= _SHOWN_LENGTH:
+        return repr(value)
+    return f"{value[:_SHOWN_LENGTH]!r}... ({len(value)} characters)"
+
+
+def _matching(pattern: Pattern, value: object) -> str:
+    if not (isinstance(value, str) and pattern.matches(value)):
+        raise ValueError(f"{_shown(value)} is not allowed: must be {pattern.allowed}")
+    return value
+
+
+def timeout_minutes(value: int | str) -> int:
+    """How long to wait for the change set, then for the stack: 1 to 1440 minutes."""
+    number = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, str) and value.isdigit():
+        number = int(value)
+    if number is None or not 1 <= number <= MAX_TIMEOUT_MINUTES:
+        raise ValueError(
+            f"must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}, not {value!r}"
+        )
+    return number
+
+
+def image_tag(value: str) -> str:
+    """A Docker tag, as the template's ContainerImageTag allows it."""
+    allowed = SPECS_BY_KEY["container_image_tag"].check(value) if isinstance(value, str) else ""
+    if allowed is not None:
+        what = allowed or SPECS_BY_KEY["container_image_tag"].allowed_text()
+        raise ValueError(f"{_shown(value)} is not allowed: must be {what}")
+    return value
+
+
+def profile(value: str) -> str:
+    """An AWS CLI profile name."""
+    return _matching(PROFILE, value)
+
+
+def region(value: str) -> str:
+    """An AWS region name, such as us-east-1."""
+    return _matching(REGION, value)
+
+
+def template_bucket(value: str) -> str:
+    """The S3 bucket a deploy uploads a template too big to pass inline to."""
+    return _matching(S3_BUCKET, value)
+
+
+def artifact_bucket(value: str) -> str:
+    """The S3 bucket a publish keeps every published template in."""
+    if not (isinstance(value, str) and S3_BUCKET.matches(value)):
+        raise ValueError(f"{_shown(value)} is not {S3_BUCKET.allowed}")
+    return value
+
+
+def product_name(value: str) -> str:
+    """A Service Catalog product name: 1-8191 characters, not all blank."""
+    if not isinstance(value, str) or not value.strip() or len(value) > _PRODUCT_NAME_MAX_LENGTH:
+        raise ValueError(
+            f"{_shown(value)} is not a product name: "
+            f"1-{_PRODUCT_NAME_MAX_LENGTH} characters, not all blank"
+        )
+    return value
+
+
+def portfolio_id(value: str) -> str:
+    """A Service Catalog portfolio id, such as port-abcdefghijklm."""
+    if not (isinstance(value, str) and _PORTFOLIO_ID.fullmatch(value)):
+        raise ValueError(
+            f"{_shown(value)} is not a portfolio id: {_PORTFOLIO_ID_ALLOWED}; "
+            "`aws servicecatalog list-portfolios` lists them"
+        )
+    return value
+
+
+def _problems(options: DataclassInstance, checks: dict[str, Callable[[Any], Any]]) -> list[str]:
+    """Every refused value of `options`, each named by its keyword; each value kept as
+    its check returns it, and paths given as text become Paths."""
+    problems = []
+    for field in fields(options):
+        value = getattr(options, field.name)
+        if field.type == "bool":
+            if not isinstance(value, bool):
+                problems.append(f"{field.name}: must be True or False, not {value!r}")
+        elif field.type == "Path | None" and value is not None:
+            if isinstance(value, str | os.PathLike):
+                object.__setattr__(options, field.name, Path(value))
+            else:
+                problems.append(f"{field.name}: must be a path, not {value!r}")
+        elif field.name in checks and (value is not None or field.default is not None):
+            try:
+                # The value as checked: a timeout given as text becomes minutes.
+                object.__setattr__(options, field.name, checks[field.name](value))
+            except ValueError as error:
+                problems.append(f"{field.name}: {error}")
+    return problems
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """What build.py's deploy flags ask for, one field per flag (docs/deploying.md):
+    deploy `stage` as a reviewed change set, or with `image_tag`, `destroy` or
+    `watch` act on its deployed stack. Raises InputError, naming each refused value
+    and what is allowed, when made with a bad one."""
+
+    stage: str
+    stage_file: Path | None = None  # default: stages/STAGE.json
+    profile: str | None = None  # default: the stage file's, else the AWS CLI's
+    region: str | None = None  # likewise
+    template_bucket: str | None = None  # default: the stage file's
+    dry_run: bool = False
+    yes: bool = False
+    allow_replacement: bool = False
+    timeout: int = DEFAULT_TIMEOUT_MINUTES  # minutes, for the change set, then the stack
+    outputs_json: Path | None = None
+    image_tag: str | None = None
+    destroy: bool = False
+    watch: bool = False
+    confirm_prod_destroy: bool = False
+
+    def __post_init__(self) -> None:
+        problems = _problems(
+            self,
+            {
+                "profile": profile,
+                "region": region,
+                "template_bucket": template_bucket,
+                "timeout": timeout_minutes,
+                "image_tag": image_tag,
+            },
+        )
+        try:
+            get_stage(self.stage)
+        except UnknownStageError as error:
+            problems.insert(0, str(error))
+        if sum((self.image_tag is not None, self.destroy is True, self.watch is True)) > 1:
+            problems.append("image_tag, destroy and watch exclude each other: give one at most")
+        if problems:
+            raise InputError("\n".join(problems))
+
+    @property
+    def mode(self) -> str:
+        """What the run does: "deploy", "image-tag", "destroy" or "watch"."""
+        if self.destroy:
+            return "destroy"
+        if self.watch:
+            return "watch"
+        return "image-tag" if self.image_tag is not None else "deploy"
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """What build.py's publish flags ask for, one field per flag (docs/publishing.md).
+    Raises InputError, naming each refused value and what is allowed, when made with a
+    bad one."""
+
+    artifact_bucket: str
+    product_name: str | None = None  # default: planar-STAGE
+    portfolio_id: str | None = None
+    deactivate_old: bool = False
+    profile: str | None = None  # default: the AWS CLI's
+    region: str | None = None  # likewise
+
+    def __post_init__(self) -> None:
+        problems = _problems(
+            self,
+            {
+                "artifact_bucket": artifact_bucket,
+                "product_name": product_name,
+                "portfolio_id": portfolio_id,
+                "profile": profile,
+                "region": region,
+            },
+        )
+        if problems:
+            raise InputError("\n".join(problems))
+
+    def product_for(self, stage: str) -> str:
+        """The product the stage's template is published to."""
+        return self.product_name or f"planar-{stage}"

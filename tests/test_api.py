@@ -1,0 +1,325 @@
+"""Deploy and publish from Python, without argparse: the options refuse a bad value
+before anything is sent, naming it and what is allowed, as the flags do; and the same
+options send AWS the same requests as build.py's flags."""
+
+import copy
+import doctest
+import io
+import json
+from pathlib import Path
+
+import pytest
+from botocore.stub import ANY
+
+from planar_cfn import cli, publish
+from planar_cfn.deploy import DeployResult, deploy
+from planar_cfn.errors import ExitCode, InputError
+from planar_cfn.options import DeployOptions, PublishOptions
+from tests.deploy_stubs import FakeAws, change, event
+from tests.publish_stubs import BUCKET
+from tests.test_deploy_change_set import OUTPUTS, create_request
+from tests.test_publish import (
+    KEY,
+    PORTFOLIO_ID,
+    expect_association,
+    expect_new_product,
+    expect_portfolio_exists,
+    expect_search,
+    product_view,
+)
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_examples_run():
+    failures, tried = doctest.testfile(str(README), module_relative=False)
+    assert tried >= 2
+    assert failures == 0
+
+
+# --- options: a bad value is refused as the options are made ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"stage": "qa"}, "stage 'qa' is not known; allowed: dev, staging, prod"),
+        ({"timeout": 0}, "timeout: must be a whole number of minutes from 1 to 1440, not 0"),
+        ({"timeout": 1441}, "timeout: must be a whole number of minutes from 1 to 1440, not 1441"),
+        ({"timeout": True}, "timeout: must be a whole number of minutes from 1 to 1440, not True"),
+        (
+            {"timeout": "soon"},
+            "timeout: must be a whole number of minutes from 1 to 1440, not 'soon'",
+        ),
+        ({"image_tag": "-bad tag"}, "image_tag: '-bad tag' is not allowed: must be a Docker tag"),
+        ({"image_tag": 42}, "image_tag: 42 is not allowed: must be a Docker tag"),
+        (
+            {"region": "useast1"},
+            "region: 'useast1' is not allowed: must be an AWS region such as us-east-1",
+        ),
+        ({"profile": "two words"}, "profile: 'two words' is not allowed: must be a profile name"),
+        (
+            {"template_bucket": "Bad_Bucket"},
+            "template_bucket: 'Bad_Bucket' is not allowed: must be an S3 bucket name",
+        ),
+        ({"yes": "no"}, "yes: must be True or False, not 'no'"),
+        ({"dry_run": 1}, "dry_run: must be True or False, not 1"),
+        ({"stage_file": 7}, "stage_file: must be a path, not 7"),
+        (
+            {"image_tag": "v1", "destroy": True},
+            "image_tag, destroy and watch exclude each other: give one at most",
+        ),
+    ],
+)
+def test_a_bad_deploy_option_names_itself_its_value_and_what_is_allowed(options, message):
+    with pytest.raises(InputError) as refused:
+        DeployOptions(**{"stage": "dev", **options})
+    assert message in str(refused.value)
+    assert refused.value.exit_code == ExitCode.BAD_INPUT
+
+
+def test_every_bad_deploy_option_is_reported_at_once():
+    with pytest.raises(InputError) as refused:
+        DeployOptions(stage="dev", timeout=0, region="useast1", yes="y")
+    assert str(refused.value).splitlines() == [
+        "region: 'useast1' is not allowed: must be an AWS region such as us-east-1",
+        "yes: must be True or False, not 'y'",
+        "timeout: must be a whole number of minutes from 1 to 1440, not 0",
+    ]
+
+
+def test_deploy_options_take_text_as_the_flags_give_it():
+    options = DeployOptions(stage="dev", timeout="90", stage_file="stages/dev.json")
+    assert options.timeout == 90
+    assert options.stage_file == Path("stages/dev.json")
+    assert options.mode == "deploy"
+    assert DeployOptions(stage="prod", image_tag="v42").mode == "image-tag"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"artifact_bucket": "Bad_Bucket"},
+            "artifact_bucket: 'Bad_Bucket' is not an S3 bucket name",
+        ),
+        (
+            {"product_name": " "},
+            "product_name: ' ' is not a product name: 1-8191 characters, not all blank",
+        ),
+        (
+            {"product_name": "p" * 8192},
+            "product_name: '" + "p" * 40 + "'... (8192 characters) is not a product name",
+        ),
+        (
+            {"portfolio_id": "portfolio1"},
+            "portfolio_id: 'portfolio1' is not a portfolio id: port- and 1-95",
+        ),
+        ({"portfolio_id": "port-abc\n"}, "portfolio_id: 'port-abc\\n' is not a portfolio id"),
+        ({"deactivate_old": "yes"}, "deactivate_old: must be True or False, not 'yes'"),
+        ({"region": "eu west 1"}, "region: 'eu west 1' is not allowed: must be an AWS region"),
+    ],
+)
+def test_a_bad_publish_option_names_itself_its_value_and_what_is_allowed(options, message):
+    with pytest.raises(InputError) as refused:
+        PublishOptions(**{"artifact_bucket": BUCKET, **options})
+    assert message in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"product_name": "Planar (EU): prod, v2"},
+        {"product_name": "p" * 8191},
+        {"portfolio_id": "port-2"},
+        {"portfolio_id": "port-" + "a" * 95},
+    ],
+)
+def test_product_names_and_portfolio_ids_the_flags_accept_are_accepted(options):
+    assert PublishOptions(BUCKET, **options).product_for("prod") == options.get(
+        "product_name", "planar-prod"
+    )
+
+
+# --- refused before any AWS call -------------------------------------------------------
+
+
+@pytest.fixture
+def untouchable(harness):
+    """A dev harness whose stubbed clients answer nothing: any AWS call fails the test."""
+    return harness("dev")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"destroy": True, "dry_run": True}, "--dry-run: not with --destroy"),
+        (
+            {"outputs_json": "/no/such/dir/o.json"},
+            "--outputs-json /no/such/dir/o.json: no such directory",
+        ),
+        ({"confirm_prod_destroy": True}, "--confirm-prod-destroy: only with --destroy"),
+    ],
+)
+def test_options_that_do_not_go_together_are_refused_before_any_aws_call(
+    untouchable, options, message
+):
+    h = untouchable
+    with pytest.raises(InputError, match=message) as refused:
+        deploy(h.rendered, DeployOptions("dev", stage_file=h.path, **options), runtime=h.runtime())
+    assert refused.value.done == ()
+    h.aws.assert_done()  # nothing was queued: a call would have failed with UnStubbedResponseError
+
+
+def test_a_template_of_another_stage_is_refused_before_any_aws_call(untouchable, rendered):
+    h = untouchable
+    with pytest.raises(InputError, match="the template given is the prod stage's"):
+        deploy(rendered["prod"], DeployOptions("dev", stage_file=h.path), runtime=h.runtime())
+
+
+def test_a_full_deploy_needs_its_template(untouchable):
+    h = untouchable
+    with pytest.raises(InputError, match="a deploy of dev sends its template"):
+        deploy(None, DeployOptions("dev", stage_file=h.path), runtime=h.runtime())
+
+
+def test_a_bad_publish_option_never_reaches_aws(rendered):
+    def no_aws(*_):
+        raise AssertionError("no AWS call may be made")
+
+    with pytest.raises(InputError, match="'Bad_Bucket' is not an S3 bucket name"):
+        publish.publish(rendered["prod"], PublishOptions("Bad_Bucket"), connect=no_aws)
+
+
+# --- the same options, the same requests -------------------------------------------------
+
+
+class Requests(list):
+    """Every request the clients send, with its parameters, in order (botocore holds its
+    handlers weakly: the test holds this one)."""
+
+    def __call__(self, params, model, **_):
+        self.append((model.name, copy.deepcopy(params)))
+
+    def listen(self, *clients):
+        for client in clients:
+            client.meta.events.register_first("before-parameter-build.*.*", self)
+        return self
+
+
+def first_dev_deploy(h):
+    """A first dev create, executed and followed to CREATE_COMPLETE."""
+    h.no_stack()
+    h.created(**create_request(h))
+    h.ready([change("Add", "AppBucket", "AWS::S3::Bucket")])
+    review = event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS", event_id="review")
+    h.events(review)
+    h.executed()
+    done = event("dev", "planar-dev-acme", "CREATE_COMPLETE", seconds=31, event_id="done")
+    h.progress("CREATE_COMPLETE", done, review, outputs=OUTPUTS)
+    services = ("cloudformation", "s3", "ec2", "route53", "iam")
+    return Requests().listen(*(h.aws.client(service) for service in services))
+
+
+def test_deploy_from_python_sends_what_build_py_sends(harness, tmp_path):
+    # GIVEN the same first deploy twice: by build.py's flags, and by options from Python
+    by_flags = harness("dev", aws=FakeAws())
+    flags_requests = first_dev_deploy(by_flags)
+    outputs = tmp_path / "outputs.json"
+    code = cli.main(
+        [
+            "--stage",
+            "dev",
+            "--stage-file",
+            str(by_flags.path),
+            "--yes",
+            "--outputs-json",
+            str(outputs),
+        ],
+        out=by_flags.out,
+        err=by_flags.err,
+        runtime=by_flags.runtime(),
+    )
+    assert code == ExitCode.OK, by_flags.err.getvalue()
+    by_flags.aws.assert_done()
+
+    in_python = harness("dev", aws=FakeAws())
+    python_requests = first_dev_deploy(in_python)
+    result = deploy(
+        in_python.rendered,
+        DeployOptions(stage="dev", stage_file=in_python.path, yes=True, outputs_json=outputs),
+        out=in_python.out,
+        err=in_python.err,
+        runtime=in_python.runtime(),
+    )
+    in_python.aws.assert_done()
+
+    # THEN the same requests, in the same order, and the outcome as a result
+    assert [name for name, _ in python_requests][:3] == [
+        "DescribeStacks",
+        "GetHostedZone",
+        "DescribeSubnets",
+    ]
+    assert python_requests == flags_requests
+    assert result == DeployResult(ExitCode.OK, "planar-dev-acme", "CREATE_COMPLETE", OUTPUTS)
+    assert json.loads(outputs.read_text()) == OUTPUTS
+
+
+def test_publish_from_python_sends_what_build_py_sends(aws, rendered, tmp_path):
+    # GIVEN a first publish of a named product into a portfolio, twice
+    name = "Planar (EU): prod"
+
+    def expect_first_publish():
+        expect_search(
+            aws.catalog, product_view(name="planar-prod", product_id="prod-defaultdefaul")
+        )
+        expect_portfolio_exists(aws.catalog)
+        expect_new_product(aws.catalog, token=ANY, name=name)
+        expect_association(aws.catalog)
+
+    requests = Requests().listen(aws.clients.client("servicecatalog"), aws.s3)
+    expect_first_publish()
+    argv = ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET]
+    argv += [
+        "--product-name",
+        name,
+        "--portfolio-id",
+        PORTFOLIO_ID,
+        "--templates-dir",
+        str(tmp_path),
+    ]
+    err = io.StringIO()
+    assert cli.main(argv, out=io.StringIO(), err=err, runtime=aws.runtime()) == 0, err.getvalue()
+    by_flags = list(requests)
+
+    aws.s3.delete_object(Bucket=BUCKET, Key=KEY)  # as before the first publish
+    expect_first_publish()
+    requests.clear()
+    result = publish.publish(
+        rendered["prod"],
+        PublishOptions(BUCKET, product_name=name, portfolio_id=PORTFOLIO_ID),
+        out=io.StringIO(),
+        connect=aws.connect,
+    )
+
+    # THEN the same requests, but for each run's own idempotency token
+    def tokenless(sent):
+        return [(op, {k: v for k, v in p.items() if k != "IdempotencyToken"}) for op, p in sent]
+
+    assert [op for op, _ in by_flags] == [
+        "HeadBucket",
+        "GetBucketLocation",
+        "SearchProductsAsAdmin",
+        "DescribePortfolio",
+        "HeadObject",
+        "PutObject",
+        "CreateProduct",
+        "AssociateProductWithPortfolio",
+    ]
+    assert tokenless(requests) == tokenless(by_flags)
+    assert result.done == (
+        f"uploaded s3://{BUCKET}/{KEY}",
+        f"created product {result.product_id}",
+        f"created version {result.version_id}",
+        f"associated {result.product_id} with {PORTFOLIO_ID}",
+    )
