@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import __version__, account_checks, change_set, lookups, progress
 from . import stage_file as stage_files
 from .aws_session import AwsSetupError, client, make_session
-from .naming import Naming
+from .naming import stack_tags
 from .parameters import SPECS, SPECS_BY_KEY
 from .render import Rendered
 from .stages import get_stage
@@ -535,7 +535,7 @@ class Deployment:
             "Capabilities": change_set.required_capabilities(self.template),
             "Tags": [
                 {"Key": k, "Value": v}
-                for k, v in Naming(self.stage.name).stack_tags(values.app_name).items()
+                for k, v in stack_tags(self.stage.name, values.app_name).items()
             ],
             "Description": self._description(),
         }
