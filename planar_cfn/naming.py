@@ -19,7 +19,6 @@ FRAMEWORK = "planar"
 FRAMEWORK_VERSION = "0.17"
 VENDOR_NAME = "CoPlane"
 VENDOR_CONTACT = "support@coplane.com"
-APP_VERSION = "0.0.1"
 # The seven tags every taggable resource carries (SPEC, tags), and the Name tag that
 # named resources carry as well: extra tags may not take these keys.
 COMMON_TAG_KEYS = (
@@ -50,13 +49,15 @@ def _common_tags(stage: str, app_name: object, app_version: object) -> dict[str,
 class Naming:
     """Names and tags of one stage's resources.
 
-    `app_name` is the template's reference to the AppName parameter; `extra_tags` are a caller's own tags, added to the
+    `app_name` and `app_version` are the template's references to the AppName and
+    ContainerImageTag parameters; `extra_tags` are a caller's own tags, added to the
     common ones on every taggable resource.
     """
 
     stage: str
     app_name: AWSHelperFn
-    app_version: AWSHelperFn | str
+    # The image tag the service runs: the application's version (SPEC's app.version).
+    app_version: AWSHelperFn
     extra_tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def name(self, prefix: str, suffix: str = "") -> Sub:
@@ -90,6 +91,12 @@ class Naming:
 
 
 def stack_tags(stage: str, app_name: str) -> dict[str, str]:
-    """The stack's own tags, the resources' common tags as plain strings, sorted by key."""
-    tags = _common_tags(stage, app_name, APP_VERSION)
+    """The stack's own tags, as plain strings, sorted by key.
+
+    The same as the resources' common tags but for app.version: an image-only update
+    (`--image-tag`) sends no tags, so a stack tag would keep the first image's tag;
+    the resources carry the running image's tag through the ContainerImageTag
+    parameter instead."""
+    tags = _common_tags(stage, app_name, None)
+    del tags["app.version"]
     return {key: str(value) for key, value in sorted(tags.items())}

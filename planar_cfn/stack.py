@@ -25,7 +25,7 @@ from .encryption import Encryption, add_encryption
 from .firewall import add_firewall
 from .iam import add_roles
 from .load_balancer import add_load_balancer
-from .naming import APP_VERSION, Naming
+from .naming import Naming
 from .network import add_network
 from .outputs import add_outputs
 from .overrides import override
@@ -127,7 +127,7 @@ def build_template(config: StackConfig) -> BuiltStack:
     naming = Naming(
         stage.name,
         app_name=params["AppName"],
-        app_version=APP_VERSION,
+        app_version=params["ContainerImageTag"],
         extra_tags=config.tags,
     )
     encryption = add_encryption(template, naming, stage, params)
