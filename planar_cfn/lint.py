@@ -27,6 +27,8 @@ HOME_REGION = "us-east-1"
 
 @dataclass(frozen=True)
 class Finding:
+    """One cfn-lint finding: its rule id, severity, message, template name and line."""
+
     rule: str
     severity: str
     message: str

@@ -3,6 +3,7 @@ StackConfig does not cover (as AWS CDK's addPropertyOverride)."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from troposphere import AWSHelperFn, AWSObject, BaseAWSObject
@@ -25,11 +26,11 @@ def _names(node: BaseAWSObject) -> list[str]:
 
 
 def _check_name(node: BaseAWSObject, part: str, where: str) -> None:
-    if part not in _names(node):
-        raise ValueError(
-            f"{where}: {_describe(node)} has no property {part!r}; it has: "
-            f"{', '.join(_names(node))}"
-        )
+    names = _names(node)
+    if part not in names:
+        close = difflib.get_close_matches(part, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"{where}: no property {part!r}{hint}; it has: {', '.join(names)}")
 
 
 def _step(node: Any, part: str, where: str) -> Any:
