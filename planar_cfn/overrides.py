@@ -70,6 +70,7 @@ def _replaced(container: Any, parts: list[str], value: object, where: str) -> An
         copy, key = dict(container), part
     else:
         _step(container, part, where)  # raises: nothing to go into
+        raise AssertionError(where)
     if len(parts) > 1:
         value = _replaced(copy[key], parts[1:], value, f"{where}.{part}")
     copy[key] = value
