@@ -22,7 +22,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"render": 0.3, "build": 2.5}
-RENDER = "from planar_cfn.render import render\nfor s in ('dev', 'staging', 'prod'): render(s)"
+RENDER = (
+    "from planar_cfn.config import StackConfig\n"
+    "from planar_cfn.render import render\n"
+    "for s in ('dev', 'staging', 'prod'): render(StackConfig.for_stage(s))"
+)
 
 
 def measure(argv: list[str]) -> tuple[float, int]:

@@ -5,19 +5,35 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import StackConfig
+    from .stages import Stage
 
 
-def console(prog: str = "planar-cfn") -> int:
-    """Parse sys.argv, run, and return the exit code."""
+def console(
+    prog: str = "planar-cfn",
+    stages: Sequence[Stage | StackConfig] | None = None,
+    argv: Sequence[str] | None = None,
+) -> int:
+    """Parse the arguments (default: sys.argv), run, and return the exit code.
+
+    `stages` are what `--stage` accepts and `--all-stages` builds (default: dev,
+    staging and prod): Stage definitions, or StackConfigs for stages with extensions.
+    A build script of your own defines its stages as data and ends in
+    `sys.exit(console("build_qa.py", stages=(*DEFAULT_STAGES, QA)))`."""
     # A build takes about two seconds, and collecting cyclic garbage while cfn-lint
     # loads its rules would cost a sixth of that. cli.main turns collection back on
     # before a deploy or publish, which can run for an hour. Nothing heavy is
     # imported before this line: the package's __init__ only names the version.
     gc.disable()
     from .cli import main
+    from .stages import DEFAULT_STAGES
 
     try:
-        return main(prog=prog)
+        return main(argv, prog=prog, stages=DEFAULT_STAGES if stages is None else stages)
     finally:
         # The interpreter's last collection, at exit, would walk every object left,
         # cfn-lint's rules and schemas included (0.35 s): frozen, it skips them.

@@ -10,17 +10,20 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import deploy, options, publish
 from .aws_gateway import Aws
+from .config import StackConfig
 from .errors import ExitCode, Interrupted, PlanarError
-from .lint import Finding
 from .paths import STAGES_DIR, TEMPLATES_DIR
 from .presentation import DEPLOY, PUBLISH, report
 from .render import INLINE_TEMPLATE_LIMIT, Rendered, render, template_path
 from .stage_file import shown
-from .stages import STAGE_NAMES
+from .stages import DEFAULT_STAGES, STAGE_NAMES, Stage, stage_names
+
+if TYPE_CHECKING:  # cfn-lint loads in 0.4 s: imported only to lint
+    from .lint import Finding
 
 __all__ = ["main"]
 
@@ -146,13 +149,13 @@ def _publish_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _parser(prog: str = "build.py") -> argparse.ArgumentParser:
+def _parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Build, lint and deploy the Planar stack's CloudFormation templates.",
     )
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--stage", choices=STAGE_NAMES, help="the stage to build")
+    which.add_argument("--stage", choices=stages, help="the stage to build")
     which.add_argument("--all-stages", action="store_true", help="build every stage")
     parser.add_argument(
         "--no-deploy", action="store_true", help="render, lint and write only; call no AWS API"
@@ -291,8 +294,18 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _configs(stages: Sequence[Stage | StackConfig]) -> dict[str, StackConfig]:
+    """The stages the command builds, by name, each as the configuration it renders."""
+    configs = [s if isinstance(s, StackConfig) else StackConfig(stage=s) for s in stages]
+    return dict(zip(stage_names([c.stage for c in configs]), configs, strict=True))
+
+
 def _deploy(
-    args: argparse.Namespace, out: TextIO, err: TextIO, runtime: deploy.Runtime | None
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    runtime: deploy.Runtime | None,
+    config: StackConfig,
 ) -> int:
     """Deploy one stage, or act on its stack (--image-tag, --destroy, --watch)."""
     try:
@@ -310,7 +323,7 @@ def _deploy(
             return deployment.run().exit_code
         # Deploying uses the render in memory and writes no file: templates/ changes
         # only through --no-deploy, as a reviewed commit.
-        rendered = render(args.stage)
+        rendered = render(config)
         deployment.use_template(rendered)  # too big, and no bucket: before the lint
         findings = lint_bodies({args.stage: rendered.body})[args.stage]
         _brief(rendered, findings, out)
@@ -349,25 +362,36 @@ def main(
     *,
     runtime: deploy.Runtime | None = None,  # tests: stubbed AWS, a fake terminal and clock
     prog: str = "build.py",  # the name --help and usage errors show
+    # What --stage accepts and --all-stages builds: Stage definitions, or StackConfigs
+    # for stages built with extensions.
+    stages: Sequence[Stage | StackConfig] = DEFAULT_STAGES,
 ) -> int:
     """Run build.py with `argv` (default: the process's) and return its exit code."""
     out, err = out or sys.stdout, err or sys.stderr
-    parser = _parser(prog)
+    configs = _configs(stages)
+    parser = _parser(prog, tuple(configs))
     args = parser.parse_args(argv)
     problem = _mode_problem(args)
     if problem:
         parser.error(problem)
     if not (args.no_deploy or args.check or args.publish):
+        # The deploy reads a stage's protection and readers from DEFAULT_STAGES.
+        if configs[args.stage].stage not in DEFAULT_STAGES:
+            parser.error(
+                f"argument --stage: {args.stage} differs from the stages a deploy knows "
+                f"({', '.join(STAGE_NAMES)} as defined in planar_cfn.stages); "
+                "build it with --no-deploy, or publish it with --publish"
+            )
         gc.enable()  # the command turns it off for the short build (__main__.py)
-        return _deploy(args, out, err, runtime)
-    stages = STAGE_NAMES if args.all_stages else (args.stage,)
-    rendered = {stage: render(stage) for stage in stages}
+        return _deploy(args, out, err, runtime, configs[args.stage])
+    names = tuple(configs) if args.all_stages else (args.stage,)
+    rendered = {stage: render(configs[stage]) for stage in names}
 
     if args.check:
-        paths = {stage: template_path(stage, args.templates_dir) for stage in stages}
+        paths = {stage: template_path(stage, args.templates_dir) for stage in names}
         stale = [
             shown(paths[s])
-            for s in stages
+            for s in names
             if not paths[s].is_file() or paths[s].read_text() != rendered[s].body
         ]
         for stale_path in stale:
@@ -381,7 +405,7 @@ def main(
 
     if args.publish:
         gc.enable()
-        (stage,) = stages
+        (stage,) = names
         # Publishing, too, uses the render in memory and writes no file.
         publish_findings = lint_bodies({stage: rendered[stage].body})[stage]
         _brief(rendered[stage], publish_findings, out)
@@ -392,7 +416,7 @@ def main(
 
     findings = lint_bodies({stage: r.body for stage, r in rendered.items()})
     args.templates_dir.mkdir(parents=True, exist_ok=True)
-    for stage in stages:
+    for stage in names:
         path = template_path(stage, args.templates_dir)
         path.write_text(rendered[stage].body)
         findings[stage] = [replace(f, path=shown(path)) for f in findings[stage]]

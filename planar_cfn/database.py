@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import AWSHelperFn, Equals, GetAtt, If, Join, Not, Ref, Select, Split, Template
+from troposphere import (
+    AWSHelperFn,
+    Equals,
+    GetAtt,
+    If,
+    Join,
+    Not,
+    NoValue,
+    Ref,
+    Select,
+    Split,
+    Template,
+)
 from troposphere.iam import Role
 from troposphere.rds import (
     DBCluster,
@@ -44,13 +56,19 @@ SECRET_NAME_PARTS = 6
 
 @dataclass(frozen=True)
 class Database:
+    """Handles to the Aurora cluster, its instances and its RDS-managed secret."""
+
     endpoint: AWSHelperFn
     reader_endpoint: AWSHelperFn
+    # The RDS-managed master user secret's ARN and name.
     secret_arn: AWSHelperFn
     secret_name: AWSHelperFn
-    cluster: Ref
+    cluster: DBCluster
     # The writer instance: the cluster accepts connections only once it exists.
     writer: DBInstance
+    readers: tuple[DBInstance, ...]
+    subnet_group: DBSubnetGroup
+    monitoring_role: Role
 
 
 def secret_name_from_arn(arn: AWSHelperFn) -> Join:
@@ -71,6 +89,8 @@ def add_database(
     network: Network,
     encryption: Encryption,
 ) -> Database:
+    """Add the Aurora Serverless v2 cluster, its writer and the stage's readers, their
+    subnet group and the enhanced-monitoring role."""
     subnet_group = template.add_resource(
         DBSubnetGroup(
             "DatabaseSubnetGroup",
@@ -115,7 +135,7 @@ def add_database(
             EnableIAMDatabaseAuthentication=True,
             EnableCloudwatchLogsExports=["postgresql"],
             CopyTagsToSnapshot=True,
-            DeletionProtection=stage.protected,
+            DeletionProtection=stage.deletion_protection,
             Tags=naming.tags(naming.name("aurora-pg")),
             DeletionPolicy=stage.database_deletion_policy,
             # A replacement would start from an empty database: keep a snapshot in every stage.
@@ -144,7 +164,7 @@ def add_database(
                     AvailabilityZone=If(
                         f"HasDatabaseAvailabilityZone{index}",
                         Select(index, padded),
-                        Ref("AWS::NoValue"),
+                        NoValue,
                     ),
                     # The writer fails over to readers first.
                     PromotionTier=index,
@@ -166,6 +186,9 @@ def add_database(
         reader_endpoint=GetAtt(cluster, "ReadEndpoint.Address"),
         secret_arn=secret_arn,
         secret_name=secret_name_from_arn(secret_arn),
-        cluster=Ref(cluster),
+        cluster=cluster,
         writer=instances[0],
+        readers=tuple(instances[1:]),
+        subnet_group=subnet_group,
+        monitoring_role=monitoring,
     )

@@ -17,7 +17,7 @@ from typing import Any
 from . import __version__
 from .change_set import ChangeSet, policy_denies, required_capabilities
 from .errors import InputError
-from .naming import Naming
+from .naming import stack_tags
 from .options import DeployOptions
 from .parameters import SPECS, SPECS_BY_KEY
 from .render import Rendered
@@ -321,8 +321,7 @@ def deploy_request(
         "Parameters": plan.parameters(values),
         "Capabilities": required_capabilities(template),
         "Tags": [
-            {"Key": k, "Value": v}
-            for k, v in Naming(values.stage).stack_tags(values.app_name).items()
+            {"Key": k, "Value": v} for k, v in stack_tags(values.stage, values.app_name).items()
         ],
         "Description": _description(values.stage),
     }

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from troposphere import AWSHelperFn, GetAtt, Ref, Template
 from troposphere.certificatemanager import Certificate, DomainValidationOption
+from troposphere.elasticloadbalancingv2 import LoadBalancer
 from troposphere.route53 import AliasTarget, RecordSetType
 
 from .naming import Naming
@@ -14,11 +15,21 @@ from .parameters import Params
 
 @dataclass(frozen=True)
 class Domain:
+    """Handles to the application's domain and its certificate."""
+
+    # {app}-{stage}.{base domain}
     name: AWSHelperFn
-    certificate_arn: Ref
+    certificate: Certificate
+
+    @property
+    def certificate_arn(self) -> Ref:
+        """The certificate's ARN."""
+        return Ref(self.certificate)
 
 
 def add_certificate(template: Template, naming: Naming, params: Params) -> Domain:
+    """Add the ACM certificate of the base domain and the application's domain,
+    validated through DNS in the hosted zone."""
     # ACM refuses a first name (Common Name) over 64 octets but takes subject
     # alternative names up to 253 (ACM API Reference, RequestCertificate): the base
     # domain, capped at 64 by its parameter, goes first and the application's own
@@ -39,11 +50,14 @@ def add_certificate(template: Template, naming: Naming, params: Params) -> Domai
             Tags=naming.tags(naming.domain),
         )
     )
-    return Domain(name=naming.domain, certificate_arn=Ref(certificate))
+    return Domain(name=naming.domain, certificate=certificate)
 
 
-def add_alias_record(template: Template, params: Params, domain: Domain, load_balancer) -> None:
-    template.add_resource(
+def add_alias_record(
+    template: Template, params: Params, domain: Domain, load_balancer: LoadBalancer
+) -> RecordSetType:
+    """Add the Route 53 alias (A) record of the application's domain to the load balancer."""
+    return template.add_resource(
         RecordSetType(
             "DnsRecord",
             HostedZoneId=params["HostedZoneId"],

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from awacs import kms
 from awacs.aws import Allow, ArnLike, Condition, Principal, Statement
-from troposphere import AWSHelperFn, GetAtt, If, Ref, Sub, Template
+from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Sub, Template
 from troposphere.kms import Alias, Key
 
 from .naming import Naming
@@ -18,6 +18,10 @@ from .stages import Stage
 
 @dataclass(frozen=True)
 class Encryption:
+    """Handles to the optional customer-managed key."""
+
+    # The key itself, created only under `condition` (parameter CustomerManagedKey).
+    key: Key
     condition: str
     # The key's ARN: only valid under `condition`.
     arn: AWSHelperFn
@@ -26,6 +30,8 @@ class Encryption:
 
 
 def add_encryption(template: Template, naming: Naming, stage: Stage, params: Params) -> Encryption:
+    """Add the customer-managed KMS key and its alias, both under the
+    UseCustomerManagedKey condition."""
     condition = params.customer_managed_key
     key = template.add_resource(
         Key(
@@ -92,5 +98,5 @@ def add_encryption(template: Template, naming: Naming, stage: Stage, params: Par
     )
     arn = GetAtt(key, "Arn")
     return Encryption(
-        condition=condition, arn=arn, arn_or_no_value=If(condition, arn, Ref("AWS::NoValue"))
+        key=key, condition=condition, arn=arn, arn_or_no_value=If(condition, arn, NoValue)
     )

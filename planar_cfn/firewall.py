@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from troposphere import GetAtt, If, Ref, Template, wafv2
+from dataclasses import dataclass
+
+from troposphere import GetAtt, If, NoValue, Ref, Template, wafv2
+from troposphere.elasticloadbalancingv2 import LoadBalancer
 
 from .naming import Naming
 from .parameters import Params
@@ -17,13 +20,27 @@ MANAGED_RULE_GROUPS = (
 )
 
 
+@dataclass(frozen=True)
+class Firewall:
+    """Handles to the optional web ACL and its association with the load balancer."""
+
+    # Only under condition CreateWebAcl.
+    web_acl: wafv2.WebACL
+    # Only under condition AttachWebAcl.
+    association: wafv2.WebACLAssociation
+
+
 def _visibility(metric: str) -> wafv2.VisibilityConfig:
     return wafv2.VisibilityConfig(
         CloudWatchMetricsEnabled=True, MetricName=metric, SampledRequestsEnabled=True
     )
 
 
-def add_firewall(template: Template, naming: Naming, params: Params, load_balancer) -> None:
+def add_firewall(
+    template: Template, naming: Naming, params: Params, load_balancer: LoadBalancer
+) -> Firewall:
+    """Add the WAF web ACL (WebAcl create) and its association with the load balancer
+    (WebAcl create or an existing ACL's ARN)."""
     rules = []
     for priority, group in enumerate(MANAGED_RULE_GROUPS):
         counted = COUNTED_COMMON_RULES if group == "AWSManagedRulesCommonRuleSet" else ()
@@ -42,7 +59,7 @@ def add_firewall(template: Template, naming: Naming, params: Params, load_balanc
                             )
                             for rule in counted
                         ]
-                        or Ref("AWS::NoValue"),
+                        or NoValue,
                     )
                 ),
                 VisibilityConfig=_visibility(group),
@@ -60,7 +77,7 @@ def add_firewall(template: Template, naming: Naming, params: Params, load_balanc
             Tags=naming.tags(naming.name("planar-waf")),
         )
     )
-    template.add_resource(
+    association = template.add_resource(
         wafv2.WebACLAssociation(
             "FirewallWebAclAssociation",
             Condition=params.attach_web_acl,
@@ -68,3 +85,4 @@ def add_firewall(template: Template, naming: Naming, params: Params, load_balanc
             WebACLArn=If(params.create_web_acl, GetAtt(acl, "Arn"), params["WebAcl"]),
         )
     )
+    return Firewall(web_acl=acl, association=association)

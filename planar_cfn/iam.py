@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from awacs import bedrock, kms, secretsmanager
+from awacs import bedrock, kms, secretsmanager, ssm
 from awacs import s3 as awacs_s3
 from awacs.aws import Allow, Statement
-from troposphere import AWSHelperFn, GetAtt, If, Join, Ref, Select, Split, Sub, Template
+from troposphere import GetAtt, If, Join, NoValue, Select, Split, Sub, Template
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 
+from .config import SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, StackConfig
 from .constraints import MAX_BEDROCK_MODELS
 from .naming import Naming
 from .parameters import Params
@@ -26,8 +27,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Roles:
-    execution_role_arn: AWSHelperFn
-    task_role_arn: AWSHelperFn
+    """Handles to the service's two roles."""
+
+    # What ECS itself does for the tasks: pull the image, write logs, read the secrets
+    # the containers are given.
+    execution_role: Role
+    # What the application may do: its secrets, its bucket, Bedrock, and extensions.
+    task_role: Role
+
+    @property
+    def execution_role_arn(self) -> GetAtt:
+        """The execution role's ARN."""
+        return GetAtt(self.execution_role, "Arn")
+
+    @property
+    def task_role_arn(self) -> GetAtt:
+        """The task role's ARN."""
+        return GetAtt(self.task_role, "Arn")
 
 
 # The service that runs ECS tasks: both roles are assumed by it, on the tasks' behalf.
@@ -71,6 +87,32 @@ def _scoped_bedrock(params: Params) -> list[Statement]:
     ]
 
 
+def _container_secrets_policy(config: StackConfig) -> RolePolicy:
+    """The execution role reads exactly the extra secrets the app container is given."""
+    secret_arns: list[object] = []
+    parameter_arns: list[object] = []
+    for value in config.secrets.values():
+        if isinstance(value, str) and SSM_PARAMETER_ARN.fullmatch(value):
+            parameter_arns.append(value)
+        elif isinstance(value, str):
+            # The secret itself, without a :json-key:version-stage:version-id choice.
+            match = SECRETS_MANAGER_ARN.fullmatch(value)
+            assert match is not None, "StackConfig checks every secret's ARN"
+            secret_arns.append(match.group(1))
+        else:
+            secret_arns.append(value)
+    statements = []
+    if secret_arns:
+        statements.append(
+            Statement(Effect=Allow, Action=[secretsmanager.GetSecretValue], Resource=secret_arns)
+        )
+    if parameter_arns:
+        statements.append(
+            Statement(Effect=Allow, Action=[ssm.GetParameters], Resource=parameter_arns)
+        )
+    return RolePolicy(PolicyName="container-secrets", PolicyDocument=policy_document(statements))
+
+
 def add_roles(
     template: Template,
     naming: Naming,
@@ -79,7 +121,10 @@ def add_roles(
     storage: Storage,
     database: Database,
     encryption: Encryption,
+    config: StackConfig,
 ) -> Roles:
+    """Add the execution role and the task role, each scoped to the stack's own
+    resources, with the configuration's extra secrets and task-role statements."""
     read_secret = [secretsmanager.GetSecretValue, secretsmanager.DescribeSecret]
     # With the customer-managed key, reading secrets and objects needs the key too.
     use_key = If(
@@ -96,7 +141,7 @@ def add_roles(
                 ]
             ),
         ),
-        Ref("AWS::NoValue"),
+        NoValue,
     )
     execution = template.add_resource(
         Role(
@@ -114,15 +159,16 @@ def add_roles(
                                 Statement(
                                     Effect=Allow,
                                     Action=read_secret,
-                                    Resource=[secrets.registry_secret],
+                                    Resource=[secrets.registry_secret_arn],
                                 ),
                             ]
                         ),
                     ),
-                    Ref("AWS::NoValue"),
+                    NoValue,
                 ),
                 use_key,
-            ],
+            ]
+            + ([_container_secrets_policy(config)] if config.secrets else []),
             Tags=naming.tags(naming.name("ecs-execution-role")),
         )
     )
@@ -142,7 +188,7 @@ def add_roles(
                                 Action=read_secret,
                                 Resource=[
                                     database.secret_arn,
-                                    secrets.custom_secret,
+                                    secrets.custom_secret_arn,
                                 ],
                             ),
                         ]
@@ -196,8 +242,18 @@ def add_roles(
                         PolicyDocument=policy_document(_scoped_bedrock(params)),
                     ),
                 ),
-            ],
+            ]
+            + (
+                [
+                    RolePolicy(
+                        PolicyName="extensions",
+                        PolicyDocument=policy_document(list(config.task_role_statements)),
+                    )
+                ]
+                if config.task_role_statements
+                else []
+            ),
             Tags=naming.tags(naming.name("ecs-task-role")),
         )
     )
-    return Roles(execution_role_arn=GetAtt(execution, "Arn"), task_role_arn=GetAtt(task, "Arn"))
+    return Roles(execution_role=execution, task_role=task)

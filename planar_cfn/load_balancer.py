@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import If, Ref, Select, Split, Sub, Template
+from troposphere import If, NoValue, Ref, Select, Split, Sub, Template
 from troposphere import elasticloadbalancingv2 as elb
 
 from .dns import Domain
@@ -38,9 +38,13 @@ REDIRECT_STATUS = "HTTP_301"
 
 @dataclass(frozen=True)
 class LoadBalancer:
+    """Handles to the load balancer, its target group and its two listeners."""
+
     load_balancer: elb.LoadBalancer
-    target_group: Ref
+    target_group: elb.TargetGroup
     https_listener: elb.Listener
+    # Answers HTTP with a redirect to HTTPS.
+    http_listener: elb.Listener
 
 
 def add_load_balancer(
@@ -51,9 +55,11 @@ def add_load_balancer(
     network: Network,
     domain: Domain,
 ) -> LoadBalancer:
+    """Add the Application Load Balancer, the tasks' target group, the HTTPS listener
+    and the HTTP listener that redirects to it."""
     attributes = [
         elb.LoadBalancerAttributes(
-            Key="deletion_protection.enabled", Value=str(stage.protected).lower()
+            Key="deletion_protection.enabled", Value=str(stage.deletion_protection).lower()
         ),
         elb.LoadBalancerAttributes(
             Key="routing.http.drop_invalid_header_fields.enabled", Value="true"
@@ -66,7 +72,7 @@ def add_load_balancer(
         If(
             params.has_access_logs,
             elb.LoadBalancerAttributes(Key=key, Value=value),
-            Ref("AWS::NoValue"),
+            NoValue,
         )
         for key, value in (
             ("access_logs.s3.bucket", params["AccessLogsBucket"]),
@@ -135,7 +141,7 @@ def add_load_balancer(
             Tags=naming.tags(),
         )
     )
-    template.add_resource(
+    http = template.add_resource(
         elb.Listener(
             "HttpRedirectListener",
             LoadBalancerArn=Ref(alb),
@@ -157,4 +163,6 @@ def add_load_balancer(
             Tags=naming.tags(),
         )
     )
-    return LoadBalancer(load_balancer=alb, target_group=Ref(target_group), https_listener=https)
+    return LoadBalancer(
+        load_balancer=alb, target_group=target_group, https_listener=https, http_listener=http
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import AWSHelperFn, GetAtt, If, Template
+from troposphere import GetAtt, If, Template
 from troposphere.ec2 import SecurityGroup, SecurityGroupIngress, SecurityGroupRule
 
 from .naming import Naming
@@ -28,12 +28,31 @@ NO_TRAFFIC_CIDR = "255.255.255.255/32"
 
 @dataclass(frozen=True)
 class Network:
-    alb_security_group: AWSHelperFn
-    task_security_group: AWSHelperFn
-    database_security_group: AWSHelperFn
+    """Handles to the three security groups: load balancer, tasks, database."""
+
+    alb_group: SecurityGroup
+    task_group: SecurityGroup
+    database_group: SecurityGroup
+
+    @property
+    def alb_security_group(self) -> GetAtt:
+        """The load balancer's security group id."""
+        return GetAtt(self.alb_group, "GroupId")
+
+    @property
+    def task_security_group(self) -> GetAtt:
+        """The tasks' security group id."""
+        return GetAtt(self.task_group, "GroupId")
+
+    @property
+    def database_security_group(self) -> GetAtt:
+        """The database's security group id."""
+        return GetAtt(self.database_group, "GroupId")
 
 
 def add_network(template: Template, naming: Naming, params: Params) -> Network:
+    """Add the security groups: clients to the load balancer on 443 and 80, the load
+    balancer to the tasks on 8000, the tasks to the database on 5432, and nothing else in."""
     clients = If(params.alb_internal, params["VpcCidr"], "0.0.0.0/0")
     tasks = template.add_resource(
         SecurityGroup(
@@ -125,8 +144,4 @@ def add_network(template: Template, naming: Naming, params: Params) -> Network:
             Tags=naming.tags(naming.name("rds-sg")),
         )
     )
-    return Network(
-        alb_security_group=GetAtt(alb, "GroupId"),
-        task_security_group=GetAtt(tasks, "GroupId"),
-        database_security_group=GetAtt(database, "GroupId"),
-    )
+    return Network(alb_group=alb, task_group=tasks, database_group=database)

@@ -25,6 +25,7 @@ def add_outputs(
     load_balancer: LoadBalancer,
     service: Service,
 ) -> None:
+    """Add the outputs: what the Terraform module output, and what deploy pipelines read."""
     alb = load_balancer.load_balancer
     values = {
         "LoadBalancerDnsName": ("Load balancer DNS name", GetAtt(alb, "DNSName")),
@@ -47,7 +48,7 @@ def add_outputs(
         "DatabaseSecretName": ("Name of the RDS-managed master user secret", database.secret_name),
         "BucketName": ("Application bucket name", storage.bucket_name),
         "BucketArn": ("Application bucket ARN", storage.bucket_arn),
-        "CustomSecretArn": ("Custom application secret ARN", secrets.custom_secret),
+        "CustomSecretArn": ("Custom application secret ARN", secrets.custom_secret_arn),
         "CertificateArn": ("ACM certificate ARN", domain.certificate_arn),
         "DomainName": ("Application domain name", domain.name),
         "ApplicationUrl": ("Application URL", Sub("https://${Domain}", Domain=domain.name)),
@@ -61,6 +62,6 @@ def add_outputs(
             "RegistrySecretArn",
             Condition=params.use_registry_credentials,
             Description="Registry credentials secret ARN",
-            Value=secrets.registry_secret,
+            Value=secrets.registry_secret_arn,
         )
     )

@@ -3,8 +3,11 @@ metadata, all generated from one table that Python validation reads as well."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
 
 from troposphere import And, Condition, Equals, Not, Or, Parameter, Ref, Template
 
@@ -48,9 +51,11 @@ class ParameterSpec:
 
     @property
     def required(self) -> bool:
+        """True when the input has no default."""
         return self.default is None
 
     def allowed_text(self) -> str:
+        """What the input allows, as the end of a sentence ("one of true, false")."""
         if self.constraint_description:
             return self.constraint_description
         if self.allowed:
@@ -101,7 +106,8 @@ class ParameterSpec:
         return None
 
     def parameter(self) -> Parameter:
-        props: dict = {"Type": self.type, "Description": self.description}
+        """The template's Parameter for this input."""
+        props: dict[str, Any] = {"Type": self.type, "Description": self.description}
         if self.default is not None:
             props["Default"] = self.default
         if self.allowed:
@@ -424,6 +430,7 @@ GROUPS = (APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE, SECURITY)
 
 
 def fargate_memory_problem(cpu: str, memory: str) -> str | None:
+    """What is wrong with this Fargate CPU and memory pair, or None when AWS allows it."""
     allowed = c.memory_allowed(int(cpu)) if cpu.isdigit() else ()
     if memory.isdigit() and int(memory) in allowed:
         return None
@@ -431,6 +438,8 @@ def fargate_memory_problem(cpu: str, memory: str) -> str | None:
 
 
 def aurora_capacity_problem(minimum: str, maximum: str) -> str | None:
+    """What is wrong with this Aurora capacity range, or None when the minimum is not
+    above the maximum."""
     low, high = c.capacity(minimum), c.capacity(maximum)
     if low is None or high is None or low <= high:
         return None
@@ -438,6 +447,7 @@ def aurora_capacity_problem(minimum: str, maximum: str) -> str | None:
 
 
 def registry_problem(secret_arn: str, username: str, password: str) -> str | None:
+    """What is wrong with these registry credential inputs, or None when they go together."""
     if secret_arn and username:
         return "give either an existing secret ARN or a username and password, not both"
     if username and not password:
@@ -449,9 +459,11 @@ def registry_problem(secret_arn: str, username: str, password: str) -> str | Non
 
 @dataclass(frozen=True)
 class Params:
-    """Refs to the parameters and names of the conditions other modules use."""
+    """Handles to the template's inputs: `params["AppName"]` is a `Ref` to that
+    parameter (any name in SPECS), and each field below names a condition that
+    resources take as `Condition=` or in `If(...)`."""
 
-    refs: dict[str, Ref]
+    refs: Mapping[str, Ref]
     has_alb_subnets: str = "HasAlbSubnets"
     alb_internal: str = "AlbIsInternal"
     create_registry_secret: str = "CreateRegistrySecret"
@@ -465,22 +477,28 @@ class Params:
     attach_web_acl: str = "AttachWebAcl"
 
     def __getitem__(self, name: str) -> Ref:
-        return self.refs[name]
+        """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
+        try:
+            return self.refs[name]
+        except KeyError:
+            raise KeyError(
+                f"no parameter {name!r}; the parameters: {', '.join(self.refs)}"
+            ) from None
 
 
-def _blank(name: str) -> Equals:
-    return Equals(Ref(name), "")
+def _blank(ref: Ref) -> Equals:
+    return Equals(ref, "")
 
 
-def _rules() -> dict:
-    rules: dict = {}
+def _rules(params: Params) -> dict[str, dict[str, Any]]:
+    rules: dict[str, dict[str, Any]] = {}
     for cpu, memories in c.FARGATE_MEMORY_BY_CPU.items():
         rules[f"FargateMemoryForCpu{cpu}"] = {
-            "RuleCondition": Equals(Ref("ContainerCpu"), str(cpu)),
+            "RuleCondition": Equals(params["ContainerCpu"], str(cpu)),
             "Assertions": [
                 {
                     "Assert": {
-                        "Fn::Contains": [[str(m) for m in memories], Ref("ContainerMemory")]
+                        "Fn::Contains": [[str(m) for m in memories], params["ContainerMemory"]]
                     },
                     "AssertDescription": f"With {cpu} CPU units, ContainerMemory must be one of "
                     + ", ".join(map(str, memories))
@@ -494,11 +512,11 @@ def _rules() -> dict:
         if not highs:
             continue
         # Whichever list is shorter: the rules are a large part of the template.
-        contains = {"Fn::Contains": [lows, Ref("AuroraMinCapacity")]}
+        contains: object = {"Fn::Contains": [lows, params["AuroraMinCapacity"]]}
         if len(highs) < len(lows):
-            contains = Not({"Fn::Contains": [highs, Ref("AuroraMinCapacity")]})
+            contains = Not({"Fn::Contains": [highs, params["AuroraMinCapacity"]]})
         rules["AuroraCapacityMax" + maximum.replace(".", "p")] = {
-            "RuleCondition": Equals(Ref("AuroraMaxCapacity"), maximum),
+            "RuleCondition": Equals(params["AuroraMaxCapacity"], maximum),
             "Assertions": [
                 {
                     "Assert": contains,
@@ -509,13 +527,19 @@ def _rules() -> dict:
     rules["RegistryCredentials"] = {
         "Assertions": [
             {
-                "Assert": Or(_blank("RegistryCredentialsSecretArn"), _blank("RegistryUsername")),
+                "Assert": Or(
+                    _blank(params["RegistryCredentialsSecretArn"]),
+                    _blank(params["RegistryUsername"]),
+                ),
                 "AssertDescription": "Give RegistryCredentialsSecretArn or RegistryUsername, not both.",
             },
             {
                 "Assert": Or(
-                    And(_blank("RegistryUsername"), _blank("RegistryPassword")),
-                    And(Not(_blank("RegistryUsername")), Not(_blank("RegistryPassword"))),
+                    And(_blank(params["RegistryUsername"]), _blank(params["RegistryPassword"])),
+                    And(
+                        Not(_blank(params["RegistryUsername"])),
+                        Not(_blank(params["RegistryPassword"])),
+                    ),
                 ),
                 "AssertDescription": "RegistryUsername and RegistryPassword go together.",
             },
@@ -524,10 +548,10 @@ def _rules() -> dict:
     # Internet-facing in the private subnets is unreachable, or refused where the VPC has
     # no internet gateway.
     rules["InternetFacingLoadBalancerSubnets"] = {
-        "RuleCondition": Equals(Ref("AlbInternal"), "false"),
+        "RuleCondition": Equals(params["AlbInternal"], "false"),
         "Assertions": [
             {
-                "Assert": Not(_blank("AlbSubnets")),
+                "Assert": Not(_blank(params["AlbSubnets"])),
                 "AssertDescription": "An internet-facing load balancer (AlbInternal false) needs "
                 "AlbSubnets: two or more public subnets in two or more Availability Zones.",
             }
@@ -537,27 +561,31 @@ def _rules() -> dict:
 
 
 def add_parameters(template: Template) -> Params:
+    """Add every input in SPECS as a parameter, with the conditions, the Rules and the
+    launch form's groups and labels; return the handles to them."""
     params = Params(
-        refs={spec.name: Ref(template.add_parameter(spec.parameter())) for spec in SPECS}
+        refs=MappingProxyType(
+            {spec.name: Ref(template.add_parameter(spec.parameter())) for spec in SPECS}
+        )
     )
     conditions = {
-        params.has_alb_subnets: Not(_blank("AlbSubnets")),
-        params.alb_internal: Equals(Ref("AlbInternal"), "true"),
-        params.create_registry_secret: Not(_blank("RegistryUsername")),
-        params.use_existing_registry_secret: Not(_blank("RegistryCredentialsSecretArn")),
+        params.has_alb_subnets: Not(_blank(params["AlbSubnets"])),
+        params.alb_internal: Equals(params["AlbInternal"], "true"),
+        params.create_registry_secret: Not(_blank(params["RegistryUsername"])),
+        params.use_existing_registry_secret: Not(_blank(params["RegistryCredentialsSecretArn"])),
         params.use_registry_credentials: Or(
             Condition(params.create_registry_secret), Condition(params.use_existing_registry_secret)
         ),
-        params.has_cors_origins: Not(_blank("CorsAllowedOrigins")),
-        params.all_bedrock_models: Equals(Ref("BedrockModelIds"), "*"),
-        params.customer_managed_key: Equals(Ref("CustomerManagedKey"), "true"),
-        params.has_access_logs: Not(_blank("AccessLogsBucket")),
-        params.create_web_acl: Equals(Ref("WebAcl"), "create"),
-        params.attach_web_acl: Not(Equals(Ref("WebAcl"), "none")),
+        params.has_cors_origins: Not(_blank(params["CorsAllowedOrigins"])),
+        params.all_bedrock_models: Equals(params["BedrockModelIds"], "*"),
+        params.customer_managed_key: Equals(params["CustomerManagedKey"], "true"),
+        params.has_access_logs: Not(_blank(params["AccessLogsBucket"])),
+        params.create_web_acl: Equals(params["WebAcl"], "create"),
+        params.attach_web_acl: Not(Equals(params["WebAcl"], "none")),
     }
     for name, condition in conditions.items():
         template.add_condition(name, condition)
-    for name, rule in _rules().items():
+    for name, rule in _rules(params).items():
         template.add_rule(name, rule)
     template.set_metadata(
         {

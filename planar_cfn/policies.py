@@ -16,6 +16,7 @@ POLICY_VERSION = "2012-10-17"
 
 
 def policy_document(statements: list[Statement] | AWSHelperFn) -> Policy:
+    """An IAM policy document, in the current policy language version, of `statements`."""
     return Policy(Version=POLICY_VERSION, Statement=statements)
 
 

@@ -20,14 +20,26 @@ CUSTOM_SECRET_INITIAL = json.dumps({"placeholder_key": "placeholder_value"})
 
 @dataclass(frozen=True)
 class Secrets:
-    custom_secret: Ref
-    # The registry secret's ARN; only valid under condition UseRegistryCredentials.
-    registry_secret: AWSHelperFn
+    """Handles to the stack's secrets."""
+
+    # The application's own secret (custom-secret-{stage}-{app}).
+    custom: Secret
+    # The registry credentials the stack stores, only under condition CreateRegistrySecret.
+    registry: Secret
+    # The registry credentials' ARN: the stack's secret or the one RegistryCredentialsSecretArn
+    # names; only valid under condition UseRegistryCredentials.
+    registry_secret_arn: AWSHelperFn
+
+    @property
+    def custom_secret_arn(self) -> Ref:
+        """The custom secret's ARN."""
+        return Ref(self.custom)
 
 
 def add_secrets(
     template: Template, naming: Naming, stage: Stage, params: Params, encryption: Encryption
 ) -> Secrets:
+    """Add the custom secret and, under its condition, the registry credentials secret."""
     # CloudFormation deletes secrets with no recovery window: prod keeps them on
     # stack delete, and no stage loses a secret's value to a replacement.
     policy = {"DeletionPolicy": stage.deletion_policy, "UpdateReplacePolicy": "Retain"}
@@ -58,4 +70,4 @@ def add_secrets(
     registry_arn = If(
         params.use_existing_registry_secret, params["RegistryCredentialsSecretArn"], Ref(registry)
     )
-    return Secrets(custom_secret=Ref(custom), registry_secret=registry_arn)
+    return Secrets(custom=custom, registry=registry, registry_secret_arn=registry_arn)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
-from troposphere import If, Ref, Region, Sub, Template, ecs
+from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Region, Sub, Template, ecs
 from troposphere.logs import LogGroup
 
+from .config import APP_CONTAINER_NAME, Sidecar, StackConfig
 from .database import Database
 from .encryption import Encryption
 from .iam import Roles
@@ -15,10 +18,9 @@ from .naming import Naming
 from .network import APP_PORT, Network
 from .parameters import Params
 from .secrets import Secrets
-from .stages import Stage
 from .storage import Storage
 
-CONTAINER_NAME = "planar-app"
+CONTAINER_NAME = APP_CONTAINER_NAME
 # Below, values of the original module (SPEC, Components: log group, ECS cluster,
 # service), each with what it does.
 LOG_RETENTION_DAYS = 14
@@ -36,20 +38,97 @@ FARGATE_WEIGHT = 100
 MINIMUM_HEALTHY_PERCENT = 50
 MAXIMUM_PERCENT = 200
 IMAGE = "${ContainerRegistryUrl}/${ContainerImageName}:${ContainerImageTag}"
+# awslogs names each stream {prefix}/{container}/{task id}.
+LOG_STREAM_PREFIX = "ecs"
 
 
 @dataclass(frozen=True)
 class Service:
-    cluster: Ref
-    service_name: object
-    task_family: object
+    """Handles to the ECS cluster, the task definition and its containers, the
+    service and the log groups."""
+
+    ecs_cluster: ecs.Cluster
+    log_group: LogGroup
+    task_definition: ecs.TaskDefinition
+    # The application's container (planar-app), inside task_definition.
+    app_container: ecs.ContainerDefinition
+    # Each sidecar's container and log group, by the sidecar's name.
+    sidecar_containers: Mapping[str, ecs.ContainerDefinition]
+    sidecar_log_groups: Mapping[str, LogGroup]
+    service: ecs.Service
+    task_family: Sub
     image: Sub
+
+    @property
+    def cluster(self) -> Ref:
+        """The ECS cluster's name."""
+        return Ref(self.ecs_cluster)
+
+    @property
+    def service_name(self) -> GetAtt:
+        """The ECS service's name."""
+        return self.service.GetAtt("Name")
+
+
+def _log_configuration(log_group: LogGroup) -> ecs.LogConfiguration:
+    return ecs.LogConfiguration(
+        LogDriver="awslogs",
+        Options={
+            "awslogs-group": Ref(log_group),
+            "awslogs-region": Region,
+            "awslogs-stream-prefix": LOG_STREAM_PREFIX,
+        },
+    )
+
+
+def _log_group(
+    template: Template,
+    logical_id: str,
+    name: Sub,
+    naming: Naming,
+    config: StackConfig,
+    encryption: Encryption,
+) -> LogGroup:
+    return template.add_resource(
+        LogGroup(
+            logical_id,
+            LogGroupName=name,
+            RetentionInDays=LOG_RETENTION_DAYS,
+            KmsKeyId=encryption.arn_or_no_value,
+            Tags=naming.tags(name),
+            DeletionPolicy=config.stage.deletion_policy,
+            UpdateReplacePolicy=config.stage.log_replacement_policy,
+        )
+    )
+
+
+def _environment(variables: Mapping[str, str | AWSHelperFn]) -> list[ecs.Environment]:
+    return [ecs.Environment(Name=name, Value=value) for name, value in variables.items()]
+
+
+def _sidecar_container(sidecar: Sidecar, log_group: LogGroup) -> ecs.ContainerDefinition:
+    optional: dict[str, object] = {
+        "Cpu": sidecar.cpu,
+        "Memory": sidecar.memory,
+        "PortMappings": [
+            ecs.PortMapping(ContainerPort=port, Protocol="tcp") for port in sidecar.port_mappings
+        ],
+        "Environment": _environment(sidecar.environment),
+        "Command": list(sidecar.command),
+    }
+    return ecs.ContainerDefinition(
+        Name=sidecar.name,
+        Image=sidecar.image,
+        Essential=sidecar.essential,
+        LogConfiguration=_log_configuration(log_group),
+        **{key: value for key, value in optional.items() if value not in (None, [])},
+    )
 
 
 def add_service(
     template: Template,
     naming: Naming,
-    stage: Stage,
+    config: StackConfig,
     params: Params,
     network: Network,
     secrets: Secrets,
@@ -59,6 +138,10 @@ def add_service(
     load_balancer: LoadBalancer,
     encryption: Encryption,
 ) -> Service:
+    """Add the ECS cluster, the log groups, the task definition (the application's
+    container and the configuration's sidecars) and the Fargate service behind the
+    load balancer."""
+    stage = config.stage
     cluster = template.add_resource(
         ecs.Cluster(
             "Cluster",
@@ -77,16 +160,13 @@ def add_service(
             Tags=naming.tags(naming.name("app-cluster")),
         )
     )
-    logs = template.add_resource(
-        LogGroup(
-            "ServiceLogGroup",
-            LogGroupName=naming.name("/ecs/planar-service"),
-            RetentionInDays=LOG_RETENTION_DAYS,
-            KmsKeyId=encryption.arn_or_no_value,
-            Tags=naming.tags(naming.name("/ecs/planar-service")),
-            DeletionPolicy=stage.deletion_policy,
-            UpdateReplacePolicy=stage.deletion_policy,
-        )
+    logs = _log_group(
+        template,
+        "ServiceLogGroup",
+        naming.name("/ecs/planar-service"),
+        naming,
+        config,
+        encryption,
     )
     environment = {
         "DB_SECRET_NAME": database.secret_name,
@@ -95,6 +175,7 @@ def add_service(
         "STAGE": stage.name,
         "APP_NAME": params["AppName"],
         "CUSTOM_SECRET_NAME": naming.name("custom-secret"),
+        **config.environment,
     }
     image = Sub(IMAGE)
     container = ecs.ContainerDefinition(
@@ -102,21 +183,33 @@ def add_service(
         Image=image,
         Essential=True,
         PortMappings=[ecs.PortMapping(ContainerPort=APP_PORT, Protocol="tcp")],
-        Environment=[ecs.Environment(Name=k, Value=v) for k, v in environment.items()],
+        Environment=_environment(environment),
         RepositoryCredentials=If(
             params.use_registry_credentials,
-            ecs.RepositoryCredentials(CredentialsParameter=secrets.registry_secret),
-            Ref("AWS::NoValue"),
+            ecs.RepositoryCredentials(CredentialsParameter=secrets.registry_secret_arn),
+            NoValue,
         ),
-        LogConfiguration=ecs.LogConfiguration(
-            LogDriver="awslogs",
-            Options={
-                "awslogs-group": Ref(logs),
-                "awslogs-region": Region,
-                "awslogs-stream-prefix": "ecs",
-            },
-        ),
+        LogConfiguration=_log_configuration(logs),
     )
+    if config.secrets:
+        container.Secrets = [
+            ecs.Secret(Name=name, ValueFrom=value) for name, value in config.secrets.items()
+        ]
+    sidecar_logs = {
+        sidecar.name: _log_group(
+            template,
+            sidecar.log_group_logical_id,
+            naming.name("/ecs/planar-service", f"/{sidecar.name}"),
+            naming,
+            config,
+            encryption,
+        )
+        for sidecar in config.sidecars
+    }
+    sidecars = {
+        sidecar.name: _sidecar_container(sidecar, sidecar_logs[sidecar.name])
+        for sidecar in config.sidecars
+    }
     task = template.add_resource(
         ecs.TaskDefinition(
             "TaskDefinition",
@@ -127,7 +220,7 @@ def add_service(
             Memory=params["ContainerMemory"],
             ExecutionRoleArn=roles.execution_role_arn,
             TaskRoleArn=roles.task_role_arn,
-            ContainerDefinitions=[container],
+            ContainerDefinitions=[container, *sidecars.values()],
             Tags=naming.tags(naming.name("planar-service")),
         )
     )
@@ -161,7 +254,7 @@ def add_service(
                 ecs.LoadBalancer(
                     ContainerName=CONTAINER_NAME,
                     ContainerPort=APP_PORT,
-                    TargetGroupArn=load_balancer.target_group,
+                    TargetGroupArn=Ref(load_balancer.target_group),
                 )
             ],
             HealthCheckGracePeriodSeconds=HEALTH_CHECK_GRACE_SECONDS,
@@ -171,8 +264,13 @@ def add_service(
         )
     )
     return Service(
-        cluster=Ref(cluster),
-        service_name=service.GetAtt("Name"),
+        ecs_cluster=cluster,
+        log_group=logs,
+        task_definition=task,
+        app_container=container,
+        sidecar_containers=MappingProxyType(sidecars),
+        sidecar_log_groups=MappingProxyType(sidecar_logs),
+        service=service,
         task_family=naming.name("planar-service"),
         image=image,
     )

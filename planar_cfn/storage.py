@@ -10,7 +10,7 @@ from awacs import cloudformation as awacs_cfn
 from awacs import logs as awacs_logs
 from awacs import s3 as awacs_s3
 from awacs.aws import Allow, Bool, Condition, Deny, Principal, Statement
-from troposphere import AWSHelperFn, GetAtt, If, Join, Ref, Split, StackId, Sub, Template
+from troposphere import AWSHelperFn, GetAtt, If, Join, NoValue, Ref, Split, StackId, Sub, Template
 from troposphere.awslambda import Code, Function, LoggingConfig
 from troposphere.cloudformation import CustomResource
 from troposphere.iam import Policy as RolePolicy
@@ -55,15 +55,29 @@ CORS_MAX_AGE_SECONDS = 3000
 
 @dataclass(frozen=True)
 class Storage:
-    bucket_name: Ref
-    bucket_arn: AWSHelperFn
-    # The custom resource that empties the bucket on stack delete (not in prod).
+    """Handles to the application's bucket."""
+
+    bucket: Bucket
+    bucket_policy: BucketPolicy
+    # The custom resource that empties the bucket on stack delete (unprotected stages only).
     emptier: CustomResource | None
+
+    @property
+    def bucket_name(self) -> Ref:
+        """The bucket's name."""
+        return Ref(self.bucket)
+
+    @property
+    def bucket_arn(self) -> GetAtt:
+        """The bucket's ARN."""
+        return GetAtt(self.bucket, "Arn")
 
 
 def add_storage(
     template: Template, naming: Naming, stage: Stage, params: Params, encryption: Encryption
 ) -> Storage:
+    """Add the bucket and its TLS-only policy and, when the stage deletes the bucket with
+    the stack, the custom resource that empties it first."""
     origins = If(
         params.has_cors_origins,
         Split(",", Join(",", ["null", params["CorsAllowedOrigins"]])),
@@ -100,7 +114,7 @@ def add_storage(
                     DestinationBucketName=params["AccessLogsBucket"],
                     LogFilePrefix=Sub(f"s3/planar-{stage.name}-${{AppName}}/"),
                 ),
-                Ref("AWS::NoValue"),
+                NoValue,
             ),
             PublicAccessBlockConfiguration=PublicAccessBlockConfiguration(
                 BlockPublicAcls=True,
@@ -125,7 +139,7 @@ def add_storage(
         )
     )
     bucket_arn = GetAtt(bucket, "Arn")
-    template.add_resource(
+    policy = template.add_resource(
         BucketPolicy(
             "AppBucketPolicy",
             Bucket=Ref(bucket),
@@ -144,13 +158,19 @@ def add_storage(
         )
     )
     emptier = (
-        None if stage.protected else _add_emptier(template, naming, encryption, bucket, bucket_arn)
+        _add_emptier(template, naming, encryption, bucket, bucket_arn)
+        if stage.empties_bucket
+        else None
     )
-    return Storage(bucket_name=Ref(bucket), bucket_arn=bucket_arn, emptier=emptier)
+    return Storage(bucket=bucket, bucket_policy=policy, emptier=emptier)
 
 
 def _add_emptier(
-    template: Template, naming: Naming, encryption: Encryption, bucket: Bucket, bucket_arn
+    template: Template,
+    naming: Naming,
+    encryption: Encryption,
+    bucket: Bucket,
+    bucket_arn: AWSHelperFn,
 ) -> CustomResource:
     logs = template.add_resource(
         LogGroup(

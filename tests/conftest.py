@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from planar_cfn.config import StackConfig
 from planar_cfn.render import render
 from planar_cfn.stages import STAGE_NAMES
 
@@ -11,7 +12,7 @@ pytest_plugins = ["tests.deploy_stubs", "tests.publish_stubs"]
 
 @pytest.fixture(scope="session")
 def rendered():
-    return {stage: render(stage) for stage in STAGE_NAMES}
+    return {stage: render(StackConfig.for_stage(stage)) for stage in STAGE_NAMES}
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from planar_cfn.config import StackConfig
 from planar_cfn.parameters import SPECS
 from planar_cfn.render import render
 from planar_cfn.stage_file import LOOKED_UP, SETTINGS, expected_json, shown
@@ -78,7 +79,7 @@ class _Typing(Terminal):
 
 
 def _harness(stage: str, values: dict, tmp: Path) -> Harness:
-    h = Harness(tmp, render(stage), values)
+    h = Harness(tmp, render(StackConfig.for_stage(stage)), values)
     h.err = h.out  # one screen: errors interleaved where they happen
     return h
 

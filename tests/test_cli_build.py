@@ -50,10 +50,10 @@ def test_all_stages(tmp_path):
 
 
 def test_lint_findings_exit_1_and_are_listed(tmp_path, monkeypatch):
-    def broken(stage):
-        template = json.loads(render(stage).body)
+    def broken(config):
+        template = json.loads(render(config).body)
         template["Parameters"]["Unused"] = {"Type": "String"}
-        return Rendered(stage, json.dumps(template, indent=2) + "\n")
+        return Rendered(config.stage.name, json.dumps(template, indent=2) + "\n")
 
     monkeypatch.setattr(cli, "render", broken)
     code, out = run(["--stage", "dev", "--no-deploy", "--templates-dir", str(tmp_path)])

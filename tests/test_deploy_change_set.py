@@ -22,9 +22,8 @@ OUTPUTS = {
     "ApplicationUrl": "https://acme-dev.example.com",
     "BucketName": "planar-dev-acme-5f0c9a70",
 }
-TAGS = [  # as naming.Naming.stack_tags gives them: sorted by key
+TAGS = [  # as naming.stack_tags gives them: sorted by key, app.version on the resources only
     {"Key": "app.name", "Value": "acme"},
-    {"Key": "app.version", "Value": "0.0.1"},
     {"Key": "framework", "Value": "planar"},
     {"Key": "framework.version", "Value": "0.17"},
     {"Key": "stage", "Value": "dev"},

@@ -623,12 +623,11 @@ def test_bad_stage_file_and_missing_credentials_are_reported_together(
         monkeypatch.delenv(name)
     stage_file = tmp_path / "dev.json"
     stage_file.write_text(json.dumps({**STAGE_VALUES, "container_memory": 3000}))
-    args = cli._parser().parse_args(
-        ["--stage", "dev", "--stage-file", str(stage_file), "--dry-run"]
-    )
     err = io.StringIO()
 
-    code = cli._deploy(args, io.StringIO(), err, runtime=None)
+    code = cli.main(
+        ["--stage", "dev", "--stage-file", str(stage_file), "--dry-run"], io.StringIO(), err
+    )
 
     assert code == ExitCode.BAD_INPUT
     text = err.getvalue()

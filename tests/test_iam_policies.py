@@ -16,6 +16,7 @@ REFS = {
     "AWS::StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/planar-dev-shop/5f0c9a70-1234-11ef-9f5a-0a1b2c3d4e5f",
     "AWS::NoValue": None,
     "AppName": "shop",
+    "ContainerImageTag": "1.4.3",
     "AppBucket.Arn": "arn:aws:s3:::planar-dev-shop-5f0c9a70",
     "AppBucket": "planar-dev-shop-5f0c9a70",
     "CustomSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:custom-secret-dev-shop-AbCdEf",

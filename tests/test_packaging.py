@@ -79,7 +79,7 @@ def test_the_console_script_is_a_callable_that_imports_nothing_heavy_before_turn
         text=True,
         check=True,
     ).stdout
-    assert loaded.strip() == f"[{module!r}]"
+    assert loaded.strip() == f"[{module!r}, 'planar_cfn._version']"
 
 
 def test_build_py_runs_the_console_entry_point():

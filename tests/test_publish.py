@@ -634,8 +634,9 @@ def test_missing_artifact_bucket_is_a_usage_error_before_any_aws_call(
 
 
 def test_a_template_that_fails_lint_is_never_published(monkeypatch, tmp_path, rendered):
-    def broken(stage):  # an unused parameter: cfn-lint W2001
+    def broken(config):  # an unused parameter: cfn-lint W2001
         unused = '"Parameters": {"Unused": {"Type": "String"},'
+        stage = config.stage.name
         return Rendered(stage, rendered[stage].body.replace('"Parameters": {', unused, 1))
 
     monkeypatch.setattr(cli, "render", broken)

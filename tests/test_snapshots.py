@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from planar_cfn.config import StackConfig
 from planar_cfn.render import render, template_path
 from planar_cfn.stages import STAGE_NAMES
 
@@ -44,16 +45,17 @@ def _compare(path: Path, fresh: str, how_to_update: str) -> None:
 def test_committed_template_equals_a_fresh_render(stage):
     _compare(
         template_path(stage),
-        render(stage).body,
+        render(StackConfig.for_stage(stage)).body,
         "Run `python build.py --all-stages --no-deploy` and commit templates/.",
     )
 
 
 RENDER_ALL = (
     "import json, sys\n"
+    "from planar_cfn.config import StackConfig\n"
     "from planar_cfn.render import render\n"
     "from planar_cfn.stages import STAGE_NAMES\n"
-    "json.dump({stage: render(stage).body for stage in STAGE_NAMES}, sys.stdout)\n"
+    "json.dump({s: render(StackConfig.for_stage(s)).body for s in STAGE_NAMES}, sys.stdout)\n"
 )
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from planar_cfn.stages import STAGES
+from planar_cfn.stages import get_stage
 from tests.cfn import evaluate, only, props, resources_of_type, tags
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-2b5ab3f1-4d8e-4c4b-9d34-0f1e2a3b4c5d-AbC123"
@@ -264,7 +264,7 @@ def test_aurora_version_defaults_to_a_current_16(template):
 
 def test_aurora_instances(template, stage):
     instances = resources_of_type(template, "AWS::RDS::DBInstance")
-    expected_readers = STAGES[stage].reader_count
+    expected_readers = get_stage(stage).reader_count
     assert list(instances) == ["DatabaseWriter"] + [
         f"DatabaseReader{i}" for i in range(1, expected_readers + 1)
     ]

@@ -101,7 +101,8 @@ def test_every_taggable_resource_carries_the_common_tags(template, stage):
         "framework.version": "0.17",
         "stage": stage,
         "app.name": {"Ref": "AppName"},
-        "app.version": "0.0.1",
+        # The application's version: the image tag the service runs.
+        "app.version": {"Ref": "ContainerImageTag"},
         "vendor_name": "CoPlane",
         "vendor_contact": "support@coplane.com",
     }
@@ -129,3 +130,14 @@ def test_named_resources_carry_a_name_tag(template, stage):
     ):
         name = evaluate(tags(template["Resources"][logical_id])["Name"], {"AppName": "shop"})
         assert name.endswith(f"-{stage}-shop"), logical_id
+
+
+def test_an_image_only_update_retags_every_resource_in_place(template):
+    # app.version is the image tag: --image-tag changes it on every tagged resource,
+    # which must update its tags without being replaced.
+    for logical_id, resource in template["Resources"].items():
+        if "Tags" not in resource.get("Properties", {}):
+            continue
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource["Type"]).schema
+        assert schema["tagging"]["tagUpdatable"] is True, logical_id
+        assert "/properties/Tags" not in schema.get("createOnlyProperties", []), logical_id

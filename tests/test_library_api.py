@@ -1,0 +1,874 @@
+"""The library as its users call it: the README's examples run and build lint-clean
+templates, the extension points land in the template, bad configuration is refused
+with a message naming what is allowed, the escape hatch sets exactly one property,
+and every public name is documented."""
+
+import ast
+import dataclasses
+import inspect
+import io
+import json
+import os
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from awacs import sqs
+from awacs.aws import Allow, Statement
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+from troposphere import GetAtt, If, Ref
+from troposphere.elasticloadbalancingv2 import TargetGroupAttribute
+from troposphere.secretsmanager import Secret
+
+import planar_cfn
+from planar_cfn import (
+    DEFAULT_STAGES,
+    Sidecar,
+    StackConfig,
+    Stage,
+    UnknownStageError,
+    build_template,
+    cli,
+    get_stage,
+    lint_bodies,
+    stages,
+)
+from planar_cfn.render import render
+from tests.cfn import props, tags
+from tests.test_spec_naming import NAME_LIMITS, _names
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+COMMON_TAGS = {
+    "framework": "planar",
+    "framework.version": "0.17",
+    "app.name": {"Ref": "AppName"},
+    "app.version": {"Ref": "ContainerImageTag"},
+    "vendor_name": "CoPlane",
+    "vendor_contact": "support@coplane.com",
+}
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-keys-AbC123"
+PARAMETER_ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/planar/license"
+
+
+def taggable(resource: dict) -> bool:
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource["Type"])
+    return "Tags" in schema.schema.get("properties", {})
+
+
+def assert_tagged(template: dict, stage: str, extra: dict[str, str]) -> None:
+    expected = {**COMMON_TAGS, "stage": stage, **extra}
+    checked = 0
+    for logical_id, resource in template["Resources"].items():
+        if taggable(resource):
+            checked += 1
+            actual = tags(resource)
+            assert {k: actual.get(k) for k in expected} == expected, logical_id
+    assert checked >= 20
+
+
+# --- the examples ----------------------------------------------------------------
+
+
+def test_every_example_is_in_the_readme_as_written():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Use as a library", 1)[1].split("\n## ", 1)[0]
+    blocks = dict(
+        re.findall(r"<!-- example: (examples/\w+\.py) -->\n```python\n(.*?)```\n", section, re.S)
+    )
+    assert sorted(blocks) == [f"examples/{p.name}" for p in EXAMPLES]
+    assert len(EXAMPLES) == 5
+    for path in EXAMPLES:
+        assert blocks[f"examples/{path.name}"] == path.read_text(), path.name
+
+
+def _repo_state() -> str:
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_each_example_runs_from_the_repository_root_and_writes_nothing_there(path):
+    before = _repo_state()
+    result = subprocess.run(
+        [sys.executable, str(path.relative_to(ROOT))],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert _repo_state() == before
+
+
+@pytest.fixture(scope="module")
+def examples():
+    """Each example's BuiltStack, its module run as a library (not as __main__)."""
+    return {p.stem: runpy.run_path(str(p), run_name="example")["built"] for p in EXAMPLES}
+
+
+def test_every_example_template_is_lint_clean(examples):
+    findings = lint_bodies({name: built.to_json() for name, built in examples.items()})
+    assert findings == {name: [] for name in examples}
+
+
+def test_every_example_tags_every_taggable_resource(examples):
+    for built in examples.values():
+        assert_tagged(built.to_dict(), built.config.stage.name, {})
+
+
+def test_the_queue_example_references_the_queue_by_object(examples):
+    template = examples["queue_for_the_app"].to_dict()
+    app = props(template, "TaskDefinition")["ContainerDefinitions"][0]
+    assert {"Name": "JOB_QUEUE_URL", "Value": {"Ref": "JobQueue"}} in app["Environment"]
+    (extension,) = [
+        p for p in props(template, "TaskRole")["Policies"] if p.get("PolicyName") == "extensions"
+    ]
+    assert extension["PolicyDocument"]["Statement"][0]["Resource"] == [
+        {"Fn::GetAtt": ["JobQueue", "Arn"]}
+    ]
+    assert template["Resources"]["JobQueue"]["Type"] == "AWS::SQS::Queue"
+
+
+def test_the_qa_example_builds_qa_with_a_reader(examples):
+    template = examples["qa_stage"].to_dict()
+    assert "DatabaseReader1" in template["Resources"]
+    assert "BucketEmptier" in template["Resources"]  # unprotected: emptied on delete
+
+
+def test_the_override_example_changed_exactly_its_two_properties(examples):
+    fresh = build_template(StackConfig.for_stage("prod")).to_dict()
+    changed = examples["override_property"].to_dict()
+    fresh_tg, changed_tg = (props(t, "TargetGroup") for t in (fresh, changed))
+    assert "TargetGroupAttributes" not in fresh_tg
+    assert changed_tg.pop("TargetGroupAttributes") == [
+        {"Key": "deregistration_delay.timeout_seconds", "Value": "30"}
+    ]
+    assert changed_tg == fresh_tg
+    assert props(changed, "Service")["DeploymentConfiguration"]["MaximumPercent"] == 150
+    props(changed, "Service")["DeploymentConfiguration"]["MaximumPercent"] = 200
+    assert changed["Resources"]["Service"] == fresh["Resources"]["Service"]
+
+
+# --- the default stages -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", ["dev", "staging", "prod"])
+def test_build_template_gives_exactly_the_committed_template(stage):
+    built = build_template(StackConfig.for_stage(stage))
+    assert built.to_json() == (ROOT / "templates" / f"planar-{stage}.json").read_text()
+    assert render(StackConfig.for_stage(stage)).body == built.to_json()
+
+
+def test_the_handles_are_the_templates_resources():
+    built = build_template(StackConfig.for_stage("prod"))
+    resources = built.template.resources
+    for handle, logical_id in {
+        "task_role": "TaskRole",
+        "execution_role": "ExecutionRole",
+        "task_definition": "TaskDefinition",
+        "ecs_cluster": "Cluster",
+        "service": "Service",
+        "log_group": "ServiceLogGroup",
+        "load_balancer": "LoadBalancer",
+        "target_group": "TargetGroup",
+        "https_listener": "HttpsListener",
+        "http_listener": "HttpRedirectListener",
+        "certificate": "Certificate",
+        "bucket": "AppBucket",
+        "database_cluster": "DatabaseCluster",
+        "database_writer": "DatabaseWriter",
+        "alb_security_group": "LoadBalancerSecurityGroup",
+        "service_security_group": "TaskSecurityGroup",
+        "database_security_group": "DatabaseSecurityGroup",
+    }.items():
+        assert getattr(built, handle) is resources[logical_id], handle
+    assert built.secrets.custom is resources["CustomSecret"]
+    assert built.secrets.registry is resources["RegistryCredentialsSecret"]
+    assert built.encryption.key is resources["EncryptionKey"]
+    assert built.app_container is resources["TaskDefinition"].ContainerDefinitions[0]
+    assert built.parameters["AppName"].to_dict() == {"Ref": "AppName"}
+    with pytest.raises(KeyError, match="no parameter 'AppNam'; the parameters: AppName, VpcId"):
+        built.parameters["AppNam"]
+
+
+# --- the extension points -------------------------------------------------------------
+
+
+def extended(stage: str) -> StackConfig:
+    api_keys = Secret("ApiKeys", Name="api-keys")
+    return StackConfig(
+        stage=get_stage(stage),
+        environment={"FEATURE_FLAGS": "beta", "API_KEYS_ARN": Ref(api_keys)},
+        secrets={
+            "API_TOKEN": SECRET_ARN + ":token::",
+            "LICENSE": PARAMETER_ARN,
+            "API_KEYS": Ref(api_keys),
+        },
+        task_role_statements=(
+            Statement(
+                Effect=Allow,
+                Action=[sqs.SendMessage],
+                Resource=["arn:aws:sqs:us-east-1:123456789012:jobs"],
+            ),
+        ),
+        sidecars=(
+            Sidecar(
+                "otel-collector",
+                "public.ecr.aws/aws-observability/aws-otel-collector:v0.41.1",
+                port_mappings=(4317,),
+                cpu=256,
+                memory=512,
+                environment={"LOG_LEVEL": "info"},
+                command=("--config=/etc/ecs/ecs-xray.yaml",),
+            ),
+            Sidecar("log_router", "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"),
+        ),
+        tags={"cost-center": "ml-42", "owner": "platform team"},
+    )
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def extension(request):
+    built = build_template(extended(request.param))
+    secret = built.config.environment["API_KEYS_ARN"]
+    built.template.add_resource(
+        Secret(
+            secret.data["Ref"],
+            Name="api-keys",
+            Tags=built.tags(),
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+    return request.param, built, built.to_dict()
+
+
+def test_extra_environment_follows_the_apps_own(extension):
+    _, _, template = extension
+    app = props(template, "TaskDefinition")["ContainerDefinitions"][0]
+    names = [e["Name"] for e in app["Environment"]]
+    assert names[-2:] == ["FEATURE_FLAGS", "API_KEYS_ARN"]
+    assert app["Environment"][-1]["Value"] == {"Ref": "ApiKeys"}
+    assert names[:6] == [
+        "DB_SECRET_NAME",
+        "DB_HOST",
+        "S3_BUCKET_NAME",
+        "STAGE",
+        "APP_NAME",
+        "CUSTOM_SECRET_NAME",
+    ]
+
+
+def test_extra_secrets_reach_the_container_and_exactly_those_the_execution_role(extension):
+    _, _, template = extension
+    app = props(template, "TaskDefinition")["ContainerDefinitions"][0]
+    assert app["Secrets"] == [
+        {"Name": "API_TOKEN", "ValueFrom": SECRET_ARN + ":token::"},
+        {"Name": "LICENSE", "ValueFrom": PARAMETER_ARN},
+        {"Name": "API_KEYS", "ValueFrom": {"Ref": "ApiKeys"}},
+    ]
+    (policy,) = [
+        p
+        for p in props(template, "ExecutionRole")["Policies"]
+        if p.get("PolicyName") == "container-secrets"
+    ]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            # The secret itself: IAM knows no JSON key.
+            "Resource": [SECRET_ARN, {"Ref": "ApiKeys"}],
+        },
+        {"Effect": "Allow", "Action": ["ssm:GetParameters"], "Resource": [PARAMETER_ARN]},
+    ]
+
+
+def test_task_role_statements_are_a_policy_of_their_own(extension):
+    _, _, template = extension
+    policies = props(template, "TaskRole")["Policies"]
+    assert policies[-1] == {
+        "PolicyName": "extensions",
+        "PolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["sqs:SendMessage"],
+                    "Resource": ["arn:aws:sqs:us-east-1:123456789012:jobs"],
+                }
+            ],
+        },
+    }
+
+
+def test_each_sidecar_runs_beside_the_app_with_logs_of_its_own(extension):
+    stage, _, template = extension
+    _, collector, router = props(template, "TaskDefinition")["ContainerDefinitions"]
+    assert collector == {
+        "Name": "otel-collector",
+        "Image": "public.ecr.aws/aws-observability/aws-otel-collector:v0.41.1",
+        "Essential": False,
+        "LogConfiguration": {
+            "LogDriver": "awslogs",
+            "Options": {
+                "awslogs-group": {"Ref": "SidecarOtelCollectorLogGroup"},
+                "awslogs-region": {"Ref": "AWS::Region"},
+                "awslogs-stream-prefix": "ecs",
+            },
+        },
+        "Cpu": 256,
+        "Memory": 512,
+        "PortMappings": [{"ContainerPort": 4317, "Protocol": "tcp"}],
+        "Environment": [{"Name": "LOG_LEVEL", "Value": "info"}],
+        "Command": ["--config=/etc/ecs/ecs-xray.yaml"],
+    }
+    assert router["LogConfiguration"]["Options"]["awslogs-group"] == {
+        "Ref": "SidecarLogRouterLogGroup"
+    }
+    app_logs = template["Resources"]["ServiceLogGroup"]
+    for logical_id, name in (
+        ("SidecarOtelCollectorLogGroup", "otel-collector"),
+        ("SidecarLogRouterLogGroup", "log_router"),
+    ):
+        logs = template["Resources"][logical_id]
+        # As the app's: retention, key, kept or deleted with the stack as the stage says.
+        for key in ("Type", "DeletionPolicy", "UpdateReplacePolicy"):
+            assert logs[key] == app_logs[key], (logical_id, key)
+        for key in ("RetentionInDays", "KmsKeyId"):
+            assert logs["Properties"][key] == app_logs["Properties"][key], (logical_id, key)
+        assert logs["Properties"]["LogGroupName"] == {
+            "Fn::Sub": f"/ecs/planar-service-{stage}-${{AppName}}/{name}"
+        }
+    assert app_logs["DeletionPolicy"] == ("Retain" if stage == "prod" else "Delete")
+
+
+def test_extra_tags_are_on_every_taggable_resource(extension):
+    stage, _, template = extension
+    assert_tagged(template, stage, {"cost-center": "ml-42", "owner": "platform team"})
+
+
+def test_an_extended_template_is_lint_clean_and_adds_only_the_sidecar_logs(extension):
+    stage, built, template = extension
+    assert lint_bodies({stage: built.to_json()}) == {stage: []}
+    plain = build_template(StackConfig.for_stage(stage)).to_dict()
+    assert set(template["Resources"]) - set(plain["Resources"]) == {
+        "SidecarOtelCollectorLogGroup",
+        "SidecarLogRouterLogGroup",
+        "ApiKeys",
+    }
+
+
+def test_a_config_is_frozen_and_copies_what_it_is_given():
+    environment, sidecars = {"A": "1"}, [Sidecar("collector", "otel:1")]
+    config = StackConfig(stage=get_stage("dev"), environment=environment, sidecars=sidecars)
+    environment["B"] = "2"
+    sidecars.clear()
+    assert dict(config.environment) == {"A": "1"}
+    assert len(config.sidecars) == 1
+    with pytest.raises(TypeError):
+        config.environment["C"] = "3"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.stage = get_stage("prod")  # type: ignore[misc]
+    assert config == StackConfig(
+        stage=get_stage("dev"), environment={"A": "1"}, sidecars=(Sidecar("collector", "otel:1"),)
+    )
+
+
+# --- bad configuration ------------------------------------------------------------------
+
+DEV = get_stage("dev")
+BAD = [
+    # (what is made, error, every fragment the message must hold)
+    (lambda: Stage("QA", False, 0), ValueError, ["Stage.name = 'QA'", "lowercase letters"]),
+    (lambda: Stage("qa-eu", False, 0), ValueError, ["'qa-eu'", "letters or digits"]),
+    (lambda: Stage("integration", False, 0), ValueError, ["'integration'", "1 to 7"]),
+    (lambda: Stage("", False, 0), ValueError, ["Stage.name = ''"]),
+    (lambda: Stage("qa", False, 16), ValueError, ["reader_count = 16", "0 to 15", "Aurora"]),
+    (lambda: Stage("qa", False, -1), ValueError, ["reader_count = -1", "0 to 15"]),
+    (
+        lambda: Stage("staging", False, 10),
+        ValueError,
+        ["reader_count = 10", "'staging'", "at most 6 characters", "63"],
+    ),
+    (lambda: Stage("qa", "no", 0), TypeError, ["Stage.protected = 'no'", "True or False"]),
+    (lambda: Stage("qa", False, True), TypeError, ["reader_count = True", "int"]),
+    (lambda: StackConfig.for_stage("qa"), UnknownStageError, ["'qa'", "dev, staging, prod"]),
+    (lambda: StackConfig(stage="prod"), TypeError, ["StackConfig.stage = 'prod'", "for_stage"]),
+    (
+        lambda: StackConfig(DEV, environment={"STAGE": "x"}),
+        ValueError,
+        ["StackConfig.environment", "'STAGE'", "set by the stack", "choose another"],
+    ),
+    (
+        lambda: StackConfig(DEV, environment={"9LIVES": "x"}),
+        ValueError,
+        ["'9LIVES'", "not starting with a digit"],
+    ),
+    (
+        lambda: StackConfig(DEV, environment={"PORT": 8080}),
+        TypeError,
+        ["StackConfig.environment['PORT'] = 8080", "str or a troposphere value"],
+    ),
+    (
+        lambda: StackConfig(DEV, environment=["A=1"]),
+        TypeError,
+        ["StackConfig.environment = ['A=1']", "mapping"],
+    ),
+    (
+        lambda: StackConfig(DEV, secrets={"TOKEN": "my-secret"}),
+        ValueError,
+        ["StackConfig.secrets['TOKEN'] = 'my-secret'", "complete Secrets Manager secret ARN"],
+    ),
+    (
+        lambda: StackConfig(DEV, secrets={"TOKEN": SECRET_ARN[:-7]}),
+        ValueError,
+        ["6-character suffix"],
+    ),
+    (
+        lambda: StackConfig(DEV, environment={"TOKEN": "x"}, secrets={"TOKEN": SECRET_ARN}),
+        ValueError,
+        ["StackConfig.secrets: 'TOKEN'", "StackConfig.environment"],
+    ),
+    (
+        lambda: StackConfig(DEV, secrets={"DB_HOST": SECRET_ARN}),
+        ValueError,
+        ["'DB_HOST'", "by the stack"],
+    ),
+    (
+        lambda: StackConfig(DEV, task_role_statements=({"Effect": "Allow"},)),
+        TypeError,
+        ["task_role_statements", "awacs.aws.Statement"],
+    ),
+    (
+        lambda: StackConfig(DEV, task_role_statements=Statement(Effect=Allow)),
+        TypeError,
+        ["StackConfig.task_role_statements", "tuple or list"],
+    ),
+    (
+        lambda: StackConfig(DEV, tags={"stage": "qa"}),
+        ValueError,
+        ["key 'stage'", "set by the stack", "app.version", "Name"],
+    ),
+    (lambda: StackConfig(DEV, tags={"Name": "x"}), ValueError, ["key 'Name'"]),
+    (lambda: StackConfig(DEV, tags={"AWS:owner": "x"}), ValueError, ["'AWS:owner'", "aws:"]),
+    (lambda: StackConfig(DEV, tags={"k" * 129: "x"}), ValueError, ["1 to 128"]),
+    (lambda: StackConfig(DEV, tags={"": "x"}), ValueError, ["key ''", "1 to 128"]),
+    (
+        lambda: StackConfig(DEV, tags={"owner": "v" * 257}),
+        ValueError,
+        ["StackConfig.tags['owner']", "up to 256"],
+    ),
+    (
+        lambda: StackConfig(DEV, tags={"owner": "a&b"}),
+        ValueError,
+        ["'a&b'", "_ . : / = + - @"],
+    ),
+    (
+        lambda: StackConfig(DEV, tags={f"k{i}": "v" for i in range(43)}),
+        ValueError,
+        ["43 tags", "at most 42", "50"],
+    ),
+    (lambda: StackConfig(DEV, tags={"owner": 7}), TypeError, ["keys and values must be str"]),
+    (lambda: Sidecar("planar-app", "x:1"), ValueError, ["'planar-app'", "application's"]),
+    (lambda: Sidecar("otel collector", "x:1"), ValueError, ["'otel collector'", "'_' or '-'"]),
+    (lambda: Sidecar("otel", "x y"), ValueError, ["Sidecar('otel').image = 'x y'"]),
+    (lambda: Sidecar("otel", 7), TypeError, ["Sidecar('otel').image = 7"]),
+    (lambda: Sidecar("otel", "x:1", cpu=-1), ValueError, ["Sidecar('otel').cpu = -1", "0 to"]),
+    (lambda: Sidecar("otel", "x:1", memory=4), ValueError, ["memory = 4", "6 to 122880"]),
+    (lambda: Sidecar("otel", "x:1", memory="512"), TypeError, ["memory = '512'", "int or None"]),
+    (
+        lambda: Sidecar("otel", "x:1", port_mappings=(8000,)),
+        ValueError,
+        ["port_mappings: 8000", "application's port"],
+    ),
+    (lambda: Sidecar("otel", "x:1", port_mappings=(70000,)), ValueError, ["70000", "1 to 65535"]),
+    (lambda: Sidecar("otel", "x:1", port_mappings=4317), TypeError, ["tuple or list"]),
+    (lambda: Sidecar("otel", "x:1", essential="yes"), TypeError, ["essential = 'yes'"]),
+    (lambda: Sidecar("otel", "x:1", command="--config=x"), TypeError, ["command", "tuple or list"]),
+    (
+        lambda: StackConfig(DEV, sidecars=(Sidecar("otel", "x:1"), Sidecar("otel", "y:1"))),
+        ValueError,
+        ["'otel' is listed twice"],
+    ),
+    (
+        lambda: StackConfig(
+            DEV, sidecars=(Sidecar("log-router", "x:1"), Sidecar("log_router", "x:1"))
+        ),
+        ValueError,
+        ["'log_router' and 'log-router'", "SidecarLogRouterLogGroup"],
+    ),
+    (
+        lambda: StackConfig(
+            DEV,
+            sidecars=(
+                Sidecar("a", "x:1", port_mappings=(4317,)),
+                Sidecar("b", "x:1", port_mappings=(4317,)),
+            ),
+        ),
+        ValueError,
+        ["port 4317", "two sidecars"],
+    ),
+    (lambda: StackConfig(DEV, sidecars=("otel",)), TypeError, ["'otel' must be a Sidecar"]),
+    (lambda: build_template(DEV), TypeError, ["not a StackConfig", "for_stage"]),
+    (lambda: get_stage("qa", (Stage("uat", False, 0),)), UnknownStageError, ["'qa'", "uat"]),
+    (lambda: stages.stage_names((DEV, DEV)), ValueError, ["'dev' defined more than once"]),
+    (lambda: stages.stage_names(()), ValueError, ["at least one Stage"]),
+]
+
+
+@pytest.mark.parametrize(("make", "error", "fragments"), BAD)
+def test_bad_configuration_is_refused_naming_the_field_the_value_and_what_is_allowed(
+    make, error, fragments
+):
+    with pytest.raises(error) as raised:
+        make()
+    for fragment in fragments:
+        assert fragment in str(raised.value)
+
+
+def test_every_variable_the_app_is_given_is_refused_as_an_extension():
+    template = build_template(StackConfig.for_stage("dev")).to_dict()
+    app = props(template, "TaskDefinition")["ContainerDefinitions"][0]
+    for name in (e["Name"] for e in app["Environment"]):
+        with pytest.raises(ValueError, match=f"'{name}' is set by the stack"):
+            StackConfig(DEV, environment={name: "x"})
+
+
+@pytest.mark.parametrize(
+    ("name", "readers"), [("abcdefg", 9), ("abcdef", 15), ("a1", 15), ("q", 0)]
+)
+def test_a_stage_at_the_limits_fits_every_name_with_the_longest_app_name(name, readers):
+    template = build_template(StackConfig(stage=Stage(name, False, readers))).to_dict()
+    longest = "a" + "b" * 35
+    for (logical_id, prop), value in _names(template, longest).items():
+        kind = template["Resources"][logical_id]["Type"]
+        assert len(value) <= NAME_LIMITS[(kind, prop)], (logical_id, value)
+    assert sum(r["Type"] == "AWS::RDS::DBInstance" for r in template["Resources"].values()) == (
+        readers + 1
+    )
+
+
+def test_what_a_stage_decides():
+    dev, staging, prod = DEFAULT_STAGES
+    assert (dev.name, staging.name, prod.name) == ("dev", "staging", "prod")
+    assert [s.reader_count for s in DEFAULT_STAGES] == [0, 0, 1]
+    assert (prod.deletion_policy, dev.deletion_policy) == ("Retain", "Delete")
+    assert (prod.database_deletion_policy, dev.database_deletion_policy) == ("Snapshot", "Delete")
+    assert (prod.log_replacement_policy, dev.log_replacement_policy) == ("Retain", "Delete")
+    assert (prod.deletion_protection, dev.deletion_protection) == (True, False)
+    assert (prod.empties_bucket, dev.empties_bucket) == (False, True)
+
+
+def test_no_module_holds_a_mutable_stage_registry():
+    assert not hasattr(stages, "STAGES")
+    assert isinstance(DEFAULT_STAGES, tuple)
+    assert isinstance(stages.STAGE_NAMES, tuple)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DEFAULT_STAGES[0].reader_count = 2  # type: ignore[misc]
+    for path in (ROOT / "planar_cfn").glob("*.py"):
+        module = __import__(f"planar_cfn.{path.stem}", fromlist=["_"])
+        for name, value in vars(module).items():
+            if isinstance(value, dict | list | set):
+                held = value.values() if isinstance(value, dict) else value
+                assert not any(isinstance(v, Stage) for v in held), f"{path.stem}.{name}"
+
+
+# --- the command over a stage list ---------------------------------------------------------
+
+QA = Stage("qa", protected=False, reader_count=1)
+
+
+def run(argv, stage_list, capsys):
+    out = io.StringIO()
+    try:
+        code = cli.main(argv, out=out, stages=stage_list)
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, out.getvalue(), capsys.readouterr().err
+
+
+def test_the_command_builds_a_stage_defined_as_data(tmp_path, capsys):
+    code, out, _ = run(
+        ["--stage", "qa", "--no-deploy", "--templates-dir", str(tmp_path)],
+        (*DEFAULT_STAGES, QA),
+        capsys,
+    )
+    assert code == 0
+    assert "lint: clean" in out
+    written = json.loads((tmp_path / "planar-qa.json").read_text())
+    assert written == build_template(StackConfig(stage=QA)).to_dict()
+    code, out, _ = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)], (QA,), capsys)
+    assert (code, out) == (0, f"fresh: {tmp_path / 'planar-qa.json'}\n")
+
+
+def test_the_command_builds_a_stack_config_with_its_extensions(tmp_path, capsys):
+    config = StackConfig(get_stage("prod"), sidecars=(Sidecar("otel", "otel:1"),))
+    code, _, _ = run(
+        ["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)], (config,), capsys
+    )
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["planar-prod.json"]
+    assert (
+        "SidecarOtelLogGroup"
+        in json.loads((tmp_path / "planar-prod.json").read_text())["Resources"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "stage_list", "message"),
+    [
+        (
+            ["--stage", "qa"],
+            (*DEFAULT_STAGES, QA),
+            "argument --stage: qa differs from the stages a deploy knows (dev, staging, prod",
+        ),
+        (
+            ["--stage", "prod", "--dry-run"],
+            (Stage("prod", protected=True, reader_count=2),),
+            "argument --stage: prod differs from the stages a deploy knows",
+        ),
+        (
+            ["--stage", "dev", "--no-deploy"],
+            (QA,),
+            "argument --stage: invalid choice: 'dev' (choose from 'qa')",
+        ),
+    ],
+)
+def test_the_command_refuses_what_its_stage_list_cannot_do(argv, stage_list, message, capsys):
+    code, _, err = run(argv, stage_list, capsys)
+    assert code == 2
+    assert message in err
+
+
+def test_refusing_a_stage_imports_neither_cfn_lint_nor_boto3():
+    script = (
+        "import io, sys\n"
+        "from planar_cfn import cli\n"
+        "try:\n"
+        "    cli.main(['--stage', 'qa', '--no-deploy'], err=io.StringIO())\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 2\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'cfnlint', 'boto3'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+# --- the escape hatch ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def built():
+    return build_template(StackConfig.for_stage("prod"))
+
+
+def test_override_sets_a_property_a_nested_one_a_list_item_and_an_attribute(built):
+    built.override(built.target_group, "HealthCheckPath", "/ready")
+    built.override(built.load_balancer, "LoadBalancerAttributes.1.Value", "false")
+    built.override(built.task_definition, "ContainerDefinitions.0.StopTimeout", 60)
+    built.override(built.app_container, "Essential", True)
+    built.override(built.bucket, "DeletionPolicy", "Delete")
+    built.override(built.load_balancer, "Metadata.owner", "platform")
+    template = built.to_dict()
+    assert props(template, "TargetGroup")["HealthCheckPath"] == "/ready"
+    assert props(template, "LoadBalancer")["LoadBalancerAttributes"][1] == {
+        "Key": "routing.http.drop_invalid_header_fields.enabled",
+        "Value": "false",
+    }
+    assert props(template, "TaskDefinition")["ContainerDefinitions"][0]["StopTimeout"] == 60
+    assert template["Resources"]["AppBucket"]["DeletionPolicy"] == "Delete"
+    assert template["Resources"]["LoadBalancer"]["Metadata"]["owner"] == "platform"
+    assert "checkov" in template["Resources"]["LoadBalancer"]["Metadata"]
+
+
+@pytest.mark.parametrize(
+    ("handle", "path", "value", "error", "message"),
+    [
+        (
+            "target_group",
+            "HealthCheckPth",
+            "/",
+            ValueError,
+            "TargetGroup (AWS::ElasticLoadBalancingV2::TargetGroup): no property "
+            "'HealthCheckPth' (did you mean 'HealthCheckPath'?); it has: HealthCheckEnabled",
+        ),
+        (
+            "service",
+            "DeploymentConfiguration.MaxPercent",
+            1,
+            ValueError,
+            "Service (AWS::ECS::Service).DeploymentConfiguration: no property 'MaxPercent' "
+            "(did you mean 'MaximumPercent'?)",
+        ),
+        (
+            "load_balancer",
+            "LoadBalancerAttributes.9.Value",
+            "x",
+            ValueError,
+            "LoadBalancer (AWS::ElasticLoadBalancingV2::LoadBalancer).LoadBalancerAttributes "
+            "is a list of 5: '9' is not an index from 0 to 4",
+        ),
+        (
+            "load_balancer",
+            "Scheme.Value",
+            "x",
+            ValueError,
+            "LoadBalancer (AWS::ElasticLoadBalancingV2::LoadBalancer).Scheme is a If, not an "
+            "object, list or dict to go into: override it as a whole",
+        ),
+        (
+            "target_group",
+            "TargetGroupAttributes.0.Value",
+            "30",
+            ValueError,
+            "TargetGroup (AWS::ElasticLoadBalancingV2::TargetGroup).TargetGroupAttributes is "
+            "not set: override 'TargetGroupAttributes' as a whole",
+        ),
+        ("target_group", "", "x", ValueError, "path '': property names joined by dots"),
+        ("target_group", "Port..x", 1, ValueError, "path 'Port..x'"),
+        ("target_group", "Port", "eighty", ValueError, "eighty"),
+        ("target_group", "Matcher", "200", TypeError, "Matcher"),
+    ],
+)
+def test_override_refuses_what_the_resource_type_does_not_have(
+    built, handle, path, value, error, message
+):
+    before = built.to_dict()
+    with pytest.raises(error) as raised:
+        built.override(getattr(built, handle), path, value)
+    assert message in str(raised.value)
+    assert built.to_dict() == before  # nothing changed
+
+
+def test_a_refused_list_item_leaves_the_list_as_it_was(built):
+    before = built.to_dict()
+    with pytest.raises(TypeError):
+        built.override(built.target_group, "Matcher", [1])
+    with pytest.raises((TypeError, ValueError)):
+        built.override(built.service, "LoadBalancers.0", "not a load balancer")
+    assert built.to_dict() == before
+
+
+def test_override_refuses_what_is_not_a_resource():
+    with pytest.raises(TypeError, match="not a troposphere resource or property"):
+        planar_cfn.override(GetAtt("TaskRole", "Arn"), "Arn", "x")
+
+
+def test_the_new_property_and_its_value_are_checked_by_troposphere(built):
+    built.override(
+        built.target_group,
+        "TargetGroupAttributes",
+        [TargetGroupAttribute(Key="deregistration_delay.timeout_seconds", Value="30")],
+    )
+    built.override(built.target_group, "TargetGroupAttributes.0.Value", "20")
+    assert props(built.to_dict(), "TargetGroup")["TargetGroupAttributes"] == [
+        {"Key": "deregistration_delay.timeout_seconds", "Value": "20"}
+    ]
+    built.override(built.load_balancer, "Scheme", If("AlbIsInternal", "internal", "internal"))
+
+
+# --- the public face ---------------------------------------------------------------------------
+
+OWNED = (
+    "__init__",
+    "__main__",
+    "_version",
+    "config",
+    "database",
+    "dns",
+    "encryption",
+    "firewall",
+    "iam",
+    "lint",
+    "load_balancer",
+    "naming",
+    "network",
+    "outputs",
+    "overrides",
+    "parameters",
+    "policies",
+    "render",
+    "secrets",
+    "service",
+    "stack",
+    "stages",
+    "storage",
+)
+
+
+def test_every_name_in_all_exists_and_is_documented():
+    assert "__version__" in planar_cfn.__all__
+    for name in planar_cfn.__all__:
+        value = getattr(planar_cfn, name)
+        if inspect.isclass(value) or callable(value):
+            assert documented(value), name
+    assert set(planar_cfn.__all__) <= set(dir(planar_cfn))
+    exported = {}
+    exec("from planar_cfn import *", exported)
+    assert set(planar_cfn.__all__) <= set(exported)
+
+
+def test_the_package_exports_lazily_and_the_version_has_one_source():
+    script = (
+        "import sys, planar_cfn\n"
+        "before = sorted(m for m in sys.modules if m.startswith(('planar_cfn.', 'troposphere', 'cfnlint')))\n"
+        "planar_cfn.build_template, planar_cfn.StackConfig\n"
+        "print(before, 'cfnlint' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "['planar_cfn._version'] False"
+    assert planar_cfn.__version__ == planar_cfn._version.__version__
+    with pytest.raises(AttributeError, match="no attribute 'StackConfg'"):
+        planar_cfn.StackConfg  # noqa: B018
+
+
+def test_rendered_is_exported_even_after_the_render_module_is_imported():
+    import planar_cfn.render
+
+    assert planar_cfn.Rendered is planar_cfn.render.Rendered
+
+
+def documented(value: object) -> bool:
+    doc = inspect.getdoc(value) or ""
+    # A dataclass without a docstring gets its signature as one.
+    generated = inspect.isclass(value) and doc.startswith(f"{value.__name__}(")
+    return bool(doc.strip()) and not generated
+
+
+def public_names(module_name: str):
+    """Every public function, class, method and property a module defines."""
+    module = __import__(f"planar_cfn.{module_name}", fromlist=["_"])
+    source = ast.parse(Path(module.__file__).read_text())
+    for node in source.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
+            value = getattr(module, node.name)
+            yield f"{module_name}.{node.name}", value
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and not item.name.startswith("_"):
+                        yield f"{module_name}.{node.name}.{item.name}", vars(value)[item.name]
+
+
+@pytest.mark.parametrize("module_name", OWNED)
+def test_every_public_name_of_the_library_modules_has_a_docstring(module_name):
+    module = __import__(f"planar_cfn.{module_name}", fromlist=["_"])
+    assert (module.__doc__ or "").strip(), module_name
+    for qualified, value in public_names(module_name):
+        target = value.fget if isinstance(value, property) else value
+        if isinstance(target, classmethod | staticmethod):
+            target = target.__func__
+        assert documented(target), f"{qualified} has no docstring"
