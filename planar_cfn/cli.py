@@ -177,9 +177,12 @@ def _parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argp
     return parser
 
 
-def _deploy_options(args: argparse.Namespace) -> options.DeployOptions:
+def _deploy_options(
+    args: argparse.Namespace, stages: Sequence[Stage] = DEFAULT_STAGES
+) -> options.DeployOptions:
     return options.DeployOptions(
         stage=args.stage,
+        stages=stages,
         stage_file=args.stage_file,
         profile=args.profile,
         region=args.region,
@@ -311,7 +314,7 @@ def _deploy(
     try:
         # Every local input first: a typo in the stage file costs no render and no lint.
         deployment = deploy.Deployment.prepare(
-            _deploy_options(args), out=out, err=err, runtime=runtime
+            _deploy_options(args, (config.stage,)), out=out, err=err, runtime=runtime
         )
         if not deployment.needs_template:
             if args.image_tag:
@@ -375,13 +378,6 @@ def main(
     if problem:
         parser.error(problem)
     if not (args.no_deploy or args.check or args.publish):
-        # The deploy reads a stage's protection and readers from DEFAULT_STAGES.
-        if configs[args.stage].stage not in DEFAULT_STAGES:
-            parser.error(
-                f"argument --stage: {args.stage} differs from the stages a deploy knows "
-                f"({', '.join(STAGE_NAMES)} as defined in planar_cfn.stages); "
-                "build it with --no-deploy, or publish it with --publish"
-            )
         gc.enable()  # the command turns it off for the short build (__main__.py)
         return _deploy(args, out, err, runtime, configs[args.stage])
     names = tuple(configs) if args.all_stages else (args.stage,)

@@ -75,7 +75,6 @@ from .presentation import (
 )
 from .protections import Protection
 from .render import Rendered
-from .stages import get_stage
 
 __all__ = ["DeployOptions", "DeployResult", "Deployment", "Runtime", "deploy"]
 
@@ -172,7 +171,7 @@ class Deployment:
         runtime: Runtime,
     ) -> None:
         self.options = options
-        self.stage = get_stage(options.stage)
+        self.stage = options.stage_definition
         self.stage_file = stage_file
         self.stack_name = stage_file.stack_name
         self.aws = aws
@@ -208,14 +207,14 @@ class Deployment:
         file, the paths the run writes, a region and credentials. Raises InputError
         with every problem at once."""
         runtime = runtime or Runtime()
-        stage = get_stage(options.stage)
+        stage = options.stage_definition
         path = options.stage_file or stage_files.default_path(stage.name)
         with aws_errors(DEPLOYER):
             problems = option_problems(options, stage, path)
             stage_file = None
             try:
                 stage_file = stage_files.load(
-                    path, stage.name, runtime.environ, needs_secrets=options.mode == "deploy"
+                    path, stage, runtime.environ, needs_secrets=options.mode == "deploy"
                 )
             except stage_files.StageFileError as error:
                 problems.append(str(error))

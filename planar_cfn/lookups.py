@@ -21,7 +21,6 @@ from botocore.exceptions import ClientError
 from .aws_gateway import DEPLOYER, error_code, error_message, rejects_credentials, translate, why
 from .errors import InputError, PlanarError
 from .stage_file import StageFile
-from .stages import get_stage
 
 __all__ = [
     "LookupFailed",
@@ -352,7 +351,7 @@ def resolve(
     if "database_availability_zones" in stage_file.given and given_zones:
         check_database_zones(given_zones, described["subnets"])
     if missing("database_availability_zones"):
-        readers = get_stage(stage_file.stage).reader_count
+        readers = stage_file.reader_count
         # Without readers RDS may choose; pinning a zone later would replace the writer.
         zones = database_availability_zones(described["subnets"], readers + 1) if readers else []
         found["database_availability_zones"] = ",".join(zones)

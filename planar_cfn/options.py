@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from .constraints import S3_BUCKET, Pattern
 from .errors import InputError
 from .parameters import SPECS_BY_KEY
 from .stage_file import PROFILE, REGION
-from .stages import UnknownStageError, get_stage
+from .stages import DEFAULT_STAGES, Stage, UnknownStageError, get_stage
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -174,8 +174,11 @@ class DeployOptions:
     destroy: bool = False
     watch: bool = False
     confirm_prod_destroy: bool = False
+    # The stages `stage` names one of: its protection and readers come from there.
+    stages: Sequence[Stage] = DEFAULT_STAGES
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "stages", tuple(self.stages))
         problems = _problems(
             self,
             {
@@ -187,13 +190,18 @@ class DeployOptions:
             },
         )
         try:
-            get_stage(self.stage)
+            get_stage(self.stage, self.stages)
         except UnknownStageError as error:
             problems.insert(0, str(error))
         if sum((self.image_tag is not None, self.destroy is True, self.watch is True)) > 1:
             problems.append("image_tag, destroy and watch exclude each other: give one at most")
         if problems:
             raise InputError("\n".join(problems))
+
+    @property
+    def stage_definition(self) -> Stage:
+        """The Stage that `stage` names among `stages`."""
+        return get_stage(self.stage, self.stages)
 
     @property
     def mode(self) -> str:

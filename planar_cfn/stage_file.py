@@ -27,7 +27,7 @@ from .parameters import (
     registry_problem,
 )
 from .paths import STAGES_DIR
-from .stages import get_stage
+from .stages import Stage, get_stage
 
 PASSWORD_ENV = "PLANAR_REGISTRY_PASSWORD"
 # Parameters that lookups.py fills in when the file leaves them out.
@@ -89,6 +89,8 @@ class StageFile:
 
     path: Path
     stage: str
+    # Aurora readers the stage builds beside the writer: one database zone each.
+    reader_count: int
     # ParameterKey -> value: the file's value, else the template default. Keys that
     # lookups fill in are absent until then; the registry password is kept apart.
     parameters: Mapping[str, str]
@@ -251,16 +253,18 @@ def named_regions(directory: Path | None = None) -> list[str]:
 
 def load(
     path: Path,
-    stage: str,
+    stage: Stage | str,
     environ: Mapping[str, str] = os.environ,
     *,
     needs_secrets: bool = True,
 ) -> StageFile:
-    """Read and validate a stage file.
+    """Read and validate a stage file for `stage`: a Stage, or the name of one of
+    DEFAULT_STAGES.
 
     `needs_secrets=False` is for commands that send no parameters (--destroy,
     --watch, --image-tag): they do not need the registry password.
     """
+    definition = stage if isinstance(stage, Stage) else get_stage(stage)
     data = _read(path)
     problems: list[str] = []
     for key in data:
@@ -305,7 +309,7 @@ def load(
     allowed = SPECS_BY_KEY["registry_password"].check(password)
     if needs_secrets and allowed:
         problems.append(f"{PASSWORD_ENV} (environment): must be {allowed} (the value is not shown)")
-    problems += _cross_field_problems(stage, data, texts, password, needs_secrets)
+    problems += _cross_field_problems(definition, data, texts, password, needs_secrets)
     if problems:
         raise StageFileError(path, problems)
 
@@ -319,10 +323,11 @@ def load(
     }
     return StageFile(
         path=path,
-        stage=stage,
+        stage=definition.name,
+        reader_count=definition.reader_count,
         parameters=MappingProxyType(parameters),
         given=frozenset(k for k in data if k in ALLOWED_KEYS),
-        stack_name=settings.get("stack_name") or f"planar-{stage}-{texts['app_name']}",
+        stack_name=settings.get("stack_name") or f"planar-{definition.name}-{texts['app_name']}",
         region=settings.get("region"),
         profile=settings.get("profile"),
         template_bucket=settings.get("template_bucket"),
@@ -331,7 +336,7 @@ def load(
 
 
 def _cross_field_problems(
-    stage: str, data: dict[str, Any], texts: dict[str, str], password: str, needs_secrets: bool
+    stage: Stage, data: dict[str, Any], texts: dict[str, str], password: str, needs_secrets: bool
 ) -> list[str]:
     """The template's Rules, and the stage's reader count, over the effective values.
     A rule is only checked when each of its keys is valid on its own."""
@@ -398,11 +403,11 @@ def _cross_field_problems(
         )
 
     zones = texts.get("database_availability_zones")
-    needed = get_stage(stage).reader_count + 1
+    needed = stage.reader_count + 1
     if zones and len(zones.split(",")) < needed:
         problems.append(
             f"database_availability_zones = {_shown_value(data['database_availability_zones'])}: "
-            f"{stage} runs a database writer and {needed - 1} reader(s), one per zone: give at "
+            f"{stage.name} runs a database writer and {needed - 1} reader(s), one per zone: give at "
             f"least {needed} Availability Zones (writer first), or leave the key out to look "
             "them up from the subnets"
         )

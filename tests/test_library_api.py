@@ -36,8 +36,13 @@ from planar_cfn import (
     lint_bodies,
     stages,
 )
+from planar_cfn.errors import ExitCode, InputError
+from planar_cfn.options import DeployOptions
 from planar_cfn.render import render
+from planar_cfn.stage_file import StageFileError, load
 from tests.cfn import props, tags
+from tests.deploy_stubs import STAGE_VALUES, FakeAws, Harness, change, event
+from tests.test_deploy_change_set import create_request
 from tests.test_spec_naming import NAME_LIMITS, _names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -628,16 +633,6 @@ def test_the_command_builds_a_stack_config_with_its_extensions(tmp_path, capsys)
     ("argv", "stage_list", "message"),
     [
         (
-            ["--stage", "qa"],
-            (*DEFAULT_STAGES, QA),
-            "argument --stage: qa differs from the stages a deploy knows (dev, staging, prod",
-        ),
-        (
-            ["--stage", "prod", "--dry-run"],
-            (Stage("prod", protected=True, reader_count=2),),
-            "argument --stage: prod differs from the stages a deploy knows",
-        ),
-        (
             ["--stage", "dev", "--no-deploy"],
             (QA,),
             "argument --stage: invalid choice: 'dev' (choose from 'qa')",
@@ -648,6 +643,43 @@ def test_the_command_refuses_what_its_stage_list_cannot_do(argv, stage_list, mes
     code, _, err = run(argv, stage_list, capsys)
     assert code == 2
     assert message in err
+
+
+def test_a_stage_defined_as_data_deploys_under_its_own_name(harness, tmp_path):
+    """--stage qa over a stage list that defines qa: the stage file is read, the change
+    set created and executed under qa's names, as for a built-in stage."""
+    rendered = render(StackConfig(stage=QA))
+    h = Harness(tmp_path, rendered, aws=FakeAws())
+    h.no_stack()
+    request = create_request(h)
+    request.update(
+        StackName="planar-qa-acme",
+        ChangeSetName="planar-qa-20261127-100000",
+        Description="build.py --stage qa (planar-cfn 0.1.0)",
+        Tags=[{**tag, "Value": "qa"} if tag["Key"] == "stage" else tag for tag in request["Tags"]],
+    )
+    h.created(**request)
+    h.ready([change("Add", "DatabaseReader1", "AWS::RDS::DBInstance")])
+    h.events(event("qa", "planar-qa-acme", "REVIEW_IN_PROGRESS", reason="User Initiated"))
+    h.executed()
+    h.progress("CREATE_COMPLETE", event("qa", "planar-qa-acme", "CREATE_COMPLETE"))
+
+    code = h.run_options(DeployOptions(stage="qa", stages=(QA,), stage_file=h.path, yes=True))
+
+    assert code == ExitCode.OK, h.err.getvalue()
+    assert "Stack planar-qa-acme: CREATE_COMPLETE." in h.out.getvalue()
+
+
+def test_a_redefined_stage_is_checked_by_its_own_definition(tmp_path):
+    """prod with two readers needs three database zones in its stage file; the built-in
+    prod, with one reader, needs two."""
+    path = tmp_path / "prod.json"
+    path.write_text(json.dumps(STAGE_VALUES))  # two zones
+    assert load(path, get_stage("prod"), {}).reader_count == 1
+    with pytest.raises(StageFileError, match="prod runs a database writer and 2 reader"):
+        load(path, Stage("prod", protected=True, reader_count=2), {})
+    with pytest.raises(InputError, match="stage 'qa' is not known; allowed: dev, staging, prod"):
+        DeployOptions(stage="qa")
 
 
 def test_refusing_a_stage_imports_neither_cfn_lint_nor_boto3():
