@@ -65,9 +65,11 @@ class Pattern:
     allowed: str
 
     def matches(self, value: str) -> bool:
+        """Whether the whole of `value` matches."""
         return re.fullmatch(self.regex, value) is not None
 
     def or_empty(self) -> Pattern:
+        """The same pattern, or nothing: for an optional value."""
         return Pattern(f"^$|{self.regex}", f"empty, or {self.allowed}")
 
     def list_of(self) -> Pattern:
@@ -188,10 +190,13 @@ WEB_ACL = Pattern(
 
 
 def memory_allowed(cpu: int) -> tuple[int, ...]:
+    """The Fargate memory sizes (MiB) a task of `cpu` units may have; none for a CPU
+    Fargate does not offer."""
     return FARGATE_MEMORY_BY_CPU.get(cpu, ())
 
 
 def capacity(value: str) -> Decimal | None:
+    """An Aurora capacity as a number, or None when `value` is not a finite number."""
     try:
         number = Decimal(value)
     except InvalidOperation:

@@ -80,6 +80,7 @@ def shown(path: Path) -> str:
 
 
 def default_path(stage: str) -> Path:
+    """Where a stage's file is when --stage-file is not given: stages/STAGE.json."""
     return STAGES_DIR / f"{stage}.json"
 
 
@@ -104,9 +105,12 @@ class StageFile:
 
     @property
     def app_name(self) -> str:
+        """The application's name (AppName)."""
         return self.parameters["AppName"]
 
     def value(self, key: str) -> str | None:
+        """The value for a stage-file key: the file's, else the default; None while a
+        looked-up key is not yet filled in."""
         return self.parameters.get(SPECS_BY_KEY[key].name)
 
     def with_values(self, values: Mapping[str, str]) -> StageFile:
@@ -136,6 +140,7 @@ def _boolean(spec: ParameterSpec) -> bool:
 
 
 def expected_json(spec: ParameterSpec) -> str:
+    """The JSON a stage file gives for `spec`, as an error message says it."""
     if spec.is_list:
         return 'a JSON list of strings, such as ["a", "b"]'
     if _boolean(spec):

@@ -813,30 +813,9 @@ def test_the_new_property_and_its_value_are_checked_by_troposphere(built):
 
 # --- the public face ---------------------------------------------------------------------------
 
-OWNED = (
-    "__init__",
-    "__main__",
-    "_version",
-    "config",
-    "database",
-    "dns",
-    "encryption",
-    "firewall",
-    "iam",
-    "lint",
-    "load_balancer",
-    "naming",
-    "network",
-    "outputs",
-    "overrides",
-    "parameters",
-    "policies",
-    "render",
-    "secrets",
-    "service",
-    "stack",
-    "stages",
-    "storage",
+# Every module but the Lambda's, whose source is inlined into the templates as written.
+MODULES = tuple(
+    sorted(p.stem for p in (ROOT / "planar_cfn").glob("*.py") if p.stem != "bucket_emptier")
 )
 
 
@@ -895,8 +874,8 @@ def public_names(module_name: str):
                         yield f"{module_name}.{node.name}.{item.name}", vars(value)[item.name]
 
 
-@pytest.mark.parametrize("module_name", OWNED)
-def test_every_public_name_of_the_library_modules_has_a_docstring(module_name):
+@pytest.mark.parametrize("module_name", MODULES)
+def test_every_public_name_of_every_module_has_a_docstring(module_name):
     module = __import__(f"planar_cfn.{module_name}", fromlist=["_"])
     assert (module.__doc__ or "").strip(), module_name
     for qualified, value in public_names(module_name):
