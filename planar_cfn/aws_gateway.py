@@ -25,7 +25,7 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as NoConnection
 
-from . import __version__
+from ._version import __version__
 from .errors import (
     AccessDenied,
     AwsError,

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .change_set import ChangeSet, policy_denies, required_capabilities
 from .errors import InputError
 from .naming import stack_tags

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from . import __version__
+from ._version import __version__
 from .aws_gateway import (
     PUBLISHER,
     Aws,
