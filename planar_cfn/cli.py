@@ -386,13 +386,12 @@ def main(
     if args.check:
         paths = {stage: template_path(stage, args.templates_dir) for stage in names}
         stale = [
-            shown(paths[s])
-            for s in names
-            if not paths[s].is_file() or paths[s].read_text() != rendered[s].body
+            s for s in names if not paths[s].is_file() or paths[s].read_text() != rendered[s].body
         ]
-        for stale_path in stale:
+        for stage in stale:
+            what = "differs from a fresh render" if paths[stage].is_file() else "is missing"
             print(
-                f"stale: {stale_path} differs from a fresh render; run build.py --all-stages --no-deploy",
+                f"stale: {shown(paths[stage])} {what}; run {prog} --all-stages --no-deploy",
                 file=out,
             )
         if not stale:

@@ -93,5 +93,9 @@ def test_check_reports_stale_templates_without_writing(tmp_path):
     stale.write_text(stale.read_text().replace("staging", "stagin"))
     code, out = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)])
     assert code == 1
-    assert f"stale: {stale}" in out
+    assert f"stale: {stale} differs from a fresh render; run build.py --all-stages" in out
     assert "stagin" in stale.read_text()  # --check never writes
+    (tmp_path / "planar-dev.json").unlink()
+    code, out = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)])
+    assert code == 1
+    assert f"stale: {tmp_path / 'planar-dev.json'} is missing; run build.py --all-stages" in out

@@ -136,7 +136,7 @@ def test_an_installed_copy_uses_the_working_directory(tmp_path):
     )
     # THEN it looks for templates in the working directory's templates/
     assert result.returncode == 1
-    assert "stale: templates/planar-dev.json differs from a fresh render" in result.stdout
+    assert "stale: templates/planar-dev.json is missing; run " in result.stdout
 
 
 @pytest.fixture
