@@ -102,6 +102,11 @@ def _deploy_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument(
         "--watch", action="store_true", help="follow a stack operation already running, to its end"
     )
+    mode.add_argument(
+        "--drift",
+        action="store_true",
+        help="detect drift: exit 0 when the stack matches its template, 1 when it drifted",
+    )
     add(
         "--confirm-prod-destroy",
         action="store_true",
@@ -195,6 +200,7 @@ def _deploy_options(
         image_tag=args.image_tag,
         destroy=args.destroy,
         watch=args.watch,
+        drift=args.drift,
         confirm_prod_destroy=args.confirm_prod_destroy,
     )
 
@@ -278,6 +284,7 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
             ("--publish", args.publish),
             ("--destroy", args.destroy),
             ("--watch", args.watch),
+            ("--drift", args.drift),
             ("--image-tag", args.image_tag is not None),
             ("--dry-run", args.dry_run),
         )
@@ -310,7 +317,7 @@ def _deploy(
     runtime: deploy.Runtime | None,
     config: StackConfig,
 ) -> int:
-    """Deploy one stage, or act on its stack (--image-tag, --destroy, --watch)."""
+    """Deploy one stage, or act on its stack (--image-tag, --destroy, --watch, --drift)."""
     try:
         # Every local input first: a typo in the stage file costs no render and no lint.
         deployment = deploy.Deployment.prepare(

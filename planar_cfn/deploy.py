@@ -3,7 +3,7 @@ deploy, Sceptre and rain do: every input checked before AWS is called, a change 
 created, shown (stateful replacements apart and loudly) and executed only on an
 interactive yes or `yes`, the stack's events streamed, and the outputs or the root
 cause at the end. Also the modes that act on the deployed stack: `image_tag` (a
-pipeline's image-only update), `destroy` and `watch`.
+pipeline's image-only update), `destroy`, `watch` and `drift` (drift.py).
 
 This module runs the steps in order: deploy_plan decides, aws_gateway speaks to AWS,
 protections keeps a protected stage safe and presentation says what happens.
@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import account_checks, change_set, lookups, progress, protections
+from . import account_checks, change_set, drift, lookups, progress, protections
 from . import stage_file as stage_files
 from .aws_gateway import (
     DEPLOYER,
@@ -252,6 +252,7 @@ class Deployment:
             "image-tag": self._image_tag,
             "destroy": self._destroy,
             "watch": self._watch,
+            "drift": self._drift,
         }[self.options.mode]
         try:
             with aws_errors(DEPLOYER, self.done):
@@ -662,6 +663,33 @@ class Deployment:
         self._say(f"Watching {self.stack_name} ({status}) ...")
         stream.start()
         return self._follow(stream, operation, None)
+
+    def _drift(self) -> ExitCode:
+        """Detect drift on the deployed stack and say what differs (drift.py)."""
+        stack = self._describe()
+        region = self.aws.region
+        if stack is None:
+            raise InputError(f"--drift: stack {self.stack_name} does not exist in {region}")
+        status = stack["StackStatus"]
+        if status == "REVIEW_IN_PROGRESS" or status.endswith("_IN_PROGRESS"):
+            raise InputError(
+                f"--drift: stack {self.stack_name} in {region} is {status}: "
+                + (
+                    "it has no resources yet (deploy it, or delete the change set)"
+                    if status == "REVIEW_IN_PROGRESS"
+                    else f"wait for it (build.py --stage {self.stage.name} --watch), then run again"
+                )
+            )
+        self._say(f"Detecting drift on stack {self.stack_name} ({status}) ...")
+        try:
+            report = drift.detect(self.cfn, stack, self.runtime.clock, self.timeout_seconds)
+        except drift.DriftTimeout as error:
+            raise OperationFailed(
+                f"{error} after {self.options.timeout} minute(s): run again, with a longer "
+                "--timeout (it changes nothing)"
+            ) from None
+        self._say(*drift.lines(report))
+        return report.exit_code
 
     def _destroy(self) -> ExitCode:
         stack = self._describe()

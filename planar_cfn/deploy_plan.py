@@ -125,7 +125,7 @@ def unwritable(path: Path, stage_file: Path) -> str | None:
 def option_problems(options: DeployOptions, stage: Stage, stage_file: Path) -> list[str]:
     """The options that do not go together, or with the stage, each named as its flag."""
     problems = []
-    if options.mode in ("destroy", "watch"):
+    if options.mode in ("destroy", "watch", "drift"):
         for flag, given in (
             ("--dry-run", options.dry_run),
             ("--allow-replacement", options.allow_replacement),
@@ -146,6 +146,8 @@ def option_problems(options: DeployOptions, stage: Stage, stage_file: Path) -> l
     if options.outputs_json is not None:
         if options.destroy:
             problems.append("--outputs-json: a destroyed stack has no outputs")
+        elif options.drift:
+            problems.append("--outputs-json: --drift reads no outputs")
         else:
             problem = unwritable(options.outputs_json, stage_file)
             if problem:

@@ -156,8 +156,8 @@ def _problems(options: DataclassInstance, checks: dict[str, Callable[[Any], Any]
 @dataclass(frozen=True)
 class DeployOptions:
     """What build.py's deploy flags ask for, one field per flag (docs/deploying.md):
-    deploy `stage` as a reviewed change set, or with `image_tag`, `destroy` or
-    `watch` act on its deployed stack. Raises InputError, naming each refused value
+    deploy `stage` as a reviewed change set, or with `image_tag`, `destroy`, `watch`
+    or `drift` act on its deployed stack. Raises InputError, naming each refused value
     and what is allowed, when made with a bad one."""
 
     stage: str
@@ -173,6 +173,7 @@ class DeployOptions:
     image_tag: str | None = None
     destroy: bool = False
     watch: bool = False
+    drift: bool = False
     confirm_prod_destroy: bool = False
     # The stages `stage` names one of: its protection and readers come from there.
     stages: Sequence[Stage] = DEFAULT_STAGES
@@ -193,8 +194,11 @@ class DeployOptions:
             get_stage(self.stage, self.stages)
         except UnknownStageError as error:
             problems.insert(0, str(error))
-        if sum((self.image_tag is not None, self.destroy is True, self.watch is True)) > 1:
-            problems.append("image_tag, destroy and watch exclude each other: give one at most")
+        modes = (self.image_tag is not None, self.destroy is True, self.watch is True)
+        if sum((*modes, self.drift is True)) > 1:
+            problems.append(
+                "image_tag, destroy, watch and drift exclude each other: give one at most"
+            )
         if problems:
             raise InputError("\n".join(problems))
 
@@ -205,11 +209,13 @@ class DeployOptions:
 
     @property
     def mode(self) -> str:
-        """What the run does: "deploy", "image-tag", "destroy" or "watch"."""
+        """What the run does: "deploy", "image-tag", "destroy", "watch" or "drift"."""
         if self.destroy:
             return "destroy"
         if self.watch:
             return "watch"
+        if self.drift:
+            return "drift"
         return "image-tag" if self.image_tag is not None else "deploy"
 
 

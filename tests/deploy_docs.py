@@ -25,6 +25,8 @@ from tests.deploy_stubs import (
     expected_parameters,
     stack_tags,
 )
+from tests.drift_stubs import AUTOSCALING, DESIRED_COUNT, build_py, detection, resource
+from tests.drift_stubs import resource_drifts as drifts
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "deploying.md"
 # The template's hash names its S3 object; it changes with every template change.
@@ -237,6 +239,39 @@ def _access_logs_kms(tmp: Path) -> str:
     return f"$ python build.py --stage staging --dry-run\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
 
 
+def _prod_drift(tmp: Path) -> str:
+    h = _harness("prod", STAGE_VALUES, tmp)
+    h.stack("UPDATE_COMPLETE", parameters=AUTOSCALING)
+    detection(h, "DETECTION_IN_PROGRESS", "DETECTION_COMPLETE")
+    ingress = '{"CidrIp":"0.0.0.0/0","FromPort":22,"IpProtocol":"tcp","ToPort":22}'
+    drifts(
+        h,
+        resource(
+            h,
+            "ServiceSecurityGroup",
+            "AWS::EC2::SecurityGroup",
+            "MODIFIED",
+            ("/SecurityGroupIngress/1", "", ingress, "ADD"),
+        ),
+        resource(
+            h,
+            "Service",
+            "AWS::ECS::Service",
+            "MODIFIED",
+            DESIRED_COUNT,
+        ),
+        resource(
+            h,
+            "DatabaseCluster",
+            "AWS::RDS::DBCluster",
+            "MODIFIED",
+            ("/BackupRetentionPeriod", "7", "1", "NOT_EQUAL"),
+        ),
+    )
+    code = build_py(h)
+    return f"$ python build.py --stage prod --drift\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
 OUTPUTS = {
     "ApplicationUrl": "https://acme-prod.example.com",
     "LoadBalancerDnsName": "planar-loadb-1a2b3c4d5e6f-1234567890.us-east-1.elb.amazonaws.com",
@@ -254,6 +289,7 @@ def transcripts() -> dict[str, str]:
             "blocked": _prod_blocked(Path(tmp)),
             "key-switch": _prod_key_switch(Path(tmp)),
             "access-logs": _access_logs_kms(Path(tmp)),
+            "drift": _prod_drift(Path(tmp)),
         }
 
 

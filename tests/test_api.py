@@ -67,7 +67,7 @@ def test_the_readme_examples_run():
         ({"stage_file": 7}, "stage_file: must be a path, not 7"),
         (
             {"image_tag": "v1", "destroy": True},
-            "image_tag, destroy and watch exclude each other: give one at most",
+            "image_tag, destroy, watch and drift exclude each other: give one at most",
         ),
     ],
 )

@@ -17,7 +17,15 @@ from tests.deploy_stubs import REGION
 
 SOURCES = [
     Path(deploy.__file__).parent / f"{m}.py"
-    for m in ("deploy", "change_set", "lookups", "account_checks", "progress", "protections")
+    for m in (
+        "deploy",
+        "change_set",
+        "lookups",
+        "account_checks",
+        "progress",
+        "protections",
+        "drift",
+    )
 ]
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
 # API operations whose IAM action has another name.
