@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import account_checks, change_set, drift, lookups, progress, protections
+from . import account_checks, change_set, drift, lookups, notifications, progress, protections
 from . import stage_file as stage_files
 from .aws_gateway import (
     DEPLOYER,
@@ -228,6 +228,12 @@ class Deployment:
                 aws = runtime.connect(options.profile or profile, options.region or region)
             except InputError as error:
                 problems.append(str(error))
+            if stage_file and aws and options.mode == "deploy":
+                topics = stage_file.notification_topic_arns or ()
+                problems += [
+                    f"{stage_files.shown(path)}: {problem}"
+                    for problem in notifications.region_problems(topics, aws.region)
+                ]
             if problems or stage_file is None or aws is None:
                 raise InputError("\n".join(problems))
         return cls(options, stage_file, aws, out or sys.stdout, err or sys.stderr, runtime)

@@ -326,6 +326,13 @@ def deploy_request(
             {"Key": k, "Value": v} for k, v in stack_tags(values.stage, values.app_name).items()
         ],
         "Description": _description(values.stage),
+        # Only when the stage file names them: CloudFormation keeps the stack's topics
+        # when NotificationARNs is left out, and [] removes them.
+        **(
+            {"NotificationARNs": list(values.notification_topic_arns)}
+            if values.notification_topic_arns is not None
+            else {}
+        ),
     }
 
 
@@ -333,7 +340,8 @@ def image_tag_request(
     plan: Plan, stage: str, tag: str, template: Mapping[str, Any], now: datetime
 ) -> dict[str, Any]:
     """CreateChangeSet's arguments for an image-only update: the deployed template and
-    every parameter at its previous value but the tag; no Tags, so the stack keeps its own."""
+    every parameter at its previous value but the tag; no Tags and no NotificationARNs,
+    so the stack keeps its own."""
     return {
         "StackName": plan.stack_name,
         "ChangeSetName": _change_set_name(stage, now),

@@ -2,7 +2,8 @@
 
 Every key is either a template parameter (its row in parameters.SPECS, checked
 with the same constraint and cross-field rules the template's Rules enforce) or
-a deploy setting (region, profile, stack_name, template_bucket). The file is
+a deploy setting (region, profile, stack_name, template_bucket, and the list
+notification_topic_arns, checked by notifications.py). The file is
 validated whole before any AWS call, and every problem is reported at once.
 Secrets never live here: the registry password comes from the environment.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from . import notifications
 from .constraints import S3_BUCKET, Pattern
 from .parameters import (
     SPECS,
@@ -62,7 +64,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}
-ALLOWED_KEYS: tuple[str, ...] = tuple(s.key for s in SPECS if not s.secret) + tuple(SETTINGS_BY_KEY)
+ALLOWED_KEYS: tuple[str, ...] = (
+    tuple(s.key for s in SPECS if not s.secret) + tuple(SETTINGS_BY_KEY) + (notifications.KEY,)
+)
 
 
 class StageFileError(Exception):
@@ -101,6 +105,9 @@ class StageFile:
     region: str | None = None
     profile: str | None = None
     template_bucket: str | None = None
+    # The SNS topics for the stack's events; None: the file does not say (a deploy
+    # then leaves the stack's topics as they are).
+    notification_topic_arns: tuple[str, ...] | None = None
     registry_password: str = field(default="", repr=False)
 
     @property
@@ -310,6 +317,11 @@ def load(
         else:
             settings[setting.key] = raw
 
+    topics = data.get(notifications.KEY)
+    topics_problem = None if topics is None else notifications.list_problem(topics)
+    if topics_problem:
+        problems.append(f"{notifications.KEY} = {_shown_value(topics)}: {topics_problem}")
+
     password = environ.get(PASSWORD_ENV, "")
     allowed = SPECS_BY_KEY["registry_password"].check(password)
     if needs_secrets and allowed:
@@ -336,6 +348,7 @@ def load(
         region=settings.get("region"),
         profile=settings.get("profile"),
         template_bucket=settings.get("template_bucket"),
+        notification_topic_arns=None if topics is None else tuple(topics),
         registry_password=password if texts.get("registry_username") else "",
     )
 

@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from planar_cfn import notifications
 from planar_cfn.config import StackConfig
 from planar_cfn.parameters import SPECS
 from planar_cfn.render import render
@@ -64,6 +65,13 @@ def keys_table() -> str:
             f"| `{setting.key}` | (deploy setting) | a JSON string | - | "
             f"{_cell(setting.pattern.allowed)}. {_cell(setting.description)} |"
         )
+    rows.append(
+        f"| `{notifications.KEY}` | (deploy setting) | a JSON list of strings | - | "
+        f"at most {notifications.MAX_TOPICS} SNS topic ARNs in the stack's region, such as "
+        "arn:aws:sns:us-east-1:123456789012:deploys. CloudFormation publishes the stack's "
+        "events to them (NotificationARNs); [] removes the stack's topics, and leaving the "
+        "key out leaves them as they are. |"
+    )
     return "\n".join(rows)
 
 
