@@ -677,7 +677,7 @@ class Deployment:
         if stack is None:
             raise InputError(f"--drift: stack {self.stack_name} does not exist in {region}")
         status = stack["StackStatus"]
-        if status == "REVIEW_IN_PROGRESS" or status.endswith("_IN_PROGRESS"):
+        if status.endswith("_IN_PROGRESS"):  # REVIEW_IN_PROGRESS too
             raise InputError(
                 f"--drift: stack {self.stack_name} in {region} is {status}: "
                 + (

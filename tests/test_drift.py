@@ -8,6 +8,7 @@ import pytest
 
 from planar_cfn import cli, drift
 from planar_cfn.errors import ExitCode
+from planar_cfn.options import DeployOptions
 from tests.drift_stubs import (
     AUTOSCALING,
     DESIRED_COUNT,
@@ -232,6 +233,27 @@ def test_drift_goes_with_no_other_mode(harness, flags, capsys):
     assert code == ExitCode.BAD_INPUT
     said = h.err.getvalue() + capsys.readouterr().err
     assert flags[0] in said
+
+
+def test_from_python_drift_is_an_option_and_the_result_its_exit_code(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE")
+    detection(h, "DETECTION_COMPLETE")
+    resource_drifts(h, resource(h, "AppBucket", "AWS::S3::Bucket", "DELETED"))
+
+    options = DeployOptions(stage="dev", stage_file=h.path, drift=True)
+
+    assert options.mode == "drift"
+    assert h.run_options(options) == ExitCode.FAILED
+    assert "  - AWS::S3::Bucket  AppBucket  DELETED\n" in h.out.getvalue()
+
+
+def test_a_stack_still_in_review_is_refused(harness):
+    h = harness("dev")
+    h.stack("REVIEW_IN_PROGRESS")
+
+    assert build_py(h) == ExitCode.BAD_INPUT
+    assert "is REVIEW_IN_PROGRESS: it has no resources yet" in h.err.getvalue()
 
 
 # --- the rule, alone ---------------------------------------------------------------------
