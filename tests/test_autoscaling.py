@@ -264,3 +264,34 @@ def test_an_update_with_autoscaling_on_sends_no_count_and_claims_no_count_change
     assert (updated.refusals, updated.failures) == ([], [])
     assert "DesiredCount" not in updated.resources["Service"]
     assert updated.active >= SCALING_IDS
+
+
+@pytest.mark.parametrize("allow", [(), ("--allow-replacement",)])
+def test_an_update_that_replaces_the_named_service_is_blocked(harness, allow):
+    # GIVEN a dev stack on on-demand Fargate, switched to Spot in the stage file, and a
+    # CloudFormation that answers with a replacement of the service
+    values = {**STAGE_VALUES, "fargate_spot": True}
+    h = harness("dev", values)
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h, Parameters=expected_parameters(values)))
+    h.ready(
+        [
+            change(
+                "Modify",
+                "Service",
+                "AWS::ECS::Service",
+                "True",
+                causes=("LaunchType", "CapacityProviderStrategy"),
+            )
+        ]
+    )
+    h.deleted_change_set()
+
+    # WHEN deploying, even with --allow-replacement
+    code = h.run("--yes", *allow)
+
+    # THEN nothing runs: the replacement of a named service could only fail
+    assert code == ExitCode.BLOCKED
+    out = h.out.getvalue()
+    assert "Blocked: the update replaces the ECS service Service, whose name is fixed" in out
+    assert "switching fargate_spot on a running stack can be one" in out
