@@ -61,6 +61,9 @@ NO_CHANGES_REASONS = (
     "No updates are to be performed",
 )
 LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+# The ECS service has a fixed ServiceName: CloudFormation creates a replacement before
+# deleting the old one, ECS refuses a second service of that name, and the update fails.
+ECS_SERVICE = "AWS::ECS::Service"
 ACTION_SYMBOLS = {
     "Add": "+",
     "Modify": "~",
@@ -208,6 +211,13 @@ class ChangeSet:
     def data_loss(self) -> tuple[Change, ...]:
         """The changes that replace (maybe) or remove a stateful resource."""
         return tuple(c for c in self.changes if c.loses_data)
+
+    @property
+    def services_replaced(self) -> tuple[Change, ...]:
+        """ECS services the update replaces: with their fixed names, that fails."""
+        return tuple(
+            c for c in self.changes if c.resource_type == ECS_SERVICE and c.replacement == "True"
+        )
 
     @property
     def load_balancers_going(self) -> tuple[Change, ...]:

@@ -52,6 +52,32 @@ AURORA_MAX_CAPACITY_VALUES = tuple(s for s in AURORA_CAPACITY_STEPS if Decimal(s
 AURORA_ENGINE_VERSION_DEFAULT = "16.11"
 BACKUP_RETENTION_RANGE = (1, 35)
 DESIRED_COUNT_RANGE = (0, 100)
+# Autoscaling's task counts, on a ladder for the same reason as the Aurora capacities:
+# "minimum <= maximum" is one Rule per maximum. At least 1 task: with none, the load
+# balancer has no target, so the requests-per-target metric never asks for a first one.
+TASK_COUNT_STEPS: tuple[str, ...] = (
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "8",
+    "10",
+    "12",
+    "16",
+    "20",
+    "24",
+    "32",
+    "40",
+    "48",
+    "64",
+    "80",
+    "100",
+)
+# Target tracking on average CPU, in percent: below 10 it scales out at idle, above 90
+# a burst saturates the tasks before new ones start.
+CPU_TARGET_RANGE = (10, 90)
 # Longest app name for which every derived name fits its service's limit; see naming.py.
 APP_NAME_MAX_LENGTH = 36
 
@@ -90,6 +116,21 @@ def whole_number(low: int, high: int) -> Pattern:
         "^(" + "|".join(str(n) for n in range(low, high + 1)) + ")$",
         f"a whole number from {low} to {high}",
     )
+
+
+# Target tracking on ALBRequestCountPerTarget: requests per task per minute.
+REQUESTS_PER_TARGET = Pattern(
+    r"^[1-9][0-9]{1,4}$", "a whole number of requests per task per minute from 10 to 99999"
+)
+# Aurora Serverless v2 pauses after this many idle seconds when the minimum capacity is
+# 0: 300 to 86400 (RDS API Reference, ServerlessV2ScalingConfiguration,
+# SecondsUntilAutoPause).
+AUTO_PAUSE_SECONDS_RANGE = (300, 86400)
+AUTO_PAUSE_SECONDS = Pattern(
+    r"^(30[0-9]|3[1-9][0-9]|[4-9][0-9]{2}|[1-9][0-9]{3}|[1-7][0-9]{4}|8[0-5][0-9]{3}"
+    r"|86[0-3][0-9]{2}|86400)$",
+    "a whole number of seconds from 300 (5 minutes) to 86400 (one day)",
+)
 
 
 APP_NAME = Pattern(

@@ -118,6 +118,10 @@ def add_database(
             ServerlessV2ScalingConfiguration=ServerlessV2ScalingConfiguration(
                 MinCapacity=params["AuroraMinCapacity"],
                 MaxCapacity=params["AuroraMaxCapacity"],
+                # RDS takes it only with a minimum of 0 ACUs, the auto-pause setting.
+                SecondsUntilAutoPause=If(
+                    params.aurora_auto_pause, params["AuroraSecondsUntilAutoPause"], NoValue
+                ),
             ),
             DatabaseName=DATABASE_NAME,
             MasterUsername=MASTER_USERNAME,

@@ -370,6 +370,16 @@ def blocked(
 ) -> list[str]:
     """Why the change set must not run, or nothing when it may. `stack_policy` reads
     the stack's policy, which only decides a protected stage's allowed replacement."""
+    if ready.services_replaced:
+        # Even with --allow-replacement: this replacement cannot succeed.
+        return [
+            f"Blocked: the update replaces the ECS service "
+            f"{', '.join(c.logical_id for c in ready.services_replaced)}, whose name is fixed: "
+            "CloudFormation would create the new service beside the old one, ECS refuses a "
+            "second service of that name, and the update would fail and roll back. Undo the "
+            "change that forces it (the replacement's causes are listed above; switching "
+            "fargate_spot on a running stack can be one: README, Scaling and cost)."
+        ]
     losses = ready.data_loss
     if not losses:
         return []

@@ -13,11 +13,12 @@ from troposphere import And, Condition, Equals, Not, Or, Parameter, Ref, Templat
 
 from . import constraints as c
 
-APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE, SECURITY = (
+APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY = (
     "Application",
     "Network",
     "Domain and certificate",
     "Container",
+    "Scaling and capacity",
     "Database",
     "Storage",
     "Security",
@@ -305,11 +306,73 @@ SPECS: tuple[ParameterSpec, ...] = (
         "desired_count",
         CONTAINER,
         "Task count",
-        "Number of tasks to keep running.",
+        "Number of tasks to keep running while Autoscaling is false. With Autoscaling true "
+        "it is not sent: a deploy keeps the count autoscaling set.",
         default="1",
         min_value=c.DESIRED_COUNT_RANGE[0],
         max_value=c.DESIRED_COUNT_RANGE[1],
         template_pattern=c.whole_number(*c.DESIRED_COUNT_RANGE),
+    ),
+    ParameterSpec(
+        "Autoscaling",
+        "autoscaling",
+        SCALING,
+        "Autoscaling",
+        "true: Application Auto Scaling keeps the task count between the minimum and the "
+        "maximum, tracking average CPU and requests per task, and deploys leave the count "
+        "alone; false: DesiredCount tasks.",
+        default="false",
+        allowed=("true", "false"),
+    ),
+    ParameterSpec(
+        "AutoscalingMinCount",
+        "autoscaling_min_count",
+        SCALING,
+        "Autoscaling minimum tasks",
+        "Fewest tasks autoscaling keeps running. Not above the maximum.",
+        default="1",
+        allowed=c.TASK_COUNT_STEPS,
+    ),
+    ParameterSpec(
+        "AutoscalingMaxCount",
+        "autoscaling_max_count",
+        SCALING,
+        "Autoscaling maximum tasks",
+        "Most tasks autoscaling starts.",
+        default="4",
+        allowed=c.TASK_COUNT_STEPS,
+    ),
+    ParameterSpec(
+        "AutoscalingCpuTarget",
+        "autoscaling_cpu_target",
+        SCALING,
+        "Target CPU (%)",
+        "Average CPU utilization of the tasks that autoscaling keeps the service near.",
+        default="60",
+        min_value=c.CPU_TARGET_RANGE[0],
+        max_value=c.CPU_TARGET_RANGE[1],
+        template_pattern=c.whole_number(*c.CPU_TARGET_RANGE),
+    ),
+    ParameterSpec(
+        "AutoscalingRequestsPerTarget",
+        "autoscaling_requests_per_target",
+        SCALING,
+        "Target requests per task (per minute)",
+        "Load balancer requests per task per minute that autoscaling keeps the service near.",
+        default="1000",
+        min_value=10,
+        max_value=99999,
+        template_pattern=c.REQUESTS_PER_TARGET,
+    ),
+    ParameterSpec(
+        "FargateSpot",
+        "fargate_spot",
+        SCALING,
+        "Fargate Spot",
+        "true: the tasks run on Fargate Spot, up to 70% cheaper, and AWS may stop a task "
+        "with two minutes' notice; false: on-demand Fargate. Refused in prod.",
+        default="false",
+        allowed=("true", "false"),
     ),
     ParameterSpec(
         "AuroraEngineVersion",
@@ -337,6 +400,19 @@ SPECS: tuple[ParameterSpec, ...] = (
         "Serverless v2 maximum ACUs.",
         default="2",
         allowed=c.AURORA_MAX_CAPACITY_VALUES,
+    ),
+    ParameterSpec(
+        "AuroraSecondsUntilAutoPause",
+        "aurora_seconds_until_auto_pause",
+        DATABASE,
+        "Auto-pause after (seconds)",
+        "With a minimum capacity of 0, the database pauses after this many seconds without "
+        "connections (0 ACUs billed while paused; the first connection waits for it to "
+        "resume). Ignored otherwise.",
+        default="300",
+        min_value=c.AUTO_PAUSE_SECONDS_RANGE[0],
+        max_value=c.AUTO_PAUSE_SECONDS_RANGE[1],
+        template_pattern=c.AUTO_PAUSE_SECONDS,
     ),
     ParameterSpec(
         "BackupRetentionDays",
@@ -426,7 +502,7 @@ SPECS: tuple[ParameterSpec, ...] = (
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
-GROUPS = (APPLICATION, NETWORK, DOMAIN, CONTAINER, DATABASE, STORAGE, SECURITY)
+GROUPS = (APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY)
 
 
 def fargate_memory_problem(cpu: str, memory: str) -> str | None:
@@ -444,6 +520,14 @@ def aurora_capacity_problem(minimum: str, maximum: str) -> str | None:
     if low is None or high is None or low <= high:
         return None
     return f"the minimum capacity {minimum} is above the maximum {maximum}"
+
+
+def task_count_problem(minimum: str, maximum: str) -> str | None:
+    """What is wrong with this autoscaling range, or None when the minimum is not above
+    the maximum."""
+    if not (minimum.isdigit() and maximum.isdigit()) or int(minimum) <= int(maximum):
+        return None
+    return f"the minimum task count {minimum} is above the maximum {maximum}"
 
 
 def registry_problem(secret_arn: str, username: str, password: str) -> str | None:
@@ -475,6 +559,9 @@ class Params:
     has_access_logs: str = "HasAccessLogs"
     create_web_acl: str = "CreateWebAcl"
     attach_web_acl: str = "AttachWebAcl"
+    autoscaling: str = "UseAutoscaling"
+    fargate_spot: str = "UseFargateSpot"
+    aurora_auto_pause: str = "AuroraAutoPause"
 
     def __getitem__(self, name: str) -> Ref:
         """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
@@ -488,6 +575,38 @@ class Params:
 
 def _blank(ref: Ref) -> Equals:
     return Equals(ref, "")
+
+
+def _not_above_rules(
+    prefix: str,
+    params: Params,
+    low_name: str,
+    high_name: str,
+    low_values: tuple[str, ...],
+    high_values: tuple[str, ...],
+) -> dict[str, dict[str, Any]]:
+    """ "low_name not above high_name", as one rule per maximum: Rules cannot compare
+    numbers, only test membership."""
+    rules: dict[str, dict[str, Any]] = {}
+    for maximum in high_values:
+        lows = [v for v in low_values if Decimal(v) <= Decimal(maximum)]
+        highs = [v for v in low_values if v not in lows]
+        if not highs:
+            continue
+        # Whichever list is shorter: the rules are a large part of the template.
+        contains: object = {"Fn::Contains": [lows, params[low_name]]}
+        if len(highs) < len(lows):
+            contains = Not({"Fn::Contains": [highs, params[low_name]]})
+        rules[prefix + maximum.replace(".", "p")] = {
+            "RuleCondition": Equals(params[high_name], maximum),
+            "Assertions": [
+                {
+                    "Assert": contains,
+                    "AssertDescription": f"{low_name} must not be above {maximum}.",
+                }
+            ],
+        }
+    return rules
 
 
 def _rules(params: Params) -> dict[str, dict[str, Any]]:
@@ -506,24 +625,26 @@ def _rules(params: Params) -> dict[str, dict[str, Any]]:
                 }
             ],
         }
-    for maximum in c.AURORA_MAX_CAPACITY_VALUES:
-        lows = [v for v in c.AURORA_MIN_CAPACITY_VALUES if Decimal(v) <= Decimal(maximum)]
-        highs = [v for v in c.AURORA_MIN_CAPACITY_VALUES if v not in lows]
-        if not highs:
-            continue
-        # Whichever list is shorter: the rules are a large part of the template.
-        contains: object = {"Fn::Contains": [lows, params["AuroraMinCapacity"]]}
-        if len(highs) < len(lows):
-            contains = Not({"Fn::Contains": [highs, params["AuroraMinCapacity"]]})
-        rules["AuroraCapacityMax" + maximum.replace(".", "p")] = {
-            "RuleCondition": Equals(params["AuroraMaxCapacity"], maximum),
-            "Assertions": [
-                {
-                    "Assert": contains,
-                    "AssertDescription": f"AuroraMinCapacity must not be above {maximum}.",
-                }
-            ],
-        }
+    rules.update(
+        _not_above_rules(
+            "AuroraCapacityMax",
+            params,
+            "AuroraMinCapacity",
+            "AuroraMaxCapacity",
+            c.AURORA_MIN_CAPACITY_VALUES,
+            c.AURORA_MAX_CAPACITY_VALUES,
+        )
+    )
+    rules.update(
+        _not_above_rules(
+            "AutoscalingCountMax",
+            params,
+            "AutoscalingMinCount",
+            "AutoscalingMaxCount",
+            c.TASK_COUNT_STEPS,
+            c.TASK_COUNT_STEPS,
+        )
+    )
     rules["RegistryCredentials"] = {
         "Assertions": [
             {
@@ -582,6 +703,9 @@ def add_parameters(template: Template) -> Params:
         params.has_access_logs: Not(_blank(params["AccessLogsBucket"])),
         params.create_web_acl: Equals(params["WebAcl"], "create"),
         params.attach_web_acl: Not(Equals(params["WebAcl"], "none")),
+        params.autoscaling: Equals(params["Autoscaling"], "true"),
+        params.fargate_spot: Equals(params["FargateSpot"], "true"),
+        params.aurora_auto_pause: Equals(params["AuroraMinCapacity"], "0"),
     }
     for name, condition in conditions.items():
         template.add_condition(name, condition)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Region, Sub, Template, ecs
+from troposphere import AWSHelperFn, Equals, GetAtt, If, NoValue, Ref, Region, Sub, Template, ecs
 from troposphere.logs import LogGroup
 
 from .config import APP_CONTAINER_NAME, Sidecar, StackConfig
@@ -33,6 +33,13 @@ CONTAINER_INSIGHTS = "enhanced"
 # Every task on on-demand Fargate: the first task (base) and all the rest (weight).
 FARGATE_BASE_TASKS = 1
 FARGATE_WEIGHT = 100
+# The cluster always offers both Fargate providers: a cluster update that dropped
+# FARGATE_SPOT would run before the service left it, and ECS refuses to remove a
+# capacity provider a service still uses.
+CLUSTER_CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"]
+# With FargateSpot, every task on Fargate Spot.
+SPOT_PROVIDER = "FARGATE_SPOT"
+SPOT_WEIGHT = 1
 # A rolling deployment keeps at least half the desired tasks running and starts
 # at most as many new ones as there are desired ones (the README's "50-200%").
 MINIMUM_HEALTHY_PERCENT = 50
@@ -142,6 +149,19 @@ def add_service(
     container and the configuration's sidecars) and the Fargate service behind the
     load balancer."""
     stage = config.stage
+    if stage.protected:
+        template.add_rule(
+            "NoFargateSpotInProtectedStage",
+            {
+                "Assertions": [
+                    {
+                        "Assert": Equals(params["FargateSpot"], "false"),
+                        "AssertDescription": f"FargateSpot must be false in {stage.name}: "
+                        "a Spot task can be stopped with two minutes' notice.",
+                    }
+                ]
+            },
+        )
     cluster = template.add_resource(
         ecs.Cluster(
             "Cluster",
@@ -149,7 +169,7 @@ def add_service(
             ClusterSettings=[
                 ecs.ClusterSetting(Name="containerInsights", Value=CONTAINER_INSIGHTS)
             ],
-            CapacityProviders=["FARGATE"],
+            CapacityProviders=CLUSTER_CAPACITY_PROVIDERS,
             DefaultCapacityProviderStrategy=[
                 ecs.CapacityProviderStrategyItem(
                     CapacityProvider="FARGATE",
@@ -236,8 +256,22 @@ def add_service(
             ServiceName=naming.name("planar-service"),
             Cluster=Ref(cluster),
             TaskDefinition=Ref(task),
-            DesiredCount=params["DesiredCount"],
-            LaunchType="FARGATE",
+            # On update, an omitted DesiredCount is not sent to ECS: the count autoscaling
+            # set stays (on create, ECS starts 1 task and autoscaling moves it into range).
+            # A present one would reset the count on every update of the service.
+            DesiredCount=If(params.autoscaling, NoValue, params["DesiredCount"]),
+            # Without Spot, the launch type the service was created with: a stack that
+            # leaves FargateSpot false never moves to a capacity provider strategy.
+            LaunchType=If(params.fargate_spot, NoValue, "FARGATE"),
+            CapacityProviderStrategy=If(
+                params.fargate_spot,
+                [
+                    ecs.CapacityProviderStrategyItem(
+                        CapacityProvider=SPOT_PROVIDER, Weight=SPOT_WEIGHT
+                    )
+                ],
+                NoValue,
+            ),
             DeploymentConfiguration=ecs.DeploymentConfiguration(
                 MinimumHealthyPercent=MINIMUM_HEALTHY_PERCENT,
                 MaximumPercent=MAXIMUM_PERCENT,

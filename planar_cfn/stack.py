@@ -30,6 +30,7 @@ from .network import add_network
 from .outputs import add_outputs
 from .overrides import override
 from .parameters import Params, add_parameters
+from .scaling import add_scaling
 from .secrets import Secrets, add_secrets
 from .service import add_service
 from .storage import add_storage
@@ -153,6 +154,7 @@ def build_template(config: StackConfig) -> BuiltStack:
         load_balancer,
         encryption,
     )
+    add_scaling(template, naming, params, service, load_balancer)
     add_outputs(template, params, secrets, storage, database, roles, domain, load_balancer, service)
     return BuiltStack(
         config=config,

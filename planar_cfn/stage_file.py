@@ -27,6 +27,7 @@ from .parameters import (
     aurora_capacity_problem,
     fargate_memory_problem,
     registry_problem,
+    task_count_problem,
 )
 from .paths import STAGES_DIR
 from .stages import Stage, get_stage
@@ -386,6 +387,18 @@ def _cross_field_problems(
         problem = aurora_capacity_problem(low, high)
         if problem:
             problems.append(f"{named('aurora_min_capacity', 'aurora_max_capacity')}: {problem}")
+
+    low, high = effective("autoscaling_min_count"), effective("autoscaling_max_count")
+    if low is not None and high is not None:
+        problem = task_count_problem(low, high)
+        if problem:
+            problems.append(f"{named('autoscaling_min_count', 'autoscaling_max_count')}: {problem}")
+    if stage.protected and effective("fargate_spot") == "true":
+        problems.append(
+            f"fargate_spot = true: not allowed in {stage.name}, whose tasks run on on-demand "
+            "Fargate (AWS may stop a Spot task with two minutes' notice); set it to false "
+            "or leave it out"
+        )
 
     arn, username = effective("registry_credentials_secret_arn"), effective("registry_username")
     if arn is not None and username is not None:

@@ -183,10 +183,14 @@ PHYSICAL: dict[str, dict[str, str]] = {
     "AWS::ECS::TaskDefinition": {"Ref": "{arn}task-definition/{name}:1"},
     "AWS::ElasticLoadBalancingV2::LoadBalancer": {
         "Ref": "{arn}loadbalancer/app/{name}/50dc6c495c0c9188",
+        "LoadBalancerFullName": "app/{name}/50dc6c495c0c9188",
         "DNSName": "{name}-1234567890.{region}.elb.amazonaws.com",
         "CanonicalHostedZoneID": "Z35SXDOTRQ7X7K",
     },
-    "AWS::ElasticLoadBalancingV2::TargetGroup": {"Ref": "{arn}targetgroup/{name}/6d0ecf831eec9f09"},
+    "AWS::ElasticLoadBalancingV2::TargetGroup": {
+        "Ref": "{arn}targetgroup/{name}/6d0ecf831eec9f09",
+        "TargetGroupFullName": "targetgroup/{name}/6d0ecf831eec9f09",
+    },
     "AWS::ElasticLoadBalancingV2::Listener": {
         "Ref": "{arn}listener/app/lb/50dc6c495c0c9188/f2f7dc8efc522ab2"
     },

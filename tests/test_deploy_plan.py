@@ -185,6 +185,7 @@ def test_an_image_tag_update_needs_a_deployed_stack_with_the_tag(described, mess
 
 REPLACED_DB = Resource("Modify", "DatabaseCluster", "AWS::RDS::DBCluster", "True")
 REPLACED_SERVICE = Resource("Modify", "Service", "AWS::ECS::Service", "True")
+REPLACED_TASK_DEFINITION = Resource("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True")
 
 
 def change_set(*changes):
@@ -210,7 +211,14 @@ def blocked(ready, kind=UPDATE, stage="prod", allow=False, policy=never_read):
 
 
 def test_a_change_set_that_loses_no_data_is_not_blocked():
-    assert blocked(change_set(REPLACED_SERVICE)) == []
+    assert blocked(change_set(REPLACED_TASK_DEFINITION)) == []
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_a_replaced_named_service_is_blocked_even_when_replacements_are_allowed(allow):
+    # Its fixed name makes the replacement fail: no flag can make it succeed.
+    (reason,) = blocked(change_set(REPLACED_SERVICE), stage="dev", allow=allow)
+    assert reason.startswith("Blocked: the update replaces the ECS service Service")
 
 
 def test_a_stateful_replacement_is_blocked_without_allow_replacement():

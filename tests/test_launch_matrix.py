@@ -103,6 +103,25 @@ ACCEPTED = [
     case("cpu-16384-memory-122880", ContainerCpu="16384", ContainerMemory="122880"),
     case("desired-count-0", DesiredCount="0"),
     case("desired-count-100", DesiredCount="100"),
+    case("autoscaling-defaults", Autoscaling="true"),
+    case(
+        "autoscaling-2-to-10", Autoscaling="true", AutoscalingMinCount="2", AutoscalingMaxCount="10"
+    ),
+    case(
+        "autoscaling-1-to-100-extreme-targets",
+        Autoscaling="true",
+        AutoscalingMaxCount="100",
+        AutoscalingCpuTarget="90",
+        AutoscalingRequestsPerTarget="99999",
+    ),
+    case(
+        "autoscaling-100-to-100",
+        Autoscaling="true",
+        AutoscalingMinCount="100",
+        AutoscalingMaxCount="100",
+    ),
+    case("aurora-auto-pause-one-day", AuroraMinCapacity="0", AuroraSecondsUntilAutoPause="86400"),
+    case("aurora-auto-pause-delay-ignored-above-0", AuroraSecondsUntilAutoPause="3600"),
     case(
         "cors-several",
         CorsAllowedOrigins="https://app.example.com,https://*.example.org,http://localhost:3000",
@@ -304,7 +323,17 @@ def test_sizes_are_ones_the_services_offer(launch):
     low, high = float(scaling["MinCapacity"]), float(scaling["MaxCapacity"])
     assert 0 <= low <= high <= 256
     assert high >= 1
-    assert 0 <= int(launch.resources["Service"]["DesiredCount"]) <= 100
+    service = launch.resources["Service"]
+    if launch.conditions["UseAutoscaling"]:
+        # Left to the scalable target: ECS starts 1 task, autoscaling keeps the range.
+        assert "DesiredCount" not in service
+        target = launch.resources["ServiceScalableTarget"]
+        assert 1 <= int(target["MinCapacity"]) <= int(target["MaxCapacity"]) <= 100
+    else:
+        assert 0 <= int(service["DesiredCount"]) <= 100
+    pause = scaling.get("SecondsUntilAutoPause")
+    assert (pause is not None) is (low == 0)
+    assert pause is None or 300 <= int(pause) <= 86400
 
 
 # The same decisions, both ways: the template refuses a launch exactly when the stage
@@ -351,7 +380,51 @@ REFUSED = [
     # A Number parameter would take a fraction; ECS and RDS take whole numbers only.
     case("fractional-desired-count", DesiredCount="1.5"),
     case("fractional-backup-retention", BackupRetentionDays="1.5"),
+    case(
+        "autoscaling-min-above-max",
+        Autoscaling="true",
+        AutoscalingMinCount="8",
+        AutoscalingMaxCount="4",
+    ),
+    # Refused even while Autoscaling is false: the range is checked whenever it is given.
+    case("autoscaling-off-min-above-max", AutoscalingMinCount="8", AutoscalingMaxCount="4"),
+    case("autoscaling-min-0", Autoscaling="true", AutoscalingMinCount="0"),
+    case("autoscaling-max-7-not-a-step", Autoscaling="true", AutoscalingMaxCount="7"),
+    case("cpu-target-95", AutoscalingCpuTarget="95"),
+    case("requests-per-target-5", AutoscalingRequestsPerTarget="5"),
+    case("auto-pause-299-seconds", AuroraMinCapacity="0", AuroraSecondsUntilAutoPause="299"),
+    case("auto-pause-86401-seconds", AuroraMinCapacity="0", AuroraSecondsUntilAutoPause="86401"),
+    case("fargate-spot-yes", FargateSpot="yes"),
 ]
+
+# Accepted outside prod, refused in prod by the template's Rule and by the stage file.
+NOT_IN_PROD = {
+    "fargate-spot": {**BASE, "FargateSpot": "true"},
+    "fargate-spot-with-autoscaling": {
+        **BASE,
+        "FargateSpot": "true",
+        "Autoscaling": "true",
+        "AutoscalingMaxCount": "6",
+    },
+}
+
+
+@pytest.mark.parametrize("values", [pytest.param(v, id=k) for k, v in NOT_IN_PROD.items()])
+def test_spot_launches_are_accepted_outside_prod_only(template, stage, values, tmp_path):
+    launch = launched(template, stage, values)
+    error = stage_file_refusal(tmp_path, template, stage, values)
+    if stage == "prod":
+        assert launch.refusals
+        assert error is not None
+        return
+    assert (launch.refusals, launch.failures, error) == ([], [], None)
+    service = launch.resources["Service"]
+    assert "LaunchType" not in service
+    assert service["CapacityProviderStrategy"] == [
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}
+    ]
+    assert "FARGATE_SPOT" in launch.resources["Cluster"]["CapacityProviders"]
+
 
 # Refused by the stage file only, on purpose, where CloudFormation cannot express the
 # check; the template accepts them. Name -> (the stages it applies to, values).

@@ -30,7 +30,8 @@ def test_ecs_cluster_is_fargate_with_enhanced_insights(template, stage):
     p = cluster["Properties"]
     assert name_of(p["ClusterName"], stage) == f"app-cluster-{stage}-shop"
     assert p["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enhanced"}]
-    assert p["CapacityProviders"] == ["FARGATE"]
+    # FARGATE_SPOT too, offered whether or not the service uses it (FargateSpot).
+    assert p["CapacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
     assert p["DefaultCapacityProviderStrategy"] == [
         {"CapacityProvider": "FARGATE", "Base": 1, "Weight": 100}
     ]
@@ -108,8 +109,12 @@ def test_service(template, stage):
     service = template["Resources"]["Service"]
     p = service["Properties"]
     assert name_of(p["ServiceName"], stage) == f"planar-service-{stage}-shop"
-    assert p["LaunchType"] == "FARGATE"
-    assert p["DesiredCount"] == {"Ref": "DesiredCount"}
+    # On-demand Fargate and the input's count unless FargateSpot and Autoscaling say
+    # otherwise (tests/test_autoscaling.py).
+    assert p["LaunchType"] == {"Fn::If": ["UseFargateSpot", {"Ref": "AWS::NoValue"}, "FARGATE"]}
+    assert p["DesiredCount"] == {
+        "Fn::If": ["UseAutoscaling", {"Ref": "AWS::NoValue"}, {"Ref": "DesiredCount"}]
+    }
     deployment = p["DeploymentConfiguration"]
     assert (deployment["MinimumHealthyPercent"], deployment["MaximumPercent"]) == (50, 200)
     assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
@@ -228,6 +233,13 @@ def test_aurora_cluster(template, stage):
     assert p["ServerlessV2ScalingConfiguration"] == {
         "MinCapacity": {"Ref": "AuroraMinCapacity"},
         "MaxCapacity": {"Ref": "AuroraMaxCapacity"},
+        "SecondsUntilAutoPause": {
+            "Fn::If": [
+                "AuroraAutoPause",
+                {"Ref": "AuroraSecondsUntilAutoPause"},
+                {"Ref": "AWS::NoValue"},
+            ]
+        },
     }
     assert (p["DatabaseName"], p["MasterUsername"]) == ("appdb", "dbadmin")
     assert p["ManageMasterUserPassword"] is True
