@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ExitCode
+from .parameters import SPECS_BY_KEY
 from .progress import Clock
 
 __all__ = [
-    "AUTOSCALING_MAX_PARAMETER",
-    "AUTOSCALING_MIN_PARAMETER",
+    "AUTOSCALING_PARAMETER",
     "EXPECTED_DRIFT",
     "REPORTED_STATUSES",
     "Difference",
@@ -41,11 +41,9 @@ __all__ = [
 # listed by CloudFormation at all.)
 REPORTED_STATUSES = ("MODIFIED", "DELETED", "UNKNOWN", "NOT_CHECKED")
 _DIFFERS = frozenset({"MODIFIED", "DELETED"})
-# The template parameters that say the service scales itself. The hook for the
-# autoscaling parameters: when the template names them otherwise, change these two, or
-# the predicate of the row in EXPECTED_DRIFT.
-AUTOSCALING_MIN_PARAMETER = "AutoScalingMinCount"
-AUTOSCALING_MAX_PARAMETER = "AutoScalingMaxCount"
+# The template's switch for autoscaling (its UseAutoscaling condition): the stack's
+# value of it says whether the service scales itself.
+AUTOSCALING_PARAMETER = SPECS_BY_KEY["autoscaling"].name
 # Pages of resource drift read at most: a stack holds at most 500 resources, and a page
 # (of 100 by default) at least one.
 _MAX_PAGES = 500
@@ -54,14 +52,9 @@ _SHOWN_LENGTH = 200
 
 
 def autoscaling_on(parameters: Mapping[str, str]) -> bool:
-    """Whether the stack's parameters let autoscaling move the service's task count:
-    it has both autoscaling parameters, numbers, and the maximum is above the minimum."""
-    try:
-        low = float(parameters[AUTOSCALING_MIN_PARAMETER])
-        high = float(parameters[AUTOSCALING_MAX_PARAMETER])
-    except (KeyError, ValueError):
-        return False
-    return high > low
+    """Whether the stack's parameters turn autoscaling on, so that it, not the
+    template, sets the service's task count."""
+    return parameters.get(AUTOSCALING_PARAMETER) == "true"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,12 @@ from planar_cfn import cli
 from tests.deploy_stubs import Harness
 
 DETECTION_ID = "b78ac9b0-dec1-11e7-a451-503a3example"
-AUTOSCALING = {"DesiredCount": "2", "AutoScalingMinCount": "2", "AutoScalingMaxCount": "6"}
+AUTOSCALING = {
+    "DesiredCount": "2",
+    "Autoscaling": "true",
+    "AutoscalingMinCount": "2",
+    "AutoscalingMaxCount": "6",
+}
 
 
 def build_py(h: Harness, *flags: str) -> int:

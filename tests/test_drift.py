@@ -263,14 +263,19 @@ def test_a_stack_still_in_review_is_refused(harness):
     ("parameters", "on"),
     [
         ({}, False),
-        ({"AutoScalingMinCount": "2", "AutoScalingMaxCount": "2"}, False),
-        ({"AutoScalingMinCount": "1", "AutoScalingMaxCount": "4"}, True),
-        ({"AutoScalingMinCount": "1"}, False),
-        ({"AutoScalingMinCount": "one", "AutoScalingMaxCount": "4"}, False),
+        ({"Autoscaling": "false", "AutoscalingMinCount": "1", "AutoscalingMaxCount": "4"}, False),
+        ({"Autoscaling": "true", "AutoscalingMinCount": "1", "AutoscalingMaxCount": "4"}, True),
+        ({"Autoscaling": "True"}, False),  # CloudFormation's Equals is exact, as here
     ],
 )
-def test_autoscaling_is_on_when_the_maximum_is_above_the_minimum(parameters, on):
+def test_autoscaling_is_on_when_the_stacks_switch_is(parameters, on):
     assert drift.autoscaling_on(parameters) is on
+
+
+def test_the_rule_reads_the_switch_the_templates_scaling_hangs_on(template):
+    assert template["Conditions"]["UseAutoscaling"] == {
+        "Fn::Equals": [{"Ref": drift.AUTOSCALING_PARAMETER}, "true"]
+    }
 
 
 def test_desired_count_is_drift_without_autoscaling():
