@@ -30,7 +30,7 @@ from .network import add_network
 from .outputs import add_outputs
 from .overrides import override
 from .parameters import Params, add_parameters
-from .scaling import add_scaling
+from .scaling import Scaling, add_scaling
 from .secrets import Secrets, add_secrets
 from .service import add_service
 from .storage import add_storage
@@ -79,6 +79,8 @@ class BuiltStack:
     alb_security_group: SecurityGroup
     service_security_group: SecurityGroup
     database_security_group: SecurityGroup
+    # The scalable target and its CPU and requests policies, under condition UseAutoscaling.
+    scaling: Scaling
     naming: Naming
 
     def tags(self, name: Sub | str | None = None) -> Tags:
@@ -154,7 +156,7 @@ def build_template(config: StackConfig) -> BuiltStack:
         load_balancer,
         encryption,
     )
-    add_scaling(template, naming, params, service, load_balancer)
+    scaling = add_scaling(template, naming, params, service, load_balancer)
     add_outputs(template, params, secrets, storage, database, roles, domain, load_balancer, service)
     return BuiltStack(
         config=config,
@@ -182,5 +184,6 @@ def build_template(config: StackConfig) -> BuiltStack:
         alb_security_group=network.alb_group,
         service_security_group=network.task_group,
         database_security_group=network.database_group,
+        scaling=scaling,
         naming=naming,
     )

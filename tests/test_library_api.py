@@ -200,6 +200,9 @@ def test_the_handles_are_the_templates_resources():
     assert built.secrets.custom is resources["CustomSecret"]
     assert built.secrets.registry is resources["RegistryCredentialsSecret"]
     assert built.encryption.key is resources["EncryptionKey"]
+    assert built.scaling.target is resources["ServiceScalableTarget"]
+    assert built.scaling.cpu_policy is resources["ServiceCpuScalingPolicy"]
+    assert built.scaling.requests_policy is resources["ServiceRequestsScalingPolicy"]
     assert built.app_container is resources["TaskDefinition"].ContainerDefinitions[0]
     assert built.parameters["AppName"].to_dict() == {"Ref": "AppName"}
     with pytest.raises(KeyError, match="no parameter 'AppNam'; the parameters: AppName, VpcId"):
