@@ -242,6 +242,8 @@ OUTPUTS = {
     "LoadBalancerDnsName": "planar-loadb-1a2b3c4d5e6f-1234567890.us-east-1.elb.amazonaws.com",
     "EcsClusterName": "app-cluster-prod-acme",
     "EcsServiceName": "planar-service-prod-acme",
+    "TaskDefinitionFamily": "planar-service-prod-acme",
+    "ContainerImage": "ghcr.io/acme/planar-app:v41",
     "DatabaseEndpoint": "aurora-pg-prod-acme.cluster-c1a2b3c4d5e6.us-east-1.rds.amazonaws.com",
     "BucketName": "planar-prod-acme-5f0c9a70",
 }
