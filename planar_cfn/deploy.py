@@ -551,8 +551,15 @@ class Deployment:
         self, stream: progress.EventStream, operation: str, template: Mapping[str, Any] | None
     ) -> ExitCode:
         view = view_for(self.out)
+        beside = (
+            None
+            if operation == DELETE
+            else service_health.ServiceEvents(self.aws.client("ecs"), self.options.timeout)
+        )
         try:
-            final = progress.watch(self.cfn, stream, view, self.runtime.clock, self.timeout_seconds)
+            final = progress.watch(
+                self.cfn, stream, view, self.runtime.clock, self.timeout_seconds, beside
+            )
         except KeyboardInterrupt:
             return self._stopped(stream, operation, template, "interrupted")
         except progress.WatchTimeout:

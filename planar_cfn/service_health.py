@@ -20,10 +20,15 @@ logs:GetLogEvents); verify() polls until the verdict is final or the bound runs 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .aws_gateway import why
 from .progress import Clock
 
 __all__ = [
@@ -32,9 +37,11 @@ __all__ = [
     "VERIFIED",
     "VERIFY_SECONDS",
     "WAITING",
+    "WARN_AFTER_STOPPED",
     "Expected",
     "Reader",
     "Report",
+    "ServiceEvents",
     "StoppedTask",
     "Verdict",
     "judge",
@@ -379,3 +386,105 @@ def verify(reader: Reader, clock: Clock, bound_seconds: float) -> Report:
     _, container = _target_group(service)
     log_name, log = reader.log_lines(stopped[0], container) if stopped else ("", [])
     return Report(verdict, stopped, log_name, tuple(log), waited)
+
+
+# While the stack changes, after this many stopped tasks the deploy says the deployment
+# keeps failing: ECS's circuit breaker gives up after as many failed tasks as half the
+# desired count, but never fewer than 3, so by then the rollback is near.
+WARN_AFTER_STOPPED = 3
+_SERVICE = "AWS::ECS::Service"
+
+
+def _line(when: Any, logical: str, status: str, reason: str) -> dict[str, Any]:
+    """A line shown among the stack's events, in their shape."""
+    return {
+        "Timestamp": when,
+        "ResourceStatus": status,
+        "ResourceType": _SERVICE,
+        "LogicalResourceId": logical,
+        "ResourceStatusReason": reason,
+    }
+
+
+@dataclass
+class ServiceEvents:
+    """While CloudFormation creates or updates the service: its own events ("has started
+    1 tasks", "is unable to place a task") and each stopped task's reason, once each,
+    oldest first, shown beside the stack's events; after WARN_AFTER_STOPPED stopped
+    tasks, the most common reason once. The service is found from the stack's event
+    for it (its physical id is the service's ARN). Reading stops, said once, when AWS
+    refuses: the stack's own events go on."""
+
+    ecs: Any
+    timeout_minutes: int
+    cluster: str = ""
+    service: str = ""
+    logical: str = "Service"
+    seen: set[str] = field(default_factory=set)
+    stopped: list[StoppedTask] = field(default_factory=list)
+    warned: bool = False
+    off: bool = False
+
+    def __call__(self, events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The lines to show after this poll's stack `events`."""
+        for event in events:
+            arn = str(event.get("PhysicalResourceId", ""))
+            if event.get("ResourceType") == _SERVICE and arn.startswith("arn:aws:ecs:"):
+                parts = arn.split(":", 5)[-1].split("/")  # service/CLUSTER/NAME
+                if len(parts) == 3:
+                    self.cluster, self.service = parts[1], parts[2]
+                    self.logical = str(event.get("LogicalResourceId", self.logical))
+        if self.off or not self.service:
+            return []
+        # A line with no time of its own takes the poll's last event's, else now.
+        when = events[-1]["Timestamp"] if events else datetime.now(UTC)
+        try:
+            return self._read(when)
+        except (ClientError, BotoCoreError) as error:
+            self.off = True
+            return [_line(when, self.logical, "SERVICE_EVENTS", f"not read: {why(error)}")]
+
+    def _read(self, when: Any) -> list[Mapping[str, Any]]:
+        answer = self.ecs.describe_services(cluster=self.cluster, services=[self.service])
+        services = answer.get("services", [])
+        lines: list[Mapping[str, Any]] = []
+        for event in reversed(services[0].get("events", []) if services else []):
+            if event.get("id") not in self.seen:
+                self.seen.add(str(event.get("id")))
+                lines.append(
+                    _line(event.get("createdAt"), self.logical, "SERVICE_EVENT", event["message"])
+                )
+        arns = self.ecs.list_tasks(
+            cluster=self.cluster, serviceName=self.service, desiredStatus="STOPPED"
+        ).get("taskArns", [])
+        new = [a for a in arns if a not in self.seen][:100]  # DescribeTasks takes 100
+        if new:
+            self.seen.update(new)
+            tasks = self.ecs.describe_tasks(cluster=self.cluster, tasks=new).get("tasks", [])
+            tasks.sort(key=lambda t: t.get("stoppedAt") or 0)
+            for task in tasks:
+                stopped = stopped_task(task)
+                self.stopped.append(stopped)
+                exits = ", ".join(f"{name} {how}" for name, how in stopped.exits)
+                lines.append(
+                    _line(
+                        task.get("stoppedAt") or when,
+                        self.logical,
+                        "TASK_STOPPED",
+                        f"{stopped.id}: {stopped.reason}" + (f" ({exits})" if exits else ""),
+                    )
+                )
+        if len(self.stopped) >= WARN_AFTER_STOPPED and not self.warned:
+            self.warned = True
+            reason, count = Counter(t.reason for t in self.stopped).most_common(1)[0]
+            lines.append(
+                _line(
+                    when,
+                    self.logical,
+                    "DEPLOYMENT_FAILING",
+                    f"{len(self.stopped)} tasks stopped, {count} of them: {reason}. The stack "
+                    f"waits for the service up to --timeout ({self.timeout_minutes} min); "
+                    "ECS's circuit breaker will roll the deployment back",
+                )
+            )
+        return lines

@@ -768,7 +768,11 @@ def service(
             }
         ],
         "events": [
-            {"id": f"ev-{i}", "createdAt": T0 + timedelta(seconds=300 - i), "message": m}
+            {
+                "id": hashlib.sha256(m.encode()).hexdigest()[:12],  # an event keeps its id
+                "createdAt": T0 + timedelta(seconds=300 - i),
+                "message": m,
+            }
             for i, m in enumerate(events)
         ],
     }

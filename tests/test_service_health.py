@@ -263,3 +263,87 @@ def test_watch_on_a_complete_stack_checks_the_service(harness):
 
     assert code == ExitCode.OK, h.err.getvalue()
     assert "Service planar-service-dev-acme: rollout COMPLETED" in h.out.getvalue()
+
+
+SERVICE_ARN = (
+    "arn:aws:ecs:us-east-1:123456789012:service/app-cluster-dev-acme/planar-service-dev-acme"
+)
+CRASH = "Essential container in task exited"
+
+
+def service_read(h, events, stopped_tasks, new):
+    """One poll of the service while the stack changes: its events (newest first), the
+    STOPPED tasks' ARNs, and DescribeTasks of the `new` ones."""
+    answer = service("dev", events=tuple(events))
+    ecs = h.aws.stub("ecs")
+    ecs.add_response(
+        "describe_services",
+        {"services": [answer], "failures": []},
+        {"cluster": "app-cluster-dev-acme", "services": ["planar-service-dev-acme"]},
+    )
+    ecs.add_response(
+        "list_tasks",
+        {"taskArns": [t["taskArn"] for t in stopped_tasks]},
+        {
+            "cluster": "app-cluster-dev-acme",
+            "serviceName": "planar-service-dev-acme",
+            "desiredStatus": "STOPPED",
+        },
+    )
+    if new:
+        ecs.add_response(
+            "describe_tasks",
+            {"tasks": new, "failures": []},
+            {"cluster": "app-cluster-dev-acme", "tasks": [t["taskArn"] for t in new]},
+        )
+
+
+def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(harness, tmp_path):
+    # GIVEN an update whose new tasks exit 1 one after the other, until the stack rolls back
+    h = harness("dev")
+    cursor = executed_update(h, [])
+    updating = event(
+        "dev",
+        "Service",
+        "UPDATE_IN_PROGRESS",
+        "AWS::ECS::Service",
+        seconds=5,
+        physical=SERVICE_ARN,
+    )
+    tasks = [stopped("dev", f"task{i}", CRASH, 1, 30 + 40 * i) for i in range(3)]
+    started = [
+        f"(service planar-service-dev-acme) has started 1 tasks: (task task{i})." for i in range(3)
+    ]
+    h.progress("UPDATE_IN_PROGRESS", updating, cursor)
+    service_read(h, started[:1], tasks[:1], tasks[:1])
+    h.progress("UPDATE_IN_PROGRESS")
+    service_read(h, reversed(started[:2]), tasks[1::-1], tasks[1:2])
+    h.progress("UPDATE_IN_PROGRESS")
+    service_read(h, reversed(started), tasks[::-1], tasks[2:])
+    failed = event(
+        "dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 200
+    )
+    h.progress("UPDATE_ROLLBACK_COMPLETE", failed)
+    service_read(h, reversed(started), tasks[::-1], [])
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN exit 1 for the rollback, and while it waited, each service event and each
+    # stopped task once, in order, then after the third stop the warning naming --timeout
+    assert code == ExitCode.FAILED
+    shown = [
+        line.split(None, 1)[1].split("  ", 1)[0] + " | " + line.rsplit("Service  ", 1)[-1]
+        for line in h.out.getvalue().splitlines()
+        if " SERVICE_EVENT" in line or "TASK_STOPPED" in line or "DEPLOYMENT_FAILING" in line
+    ]
+    assert shown == [
+        f"SERVICE_EVENT | {started[0]}",
+        f"TASK_STOPPED | task0: {CRASH} (planar-app exit 1)",
+        f"SERVICE_EVENT | {started[1]}",
+        f"TASK_STOPPED | task1: {CRASH} (planar-app exit 1)",
+        f"SERVICE_EVENT | {started[2]}",
+        f"TASK_STOPPED | task2: {CRASH} (planar-app exit 1)",
+        f"DEPLOYMENT_FAILING | 3 tasks stopped, 3 of them: {CRASH}. The stack waits for the "
+        "service up to --timeout (60 min); ECS's circuit breaker will roll the deployment back",
+    ]
