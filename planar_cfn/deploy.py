@@ -554,7 +554,9 @@ class Deployment:
         beside = (
             None
             if operation == DELETE
-            else service_health.ServiceEvents(self.aws.client("ecs"), self.options.timeout)
+            else service_health.ServiceEvents(
+                self.aws.client("ecs"), self.aws.client("logs"), self.options.timeout
+            )
         )
         try:
             final = progress.watch(

@@ -411,11 +411,12 @@ class ServiceEvents:
     """While CloudFormation creates or updates the service: its own events ("has started
     1 tasks", "is unable to place a task") and each stopped task's reason, once each,
     oldest first, shown beside the stack's events; after WARN_AFTER_STOPPED stopped
-    tasks, the most common reason once. The service is found from the stack's event
+    tasks, the most common reason once, and the newest one's last log lines. The service is found from the stack's event
     for it (its physical id is the service's ARN). Reading stops, said once, when AWS
     refuses: the stack's own events go on."""
 
     ecs: Any
+    logs: Any
     timeout_minutes: int
     cluster: str = ""
     service: str = ""
@@ -458,10 +459,12 @@ class ServiceEvents:
             cluster=self.cluster, serviceName=self.service, desiredStatus="STOPPED"
         ).get("taskArns", [])
         new = [a for a in arns if a not in self.seen][:100]  # DescribeTasks takes 100
+        newest: Mapping[str, Any] = {}
         if new:
             self.seen.update(new)
             tasks = self.ecs.describe_tasks(cluster=self.cluster, tasks=new).get("tasks", [])
             tasks.sort(key=lambda t: t.get("stoppedAt") or 0)
+            newest = tasks[-1] if tasks else {}
             for task in tasks:
                 stopped = stopped_task(task)
                 self.stopped.append(stopped)
@@ -487,4 +490,30 @@ class ServiceEvents:
                     "ECS's circuit breaker will roll the deployment back",
                 )
             )
+            _, container = _target_group(services[0] if services else {})
+            lines += self._log(newest, container, when)
         return lines
+
+    def _log(
+        self, task: Mapping[str, Any], container: str | None, when: Any
+    ) -> list[Mapping[str, Any]]:
+        """The last LOG_LINES lines of the stopped `task`'s app container, each a line;
+        one line saying why when they cannot be read."""
+        arn = str(task.get("taskDefinitionArn", ""))
+        if not arn:
+            return []
+        try:
+            definition = self.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+            name = container or str(app_container(definition, None).get("name", ""))
+            group, stream = log_stream(definition, name, str(task["taskArn"]).rsplit("/", 1)[-1])
+            if not group:
+                return []
+            answer = self.logs.get_log_events(
+                logGroupName=group, logStreamName=stream, limit=LOG_LINES, startFromHead=False
+            )
+        except (ClientError, BotoCoreError) as error:
+            return [_line(when, self.logical, "APP_LOG", f"not read: {why(error)}")]
+        return [
+            _line(when, self.logical, "APP_LOG", str(e.get("message", "")))
+            for e in answer.get("events", [])
+        ]

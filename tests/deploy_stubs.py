@@ -787,6 +787,7 @@ def stopped(stage: str, task_id: str, reason: str, exit_code: int | None, second
         "taskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/app-cluster-{stage}-acme/{task_id}",
         "lastStatus": "STOPPED",
         "desiredStatus": "STOPPED",
+        "taskDefinitionArn": task_definition_arn(stage, 8),
         "stoppedReason": reason,
         "stoppedAt": T0 + timedelta(seconds=seconds),
         "containers": [container],

@@ -269,6 +269,7 @@ SERVICE_ARN = (
     "arn:aws:ecs:us-east-1:123456789012:service/app-cluster-dev-acme/planar-service-dev-acme"
 )
 CRASH = "Essential container in task exited"
+KINDS = ("SERVICE_EVENT", "TASK_STOPPED", "DEPLOYMENT_FAILING", "APP_LOG")
 
 
 def service_read(h, events, stopped_tasks, new):
@@ -320,6 +321,21 @@ def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(ha
     service_read(h, reversed(started[:2]), tasks[1::-1], tasks[1:2])
     h.progress("UPDATE_IN_PROGRESS")
     service_read(h, reversed(started), tasks[::-1], tasks[2:])
+    h.aws.stub("ecs").add_response(
+        "describe_task_definition",
+        {"taskDefinition": task_definition("dev", 8)},
+        {"taskDefinition": task_definition_arn("dev", 8)},
+    )
+    h.aws.stub("logs").add_response(
+        "get_log_events",
+        {"events": [{"timestamp": 0, "message": "KeyError: 'DATABASE_URL'"}]},
+        {
+            "logGroupName": "/ecs/planar-service-dev-acme",
+            "logStreamName": "ecs/planar-app/task2",
+            "limit": 20,
+            "startFromHead": False,
+        },
+    )
     failed = event(
         "dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 200
     )
@@ -335,7 +351,7 @@ def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(ha
     shown = [
         line.split(None, 1)[1].split("  ", 1)[0] + " | " + line.rsplit("Service  ", 1)[-1]
         for line in h.out.getvalue().splitlines()
-        if " SERVICE_EVENT" in line or "TASK_STOPPED" in line or "DEPLOYMENT_FAILING" in line
+        if any(f" {kind} " in line for kind in KINDS)
     ]
     assert shown == [
         f"SERVICE_EVENT | {started[0]}",
@@ -346,4 +362,5 @@ def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(ha
         f"TASK_STOPPED | task2: {CRASH} (planar-app exit 1)",
         f"DEPLOYMENT_FAILING | 3 tasks stopped, 3 of them: {CRASH}. The stack waits for the "
         "service up to --timeout (60 min); ECS's circuit breaker will roll the deployment back",
+        "APP_LOG | KeyError: 'DATABASE_URL'",
     ]
