@@ -364,3 +364,30 @@ def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(ha
         "service up to --timeout (60 min); ECS's circuit breaker will roll the deployment back",
         "APP_LOG | KeyError: 'DATABASE_URL'",
     ]
+
+
+def test_service_events_aws_refuses_are_said_once_and_the_stack_events_go_on(harness, tmp_path):
+    # GIVEN a deployer policy without ecs:DescribeServices, and an update that rolls back
+    h = harness("dev")
+    cursor = executed_update(h, [])
+    updating = event(
+        "dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=5, physical=SERVICE_ARN
+    )
+    h.progress("UPDATE_IN_PROGRESS", updating, cursor)
+    h.aws.stub("ecs").add_client_error(
+        "describe_services", "AccessDeniedException", "not authorized", 400
+    )
+    failed = event(
+        "dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 200
+    )
+    h.progress("UPDATE_ROLLBACK_COMPLETE", failed)
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN one line says the service's events are not read; the stack's still show
+    assert code == ExitCode.FAILED
+    out = h.out.getvalue()
+    assert out.count("SERVICE_EVENTS") == 1
+    assert "not read: AccessDeniedException: not authorized" in out
+    assert "UPDATE_FAILED" in out
