@@ -465,6 +465,7 @@ class ServiceEvents:
             tasks = self.ecs.describe_tasks(cluster=self.cluster, tasks=new).get("tasks", [])
             tasks.sort(key=lambda t: t.get("stoppedAt") or 0)
             newest = tasks[-1] if tasks else {}
+            when = newest.get("stoppedAt") or when
             for task in tasks:
                 stopped = stopped_task(task)
                 self.stopped.append(stopped)

@@ -736,7 +736,7 @@ def service(
     revision: int = 8,
     rollout: str = "COMPLETED",
     reason: str = "ECS deployment ecs-svc/1111111111111111111 completed.",
-    events: tuple[str, ...] = (),
+    events: tuple = (),  # messages, or (message, seconds after T0)
     desired: int = 1,
 ) -> dict:
     """DescribeServices' service: its PRIMARY deployment runs `revision` of the family,
@@ -770,10 +770,10 @@ def service(
         "events": [
             {
                 "id": hashlib.sha256(m.encode()).hexdigest()[:12],  # an event keeps its id
-                "createdAt": T0 + timedelta(seconds=300 - i),
+                "createdAt": T0 + timedelta(seconds=at if at is not None else 300 - i),
                 "message": m,
             }
-            for i, m in enumerate(events)
+            for i, (m, at) in enumerate((e, None) if isinstance(e, str) else e for e in events)
         ],
     }
 
