@@ -293,6 +293,32 @@ def _tasks_keep_stopping(tmp: Path) -> str:
     return f"$ python build.py --stage dev --yes\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
 
 
+def _rolled_back(tmp: Path) -> str:
+    """A dev update that ends complete while its service was rolled back."""
+    from tests.deploy_stubs import service, stopped
+    from tests.test_service_health import ROLLED_BACK, updated_to_complete
+
+    h = _harness("dev", STAGE_VALUES, tmp)
+    updated_to_complete(
+        h,
+        [
+            change(
+                "Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True", causes=("Image",)
+            ),
+            change("Modify", "Service", "AWS::ECS::Service", "False"),
+        ],
+    )
+    h.service_reading(service("dev", revision=7, events=tuple(reversed(ROLLED_BACK))), 8)
+    h.target_health(("healthy", ""))
+    h.stopped_tasks(
+        stopped("dev", "9b1e2f3a4c5d6e7f", "Essential container in task exited", 137, 70),
+        stopped("dev", "8a0d1e2f3b4c5d6e", "Essential container in task exited", 137, 130),
+        logs=["INFO:     Started server process [1]", "Killed"],
+    )
+    code = h.run("--yes")
+    return f"$ python build.py --stage dev --yes\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
 OUTPUTS = {
     "ApplicationUrl": "https://acme-prod.example.com",
     "LoadBalancerDnsName": "planar-loadb-1a2b3c4d5e6f-1234567890.us-east-1.elb.amazonaws.com",
@@ -313,6 +339,7 @@ def transcripts() -> dict[str, str]:
             "key-switch": _prod_key_switch(Path(tmp)),
             "access-logs": _access_logs_kms(Path(tmp)),
             "tasks-stopping": _tasks_keep_stopping(Path(tmp)),
+            "rolled-back": _rolled_back(Path(tmp)),
         }
 
 

@@ -127,10 +127,10 @@ def test_the_bound_covers_a_start_the_grace_and_the_health_checks():
 # --- through build.py --------------------------------------------------------------
 
 
-def updated_to_complete(h):
+def updated_to_complete(h, changes=()):
     """A dev update, executed and followed to UPDATE_COMPLETE; its service not yet read."""
     h.auto_service = False
-    cursor = executed_update(h, [])
+    cursor = executed_update(h, list(changes))
     done = event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=60)
     h.progress("UPDATE_COMPLETE", done, cursor, outputs={**OUTPUTS, **service_outputs("dev")})
 
