@@ -425,6 +425,7 @@ class ServiceEvents:
     stopped: list[StoppedTask] = field(default_factory=list)
     warned: bool = False
     off: bool = False
+    since: Any = None  # the time of the stack's first event for the service
 
     def __call__(self, events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The lines to show after this poll's stack `events`."""
@@ -432,9 +433,11 @@ class ServiceEvents:
             arn = str(event.get("PhysicalResourceId", ""))
             if event.get("ResourceType") == _SERVICE and arn.startswith("arn:aws:ecs:"):
                 parts = arn.split(":", 5)[-1].split("/")  # service/CLUSTER/NAME
-                if len(parts) == 3:
+                if len(parts) == 3 and not self.service:
                     self.cluster, self.service = parts[1], parts[2]
                     self.logical = str(event.get("LogicalResourceId", self.logical))
+                    # What the service said and stopped before this operation is not news.
+                    self.since = event.get("Timestamp")
         if self.off or not self.service:
             return []
         # A line with no time of its own takes the poll's last event's, else now.
@@ -450,7 +453,7 @@ class ServiceEvents:
         services = answer.get("services", [])
         lines: list[Mapping[str, Any]] = []
         for event in reversed(services[0].get("events", []) if services else []):
-            if event.get("id") not in self.seen:
+            if event.get("id") not in self.seen and not self._before(event.get("createdAt")):
                 self.seen.add(str(event.get("id")))
                 lines.append(
                     _line(event.get("createdAt"), self.logical, "SERVICE_EVENT", event["message"])
@@ -463,6 +466,7 @@ class ServiceEvents:
         if new:
             self.seen.update(new)
             tasks = self.ecs.describe_tasks(cluster=self.cluster, tasks=new).get("tasks", [])
+            tasks = [t for t in tasks if not self._before(t.get("stoppedAt"))]
             tasks.sort(key=lambda t: t.get("stoppedAt") or 0)
             newest = tasks[-1] if tasks else {}
             when = newest.get("stoppedAt") or when
@@ -494,6 +498,10 @@ class ServiceEvents:
             _, container = _target_group(services[0] if services else {})
             lines += self._log(newest, container, when)
         return lines
+
+    def _before(self, when: Any) -> bool:
+        """Whether `when` is before the operation reached the service."""
+        return bool(self.since and when and when < self.since)
 
     def _log(
         self, task: Mapping[str, Any], container: str | None, when: Any

@@ -315,12 +315,15 @@ def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(ha
     started = [
         f"(service planar-service-dev-acme) has started 1 tasks: (task task{i})." for i in range(3)
     ]
+    # and, from before the update, an event and a stopped task that are not news
+    steady = ("(service planar-service-dev-acme) has reached a steady state.", -600)
+    old = [stopped("dev", "old0", "Scaling activity initiated by deployment", 0, -900)]
     h.progress("UPDATE_IN_PROGRESS", updating, cursor)
-    service_read(h, started[:1], tasks[:1], tasks[:1])
+    service_read(h, [started[0], steady], tasks[:1] + old, tasks[:1] + old)
     h.progress("UPDATE_IN_PROGRESS")
-    service_read(h, reversed(started[:2]), tasks[1::-1], tasks[1:2])
+    service_read(h, [*reversed(started[:2]), steady], tasks[1::-1] + old, tasks[1:2])
     h.progress("UPDATE_IN_PROGRESS")
-    service_read(h, reversed(started), tasks[::-1], tasks[2:])
+    service_read(h, [*reversed(started), steady], tasks[::-1] + old, tasks[2:])
     h.aws.stub("ecs").add_response(
         "describe_task_definition",
         {"taskDefinition": task_definition("dev", 8)},
