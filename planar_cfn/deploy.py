@@ -23,7 +23,16 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import account_checks, change_set, drift, lookups, notifications, progress, protections
+from . import (
+    account_checks,
+    change_set,
+    drift,
+    lookups,
+    notifications,
+    progress,
+    protections,
+    service_health,
+)
 from . import stage_file as stage_files
 from .aws_gateway import (
     DEPLOYER,
@@ -70,6 +79,7 @@ from .presentation import (
     output_lines,
     say,
     sentence,
+    service_lines,
     stopped_waiting,
     view_for,
 )
@@ -557,8 +567,17 @@ class Deployment:
         self, stream: progress.EventStream, operation: str, template: Mapping[str, Any] | None
     ) -> ExitCode:
         view = view_for(self.out)
+        beside = (
+            None
+            if operation == DELETE
+            else service_health.ServiceEvents(
+                self.aws.client("ecs"), self.aws.client("logs"), self.options.timeout
+            )
+        )
         try:
-            final = progress.watch(self.cfn, stream, view, self.runtime.clock, self.timeout_seconds)
+            final = progress.watch(
+                self.cfn, stream, view, self.runtime.clock, self.timeout_seconds, beside
+            )
         except KeyboardInterrupt:
             return self._stopped(stream, operation, template, "interrupted")
         except progress.WatchTimeout:
@@ -622,9 +641,9 @@ class Deployment:
             deployed = template or self._deployed_template(final["StackId"])
             self._say(protections.protect(self.aws, final["StackId"], deployed))
         if status in progress.SUCCEEDED:
-            if operation != DELETE:
-                self._show_outputs(final)
-            return ExitCode.OK
+            if operation == DELETE:
+                return ExitCode.OK
+            return self._verified(final) if status in VERIFIED_AFTER else self._show_outputs(final)
         next_step = STUCK.get(status, "").format(name=self.stack_name, stage=self.stage.name)
         lines = failure_lines(
             operation,
@@ -637,15 +656,65 @@ class Deployment:
         print("\n".join(lines), file=self.err)
         return ExitCode.FAILED
 
-    def _show_outputs(self, stack: Mapping[str, Any]) -> None:
+    def _show_outputs(
+        self, stack: Mapping[str, Any], verified: Mapping[str, str] | None = None
+    ) -> ExitCode:
         self.final = stack
         outputs = progress.outputs(stack)
         self._say(*output_lines(outputs))
         if self.options.outputs_json:
+            recorded = {**outputs, **(verified or {})}
             self.options.outputs_json.write_text(
-                json.dumps(outputs, indent=2, sort_keys=True) + "\n"
+                json.dumps(recorded, indent=2, sort_keys=True) + "\n"
             )
             self._say(f"Outputs written to {self.options.outputs_json}")
+        return ExitCode.OK
+
+    def _verified(self, stack: Mapping[str, Any]) -> ExitCode:
+        """After a create or update ends complete: the service runs what was deployed, or
+        the deploy failed (service_health). Bounded by VERIFY_SECONDS and --timeout."""
+        expected = service_health.Expected.from_outputs(progress.outputs(stack))
+        if expected is None:
+            self._say(
+                f"Service not checked: stack {self.stack_name} lacks the outputs "
+                f"{', '.join(service_health.OUTPUTS)}."
+            )
+            return self._show_outputs(stack)
+        reader = service_health.Reader(
+            self.aws.client("ecs"),
+            self.aws.client("elbv2"),
+            self.aws.client("logs"),
+            expected,
+        )
+        bound = min(service_health.VERIFY_SECONDS, self.timeout_seconds)
+        self._say(f"Checking service {expected.service} ...")
+        try:
+            report = service_health.verify(reader, self.runtime.clock, bound)
+        except KeyboardInterrupt:
+            print(
+                f"\nbuild.py: interrupted: stack {self.stack_name} is "
+                f"{stack['StackStatus']}, service {expected.service} not checked: "
+                f"check it with build.py --stage {self.stage.name} --watch",
+                file=self.err,
+            )
+            self.final = stack
+            return ExitCode.INTERRUPTED
+        except (ClientError, BotoCoreError) as error:
+            print(
+                f"build.py: error: stack {self.stack_name} is {stack['StackStatus']}, but "
+                f"service {expected.service} could not be checked ({why(error)}); the "
+                "permissions in docs/deploying.md include the reads it needs",
+                file=self.err,
+            )
+            self.final = stack
+            return ExitCode.FAILED
+        lines = service_lines(report, expected.service, self.stage.name)
+        if not report.verdict.ok:
+            self.final = stack
+            print("\n".join(lines), file=self.err)
+            return ExitCode.FAILED
+        self._say(*lines)
+        return self._show_outputs(stack, report.verdict.outputs())
 
     # --- watch and destroy --------------------------------------------------------------
 
@@ -752,6 +821,10 @@ class Deployment:
         pages = self.cfn.get_paginator("list_stack_resources").paginate(StackName=stack_id)
         summaries = [r for page in pages for r in page["StackResourceSummaries"]]
         return resources_with_policies(template, summaries)
+
+
+# A create or update that ends so is checked against the service (service_health).
+VERIFIED_AFTER = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
 
 
 def _not_found(error: ClientError) -> bool:

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from .change_set import Change
 from .errors import ExitCode, Interrupted, PlanarError
+from .service_health import Report
 
 __all__ = [
     "DEPLOY",
@@ -34,6 +35,7 @@ __all__ = [
     "report",
     "say",
     "sentence",
+    "service_lines",
     "still_off",
     "stopped_waiting",
     "view_for",
@@ -378,4 +380,37 @@ def destroyed_lines(
             f"--pending-window-in-days 30 --region {region}"
             for k in keys
         ]
+    return lines
+
+
+# --- the service after a create or update --------------------------------------------
+
+
+def service_lines(report: Report, service: str, stage: str) -> list[str]:
+    """What the service was found running: one line when verified, else why not, the
+    stopped tasks' reasons and the app's last log lines, and what to do."""
+    v = report.verdict
+    if v.ok:
+        return [
+            f"Service {service}: rollout {v.rollout or 'COMPLETED'}, task definition "
+            f"{v.task_definition.rsplit('/', 1)[-1]}, image {v.image}, "
+            f"{v.healthy}/{v.targets} target(s) healthy."
+        ]
+    lines = [f"build.py: error: service {service} does not run what was deployed:"]
+    lines += [f"  {problem}" for problem in v.problems]
+    if v.rolled_back:
+        lines.append(f"  service event: {v.rolled_back}")
+    if report.stopped:
+        lines.append("Stopped tasks (newest first):")
+        for task in report.stopped:
+            exits = ", ".join(f"{name} {how}" for name, how in task.exits)
+            when = f"{task.stopped_at}  " if task.stopped_at else ""
+            lines.append(f"  {when}{task.id}  {task.reason}" + (f" ({exits})" if exits else ""))
+    if report.log_name:
+        lines.append(f"Last log lines ({report.log_name}):")
+        lines += [f"  {line}" for line in report.log] or ["  (none)"]
+    lines.append(
+        "The stack is complete, but the service is not: fix the image or its settings and "
+        f"deploy again; build.py --stage {stage} --watch checks the service again."
+    )
     return lines

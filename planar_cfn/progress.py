@@ -130,8 +130,11 @@ def watch(
     view: View,
     clock: Clock,
     timeout_seconds: int,
+    beside: Callable[[list[Mapping[str, Any]]], list[Mapping[str, Any]]] | None = None,
 ) -> Mapping[str, Any]:
-    """Poll the stack and show its new events until it reaches a final state.
+    """Poll the stack and show its new events until it reaches a final state; `beside`
+    takes each poll's new stack events and gives more to show after them (the ECS
+    service's own, service_health.ServiceEvents).
 
     Returns the stack as last described; raises WatchTimeout when the time runs out.
     """
@@ -142,7 +145,10 @@ def watch(
     stack: Mapping[str, Any] = {}
     for _ in range(attempts):
         stack = describe_stack(cfn, stream.stack_id) or {"StackStatus": "DELETE_COMPLETE"}
-        view.show(stack, stream.new_events(), clock.monotonic() - start)
+        events = stream.new_events()
+        if beside is not None:
+            events = events + beside(events)
+        view.show(stack, events, clock.monotonic() - start)
         if is_final(stack["StackStatus"]):
             return stack
         if clock.monotonic() >= deadline:

@@ -280,11 +280,95 @@ def _prod_drift(tmp: Path) -> str:
     return f"$ python build.py --stage prod --drift\n{h.out.getvalue()}$ echo $?\n{code}\n"
 
 
+def _tasks_keep_stopping(tmp: Path) -> str:
+    """A dev update whose new tasks keep exiting: the service's events beside the
+    stack's, the early warning, then the rollback."""
+    from tests.deploy_stubs import stopped, task_definition, task_definition_arn
+    from tests.test_deploy_change_set import executed_update
+    from tests.test_service_health import SERVICE_ARN, service_read
+
+    h = _harness("dev", STAGE_VALUES, tmp)
+    changes = [
+        change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True", causes=("Image",)),
+        change("Modify", "Service", "AWS::ECS::Service", "False"),
+    ]
+    cursor = executed_update(h, changes)
+    updating = event(
+        "dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=5, physical=SERVICE_ARN
+    )
+    prefix = "(service planar-service-dev-acme)"
+    crash = "Essential container in task exited"
+    tasks = [stopped("dev", f"{i}f3c9e0b7a2d4e51", crash, 1, 48 + 41 * i) for i in range(3)]
+    started = [
+        (f"{prefix} has started 1 tasks: (task {i}f3c9e0b7a2d4e51).", 10 + 41 * i) for i in range(3)
+    ]
+    h.progress("UPDATE_IN_PROGRESS", updating, cursor)
+    service_read(h, started[:1], tasks[:1], tasks[:1])
+    h.progress("UPDATE_IN_PROGRESS")
+    service_read(h, reversed(started[:2]), tasks[1::-1], tasks[1:2])
+    h.progress("UPDATE_IN_PROGRESS")
+    service_read(h, reversed(started), tasks[::-1], tasks[2:])
+    h.aws.stub("ecs").add_response(
+        "describe_task_definition",
+        {"taskDefinition": task_definition("dev", 8)},
+        {"taskDefinition": task_definition_arn("dev", 8)},
+    )
+    log = [
+        "INFO:     Started server process [1]",
+        "ERROR:    connection to the database failed: password authentication failed",
+    ]
+    h.aws.stub("logs").add_response(
+        "get_log_events",
+        {"events": [{"timestamp": 0, "message": m} for m in log]},
+        {
+            "logGroupName": "/ecs/planar-service-dev-acme",
+            "logStreamName": "ecs/planar-app/2f3c9e0b7a2d4e51",
+            "limit": 20,
+            "startFromHead": False,
+        },
+    )
+    breaker = "ECS Deployment Circuit Breaker was triggered"
+    failed = event("dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", breaker, 190)
+    rolled = event("dev", h.name, "UPDATE_ROLLBACK_COMPLETE", seconds=400)
+    h.progress("UPDATE_ROLLBACK_COMPLETE", rolled, failed)
+    service_read(h, reversed(started), tasks[::-1], [])
+    code = h.run("--yes")
+    return f"$ python build.py --stage dev --yes\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
+def _rolled_back(tmp: Path) -> str:
+    """A dev update that ends complete while its service was rolled back."""
+    from tests.deploy_stubs import service, stopped
+    from tests.test_service_health import ROLLED_BACK, updated_to_complete
+
+    h = _harness("dev", STAGE_VALUES, tmp)
+    updated_to_complete(
+        h,
+        [
+            change(
+                "Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True", causes=("Image",)
+            ),
+            change("Modify", "Service", "AWS::ECS::Service", "False"),
+        ],
+    )
+    h.service_reading(service("dev", revision=7, events=tuple(reversed(ROLLED_BACK))), 8)
+    h.target_health(("healthy", ""))
+    h.stopped_tasks(
+        stopped("dev", "9b1e2f3a4c5d6e7f", "Essential container in task exited", 137, 70),
+        stopped("dev", "8a0d1e2f3b4c5d6e", "Essential container in task exited", 137, 130),
+        logs=["INFO:     Started server process [1]", "Killed"],
+    )
+    code = h.run("--yes")
+    return f"$ python build.py --stage dev --yes\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
 OUTPUTS = {
     "ApplicationUrl": "https://acme-prod.example.com",
     "LoadBalancerDnsName": "planar-loadb-1a2b3c4d5e6f-1234567890.us-east-1.elb.amazonaws.com",
     "EcsClusterName": "app-cluster-prod-acme",
     "EcsServiceName": "planar-service-prod-acme",
+    "TaskDefinitionFamily": "planar-service-prod-acme",
+    "ContainerImage": "ghcr.io/acme/planar-app:v41",
     "DatabaseEndpoint": "aurora-pg-prod-acme.cluster-c1a2b3c4d5e6.us-east-1.rds.amazonaws.com",
     "BucketName": "planar-prod-acme-5f0c9a70",
 }
@@ -298,6 +382,8 @@ def transcripts() -> dict[str, str]:
             "key-switch": _prod_key_switch(Path(tmp)),
             "access-logs": _access_logs_kms(Path(tmp)),
             "drift": _prod_drift(Path(tmp)),
+            "tasks-stopping": _tasks_keep_stopping(Path(tmp)),
+            "rolled-back": _rolled_back(Path(tmp)),
         }
 
 

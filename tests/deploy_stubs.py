@@ -289,6 +289,8 @@ class Harness:
         self.err = io.StringIO()
         self.account_checked = False
         self.checked_network = False
+        # A create or update that ends complete finds its service healthy.
+        self.auto_service = True
 
     @property
     def name(self) -> str:
@@ -573,9 +575,94 @@ class Harness:
         self.cfn.add_response("execute_change_set", {}, {"ChangeSetName": self.cs_id})
 
     def progress(self, status: str, *events: dict, **extra: Any) -> None:
-        """One poll: the stack's status, then its events newer than the cursor."""
+        """One poll: the stack's status, then its events newer than the cursor. A create
+        or update that ends complete names its service in its outputs, and (unless
+        `auto_service` is off) the service is found healthy (service_healthy)."""
+        if status in VERIFIED_AFTER and self.auto_service:
+            given = extra.get("outputs") or {}
+            extra["outputs"] = {**given, **{**service_outputs(self.stage), **given}}
         self.stack(status, by=self.id, **extra)
         self.events(*events)
+        if status in VERIFIED_AFTER and self.auto_service:
+            self.service_healthy(image=extra["outputs"]["ContainerImage"])
+
+    # --- the service, checked after a create or update ----------------------------
+
+    def service_healthy(self, image: str | None = None, revision: int = 8) -> None:
+        """One reading of a service that runs the stack's task definition and image,
+        its rollout COMPLETED, its one target healthy."""
+        self.service_reading(service(self.stage, revision), revision, image=image)
+        self.target_health(("healthy", ""))
+
+    def service_reading(
+        self, answer: dict, revision: int = 8, image: str | None = None, first: bool = True
+    ) -> None:
+        """DescribeServices' `answer`, and on the `first` reading the stack's task
+        definition (the family's newest revision, `revision`, running `image`)."""
+        names = service_outputs(self.stage)
+        ecs = self.aws.stub("ecs")
+        ecs.add_response(
+            "describe_services",
+            {"services": [answer], "failures": []},
+            {"cluster": names["EcsClusterName"], "services": [names["EcsServiceName"]]},
+        )
+        if first:
+            ecs.add_response(
+                "describe_task_definition",
+                {"taskDefinition": task_definition(self.stage, revision, image)},
+                {"taskDefinition": names["TaskDefinitionFamily"]},
+            )
+
+    def target_health(self, *states: tuple[str, str]) -> None:
+        """DescribeTargetHealth: one target per (state, reason code)."""
+        descriptions = []
+        for i, (state, reason) in enumerate(states):
+            health: dict[str, Any] = {"State": state}
+            if reason:
+                health["Reason"] = reason
+                health["Description"] = TARGET_REASONS.get(reason, reason)
+            descriptions.append(
+                {"Target": {"Id": f"10.0.1.{10 + i}", "Port": 8000}, "TargetHealth": health}
+            )
+        self.aws.stub("elbv2").add_response(
+            "describe_target_health",
+            {"TargetHealthDescriptions": descriptions},
+            {"TargetGroupArn": target_group_arn(self.stage)},
+        )
+
+    def stopped_tasks(self, *tasks: dict, logs: list[str] | None = None) -> None:
+        """ListTasks (STOPPED), DescribeTasks, and the newest one's last log lines."""
+        names = service_outputs(self.stage)
+        ecs = self.aws.stub("ecs")
+        arns = [t["taskArn"] for t in tasks]
+        ecs.add_response(
+            "list_tasks",
+            {"taskArns": arns},
+            {
+                "cluster": names["EcsClusterName"],
+                "serviceName": names["EcsServiceName"],
+                "desiredStatus": "STOPPED",
+                "maxResults": 5,
+            },
+        )
+        if not tasks:
+            return
+        ecs.add_response(
+            "describe_tasks",
+            {"tasks": list(tasks), "failures": []},
+            {"cluster": names["EcsClusterName"], "tasks": arns},
+        )
+        newest = max(tasks, key=lambda t: t["stoppedAt"])
+        self.aws.stub("logs").add_response(
+            "get_log_events",
+            {"events": [{"timestamp": 0, "message": m} for m in logs or []]},
+            {
+                "logGroupName": f"/ecs/planar-service-{self.stage}-acme",
+                "logStreamName": f"ecs/planar-app/{newest['taskArn'].rsplit('/', 1)[-1]}",
+                "limit": 20,
+                "startFromHead": False,
+            },
+        )
 
     def protected(self) -> None:
         """Termination protection, then the prod stack policy."""
@@ -589,6 +676,129 @@ class Harness:
             {},
             {"StackName": self.id, "StackPolicyBody": SameJson(PROD_STACK_POLICY)},
         )
+
+
+VERIFIED_AFTER = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+# What --outputs-json records of a service found healthy (Harness.service_healthy).
+VERIFIED_STATE = {
+    "ServiceRolloutState": "COMPLETED",
+    "ServiceTaskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/planar-service-dev-acme:8",
+    "ServiceImage": "ghcr.io/acme/planar-app:1.4.2",
+    "ServiceHealthyTargets": "1/1",
+}
+IMAGE = "ghcr.io/acme/planar-app:1.4.2"
+TARGET_REASONS = {
+    "Target.FailedHealthChecks": "Health checks failed",
+    "Elb.RegistrationInProgress": "Target registration is in progress",
+    "Target.ResponseCodeMismatch": "Health checks failed with these codes: [502]",
+}
+
+
+def service_outputs(stage: str, image: str = IMAGE) -> dict[str, str]:
+    """The outputs that name the stack's service, as outputs.py writes them."""
+    return {
+        "EcsClusterName": f"app-cluster-{stage}-acme",
+        "EcsServiceName": f"planar-service-{stage}-acme",
+        "TaskDefinitionFamily": f"planar-service-{stage}-acme",
+        "ContainerImage": image,
+    }
+
+
+def task_definition_arn(stage: str, revision: int) -> str:
+    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/planar-service-{stage}-acme:{revision}"
+
+
+def target_group_arn(stage: str) -> str:
+    return f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/ptg-{stage}-acme/6d0ecf831eec9f09"
+
+
+def task_definition(stage: str, revision: int, image: str | None = None) -> dict:
+    """The stack's task definition as DescribeTaskDefinition answers: the app container
+    logging to the stack's log group."""
+    return {
+        "taskDefinitionArn": task_definition_arn(stage, revision),
+        "family": f"planar-service-{stage}-acme",
+        "revision": revision,
+        "status": "ACTIVE",
+        "containerDefinitions": [
+            {
+                "name": "planar-app",
+                "image": image or IMAGE,
+                "essential": True,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": f"/ecs/planar-service-{stage}-acme",
+                        "awslogs-region": REGION,
+                        "awslogs-stream-prefix": "ecs",
+                    },
+                },
+            }
+        ],
+    }
+
+
+def service(
+    stage: str,
+    revision: int = 8,
+    rollout: str = "COMPLETED",
+    reason: str = "ECS deployment ecs-svc/1111111111111111111 completed.",
+    events: tuple = (),  # messages, or (message, seconds after T0)
+    desired: int = 1,
+) -> dict:
+    """DescribeServices' service: its PRIMARY deployment runs `revision` of the family,
+    its events (`events`, newest first) as ECS writes them."""
+    name = f"planar-service-{stage}-acme"
+    return {
+        "serviceName": name,
+        "clusterArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/app-cluster-{stage}-acme",
+        "status": "ACTIVE",
+        "desiredCount": desired,
+        "runningCount": desired,
+        "taskDefinition": task_definition_arn(stage, revision),
+        "loadBalancers": [
+            {
+                "targetGroupArn": target_group_arn(stage),
+                "containerName": "planar-app",
+                "containerPort": 8000,
+            }
+        ],
+        "deployments": [
+            {
+                "id": "ecs-svc/1111111111111111111",
+                "status": "PRIMARY",
+                "taskDefinition": task_definition_arn(stage, revision),
+                "desiredCount": desired,
+                "runningCount": desired,
+                "rolloutState": rollout,
+                "rolloutStateReason": reason,
+            }
+        ],
+        "events": [
+            {
+                "id": hashlib.sha256(m.encode()).hexdigest()[:12],  # an event keeps its id
+                "createdAt": T0 + timedelta(seconds=at if at is not None else 300 - i),
+                "message": m,
+            }
+            for i, (m, at) in enumerate((e, None) if isinstance(e, str) else e for e in events)
+        ],
+    }
+
+
+def stopped(stage: str, task_id: str, reason: str, exit_code: int | None, seconds: int) -> dict:
+    """DescribeTasks' stopped task, its app container's exit code."""
+    container: dict[str, Any] = {"name": "planar-app", "lastStatus": "STOPPED"}
+    if exit_code is not None:
+        container["exitCode"] = exit_code
+    return {
+        "taskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/app-cluster-{stage}-acme/{task_id}",
+        "lastStatus": "STOPPED",
+        "desiredStatus": "STOPPED",
+        "taskDefinitionArn": task_definition_arn(stage, 8),
+        "stoppedReason": reason,
+        "stoppedAt": T0 + timedelta(seconds=seconds),
+        "containers": [container],
+    }
 
 
 def interrupt_after(client: Any, operation: str) -> None:

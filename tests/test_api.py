@@ -15,7 +15,7 @@ from planar_cfn import cli, publish
 from planar_cfn.deploy import DeployResult, deploy
 from planar_cfn.errors import ExitCode, InputError
 from planar_cfn.options import DeployOptions, PublishOptions
-from tests.deploy_stubs import FakeAws, change, event
+from tests.deploy_stubs import VERIFIED_STATE, FakeAws, change, event, service_outputs
 from tests.publish_stubs import BUCKET
 from tests.test_deploy_change_set import OUTPUTS, create_request
 from tests.test_publish import (
@@ -261,8 +261,9 @@ def test_deploy_from_python_sends_what_build_py_sends(harness, tmp_path):
         "DescribeSubnets",
     ]
     assert python_requests == flags_requests
-    assert result == DeployResult(ExitCode.OK, "planar-dev-acme", "CREATE_COMPLETE", OUTPUTS)
-    assert json.loads(outputs.read_text()) == OUTPUTS
+    stack_outputs = {**service_outputs("dev"), **OUTPUTS}
+    assert result == DeployResult(ExitCode.OK, "planar-dev-acme", "CREATE_COMPLETE", stack_outputs)
+    assert json.loads(outputs.read_text()) == {**stack_outputs, **VERIFIED_STATE}
 
 
 def test_publish_from_python_sends_what_build_py_sends(aws, rendered, tmp_path):

@@ -10,12 +10,14 @@ from planar_cfn.errors import ExitCode
 from tests.deploy_stubs import (
     PROD_STACK_POLICY,
     STAGE_VALUES,
+    VERIFIED_STATE,
     Terminal,
     TtyOut,
     change,
     event,
     expected_parameters,
     interrupt_after,
+    service_outputs,
 )
 
 OUTPUTS = {
@@ -120,8 +122,15 @@ def test_first_deploy_creates_executes_streams_and_prints_outputs(harness, tmp_p
     ]
     assert "REVIEW_IN_PROGRESS" not in "\n".join(shown)
     assert "Stack planar-dev-acme: CREATE_COMPLETE." in out
-    assert "ApplicationUrl  https://acme-dev.example.com" in out
-    assert json.loads(outputs_file.read_text()) == OUTPUTS
+    # and the service it made runs the image asked for, its target healthy
+    assert (
+        "Service planar-service-dev-acme: rollout COMPLETED, task definition "
+        "planar-service-dev-acme:8, image ghcr.io/acme/planar-app:1.4.2, "
+        "1/1 target(s) healthy."
+    ) in out
+    assert "  ApplicationUrl        https://acme-dev.example.com" in out
+    recorded = json.loads(outputs_file.read_text())
+    assert recorded == {**service_outputs("dev"), **OUTPUTS, **VERIFIED_STATE}
 
 
 def test_update_shows_changed_parameters_and_keeps_the_pipelines_image_tag(harness):

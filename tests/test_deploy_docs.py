@@ -25,6 +25,7 @@ SOURCES = [
         "progress",
         "protections",
         "drift",
+        "service_health",
     )
 ]
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
@@ -74,11 +75,16 @@ def _calls() -> set[str]:
         "s3": "s3",
         "iam": "iam",
         "sts": "sts",
+        "ecs": "ecs",
+        "elbv2": "elbv2",
+        "logs": "logs",
     }
     found: set[tuple[str, str]] = set()
     for source in SOURCES:
         text = source.read_text()
-        for variable, method in re.findall(r"\b(cfn|ec2|route53|s3|iam|sts)\.(\w+)\(", text):
+        for variable, method in re.findall(
+            r"\b(cfn|ec2|route53|s3|iam|sts|ecs|elbv2|logs)\.(\w+)\(", text
+        ):
             found.add((variables[variable], method))
         found.update(re.findall(r'client\("(\w+)"\)\.(\w+)\(', text))
         for variable, method in re.findall(r'\b(cfn|ec2)\.get_paginator\(\s*"(\w+)"', text):
@@ -112,6 +118,14 @@ def test_the_iam_policy_covers_every_call(aws_env):
         "s3:GetEncryptionConfiguration",
         "sts:GetCallerIdentity",
     } <= calls  # account_checks.py
+    assert {
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+        "ecs:ListTasks",
+        "ecs:DescribeTasks",
+        "elasticloadbalancing:DescribeTargetHealth",
+        "logs:GetLogEvents",
+    } <= calls  # service_health.py
     assert calls == granted, (
         f"missing: {sorted(calls - granted)}; unused: {sorted(granted - calls)}"
     )
