@@ -119,6 +119,7 @@ def whole_number(low: int, high: int) -> Pattern:
 
 
 # Target tracking on ALBRequestCountPerTarget: requests per task per minute.
+REQUESTS_PER_TARGET_RANGE = (10, 99999)
 REQUESTS_PER_TARGET = Pattern(
     r"^[1-9][0-9]{1,4}$", "a whole number of requests per task per minute from 10 to 99999"
 )

@@ -12,7 +12,6 @@ checked is decided by pure functions over those answers (`classify`), and said b
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -211,18 +210,11 @@ def detect(
     read what it found. Raises DriftTimeout when it is still running at the timeout;
     AWS's errors are the caller's to translate."""
     detection = cfn.detect_stack_drift(StackName=stack["StackId"])["StackDriftDetectionId"]
-    start = clock.monotonic()
-    deadline = start + timeout_seconds
-    # The deadline ends the wait; the attempt count only guards a clock that stands still.
-    attempts = math.ceil(timeout_seconds / max(clock.poll_seconds, 1)) + 1
     status: Mapping[str, Any] = {}
-    for _ in range(attempts):
+    for _ in clock.polls(timeout_seconds):
         status = cfn.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
         if status["DetectionStatus"] != "DETECTION_IN_PROGRESS":
             break
-        if clock.monotonic() >= deadline:
-            raise DriftTimeout(f"drift detection {detection} still running")
-        clock.sleep(clock.poll_seconds)
     else:
         raise DriftTimeout(f"drift detection {detection} still running")
     drifts = _resource_drifts(cfn, stack["StackId"])

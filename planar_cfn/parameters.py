@@ -360,8 +360,8 @@ SPECS: tuple[ParameterSpec, ...] = (
         "Target requests per task (per minute)",
         "Load balancer requests per task per minute that autoscaling keeps the service near.",
         default="1000",
-        min_value=10,
-        max_value=99999,
+        min_value=c.REQUESTS_PER_TARGET_RANGE[0],
+        max_value=c.REQUESTS_PER_TARGET_RANGE[1],
         template_pattern=c.REQUESTS_PER_TARGET,
     ),
     ParameterSpec(

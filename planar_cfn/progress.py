@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice, takewhile
 from typing import Any, Protocol
@@ -123,6 +123,20 @@ class Clock:
     monotonic: Callable[[], float]
     poll_seconds: float = 5.0
 
+    def polls(self, seconds: float) -> Iterator[None]:
+        """One step per poll, `poll_seconds` apart, until `seconds` have passed since
+        the first (checked after each poll): the caller polls at each step and leaves
+        the loop when it has its answer; a loop that runs out has timed out."""
+        start = self.monotonic()
+        # The deadline ends the wait; the attempt count only guards a clock that stands still.
+        attempts = math.ceil(seconds / max(self.poll_seconds, 1)) + 1
+        for attempt in range(attempts):
+            if attempt:
+                self.sleep(self.poll_seconds)
+            yield
+            if self.monotonic() - start >= seconds:
+                return
+
 
 def watch(
     cfn: Any,
@@ -139,11 +153,8 @@ def watch(
     Returns the stack as last described; raises WatchTimeout when the time runs out.
     """
     start = clock.monotonic()
-    deadline = start + timeout_seconds
-    # The deadline ends the wait; the attempt count only guards a clock that stands still.
-    attempts = math.ceil(timeout_seconds / max(clock.poll_seconds, 1)) + 1
     stack: Mapping[str, Any] = {}
-    for _ in range(attempts):
+    for _ in clock.polls(timeout_seconds):
         stack = describe_stack(cfn, stream.stack_id) or {"StackStatus": "DELETE_COMPLETE"}
         events = stream.new_events()
         if beside is not None:
@@ -151,9 +162,6 @@ def watch(
         view.show(stack, events, clock.monotonic() - start)
         if is_final(stack["StackStatus"]):
             return stack
-        if clock.monotonic() >= deadline:
-            break
-        clock.sleep(clock.poll_seconds)
     raise WatchTimeout(stack)
 
 

@@ -76,8 +76,6 @@ _ROLLBACK_WORDS = ("rolling back", "deployment failed")
 # Stopped tasks a failure's report lists, and log lines it shows, at most.
 STOPPED_SHOWN = 5
 LOG_LINES = 20
-# Target states that say the target is on its way in or out, not broken.
-_SETTLING = frozenset({"initial", "draining"})
 
 
 @dataclass(frozen=True)
@@ -354,10 +352,9 @@ def verify(reader: Reader, clock: Clock, bound_seconds: float) -> Report:
     verdict then fails). A failure's report adds the stopped tasks and the log lines.
     Raises what the clients raise, and KeyboardInterrupt from the clock's sleep."""
     start = clock.monotonic()
-    attempts = math.ceil(bound_seconds / max(clock.poll_seconds, 1)) + 1
     verdict = Verdict(WAITING)
     service: Mapping[str, Any] = {}
-    for _ in range(attempts):
+    for _ in clock.polls(bound_seconds):
         service = reader.service()
         if "missing" in service:
             verdict = Verdict(FAILED, (f"service {reader.expected.service}: {service['missing']}",))
@@ -365,9 +362,8 @@ def verify(reader: Reader, clock: Clock, bound_seconds: float) -> Report:
         verdict = judge(
             reader.expected, service, reader.stack_task_definition(), reader.targets(service)
         )
-        if verdict.state != WAITING or clock.monotonic() - start >= bound_seconds:
+        if verdict.state != WAITING:
             break
-        clock.sleep(clock.poll_seconds)
     waited = clock.monotonic() - start
     if verdict.state == WAITING:
         minutes = math.ceil(bound_seconds / 60)
