@@ -264,3 +264,21 @@ def test_every_policy_passes_parliament(role):
                 action = finding.detail.removeprefix("Unknown action ")
                 assert action.lower() in {a.lower() for a in IAM_ACTIONS}, action
     assert checked >= 2
+
+
+# CloudFormation checks a parameter of an AWS-specific type with the caller's
+# credentials ("Parameters", AWSCloudFormation/latest/UserGuide/parameters-section-
+# structure.html): the launch role must be able to look each one up.
+PARAMETER_LOOKUPS = {
+    "AWS::EC2::VPC::Id": "ec2:DescribeVpcs",
+    "List<AWS::EC2::Subnet::Id>": "ec2:DescribeSubnets",
+    "AWS::Route53::HostedZone::Id": "route53:ListHostedZones",
+}
+
+
+def test_the_role_can_look_up_every_aws_specific_parameter(templates, role):
+    types = {p["Type"] for t in templates.values() for p in t["Parameters"].values()}
+    specific = {t for t in types if "AWS::" in t}
+    assert specific == set(PARAMETER_LOOKUPS)
+    for parameter_type in specific:
+        assert PARAMETER_LOOKUPS[parameter_type].lower() in granted(role), parameter_type
