@@ -489,6 +489,17 @@ def build_launch_role(stages: Sequence[Stage | StackConfig] = DEFAULT_STAGES) ->
     `planar-launch-role`), the same in every account it is deployed to, so that a
     launch constraint can name it by `LocalRoleName`; the outputs are `LaunchRoleArn`
     and `LaunchRoleName`."""
+    if isinstance(stages, str) or not isinstance(stages, Sequence) or not stages:
+        raise TypeError(
+            f"build_launch_role: stages = {stages!r}: must be a non-empty sequence of "
+            "Stage or StackConfig (DEFAULT_STAGES holds dev, staging and prod)"
+        )
+    for index, stage in enumerate(stages):
+        if not isinstance(stage, Stage | StackConfig):
+            raise TypeError(
+                f"build_launch_role: stages[{index}] = {stage!r}: must be a Stage or a "
+                "StackConfig (get_stage('prod') looks one up by name)"
+            )
     configs = [s if isinstance(s, StackConfig) else StackConfig(stage=s) for s in stages]
     bodies = [render(config).body for config in configs]
     return _template([json.loads(body) for body in bodies])

@@ -13,7 +13,7 @@ from cfnlint.data import AdditionalSpecs
 from cfnlint.helpers import load_resource
 from parliament import analyze_policy_string
 
-from planar_cfn import build_launch_role, cli
+from planar_cfn import build_launch_role, cli, get_stage
 from planar_cfn.launch_role import (
     EXCLUDED_SERVICES,
     MANAGED_POLICY_LIMIT,
@@ -282,3 +282,41 @@ def test_the_role_can_look_up_every_aws_specific_parameter(templates, role):
     assert specific == set(PARAMETER_LOOKUPS)
     for parameter_type in specific:
         assert PARAMETER_LOOKUPS[parameter_type].lower() in granted(role), parameter_type
+
+
+@pytest.mark.parametrize(
+    ("stages", "message"),
+    [
+        (
+            (),
+            "build_launch_role: stages = (): must be a non-empty sequence of Stage or StackConfig",
+        ),
+        ("prod", "build_launch_role: stages = 'prod': must be a non-empty sequence"),
+        (["prod"], "build_launch_role: stages[0] = 'prod': must be a Stage or a StackConfig"),
+    ],
+)
+def test_a_bad_stage_list_is_refused_naming_it(stages, message):
+    with pytest.raises(TypeError) as error:
+        build_launch_role(stages)
+    assert str(error.value).startswith(message)
+
+
+def test_a_custom_stage_list_gets_a_role_for_its_own_resource_types():
+    # prod alone has no bucket emptier: no Lambda function to create, pass a role to or invoke.
+    prod_only = json.loads(json.dumps(build_launch_role((get_stage("prod"),)).to_dict()))
+    actions = granted(prod_only)
+    assert "lambda:createfunction" not in actions
+    assert "rds:createdbcluster" in actions
+
+
+def test_every_left_out_permission_has_its_reason(templates, role):
+    left_out = {
+        a: EXCLUDED_SERVICES.get(a.split(":")[0]) or NOT_IAM_ACTIONS.get(a)
+        for a in schema_union(resource_types(templates.values()))
+        if not covers(granted(role), a)
+    }
+    # Printed with -s or on failure: each permission the role leaves out, and why.
+    for action, reason in sorted(left_out.items()):
+        print(f"{action}: {reason}")
+    assert all(left_out.values()), [a for a, r in left_out.items() if not r]
+    assert {a.split(":")[0] for a in left_out} >= set(EXCLUDED_SERVICES)
