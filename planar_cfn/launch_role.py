@@ -27,7 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from awacs.aws import Action as AwacsAction
-from awacs.aws import Allow, Condition, PolicyDocument, Principal, Statement
+from awacs.aws import Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
 from awacs.sts import AssumeRole
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, encode_to_dict
 from troposphere.iam import ManagedPolicy, Role
@@ -130,23 +130,19 @@ class Grant:
     actions: tuple[str, ...]
     resources: tuple[str, ...]  # Fn::Sub strings
     reason: str
-    condition: Mapping[str, Mapping[str, Any]] | None = None
+    condition: Condition | None = None
     # In SCOPES: also every required action of this service no earlier grant placed.
     rest_of: str | None = None
 
     def statement(self, actions: Iterable[str] | None = None) -> Statement:
         """The grant as an awacs statement, for `actions` (default: all of its own)."""
-        kwargs: dict[str, Any] = {}
-        if self.condition:
-            kwargs["Condition"] = Condition(
-                [_condition(op, dict(values)) for op, values in self.condition.items()]
-            )
+        chosen = self.actions if actions is None else tuple(actions)
         return Statement(
             Sid=self.sid,
             Effect=Allow,
-            Action=[_action(a) for a in sorted(actions or self.actions, key=str.lower)],
+            Action=[_action(a) for a in sorted(chosen, key=str.lower)],
             Resource=[r if r == "*" else Sub(r) for r in self.resources],
-            **kwargs,
+            **({"Condition": self.condition} if self.condition else {}),
         )
 
 
@@ -155,17 +151,16 @@ def _action(name: str) -> AwacsAction:
     return AwacsAction(prefix, action)
 
 
-def _condition(operator: str, values: dict[str, Any]) -> Any:
-    from awacs import aws
-
-    return getattr(aws, operator)(values)
-
-
 _ARN = "arn:${AWS::Partition}"
 _ACCOUNT = "${AWS::Region}:${AWS::AccountId}"
 # Service Catalog names a provisioned product's stack SC-{account}-pp-{id}, and
 # CloudFormation names a resource the template leaves unnamed {stack}-{logical id}-{id}.
 _SC = "SC-*"
+
+# Service Catalog tags the template objects in its own bucket (the page below).
+_TEMPLATE_OBJECTS = Condition(
+    StringEquals("s3:ExistingObjectTag/servicecatalog:provisioning", "true")
+)
 
 # What Service Catalog itself does with the launch role, beyond the stack's resources:
 # "Step 6: Add a launch constraint to assign an IAM role" (docs.aws.amazon.com/
@@ -206,7 +201,7 @@ SERVICE_CATALOG_GRANTS: tuple[Grant, ...] = (
         ("*",),
         "getstarted-launchconstraint.html: read access to the template in Service "
         "Catalog's own bucket, which tags its objects servicecatalog:provisioning=true",
-        {"StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}},
+        _TEMPLATE_OBJECTS,
     ),
     Grant(
         "BucketEmptierInvoke",
@@ -260,16 +255,17 @@ SCOPES: tuple[Grant, ...] = (
         _ROLES,
         "only the stack's roles, only to the services that use them: ECS tasks, the "
         "bucket emptier's Lambda function, RDS enhanced monitoring",
-        {
-            "StringEquals": {
-                "iam:PassedToService": [
+        Condition(
+            StringEquals(
+                "iam:PassedToService",
+                [
                     "ecs-tasks.amazonaws.com",
                     "lambda.amazonaws.com",
                     "monitoring.rds.amazonaws.com",
                     "rds.amazonaws.com",
-                ]
-            }
-        },
+                ],
+            )
+        ),
     ),
     Grant(
         "ServiceLinkedRoles",
@@ -278,16 +274,17 @@ SCOPES: tuple[Grant, ...] = (
         "the service-linked roles a new account lacks (docs/deploying.md, IAM "
         "permissions of the deployer): ECS, RDS, Elastic Load Balancing and ECS "
         "autoscaling",
-        {
-            "StringEquals": {
-                "iam:AWSServiceName": [
+        Condition(
+            StringEquals(
+                "iam:AWSServiceName",
+                [
                     "ecs.amazonaws.com",
                     "ecs.application-autoscaling.amazonaws.com",
                     "elasticloadbalancing.amazonaws.com",
                     "rds.amazonaws.com",
-                ]
-            }
-        },
+                ],
+            )
+        ),
     ),
     Grant(
         "StackSecrets",
@@ -315,7 +312,7 @@ SCOPES: tuple[Grant, ...] = (
         ("*",),
         "AWS::Lambda::Function reads a function's code from S3; the bucket emptier's "
         "code is inline, so only Service Catalog's template objects are readable",
-        {"StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}},
+        _TEMPLATE_OBJECTS,
     ),
     Grant(
         "ListBuckets",
