@@ -9,7 +9,10 @@ The library's public face is the names in `__all__`:
 - `Rendered`: a stage's template as the text the command writes, from
   `planar_cfn.render.render(config)` (not re-exported here: the module of that name
   would shadow it once imported) or `Rendered(stage, built.to_json())`;
-- `lint_body`, `lint_bodies`, `Finding`: cfn-lint, informational rules included.
+- `lint_body`, `lint_bodies`, `Finding`: cfn-lint, informational rules included;
+- `build_launch_role`: the IAM role Service Catalog assumes to launch the stages'
+  stacks (templates/planar-launch-role.json), its permissions derived from the
+  resource types' schemas.
 
 The command is `planar_cfn.__main__.console(prog, stages=...)`.
 
@@ -27,6 +30,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .config import Sidecar, StackConfig
+    from .launch_role import build_launch_role
     from .lint import Finding, lint_bodies, lint_body
     from .overrides import override
     from .render import Rendered
@@ -43,6 +47,7 @@ __all__ = [
     "Stage",
     "UnknownStageError",
     "__version__",
+    "build_launch_role",
     "build_template",
     "get_stage",
     "lint_bodies",
@@ -60,6 +65,7 @@ _MODULES = {
     "StackConfig": "config",
     "Stage": "stages",
     "UnknownStageError": "stages",
+    "build_launch_role": "launch_role",
     "build_template": "stack",
     "get_stage": "stages",
     "lint_bodies": "lint",

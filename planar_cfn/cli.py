@@ -16,6 +16,7 @@ from . import deploy, options, publish
 from .aws_gateway import Aws
 from .config import StackConfig
 from .errors import ExitCode, Interrupted, PlanarError
+from .launch_role import with_launch_role
 from .paths import STAGES_DIR, TEMPLATES_DIR
 from .presentation import DEPLOY, PUBLISH, report
 from .render import INLINE_TEMPLATE_LIMIT, Rendered, render, template_path
@@ -389,6 +390,9 @@ def main(
         return _deploy(args, out, err, runtime, configs[args.stage])
     names = tuple(configs) if args.all_stages else (args.stage,)
     rendered = {stage: render(configs[stage]) for stage in names}
+    if args.all_stages:  # and the Service Catalog launch role for their resources
+        rendered = with_launch_role(rendered)
+        names = tuple(rendered)
 
     if args.check:
         paths = {stage: template_path(stage, args.templates_dir) for stage in names}

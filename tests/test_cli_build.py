@@ -43,10 +43,12 @@ def test_all_stages(tmp_path):
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "planar-dev.json",
+        "planar-launch-role.json",
         "planar-prod.json",
         "planar-staging.json",
     ]
-    assert out.count("lint: clean") == 3
+    assert out.count("lint: clean") == 4
+    assert f"launch-role: {tmp_path / 'planar-launch-role.json'}" in out
 
 
 def test_lint_findings_exit_1_and_are_listed(tmp_path, monkeypatch):

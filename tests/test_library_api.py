@@ -616,7 +616,12 @@ def test_the_command_builds_a_stage_defined_as_data(tmp_path, capsys):
     written = json.loads((tmp_path / "planar-qa.json").read_text())
     assert written == build_template(StackConfig(stage=QA)).to_dict()
     code, out, _ = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)], (QA,), capsys)
-    assert (code, out) == (0, f"fresh: {tmp_path / 'planar-qa.json'}\n")
+    # The stage is fresh; only --all-stages writes the launch role for the stage list.
+    role = tmp_path / "planar-launch-role.json"
+    assert (code, out) == (1, f"stale: {role} is missing; run build.py --all-stages --no-deploy\n")
+    run(["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)], (QA,), capsys)
+    code, out, _ = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)], (QA,), capsys)
+    assert (code, out) == (0, f"fresh: {tmp_path / 'planar-qa.json'}, {role}\n")
 
 
 def test_the_command_builds_a_stack_config_with_its_extensions(tmp_path, capsys):
@@ -625,7 +630,10 @@ def test_the_command_builds_a_stack_config_with_its_extensions(tmp_path, capsys)
         ["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)], (config,), capsys
     )
     assert code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["planar-prod.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "planar-launch-role.json",  # the launch role for the stage list given
+        "planar-prod.json",
+    ]
     assert (
         "SidecarOtelLogGroup"
         in json.loads((tmp_path / "planar-prod.json").read_text())["Resources"]
