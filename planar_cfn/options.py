@@ -70,6 +70,8 @@ _PRINCIPAL_IAM = re.compile(
 _PRINCIPAL_PATTERN = re.compile(
     rf"{_PARTITION}:iam:::(?:role|group|user)/(?:[A-Za-z0-9+=,.@_*?-]+/)*[A-Za-z0-9+=,.@_*?-]{{1,64}}"
 )
+# AssociatePrincipalWithPortfolio: at most 10 IAM_PATTERN principals on a portfolio.
+_MAX_PRINCIPAL_PATTERNS = 10
 _PRINCIPAL_ALLOWED = (
     "an IAM role, group or user ARN (arn:aws:iam::111122223333:role/platform-users), or "
     "the same without the account id for that name in every account the portfolio is "
@@ -215,7 +217,16 @@ def principals(value: str | Sequence[str]) -> tuple[str, ...]:
     """Who may launch from the portfolio: IAM role, group or user ARNs, or IAM
     patterns (no account id) for the accounts it is shared with; comma-separated in a
     text."""
-    return () if value == () else _listed(value, _principal)
+    if value == ():
+        return ()
+    checked = _listed(value, _principal)
+    patterns = [arn for arn in checked if principal_type(arn) == "IAM_PATTERN"]
+    if len(patterns) > _MAX_PRINCIPAL_PATTERNS:
+        raise ValueError(
+            f"{len(patterns)} IAM patterns; a portfolio takes at most "
+            f"{_MAX_PRINCIPAL_PATTERNS} (principals without an account id)"
+        )
+    return checked
 
 
 def principal_type(arn: str) -> str:

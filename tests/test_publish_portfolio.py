@@ -12,7 +12,7 @@ from botocore.stub import ANY
 
 from planar_cfn import cli, publish
 from planar_cfn.deploy import Runtime
-from planar_cfn.errors import AccessDenied, ExitCode, InputError
+from planar_cfn.errors import AccessDenied, AwsRefused, ExitCode, InputError
 from planar_cfn.options import PublishOptions
 from planar_cfn.portfolio import (
     LaunchRoleConflictError,
@@ -607,6 +607,46 @@ def test_a_denied_share_names_the_permission(aws, prod, time):
     )
 
 
+def test_an_account_that_cannot_share_with_the_organization_is_told_who_can(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    aws.catalog.add_client_error(
+        "get_aws_organizations_access_status",
+        "OperationNotSupportedException",
+        "Operation not supported",
+        expected_params={},
+    )
+    with pytest.raises(AwsRefused) as raised:
+        do_publish(aws, prod, time, share_with=OU)
+    assert str(raised.value) == (
+        "AWS refused GetAWSOrganizationsAccessStatus (OperationNotSupportedException): "
+        "Operation not supported. only the organization's management account or a Service "
+        "Catalog delegated administrator can share with the organization or an OU"
+    )
+    assert uploaded(aws) == []
+
+
+def test_a_refused_share_to_an_ou_says_what_it_needs(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(aws.catalog, "ORGANIZATIONAL_UNIT")
+    aws.catalog.add_client_error(
+        "create_portfolio_share",
+        "InvalidStateException",
+        "Organizations access is not enabled",
+        expected_params={
+            "PortfolioId": PORTFOLIO_ID,
+            **node("ORGANIZATIONAL_UNIT", OU),
+            "ShareTagOptions": True,
+            "SharePrincipals": True,
+        },
+    )
+    with pytest.raises(AwsRefused, match="aws servicecatalog enable-aws-organizations-access"):
+        do_publish(aws, prod, time, share_with=OU)
+
+
 # --- deprecating old versions ----------------------------------------------------------
 
 
@@ -847,6 +887,13 @@ def test_portfolio_flags_without_what_they_need_are_refused_up_front(flags, mess
         ),
         ({"replace_launch_role": True}, "replace_launch_role: needs launch_role"),
         ({"deprecate_old": "yes"}, "deprecate_old: must be True or False, not 'yes'"),
+        (
+            {
+                "principals": [f"arn:aws:iam:::role/team-{n}-*" for n in range(11)],
+                "portfolio_id": PORTFOLIO_ID,
+            },
+            "principals: 11 IAM patterns; a portfolio takes at most 10",
+        ),
     ],
 )
 def test_bad_portfolio_options_from_python_are_refused_before_any_call(options, message, prod):
