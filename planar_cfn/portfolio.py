@@ -11,6 +11,7 @@ AssociatePrincipalWithPortfolio, CreateTagOption, AssociateTagOptionWithResource
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -205,8 +206,8 @@ class PortfolioSetup:
                 Type="LAUNCH",
                 Parameters=parameters,
                 Description="planar-cfn launch role",
-                # One constraint per product and portfolio: a retry finds the first.
-                IdempotencyToken=f"planar-launch-{product_id}-{self.portfolio_id}",
+                # Botocore retries with the same token: a retry cannot make a second one.
+                IdempotencyToken=uuid.uuid4().hex,
             )
             constraint_id = created.get("ConstraintDetail", {}).get("ConstraintId", "")
             self.did(f"created launch constraint {constraint_id}")

@@ -283,7 +283,7 @@ class _Publishing:
                 self._say(f"already in S3: {where}")
             self.create(token, new_product=product is None)
 
-        if portfolio and setup is not None:
+        if portfolio and setup is not None:  # the one implies the other
             self.associate(portfolio, new_product=product is None)
             outcome = self.outcome
             outcome.tag_options = setup.associate_tag_options(
