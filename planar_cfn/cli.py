@@ -153,6 +153,42 @@ def _publish_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="mark every other version of the product inactive, so launches use this one",
     )
+    group.add_argument(
+        "--deprecate-old",
+        action="store_true",
+        help="mark every other version DEPRECATED: launched stacks can still be updated "
+        "with it, new launches cannot pick it",
+    )
+    group.add_argument(
+        "--launch-role",
+        type=_flag(options.launch_role),
+        metavar="ROLE",
+        help="with --portfolio-id: the LAUNCH constraint's role, a role name (the role "
+        "of that name in each launching account) or a role ARN",
+    )
+    group.add_argument(
+        "--replace-launch-role",
+        action="store_true",
+        help="with --launch-role: replace a launch constraint that names another role",
+    )
+    group.add_argument(
+        "--share-with",
+        type=_flag(options.share_targets),
+        action="append",
+        metavar="ID[,ID...]",
+        help="with --portfolio-id: share the portfolio, its tag options and principals "
+        "with these account ids, OU ids (ou-...) or the organization id (o-...); repeatable",
+    )
+    group.add_argument(
+        "--principal",
+        type=_flag(options.principals),
+        action="append",
+        dest="principals",
+        metavar="ARN[,ARN...]",
+        help="with --portfolio-id: let this IAM role, group or user launch, or every "
+        "principal matching an IAM pattern (arn:aws:iam:::role/NAME, * and ? allowed) "
+        "in the accounts it is shared with; repeatable",
+    )
 
 
 def _parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argparse.ArgumentParser:
@@ -212,9 +248,19 @@ def _publish_options(args: argparse.Namespace) -> options.PublishOptions:
         product_name=args.product_name,
         portfolio_id=args.portfolio_id,
         deactivate_old=args.deactivate_old,
+        deprecate_old=args.deprecate_old,
+        launch_role=args.launch_role,
+        replace_launch_role=args.replace_launch_role,
+        share_with=_joined(args.share_with),
+        principals=_joined(args.principals),
         profile=args.profile,
         region=args.region,
     )
+
+
+def _joined(given: list[tuple[str, ...]] | None) -> tuple[str, ...]:
+    """A repeated flag's values, each a comma-separated list, as one list without repeats."""
+    return tuple(dict.fromkeys(value for values in given or () for value in values))
 
 
 def lint_bodies(bodies: dict[str, str]) -> dict[str, list[Finding]]:
@@ -297,11 +343,39 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
         return (
             "argument --all-stages: only renders; add --no-deploy, or deploy one --stage at a time"
         )
+    publish_only = [
+        flag
+        for flag, given in (
+            ("--artifact-bucket", args.artifact_bucket),
+            ("--product-name", args.product_name),
+            ("--portfolio-id", args.portfolio_id),
+            ("--deactivate-old", args.deactivate_old),
+            ("--deprecate-old", args.deprecate_old),
+            ("--launch-role", args.launch_role),
+            ("--replace-launch-role", args.replace_launch_role),
+            ("--share-with", args.share_with),
+            ("--principal", args.principals),
+        )
+        if given
+    ]
+    if publish_only and not args.publish:
+        # Said rather than ignored: a share or a constraint the user asked for must not
+        # silently not happen.
+        return f"argument {publish_only[0]}: only with --publish"
     if args.publish:
         if len(aws_flags) > 1:
             return f"argument {aws_flags[1]}: not allowed with argument --publish"
         if not args.artifact_bucket:
             return "argument --artifact-bucket: required with --publish (the S3 bucket that holds the published templates)"
+        for flag, given in (
+            ("--launch-role", args.launch_role),
+            ("--share-with", args.share_with),
+            ("--principal", args.principals),
+        ):
+            if given and not args.portfolio_id:
+                return f"argument {flag}: needs --portfolio-id (the portfolio it acts on)"
+        if args.replace_launch_role and not args.launch_role:
+            return "argument --replace-launch-role: needs --launch-role (the role to set)"
     return None
 
 
@@ -356,13 +430,20 @@ def _publish(
     """Publish the stage's linted template to Service Catalog."""
     try:
         connect = runtime.connect if runtime else Aws.connect
-        result = publish.publish(rendered, _publish_options(args), out=out, connect=connect)
+        clock = runtime.clock if runtime else None
+        result = publish.publish(
+            rendered, _publish_options(args), out=out, connect=connect, clock=clock
+        )
     except (PlanarError, Interrupted) as error:
         return report(err, error, PUBLISH)
     print(f"product id:   {result.product_id}", file=out)
     print(f"version id:   {result.version_id}", file=out)
     print(f"version name: {result.version_name}", file=out)
     print(f"template URL: {result.template_url}", file=out)
+    if result.launch_constraint:
+        print(f"launch role:  {args.launch_role} ({result.launch_constraint})", file=out)
+    for share in result.shares:
+        print(f"shared with:  {share.target} ({share.kind}): {share.status}", file=out)
     return ExitCode.OK
 
 

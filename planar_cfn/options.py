@@ -31,10 +31,14 @@ __all__ = [
     "PublishOptions",
     "artifact_bucket",
     "image_tag",
+    "launch_role",
     "portfolio_id",
+    "principal_type",
+    "principals",
     "product_name",
     "profile",
     "region",
+    "share_targets",
     "template_bucket",
     "timeout_minutes",
 ]
@@ -45,6 +49,43 @@ MAX_TIMEOUT_MINUTES = 24 * 60
 # 100 characters in all (the API's limit on an id).
 _PORTFOLIO_ID = re.compile(r"port-[a-z0-9]{1,95}")
 _PORTFOLIO_ID_ALLOWED = "port- and 1-95 lowercase letters or digits, such as port-abcdefghijklm"
+# IAM names (CreateRole, RoleName): 1-64 letters, digits and +=,.@_-; a path is /, or
+# /-separated segments of the same characters between slashes.
+_IAM_NAME = r"[A-Za-z0-9+=,.@_-]{1,64}"
+_IAM_PATH = r"/(?:[A-Za-z0-9+=,.@_-]+/)*"
+_PARTITION = r"arn:aws(?:-cn|-us-gov)?"
+_ROLE_ARN = re.compile(rf"{_PARTITION}:iam::\d{{12}}:role{_IAM_PATH}{_IAM_NAME}")
+_ROLE_NAME = re.compile(_IAM_NAME)
+_LAUNCH_ROLE_ALLOWED = (
+    "a role name (1-64 letters, digits and +=,.@_-, such as planar-launch-role: the role of "
+    "that name in each account that launches) or a role ARN "
+    "(arn:aws:iam::111122223333:role/planar-launch-role)"
+)
+# Principals (AssociatePrincipalWithPortfolio, PrincipalARN): IAM, a full ARN of a
+# role, group or user; IAM_PATTERN, the same without the account id, whose path and
+# name may hold * and ? wildcards (Service Catalog API reference, Principal).
+_PRINCIPAL_IAM = re.compile(
+    rf"{_PARTITION}:iam::\d{{12}}:(?:role|group|user){_IAM_PATH}{_IAM_NAME}"
+)
+_PRINCIPAL_PATTERN = re.compile(
+    rf"{_PARTITION}:iam:::(?:role|group|user)/(?:[A-Za-z0-9+=,.@_*?-]+/)*[A-Za-z0-9+=,.@_*?-]{{1,64}}"
+)
+# AssociatePrincipalWithPortfolio: at most 10 IAM_PATTERN principals on a portfolio.
+_MAX_PRINCIPAL_PATTERNS = 10
+_PRINCIPAL_ALLOWED = (
+    "an IAM role, group or user ARN (arn:aws:iam::111122223333:role/platform-users), or "
+    "the same without the account id for that name in every account the portfolio is "
+    "shared with, * and ? allowed in the path and name (arn:aws:iam:::role/app-team-*)"
+)
+# Where a portfolio is shared (CreatePortfolioShare): an account id, an organizational
+# unit id or the organization id, in AWS Organizations' id formats.
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_OU_ID = re.compile(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}")
+_ORGANIZATION_ID = re.compile(r"o-[0-9a-z]{10,32}")
+_SHARE_ALLOWED = (
+    "an account id (12 digits), an organizational unit id (ou-ab12-cdefgh34) or the "
+    "organization id (o-abcdef1234)"
+)
 # Service Catalog's limit on a product name (CreateProduct, Name).
 _PRODUCT_NAME_MAX_LENGTH = 8191
 # A refused value longer than this is shown cut, with its length.
@@ -128,6 +169,70 @@ def portfolio_id(value: str) -> str:
             "`aws servicecatalog list-portfolios` lists them"
         )
     return value
+
+
+def launch_role(value: str) -> str:
+    """The launch constraint's role: a role name (the role of that name in each account
+    that launches, for a portfolio shared with other accounts) or a role ARN."""
+    if not (isinstance(value, str) and (_ROLE_NAME.fullmatch(value) or _ROLE_ARN.fullmatch(value))):
+        raise ValueError(f"{_shown(value)} is not a launch role: {_LAUNCH_ROLE_ALLOWED}")
+    return value
+
+
+def _listed(value: str | Sequence[str], check: Callable[[str], str]) -> tuple[str, ...]:
+    """Each value of a text listing them comma-separated, or of a sequence, checked,
+    in order, without repeats."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, Sequence) or not items:
+        raise ValueError(f"{_shown(value)} lists nothing")
+    checked = [check(item.strip() if isinstance(item, str) else item) for item in items]
+    return tuple(dict.fromkeys(checked))
+
+
+def _share_target(value: str) -> str:
+    if not (
+        isinstance(value, str)
+        and any(p.fullmatch(value) for p in (_ACCOUNT_ID, _OU_ID, _ORGANIZATION_ID))
+    ):
+        raise ValueError(f"{_shown(value)} is not {_SHARE_ALLOWED}")
+    return value
+
+
+def share_targets(value: str | Sequence[str]) -> tuple[str, ...]:
+    """Where the portfolio is shared: account ids, organizational unit ids or the
+    organization id, comma-separated in a text."""
+    return () if value == () else _listed(value, _share_target)
+
+
+def _principal(value: str) -> str:
+    if not (
+        isinstance(value, str)
+        and (_PRINCIPAL_IAM.fullmatch(value) or _PRINCIPAL_PATTERN.fullmatch(value))
+    ):
+        raise ValueError(f"{_shown(value)} is not a principal: {_PRINCIPAL_ALLOWED}")
+    return value
+
+
+def principals(value: str | Sequence[str]) -> tuple[str, ...]:
+    """Who may launch from the portfolio: IAM role, group or user ARNs, or IAM
+    patterns (no account id) for the accounts it is shared with; comma-separated in a
+    text."""
+    if value == ():
+        return ()
+    checked = _listed(value, _principal)
+    patterns = [arn for arn in checked if principal_type(arn) == "IAM_PATTERN"]
+    if len(patterns) > _MAX_PRINCIPAL_PATTERNS:
+        raise ValueError(
+            f"{len(patterns)} IAM patterns; a portfolio takes at most "
+            f"{_MAX_PRINCIPAL_PATTERNS} (principals without an account id)"
+        )
+    return checked
+
+
+def principal_type(arn: str) -> str:
+    """AssociatePrincipalWithPortfolio's PrincipalType for a checked principal ARN:
+    IAM_PATTERN without an account id, else IAM."""
+    return "IAM_PATTERN" if arn.split(":")[4] == "" else "IAM"
 
 
 def _problems(options: DataclassInstance, checks: dict[str, Callable[[Any], Any]]) -> list[str]:
@@ -229,6 +334,12 @@ class PublishOptions:
     product_name: str | None = None  # default: planar-STAGE
     portfolio_id: str | None = None
     deactivate_old: bool = False
+    deprecate_old: bool = False
+    # The portfolio's side: each needs portfolio_id.
+    launch_role: str | None = None  # a role name or ARN
+    replace_launch_role: bool = False
+    share_with: tuple[str, ...] = ()  # account, OU and organization ids
+    principals: tuple[str, ...] = ()  # IAM ARNs and IAM patterns
     profile: str | None = None  # default: the AWS CLI's
     region: str | None = None  # likewise
 
@@ -239,10 +350,25 @@ class PublishOptions:
                 "artifact_bucket": artifact_bucket,
                 "product_name": product_name,
                 "portfolio_id": portfolio_id,
+                "launch_role": launch_role,
+                "share_with": share_targets,
+                "principals": principals,
                 "profile": profile,
                 "region": region,
             },
         )
+        if self.portfolio_id is None:
+            needing = [
+                name
+                for name in ("launch_role", "share_with", "principals")
+                if getattr(self, name) not in (None, ())
+            ]
+            if needing:
+                problems.append(
+                    f"{', '.join(needing)}: need portfolio_id (the portfolio they act on)"
+                )
+        if self.replace_launch_role is True and self.launch_role is None:
+            problems.append("replace_launch_role: needs launch_role (the role to set)")
         if problems:
             raise InputError("\n".join(problems))
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from .aws_gateway import (
 )
 from .errors import InputError
 from .options import PublishOptions
+from .portfolio import PortfolioSetup, Share, tag_options
+from .progress import Clock
 from .render import Rendered
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "PortfolioNotFoundError",
     "PublishOptions",
     "PublishResult",
+    "Share",
     "SharedProductError",
     "publish",
 ]
@@ -111,13 +115,23 @@ class Artifact:
 @dataclass(frozen=True)
 class PublishResult:
     """The product and version published (or found unchanged), the template's URL, and
-    what this run did in AWS, in order (nothing when the template was already there)."""
+    what this run did in AWS, in order (nothing when the template was already there).
+
+    With a portfolio: `launch_constraint` is "created", "replaced" or "unchanged" ("" when
+    no --launch-role was given); `shares` each share's status; `principals` and
+    `tag_options` (KEY=VALUE) those associated by this run; `deprecated` the ids of
+    the versions this run marked DEPRECATED."""
 
     product_id: str
     version_id: str
     version_name: str
     template_url: str
     done: tuple[str, ...]
+    launch_constraint: str = ""
+    shares: tuple[Share, ...] = ()
+    principals: tuple[str, ...] = ()
+    tag_options: tuple[str, ...] = ()
+    deprecated: tuple[str, ...] = ()
 
 
 @dataclass
@@ -125,6 +139,11 @@ class _Outcome:
     product_id: str = ""
     version_id: str = ""
     done: list[str] = field(default_factory=list)
+    launch_constraint: str = ""
+    shares: tuple[Share, ...] = ()
+    principals: tuple[str, ...] = ()
+    tag_options: tuple[str, ...] = ()
+    deprecated: list[str] = field(default_factory=list)
 
 
 def publish(
@@ -134,11 +153,14 @@ def publish(
     out: TextIO | None = None,
     connect: Callable[[str | None, str | None], Clients] = Aws.connect,
     token: str | None = None,
+    clock: Clock | None = None,
 ) -> PublishResult:
     """Publish `rendered` (the stage's template) as `options` say, as build.py does:
     check the credentials, bucket, product and portfolio, upload, create the product or
-    its new version, associate, deactivate; saying each step on `out` (default: the
-    process's). `token` makes the create idempotent (default: a new one).
+    its new version, associate; then the portfolio's tag options, launch constraint,
+    principals and shares; deactivate or deprecate the other versions; saying each step
+    on `out` (default: the process's). `token` makes the create idempotent (default: a
+    new one); `clock` paces the wait for a share to the organization or an OU.
 
     It does not lint: lint the template first (planar_cfn.lint.lint), as build.py does.
     Errors are raised from planar_cfn.errors: InputError (exit 2; this module's
@@ -151,10 +173,20 @@ def publish(
     with aws_errors(PUBLISHER, outcome.done):
         clients = connect(options.profile, options.region)
         url = s3_object_url(options.artifact_bucket, artifact.key, clients.region)
-        run = _Publishing(artifact, options, clients, out or sys.stdout, outcome, url)
+        clock = clock or Clock(sleep=time.sleep, monotonic=time.monotonic)
+        run = _Publishing(artifact, options, clients, out or sys.stdout, outcome, url, clock)
         run.publish(token or uuid.uuid4().hex)
     return PublishResult(
-        outcome.product_id, outcome.version_id, artifact.version_name, url, tuple(outcome.done)
+        outcome.product_id,
+        outcome.version_id,
+        artifact.version_name,
+        url,
+        tuple(outcome.done),
+        launch_constraint=outcome.launch_constraint,
+        shares=outcome.shares,
+        principals=outcome.principals,
+        tag_options=outcome.tag_options,
+        deprecated=tuple(outcome.deprecated),
     )
 
 
@@ -180,6 +212,7 @@ class _Publishing:
     out: TextIO
     outcome: _Outcome
     template_url: str
+    clock: Clock
 
     @property
     def bucket(self) -> str:
@@ -206,9 +239,20 @@ class _Publishing:
         ]
         self.check_bucket()
         product = self.find_product(account)
-        portfolio = self.options.portfolio_id
+        options, portfolio = self.options, self.options.portfolio_id
+        setup = constraint = None
+        associated_tags: list[dict[str, Any]] = []
         if portfolio:
-            self.check_portfolio(portfolio, account)
+            associated_tags = self.check_portfolio(portfolio, account).get("TagOptions", [])
+            setup = PortfolioSetup(self.clients, portfolio, self._say, self._did, self.clock)
+            # Every refusal before anything is written.
+            if product is not None and options.launch_role:
+                product_id = product["ProductViewSummary"]["ProductId"]
+                constraint = setup.launch_constraint(product_id)
+                setup.check_launch_role(
+                    constraint, options.launch_role, options.replace_launch_role
+                )
+            setup.check_organizations_access(options.share_with)
 
         versions: list[dict[str, Any]] = []
         current = None
@@ -239,16 +283,53 @@ class _Publishing:
                 self._say(f"already in S3: {where}")
             self.create(token, new_product=product is None)
 
-        if portfolio:
+        if portfolio and setup is not None:  # the one implies the other
             self.associate(portfolio, new_product=product is None)
-        if current is not None and current.get("Active") is False:
-            # Publishing this template again means it must be launchable, even if an
-            # earlier --deactivate-old turned it off (a rollback to an older template).
-            self.set_active(current, True)
-        if self.options.deactivate_old:
-            for old in versions:
-                if old["Id"] != self.outcome.version_id and old.get("Active", True):
-                    self.set_active(old, False)
+            outcome = self.outcome
+            outcome.tag_options = setup.associate_tag_options(
+                tag_options(self.artifact.stage), associated_tags
+            )
+            if options.launch_role:
+                outcome.launch_constraint = setup.set_launch_role(
+                    outcome.product_id, constraint, options.launch_role
+                )
+            if options.principals:
+                outcome.principals = setup.associate_principals(options.principals)
+            if options.share_with:
+                outcome.shares = setup.share(options.share_with)
+        self.retire_others(current, versions)
+
+    def retire_others(self, current: dict[str, Any] | None, versions: list[dict[str, Any]]) -> None:
+        """Make this version launchable and the default, and deactivate or deprecate
+        the others as asked."""
+        if current is not None:
+            # Publishing this template again means it must be launchable and the
+            # default, even if an earlier --deactivate-old or --deprecate-old retired it
+            # (a rollback to an older template).
+            self.update_version(
+                current,
+                active=True if current.get("Active") is False else None,
+                guidance="DEFAULT" if current.get("Guidance") == "DEPRECATED" else None,
+            )
+        deactivate, deprecate = self.options.deactivate_old, self.options.deprecate_old
+        changed = 0
+        for old in versions:
+            if old["Id"] == self.outcome.version_id:
+                continue
+            changed += self.update_version(
+                old,
+                active=False if deactivate and old.get("Active", True) else None,
+                guidance="DEPRECATED"
+                if deprecate and old.get("Guidance", "DEFAULT") != "DEPRECATED"
+                else None,
+            )
+        if (deactivate or deprecate) and not changed:
+            asked = " or ".join(
+                word
+                for word, flag in (("deactivate", deactivate), ("deprecate", deprecate))
+                if flag
+            )
+            self._say(f"unchanged: no other version to {asked}")
 
     def check_bucket(self) -> None:
         s3, bucket = self.clients.client("s3"), self.bucket
@@ -347,7 +428,7 @@ class _Publishing:
             )
         return None
 
-    def check_portfolio(self, portfolio_id: str, account: str) -> None:
+    def check_portfolio(self, portfolio_id: str, account: str) -> dict[str, Any]:
         found = call_or_none(
             self.clients.client("servicecatalog").describe_portfolio,
             PUBLISHER,
@@ -362,6 +443,7 @@ class _Publishing:
                 f"{self.clients.region}: check --portfolio-id "
                 "(`aws servicecatalog list-portfolios`) and the region"
             )
+        return found
 
     def create(self, token: str, new_product: bool) -> None:
         sc, artifact, outcome = self.clients.client("servicecatalog"), self.artifact, self.outcome
@@ -433,7 +515,21 @@ class _Publishing:
         self._did(f"associated {product_id} with {portfolio_id}")
         self._say(f"associated with portfolio {portfolio_id}")
 
-    def set_active(self, version: dict[str, Any], active: bool) -> None:
+    def update_version(
+        self, version: dict[str, Any], *, active: bool | None, guidance: str | None
+    ) -> bool:
+        """Set the version's Active and Guidance where given, in one call; False when
+        neither is."""
+        change: dict[str, Any] = {}
+        words = []
+        if active is not None:
+            change["Active"] = active
+            words.append("reactivated" if active else "deactivated")
+        if guidance is not None:
+            change["Guidance"] = guidance
+            words.append("deprecated" if guidance == "DEPRECATED" else "made default")
+        if not change:
+            return False
         product_id = self.outcome.product_id
         call(
             self.clients.client("servicecatalog").update_provisioning_artifact,
@@ -442,8 +538,11 @@ class _Publishing:
             resource=f"product {product_id}",
             ProductId=product_id,
             ProvisioningArtifactId=version["Id"],
-            Active=active,
+            **change,
         )
-        done = "reactivated" if active else "deactivated"
+        if guidance == "DEPRECATED":
+            self.outcome.deprecated.append(version["Id"])
+        done = " and ".join(words)
         self._did(f"{done} version {version['Id']}")
         self._say(f"{done} version {version.get('Name', '')} ({version['Id']})")
+        return True

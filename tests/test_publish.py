@@ -139,7 +139,25 @@ def expect_new_product(stub, token=TOKEN, name="planar-prod"):
     )
 
 
-def expect_portfolio_exists(stub, portfolio_id=PORTFOLIO_ID):
+# The tag options a prod portfolio carries: the stack's tags a deploy sets, less
+# app.name (a launch parameter).
+PROD_TAG_OPTIONS = {
+    "framework": "planar",
+    "framework.version": "0.17",
+    "stage": "prod",
+    "vendor_contact": "support@coplane.com",
+    "vendor_name": "CoPlane",
+}
+
+
+def tag_option(key, value, option_id=None, active=True):
+    return {"Key": key, "Value": value, "Active": active, "Id": option_id or f"tag-{key}"}
+
+
+def expect_portfolio_exists(stub, portfolio_id=PORTFOLIO_ID, tag_options=None):
+    """The portfolio, with these tag options (default: every one a publish adds)."""
+    if tag_options is None:
+        tag_options = [tag_option(k, v) for k, v in PROD_TAG_OPTIONS.items()]
     stub.add_response(
         "describe_portfolio",
         {
@@ -147,7 +165,8 @@ def expect_portfolio_exists(stub, portfolio_id=PORTFOLIO_ID):
                 "Id": portfolio_id,
                 "DisplayName": "Platform",
                 "ProviderName": "platform",
-            }
+            },
+            "TagOptions": tag_options,
         },
         {"Id": portfolio_id},
     )

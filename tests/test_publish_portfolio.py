@@ -1,0 +1,946 @@
+"""The portfolio's side of a publish, through build.py and through the Python API: the
+launch constraint, tag options, principals, shares to accounts, OUs and the
+organization, and deprecating old versions. Service Catalog is botocore's Stubber,
+which checks every request against the real service model; each test states the exact
+arguments of each call it expects, in order, and nothing else may be called."""
+
+import io
+import json
+
+import pytest
+from botocore.stub import ANY
+
+from planar_cfn import cli, publish
+from planar_cfn.deploy import Runtime
+from planar_cfn.errors import AccessDenied, AwsRefused, ExitCode, InputError
+from planar_cfn.options import PublishOptions
+from planar_cfn.portfolio import (
+    LaunchRoleConflictError,
+    OrganizationsAccessError,
+    Share,
+    ShareFailedError,
+)
+from planar_cfn.progress import Clock
+from tests.publish_stubs import BUCKET
+from tests.test_publish import (
+    NO_AWS,
+    PORTFOLIO_ID,
+    PROD_TAG_OPTIONS,
+    PRODUCT_ID,
+    TOKEN,
+    VERSION_NAME,
+    aws_env,  # noqa: F401 - the fixture the aws fixture needs
+    expect_association,
+    expect_new_product,
+    expect_new_version,
+    expect_portfolio_exists,
+    expect_search,
+    expect_versions,
+    product_view,
+    tag_option,
+    uploaded,
+    version,
+)
+
+ROLE_NAME = "planar-launch-role"
+ROLE_ARN = "arn:aws:iam::123456789012:role/planar-launch-role"
+OTHER_ROLE_ARN = "arn:aws:iam::123456789012:role/old-launch"
+CONSTRAINT_ID = "cons-abcdefghijklm"
+MEMBER = "210987654321"
+OU = "ou-ab12-cdefgh34"
+ORG = "o-abcdef1234"
+SHARE_TOKEN = "share-token-1"
+TEAM_ROLE = "arn:aws:iam::123456789012:role/platform-admins"
+PATTERN = "arn:aws:iam:::role/app-team-*"
+
+
+class FakeClock:
+    """Time that passes only when the code sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self):
+        return Clock(sleep=self.sleep, monotonic=lambda: self.now, poll_seconds=5)
+
+
+@pytest.fixture
+def time():
+    return FakeClock()
+
+
+@pytest.fixture
+def prod(rendered):
+    return rendered["prod"]
+
+
+def do_publish(aws, prod, time, **options):
+    out = io.StringIO()
+    result = publish.publish(
+        prod,
+        PublishOptions(BUCKET, portfolio_id=PORTFOLIO_ID, **options),
+        out=out,
+        connect=aws.connect,
+        token=TOKEN,
+        clock=time.clock(),
+    )
+    return result, out.getvalue()
+
+
+def build_py(aws, time, tmp_path, *flags):
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET]
+    argv += ["--portfolio-id", PORTFOLIO_ID, "--templates-dir", str(tmp_path), *flags]
+    runtime = Runtime(connect=aws.connect, clock=time.clock())
+    code = cli.main(argv, out=out, err=err, runtime=runtime)
+    return code, out.getvalue(), err.getvalue()
+
+
+# --- the calls, as the stubs expect them ---------------------------------------------
+
+
+def expect_unchanged_product(stub):
+    """An existing product whose version is this template, already in the portfolio."""
+    stub.add_response(
+        "list_provisioning_artifacts",
+        {"ProvisioningArtifactDetails": [version("pa-same000000001", VERSION_NAME)]},
+        {"ProductId": PRODUCT_ID},
+    )
+    stub.add_response(
+        "list_portfolios_for_product",
+        {"PortfolioDetails": [{"Id": PORTFOLIO_ID, "DisplayName": "Platform"}]},
+        {"ProductId": PRODUCT_ID},
+    )
+
+
+def expect_constraints(stub, *constraints):
+    """The product's constraints in the portfolio: (id, type, parameters) each."""
+    stub.add_response(
+        "list_constraints_for_portfolio",
+        {
+            "ConstraintDetails": [
+                {"ConstraintId": cid, "Type": kind, "ProductId": PRODUCT_ID}
+                for cid, kind, _ in constraints
+            ]
+        },
+        {"PortfolioId": PORTFOLIO_ID, "ProductId": PRODUCT_ID},
+    )
+    for cid, kind, parameters in constraints:
+        if kind == "LAUNCH":
+            stub.add_response(
+                "describe_constraint",
+                {
+                    "ConstraintDetail": {"ConstraintId": cid, "Type": kind},
+                    "ConstraintParameters": json.dumps(parameters),
+                    "Status": "AVAILABLE",
+                },
+                {"Id": cid},
+            )
+
+
+def expect_create_constraint(stub, parameters, product_id=PRODUCT_ID):
+    stub.add_response(
+        "create_constraint",
+        {"ConstraintDetail": {"ConstraintId": CONSTRAINT_ID, "Type": "LAUNCH"}},
+        {
+            "PortfolioId": PORTFOLIO_ID,
+            "ProductId": product_id,
+            "Type": "LAUNCH",
+            "Parameters": json.dumps(parameters),
+            "Description": "planar-cfn launch role",
+            "IdempotencyToken": ANY,  # a new one each run
+        },
+    )
+
+
+def expect_org_access(stub, status="ENABLED"):
+    stub.add_response("get_aws_organizations_access_status", {"AccessStatus": status}, {})
+
+
+def expect_shares(stub, kind, *details):
+    stub.add_response(
+        "describe_portfolio_shares",
+        {"PortfolioShareDetails": list(details)},
+        {"PortfolioId": PORTFOLIO_ID, "Type": kind},
+    )
+
+
+def share_detail(target, kind, tag_options=True, principals=True, accepted=True):
+    return {
+        "PrincipalId": target,
+        "Type": kind,
+        "Accepted": accepted,
+        "ShareTagOptions": tag_options,
+        "SharePrincipals": principals,
+    }
+
+
+def node(kind, value):
+    return {"OrganizationNode": {"Type": kind, "Value": value}}
+
+
+def expect_status(stub, *statuses, errors=()):
+    for status in statuses:
+        details = {"SuccessfulShares": [], "ShareErrors": list(errors)}
+        stub.add_response(
+            "describe_portfolio_share_status",
+            {"PortfolioShareToken": SHARE_TOKEN, "Status": status, "ShareDetails": details},
+            {"PortfolioShareToken": SHARE_TOKEN},
+        )
+
+
+# --- the launch constraint -------------------------------------------------------------
+
+
+def test_launch_role_name_becomes_a_local_role_constraint_on_a_new_product(aws, time, tmp_path):
+    # GIVEN no product yet: the constraint comes after the product joins the portfolio
+    expect_search(aws.catalog)
+    expect_portfolio_exists(aws.catalog)
+    expect_new_product(aws.catalog, token=ANY)
+    expect_association(aws.catalog)
+    expect_create_constraint(aws.catalog, {"LocalRoleName": ROLE_NAME})
+    # WHEN
+    code, out, err = build_py(aws, time, tmp_path, "--launch-role", ROLE_NAME)
+    # THEN
+    assert code == 0, err
+    assert "launch constraint: created (role planar-launch-role)" in out
+    assert "launch role:  planar-launch-role (created)" in out
+
+
+def test_launch_role_arn_becomes_a_role_arn_constraint(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_constraints(aws.catalog)  # none yet
+    expect_unchanged_product(aws.catalog)
+    expect_create_constraint(aws.catalog, {"RoleArn": ROLE_ARN})
+    result, _ = do_publish(aws, prod, time, launch_role=ROLE_ARN)
+    assert result.launch_constraint == "created"
+    assert result.done == (f"created launch constraint {CONSTRAINT_ID}",)
+
+
+def test_the_same_launch_role_again_changes_nothing(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_constraints(
+        aws.catalog,
+        ("cons-template00001", "TEMPLATE", {}),
+        (CONSTRAINT_ID, "LAUNCH", {"LocalRoleName": ROLE_NAME}),
+    )
+    expect_unchanged_product(aws.catalog)
+    result, out = do_publish(aws, prod, time, launch_role=ROLE_NAME)
+    assert result.launch_constraint == "unchanged"
+    assert result.done == ()
+    assert "launch constraint: unchanged (role planar-launch-role)" in out
+
+
+def test_another_launch_role_is_refused_before_anything_is_written(aws, time, tmp_path):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_constraints(aws.catalog, (CONSTRAINT_ID, "LAUNCH", {"RoleArn": OTHER_ROLE_ARN}))
+    code, _, err = build_py(aws, time, tmp_path, "--launch-role", ROLE_NAME)
+    assert code == ExitCode.BAD_INPUT
+    assert (
+        f"build.py: publish: --launch-role planar-launch-role: the product's launch constraint in "
+        f"portfolio {PORTFOLIO_ID} ({CONSTRAINT_ID}) names role {OTHER_ROLE_ARN}; pass "
+        f"--replace-launch-role to replace {OTHER_ROLE_ARN} with planar-launch-role"
+    ) in err
+    assert err.endswith("build.py: publish: nothing was changed in AWS\n")
+    assert uploaded(aws) == []
+
+
+def test_another_launch_role_reaches_a_python_caller_as_its_own_error(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_constraints(aws.catalog, (CONSTRAINT_ID, "LAUNCH", {"LocalRoleName": "old-launch"}))
+    with pytest.raises(LaunchRoleConflictError) as raised:
+        do_publish(aws, prod, time, launch_role=ROLE_ARN)
+    assert raised.value.done == ()
+    assert "--launch-role old-launch to keep it" in str(raised.value)
+
+
+def test_another_launch_role_is_replaced_when_asked(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_constraints(aws.catalog, (CONSTRAINT_ID, "LAUNCH", {"RoleArn": OTHER_ROLE_ARN}))
+    expect_unchanged_product(aws.catalog)
+    aws.catalog.add_response(
+        "update_constraint",
+        {"ConstraintDetail": {"ConstraintId": CONSTRAINT_ID, "Type": "LAUNCH"}},
+        {"Id": CONSTRAINT_ID, "Parameters": json.dumps({"LocalRoleName": ROLE_NAME})},
+    )
+    result, out = do_publish(aws, prod, time, launch_role=ROLE_NAME, replace_launch_role=True)
+    assert result.launch_constraint == "replaced"
+    assert result.done == (f"replaced launch role {OTHER_ROLE_ARN} with planar-launch-role",)
+    assert f"launch constraint: replaced role {OTHER_ROLE_ARN} with planar-launch-role" in out
+
+
+# --- tag options -----------------------------------------------------------------------
+
+
+def test_missing_tag_options_are_found_or_created_and_associated(aws, prod, time):
+    # GIVEN a portfolio with three of the five tag options; "stage=prod" exists in the
+    # account, "vendor_name=CoPlane" does not
+    have = [tag_option(k, PROD_TAG_OPTIONS[k]) for k in ("framework", "framework.version")]
+    have.append(tag_option("vendor_contact", PROD_TAG_OPTIONS["vendor_contact"]))
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog, tag_options=have)
+    expect_unchanged_product(aws.catalog)
+    aws.catalog.add_response(
+        "list_tag_options",
+        {
+            "TagOptionDetails": [
+                tag_option("stage", "prod-eu", "tag-other"),
+                tag_option("stage", "prod", "tag-stage"),
+            ]
+        },
+        {"Filters": {"Key": "stage", "Value": "prod"}},
+    )
+    aws.catalog.add_response(
+        "associate_tag_option_with_resource",
+        {},
+        {"ResourceId": PORTFOLIO_ID, "TagOptionId": "tag-stage"},
+    )
+    aws.catalog.add_response(
+        "list_tag_options",
+        {"TagOptionDetails": []},
+        {"Filters": {"Key": "vendor_name", "Value": "CoPlane"}},
+    )
+    aws.catalog.add_response(
+        "create_tag_option",
+        {"TagOptionDetail": tag_option("vendor_name", "CoPlane", "tag-vendor")},
+        {"Key": "vendor_name", "Value": "CoPlane"},
+    )
+    aws.catalog.add_response(
+        "associate_tag_option_with_resource",
+        {},
+        {"ResourceId": PORTFOLIO_ID, "TagOptionId": "tag-vendor"},
+    )
+    # WHEN
+    result, out = do_publish(aws, prod, time)
+    # THEN
+    assert result.tag_options == ("stage=prod", "vendor_name=CoPlane")
+    assert result.done == (
+        "associated tag option stage=prod",
+        "created tag option vendor_name=CoPlane",
+        "associated tag option vendor_name=CoPlane",
+    )
+    assert f"tag option stage=prod: associated with portfolio {PORTFOLIO_ID}" in out
+
+
+def test_tag_options_already_there_change_nothing(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    result, out = do_publish(aws, prod, time)
+    assert result.tag_options == ()
+    assert f"tag options: unchanged (5 on portfolio {PORTFOLIO_ID})" in out
+
+
+def test_a_tag_option_created_or_associated_meanwhile_is_fine(aws, prod, time):
+    # AWS answers DuplicateResourceException for what is already there
+    have = [tag_option(k, v) for k, v in PROD_TAG_OPTIONS.items() if k != "stage"]
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog, tag_options=have)
+    expect_unchanged_product(aws.catalog)
+    stage = {"Filters": {"Key": "stage", "Value": "prod"}}
+    aws.catalog.add_response("list_tag_options", {"TagOptionDetails": []}, stage)
+    aws.catalog.add_client_error(
+        "create_tag_option",
+        "DuplicateResourceException",
+        "TagOption already exists",
+        expected_params={"Key": "stage", "Value": "prod"},
+    )
+    aws.catalog.add_response(
+        "list_tag_options", {"TagOptionDetails": [tag_option("stage", "prod")]}, stage
+    )
+    aws.catalog.add_client_error(
+        "associate_tag_option_with_resource",
+        "DuplicateResourceException",
+        "already associated",
+        expected_params={"ResourceId": PORTFOLIO_ID, "TagOptionId": "tag-stage"},
+    )
+    result, _ = do_publish(aws, prod, time)
+    assert result.done == ()
+
+
+def test_an_inactive_tag_option_says_how_to_activate_it(aws, prod, time):
+    have = [tag_option(k, v) for k, v in PROD_TAG_OPTIONS.items() if k != "stage"]
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog, tag_options=have)
+    expect_unchanged_product(aws.catalog)
+    aws.catalog.add_response(
+        "list_tag_options",
+        {"TagOptionDetails": [tag_option("stage", "prod", active=False)]},
+        {"Filters": {"Key": "stage", "Value": "prod"}},
+    )
+    with pytest.raises(InputError, match="update-tag-option --id tag-stage --active"):
+        do_publish(aws, prod, time)
+
+
+# --- principals ------------------------------------------------------------------------
+
+
+def test_principals_already_associated_are_left_and_new_ones_associated(aws, time, tmp_path):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    aws.catalog.add_response(
+        "list_principals_for_portfolio",
+        {"Principals": [{"PrincipalARN": TEAM_ROLE, "PrincipalType": "IAM"}]},
+        {"PortfolioId": PORTFOLIO_ID},
+    )
+    aws.catalog.add_response(
+        "associate_principal_with_portfolio",
+        {},
+        {"PortfolioId": PORTFOLIO_ID, "PrincipalARN": PATTERN, "PrincipalType": "IAM_PATTERN"},
+    )
+    code, out, err = build_py(aws, time, tmp_path, "--principal", TEAM_ROLE, "--principal", PATTERN)
+    assert code == 0, err
+    assert f"principal {TEAM_ROLE}: unchanged (already associated)" in out
+    assert f"principal {PATTERN}: associated (IAM_PATTERN)" in out
+
+
+def test_a_full_principal_arn_is_of_type_iam(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    aws.catalog.add_response(
+        "list_principals_for_portfolio", {"Principals": []}, {"PortfolioId": PORTFOLIO_ID}
+    )
+    aws.catalog.add_response(
+        "associate_principal_with_portfolio",
+        {},
+        {"PortfolioId": PORTFOLIO_ID, "PrincipalARN": TEAM_ROLE, "PrincipalType": "IAM"},
+    )
+    result, _ = do_publish(aws, prod, time, principals=[TEAM_ROLE])
+    assert result.principals == (TEAM_ROLE,)
+    assert result.done == (f"associated principal {TEAM_ROLE}",)
+
+
+# --- shares ----------------------------------------------------------------------------
+
+
+def test_share_to_an_account_shares_tag_options_and_awaits_acceptance(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(aws.catalog, "ACCOUNT")
+    aws.catalog.add_response(
+        "create_portfolio_share",
+        {},
+        {"PortfolioId": PORTFOLIO_ID, "AccountId": MEMBER, "ShareTagOptions": True},
+    )
+    result, out = do_publish(aws, prod, time, share_with=MEMBER)
+    assert result.shares == (Share(MEMBER, "ACCOUNT", "created", "not yet accepted"),)
+    assert result.done == (f"created share with {MEMBER}",)
+    assert f"share with {MEMBER} (ACCOUNT): created, not yet accepted" in out
+
+
+def test_shares_to_an_ou_and_the_organization_wait_for_their_status(aws, time, tmp_path):
+    # GIVEN Organizations access, no shares yet, and the OU's share taking two polls
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(aws.catalog, "ORGANIZATIONAL_UNIT")
+    expect_shares(aws.catalog, "ORGANIZATION")
+    for kind, target in (("ORGANIZATIONAL_UNIT", OU), ("ORGANIZATION", ORG)):
+        aws.catalog.add_response(
+            "create_portfolio_share",
+            {"PortfolioShareToken": SHARE_TOKEN},
+            {
+                "PortfolioId": PORTFOLIO_ID,
+                **node(kind, target),
+                "ShareTagOptions": True,
+                "SharePrincipals": True,
+            },
+        )
+        expect_status(
+            aws.catalog, *(["IN_PROGRESS", "COMPLETED"] if target == OU else ["COMPLETED"])
+        )
+    # WHEN both are given, in one flag, comma-separated
+    code, out, err = build_py(aws, time, tmp_path, "--share-with", f"{OU},{ORG}")
+    # THEN each share is reported with its status; the wait slept once, through the clock
+    assert code == 0, err
+    assert f"share with {OU} (ORGANIZATIONAL_UNIT): created, COMPLETED" in out
+    assert f"shared with:  {ORG} (ORGANIZATION): COMPLETED" in out
+    assert time.sleeps == [5]
+
+
+def test_a_repeated_share_changes_nothing_and_reports_its_status(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(aws.catalog, "ACCOUNT", share_detail(MEMBER, "ACCOUNT", principals=False))
+    expect_shares(aws.catalog, "ORGANIZATIONAL_UNIT", share_detail(OU, "ORGANIZATIONAL_UNIT"))
+    result, _ = do_publish(aws, prod, time, share_with=(MEMBER, OU, MEMBER))
+    assert result.shares == (
+        Share(MEMBER, "ACCOUNT", "unchanged", "accepted"),
+        Share(OU, "ORGANIZATIONAL_UNIT", "unchanged", "shared"),
+    )
+    assert result.done == ()
+
+
+def test_an_existing_share_without_principals_is_updated(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(
+        aws.catalog,
+        "ORGANIZATIONAL_UNIT",
+        share_detail(OU, "ORGANIZATIONAL_UNIT", tag_options=True, principals=False),
+    )
+    aws.catalog.add_response(
+        "update_portfolio_share",
+        {"PortfolioShareToken": SHARE_TOKEN, "Status": "IN_PROGRESS"},
+        {
+            "PortfolioId": PORTFOLIO_ID,
+            **node("ORGANIZATIONAL_UNIT", OU),
+            "ShareTagOptions": True,
+            "SharePrincipals": True,
+        },
+    )
+    expect_status(aws.catalog, "COMPLETED")
+    result, _ = do_publish(aws, prod, time, share_with=[OU])
+    assert result.shares == (Share(OU, "ORGANIZATIONAL_UNIT", "updated", "COMPLETED"),)
+    assert result.done == (f"updated share with {OU}",)
+
+
+@pytest.mark.parametrize("status", ["DISABLED", "UNDER_CHANGE"])
+def test_organizations_access_not_enabled_names_the_missing_step(aws, time, tmp_path, status):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog, status)
+    code, _, err = build_py(aws, time, tmp_path, "--share-with", MEMBER, "--share-with", OU)
+    assert code == ExitCode.BAD_INPUT
+    assert (
+        f"build.py: publish: --share-with {OU}: sharing with the organization or an OU needs "
+        f"AWS Organizations access for Service Catalog, which is {status}: run "
+        "`aws servicecatalog enable-aws-organizations-access` with the management account's "
+        "credentials"
+    ) in err
+    assert err.endswith("nothing was changed in AWS\n")
+    assert uploaded(aws) == []
+
+
+def test_organizations_access_error_reaches_a_python_caller(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog, "DISABLED")
+    with pytest.raises(OrganizationsAccessError) as raised:
+        do_publish(aws, prod, time, share_with=ORG)
+    assert raised.value.exit_code == ExitCode.BAD_INPUT
+
+
+def test_a_share_that_ends_in_error_is_reported_and_exits_1(aws, time, tmp_path):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(aws.catalog, "ORGANIZATIONAL_UNIT")
+    aws.catalog.add_response(
+        "create_portfolio_share",
+        {"PortfolioShareToken": SHARE_TOKEN},
+        {
+            "PortfolioId": PORTFOLIO_ID,
+            **node("ORGANIZATIONAL_UNIT", OU),
+            "ShareTagOptions": True,
+            "SharePrincipals": True,
+        },
+    )
+    error = {"Accounts": [MEMBER], "Message": "Account is suspended", "Error": "InvalidState"}
+    expect_status(aws.catalog, "COMPLETED_WITH_ERRORS", errors=[error])
+    code, out, err = build_py(aws, time, tmp_path, "--share-with", OU)
+    assert code == ExitCode.FAILED == ShareFailedError.code
+    assert f"share with {OU} (ORGANIZATIONAL_UNIT): created, COMPLETED_WITH_ERRORS" in out
+    assert f"portfolio shares failed: {OU}: InvalidState for {MEMBER}: Account is suspended" in err
+    assert f"done before the error: created share with {OU}" in err
+
+
+def test_a_share_still_in_progress_after_the_wait_is_reported_not_failed(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(aws.catalog, "ORGANIZATION")
+    aws.catalog.add_response(
+        "create_portfolio_share",
+        {"PortfolioShareToken": SHARE_TOKEN},
+        {
+            "PortfolioId": PORTFOLIO_ID,
+            **node("ORGANIZATION", ORG),
+            "ShareTagOptions": True,
+            "SharePrincipals": True,
+        },
+    )
+    # 300 s at 5 s a poll: 61 polls, then the wait ends
+    expect_status(aws.catalog, *["IN_PROGRESS"] * 61)
+    result, out = do_publish(aws, prod, time, share_with=ORG)
+    assert result.shares == (Share(ORG, "ORGANIZATION", "created", "IN_PROGRESS"),)
+    assert f"--portfolio-share-token {SHARE_TOKEN}" in out
+    assert time.now == 300
+
+
+def test_a_denied_share_names_the_permission(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(aws.catalog, "ACCOUNT")
+    aws.catalog.add_client_error(
+        "create_portfolio_share",
+        "AccessDeniedException",
+        "not authorized",
+        expected_params={"PortfolioId": PORTFOLIO_ID, "AccountId": MEMBER, "ShareTagOptions": True},
+    )
+    with pytest.raises(AccessDenied) as raised:
+        do_publish(aws, prod, time, share_with=MEMBER)
+    assert str(raised.value).startswith(
+        f"AWS denied CreatePortfolioShare on portfolio {PORTFOLIO_ID}: the publishing "
+        "identity needs servicecatalog:CreatePortfolioShare"
+    )
+
+
+def test_an_account_that_cannot_share_with_the_organization_is_told_who_can(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    aws.catalog.add_client_error(
+        "get_aws_organizations_access_status",
+        "OperationNotSupportedException",
+        "Operation not supported",
+        expected_params={},
+    )
+    with pytest.raises(AwsRefused) as raised:
+        do_publish(aws, prod, time, share_with=OU)
+    assert str(raised.value) == (
+        "AWS refused GetAWSOrganizationsAccessStatus (OperationNotSupportedException): "
+        "Operation not supported. only the organization's management account or a Service "
+        "Catalog delegated administrator can share with the organization or an OU"
+    )
+    assert uploaded(aws) == []
+
+
+def test_a_refused_share_to_an_ou_says_what_it_needs(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(aws.catalog, "ORGANIZATIONAL_UNIT")
+    aws.catalog.add_client_error(
+        "create_portfolio_share",
+        "InvalidStateException",
+        "Organizations access is not enabled",
+        expected_params={
+            "PortfolioId": PORTFOLIO_ID,
+            **node("ORGANIZATIONAL_UNIT", OU),
+            "ShareTagOptions": True,
+            "SharePrincipals": True,
+        },
+    )
+    with pytest.raises(AwsRefused, match="aws servicecatalog enable-aws-organizations-access"):
+        do_publish(aws, prod, time, share_with=OU)
+
+
+# --- deprecating old versions ----------------------------------------------------------
+
+
+def expect_update(stub, version_id, **change):
+    stub.add_response(
+        "update_provisioning_artifact",
+        {},
+        {"ProductId": PRODUCT_ID, "ProvisioningArtifactId": version_id, **change},
+    )
+
+
+def test_deprecate_old_marks_every_other_version_deprecated(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_versions(
+        aws.catalog,
+        {**version("pa-old0000000001", "0.0.8-11111111"), "Guidance": "DEFAULT"},
+        {**version("pa-old0000000002", "0.0.9-22222222"), "Guidance": "DEPRECATED"},
+    )
+    expect_new_version(aws.catalog)
+    expect_update(aws.catalog, "pa-old0000000001", Guidance="DEPRECATED")
+    result = publish.publish(
+        prod,
+        PublishOptions(BUCKET, deprecate_old=True),
+        out=io.StringIO(),
+        connect=aws.connect,
+        token=TOKEN,
+    )
+    assert result.deprecated == ("pa-old0000000001",)
+    assert result.done[-1] == "deprecated version pa-old0000000001"
+
+
+def test_deprecate_and_deactivate_together_are_one_call_per_version(aws, time, tmp_path):
+    expect_search(aws.catalog, product_view())
+    expect_versions(aws.catalog, version("pa-old0000000001", "0.0.8-11111111"))
+    expect_new_version(aws.catalog, token=ANY)
+    expect_update(aws.catalog, "pa-old0000000001", Active=False, Guidance="DEPRECATED")
+    out, err = io.StringIO(), io.StringIO()
+    argv = [
+        "--stage",
+        "prod",
+        "--publish",
+        "--artifact-bucket",
+        BUCKET,
+        "--templates-dir",
+        str(tmp_path),
+    ]
+    code = cli.main(
+        [*argv, "--deprecate-old", "--deactivate-old"], out=out, err=err, runtime=aws.runtime()
+    )
+    assert code == 0, err.getvalue()
+    assert "deactivated and deprecated version 0.0.8-11111111 (pa-old0000000001)" in out.getvalue()
+
+
+def test_deprecate_old_with_nothing_to_deprecate_says_so(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_versions(
+        aws.catalog,
+        version("pa-same000000001", VERSION_NAME),
+        {**version("pa-old0000000002", "0.0.9-22222222"), "Guidance": "DEPRECATED"},
+    )
+    out = io.StringIO()
+    result = publish.publish(
+        prod, PublishOptions(BUCKET, deprecate_old=True), out=out, connect=aws.connect
+    )
+    assert result.done == ()
+    assert "unchanged: no other version to deprecate" in out.getvalue()
+
+
+def test_republishing_a_deprecated_version_makes_it_the_default_again(aws, prod, time):
+    expect_search(aws.catalog, product_view())
+    expect_versions(
+        aws.catalog,
+        {**version("pa-back000000001", VERSION_NAME), "Guidance": "DEPRECATED"},
+    )
+    expect_update(aws.catalog, "pa-back000000001", Guidance="DEFAULT")
+    result = publish.publish(prod, PublishOptions(BUCKET), out=io.StringIO(), connect=aws.connect)
+    assert result.done == ("made default version pa-back000000001",)
+
+
+# --- everything at once, through the Python API --------------------------------------
+
+
+def test_python_api_sets_up_the_portfolio_in_order(aws, prod, time):
+    expect_search(aws.catalog)
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog)
+    expect_new_product(aws.catalog)
+    expect_association(aws.catalog)
+    expect_create_constraint(aws.catalog, {"LocalRoleName": ROLE_NAME})
+    aws.catalog.add_response(
+        "list_principals_for_portfolio", {"Principals": []}, {"PortfolioId": PORTFOLIO_ID}
+    )
+    aws.catalog.add_response(
+        "associate_principal_with_portfolio",
+        {},
+        {"PortfolioId": PORTFOLIO_ID, "PrincipalARN": PATTERN, "PrincipalType": "IAM_PATTERN"},
+    )
+    expect_shares(aws.catalog, "ORGANIZATIONAL_UNIT")
+    aws.catalog.add_response(
+        "create_portfolio_share",
+        {"PortfolioShareToken": SHARE_TOKEN},
+        {
+            "PortfolioId": PORTFOLIO_ID,
+            **node("ORGANIZATIONAL_UNIT", OU),
+            "ShareTagOptions": True,
+            "SharePrincipals": True,
+        },
+    )
+    expect_status(aws.catalog, "COMPLETED")
+    result, _ = do_publish(
+        aws, prod, time, launch_role=ROLE_NAME, principals=PATTERN, share_with=OU
+    )
+    assert result.done[-4:] == (
+        f"associated {PRODUCT_ID} with {PORTFOLIO_ID}",
+        f"created launch constraint {CONSTRAINT_ID}",
+        f"associated principal {PATTERN}",
+        f"created share with {OU}",
+    )
+    assert result.shares == (Share(OU, "ORGANIZATIONAL_UNIT", "created", "COMPLETED"),)
+
+
+# --- bad input: refused before anything is sent ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        (
+            "--launch-role",
+            "planar launch",
+            "'planar launch' is not a launch role: a role name (1-64 letters, digits and +=,.@_-",
+        ),
+        ("--launch-role", "r" * 65, "is not a launch role: a role name (1-64"),
+        (
+            "--launch-role",
+            "arn:aws:iam::123:role/x",
+            "'arn:aws:iam::123:role/x' is not a launch role:",
+        ),
+        (
+            "--launch-role",
+            "arn:aws:iam::123456789012:user/x",
+            "or a role ARN (arn:aws:iam::111122223333:role/planar-launch-role)",
+        ),
+        (
+            "--share-with",
+            "12345",
+            "'12345' is not an account id (12 digits), an organizational unit id "
+            "(ou-ab12-cdefgh34) or the organization id (o-abcdef1234)",
+        ),
+        ("--share-with", f"{MEMBER},ou-x", "'ou-x' is not an account id (12 digits)"),
+        ("--share-with", "r-ab12", "'r-ab12' is not an account id"),
+        ("--share-with", "", "'' is not an account id"),
+        (
+            "--principal",
+            "platform-admins",
+            "'platform-admins' is not a principal: an IAM role, group or user ARN",
+        ),
+        (
+            "--principal",
+            "arn:aws:iam:::*/admins",
+            "'arn:aws:iam:::*/admins' is not a principal:",
+        ),
+        (
+            "--principal",
+            "arn:aws:iam::123456789012:role/team-*",
+            "is not a principal: an IAM role, group or user ARN",
+        ),
+        (
+            "--principal",
+            "arn:aws:s3:::bucket",
+            "* and ? allowed in the path and name (arn:aws:iam:::role/app-team-*)",
+        ),
+    ],
+)
+def test_bad_portfolio_flags_name_flag_value_and_what_is_allowed(flag, value, message, capsys):
+    argv = ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET]
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*argv, "--portfolio-id", PORTFOLIO_ID, flag, value], runtime=NO_AWS)
+    assert exited.value.code == 2
+    # argparse wraps nothing after "error:": the message is one line
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if "error:" in x]
+    assert line.startswith(f"build.py: error: argument {flag}: ")
+    assert message in line
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--launch-role", "planar launch", "'planar launch' is not a launch role"),
+        ("--share-with", "12345", "'12345' is not an account id"),
+        ("--principal", "platform-admins", "'platform-admins' is not a principal"),
+    ],
+)
+def test_bad_portfolio_flag_message_is_exact_on_stderr(flag, value, message, capsys):
+    argv = ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET]
+    with pytest.raises(SystemExit):
+        cli.main([*argv, "--portfolio-id", PORTFOLIO_ID, flag, value], runtime=NO_AWS)
+    assert f"build.py: error: argument {flag}: {message}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--launch-role", ROLE_NAME], "argument --launch-role: needs --portfolio-id"),
+        (["--share-with", MEMBER], "argument --share-with: needs --portfolio-id"),
+        (["--principal", TEAM_ROLE], "argument --principal: needs --portfolio-id"),
+        (
+            ["--portfolio-id", PORTFOLIO_ID, "--replace-launch-role"],
+            "argument --replace-launch-role: needs --launch-role",
+        ),
+    ],
+)
+def test_portfolio_flags_without_what_they_need_are_refused_up_front(flags, message, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(
+            ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET, *flags], runtime=NO_AWS
+        )
+    assert exited.value.code == 2
+    assert f"build.py: error: {message}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--artifact-bucket", BUCKET],
+        ["--portfolio-id", PORTFOLIO_ID],
+        ["--deprecate-old"],
+        ["--launch-role", ROLE_NAME],
+        ["--share-with", MEMBER],
+        ["--principal", TEAM_ROLE],
+    ],
+)
+@pytest.mark.parametrize("mode", [[], ["--no-deploy"], ["--dry-run"]])
+def test_publish_flags_without_publish_are_refused_not_ignored(flags, mode, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--stage", "prod", *mode, *flags], runtime=NO_AWS)
+    assert exited.value.code == 2
+    assert f"build.py: error: argument {flags[0]}: only with --publish" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"launch_role": "planar launch", "portfolio_id": PORTFOLIO_ID},
+            "launch_role: 'planar launch' is not a launch role",
+        ),
+        (
+            {"share_with": ["12345"], "portfolio_id": PORTFOLIO_ID},
+            "share_with: '12345' is not an account id",
+        ),
+        ({"share_with": [], "portfolio_id": PORTFOLIO_ID}, "share_with: [] lists nothing"),
+        ({"principals": [7], "portfolio_id": PORTFOLIO_ID}, "principals: 7 is not a principal"),
+        (
+            {"launch_role": ROLE_NAME, "share_with": OU},
+            "launch_role, share_with: need portfolio_id",
+        ),
+        ({"replace_launch_role": True}, "replace_launch_role: needs launch_role"),
+        ({"deprecate_old": "yes"}, "deprecate_old: must be True or False, not 'yes'"),
+        (
+            {
+                "principals": [f"arn:aws:iam:::role/team-{n}-*" for n in range(11)],
+                "portfolio_id": PORTFOLIO_ID,
+            },
+            "principals: 11 IAM patterns; a portfolio takes at most 10",
+        ),
+    ],
+)
+def test_bad_portfolio_options_from_python_are_refused_before_any_call(options, message, prod):
+    def no_aws(*_):
+        raise AssertionError("no AWS call may be made")
+
+    with pytest.raises(InputError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        publish.publish(prod, PublishOptions(BUCKET, **options), connect=no_aws)
+
+
+def test_repeated_and_comma_separated_values_are_one_list_without_repeats():
+    args = cli._parser().parse_args(
+        [
+            "--stage",
+            "prod",
+            "--publish",
+            "--artifact-bucket",
+            BUCKET,
+            "--portfolio-id",
+            PORTFOLIO_ID,
+            "--share-with",
+            f"{MEMBER}, {OU}",
+            "--share-with",
+            f"{ORG},{MEMBER}",
+            "--principal",
+            TEAM_ROLE,
+        ]
+    )
+    made = cli._publish_options(args)
+    assert made.share_with == (MEMBER, OU, ORG)
+    assert made.principals == (TEAM_ROLE,)
