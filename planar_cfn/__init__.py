@@ -9,7 +9,9 @@ The library's public face is the names in `__all__`:
 - `Rendered`: a stage's template as the text the command writes, from
   `planar_cfn.render.render(config)` (not re-exported here: the module of that name
   would shadow it once imported) or `Rendered(stage, built.to_json())`;
-- `lint_body`, `lint_bodies`, `Finding`: cfn-lint, informational rules included.
+- `lint_body`, `lint_bodies`, `Finding`: cfn-lint, informational rules included;
+- `architecture_diagram`, `architecture_markdown`: a template as a Mermaid diagram, and
+  docs/architecture.md.
 
 The command is `planar_cfn.__main__.console(prog, stages=...)`.
 
@@ -27,6 +29,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .config import Sidecar, StackConfig
+    from .diagram import architecture_diagram, architecture_markdown
     from .lint import Finding, lint_bodies, lint_body
     from .overrides import override
     from .render import Rendered
@@ -43,6 +46,8 @@ __all__ = [
     "Stage",
     "UnknownStageError",
     "__version__",
+    "architecture_diagram",
+    "architecture_markdown",
     "build_template",
     "get_stage",
     "lint_bodies",
@@ -60,6 +65,8 @@ _MODULES = {
     "StackConfig": "config",
     "Stage": "stages",
     "UnknownStageError": "stages",
+    "architecture_diagram": "diagram",
+    "architecture_markdown": "diagram",
     "build_template": "stack",
     "get_stage": "stages",
     "lint_bodies": "lint",
