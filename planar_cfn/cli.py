@@ -168,7 +168,8 @@ def _parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argp
     parser.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; exit 1 when a committed template differs from a fresh render",
+        help="write nothing; exit 1 when a committed template (or, with --all-stages, "
+        "architecture.md) differs from a fresh render",
     )
     parser.add_argument(
         "--templates-dir",

@@ -107,7 +107,8 @@ INTERNET = "ext_internet"
 BEDROCK = "ext_bedrock"
 _EXTERNAL = {INTERNET: "Internet (users)", BEDROCK: "Amazon Bedrock (Anthropic Claude)"}
 
-# Words Mermaid's flowchart grammar reserves; a logical id spelled so gets a prefix.
+# Words of Mermaid's flowchart grammar: a node id spelled so, in any case, gets a prefix
+# (lowercase "end" breaks a flowchart: https://mermaid.js.org/syntax/flowchart.html).
 _RESERVED = {"end", "graph", "flowchart", "subgraph", "style", "class", "classdef", "click"}
 _SUB_NAME = re.compile(r"\$\{([^}!][^}]*)\}")
 
@@ -151,7 +152,8 @@ def concern_of(resource_type: str) -> str:
 
 
 def _sub_names(text: str) -> Iterator[str]:
-    """The names `${Name}` and `${Name.Attr}` in an Fn::Sub string; `${!Literal}` is text."""
+    """The names `${Name}` and `${Name.Attr}` in an Fn::Sub string; `${!Literal}` is text
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-sub.html)."""
     for match in _SUB_NAME.finditer(text):
         yield match.group(1).split(".")[0]
 
@@ -204,6 +206,16 @@ def _ref(value: Any) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+def _port(value: Any) -> int | None:
+    """A port written as a number; None for one a parameter or a function gives."""
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+def _text(value: Any) -> str:
+    """A label's word from the template: a plain word, else nothing (Mermaid-safe)."""
+    return value if isinstance(value, str) and value.replace("-", "").isalnum() else ""
+
+
 def _of_type(resources: Mapping[str, Any], kind: str) -> list[str]:
     return sorted(name for name, r in resources.items() if r["Type"] == f"AWS::{kind}")
 
@@ -223,11 +235,11 @@ def _ingress(resources: Mapping[str, Any]) -> list[tuple[str, int, int, str | No
             rules.append((group, rule))
     found = []
     for group, rule in rules:
-        if str(rule.get("IpProtocol")) == "-1":
-            low, high = 0, 65535
-        else:
-            low, high = int(rule.get("FromPort", -1)), int(rule.get("ToPort", -1))
-        found.append((group, low, high, _ref(rule.get("SourceSecurityGroupId"))))
+        every = str(rule.get("IpProtocol")) == "-1"  # all protocols: every port
+        low = 0 if every else _port(rule.get("FromPort"))
+        high = 65535 if every else _port(rule.get("ToPort"))
+        if low is not None and high is not None:
+            found.append((group, low, high, _ref(rule.get("SourceSecurityGroupId"))))
     return found
 
 
@@ -290,15 +302,17 @@ def traffic_edges(template: Mapping[str, Any]) -> list[TrafficEdge]:
     }
     for listener in _of_type(resources, "ElasticLoadBalancingV2::Listener"):
         lb = _ref(props[listener].get("LoadBalancerArn"))
-        port = int(props[listener].get("Port", -1))
-        protocol = props[listener].get("Protocol", "")
+        port = _port(props[listener].get("Port"))
+        protocol = _text(props[listener].get("Protocol"))
+        if port is None:
+            continue
         for group, source in _admits(rules, balancer_groups.get(lb or "", set()), port):
             if source is None:
                 edges.append(
                     TrafficEdge(
                         INTERNET,
                         listener,
-                        f"{protocol} {port}",
+                        f"{protocol} {port}".strip(),
                         f"{group} admits port {port} from an address range (CidrIp); "
                         f"{listener} on {lb} listens on it",
                     )
@@ -319,7 +333,9 @@ def traffic_edges(template: Mapping[str, Any]) -> list[TrafficEdge]:
         service_groups = _groups(network.get("SecurityGroups", []))
         for mapping in props[service].get("LoadBalancers", []):
             target_group = _ref(mapping.get("TargetGroupArn"))
-            port = int(mapping.get("ContainerPort", -1))
+            port = _port(mapping.get("ContainerPort"))
+            if port is None:
+                continue
             sources = {s for _, s in _admits(rules, service_groups, port)}
             balancers = sorted(lb for lb, gs in balancer_groups.items() if gs & sources)
             if target_group and target_group in props and balancers:
@@ -327,14 +343,16 @@ def traffic_edges(template: Mapping[str, Any]) -> list[TrafficEdge]:
                     TrafficEdge(
                         target_group,
                         service,
-                        f"{props[target_group].get('Protocol', 'HTTP')} {port}",
+                        f"{_text(props[target_group].get('Protocol'))} {port}".strip(),
                         f"{service} registers its tasks in {target_group}; its security "
                         f"group admits port {port} from {', '.join(balancers)}'s",
                     )
                 )
         for cluster in _of_type(resources, "RDS::DBCluster"):
-            port = int(props[cluster].get("Port", -1))
-            engine = str(props[cluster].get("Engine", ""))
+            port = _port(props[cluster].get("Port"))
+            engine = _text(props[cluster].get("Engine"))
+            if port is None:
+                continue
             groups = _groups(props[cluster].get("VpcSecurityGroupIds", []))
             opened = [g for g, source in _admits(rules, groups, port) if source in service_groups]
             if opened:
@@ -342,7 +360,7 @@ def traffic_edges(template: Mapping[str, Any]) -> list[TrafficEdge]:
                     TrafficEdge(
                         service,
                         cluster,
-                        f"{'PostgreSQL' if 'postgres' in engine else engine} {port}",
+                        f"{'PostgreSQL' if 'postgres' in engine else engine} {port}".strip(),
                         f"{opened[0]} admits port {port} from {service}'s security group",
                     )
                 )
@@ -474,16 +492,21 @@ def architecture_markdown(rendered: Sequence[Rendered]) -> str:
         "One diagram per stage, drawn from the stage's template in `templates/`: every "
         "resource, every reference between resources, and the traffic path.",
     ]
-    for stage in rendered:
-        template = json.loads(stage.body)
+    templates = {stage.stage: json.loads(stage.body) for stage in rendered}
+    names = [set(t["Resources"]) for t in templates.values()]
+    everywhere = set.intersection(*names) if names else set()
+    for stage, template in templates.items():
         resources = template["Resources"]
         conditional = sum("Condition" in r for r in resources.values())
+        # What the stage decides at build time, beside what conditions decide at deploy time.
+        own = sorted(set(resources) - everywhere)
+        only = f" Not in every stage: {', '.join(own)}." if own else ""
         lines += [
             "",
-            f"## {stage.stage}",
+            f"## {stage}",
             "",
-            f"`templates/planar-{stage.stage}.json`: {len(resources)} resources, "
-            f"{conditional} of them conditional. {_GUIDE}",
+            f"`templates/planar-{stage}.json`: {len(resources)} resources, "
+            f"{conditional} of them conditional.{only} {_GUIDE}",
             "",
             "```mermaid",
             architecture_diagram(template).rstrip("\n"),
