@@ -328,6 +328,7 @@ def test_the_committed_page_is_fresh_and_documents_every_stage():
     # The emptier is dev's and staging's, the reader prod's: a stage's choice, not a condition.
     dev, staging, prod = page.split("\n## ")[1:]
     assert "Not in every stage: BucketEmptier, BucketEmptierFunction," in dev
+    assert "Not in every stage: BucketEmptier, BucketEmptierFunction," in staging
     assert "Not in every stage: DatabaseReader1." in prod
     assert page.count("```mermaid\n") == 3
     assert page.count("| `==>` thick arrow, labelled |") == 3
