@@ -13,6 +13,8 @@ The library's public face is the names in `__all__`:
 - `build_launch_role`: the IAM role Service Catalog assumes to launch the stages'
   stacks (templates/planar-launch-role.json), its permissions derived from the
   resource types' schemas.
+- `architecture_diagram`, `architecture_markdown`: a template as a Mermaid diagram, and
+  docs/architecture.md.
 
 The command is `planar_cfn.__main__.console(prog, stages=...)`.
 
@@ -30,6 +32,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .config import Sidecar, StackConfig
+    from .diagram import architecture_diagram, architecture_markdown
     from .launch_role import build_launch_role
     from .lint import Finding, lint_bodies, lint_body
     from .overrides import override
@@ -47,6 +50,8 @@ __all__ = [
     "Stage",
     "UnknownStageError",
     "__version__",
+    "architecture_diagram",
+    "architecture_markdown",
     "build_launch_role",
     "build_template",
     "get_stage",
@@ -66,6 +71,8 @@ _MODULES = {
     "Stage": "stages",
     "UnknownStageError": "stages",
     "build_launch_role": "launch_role",
+    "architecture_diagram": "diagram",
+    "architecture_markdown": "diagram",
     "build_template": "stack",
     "get_stage": "stages",
     "lint_bodies": "lint",

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from . import deploy, options, publish
+from . import deploy, diagram, options, publish
 from .aws_gateway import Aws
 from .config import StackConfig
 from .errors import ExitCode, Interrupted, PlanarError
@@ -205,7 +205,8 @@ def _parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argp
     parser.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; exit 1 when a committed template differs from a fresh render",
+        help="write nothing; exit 1 when a committed template (or, with --all-stages, "
+        "architecture.md) differs from a fresh render",
     )
     parser.add_argument(
         "--templates-dir",
@@ -213,6 +214,13 @@ def _parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argp
         default=TEMPLATES_DIR,
         metavar="DIR",
         help="where templates are written (default: templates/)",
+    )
+    parser.add_argument(
+        "--docs-dir",
+        type=Path,
+        metavar="DIR",
+        help="with --all-stages, where architecture.md (every stage's diagram) is written, "
+        "or compared with --check (default: docs/, when --templates-dir is not given)",
     )
     _deploy_arguments(parser)
     _publish_arguments(parser)
@@ -339,6 +347,8 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
     ]
     if renders_only and aws_flags:
         return f"argument {aws_flags[0]}: not allowed with argument {renders_only}"
+    if args.docs_dir and not args.all_stages:
+        return "argument --docs-dir: only with --all-stages (architecture.md holds every stage)"
     if args.all_stages and not renders_only:
         return (
             "argument --all-stages: only renders; add --no-deploy, or deploy one --stage at a time"
@@ -471,6 +481,14 @@ def main(
         return _deploy(args, out, err, runtime, configs[args.stage])
     names = tuple(configs) if args.all_stages else (args.stage,)
     rendered = {stage: render(configs[stage]) for stage in names}
+    docs_fresh = not args.all_stages or diagram.refresh_architecture(
+        rendered,
+        docs_dir=args.docs_dir,
+        templates_dir=args.templates_dir,
+        check=args.check,
+        out=out,
+        prog=prog,
+    )
     if args.all_stages:  # and the Service Catalog launch role for their resources
         rendered = with_launch_role(rendered)
         names = tuple(rendered)
@@ -488,7 +506,7 @@ def main(
             )
         if not stale:
             print(f"fresh: {', '.join(map(shown, paths.values()))}", file=out)
-        return ExitCode.FAILED if stale else ExitCode.OK
+        return ExitCode.FAILED if stale or not docs_fresh else ExitCode.OK
 
     if args.publish:
         gc.enable()

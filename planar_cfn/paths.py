@@ -4,7 +4,8 @@ In a checkout (this package beside `build.py` and `pyproject.toml`, as after a c
 or `pip install -e .`) they are the checkout's `templates/` and `stages/`, whatever
 the working directory. An installed package has no checkout around it: it uses
 `templates/` and `stages/` in the working directory. `--templates-dir` and
-`--stage-file` name others in either case.
+`--stage-file` name others in either case. `docs/` holds the generated architecture
+page (planar_cfn.diagram).
 """
 
 from __future__ import annotations
@@ -17,3 +18,4 @@ IN_CHECKOUT = (CHECKOUT / "build.py").is_file() and (CHECKOUT / "pyproject.toml"
 BASE = CHECKOUT if IN_CHECKOUT else Path()
 TEMPLATES_DIR = BASE / "templates"
 STAGES_DIR = BASE / "stages"
+DOCS_DIR = BASE / "docs"
