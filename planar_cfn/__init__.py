@@ -9,7 +9,9 @@ The library's public face is the names in `__all__`:
 - `Rendered`: a stage's template as the text the command writes, from
   `planar_cfn.render.render(config)` (not re-exported here: the module of that name
   would shadow it once imported) or `Rendered(stage, built.to_json())`;
-- `lint_body`, `lint_bodies`, `Finding`: cfn-lint, informational rules included.
+- `lint_body`, `lint_bodies`, `Finding`: cfn-lint, informational rules included;
+- `estimate`, `Estimate`, `CostLine`: a stage's monthly cost by service, from its
+  template and values, at the dated us-east-1 list prices of `PRICES` (`Price`).
 
 The command is `planar_cfn.__main__.console(prog, stages=...)`.
 
@@ -27,16 +29,22 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .config import Sidecar, StackConfig
+    from .cost import CostLine, Estimate, estimate
     from .lint import Finding, lint_bodies, lint_body
     from .overrides import override
+    from .prices import PRICES, Price
     from .render import Rendered
     from .stack import BuiltStack, build_template
     from .stages import DEFAULT_STAGES, Stage, UnknownStageError, get_stage
 
 __all__ = [
     "DEFAULT_STAGES",
+    "PRICES",
     "BuiltStack",
+    "CostLine",
+    "Estimate",
     "Finding",
+    "Price",
     "Rendered",
     "Sidecar",
     "StackConfig",
@@ -44,6 +52,7 @@ __all__ = [
     "UnknownStageError",
     "__version__",
     "build_template",
+    "estimate",
     "get_stage",
     "lint_bodies",
     "lint_body",
@@ -53,14 +62,19 @@ __all__ = [
 # Where each public name is defined.
 _MODULES = {
     "DEFAULT_STAGES": "stages",
+    "PRICES": "prices",
     "BuiltStack": "stack",
+    "CostLine": "cost",
+    "Estimate": "cost",
     "Finding": "lint",
+    "Price": "prices",
     "Rendered": "render",
     "Sidecar": "config",
     "StackConfig": "config",
     "Stage": "stages",
     "UnknownStageError": "stages",
     "build_template": "stack",
+    "estimate": "cost",
     "get_stage": "stages",
     "lint_bodies": "lint",
     "lint_body": "lint",

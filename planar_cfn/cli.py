@@ -12,14 +12,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from . import deploy, options, publish
+from . import cost, deploy, options, publish
 from .aws_gateway import Aws
 from .config import StackConfig
 from .errors import ExitCode, Interrupted, PlanarError
 from .paths import STAGES_DIR, TEMPLATES_DIR
 from .presentation import DEPLOY, PUBLISH, report
+from .prices import SOURCE
 from .render import INLINE_TEMPLATE_LIMIT, Rendered, render, template_path
-from .stage_file import shown
+from .stage_file import StageFileError, load, shown
 from .stages import DEFAULT_STAGES, STAGE_NAMES, Stage, stage_names
 
 if TYPE_CHECKING:  # cfn-lint loads in 0.4 s: imported only to lint
@@ -177,6 +178,12 @@ def _parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argp
         metavar="DIR",
         help="where templates are written (default: templates/)",
     )
+    parser.add_argument(
+        "--cost",
+        action="store_true",
+        help="with --stage: print the stage's monthly cost estimate by service (us-east-1 list "
+        "prices; the stage's recommended values, or --stage-file's); renders only, calls no AWS API",
+    )
     _deploy_arguments(parser)
     _publish_arguments(parser)
     return parser
@@ -273,6 +280,8 @@ def _summary(rendered: Rendered, path: str, findings: list[Finding], out: TextIO
             print(f"    {finding}", file=out)
     else:
         print("  lint: clean (cfn-lint, informational rules included)", file=out)
+    estimate = cost.estimate(rendered, cost.recommended_values(rendered.stage))
+    print(f"  {cost.summary_line(estimate)}", file=out)
 
 
 def _mode_problem(args: argparse.Namespace) -> str | None:
@@ -290,6 +299,25 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
         )
         if given
     ]
+    if args.cost:
+        # An estimate renders one stage and prints; it never deploys or publishes.
+        refused = [
+            flag
+            for flag, given in (
+                ("--all-stages", args.all_stages),
+                ("--check", args.check),
+                ("--yes", args.yes),
+                ("--allow-replacement", args.allow_replacement),
+            )
+            if given
+        ] + aws_flags
+        if refused:
+            return (
+                f"argument {refused[0]}: not allowed with argument --cost, which prints one "
+                "--stage's estimate and calls no AWS API (--all-stages --no-deploy prints "
+                "every stage's range)"
+            )
+        return None
     if renders_only and aws_flags:
         return f"argument {aws_flags[0]}: not allowed with argument {renders_only}"
     if args.all_stages and not renders_only:
@@ -302,6 +330,35 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
         if not args.artifact_bucket:
             return "argument --artifact-bucket: required with --publish (the S3 bucket that holds the published templates)"
     return None
+
+
+def _cost(
+    args: argparse.Namespace, config: StackConfig, out: TextIO, err: TextIO, prog: str
+) -> int:
+    """--cost: the stage's monthly estimate by service, for --stage-file's values or the
+    stage's recommended ones. It renders only and calls no AWS API."""
+    stage = config.stage.name
+    if args.stage_file:
+        try:
+            # No parameters are sent: the registry password is not needed.
+            values = load(args.stage_file, config.stage, needs_secrets=False).parameters
+        except StageFileError as error:
+            print(f"{prog}: {error}", file=err)
+            return ExitCode.BAD_INPUT
+        source = f"the values in {shown(args.stage_file)}"
+    else:
+        values = cost.recommended_values(stage)
+        source = (
+            f'the values README "Scaling and cost" recommends for {stage}'
+            if values
+            else "the template's defaults"
+        ) + "; --stage-file FILE estimates a stage file's"
+    estimate = cost.estimate(render(config), values)
+    print(f"{stage}: monthly cost estimate, {estimate.range()}", file=out)
+    print(f"values: {source}", file=out)
+    print(estimate.table(), file=out)
+    print(f"prices: {SOURCE}", file=out)
+    return ExitCode.OK
 
 
 def _configs(stages: Sequence[Stage | StackConfig]) -> dict[str, StackConfig]:
@@ -384,6 +441,8 @@ def main(
     problem = _mode_problem(args)
     if problem:
         parser.error(problem)
+    if args.cost:
+        return _cost(args, configs[args.stage], out, err, prog)
     if not (args.no_deploy or args.check or args.publish):
         gc.enable()  # the command turns it off for the short build (__main__.py)
         return _deploy(args, out, err, runtime, configs[args.stage])
