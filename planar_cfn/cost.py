@@ -21,12 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .config import StackConfig
-from .parameters import (
-    SPECS_BY_NAME,
-    aurora_capacity_problem,
-    fargate_memory_problem,
-    task_count_problem,
-)
+from .parameters import SPECS_BY_NAME
 from .prices import AS_OF, HOURS_PER_MONTH, REGION, price
 from .render import Rendered, render
 
@@ -226,6 +221,8 @@ class _Template:
             return all(self.value(a) for a in arg)
         if fn == "Fn::Or":
             return any(self.value(a) for a in arg)
+        if fn == "Fn::Contains":
+            return self.value(arg[1]) in self.value(arg[0])
         return node
 
     def of_type(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -242,8 +239,8 @@ class _Template:
 
 
 def _check(values: Mapping[str, str]) -> None:
-    """Each value against its parameter's own constraint, then the template's Rules
-    that the estimate depends on: ValueError naming the parameter, value and allowed."""
+    """Each value against its parameter's own constraint: ValueError naming the
+    parameter, the value and what is allowed."""
     for name, value in values.items():
         spec = SPECS_BY_NAME.get(name)
         if spec is None:
@@ -256,18 +253,52 @@ def _check(values: Mapping[str, str]) -> None:
         if allowed is not None:
             raise ValueError(f"{name} = {value!r}: must be {allowed}")
 
-    def given(name: str) -> str:
-        default = SPECS_BY_NAME[name].default
-        return values.get(name, default or "")
 
-    for (low, high), problem in (
-        (("ContainerCpu", "ContainerMemory"), fargate_memory_problem),
-        (("AuroraMinCapacity", "AuroraMaxCapacity"), aurora_capacity_problem),
-        (("AutoscalingMinCount", "AutoscalingMaxCount"), task_count_problem),
-    ):
-        found = problem(given(low), given(high))
-        if found:
-            raise ValueError(f"{low} = {given(low)!r}, {high} = {given(high)!r}: {found}")
+# The parameters the estimate reads. The template's Rules over these alone (memory for
+# the CPU, minimum not above maximum, no Spot in prod) are checked as CloudFormation
+# would; the others (subnets, registry credentials) do not change the estimate.
+_PRICED = frozenset(
+    {
+        "ContainerCpu",
+        "ContainerMemory",
+        "DesiredCount",
+        "Autoscaling",
+        "AutoscalingMinCount",
+        "AutoscalingMaxCount",
+        "FargateSpot",
+        "AuroraMinCapacity",
+        "AuroraMaxCapacity",
+        "AuroraSecondsUntilAutoPause",
+        "CustomerManagedKey",
+        "WebAcl",
+        "RegistryUsername",
+        "RegistryCredentialsSecretArn",
+    }
+)
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, list):
+        return set().union(*map(_refs, node)) if node else set()
+    if isinstance(node, dict):
+        found = {node["Ref"]} if isinstance(node.get("Ref"), str) else set()
+        return found.union(*map(_refs, node.values()))
+    return set()
+
+
+def _check_rules(t: _Template, rules: dict[str, Any]) -> None:
+    """The template's Rules over the priced parameters: ValueError naming the values
+    and the rule's own description when one fails."""
+    for rule in rules.values():
+        names = _refs(rule)
+        if not names <= _PRICED:
+            continue
+        if "RuleCondition" in rule and not t.value(rule["RuleCondition"]):
+            continue
+        for assertion in rule["Assertions"]:
+            if not t.value(assertion["Assert"]):
+                shown = ", ".join(f"{name} = {t.params[name]!r}" for name in sorted(names))
+                raise ValueError(f"{shown}: {assertion['AssertDescription']}")
 
 
 def _fargate(t: _Template) -> Iterator[CostLine]:
@@ -550,7 +581,9 @@ def estimate(
         )
     values = dict(values or {})
     _check(values)
-    template = _Template(json.loads(rendered.body), values)
+    body = json.loads(rendered.body)
+    template = _Template(body, values)
+    _check_rules(template, body.get("Rules", {}))
     lines = tuple(line for service in _SERVICES for line in service(template))
     return Estimate(stage=rendered.stage, lines=lines, excluded=_excluded(template))
 
@@ -565,15 +598,24 @@ def summary_line(result: Estimate) -> str:
 
 
 def stages_table(estimates: Mapping[str, Estimate], original: Mapping[str, str]) -> str:
-    """README's cost table: one row per stage, its recommended values' range, and the
-    Terraform module's README figure where it gives one."""
+    """README's cost table: a row per service and the total, a column per stage (low to
+    high a month), and the Terraform module README's staging figure by service name
+    ("total" for its total) where it gives one."""
+
+    def cell(found: CostLine | None) -> str:
+        if found is None:
+            return "—"
+        low, high = _money(found.low), _money(found.high)
+        return low if low == high else f"{low}{_TO}{high}"
+
+    services = list(dict.fromkeys(x.service for e in estimates.values() for x in e.lines))
     rows = [
-        "| stage | low | high | the Terraform module's README |",
-        "|---|---|---|---|",
+        "| service | " + " | ".join(estimates) + " | Terraform README, staging |",
+        "|---|" + "---|" * len(estimates) + "---|",
     ]
-    for stage, result in estimates.items():
-        rows.append(
-            f"| {stage} | {_money(result.low)} | {_money(result.high)} | "
-            f"{original.get(stage, '—')} |"
-        )
+    for service in services:
+        cells = [cell(e.line(service)) for e in estimates.values()]
+        rows.append(f"| {service} | {' | '.join(cells)} | {original.get(service, '—')} |")
+    totals = [f"**{e.range()}**" for e in estimates.values()]
+    rows.append(f"| total | {' | '.join(totals)} | **{original.get('total', '—')}** |")
     return "\n".join(rows)
