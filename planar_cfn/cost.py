@@ -50,9 +50,11 @@ ASSUMPTIONS: Mapping[str, tuple[Decimal, Decimal]] = MappingProxyType(
         # Database storage, GB, and storage I/O requests a month, in millions (Aurora Standard).
         "aurora_storage_gb": (Decimal(10), Decimal(10)),
         "aurora_io_million": (Decimal(10), Decimal(100)),
-        # Hours a month an auto-pausing database is in use (8 h on 22 working days), at
-        # 0.5 ACU; paused, it bills 0 ACUs. High: never paused, at its maximum.
-        "paused_in_use_hours": (Decimal(176), Decimal(176)),
+        # An auto-pausing database's use: 8 hours on each of 22 working days, at 0.5 ACU,
+        # and then AuroraSecondsUntilAutoPause without connections before it pauses;
+        # paused, it bills 0 ACUs. High: never paused, at its maximum.
+        "in_use_days": (Decimal(22), Decimal(22)),
+        "in_use_hours_a_day": (Decimal(8), Decimal(8)),
         # Secrets Manager API calls and KMS requests a month, in tens of thousands: the
         # tasks read their secrets when they start, and the services that use the key
         # call KMS as they encrypt and decrypt.
@@ -103,6 +105,7 @@ RECOMMENDED: Mapping[str, Mapping[str, str]] = MappingProxyType(
 )
 
 _CENT = Decimal("0.01")
+_TENTH = Decimal("0.1")  # hours, as the assumptions show them
 # Written by name: ruff takes the signs themselves for look-alikes of x and -.
 _X = "\N{MULTIPLICATION SIGN}"
 _TO = "\N{EN DASH}"
@@ -362,11 +365,14 @@ def _aurora(t: _Template) -> Iterator[CostLine]:
             " (writer and readers scale alike)" if instances > 1 else " (the writer)"
         )
         if minimum == 0:
-            hours = ASSUMPTIONS["paused_in_use_hours"][0]
+            days, daily = ASSUMPTIONS["in_use_days"][0], ASSUMPTIONS["in_use_hours_a_day"][0]
+            delay = Decimal(t.prop(scaling, "SecondsUntilAutoPause")) / 3600
+            hours = days * (daily + delay)
             low = IN_USE_ACU * hours * acu_hour * instances
             low_text = (
-                f"low: auto-pause, in use {_n(hours)} h a month at {_n(IN_USE_ACU)} ACU, "
-                "0 ACU paused"
+                f"low: auto-pause, in use {_n(daily)} h on {_n(days)} days and "
+                f"{_n(delay * 60)} min more each day before it pauses ({_n(hours.quantize(_TENTH))} "
+                f"h) at {_n(IN_USE_ACU)} ACU, 0 ACU paused"
             )
         else:
             low = minimum * HOURS_PER_MONTH * acu_hour * instances

@@ -143,11 +143,18 @@ def test_aurora_at_its_minimum_and_maximum():
 
 
 def test_auto_pause_bills_only_the_stated_hours_in_use():
-    # 0.5 ACU x 176 h (8 h on 22 working days) x $0.12 = 10.56; high unchanged
+    # 8 h on 22 working days, and 300 s more each day before it pauses:
+    # 0.5 ACU x 22 x (8 + 300 / 3600) h x $0.12 = 0.06 x 177.8333 = 10.67; high unchanged
     aurora = line(dev(AuroraMinCapacity="0"), "Aurora Serverless v2")
-    assert aurora.low == Decimal("10.56")
+    assert aurora.low == Decimal("10.67")
     assert aurora.high == Decimal("175.20")
-    assert "in use 176 h a month at 0.5 ACU, 0 ACU paused" in aurora.assumption
+    assert (
+        "in use 8 h on 22 days and 5 min more each day before it pauses (177.8 h) at 0.5 ACU"
+        in aurora.assumption
+    )
+    # Half an hour before it pauses: 0.06 x 22 x 8.5 h = 11.22
+    later = dev(AuroraMinCapacity="0", AuroraSecondsUntilAutoPause="1800")
+    assert line(later, "Aurora Serverless v2").low == Decimal("11.22")
 
 
 def test_the_load_balancer_secrets_zone_and_logs():
