@@ -426,3 +426,23 @@ def test_what_it_saves_uses_the_price_table():
         f"{AS_OF.isoformat()}",
     ):
         assert figure in section, figure
+
+
+def test_the_recommended_values_are_the_readme_scaling_table():
+    start = README.index("| stage | `autoscaling` | min-max tasks | `fargate_spot` |")
+    rows = {}
+    for row in README[start:].splitlines()[2:5]:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        rows[cells[0]] = cells
+    assert set(rows) == set(RECOMMENDED) == {"dev", "staging", "prod"}
+    for stage, values in RECOMMENDED.items():
+        _, autoscaling, tasks, spot, aurora, _ = rows[stage]
+        assert autoscaling.startswith(f"`{values['Autoscaling']}`"), stage
+        if values["Autoscaling"] == "true":
+            assert tasks == f"{values['AutoscalingMinCount']}-{values['AutoscalingMaxCount']}"
+        else:
+            assert f"({values['DesiredCount']} task)" in autoscaling
+        assert spot.startswith(f"`{values['FargateSpot']}`"), stage
+        assert aurora.startswith(f"`{values['AuroraMinCapacity']}`"), stage
+        if values["AuroraMinCapacity"] == "0":
+            assert f"`{values['AuroraSecondsUntilAutoPause']}` s" in aurora
