@@ -597,7 +597,7 @@ def estimate(
 def summary_line(result: Estimate) -> str:
     """The build summary's line for a stage."""
     return (
-        f"cost: {result.range()} a month ({REGION} list prices of {AS_OF.isoformat()}; "
+        f"cost: {result.range()} a month ({REGION} list prices, table of {AS_OF.isoformat()}; "
         f"excludes Bedrock and data transfer; build.py --stage {result.stage} --cost "
         "for the table)"
     )

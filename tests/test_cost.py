@@ -380,7 +380,7 @@ def test_the_build_summary_has_a_cost_line_per_stage(tmp_path):
     for stage in ("dev", "staging", "prod"):
         result = estimate(StackConfig.for_stage(stage), recommended_values(stage))
         assert (
-            f"  cost: {result.range()} a month (us-east-1 list prices of 2026-12-03; "
+            f"  cost: {result.range()} a month (us-east-1 list prices, table of 2026-12-03; "
             f"excludes Bedrock and data transfer; build.py --stage {stage} --cost for the table)"
         ) in out
 
