@@ -15,6 +15,8 @@ The library's public face is the names in `__all__`:
   resource types' schemas.
 - `architecture_diagram`, `architecture_markdown`: a template as a Mermaid diagram, and
   docs/architecture.md.
+- `estimate`, `Estimate`, `CostLine`: a stage's monthly cost by service, from its
+  template and values, at the dated us-east-1 list prices of `PRICES` (`Price`).
 
 The command is `planar_cfn.__main__.console(prog, stages=...)`.
 
@@ -32,18 +34,24 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .config import Sidecar, StackConfig
+    from .cost import CostLine, Estimate, estimate
     from .diagram import architecture_diagram, architecture_markdown
     from .launch_role import build_launch_role
     from .lint import Finding, lint_bodies, lint_body
     from .overrides import override
+    from .prices import PRICES, Price
     from .render import Rendered
     from .stack import BuiltStack, build_template
     from .stages import DEFAULT_STAGES, Stage, UnknownStageError, get_stage
 
 __all__ = [
     "DEFAULT_STAGES",
+    "PRICES",
     "BuiltStack",
+    "CostLine",
+    "Estimate",
     "Finding",
+    "Price",
     "Rendered",
     "Sidecar",
     "StackConfig",
@@ -54,6 +62,7 @@ __all__ = [
     "architecture_markdown",
     "build_launch_role",
     "build_template",
+    "estimate",
     "get_stage",
     "lint_bodies",
     "lint_body",
@@ -63,8 +72,12 @@ __all__ = [
 # Where each public name is defined.
 _MODULES = {
     "DEFAULT_STAGES": "stages",
+    "PRICES": "prices",
     "BuiltStack": "stack",
+    "CostLine": "cost",
+    "Estimate": "cost",
     "Finding": "lint",
+    "Price": "prices",
     "Rendered": "render",
     "Sidecar": "config",
     "StackConfig": "config",
@@ -74,6 +87,7 @@ _MODULES = {
     "architecture_diagram": "diagram",
     "architecture_markdown": "diagram",
     "build_template": "stack",
+    "estimate": "cost",
     "get_stage": "stages",
     "lint_bodies": "lint",
     "lint_body": "lint",

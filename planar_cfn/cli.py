@@ -12,15 +12,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from . import deploy, diagram, options, publish
+from . import cost, deploy, diagram, options, publish
 from .aws_gateway import Aws
 from .config import StackConfig
 from .errors import ExitCode, Interrupted, PlanarError
-from .launch_role import with_launch_role
+from .launch_role import LAUNCH_ROLE, with_launch_role
 from .paths import STAGES_DIR, TEMPLATES_DIR
 from .presentation import DEPLOY, PUBLISH, report
+from .prices import SOURCE
 from .render import INLINE_TEMPLATE_LIMIT, Rendered, render, template_path
-from .stage_file import shown
+from .stage_file import StageFileError, load, shown
 from .stages import DEFAULT_STAGES, STAGE_NAMES, Stage, stage_names
 
 if TYPE_CHECKING:  # cfn-lint loads in 0.4 s: imported only to lint
@@ -222,6 +223,12 @@ def _parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argp
         help="with --all-stages, where architecture.md (every stage's diagram) is written, "
         "or compared with --check (default: docs/, when --templates-dir is not given)",
     )
+    parser.add_argument(
+        "--cost",
+        action="store_true",
+        help="with --stage: print the stage's monthly cost estimate by service (us-east-1 list "
+        "prices; the stage's recommended values, or --stage-file's); renders only, calls no AWS API",
+    )
     _deploy_arguments(parser)
     _publish_arguments(parser)
     return parser
@@ -328,6 +335,9 @@ def _summary(rendered: Rendered, path: str, findings: list[Finding], out: TextIO
             print(f"    {finding}", file=out)
     else:
         print("  lint: clean (cfn-lint, informational rules included)", file=out)
+    if rendered.stage != LAUNCH_ROLE:  # an IAM role costs nothing
+        estimate = cost.estimate(rendered, cost.recommended_values(rendered.stage))
+        print(f"  {cost.summary_line(estimate)}", file=out)
 
 
 def _mode_problem(args: argparse.Namespace) -> str | None:
@@ -345,14 +355,6 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
         )
         if given
     ]
-    if renders_only and aws_flags:
-        return f"argument {aws_flags[0]}: not allowed with argument {renders_only}"
-    if args.docs_dir and not args.all_stages:
-        return "argument --docs-dir: only with --all-stages (architecture.md holds every stage)"
-    if args.all_stages and not renders_only:
-        return (
-            "argument --all-stages: only renders; add --no-deploy, or deploy one --stage at a time"
-        )
     publish_only = [
         flag
         for flag, given in (
@@ -372,6 +374,34 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
         # Said rather than ignored: a share or a constraint the user asked for must not
         # silently not happen.
         return f"argument {publish_only[0]}: only with --publish"
+    if args.cost:
+        # An estimate renders one stage and prints; it never deploys or publishes.
+        refused = [
+            flag
+            for flag, given in (
+                ("--all-stages", args.all_stages),
+                ("--docs-dir", args.docs_dir),
+                ("--check", args.check),
+                ("--yes", args.yes),
+                ("--allow-replacement", args.allow_replacement),
+            )
+            if given
+        ] + aws_flags
+        if refused:
+            return (
+                f"argument {refused[0]}: not allowed with argument --cost, which prints one "
+                "--stage's estimate and calls no AWS API (--all-stages --no-deploy prints "
+                "every stage's range)"
+            )
+        return None
+    if renders_only and aws_flags:
+        return f"argument {aws_flags[0]}: not allowed with argument {renders_only}"
+    if args.docs_dir and not args.all_stages:
+        return "argument --docs-dir: only with --all-stages (architecture.md holds every stage)"
+    if args.all_stages and not renders_only:
+        return (
+            "argument --all-stages: only renders; add --no-deploy, or deploy one --stage at a time"
+        )
     if args.publish:
         if len(aws_flags) > 1:
             return f"argument {aws_flags[1]}: not allowed with argument --publish"
@@ -387,6 +417,35 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
         if args.replace_launch_role and not args.launch_role:
             return "argument --replace-launch-role: needs --launch-role (the role to set)"
     return None
+
+
+def _cost(
+    args: argparse.Namespace, config: StackConfig, out: TextIO, err: TextIO, prog: str
+) -> int:
+    """--cost: the stage's monthly estimate by service, for --stage-file's values or the
+    stage's recommended ones. It renders only and calls no AWS API."""
+    stage = config.stage.name
+    if args.stage_file:
+        try:
+            # No parameters are sent: the registry password is not needed.
+            values = load(args.stage_file, config.stage, needs_secrets=False).parameters
+        except StageFileError as error:
+            print(f"{prog}: {error}", file=err)
+            return ExitCode.BAD_INPUT
+        source = f"the values in {shown(args.stage_file)}"
+    else:
+        values = cost.recommended_values(stage)
+        source = (
+            f'the values README "Scaling and cost" recommends for {stage}'
+            if values
+            else "the template's defaults"
+        ) + "; --stage-file FILE estimates a stage file's"
+    estimate = cost.estimate(render(config), values)
+    print(f"{stage}: monthly cost estimate, {estimate.range()}", file=out)
+    print(f"values: {source}", file=out)
+    print(estimate.table(), file=out)
+    print(f"prices: {SOURCE}", file=out)
+    return ExitCode.OK
 
 
 def _configs(stages: Sequence[Stage | StackConfig]) -> dict[str, StackConfig]:
@@ -476,6 +535,8 @@ def main(
     problem = _mode_problem(args)
     if problem:
         parser.error(problem)
+    if args.cost:
+        return _cost(args, configs[args.stage], out, err, prog)
     if not (args.no_deploy or args.check or args.publish):
         gc.enable()  # the command turns it off for the short build (__main__.py)
         return _deploy(args, out, err, runtime, configs[args.stage])
