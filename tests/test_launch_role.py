@@ -6,11 +6,14 @@ reason; it is fresh, lint-clean, within IAM's size limits and passes parliament.
 import fnmatch
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cfnlint.data import AdditionalSpecs
 from cfnlint.helpers import load_resource
+from cfnlint.schema.manager import ProviderSchemaManager
 from parliament import analyze_policy_string
 
 from planar_cfn import build_launch_role, cli, get_stage
@@ -24,15 +27,19 @@ from planar_cfn.launch_role import (
     launch_role_path,
     required_actions,
     resource_types,
+    schema_permissions,
 )
 from planar_cfn.lint import lint_body
 from tests.cfn import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "templates"
-# cfn-lint's schemas: an index per region, type -> a content hash naming the schema file.
+# cfn-lint's own schema API over its bundled schemas (the module reads the files
+# directly, so as not to import cfn-lint; a user's downloaded schema cache is not used).
 SCHEMAS = Path(AdditionalSpecs.__file__).parent.parent / "schemas"
-SCHEMA_INDEX = json.loads((SCHEMAS / "providers" / "us-east-1.json").read_text())
+BUNDLED = ProviderSchemaManager(
+    providers_dir=SCHEMAS / "providers", resources_dir=SCHEMAS / "resources"
+)
 IAM_ACTIONS = {
     f"{service}:{action}"
     for service, spec in load_resource(AdditionalSpecs, "Policies.json").items()
@@ -54,16 +61,46 @@ REFS = {
 
 
 def schema_union(types):
-    """Every permission the schemas' handlers list for `types`, read from cfn-lint's
-    schema files directly (the module reads them through cfn-lint's API)."""
+    """Every permission the schemas' handlers list for `types`, through cfn-lint's schema
+    API (the module reads the same files without it)."""
     union = set()
     for resource_type in types:
-        schema = json.loads(
-            (SCHEMAS / "resources" / f"{SCHEMA_INDEX[resource_type]}.json").read_text()
-        )
+        schema = BUNDLED.get_resource_schema("us-east-1", resource_type).schema
         for handler in schema.get("handlers", {}).values():
             union.update(handler.get("permissions", ()))
     return union
+
+
+def test_the_schema_files_read_directly_are_cfn_lints_schemas():
+    types = resource_types(json.loads(p.read_text()) for p in COMMITTED.glob("planar-[dsp]*.json"))
+    assert len(types) > 20
+    for resource_type in types:
+        assert schema_permissions(resource_type) == frozenset(
+            permission
+            for handler in ("create", "read", "update", "delete", "list")
+            for permission in BUNDLED.get_resource_schema("us-east-1", resource_type)
+            .schema.get("handlers", {})
+            .get(handler, {})
+            .get("permissions", ())
+        ), resource_type
+
+
+def test_a_type_cfn_lint_does_not_know_is_refused_by_name():
+    with pytest.raises(ValueError, match="'AWS::Nothing::Here': cfn-lint's us-east-1 schemas"):
+        schema_permissions("AWS::Nothing::Here")
+
+
+def test_building_the_role_does_not_import_cfn_lint():
+    code = (
+        "import sys\n"
+        "from planar_cfn.launch_role import build_launch_role\n"
+        "build_launch_role()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cfnlint'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
 
 
 @pytest.fixture(scope="module")
