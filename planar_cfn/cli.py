@@ -10,20 +10,19 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from . import deploy, options, publish
 from .aws_gateway import Aws
 from .config import StackConfig
 from .errors import ExitCode, Interrupted, PlanarError
+from .lint import Finding
+from .lint_cache import LintCache, Linted, cfn_lint_version, lint_cached
 from .paths import STAGES_DIR, TEMPLATES_DIR
 from .presentation import DEPLOY, PUBLISH, report
 from .render import INLINE_TEMPLATE_LIMIT, Rendered, render, template_path
 from .stage_file import shown
 from .stages import DEFAULT_STAGES, STAGE_NAMES, Stage, stage_names
-
-if TYPE_CHECKING:  # cfn-lint loads in 0.4 s: imported only to lint
-    from .lint import Finding
 
 __all__ = ["main"]
 
@@ -171,6 +170,12 @@ def _parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argp
         help="write nothing; exit 1 when a committed template differs from a fresh render",
     )
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="lint every template, neither reading nor writing the lint cache "
+        "(.cache/planar-cfn, or $PLANAR_CFN_CACHE_DIR)",
+    )
+    parser.add_argument(
         "--templates-dir",
         type=Path,
         default=TEMPLATES_DIR,
@@ -216,26 +221,22 @@ def _publish_options(args: argparse.Namespace) -> options.PublishOptions:
     )
 
 
-def lint_bodies(bodies: dict[str, str]) -> dict[str, list[Finding]]:
-    """cfn-lint, imported only to lint (0.4 s): a refused input is reported without it."""
-    from .lint import lint_bodies as lint
+def lint_bodies(bodies: dict[str, str], *, cache: bool = True) -> Linted:
+    """Lint templates by name, each result from the lint cache when it holds one (unless
+    `cache` is False); cfn-lint is imported only for a template that is linted."""
+    return lint_cached(bodies, LintCache() if cache else None)
 
-    return lint(bodies)
 
-
-def _regions_line() -> str:
+def _regions_line(linted: Linted) -> str:
     """The regions the lint checked, and any a stage file names that it could not."""
-    from cfnlint.version import __version__ as cfn_lint_version
-
-    from .lint import lint_regions, unknown_regions
-
     line = (
-        f"lint regions: {', '.join(lint_regions())} "
+        f"lint regions: {', '.join(linted.regions)} "
         f"(us-east-1 and every region a stage file in {shown(STAGES_DIR)}/ names)"
     )
-    unknown = unknown_regions()
-    if unknown:
-        line += f"; not linted: {', '.join(unknown)}, unknown to cfn-lint {cfn_lint_version}"
+    if linted.unknown:
+        line += (
+            f"; not linted: {', '.join(linted.unknown)}, unknown to cfn-lint {cfn_lint_version()}"
+        )
     return line
 
 
@@ -253,7 +254,9 @@ def _brief(rendered: Rendered, findings: list[Finding], out: TextIO) -> None:
         print(f"    {finding}", file=out)
 
 
-def _summary(rendered: Rendered, path: str, findings: list[Finding], out: TextIO) -> None:
+def _summary(
+    rendered: Rendered, path: str, findings: list[Finding], out: TextIO, *, cached: bool = False
+) -> None:
     counts = rendered.resource_counts()
     size = len(rendered.body.encode())
     minified = len(rendered.minified.encode())
@@ -267,12 +270,24 @@ def _summary(rendered: Rendered, path: str, findings: list[Finding], out: TextIO
         f"inline ({fits})",
         file=out,
     )
+    source = "; cached" if cached else ""
     if findings:
-        print(f"  lint: {len(findings)} finding(s)", file=out)
+        print(f"  lint: {len(findings)} finding(s){' (cached)' if cached else ''}", file=out)
         for finding in findings:
             print(f"    {finding}", file=out)
     else:
-        print("  lint: clean (cfn-lint, informational rules included)", file=out)
+        print(f"  lint: clean (cfn-lint, informational rules included{source})", file=out)
+
+
+def _write_if_changed(path: Path, body: str) -> None:
+    """Write the template unless the file already holds it: an unchanged template keeps
+    its modification time."""
+    try:
+        if path.read_text() == body:
+            return
+    except OSError:
+        pass
+    path.write_text(body)
 
 
 def _mode_problem(args: argparse.Namespace) -> str | None:
@@ -335,7 +350,9 @@ def _deploy(
         # only through --no-deploy, as a reviewed commit.
         rendered = render(config)
         deployment.use_template(rendered)  # too big, and no bucket: before the lint
-        findings = lint_bodies({args.stage: rendered.body})[args.stage]
+        findings = lint_bodies({args.stage: rendered.body}, cache=not args.no_cache).findings[
+            args.stage
+        ]
         _brief(rendered, findings, out)
         if findings:
             print("build.py: lint findings: nothing was sent to AWS", file=err)
@@ -409,19 +426,21 @@ def main(
         gc.enable()
         (stage,) = names
         # Publishing, too, uses the render in memory and writes no file.
-        publish_findings = lint_bodies({stage: rendered[stage].body})[stage]
+        linted = lint_bodies({stage: rendered[stage].body}, cache=not args.no_cache)
+        publish_findings = linted.findings[stage]
         _brief(rendered[stage], publish_findings, out)
         if publish_findings:
             print("build.py: lint findings: nothing was sent to AWS", file=err)
             return ExitCode.FAILED
         return _publish(args, rendered[stage], out, err, runtime)
 
-    findings = lint_bodies({stage: r.body for stage, r in rendered.items()})
+    linted = lint_bodies({stage: r.body for stage, r in rendered.items()}, cache=not args.no_cache)
+    findings = linted.findings
     args.templates_dir.mkdir(parents=True, exist_ok=True)
     for stage in names:
         path = template_path(stage, args.templates_dir)
-        path.write_text(rendered[stage].body)
+        _write_if_changed(path, rendered[stage].body)
         findings[stage] = [replace(f, path=shown(path)) for f in findings[stage]]
-        _summary(rendered[stage], shown(path), findings[stage], out)
-    print(_regions_line(), file=out)
+        _summary(rendered[stage], shown(path), findings[stage], out, cached=stage in linted.cached)
+    print(_regions_line(linted), file=out)
     return ExitCode.FAILED if any(findings.values()) else ExitCode.OK
