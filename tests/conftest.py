@@ -4,7 +4,7 @@ import os
 import pytest
 
 from planar_cfn.config import StackConfig
-from planar_cfn.lint_cache import CACHE_DIR_ENV
+from planar_cfn.lint_cache import CACHE_DIR_ENV, LintCache, lint_cached
 from planar_cfn.render import render
 from planar_cfn.stages import STAGE_NAMES
 
@@ -34,6 +34,14 @@ def rendered():
 @pytest.fixture(scope="session")
 def templates(rendered):
     return {stage: json.loads(r.body) for stage, r in rendered.items()}
+
+
+@pytest.fixture(scope="session")
+def stage_lint(rendered, lint_cache_dir):
+    """Every stage's lint (lint_cache.Linted), through the suite's cache: linted once per
+    run, so a test that builds the stages through the command finds its results there
+    (the command's cache is the same folder) instead of linting each stage again."""
+    return lint_cached({stage: r.body for stage, r in rendered.items()}, LintCache(lint_cache_dir))
 
 
 @pytest.fixture(params=STAGE_NAMES)

@@ -203,15 +203,35 @@ def command_cache(tmp_path, monkeypatch):
     return LintCache(directory)
 
 
-def test_no_cache_neither_reads_nor_writes(tmp_path, command_cache, linted):
+@pytest.fixture
+def small_render(monkeypatch):
+    """The command renders a small template with one finding (W2001): quick to lint."""
+    from planar_cfn.render import Rendered
+
+    monkeypatch.setattr(cli, "render", lambda config: Rendered(config.stage.name, BODY + "\n"))
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path, command_cache, linted, small_render):
     code, out = build(["--stage", "dev", "--no-deploy", "--no-cache"], tmp_path)
-    assert code == 0
+    assert code == 1
     assert linted == ["dev"]
     assert not command_cache.directory.exists()
     build(["--stage", "dev", "--no-deploy"], tmp_path)  # fills the cache
     code, out = build(["--stage", "dev", "--no-deploy", "--no-cache"], tmp_path)
     assert linted == ["dev", "dev", "dev"]
     assert "cached" not in out
+
+
+def test_cached_findings_fail_the_build_as_fresh_ones_do(
+    tmp_path, command_cache, linted, small_render
+):
+    fresh = build(["--stage", "dev", "--no-deploy"], tmp_path)
+    code, out = build(["--stage", "dev", "--no-deploy"], tmp_path)
+    assert linted == ["dev"]
+    assert fresh[0] == code == 1
+    assert "lint: 1 finding(s) (cached)" in out
+    assert f"W2001 [warning] {tmp_path / 'out' / 'planar-dev.json'}:" in out
+    assert out.replace(" (cached)", "") == fresh[1]
 
 
 def test_a_cached_build_writes_and_says_what_an_uncached_one_does(tmp_path, command_cache, linted):
@@ -225,43 +245,26 @@ def test_a_cached_build_writes_and_says_what_an_uncached_one_does(tmp_path, comm
     assert cached.replace("; cached)", ")") == uncached
 
 
-def test_cached_findings_fail_the_build_as_fresh_ones_do(tmp_path, command_cache, monkeypatch):
-    from planar_cfn.render import Rendered, render
-
-    def broken(config):
-        template = json.loads(render(config).body)
-        template["Parameters"]["Unused"] = {"Type": "String"}
-        return Rendered(config.stage.name, json.dumps(template, indent=2) + "\n")
-
-    monkeypatch.setattr(cli, "render", broken)
-    fresh = build(["--stage", "dev", "--no-deploy"], tmp_path)
-    code, out = build(["--stage", "dev", "--no-deploy"], tmp_path)
-    assert fresh[0] == code == 1
-    assert "lint: 1 finding(s) (cached)" in out
-    assert out.replace(" (cached)", "") == fresh[1]
-
-
-def test_a_rebuild_from_the_cache_imports_no_cfn_lint(tmp_path):
-    env_script = (
+def test_a_rebuild_from_the_cache_imports_no_cfn_lint(tmp_path, lint_cache_dir, stage_lint):
+    # GIVEN the suite's cache holds every stage's lint (conftest.stage_lint)
+    script = (
         "import io, sys\n"
         "from planar_cfn import cli\n"
-        "code = cli.main(['--all-stages', '--no-deploy', '--templates-dir', sys.argv[1]],"
-        " out=io.StringIO())\n"
-        "print(code, 'cfnlint' in sys.modules)\n"
+        "out = io.StringIO()\n"
+        "code = cli.main(['--all-stages', '--no-deploy', '--templates-dir', sys.argv[1]], out=out)\n"
+        "print(code, out.getvalue().count('cached)'), 'cfnlint' in sys.modules)\n"
     )
-    env = {**os.environ, lint_cache.CACHE_DIR_ENV: str(tmp_path / "cache")}
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", env_script, str(tmp_path / "out")],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        for _ in range(2)
-    ]
-    assert runs == [["0", "True"], ["0", "False"]]
+    # WHEN the command builds every stage again in a fresh interpreter
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, lint_cache.CACHE_DIR_ENV: str(lint_cache_dir)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # THEN every result came from the cache and cfn-lint was never imported
+    assert result.stdout.split() == ["0", "3", "False"]
 
 
 def test_the_cache_folder_is_git_ignored():
