@@ -6,10 +6,8 @@ lint results all come from the cache (lint_cache) never loads it."""
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -138,6 +136,9 @@ def lint_bodies(
     bodies: dict[str, str], regions: Sequence[str] | None = None
 ) -> dict[str, list[Finding]]:
     """Lint several templates, one forked process each where the OS can fork."""
+    import multiprocessing  # only to lint: not on a build whose results are all cached
+    from concurrent.futures import ProcessPoolExecutor
+
     regions = lint_regions() if regions is None else tuple(regions)
     _runner(regions)  # load the rules and schemas once, before any fork
     if (

@@ -234,14 +234,16 @@ def test_cached_findings_fail_the_build_as_fresh_ones_do(
     assert out.replace(" (cached)", "") == fresh[1]
 
 
-def test_a_cached_build_writes_and_says_what_an_uncached_one_does(tmp_path, command_cache, linted):
-    code, uncached = build(["--all-stages", "--no-deploy"], tmp_path)
-    written = {p.name: p.read_text() for p in (tmp_path / "out").iterdir()}
-    code_cached, cached = build(["--all-stages", "--no-deploy"], tmp_path)
+def test_a_cached_build_writes_and_says_what_an_uncached_one_does(tmp_path, stage_lint, linted):
+    # GIVEN the suite's cache holds every stage's lint (conftest.stage_lint)
+    code, uncached = build(["--stage", "prod", "--no-deploy", "--no-cache"], tmp_path)
+    written = (tmp_path / "out" / "planar-prod.json").read_text()
+    code_cached, cached = build(["--stage", "prod", "--no-deploy"], tmp_path)
     assert code == code_cached == 0
-    assert sorted(linted) == ["dev", "prod", "staging"]  # the second build linted none
-    assert {p.name: p.read_text() for p in (tmp_path / "out").iterdir()} == written
-    assert cached.count("lint: clean (cfn-lint, informational rules included; cached)") == 3
+    assert linted == ["prod"]  # only the uncached build linted
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["planar-prod.json"]
+    assert (tmp_path / "out" / "planar-prod.json").read_text() == written
+    assert "lint: clean (cfn-lint, informational rules included; cached)" in cached
     assert cached.replace("; cached)", ")") == uncached
 
 
