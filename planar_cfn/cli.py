@@ -10,19 +10,22 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from . import deploy, options, publish
-from .aws_gateway import Aws
+from . import options
 from .config import StackConfig
 from .errors import ExitCode, Interrupted, PlanarError
 from .lint import Finding
 from .lint_cache import LintCache, Linted, cfn_lint_version, lint_cached
 from .paths import STAGES_DIR, TEMPLATES_DIR
-from .presentation import DEPLOY, PUBLISH, report
 from .render import INLINE_TEMPLATE_LIMIT, Rendered, render, template_path
 from .stage_file import shown
 from .stages import DEFAULT_STAGES, STAGE_NAMES, Stage, stage_names
+
+# The deploy and publish modules (and botocore) load only for a command that talks to AWS:
+# a build, a check or a refused flag is quicker without them.
+if TYPE_CHECKING:
+    from .deploy import Runtime
 
 __all__ = ["main"]
 
@@ -131,7 +134,7 @@ def _publish_arguments(parser: argparse.ArgumentParser) -> None:
         type=_flag(options.artifact_bucket),
         metavar="BUCKET",
         help=f"S3 bucket, in the publishing region, for the template "
-        f"(key {publish.KEY_PREFIX}/STAGE/SHA256.json); required with --publish",
+        f"(key {options.ARTIFACT_KEY_PREFIX}/STAGE/SHA256.json); required with --publish",
     )
     group.add_argument(
         "--product-name",
@@ -329,10 +332,13 @@ def _deploy(
     args: argparse.Namespace,
     out: TextIO,
     err: TextIO,
-    runtime: deploy.Runtime | None,
+    runtime: Runtime | None,
     config: StackConfig,
 ) -> int:
     """Deploy one stage, or act on its stack (--image-tag, --destroy, --watch, --drift)."""
+    from . import deploy
+    from .presentation import DEPLOY, report
+
     try:
         # Every local input first: a typo in the stage file costs no render and no lint.
         deployment = deploy.Deployment.prepare(
@@ -367,9 +373,13 @@ def _publish(
     rendered: Rendered,
     out: TextIO,
     err: TextIO,
-    runtime: deploy.Runtime | None,
+    runtime: Runtime | None,
 ) -> int:
     """Publish the stage's linted template to Service Catalog."""
+    from . import publish
+    from .aws_gateway import Aws
+    from .presentation import PUBLISH, report
+
     try:
         connect = runtime.connect if runtime else Aws.connect
         result = publish.publish(rendered, _publish_options(args), out=out, connect=connect)
@@ -387,7 +397,7 @@ def main(
     out: TextIO | None = None,
     err: TextIO | None = None,
     *,
-    runtime: deploy.Runtime | None = None,  # tests: stubbed AWS, a fake terminal and clock
+    runtime: Runtime | None = None,  # tests: stubbed AWS, a fake terminal and clock
     prog: str = "build.py",  # the name --help and usage errors show
     # What --stage accepts and --all-stages builds: Stage definitions, or StackConfigs
     # for stages built with extensions.

@@ -30,7 +30,7 @@ from .aws_gateway import (
     s3_object_url,
 )
 from .errors import InputError
-from .options import PublishOptions
+from .options import ARTIFACT_KEY_PREFIX, PublishOptions
 from .render import Rendered
 
 __all__ = [
@@ -46,7 +46,7 @@ __all__ = [
     "publish",
 ]
 
-KEY_PREFIX = "planar-cfn"
+KEY_PREFIX = ARTIFACT_KEY_PREFIX
 PRODUCT_OWNER = "planar-cfn"
 PRODUCT_TYPE = "CLOUD_FORMATION_TEMPLATE"
 _NOT_FOUND = {"404", "NotFound", "NoSuchBucket", "NoSuchKey"}
