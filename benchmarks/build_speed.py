@@ -7,7 +7,9 @@ Each figure is a fresh process, run N times, against its target:
 - cold build: `build.py --all-stages --no-deploy --no-cache` (render, lint, write);
 - unchanged rebuild: the same build with the lint cache holding every result;
 - bad flag: `--region` with a value that is no region: refused before any render;
-- bad stage file: a deploy whose stage file has a misspelt key: refused likewise;
+- bad stage file: a deploy whose stage file has a misspelt key: refused likewise, on
+  a machine with credentials in the environment, as a deployer's (without them, boto3
+  would first ask the EC2 instance metadata service, which is the network, not us);
 - tests (with --tests): `./run test`, the whole suite on every core.
 Templates and the cache go to a temporary folder, so the working tree is left alone.
 Wall time (min/median/max), CPU time (user+sys, the process and its children) and the
@@ -89,29 +91,25 @@ def main() -> int:
         example = json.loads((ROOT / "stages" / "example.json").read_text())
         stage_file.write_text(json.dumps({**example, "regoin": "eu-west-1"}))
         build = [python, "build.py", "--all-stages", "--no-deploy", "--templates-dir", str(out)]
+        deployer = {
+            **env,
+            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "example",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        deploy = [python, "build.py", "--stage", "dev", "--dry-run"]
         figures = {
-            "render": ([python, "-c", RENDER], 0),
-            "cold build": ([*build, "--no-cache"], 0),
-            "unchanged rebuild": (build, 0),
-            "bad flag": ([python, "build.py", "--stage", "dev", "--region", "mars-1"], 2),
-            "bad stage file": (
-                [
-                    python,
-                    "build.py",
-                    "--stage",
-                    "dev",
-                    "--dry-run",
-                    "--stage-file",
-                    str(stage_file),
-                ],
-                2,
-            ),
+            "render": ([python, "-c", RENDER], 0, env),
+            "cold build": ([*build, "--no-cache"], 0, env),
+            "unchanged rebuild": (build, 0, env),
+            "bad flag": ([*deploy, "--region", "mars-1"], 2, env),
+            "bad stage file": ([*deploy, "--stage-file", str(stage_file)], 2, deployer),
         }
         measure(build, env)  # warm the OS file cache and bytecode, and fill the lint cache
         print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.runs} runs each")
         met = [
-            report(name, [measure(argv, env, expect) for _ in range(args.runs)])
-            for name, (argv, expect) in figures.items()
+            report(name, [measure(argv, environ, expect) for _ in range(args.runs)])
+            for name, (argv, expect, environ) in figures.items()
         ]
         if args.tests:
             suite = [python, "-m", "pytest", "-n", "auto", "-q"]
