@@ -277,3 +277,26 @@ def test_the_cache_folder_is_git_ignored():
         text=True,
     )
     assert result.stdout.strip() == ".cache/planar-cfn/lint/x.json"
+
+
+@pytest.mark.parametrize("name", lint_cache._CONFIG_FILES)
+def test_cfn_lint_reads_the_configuration_files_the_key_covers(tmp_path, monkeypatch, name):
+    """Fails loudly when a cfn-lint release reads its configuration from other files."""
+    from cfnlint.config import ConfigMixIn
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text("ignore_checks:\n  - W2001\n")
+    assert "W2001" in ConfigMixIn().ignore_checks
+    assert str(tmp_path / name) in lint_cache._config_files()
+
+
+def test_an_unchanged_template_file_is_not_rewritten(tmp_path, command_cache, small_render):
+    build(["--stage", "dev", "--no-deploy"], tmp_path)
+    path = tmp_path / "out" / "planar-dev.json"
+    os.utime(path, (0, 0))
+    build(["--stage", "dev", "--no-deploy"], tmp_path)
+    assert path.stat().st_mtime == 0
+    path.write_text("{}")
+    build(["--stage", "dev", "--no-deploy"], tmp_path)
+    assert path.read_text() == BODY + "\n"
