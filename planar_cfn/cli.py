@@ -12,20 +12,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from . import cost, deploy, diagram, options, publish
-from .aws_gateway import Aws
+from . import cost, diagram, options
 from .config import StackConfig
 from .errors import ExitCode, Interrupted, PlanarError
 from .launch_role import LAUNCH_ROLE, with_launch_role
+from .lint import Finding
+from .lint_cache import LintCache, Linted, cfn_lint_version, lint_cached
 from .paths import STAGES_DIR, TEMPLATES_DIR
-from .presentation import DEPLOY, PUBLISH, report
 from .prices import SOURCE
 from .render import INLINE_TEMPLATE_LIMIT, Rendered, render, template_path
 from .stage_file import StageFileError, load, shown
 from .stages import DEFAULT_STAGES, STAGE_NAMES, Stage, stage_names
 
-if TYPE_CHECKING:  # cfn-lint loads in 0.4 s: imported only to lint
-    from .lint import Finding
+# The deploy and publish modules (and botocore) load only for a command that talks to AWS:
+# a build, a check or a refused flag is quicker without them.
+if TYPE_CHECKING:
+    from .deploy import Runtime
 
 __all__ = ["main"]
 
@@ -134,7 +136,7 @@ def _publish_arguments(parser: argparse.ArgumentParser) -> None:
         type=_flag(options.artifact_bucket),
         metavar="BUCKET",
         help=f"S3 bucket, in the publishing region, for the template "
-        f"(key {publish.KEY_PREFIX}/STAGE/SHA256.json); required with --publish",
+        f"(key {options.ARTIFACT_KEY_PREFIX}/STAGE/SHA256.json); required with --publish",
     )
     group.add_argument(
         "--product-name",
@@ -210,6 +212,12 @@ def _parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argp
         "architecture.md) differs from a fresh render",
     )
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="lint every template, neither reading nor writing the lint cache "
+        "(.cache/planar-cfn, or $PLANAR_CFN_CACHE_DIR)",
+    )
+    parser.add_argument(
         "--templates-dir",
         type=Path,
         default=TEMPLATES_DIR,
@@ -278,26 +286,22 @@ def _joined(given: list[tuple[str, ...]] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value for values in given or () for value in values))
 
 
-def lint_bodies(bodies: dict[str, str]) -> dict[str, list[Finding]]:
-    """cfn-lint, imported only to lint (0.4 s): a refused input is reported without it."""
-    from .lint import lint_bodies as lint
+def lint_bodies(bodies: dict[str, str], *, cache: bool = True) -> Linted:
+    """Lint templates by name, each result from the lint cache when it holds one (unless
+    `cache` is False); cfn-lint is imported only for a template that is linted."""
+    return lint_cached(bodies, LintCache() if cache else None)
 
-    return lint(bodies)
 
-
-def _regions_line() -> str:
+def _regions_line(linted: Linted) -> str:
     """The regions the lint checked, and any a stage file names that it could not."""
-    from cfnlint.version import __version__ as cfn_lint_version
-
-    from .lint import lint_regions, unknown_regions
-
     line = (
-        f"lint regions: {', '.join(lint_regions())} "
+        f"lint regions: {', '.join(linted.regions)} "
         f"(us-east-1 and every region a stage file in {shown(STAGES_DIR)}/ names)"
     )
-    unknown = unknown_regions()
-    if unknown:
-        line += f"; not linted: {', '.join(unknown)}, unknown to cfn-lint {cfn_lint_version}"
+    if linted.unknown:
+        line += (
+            f"; not linted: {', '.join(linted.unknown)}, unknown to cfn-lint {cfn_lint_version()}"
+        )
     return line
 
 
@@ -315,7 +319,9 @@ def _brief(rendered: Rendered, findings: list[Finding], out: TextIO) -> None:
         print(f"    {finding}", file=out)
 
 
-def _summary(rendered: Rendered, path: str, findings: list[Finding], out: TextIO) -> None:
+def _summary(
+    rendered: Rendered, path: str, findings: list[Finding], out: TextIO, *, cached: bool = False
+) -> None:
     counts = rendered.resource_counts()
     size = len(rendered.body.encode())
     minified = len(rendered.minified.encode())
@@ -329,15 +335,35 @@ def _summary(rendered: Rendered, path: str, findings: list[Finding], out: TextIO
         f"inline ({fits})",
         file=out,
     )
+    source = "; cached" if cached else ""
     if findings:
-        print(f"  lint: {len(findings)} finding(s)", file=out)
+        print(f"  lint: {len(findings)} finding(s){' (cached)' if cached else ''}", file=out)
         for finding in findings:
             print(f"    {finding}", file=out)
     else:
-        print("  lint: clean (cfn-lint, informational rules included)", file=out)
-    if rendered.stage != LAUNCH_ROLE:  # an IAM role costs nothing
-        estimate = cost.estimate(rendered, cost.recommended_values(rendered.stage))
-        print(f"  {cost.summary_line(estimate)}", file=out)
+        print(f"  lint: clean (cfn-lint, informational rules included{source})", file=out)
+    line = _cost_line(rendered)
+    if line:
+        print(f"  {line}", file=out)
+
+
+def _cost_line(rendered: Rendered) -> str | None:
+    """The stage's monthly range at its recommended values; none for the launch role,
+    an IAM role, which costs nothing."""
+    if rendered.stage == LAUNCH_ROLE:
+        return None
+    return cost.summary_line(cost.estimate(rendered, cost.recommended_values(rendered.stage)))
+
+
+def _write_if_changed(path: Path, body: str) -> None:
+    """Write the template unless the file already holds it: an unchanged template keeps
+    its modification time."""
+    try:
+        if path.read_text() == body:
+            return
+    except OSError:
+        pass
+    path.write_text(body)
 
 
 def _mode_problem(args: argparse.Namespace) -> str | None:
@@ -458,10 +484,13 @@ def _deploy(
     args: argparse.Namespace,
     out: TextIO,
     err: TextIO,
-    runtime: deploy.Runtime | None,
+    runtime: Runtime | None,
     config: StackConfig,
 ) -> int:
     """Deploy one stage, or act on its stack (--image-tag, --destroy, --watch, --drift)."""
+    from . import deploy
+    from .presentation import DEPLOY, report
+
     try:
         # Every local input first: a typo in the stage file costs no render and no lint.
         deployment = deploy.Deployment.prepare(
@@ -479,7 +508,9 @@ def _deploy(
         # only through --no-deploy, as a reviewed commit.
         rendered = render(config)
         deployment.use_template(rendered)  # too big, and no bucket: before the lint
-        findings = lint_bodies({args.stage: rendered.body})[args.stage]
+        findings = lint_bodies({args.stage: rendered.body}, cache=not args.no_cache).findings[
+            args.stage
+        ]
         _brief(rendered, findings, out)
         if findings:
             print("build.py: lint findings: nothing was sent to AWS", file=err)
@@ -494,9 +525,13 @@ def _publish(
     rendered: Rendered,
     out: TextIO,
     err: TextIO,
-    runtime: deploy.Runtime | None,
+    runtime: Runtime | None,
 ) -> int:
     """Publish the stage's linted template to Service Catalog."""
+    from . import publish
+    from .aws_gateway import Aws
+    from .presentation import PUBLISH, report
+
     try:
         connect = runtime.connect if runtime else Aws.connect
         clock = runtime.clock if runtime else None
@@ -521,7 +556,7 @@ def main(
     out: TextIO | None = None,
     err: TextIO | None = None,
     *,
-    runtime: deploy.Runtime | None = None,  # tests: stubbed AWS, a fake terminal and clock
+    runtime: Runtime | None = None,  # tests: stubbed AWS, a fake terminal and clock
     prog: str = "build.py",  # the name --help and usage errors show
     # What --stage accepts and --all-stages builds: Stage definitions, or StackConfigs
     # for stages built with extensions.
@@ -573,19 +608,21 @@ def main(
         gc.enable()
         (stage,) = names
         # Publishing, too, uses the render in memory and writes no file.
-        publish_findings = lint_bodies({stage: rendered[stage].body})[stage]
+        linted = lint_bodies({stage: rendered[stage].body}, cache=not args.no_cache)
+        publish_findings = linted.findings[stage]
         _brief(rendered[stage], publish_findings, out)
         if publish_findings:
             print("build.py: lint findings: nothing was sent to AWS", file=err)
             return ExitCode.FAILED
         return _publish(args, rendered[stage], out, err, runtime)
 
-    findings = lint_bodies({stage: r.body for stage, r in rendered.items()})
+    linted = lint_bodies({stage: r.body for stage, r in rendered.items()}, cache=not args.no_cache)
+    findings = linted.findings
     args.templates_dir.mkdir(parents=True, exist_ok=True)
     for stage in names:
         path = template_path(stage, args.templates_dir)
-        path.write_text(rendered[stage].body)
+        _write_if_changed(path, rendered[stage].body)
         findings[stage] = [replace(f, path=shown(path)) for f in findings[stage]]
-        _summary(rendered[stage], shown(path), findings[stage], out)
-    print(_regions_line(), file=out)
+        _summary(rendered[stage], shown(path), findings[stage], out, cached=stage in linted.cached)
+    print(_regions_line(linted), file=out)
     return ExitCode.FAILED if any(findings.values()) else ExitCode.OK

@@ -1,30 +1,29 @@
-"""cfn-lint through its Python API, informational rules included."""
+"""cfn-lint through its Python API, informational rules included.
+
+cfn-lint takes 0.4 s to import: it is imported on the first lint, so a build whose
+lint results all come from the cache (lint_cache) never loads it."""
 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cfnlint.config import ConfigMixIn
-from cfnlint.decode.decode import decode_str
-from cfnlint.helpers import REGIONS as CFN_LINT_REGIONS
-from cfnlint.runner import Runner
-
 from .stage_file import named_regions
 
 if TYPE_CHECKING:
+    from cfnlint.runner import Runner
+
     from .render import Rendered
 
 __all__ = [
     "HOME_REGION",
+    "INCLUDE_CHECKS",
     "Finding",
     "lint",
     "lint_bodies",
@@ -37,6 +36,9 @@ __all__ = [
 # properties and values against each region's specification: this one always, and
 # every region a stage file in stages/ names.
 HOME_REGION = "us-east-1"
+# cfn-lint's informational rules (I...) on top of its errors and warnings. The lint
+# cache's key holds this, so changing it re-lints every template.
+INCLUDE_CHECKS = ("I",)
 
 
 @dataclass(frozen=True)
@@ -53,26 +55,44 @@ class Finding:
         return f"{self.rule} [{self.severity}] {self.path}:{self.line}: {self.message}"
 
 
+def requested_regions(stages_dir: Path | None = None) -> tuple[str, ...]:
+    """us-east-1, then the other regions the stage files name, whether or not cfn-lint
+    knows them (read without importing cfn-lint)."""
+    return (HOME_REGION, *(r for r in named_regions(stages_dir) if r != HOME_REGION))
+
+
+def known_regions(regions: Sequence[str]) -> tuple[str, ...]:
+    """The regions, in order, that cfn-lint has a specification for."""
+    from cfnlint.helpers import REGIONS as CFN_LINT_REGIONS
+
+    return tuple(region for region in regions if region in CFN_LINT_REGIONS)
+
+
 def lint_regions(stages_dir: Path | None = None) -> tuple[str, ...]:
     """us-east-1, then the other regions the stage files name that cfn-lint knows."""
-    named = named_regions(stages_dir)
-    return (HOME_REGION, *(r for r in named if r != HOME_REGION and r in CFN_LINT_REGIONS))
+    return known_regions(requested_regions(stages_dir))
 
 
 def unknown_regions(stages_dir: Path | None = None) -> list[str]:
     """Regions the stage files name that cfn-lint has no specification for: not linted."""
-    return [region for region in named_regions(stages_dir) if region not in CFN_LINT_REGIONS]
+    known = set(lint_regions(stages_dir))
+    return [region for region in named_regions(stages_dir) if region not in known]
 
 
 @lru_cache(maxsize=4)
 def _runner(regions: tuple[str, ...]) -> Runner:
-    return Runner(ConfigMixIn(regions=list(regions), include_checks=["I"]))
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    return Runner(ConfigMixIn(regions=list(regions), include_checks=list(INCLUDE_CHECKS)))
 
 
 def lint_body(
     body: str, name: str = "template", regions: Sequence[str] | None = None
 ) -> list[Finding]:
     """Findings in any of the regions (default: lint_regions()), each once."""
+    from cfnlint.decode.decode import decode_str
+
     runner = _runner(lint_regions() if regions is None else tuple(regions))
     template, errors = decode_str(body)
     matches = errors if errors else list(runner.validate_template(template))
@@ -116,6 +136,9 @@ def lint_bodies(
     bodies: dict[str, str], regions: Sequence[str] | None = None
 ) -> dict[str, list[Finding]]:
     """Lint several templates, one forked process each where the OS can fork."""
+    import multiprocessing  # only to lint: not on a build whose results are all cached
+    from concurrent.futures import ProcessPoolExecutor
+
     regions = lint_regions() if regions is None else tuple(regions)
     _runner(regions)  # load the rules and schemas once, before any fork
     if (

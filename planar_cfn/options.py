@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 __all__ = [
+    "ARTIFACT_KEY_PREFIX",
     "DEFAULT_TIMEOUT_MINUTES",
     "MAX_TIMEOUT_MINUTES",
     "DeployOptions",
@@ -42,6 +43,9 @@ __all__ = [
     "template_bucket",
     "timeout_minutes",
 ]
+
+# Where a publish puts templates in the artifact bucket: PREFIX/STAGE/SHA256.json.
+ARTIFACT_KEY_PREFIX = "planar-cfn"
 
 DEFAULT_TIMEOUT_MINUTES = 60
 MAX_TIMEOUT_MINUTES = 24 * 60

@@ -31,7 +31,7 @@ from .aws_gateway import (
     s3_object_url,
 )
 from .errors import InputError
-from .options import PublishOptions
+from .options import ARTIFACT_KEY_PREFIX, PublishOptions
 from .portfolio import PortfolioSetup, Share, tag_options
 from .progress import Clock
 from .render import Rendered
@@ -50,7 +50,7 @@ __all__ = [
     "publish",
 ]
 
-KEY_PREFIX = "planar-cfn"
+KEY_PREFIX = ARTIFACT_KEY_PREFIX
 PRODUCT_OWNER = "planar-cfn"
 PRODUCT_TYPE = "CLOUD_FORMATION_TEMPLATE"
 _NOT_FOUND = {"404", "NotFound", "NoSuchBucket", "NoSuchKey"}

@@ -221,7 +221,7 @@ def first_dev_deploy(h):
     return Requests().listen(*(h.aws.client(service) for service in services))
 
 
-def test_deploy_from_python_sends_what_build_py_sends(harness, tmp_path):
+def test_deploy_from_python_sends_what_build_py_sends(harness, tmp_path, stage_lint):
     # GIVEN the same first deploy twice: by build.py's flags, and by options from Python
     by_flags = harness("dev", aws=FakeAws())
     flags_requests = first_dev_deploy(by_flags)
@@ -266,7 +266,7 @@ def test_deploy_from_python_sends_what_build_py_sends(harness, tmp_path):
     assert json.loads(outputs.read_text()) == {**stack_outputs, **VERIFIED_STATE}
 
 
-def test_publish_from_python_sends_what_build_py_sends(aws, rendered, tmp_path):
+def test_publish_from_python_sends_what_build_py_sends(aws, rendered, tmp_path, stage_lint):
     # GIVEN a first publish of a named product into a portfolio, twice
     name = "Planar (EU): prod"
 

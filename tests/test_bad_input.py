@@ -7,6 +7,8 @@ import io
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import botocore.client
@@ -492,3 +494,31 @@ def test_the_table_is_large_and_the_example_itself_is_valid(tmp_path, monkeypatc
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(EXAMPLE))
     stage_file.load(path, "dev", {"PLANAR_REGISTRY_PASSWORD": "pw"}, needs_secrets=True)
+
+
+def test_a_bad_stage_file_loads_no_cfn_lint_and_renders_nothing(tmp_path):
+    # GIVEN a stage file with a misspelt key, in a fresh interpreter (what a user runs)
+    stage_file = tmp_path / "dev.json"
+    stage_file.write_text(json.dumps({**EXAMPLE, "regoin": "eu-west-1"}))
+    script = (
+        "import io, sys\n"
+        "from planar_cfn import cli\n"
+        "rendered = []\n"
+        "cli.render = rendered.append\n"
+        "err = io.StringIO()\n"
+        "code = cli.main(['--stage', 'dev', '--dry-run', '--stage-file', sys.argv[1]], err=err)\n"
+        "print(int(code), 'cfnlint' in sys.modules, len(rendered))\n"
+        "sys.stderr.write(err.getvalue())\n"
+    )
+    # WHEN a deploy is started with it
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(stage_file)],
+        cwd=ROOT,
+        env={**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # THEN it is refused (exit 2) without importing cfn-lint or rendering anything
+    assert "unknown key 'regoin'" in result.stderr
+    assert result.stdout.split() == ["2", "False", "0"]

@@ -24,7 +24,7 @@ def run(argv, capsys=None):
     return code, out.getvalue()
 
 
-def test_builds_lints_writes_and_summarises_one_stage(tmp_path):
+def test_builds_lints_writes_and_summarises_one_stage(tmp_path, stage_lint):
     code, out = run(["--stage", "prod", "--no-deploy", "--templates-dir", str(tmp_path)])
     assert code == 0
     committed = (COMMITTED / "planar-prod.json").read_text()
@@ -38,7 +38,7 @@ def test_builds_lints_writes_and_summarises_one_stage(tmp_path):
     assert "lint: clean" in out
 
 
-def test_all_stages(tmp_path):
+def test_all_stages(tmp_path, stage_lint):
     code, out = run(["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)])
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -86,7 +86,7 @@ def test_bad_arguments_exit_2_with_a_message(argv, message, capsys, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
-def test_check_reports_stale_templates_without_writing(tmp_path):
+def test_check_reports_stale_templates_without_writing(tmp_path, stage_lint):
     run(["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)])
     code, out = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)])
     assert code == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from planar_cfn import PRICES, StackConfig, Stage, cli, estimate
+from planar_cfn import PRICES, StackConfig, Stage, aws_gateway, cli, deploy, estimate
 from planar_cfn.cost import (
     RECOMMENDED,
     Estimate,
@@ -329,8 +329,8 @@ def test_cost_calls_no_aws_and_writes_nothing(tmp_path, monkeypatch):
     def no_aws(*args, **kwargs):
         raise AssertionError("--cost reached for AWS")
 
-    monkeypatch.setattr(cli.deploy.Deployment, "prepare", no_aws)
-    monkeypatch.setattr(cli.Aws, "connect", no_aws)
+    monkeypatch.setattr(deploy.Deployment, "prepare", no_aws)
+    monkeypatch.setattr(aws_gateway.Aws, "connect", no_aws)
     code, _, _ = run(["--stage", "dev", "--cost", "--templates-dir", str(tmp_path)])
     assert code == 0
     assert not any(tmp_path.iterdir())

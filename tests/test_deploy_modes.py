@@ -815,10 +815,17 @@ def test_build_py_without_credentials_says_so_and_exits_2(aws_env, monkeypatch, 
     import io
 
     from planar_cfn import cli
+    from planar_cfn.lint_cache import Linted
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)
-    monkeypatch.setattr(cli, "lint_bodies", lambda bodies: {stage: [] for stage in bodies})
+    monkeypatch.setattr(
+        cli,
+        "lint_bodies",
+        lambda bodies, cache: Linted(
+            {stage: [] for stage in bodies}, frozenset(), ("us-east-1",), ()
+        ),
+    )
     stage_file = tmp_path / "dev.json"
     stage_file.write_text(json.dumps(STAGE_VALUES))
     out, err = io.StringIO(), io.StringIO()

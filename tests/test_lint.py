@@ -3,12 +3,15 @@ and the linter really reports what is wrong."""
 
 import json
 
-from planar_cfn.lint import lint_bodies, lint_body
+from planar_cfn.launch_role import LAUNCH_ROLE
+from planar_cfn.lint import lint_bodies, lint_body, lint_regions
 
 
-def test_every_stage_is_lint_clean(rendered):
-    findings = lint_bodies({stage: r.body for stage, r in rendered.items()})
-    assert findings == {stage: [] for stage in rendered}
+def test_every_stage_is_lint_clean(stage_lint, rendered):
+    # The suite's one lint of the stages and the launch role (conftest.stage_lint), for
+    # the build's regions.
+    assert stage_lint.findings == {stage: [] for stage in [*rendered, LAUNCH_ROLE]}
+    assert stage_lint.regions == lint_regions()
 
 
 def test_lint_reports_errors_warnings_and_informational_findings(templates):

@@ -608,7 +608,7 @@ def no_aws(*_args):
 NO_AWS = Runtime(connect=no_aws)
 
 
-def test_publish_through_build_py(aws, monkeypatch, tmp_path):
+def test_publish_through_build_py(aws, monkeypatch, tmp_path, stage_lint):
     expect_search(aws.catalog)
     expect_new_product(aws.catalog, token=ANY)
     out = io.StringIO()
