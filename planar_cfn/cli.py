@@ -90,7 +90,6 @@ def _deploy_arguments(parser: argparse.ArgumentParser) -> None:
     add(
         "--timeout",
         type=_flag(options.timeout_minutes),
-        default=options.DEFAULT_TIMEOUT_MINUTES,
         metavar="MINUTES",
         help=f"stop waiting after this long (default: {options.DEFAULT_TIMEOUT_MINUTES})",
     )
@@ -255,7 +254,7 @@ def _deploy_options(
         dry_run=args.dry_run,
         yes=args.yes,
         allow_replacement=args.allow_replacement,
-        timeout=args.timeout,
+        timeout=options.DEFAULT_TIMEOUT_MINUTES if args.timeout is None else args.timeout,
         outputs_json=args.outputs_json,
         image_tag=args.image_tag,
         destroy=args.destroy,
@@ -366,6 +365,17 @@ def _write_if_changed(path: Path, body: str) -> None:
     path.write_text(body)
 
 
+def _only_when_deploying(refused: Sequence[tuple[str, str | None]]) -> str | None:
+    """The refusal of the first deploy flag given outside a deploy (and outside the one
+    other mode that reads it), or None when there is none."""
+    if not refused:
+        return None
+    flag, also = refused[0]
+    modes = [m for m in ("--no-deploy", "--check", "--publish", "--cost") if m != also]
+    without = f"{', '.join(modes[:-1])} or {modes[-1]}"
+    return f"argument {flag}: only when deploying{f' or with {also}' if also else ''} (without {without})"
+
+
 def _mode_problem(args: argparse.Namespace) -> str | None:
     """A flag that does not go with the others, before anything is rendered."""
     renders_only = "--check" if args.check else "--no-deploy" if args.no_deploy else None
@@ -400,6 +410,33 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
         # Said rather than ignored: a share or a constraint the user asked for must not
         # silently not happen.
         return f"argument {publish_only[0]}: only with --publish"
+    # The deploy's own flags, each with the other mode that reads it too (if any).
+    deploy_only = [
+        (flag, also)
+        for flag, given, also in (
+            ("--stage-file", args.stage_file, "--cost"),
+            ("--profile", args.profile, "--publish"),
+            ("--region", args.region, "--publish"),
+            ("--template-bucket", args.template_bucket, None),
+            ("--yes", args.yes, None),
+            ("--allow-replacement", args.allow_replacement, None),
+            ("--timeout", args.timeout is not None, None),
+            ("--outputs-json", args.outputs_json, None),
+            ("--confirm-prod-destroy", args.confirm_prod_destroy, None),
+        )
+        if given
+    ]
+    given_modes = [
+        mode
+        for mode, given in (
+            ("--no-deploy", args.no_deploy),
+            ("--check", args.check),
+            ("--publish", args.publish),
+            ("--cost", args.cost),
+        )
+        if given
+    ]
+    refused_here = [(flag, also) for flag, also in deploy_only if given_modes != [also]]
     if args.cost:
         # An estimate renders one stage and prints; it never deploys or publishes.
         refused = [
@@ -419,7 +456,7 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
                 "--stage's estimate and calls no AWS API (--all-stages --no-deploy prints "
                 "every stage's range)"
             )
-        return None
+        return _only_when_deploying(refused_here)
     if renders_only and aws_flags:
         return f"argument {aws_flags[0]}: not allowed with argument {renders_only}"
     if args.docs_dir and not args.all_stages:
@@ -442,7 +479,7 @@ def _mode_problem(args: argparse.Namespace) -> str | None:
                 return f"argument {flag}: needs --portfolio-id (the portfolio it acts on)"
         if args.replace_launch_role and not args.launch_role:
             return "argument --replace-launch-role: needs --launch-role (the role to set)"
-    return None
+    return _only_when_deploying(refused_here) if given_modes else None
 
 
 def _cost(

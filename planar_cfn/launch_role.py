@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -135,6 +135,8 @@ class Grant:
     condition: Condition | None = None
     # In SCOPES: also every required action of this service no earlier grant placed.
     rest_of: str | None = None
+    # Granted only when the stages' templates hold a resource of this type.
+    only_with: str | None = None
 
     def statement(self, actions: Iterable[str] | None = None) -> Statement:
         """The grant as an awacs statement, for `actions` (default: all of its own)."""
@@ -213,9 +215,34 @@ SERVICE_CATALOG_GRANTS: tuple[Grant, ...] = (
         "invokes its Lambda function (the bucket emptier, dev and staging) with the "
         "stack's credentials (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
         "template-custom-resources-lambda.html)",
+        only_with="AWS::CloudFormation::CustomResource",
     ),
 )
 
+# The services the stack's roles are passed to, each with the resource type that
+# passes one (None: always): no Lambda function, no role passed to Lambda.
+_PASSED_TO: Mapping[str, str | None] = MappingProxyType(
+    {
+        "ecs-tasks.amazonaws.com": None,
+        "lambda.amazonaws.com": "AWS::Lambda::Function",
+        "monitoring.rds.amazonaws.com": None,
+        "rds.amazonaws.com": None,
+    }
+)
+
+
+def _passed_to(types: frozenset[str] | None) -> Condition:
+    """PassStackRoles' condition: the services of _PASSED_TO that `types` (None: any
+    resource types) pass a role to."""
+    return Condition(
+        StringEquals(
+            "iam:PassedToService",
+            [s for s, needs in _PASSED_TO.items() if types is None or needs in (None, *types)],
+        )
+    )
+
+
+_PASS = "PassStackRoles"
 _ROLES = tuple(
     f"{_ARN}:iam::${{AWS::AccountId}}:role/{name}"
     for name in ("ecs-execution-role-*", "ecs-task-role-*", "rds-monitoring-role-*", _SC)
@@ -252,22 +279,12 @@ SCOPES: tuple[Grant, ...] = (
         "(naming.py) and the bucket emptier's, named after the SC-* stack",
     ),
     Grant(
-        "PassStackRoles",
+        _PASS,
         ("iam:PassRole",),
         _ROLES,
         "only the stack's roles, only to the services that use them: ECS tasks, the "
         "bucket emptier's Lambda function, RDS enhanced monitoring",
-        Condition(
-            StringEquals(
-                "iam:PassedToService",
-                [
-                    "ecs-tasks.amazonaws.com",
-                    "lambda.amazonaws.com",
-                    "monitoring.rds.amazonaws.com",
-                    "rds.amazonaws.com",
-                ],
-            )
-        ),
+        _passed_to(None),
     ),
     Grant(
         "ServiceLinkedRoles",
@@ -440,13 +457,16 @@ def required_actions(types: Iterable[str]) -> frozenset[str]:
     )
 
 
-def _statements(required: frozenset[str]) -> list[Statement]:
+def _statements(required: frozenset[str], types: frozenset[str]) -> list[Statement]:
     """Service Catalog's grants, then each scope's required actions, then the remaining
-    required actions on `*`, one statement per service."""
+    required actions on `*`, one statement per service; a grant `only_with` a resource
+    type `types` lacks is left out."""
     by_lower = {a.lower(): a for a in required}
-    statements = [grant.statement() for grant in SERVICE_CATALOG_GRANTS]
-    placed = {a.lower() for grant in SERVICE_CATALOG_GRANTS for a in grant.actions}
-    for scope in SCOPES:
+    grants = [g for g in SERVICE_CATALOG_GRANTS if g.only_with in (None, *types)]
+    statements = [grant.statement() for grant in grants]
+    placed = {a.lower() for grant in grants for a in grant.actions}
+    for grant in SCOPES:
+        scope = replace(grant, condition=_passed_to(types)) if grant.sid == _PASS else grant
         names = [by_lower[a.lower()] for a in scope.actions if a.lower() in by_lower]
         if scope.rest_of:
             names += [a for a in sorted(by_lower.values()) if _service(a) == scope.rest_of]
@@ -525,7 +545,8 @@ def build_launch_role(stages: Sequence[Stage | StackConfig] = DEFAULT_STAGES) ->
 
 
 def _template(stage_templates: Sequence[Mapping[str, Any]]) -> Template:
-    required = required_actions(resource_types(stage_templates))
+    types = resource_types(stage_templates)
+    required = required_actions(types)
     template = Template(
         Description="IAM role AWS Service Catalog assumes to launch, update and "
         "terminate Planar stacks (planar-cfn)"
@@ -561,7 +582,7 @@ def _template(stage_templates: Sequence[Mapping[str, Any]]) -> Template:
             ),
         )
     )
-    policies = _policies(_statements(required))
+    policies = _policies(_statements(required, types))
     if len(policies) > MANAGED_POLICIES_PER_ROLE:
         raise ValueError(
             f"launch role: {len(policies)} managed policies, over the "

@@ -3,6 +3,9 @@
 cfn-lint's findings are a function of the template's bytes, the cfn-lint release, the
 regions and checks it is asked for and any `.cfnlintrc` it reads: the entry's key is a
 SHA-256 over all of them (and this file's format), so a change to any one misses.
+A `.cfnlintrc` may also name files and folders cfn-lint reads (rules to append, a
+spec to override with, registry schemas, ...), which the key cannot follow: while one
+that exists names any of FILE_KEYS, nothing is read from or written to the cache.
 The lookup imports no cfn-lint (0.4 s): its version comes from the package metadata.
 
 Entries are JSON files in `lint/` under the cache folder: `$PLANAR_CFN_CACHE_DIR` when
@@ -27,13 +30,32 @@ from typing import Any
 from . import lint
 from .lint import Finding, requested_regions
 
-__all__ = ["CACHE_DIR_ENV", "FORMAT", "LintCache", "Linted", "cfn_lint_version", "lint_cached"]
+__all__ = [
+    "CACHE_DIR_ENV",
+    "FILE_KEYS",
+    "FORMAT",
+    "LintCache",
+    "Linted",
+    "cfn_lint_version",
+    "config_names_files",
+    "lint_cached",
+]
 
 CACHE_DIR_ENV = "PLANAR_CFN_CACHE_DIR"
 # Bumped whenever an entry's layout or what planar_cfn makes of cfn-lint's matches changes.
 FORMAT = 1
 # cfn-lint reads these from the home folder and the working directory (cfnlint.config).
 _CONFIG_FILES = (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml")
+# The settings of cfn-lint's configuration schema (cfnlint/data/CfnLintCli/config/
+# schema.json) that name files or folders whose contents change the findings.
+FILE_KEYS = (
+    "append_rules",
+    "custom_rules",
+    "deployment_files",
+    "override_spec",
+    "parameter_files",
+    "registry_schemas",
+)
 
 
 def cfn_lint_version() -> str:
@@ -41,17 +63,28 @@ def cfn_lint_version() -> str:
     return version("cfn-lint")
 
 
-def _config_files() -> dict[str, str]:
-    """SHA-256 of each cfn-lint configuration file that exists, by its path."""
+def _config_contents() -> dict[str, bytes]:
+    """Each cfn-lint configuration file that exists, by its path."""
     found = {}
     for folder in (Path.home(), Path.cwd()):
         for name in _CONFIG_FILES:
             path = folder / name
             try:
-                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+                found[str(path)] = path.read_bytes()
             except OSError:
                 continue
     return found
+
+
+def _config_files() -> dict[str, str]:
+    """SHA-256 of each cfn-lint configuration file that exists, by its path."""
+    return {path: hashlib.sha256(data).hexdigest() for path, data in _config_contents().items()}
+
+
+def config_names_files() -> bool:
+    """Whether a cfn-lint configuration file names any of FILE_KEYS: found in its
+    text, unparsed, so a mention in a comment counts too (and costs only a lint)."""
+    return any(key.encode() in data for data in _config_contents().values() for key in FILE_KEYS)
 
 
 @dataclass(frozen=True)
@@ -100,8 +133,8 @@ class LintCache:
         try:
             entry = json.loads(self._path(key).read_text())
             return _decode(entry, key, name)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            return None  # RecursionError: JSON nested deeper than the parser follows
 
     def put(self, key: str, findings: Sequence[Finding], regions: Sequence[str]) -> None:
         """Store a lint's findings and the regions it linted under `key`, atomically.
@@ -163,8 +196,11 @@ def lint_cached(
 ) -> Linted:
     """Lint templates by name for `regions` (default: us-east-1 and every region a stage
     file names), taking each result from `cache` when it holds one and storing the rest.
-    With no cache, every template is linted and nothing is stored."""
+    With no cache, or a cfn-lint configuration file that names files (FILE_KEYS),
+    every template is linted and nothing is stored."""
     requested = requested_regions() if regions is None else tuple(regions)
+    if cache and config_names_files():
+        cache = None
     findings: dict[str, list[Finding]] = {}
     linted_regions: tuple[str, ...] | None = None
     keys = {name: LintCache.key(body, requested) for name, body in bodies.items()} if cache else {}

@@ -86,6 +86,82 @@ def test_bad_arguments_exit_2_with_a_message(argv, message, capsys, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+STAGE_FILE = str(Path(__file__).resolve().parent.parent / "stages" / "example.json")
+PUBLISH = ["--publish", "--artifact-bucket", "acme-artifacts"]
+# The deploy's flags outside a deploy: said rather than ignored.
+ONLY_DEPLOYING = "only when deploying (without --no-deploy, --check, --publish or --cost)"
+WITH_COST = "only when deploying or with --cost (without --no-deploy, --check or --publish)"
+WITH_PUBLISH = "only when deploying or with --publish (without --no-deploy, --check or --cost)"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--no-deploy", "--stage-file", STAGE_FILE, "--yes"], f"--stage-file: {WITH_COST}"),
+        (["--no-deploy", "--yes"], f"--yes: {ONLY_DEPLOYING}"),
+        (["--check", "--timeout", "60"], f"--timeout: {ONLY_DEPLOYING}"),
+        (["--no-deploy", "--allow-replacement"], f"--allow-replacement: {ONLY_DEPLOYING}"),
+        (["--no-deploy", "--outputs-json", "out.json"], f"--outputs-json: {ONLY_DEPLOYING}"),
+        (["--no-deploy", "--template-bucket", "acme-cfn"], f"--template-bucket: {ONLY_DEPLOYING}"),
+        (["--check", "--confirm-prod-destroy"], f"--confirm-prod-destroy: {ONLY_DEPLOYING}"),
+        (["--no-deploy", "--profile", "ops"], f"--profile: {WITH_PUBLISH}"),
+        (["--check", "--region", "eu-west-1"], f"--region: {WITH_PUBLISH}"),
+        (["--cost", "--region", "eu-west-1"], f"--region: {WITH_PUBLISH}"),
+        (["--cost", "--timeout", "5"], f"--timeout: {ONLY_DEPLOYING}"),
+        (["--cost", "--outputs-json", "out.json"], f"--outputs-json: {ONLY_DEPLOYING}"),
+        (
+            [*PUBLISH, "--stage-file", STAGE_FILE, "--timeout", "5", "--allow-replacement"],
+            f"--stage-file: {WITH_COST}",
+        ),
+        ([*PUBLISH, "--timeout", "5"], f"--timeout: {ONLY_DEPLOYING}"),
+        ([*PUBLISH, "--yes"], f"--yes: {ONLY_DEPLOYING}"),
+        ([*PUBLISH, "--template-bucket", "acme-cfn"], f"--template-bucket: {ONLY_DEPLOYING}"),
+        ([*PUBLISH, "--outputs-json", "out.json"], f"--outputs-json: {ONLY_DEPLOYING}"),
+    ],
+)
+def test_deploy_flags_outside_a_deploy_exit_2_rendering_nothing(
+    argv, message, capsys, tmp_path, monkeypatch
+):
+    def no_render(config):
+        raise AssertionError("rendered")
+
+    monkeypatch.setattr(cli, "render", no_render)
+    code, out = run(["--stage", "dev", *argv, "--templates-dir", str(tmp_path)])
+    assert code == 2
+    assert f"build.py: error: argument {message}" in capsys.readouterr().err
+    assert out == ""
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        # A deploy takes every deploy flag.
+        [
+            *["--stage-file", STAGE_FILE, "--profile", "ops", "--region", "eu-west-1"],
+            *["--template-bucket", "acme-cfn", "--yes", "--allow-replacement"],
+            *["--timeout", "5", "--outputs-json", "out.json"],
+        ],
+        ["--destroy", "--confirm-prod-destroy"],
+        ["--image-tag", "v2", "--timeout", "5", "--yes"],
+        # Publishing reads --profile and --region; --cost reads --stage-file.
+        [*PUBLISH, "--profile", "ops", "--region", "eu-west-1"],
+        ["--cost", "--stage-file", STAGE_FILE],
+        ["--no-deploy", "--no-cache"],
+    ],
+)
+def test_flags_a_mode_reads_are_allowed(argv):
+    args = cli._parser().parse_args(["--stage", "prod", *argv])
+    assert cli._mode_problem(args) is None
+
+
+def test_cost_still_reads_a_stage_file(capsys):
+    code, out = run(["--stage", "dev", "--cost", "--stage-file", STAGE_FILE])
+    assert code == 0
+    assert "dev: monthly cost estimate" in out
+    assert "stages/example.json" in out
+
+
 def test_check_reports_stale_templates_without_writing(tmp_path, stage_lint):
     run(["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)])
     code, out = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)])

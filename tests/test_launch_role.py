@@ -342,8 +342,15 @@ def test_a_custom_stage_list_gets_a_role_for_its_own_resource_types():
     # prod alone has no bucket emptier: no Lambda function to create, pass a role to or invoke.
     prod_only = json.loads(json.dumps(build_launch_role((get_stage("prod"),)).to_dict()))
     actions = granted(prod_only)
-    assert "lambda:createfunction" not in actions
+    # Only what the ScalableTarget schema lists (an ECS service's here): none on a function.
+    scaling = {a.lower() for a in schema_permissions("AWS::ApplicationAutoScaling::ScalableTarget")}
+    assert {a for a in actions if a.startswith("lambda:")} <= scaling
+    assert "lambda:invokefunction" not in actions
     assert "rds:createdbcluster" in actions
+    (passing,) = [s for s in statements(prod_only) if "iam:PassRole" in s["Action"]]
+    services = passing["Condition"]["StringEquals"]["iam:PassedToService"]
+    assert "lambda.amazonaws.com" not in services
+    assert "ecs-tasks.amazonaws.com" in services
 
 
 def test_every_left_out_permission_has_its_reason(templates, role):

@@ -106,6 +106,60 @@ def test_a_cfn_lint_configuration_file_is_part_of_the_key(tmp_path, monkeypatch)
     assert LintCache.key(BODY, REGIONS) != before
 
 
+@pytest.mark.parametrize("setting", lint_cache.FILE_KEYS)
+def test_a_configuration_naming_files_bypasses_the_cache(tmp_path, monkeypatch, setting):
+    # The key holds the .cfnlintrc, not the rules, spec or schemas it names.
+    seen: list[str] = []
+    monkeypatch.setattr(
+        lint,
+        "lint_bodies",
+        lambda bodies, regions=None: seen.extend(bodies) or {name: [] for name in bodies},
+    )
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".cfnlintrc.yaml").write_text(f"{setting}:\n  - rules\n")
+    cache = LintCache(tmp_path / "cache")
+    first = lint_cached({"a": BODY}, cache, REGIONS)
+    second = lint_cached({"a": BODY}, cache, REGIONS)
+    assert seen == ["a", "a"]
+    assert first.cached == second.cached == frozenset()
+    assert not cache.directory.exists()
+
+
+def test_the_file_keys_are_every_setting_of_cfn_lint_that_names_files_it_reads():
+    # A new setting in a cfn-lint release fails here until it is placed.
+    from cfnlint.data import CfnLintCli
+
+    schema = json.loads(
+        (Path(next(iter(CfnLintCli.__path__))) / "config" / "schema.json").read_text()
+    )
+    # Files that change no finding: which templates to lint, and where to write output.
+    no_finding = {"templates", "ignore_templates", "output_file"}
+    names_no_file = {
+        "configure_rules",
+        "debug",
+        "format",
+        "ignore_bad_template",
+        "ignore_checks",
+        "include_checks",
+        "include_experimental",
+        "mandatory_checks",
+        "merge_configs",
+        "non_zero_exit_code",
+        "parameters",
+        "regions",
+        "template_parameters",
+    }
+    assert set(schema["properties"]) == set(lint_cache.FILE_KEYS) | no_finding | names_no_file
+
+
+def test_a_configuration_naming_no_files_keeps_the_cache(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".cfnlintrc").write_text("ignore_checks:\n  - W3005\n")
+    assert not lint_cache.config_names_files()
+    (tmp_path / ".cfnlintrc").write_text("override_spec: spec.json\n")
+    assert lint_cache.config_names_files()
+
+
 def test_the_version_in_the_key_is_the_one_cfn_lint_reports():
     from cfnlint.version import __version__
 
@@ -130,6 +184,7 @@ def test_regions_unknown_to_cfn_lint_are_named_from_a_hit_too(cache, linted):
         pytest.param(None, id="foreign-key"),
         pytest.param("WRONG-FINDING", id="wrong-finding"),
         pytest.param(b"\xff\xfe", id="not-utf8"),
+        pytest.param("[" * 100000 + "]" * 100000, id="deeply-nested"),  # RecursionError
     ],
 )
 def test_a_broken_entry_is_linted_again_and_rewritten(cache, linted, content):
@@ -151,15 +206,55 @@ def test_a_broken_entry_is_linted_again_and_rewritten(cache, linted, content):
     assert path.read_text() == good
 
 
+def raw_entries(directory):
+    """Every entry file in `directory` read as it is on disk (not through get, which
+    turns a torn entry into a miss), each checked to be a whole entry; a file renamed
+    away or not yet there between listing and reading is absent, which is allowed."""
+    seen = 0
+    for path in Path(directory).glob("*.json"):
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            continue
+        entry = json.loads(text)  # a torn entry raises here
+        assert set(entry) == {"format", "key", "regions", "findings"}, text[:200]
+        assert entry["key"] == path.stem
+        assert entry["regions"] == ["us-east-1"]
+        assert all(set(f) == {"rule", "severity", "message", "line"} for f in entry["findings"])
+        assert entry["findings"], text[:200]
+        seen += 1
+    return seen
+
+
 def test_concurrent_writers_leave_one_valid_entry(cache):
-    findings = [Finding("W2001", "warning", "unused", "a", 3)]
     key = LintCache.key(BODY, REGIONS)
-    threads = [threading.Thread(target=cache.put, args=(key, findings, REGIONS)) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert cache.get(key, "a") == (findings, REGIONS)
+    # Entries of several pages, so that a write that is not atomic is seen in parts.
+    findings = [[Finding("W2001", "warning", "m" * 20000 * n, "a", n)] for n in range(1, 9)]
+    threads = [threading.Thread(target=cache.put, args=(key, f, REGIONS)) for f in findings]
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def read():
+        while not done.is_set():
+            try:
+                raw_entries(cache.directory)
+            except (AssertionError, ValueError) as error:
+                errors.append(error)
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for _ in range(20):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        threads = [threading.Thread(target=cache.put, args=(key, f, REGIONS)) for f in findings]
+    done.set()
+    reader.join()
+    assert not errors, errors[0]
+    assert raw_entries(cache.directory) == 1
+    assert cache.get(key, "a")[0] in findings
     assert [p.name for p in cache.directory.iterdir()] == [f"{key}.json"]  # no temporary left
 
 
@@ -170,16 +265,20 @@ def test_concurrent_builds_leave_valid_entries(tmp_path):
         "from planar_cfn.lint_cache import LintCache\n"
         "from planar_cfn.lint import Finding\n"
         "cache = LintCache(Path(sys.argv[1]))\n"
-        "for i in range(200):\n"
-        "    cache.put('k', [Finding('W', 'warning', 'm' * i, 'a', i)], ('us-east-1',))\n"
+        "for i in range(1, 200):\n"
+        "    cache.put('k', [Finding('W', 'warning', 'm' * 500 * i, 'a', i)], ('us-east-1',))\n"
     )
     writers = [
         subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT) for _ in range(2)
     ]
-    while any(w.poll() is None for w in writers):
-        hit = LintCache(tmp_path).get("k", "a")
-        assert hit is None or hit[0][0].rule == "W"  # never half an entry
+    try:
+        while any(w.poll() is None for w in writers):
+            raw_entries(tmp_path / "lint")  # never half an entry
+    finally:
+        for writer in writers:
+            writer.wait()
     assert all(w.returncode == 0 for w in writers)
+    assert raw_entries(tmp_path / "lint") == 1
     assert LintCache(tmp_path).get("k", "a") is not None
 
 
