@@ -209,10 +209,12 @@ def translate(
     resource: str = "",
     hint: str = "",
     done: Sequence[str] = (),
+    denied_hint: str = "",
 ) -> PlanarError:
     """The named error for a failed call. `action` is the IAM action the call needs,
-    named when AWS denies it; `resource` what it was called on; `hint` what to check
-    when AWS refuses it; `done` what the run had changed before."""
+    named when AWS denies it (with `denied_hint`, what else the call needs); `resource`
+    what it was called on; `hint` what to check when AWS refuses it; `done` what the
+    run had changed before."""
     on = f" on {resource}" if resource else ""
     if isinstance(error, ClientError):
         code, operation = error_code(error), error.operation_name
@@ -230,7 +232,9 @@ def translate(
                 else f"the permissions in {caller.policy}"
             )
             return AccessDenied(
-                f"AWS denied {operation}{on}: {caller.identity} needs {needs}. AWS said: {said}",
+                f"AWS denied {operation}{on}: {caller.identity} needs {needs}"
+                + (f"; {denied_hint}" if denied_hint else "")
+                + f". AWS said: {said}",
                 done=done,
             )
         return AwsRefused(
@@ -275,13 +279,22 @@ def call(
     action: str,
     resource: str = "",
     hint: str = "",
+    denied_hint: str = "",
     **kwargs: Any,
 ) -> dict[str, Any]:
-    """method(**kwargs), its errors translated; `action` is the IAM action it needs."""
+    """method(**kwargs), its errors translated; `action` is the IAM action it needs
+    (`denied_hint`: what else it needs, said when AWS denies it)."""
     try:
         return dict(method(**kwargs))
     except (ClientError, BotoCoreError) as error:
-        raise translate(error, caller, action=action, resource=resource, hint=hint) from error
+        raise translate(
+            error,
+            caller,
+            action=action,
+            resource=resource,
+            hint=hint,
+            denied_hint=denied_hint,
+        ) from error
 
 
 def call_or_none(

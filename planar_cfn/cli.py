@@ -563,6 +563,7 @@ def _publish(
     out: TextIO,
     err: TextIO,
     runtime: Runtime | None,
+    publishing: options.PublishOptions | None = None,
 ) -> int:
     """Publish the stage's linted template to Service Catalog."""
     from . import publish
@@ -572,9 +573,8 @@ def _publish(
     try:
         connect = runtime.connect if runtime else Aws.connect
         clock = runtime.clock if runtime else None
-        result = publish.publish(
-            rendered, _publish_options(args), out=out, connect=connect, clock=clock
-        )
+        publishing = publishing or _publish_options(args)
+        result = publish.publish(rendered, publishing, out=out, connect=connect, clock=clock)
     except (PlanarError, Interrupted) as error:
         return report(err, error, PUBLISH)
     print(f"product id:   {result.product_id}", file=out)
@@ -613,6 +613,14 @@ def main(
         gc.enable()  # the command turns it off for the short build (__main__.py)
         return _deploy(args, out, err, runtime, configs[args.stage])
     names = tuple(configs) if args.all_stages else (args.stage,)
+    publishing = None
+    if args.publish:  # bad publish input costs no render and no lint
+        from .presentation import PUBLISH, report
+
+        try:
+            publishing = _publish_options(args)
+        except PlanarError as error:
+            return report(err, error, PUBLISH)
     rendered = {stage: render(configs[stage]) for stage in names}
     docs_fresh = not args.all_stages or diagram.refresh_architecture(
         rendered,
@@ -641,7 +649,7 @@ def main(
             print(f"fresh: {', '.join(map(shown, paths.values()))}", file=out)
         return ExitCode.FAILED if stale or not docs_fresh else ExitCode.OK
 
-    if args.publish:
+    if publishing is not None:
         gc.enable()
         (stage,) = names
         # Publishing, too, uses the render in memory and writes no file.
@@ -651,7 +659,7 @@ def main(
         if publish_findings:
             print("build.py: lint findings: nothing was sent to AWS", file=err)
             return ExitCode.FAILED
-        return _publish(args, rendered[stage], out, err, runtime)
+        return _publish(args, rendered[stage], out, err, runtime, publishing)
 
     linted = lint_bodies({stage: r.body for stage, r in rendered.items()}, cache=not args.no_cache)
     findings = linted.findings

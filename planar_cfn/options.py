@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ARTIFACT_KEY_PREFIX",
     "DEFAULT_TIMEOUT_MINUTES",
+    "MAX_PRINCIPAL_PATTERNS",
     "MAX_TIMEOUT_MINUTES",
     "DeployOptions",
     "PublishOptions",
@@ -75,7 +76,7 @@ _PRINCIPAL_PATTERN = re.compile(
     rf"{_PARTITION}:iam:::(?:role|group|user)/(?:[A-Za-z0-9+=,.@_*?-]+/)*[A-Za-z0-9+=,.@_*?-]{{1,64}}"
 )
 # AssociatePrincipalWithPortfolio: at most 10 IAM_PATTERN principals on a portfolio.
-_MAX_PRINCIPAL_PATTERNS = 10
+MAX_PRINCIPAL_PATTERNS = 10
 _PRINCIPAL_ALLOWED = (
     "an IAM role, group or user ARN (arn:aws:iam::111122223333:role/platform-users), or "
     "the same without the account id for that name in every account the portfolio is "
@@ -225,10 +226,10 @@ def principals(value: str | Sequence[str]) -> tuple[str, ...]:
         return ()
     checked = _listed(value, _principal)
     patterns = [arn for arn in checked if principal_type(arn) == "IAM_PATTERN"]
-    if len(patterns) > _MAX_PRINCIPAL_PATTERNS:
+    if len(patterns) > MAX_PRINCIPAL_PATTERNS:
         raise ValueError(
             f"{len(patterns)} IAM patterns; a portfolio takes at most "
-            f"{_MAX_PRINCIPAL_PATTERNS} (principals without an account id)"
+            f"{MAX_PRINCIPAL_PATTERNS} (principals without an account id)"
         )
     return checked
 

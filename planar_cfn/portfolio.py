@@ -5,7 +5,8 @@ Each step reads what is there first and changes only what differs, so a repeated
 publish changes nothing and says "unchanged". Sources: the Service Catalog API
 reference (CreateConstraint, UpdateConstraint, CreatePortfolioShare,
 UpdatePortfolioShare, DescribePortfolioShareStatus, GetAWSOrganizationsAccessStatus,
-AssociatePrincipalWithPortfolio, CreateTagOption, AssociateTagOptionWithResource).
+AssociatePrincipalWithPortfolio, CreateTagOption, AssociateTagOptionWithResource,
+DisassociateTagOptionFromResource, DescribeProductAsAdmin).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from typing import Any
 from .aws_gateway import PUBLISHER, Clients, call, call_or_none, every_page
 from .errors import InputError, OperationFailed
 from .naming import stack_tags
-from .options import principal_type
+from .options import MAX_PRINCIPAL_PATTERNS, principal_type
 from .progress import Clock
 
 __all__ = [
     "ENABLE_ORGANIZATIONS_ACCESS",
+    "SHARED_EARLIER",
     "SHARE_WAIT_SECONDS",
     "LaunchRoleConflictError",
     "OrganizationsAccessError",
@@ -39,8 +41,18 @@ ENABLE_ORGANIZATIONS_ACCESS = "aws servicecatalog enable-aws-organizations-acces
 # How long a publish waits for a share to an organization or OU to finish; a share
 # still in progress then is reported as such, not as a failure.
 SHARE_WAIT_SECONDS = 300
+# An organization node's share found there: its status is not read again.
+SHARED_EARLIER = "shared earlier; status not rechecked"
 _SHARE_DONE = frozenset({"COMPLETED", "COMPLETED_WITH_ERRORS", "ERROR"})
 _SHARE_FAILED = frozenset({"COMPLETED_WITH_ERRORS", "ERROR"})
+# What a launch constraint needs beyond the Service Catalog action: Service Catalog
+# reads and passes the role with the caller's credentials (cfn-lint's schema of
+# AWS::ServiceCatalog::LaunchRoleConstraint lists them).
+LAUNCH_ROLE_ACTIONS = ("iam:GetRole", "iam:PassRole")
+_LAUNCH_ROLE_HINT = (
+    "a launch constraint also needs iam:GetRole and iam:PassRole on the launch role "
+    "({role}), PassRole with iam:PassedToService servicecatalog.amazonaws.com"
+)
 # What CreateTagOption and AssociateTagOptionWithResource answer for what is there.
 _DUPLICATE = "DuplicateResourceException"
 
@@ -56,7 +68,12 @@ class OrganizationsAccessError(InputError):
 
 
 class ShareFailedError(OperationFailed):
-    """A share to the organization or an OU ended in error for some accounts."""
+    """A share to the organization or an OU ended in error for some accounts;
+    `shares` is every share's outcome, the failed ones included."""
+
+    def __init__(self, message: str, *, shares: tuple[Share, ...] = ()) -> None:
+        super().__init__(message)
+        self.shares = shares
 
 
 @dataclass(frozen=True)
@@ -65,7 +82,8 @@ class Share:
     id), its kind (ACCOUNT, ORGANIZATIONAL_UNIT, ORGANIZATION), what this run did
     ("created", "updated", "unchanged") and its status: for an account "accepted" or
     "not yet accepted", for an organization node DescribePortfolioShareStatus's
-    (COMPLETED, IN_PROGRESS...) or "shared" when it was already there."""
+    (COMPLETED, IN_PROGRESS...), or SHARED_EARLIER when it was already there: that
+    status can be read only with the token of the call that made the share."""
 
     target: str
     kind: str
@@ -87,12 +105,18 @@ def constraint_parameters(role: str) -> dict[str, str]:
 
 
 def tag_options(stage: str) -> dict[str, str]:
-    """The tag options a stage's portfolio carries: the stack's own tags (the same a
+    """The tag options a stage's product carries: the stack's own tags (the same a
     deploy puts on the stack), but for app.name, a launch parameter (AppName) that the
     template's resources carry already."""
     tags = stack_tags(stage, "")
     del tags["app.name"]
     return tags
+
+
+def _stale(option: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
+    """A tag option of a key the stage sets, with another value."""
+    key = str(option.get("Key"))
+    return key in wanted and option.get("Value") != wanted[key]
 
 
 def _role_of(parameters: str) -> str:
@@ -205,6 +229,7 @@ class PortfolioSetup:
                 ProductId=product_id,
                 Type="LAUNCH",
                 Parameters=parameters,
+                denied_hint=_LAUNCH_ROLE_HINT.format(role=role),
                 Description="planar-cfn launch role",
                 # Botocore retries with the same token: a retry cannot make a second one.
                 IdempotencyToken=uuid.uuid4().hex,
@@ -220,6 +245,7 @@ class PortfolioSetup:
             PUBLISHER,
             action="servicecatalog:UpdateConstraint",
             resource=f"constraint {existing.constraint_id}",
+            denied_hint=_LAUNCH_ROLE_HINT.format(role=role),
             Id=existing.constraint_id,
             Parameters=parameters,
         )
@@ -227,13 +253,21 @@ class PortfolioSetup:
         self.say(f"launch constraint: replaced role {existing.role} with {role}")
         return "replaced"
 
-    def associate_tag_options(
-        self, wanted: Mapping[str, str], associated: Iterable[Mapping[str, Any]]
-    ) -> tuple[str, ...]:
-        """Associate each KEY=VALUE of `wanted` the portfolio lacks (`associated`:
-        DescribePortfolio's TagOptions), creating the tag option when the account
-        has none; the ones associated now, as KEY=VALUE."""
-        there = {(t.get("Key"), t.get("Value")) for t in associated}
+    def apply_tag_options(
+        self,
+        product_id: str,
+        wanted: Mapping[str, str],
+        on_product: Iterable[Mapping[str, Any]],
+        on_portfolio: Iterable[Mapping[str, Any]],
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Give the product exactly one tag option per key of `wanted`: associate each
+        KEY=VALUE it lacks (`on_product`: DescribeProductAsAdmin's TagOptions), creating
+        the tag option when the account has none; then disassociate the other values of
+        those keys from the product, and every value of those keys from the portfolio
+        (`on_portfolio`: DescribePortfolio's TagOptions), where they would be offered
+        beside the product's. The ones associated and the ones removed, as KEY=VALUE."""
+        on_product, on_portfolio = list(on_product), list(on_portfolio)
+        there = {(t.get("Key"), t.get("Value")) for t in on_product}
         added = []
         for key, value in wanted.items():
             if (key, value) in there:
@@ -243,18 +277,37 @@ class PortfolioSetup:
                 PUBLISHER,
                 absent={_DUPLICATE},  # associated meanwhile
                 action="servicecatalog:AssociateTagOptionWithResource",
-                resource=f"portfolio {self.portfolio_id}",
-                ResourceId=self.portfolio_id,
+                resource=f"product {product_id}",
+                ResourceId=product_id,
                 TagOptionId=self._tag_option(key, value),
             )
             if associated_now is None:
                 continue
-            self.did(f"associated tag option {key}={value}")
-            self.say(f"tag option {key}={value}: associated with portfolio {self.portfolio_id}")
+            self.did(f"associated tag option {key}={value} with {product_id}")
+            self.say(f"tag option {key}={value}: associated with product {product_id}")
             added.append(f"{key}={value}")
-        if not added:
-            self.say(f"tag options: unchanged ({len(wanted)} on portfolio {self.portfolio_id})")
-        return tuple(added)
+        removed = []
+        stale = [(product_id, "product", t) for t in on_product if _stale(t, wanted)]
+        stale += [
+            (self.portfolio_id, "portfolio", t) for t in on_portfolio if t.get("Key") in wanted
+        ]
+        for resource_id, kind, option in stale:
+            shown = f"{option.get('Key')}={option.get('Value')}"
+            call_or_none(
+                self.sc.disassociate_tag_option_from_resource,
+                PUBLISHER,
+                absent={"ResourceNotFoundException"},  # removed meanwhile
+                action="servicecatalog:DisassociateTagOptionFromResource",
+                resource=f"{kind} {resource_id}",
+                ResourceId=resource_id,
+                TagOptionId=option["Id"],
+            )
+            self.did(f"removed tag option {shown} from {resource_id}")
+            self.say(f"tag option {shown}: removed from {kind} {resource_id}")
+            removed.append(shown)
+        if not added and not removed:
+            self.say(f"tag options: unchanged ({len(wanted)} on product {product_id})")
+        return tuple(added), tuple(removed)
 
     def _tag_option(self, key: str, value: str) -> str:
         """The id of the account's tag option KEY=VALUE, created when there is none."""
@@ -293,19 +346,36 @@ class PortfolioSetup:
             return str(created["TagOptionDetail"]["Id"])
         raise InputError(f"tag option {key}={value} exists but could not be listed")
 
-    def associate_principals(self, arns: Iterable[str]) -> tuple[str, ...]:
-        """Associate each principal the portfolio lacks; the ones associated now."""
-        there = {
-            p.get("PrincipalARN")
-            for p in every_page(
-                self.sc,
-                "list_principals_for_portfolio",
-                PUBLISHER,
-                action="servicecatalog:ListPrincipalsForPortfolio",
-                key="Principals",
-                PortfolioId=self.portfolio_id,
-            )
+    def check_principals(self, arns: Iterable[str]) -> set[str]:
+        """The principals the portfolio has; refuses `arns` when they would take it past
+        the IAM_PATTERN limit, counting the patterns it has."""
+        listed = every_page(
+            self.sc,
+            "list_principals_for_portfolio",
+            PUBLISHER,
+            action="servicecatalog:ListPrincipalsForPortfolio",
+            key="Principals",
+            PortfolioId=self.portfolio_id,
+        )
+        there = {str(p.get("PrincipalARN")) for p in listed}
+        patterns = {
+            str(p.get("PrincipalARN")) for p in listed if p.get("PrincipalType") == "IAM_PATTERN"
         }
+        new = [a for a in arns if principal_type(a) == "IAM_PATTERN" and a not in there]
+        if new and len(patterns) + len(new) > MAX_PRINCIPAL_PATTERNS:
+            raise InputError(
+                f"--principal {','.join(new)}: portfolio {self.portfolio_id} has "
+                f"{len(patterns)} IAM pattern(s) already, and a portfolio takes at most "
+                f"{MAX_PRINCIPAL_PATTERNS} (principals without an account id): pass at most "
+                f"{max(MAX_PRINCIPAL_PATTERNS - len(patterns), 0)} new pattern(s), or "
+                "disassociate some (`aws servicecatalog list-principals-for-portfolio "
+                f"--portfolio-id {self.portfolio_id}`)"
+            )
+        return there
+
+    def associate_principals(self, arns: Iterable[str], there: set[str]) -> tuple[str, ...]:
+        """Associate each principal the portfolio lacks (`there`: check_principals's);
+        the ones associated now."""
         added = []
         for arn in arns:
             if arn in there:
@@ -333,17 +403,25 @@ class PortfolioSetup:
         existing: dict[str, dict[str, Any]] = {}
         for kind in dict.fromkeys(share_kind(t) for t in targets):
             existing.update((d["PrincipalId"], d) for d in self._shares_of(kind))
-        shares, failures = [], []
+        shares, failures, failed_kinds = [], [], []
         for target in targets:
             share, errors = self._share_one(target, existing.get(target))
             shares.append(share)
             failures += errors
+            if errors:
+                failed_kinds.append(share.kind)
             self.say(f"share with {target} ({share.kind}): {share.change}, {share.status}")
         if failures:
+            commands = " and ".join(
+                f"`aws servicecatalog describe-portfolio-shares --portfolio-id "
+                f"{self.portfolio_id} --type {kind}`"
+                for kind in dict.fromkeys(failed_kinds)
+            )
             raise ShareFailedError(
                 "portfolio shares failed: "
                 + "; ".join(failures)
-                + f". Check the share (`aws servicecatalog describe-portfolio-shares --portfolio-id {self.portfolio_id} --type ORGANIZATIONAL_UNIT`), fix the cause and publish again"
+                + f". Check the share ({commands}), fix the cause and publish again",
+                shares=tuple(shares),
             )
         return tuple(shares)
 
@@ -384,7 +462,9 @@ class PortfolioSetup:
         if complete:
             assert existing is not None
             if node:
-                return Share(target, kind, "unchanged", "shared"), []
+                # DescribePortfolioShareStatus takes only the token of the create or
+                # update that made the share: an earlier share's status cannot be read.
+                return Share(target, kind, "unchanged", SHARED_EARLIER), []
             status = "accepted" if existing.get("Accepted") else "not yet accepted"
             return Share(target, kind, "unchanged", status), []
         hint = (
@@ -412,9 +492,14 @@ class PortfolioSetup:
         )
         self.did(f"{change} share with {target}")
         token = answer.get("PortfolioShareToken")
-        if not token:  # an account share: done at once, until the account accepts it
+        if not node:
+            # An account share is done at once, until the account accepts it. An update
+            # answers a token too, but DescribePortfolioShareStatus is for organization
+            # nodes (the management account or a delegated administrator only).
             accepted = existing is not None and existing.get("Accepted") is True
             return Share(target, kind, change, "accepted" if accepted else "not yet accepted"), []
+        if not token:
+            return Share(target, kind, change, "IN_PROGRESS"), []
         return self._wait(target, kind, change, str(token))
 
     def _wait(self, target: str, kind: str, change: str, token: str) -> tuple[Share, list[str]]:

@@ -32,7 +32,7 @@ from .aws_gateway import (
 )
 from .errors import InputError
 from .options import ARTIFACT_KEY_PREFIX, PublishOptions
-from .portfolio import PortfolioSetup, Share, tag_options
+from .portfolio import PortfolioSetup, Share, ShareFailedError, tag_options
 from .progress import Clock
 from .render import Rendered
 
@@ -119,8 +119,10 @@ class PublishResult:
 
     With a portfolio: `launch_constraint` is "created", "replaced" or "unchanged" ("" when
     no --launch-role was given); `shares` each share's status; `principals` and
-    `tag_options` (KEY=VALUE) those associated by this run; `deprecated` the ids of
-    the versions this run marked DEPRECATED."""
+    `tag_options` (KEY=VALUE) those this run associated with the product, and
+    `removed_tag_options` the other values of those keys it removed from the product
+    and the portfolio; `deprecated` the ids of the versions this run marked
+    DEPRECATED."""
 
     product_id: str
     version_id: str
@@ -132,6 +134,7 @@ class PublishResult:
     principals: tuple[str, ...] = ()
     tag_options: tuple[str, ...] = ()
     deprecated: tuple[str, ...] = ()
+    removed_tag_options: tuple[str, ...] = ()
 
 
 @dataclass
@@ -144,6 +147,7 @@ class _Outcome:
     principals: tuple[str, ...] = ()
     tag_options: tuple[str, ...] = ()
     deprecated: list[str] = field(default_factory=list)
+    removed_tag_options: tuple[str, ...] = ()
 
 
 def publish(
@@ -157,8 +161,9 @@ def publish(
 ) -> PublishResult:
     """Publish `rendered` (the stage's template) as `options` say, as build.py does:
     check the credentials, bucket, product and portfolio, upload, create the product or
-    its new version, associate; then the portfolio's tag options, launch constraint,
-    principals and shares; deactivate or deprecate the other versions; saying each step
+    its new version, associate; then the product's tag options, the launch constraint,
+    principals and shares; deactivate or deprecate the other versions (also when a share
+    failed: its ShareFailedError is raised after); saying each step
     on `out` (default: the process's). `token` makes the create idempotent (default: a
     new one); `clock` paces the wait for a share to the organization or an OU.
 
@@ -187,6 +192,7 @@ def publish(
         principals=outcome.principals,
         tag_options=outcome.tag_options,
         deprecated=tuple(outcome.deprecated),
+        removed_tag_options=outcome.removed_tag_options,
     )
 
 
@@ -241,9 +247,10 @@ class _Publishing:
         product = self.find_product(account)
         options, portfolio = self.options, self.options.portfolio_id
         setup = constraint = None
-        associated_tags: list[dict[str, Any]] = []
+        portfolio_tags: list[dict[str, Any]] = []
+        principals_there: set[str] = set()
         if portfolio:
-            associated_tags = self.check_portfolio(portfolio, account).get("TagOptions", [])
+            portfolio_tags = self.check_portfolio(portfolio, account).get("TagOptions", [])
             setup = PortfolioSetup(self.clients, portfolio, self._say, self._did, self.clock)
             # Every refusal before anything is written.
             if product is not None and options.launch_role:
@@ -253,6 +260,8 @@ class _Publishing:
                     constraint, options.launch_role, options.replace_launch_role
                 )
             setup.check_organizations_access(options.share_with)
+            if options.principals:
+                principals_there = setup.check_principals(options.principals)
 
         versions: list[dict[str, Any]] = []
         current = None
@@ -283,21 +292,45 @@ class _Publishing:
                 self._say(f"already in S3: {where}")
             self.create(token, new_product=product is None)
 
+        failed: ShareFailedError | None = None
         if portfolio and setup is not None:  # the one implies the other
             self.associate(portfolio, new_product=product is None)
             outcome = self.outcome
-            outcome.tag_options = setup.associate_tag_options(
-                tag_options(self.artifact.stage), associated_tags
+            outcome.tag_options, outcome.removed_tag_options = setup.apply_tag_options(
+                outcome.product_id,
+                tag_options(self.artifact.stage),
+                [] if product is None else self.product_tag_options(),
+                portfolio_tags,
             )
             if options.launch_role:
                 outcome.launch_constraint = setup.set_launch_role(
                     outcome.product_id, constraint, options.launch_role
                 )
             if options.principals:
-                outcome.principals = setup.associate_principals(options.principals)
+                outcome.principals = setup.associate_principals(
+                    options.principals, principals_there
+                )
             if options.share_with:
-                outcome.shares = setup.share(options.share_with)
+                try:
+                    outcome.shares = setup.share(options.share_with)
+                except ShareFailedError as error:
+                    # The version is made: retire the others as asked, then report.
+                    failed, outcome.shares = error, error.shares
         self.retire_others(current, versions)
+        if failed is not None:
+            raise failed
+
+    def product_tag_options(self) -> list[dict[str, Any]]:
+        """The tag options associated with the product (not those of its portfolios)."""
+        product_id = self.outcome.product_id
+        described = call(
+            self.clients.client("servicecatalog").describe_product_as_admin,
+            PUBLISHER,
+            action="servicecatalog:DescribeProductAsAdmin",
+            resource=f"product {product_id}",
+            Id=product_id,
+        )
+        return list(described.get("TagOptions", []))
 
     def retire_others(self, current: dict[str, Any] | None, versions: list[dict[str, Any]]) -> None:
         """Make this version launchable and the default, and deactivate or deprecate

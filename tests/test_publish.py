@@ -154,10 +154,9 @@ def tag_option(key, value, option_id=None, active=True):
     return {"Key": key, "Value": value, "Active": active, "Id": option_id or f"tag-{key}"}
 
 
-def expect_portfolio_exists(stub, portfolio_id=PORTFOLIO_ID, tag_options=None):
-    """The portfolio, with these tag options (default: every one a publish adds)."""
-    if tag_options is None:
-        tag_options = [tag_option(k, v) for k, v in PROD_TAG_OPTIONS.items()]
+def expect_portfolio_exists(stub, portfolio_id=PORTFOLIO_ID, tag_options=()):
+    """The portfolio, with these tag options (default: none; a publish puts the
+    stage's on the product)."""
     stub.add_response(
         "describe_portfolio",
         {
@@ -166,10 +165,38 @@ def expect_portfolio_exists(stub, portfolio_id=PORTFOLIO_ID, tag_options=None):
                 "DisplayName": "Platform",
                 "ProviderName": "platform",
             },
-            "TagOptions": tag_options,
+            "TagOptions": list(tag_options),
         },
         {"Id": portfolio_id},
     )
+
+
+def expect_product_tag_options(stub, tag_options=None):
+    """The existing product's tag options (default: every one a publish adds)."""
+    if tag_options is None:
+        tag_options = [tag_option(k, v) for k, v in PROD_TAG_OPTIONS.items()]
+    stub.add_response(
+        "describe_product_as_admin",
+        {"ProductViewDetail": product_view(), "TagOptions": list(tag_options)},
+        {"Id": PRODUCT_ID},
+    )
+
+
+def expect_tag_options_associated(stub, keys=None):
+    """Each of the stage's tag options (or those of `keys`) found and associated with
+    the product, as for a new product."""
+    for key in keys or PROD_TAG_OPTIONS:
+        value = PROD_TAG_OPTIONS[key]
+        stub.add_response(
+            "list_tag_options",
+            {"TagOptionDetails": [tag_option(key, value)]},
+            {"Filters": {"Key": key, "Value": value}},
+        )
+        stub.add_response(
+            "associate_tag_option_with_resource",
+            {},
+            {"ResourceId": PRODUCT_ID, "TagOptionId": f"tag-{key}"},
+        )
 
 
 def expect_association(stub, portfolio_id=PORTFOLIO_ID):
@@ -312,6 +339,7 @@ def test_new_product_is_associated_with_the_portfolio(aws, prod):
         {},
         {"ProductId": PRODUCT_ID, "PortfolioId": PORTFOLIO_ID},
     )
+    expect_tag_options_associated(aws.catalog)
     _, out = do_publish(aws, prod, portfolio_id=PORTFOLIO_ID)
     assert f"associated with portfolio {PORTFOLIO_ID}" in out
 
@@ -330,6 +358,7 @@ def test_existing_product_is_associated_when_it_is_not_yet(aws, prod):
         {},
         {"ProductId": PRODUCT_ID, "PortfolioId": PORTFOLIO_ID},
     )
+    expect_product_tag_options(aws.catalog)
     result, _ = do_publish(aws, prod, portfolio_id=PORTFOLIO_ID)
     assert result.done == (f"associated {PRODUCT_ID} with {PORTFOLIO_ID}",)
 
@@ -351,6 +380,7 @@ def test_already_associated_is_fine(aws, prod):
         {"PortfolioDetails": []},
         {"ProductId": PRODUCT_ID, "PageToken": "p2"},
     )
+    expect_product_tag_options(aws.catalog)
     result, out = do_publish(aws, prod, portfolio_id=PORTFOLIO_ID)
     assert result.done == ()
     assert f"already in portfolio {PORTFOLIO_ID}" in out
@@ -836,6 +866,7 @@ def test_the_product_name_and_portfolio_id_given_reach_the_requests(aws, monkeyp
     expect_portfolio_exists(aws.catalog, portfolio)
     expect_new_product(aws.catalog, token=ANY, name=name)
     expect_association(aws.catalog, portfolio)
+    expect_tag_options_associated(aws.catalog)
     # WHEN
     err = io.StringIO()
     code = cli.main(

@@ -94,9 +94,10 @@ def test_launch_form_lists_every_group_and_parameter(templates):
 
 
 def test_policy_allows_every_call_publish_makes_and_nothing_more():
-    # Every call names its IAM action, in publish.py and in portfolio.py.
+    # Every call names its IAM action, in publish.py and in portfolio.py; the IAM
+    # actions a launch constraint needs on the role are portfolio.LAUNCH_ROLE_ACTIONS.
     source = "".join(Path(m.__file__).read_text() for m in (publish, portfolio))
-    called = set(re.findall(r'"((?:s3|servicecatalog):[A-Za-z]+)"', source))
+    called = set(re.findall(r'"((?:s3|servicecatalog|iam):[A-Za-z]+)"', source))
     assert {
         "s3:PutObject",
         "servicecatalog:CreateProduct",
@@ -109,7 +110,12 @@ def test_policy_allows_every_call_publish_makes_and_nothing_more():
         "servicecatalog:AssociatePrincipalWithPortfolio",
         "servicecatalog:CreateTagOption",
         "servicecatalog:AssociateTagOptionWithResource",
+        "servicecatalog:DisassociateTagOptionFromResource",
+        "servicecatalog:DescribeProductAsAdmin",
+        "iam:GetRole",
+        "iam:PassRole",
     } <= called
+    assert set(portfolio.LAUNCH_ROLE_ACTIONS) == {"iam:GetRole", "iam:PassRole"}
     assert _actions(_policy()) == called | POLICY_EXTRAS
 
 
@@ -119,6 +125,7 @@ def test_policy_is_clean_for_the_iam_linter():
         ("ARTIFACT_BUCKET", "example-artifacts"),
         ("REGION", "us-east-1"),
         ("ACCOUNT_ID", "111122223333"),
+        ("LAUNCH_ROLE", "planar-launch-role"),
     ):
         text = text.replace(placeholder, example)
     findings = parliament.analyze_policy_string(text).findings

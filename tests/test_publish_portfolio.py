@@ -15,6 +15,7 @@ from planar_cfn.deploy import Runtime
 from planar_cfn.errors import AccessDenied, AwsRefused, ExitCode, InputError
 from planar_cfn.options import PublishOptions
 from planar_cfn.portfolio import (
+    SHARED_EARLIER,
     LaunchRoleConflictError,
     OrganizationsAccessError,
     Share,
@@ -34,7 +35,9 @@ from tests.test_publish import (
     expect_new_product,
     expect_new_version,
     expect_portfolio_exists,
+    expect_product_tag_options,
     expect_search,
+    expect_tag_options_associated,
     expect_versions,
     product_view,
     tag_option,
@@ -104,8 +107,9 @@ def build_py(aws, time, tmp_path, *flags):
 # --- the calls, as the stubs expect them ---------------------------------------------
 
 
-def expect_unchanged_product(stub):
-    """An existing product whose version is this template, already in the portfolio."""
+def expect_unchanged_product(stub, tag_options=None):
+    """An existing product whose version is this template, already in the portfolio,
+    with these tag options (default: the stage's)."""
     stub.add_response(
         "list_provisioning_artifacts",
         {"ProvisioningArtifactDetails": [version("pa-same000000001", VERSION_NAME)]},
@@ -116,6 +120,7 @@ def expect_unchanged_product(stub):
         {"PortfolioDetails": [{"Id": PORTFOLIO_ID, "DisplayName": "Platform"}]},
         {"ProductId": PRODUCT_ID},
     )
+    expect_product_tag_options(stub, tag_options)
 
 
 def expect_constraints(stub, *constraints):
@@ -203,6 +208,7 @@ def test_launch_role_name_becomes_a_local_role_constraint_on_a_new_product(aws, 
     expect_portfolio_exists(aws.catalog)
     expect_new_product(aws.catalog, token=ANY)
     expect_association(aws.catalog)
+    expect_tag_options_associated(aws.catalog)
     expect_create_constraint(aws.catalog, {"LocalRoleName": ROLE_NAME})
     # WHEN
     code, out, err = build_py(aws, time, tmp_path, "--launch-role", ROLE_NAME)
@@ -282,14 +288,14 @@ def test_another_launch_role_is_replaced_when_asked(aws, prod, time):
 # --- tag options -----------------------------------------------------------------------
 
 
-def test_missing_tag_options_are_found_or_created_and_associated(aws, prod, time):
-    # GIVEN a portfolio with three of the five tag options; "stage=prod" exists in the
+def test_missing_tag_options_are_found_or_created_and_associated_with_the_product(aws, prod, time):
+    # GIVEN a product with three of the five tag options; "stage=prod" exists in the
     # account, "vendor_name=CoPlane" does not
     have = [tag_option(k, PROD_TAG_OPTIONS[k]) for k in ("framework", "framework.version")]
     have.append(tag_option("vendor_contact", PROD_TAG_OPTIONS["vendor_contact"]))
     expect_search(aws.catalog, product_view())
-    expect_portfolio_exists(aws.catalog, tag_options=have)
-    expect_unchanged_product(aws.catalog)
+    expect_portfolio_exists(aws.catalog)
+    expect_unchanged_product(aws.catalog, tag_options=have)
     aws.catalog.add_response(
         "list_tag_options",
         {
@@ -303,7 +309,7 @@ def test_missing_tag_options_are_found_or_created_and_associated(aws, prod, time
     aws.catalog.add_response(
         "associate_tag_option_with_resource",
         {},
-        {"ResourceId": PORTFOLIO_ID, "TagOptionId": "tag-stage"},
+        {"ResourceId": PRODUCT_ID, "TagOptionId": "tag-stage"},
     )
     aws.catalog.add_response(
         "list_tag_options",
@@ -318,35 +324,90 @@ def test_missing_tag_options_are_found_or_created_and_associated(aws, prod, time
     aws.catalog.add_response(
         "associate_tag_option_with_resource",
         {},
-        {"ResourceId": PORTFOLIO_ID, "TagOptionId": "tag-vendor"},
+        {"ResourceId": PRODUCT_ID, "TagOptionId": "tag-vendor"},
     )
     # WHEN
     result, out = do_publish(aws, prod, time)
     # THEN
     assert result.tag_options == ("stage=prod", "vendor_name=CoPlane")
+    assert result.removed_tag_options == ()
     assert result.done == (
-        "associated tag option stage=prod",
+        f"associated tag option stage=prod with {PRODUCT_ID}",
         "created tag option vendor_name=CoPlane",
-        "associated tag option vendor_name=CoPlane",
+        f"associated tag option vendor_name=CoPlane with {PRODUCT_ID}",
     )
-    assert f"tag option stage=prod: associated with portfolio {PORTFOLIO_ID}" in out
+    assert f"tag option stage=prod: associated with product {PRODUCT_ID}" in out
+
+
+def test_stale_values_leave_the_product_and_the_portfolio_one_value_per_key(aws, prod, time):
+    # GIVEN a framework upgrade: the product has framework.version 0.16, and earlier
+    # publishes of dev and prod left stage=dev, stage=prod and framework.version=0.16
+    # on the shared portfolio, which Service Catalog would offer as choices at launch;
+    # the portfolio's own team=platform is not a key a publish sets
+    on_product = [tag_option(k, v) for k, v in PROD_TAG_OPTIONS.items() if k != "framework.version"]
+    on_product.append(tag_option("framework.version", "0.16", "tag-version-old"))
+    on_portfolio = [
+        tag_option("stage", "dev", "tag-stage-dev"),
+        tag_option("stage", "prod", "tag-stage"),
+        tag_option("framework.version", "0.16", "tag-version-old"),
+        tag_option("team", "platform", "tag-team"),
+    ]
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog, tag_options=on_portfolio)
+    expect_unchanged_product(aws.catalog, tag_options=on_product)
+    version_now = {"Key": "framework.version", "Value": PROD_TAG_OPTIONS["framework.version"]}
+    aws.catalog.add_response(
+        "list_tag_options",
+        {"TagOptionDetails": [tag_option(**{k.lower(): v for k, v in version_now.items()})]},
+        {"Filters": version_now},
+    )
+    aws.catalog.add_response(
+        "associate_tag_option_with_resource",
+        {},
+        {"ResourceId": PRODUCT_ID, "TagOptionId": "tag-framework.version"},
+    )
+    for resource, option in (
+        (PRODUCT_ID, "tag-version-old"),
+        (PORTFOLIO_ID, "tag-stage-dev"),
+        (PORTFOLIO_ID, "tag-stage"),
+        (PORTFOLIO_ID, "tag-version-old"),
+    ):
+        aws.catalog.add_response(
+            "disassociate_tag_option_from_resource",
+            {},
+            {"ResourceId": resource, "TagOptionId": option},
+        )
+    # WHEN
+    result, out = do_publish(aws, prod, time)
+    # THEN each key has one value, on the product; the portfolio keeps team=platform
+    assert result.tag_options == ("framework.version=0.17",)
+    assert result.removed_tag_options == (
+        "framework.version=0.16",
+        "stage=dev",
+        "stage=prod",
+        "framework.version=0.16",
+    )
+    assert f"tag option framework.version=0.16: removed from product {PRODUCT_ID}" in out
+    assert f"tag option stage=dev: removed from portfolio {PORTFOLIO_ID}" in out
+    assert "team" not in out
 
 
 def test_tag_options_already_there_change_nothing(aws, prod, time):
     expect_search(aws.catalog, product_view())
-    expect_portfolio_exists(aws.catalog)
+    expect_portfolio_exists(aws.catalog, tag_options=[tag_option("team", "platform")])
     expect_unchanged_product(aws.catalog)
     result, out = do_publish(aws, prod, time)
-    assert result.tag_options == ()
-    assert f"tag options: unchanged (5 on portfolio {PORTFOLIO_ID})" in out
+    assert result.tag_options == result.removed_tag_options == ()
+    assert result.done == ()
+    assert f"tag options: unchanged (5 on product {PRODUCT_ID})" in out
 
 
 def test_a_tag_option_created_or_associated_meanwhile_is_fine(aws, prod, time):
     # AWS answers DuplicateResourceException for what is already there
     have = [tag_option(k, v) for k, v in PROD_TAG_OPTIONS.items() if k != "stage"]
     expect_search(aws.catalog, product_view())
-    expect_portfolio_exists(aws.catalog, tag_options=have)
-    expect_unchanged_product(aws.catalog)
+    expect_portfolio_exists(aws.catalog)
+    expect_unchanged_product(aws.catalog, tag_options=have)
     stage = {"Filters": {"Key": "stage", "Value": "prod"}}
     aws.catalog.add_response("list_tag_options", {"TagOptionDetails": []}, stage)
     aws.catalog.add_client_error(
@@ -362,7 +423,7 @@ def test_a_tag_option_created_or_associated_meanwhile_is_fine(aws, prod, time):
         "associate_tag_option_with_resource",
         "DuplicateResourceException",
         "already associated",
-        expected_params={"ResourceId": PORTFOLIO_ID, "TagOptionId": "tag-stage"},
+        expected_params={"ResourceId": PRODUCT_ID, "TagOptionId": "tag-stage"},
     )
     result, _ = do_publish(aws, prod, time)
     assert result.done == ()
@@ -371,8 +432,8 @@ def test_a_tag_option_created_or_associated_meanwhile_is_fine(aws, prod, time):
 def test_an_inactive_tag_option_says_how_to_activate_it(aws, prod, time):
     have = [tag_option(k, v) for k, v in PROD_TAG_OPTIONS.items() if k != "stage"]
     expect_search(aws.catalog, product_view())
-    expect_portfolio_exists(aws.catalog, tag_options=have)
-    expect_unchanged_product(aws.catalog)
+    expect_portfolio_exists(aws.catalog)
+    expect_unchanged_product(aws.catalog, tag_options=have)
     aws.catalog.add_response(
         "list_tag_options",
         {"TagOptionDetails": [tag_option("stage", "prod", active=False)]},
@@ -385,15 +446,20 @@ def test_an_inactive_tag_option_says_how_to_activate_it(aws, prod, time):
 # --- principals ------------------------------------------------------------------------
 
 
+def expect_principals(stub, *principals):
+    """The portfolio's principals: (ARN, type) each."""
+    stub.add_response(
+        "list_principals_for_portfolio",
+        {"Principals": [{"PrincipalARN": a, "PrincipalType": t} for a, t in principals]},
+        {"PortfolioId": PORTFOLIO_ID},
+    )
+
+
 def test_principals_already_associated_are_left_and_new_ones_associated(aws, time, tmp_path):
     expect_search(aws.catalog, product_view())
     expect_portfolio_exists(aws.catalog)
+    expect_principals(aws.catalog, (TEAM_ROLE, "IAM"))
     expect_unchanged_product(aws.catalog)
-    aws.catalog.add_response(
-        "list_principals_for_portfolio",
-        {"Principals": [{"PrincipalARN": TEAM_ROLE, "PrincipalType": "IAM"}]},
-        {"PortfolioId": PORTFOLIO_ID},
-    )
     aws.catalog.add_response(
         "associate_principal_with_portfolio",
         {},
@@ -408,10 +474,8 @@ def test_principals_already_associated_are_left_and_new_ones_associated(aws, tim
 def test_a_full_principal_arn_is_of_type_iam(aws, prod, time):
     expect_search(aws.catalog, product_view())
     expect_portfolio_exists(aws.catalog)
+    expect_principals(aws.catalog)
     expect_unchanged_product(aws.catalog)
-    aws.catalog.add_response(
-        "list_principals_for_portfolio", {"Principals": []}, {"PortfolioId": PORTFOLIO_ID}
-    )
     aws.catalog.add_response(
         "associate_principal_with_portfolio",
         {},
@@ -420,6 +484,27 @@ def test_a_full_principal_arn_is_of_type_iam(aws, prod, time):
     result, _ = do_publish(aws, prod, time, principals=[TEAM_ROLE])
     assert result.principals == (TEAM_ROLE,)
     assert result.done == (f"associated principal {TEAM_ROLE}",)
+
+
+def test_patterns_already_on_the_portfolio_count_toward_the_limit(aws, time, tmp_path):
+    # GIVEN 8 IAM patterns on the portfolio (and a full ARN, which does not count);
+    # one of the three given is among them, so two are new: 10, allowed; three new: 11
+    there = [(f"arn:aws:iam:::role/team-{n}-*", "IAM_PATTERN") for n in range(8)]
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_principals(aws.catalog, (TEAM_ROLE, "IAM"), *there)
+    new = ["arn:aws:iam:::role/new-a-*", "arn:aws:iam:::role/new-b-*", PATTERN]
+    # WHEN
+    code, _, err = build_py(aws, time, tmp_path, "--principal", ",".join([there[0][0], *new]))
+    # THEN refused before the upload or any association
+    assert code == ExitCode.BAD_INPUT
+    assert (
+        f"--principal {','.join(new)}: portfolio {PORTFOLIO_ID} has 8 IAM pattern(s) "
+        "already, and a portfolio takes at most 10"
+    ) in err
+    assert "pass at most 2 new pattern(s)" in err
+    assert err.endswith("build.py: publish: nothing was changed in AWS\n")
+    assert uploaded(aws) == []
 
 
 # --- shares ----------------------------------------------------------------------------
@@ -482,7 +567,7 @@ def test_a_repeated_share_changes_nothing_and_reports_its_status(aws, prod, time
     result, _ = do_publish(aws, prod, time, share_with=(MEMBER, OU, MEMBER))
     assert result.shares == (
         Share(MEMBER, "ACCOUNT", "unchanged", "accepted"),
-        Share(OU, "ORGANIZATIONAL_UNIT", "unchanged", "shared"),
+        Share(OU, "ORGANIZATIONAL_UNIT", "unchanged", SHARED_EARLIER),
     )
     assert result.done == ()
 
@@ -733,12 +818,11 @@ def test_python_api_sets_up_the_portfolio_in_order(aws, prod, time):
     expect_search(aws.catalog)
     expect_portfolio_exists(aws.catalog)
     expect_org_access(aws.catalog)
+    expect_principals(aws.catalog)
     expect_new_product(aws.catalog)
     expect_association(aws.catalog)
+    expect_tag_options_associated(aws.catalog)
     expect_create_constraint(aws.catalog, {"LocalRoleName": ROLE_NAME})
-    aws.catalog.add_response(
-        "list_principals_for_portfolio", {"Principals": []}, {"PortfolioId": PORTFOLIO_ID}
-    )
     aws.catalog.add_response(
         "associate_principal_with_portfolio",
         {},
@@ -759,7 +843,7 @@ def test_python_api_sets_up_the_portfolio_in_order(aws, prod, time):
     result, _ = do_publish(
         aws, prod, time, launch_role=ROLE_NAME, principals=PATTERN, share_with=OU
     )
-    assert result.done[-4:] == (
+    assert tuple(d for d in result.done if "tag option" not in d)[-4:] == (
         f"associated {PRODUCT_ID} with {PORTFOLIO_ID}",
         f"created launch constraint {CONSTRAINT_ID}",
         f"associated principal {PATTERN}",
@@ -944,3 +1028,135 @@ def test_repeated_and_comma_separated_values_are_one_list_without_repeats():
     made = cli._publish_options(args)
     assert made.share_with == (MEMBER, OU, ORG)
     assert made.principals == (TEAM_ROLE,)
+
+
+def test_too_many_patterns_across_repeated_flags_exit_2_before_any_render(monkeypatch):
+    # Each --principal is checked as it is parsed; the limit is over all of them.
+    def no_render(config):
+        raise AssertionError("rendered before the publish input was checked")
+
+    monkeypatch.setattr(cli, "render", no_render)
+    patterns = [f"arn:aws:iam:::role/team-{n}-*" for n in range(12)]
+    argv = ["--stage", "prod", "--publish", "--artifact-bucket", BUCKET]
+    argv += ["--portfolio-id", PORTFOLIO_ID]
+    for pattern in patterns:
+        argv += ["--principal", pattern]
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(argv, out=out, err=err, runtime=NO_AWS)
+    assert code == ExitCode.BAD_INPUT
+    assert "12 IAM patterns; a portfolio takes at most 10" in err.getvalue()
+    assert "lint" not in out.getvalue()
+
+
+# --- a launch constraint's IAM needs, account share updates, failed shares -------------
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_a_denied_launch_constraint_names_the_iam_actions_on_the_role(aws, prod, time, replace):
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    if replace:
+        expect_constraints(aws.catalog, (CONSTRAINT_ID, "LAUNCH", {"RoleArn": OTHER_ROLE_ARN}))
+    else:
+        expect_constraints(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    aws.catalog.add_client_error(
+        "update_constraint" if replace else "create_constraint",
+        "AccessDeniedException",
+        "not authorized to perform iam:PassRole",
+    )
+    with pytest.raises(AccessDenied) as raised:
+        do_publish(aws, prod, time, launch_role=ROLE_ARN, replace_launch_role=replace)
+    message = str(raised.value)
+    assert "iam:GetRole and iam:PassRole on the launch role" in message
+    assert ROLE_ARN in message
+    assert "iam:PassedToService servicecatalog.amazonaws.com" in message
+
+
+def test_an_updated_account_share_reports_acceptance_and_reads_no_share_status(aws, prod, time):
+    # GIVEN an accepted account share without tag options: UpdatePortfolioShare answers
+    # a token, but DescribePortfolioShareStatus is for organization nodes only (the
+    # Stubber fails the test if it is called)
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(
+        aws.catalog,
+        "ACCOUNT",
+        share_detail(MEMBER, "ACCOUNT", tag_options=False, principals=False),
+    )
+    aws.catalog.add_response(
+        "update_portfolio_share",
+        {"PortfolioShareToken": SHARE_TOKEN, "Status": "COMPLETED"},
+        {"PortfolioId": PORTFOLIO_ID, "AccountId": MEMBER, "ShareTagOptions": True},
+    )
+    result, out = do_publish(aws, prod, time, share_with=[MEMBER])
+    assert result.shares == (Share(MEMBER, "ACCOUNT", "updated", "accepted"),)
+    assert f"share with {MEMBER} (ACCOUNT): updated, accepted" in out
+
+
+def test_a_failed_share_still_retires_the_old_versions_then_exits_1(aws, time, tmp_path):
+    # GIVEN a new version, and an organization share that ends in error
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog)
+    expect_versions(aws.catalog, version("pa-old0000000001", "0.0.8-11111111"))
+    expect_new_version(aws.catalog, token=ANY)
+    aws.catalog.add_response(
+        "list_portfolios_for_product",
+        {"PortfolioDetails": [{"Id": PORTFOLIO_ID, "DisplayName": "Platform"}]},
+        {"ProductId": PRODUCT_ID},
+    )
+    expect_product_tag_options(aws.catalog)
+    expect_shares(aws.catalog, "ORGANIZATION")
+    aws.catalog.add_response(
+        "create_portfolio_share",
+        {"PortfolioShareToken": SHARE_TOKEN},
+        {
+            "PortfolioId": PORTFOLIO_ID,
+            **node("ORGANIZATION", ORG),
+            "ShareTagOptions": True,
+            "SharePrincipals": True,
+        },
+    )
+    error = {"Accounts": [MEMBER], "Message": "Account is suspended", "Error": "InvalidState"}
+    expect_status(aws.catalog, "ERROR", errors=[error])
+    aws.catalog.add_response(
+        "update_provisioning_artifact",
+        {},
+        {
+            "ProductId": PRODUCT_ID,
+            "ProvisioningArtifactId": "pa-old0000000001",
+            "Active": False,
+            "Guidance": "DEPRECATED",
+        },
+    )
+    # WHEN
+    code, out, err = build_py(
+        aws, time, tmp_path, "--share-with", ORG, "--deactivate-old", "--deprecate-old"
+    )
+    # THEN the old version is retired, and the failure is reported after, with what was
+    # done and the command for the share's own kind
+    assert code == ExitCode.FAILED
+    assert "deactivated and deprecated version 0.0.8-11111111 (pa-old0000000001)" in out
+    assert f"portfolio shares failed: {ORG}: InvalidState for {MEMBER}" in err
+    assert "--type ORGANIZATION`" in err
+    assert "ORGANIZATIONAL_UNIT" not in err
+    assert (f"created share with {ORG}; deactivated and deprecated version pa-old0000000001") in err
+
+
+def test_a_rerun_after_a_failed_organization_share_does_not_claim_it_succeeded(aws, time, tmp_path):
+    # GIVEN the share a failed run made: it is there, with tag options and principals,
+    # and its status can be read only with the token of the call that made it
+    expect_search(aws.catalog, product_view())
+    expect_portfolio_exists(aws.catalog)
+    expect_org_access(aws.catalog)
+    expect_unchanged_product(aws.catalog)
+    expect_shares(aws.catalog, "ORGANIZATION", share_detail(ORG, "ORGANIZATION"))
+    code, out, err = build_py(aws, time, tmp_path, "--share-with", ORG)
+    assert code == 0, err
+    assert (
+        f"share with {ORG} (ORGANIZATION): unchanged, shared earlier; status not rechecked" in out
+    )
+    assert f"shared with:  {ORG} (ORGANIZATION): shared earlier; status not rechecked" in out
+    assert ", shared\n" not in out
