@@ -1,6 +1,11 @@
 import json
 import os
+from pathlib import Path
+from typing import Any
 
+import botocore.client
+import botocore.loaders
+import botocore.session
 import pytest
 
 from planar_cfn.config import StackConfig
@@ -13,18 +18,81 @@ from planar_cfn.stages import STAGE_NAMES
 pytest_plugins = ["tests.deploy_stubs", "tests.publish_stubs"]
 
 
+# Set to "off" to lint cold: the run's cache is then a fresh folder of its own.
+TEST_CACHE_ENV = "PLANAR_CFN_TEST_CACHE"
+# The suite's lint cache between runs, git-ignored like the command's own
+# (.cache/planar-cfn/lint/) but apart from it.
+TEST_CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "planar-cfn" / "test"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def lint_cache_dir(tmp_path_factory):
-    """The command's lint cache for the whole run, shared by the xdist workers (their
-    base folders are siblings) and never the checkout's .cache/: a template the suite
-    builds through the command again is linted once (tests/test_lint_cache.py proves a
-    hit is the same result)."""
-    base = tmp_path_factory.getbasetemp()
-    directory = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "lint-cache"
+    """The command's lint cache for the whole run, shared by the xdist workers and never
+    the command's own .cache/planar-cfn/lint/: a template the suite builds through the
+    command again is linted once (tests/test_lint_cache.py proves a hit is the same
+    result). A lint is a pure function of its key (the template's bytes, the cfn-lint
+    release, the regions, checks and .cfnlintrc files), so the folder is kept between
+    runs in .cache/planar-cfn/test/ and an unchanged template is linted by no later run;
+    with PLANAR_CFN_TEST_CACHE=off the run gets a fresh folder (its xdist workers' base
+    folders are siblings) and lints everything."""
+    if os.environ.get(TEST_CACHE_ENV, "").lower() == "off":
+        base = tmp_path_factory.getbasetemp()
+        directory = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "lint-cache"
+    else:
+        directory = TEST_CACHE_DIR
     patch = pytest.MonkeyPatch()
     patch.setenv(CACHE_DIR_ENV, str(directory))
     yield directory
     patch.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_botocore_models():
+    """One botocore model loader per data path for the whole run, not one per session,
+    and each service's client methods made once per loaded model: each test's fresh
+    boto3 session (its own credentials, region, moto and Stubber) would otherwise parse
+    the same service and endpoint JSON again and make the same few hundred methods for
+    every client, most of a deploy or publish test's set-up. The loader only reads
+    botocore's bundled files (a session already hands the same loaded models to all its
+    clients); the methods only call the client's own _make_api_call, and each client
+    class is still made by its session, with that session's event handlers."""
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+    methods: dict[tuple[str, str, int], dict[str, Any]] = {}
+    create_methods = botocore.client.ClientCreator._create_methods
+
+    def create_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    def shared_methods(self: Any, service_model: Any) -> dict[str, Any]:
+        # The loaded description is the shared loader's, alive as long as it is.
+        key = (
+            service_model.service_name,
+            service_model.api_version,
+            id(service_model._service_description),
+        )
+        if key not in methods:
+            methods[key] = create_methods(self, service_model)
+        return dict(methods[key])
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(botocore.session, "create_loader", create_loader)
+    patch.setattr(botocore.client.ClientCreator, "_create_methods", shared_methods)
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def lint_clean(lint_cache_dir):
+    """lint_clean(bodies, regions=None) -> the findings for each template by name,
+    through the suite's lint cache: for the tests about templates being clean, not about
+    the linter (tests/test_lint.py and tests/test_lint_cache.py run cfn-lint itself)."""
+
+    def findings(bodies, regions=None):
+        return lint_cached(bodies, LintCache(lint_cache_dir), regions).findings
+
+    return findings
 
 
 @pytest.fixture(scope="session")

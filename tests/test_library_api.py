@@ -33,7 +33,6 @@ from planar_cfn import (
     build_template,
     cli,
     get_stage,
-    lint_bodies,
     stages,
 )
 from planar_cfn.errors import ExitCode, InputError
@@ -121,8 +120,8 @@ def examples():
     return {p.stem: runpy.run_path(str(p), run_name="example")["built"] for p in EXAMPLES}
 
 
-def test_every_example_template_is_lint_clean(examples):
-    findings = lint_bodies({name: built.to_json() for name, built in examples.items()})
+def test_every_example_template_is_lint_clean(examples, lint_clean):
+    findings = lint_clean({name: built.to_json() for name, built in examples.items()})
     assert findings == {name: [] for name in examples}
 
 
@@ -365,9 +364,9 @@ def test_extra_tags_are_on_every_taggable_resource(extension):
     assert_tagged(template, stage, {"cost-center": "ml-42", "owner": "platform team"})
 
 
-def test_an_extended_template_is_lint_clean_and_adds_only_the_sidecar_logs(extension):
+def test_an_extended_template_is_lint_clean_and_adds_only_the_sidecar_logs(extension, lint_clean):
     stage, built, template = extension
-    assert lint_bodies({stage: built.to_json()}) == {stage: []}
+    assert lint_clean({stage: built.to_json()}) == {stage: []}
     plain = build_template(StackConfig.for_stage(stage)).to_dict()
     assert set(template["Resources"]) - set(plain["Resources"]) == {
         "SidecarOtelCollectorLogGroup",
