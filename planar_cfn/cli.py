@@ -20,7 +20,14 @@ from .lint import Finding
 from .lint_cache import LintCache, Linted, cfn_lint_version, lint_cached
 from .paths import STAGES_DIR, TEMPLATES_DIR
 from .prices import SOURCE
-from .render import INLINE_TEMPLATE_LIMIT, Rendered, render, template_path
+from .render import (
+    INLINE_TEMPLATE_LIMIT,
+    Rendered,
+    render,
+    staleness,
+    template_path,
+    write_if_changed,
+)
 from .stage_file import StageFileError, load, shown
 from .stages import DEFAULT_STAGES, STAGE_NAMES, Stage, stage_names
 
@@ -281,8 +288,9 @@ def _publish_options(args: argparse.Namespace) -> options.PublishOptions:
 
 
 def _joined(given: list[tuple[str, ...]] | None) -> tuple[str, ...]:
-    """A repeated flag's values, each a comma-separated list, as one list without repeats."""
-    return tuple(dict.fromkeys(value for values in given or () for value in values))
+    """A repeated flag's values, each a comma-separated list, as one list (the option's
+    check drops repeats)."""
+    return tuple(value for values in given or () for value in values)
 
 
 def lint_bodies(bodies: dict[str, str], *, cache: bool = True) -> Linted:
@@ -352,17 +360,6 @@ def _cost_line(rendered: Rendered) -> str | None:
     if rendered.stage == LAUNCH_ROLE:
         return None
     return cost.summary_line(cost.estimate(rendered, cost.recommended_values(rendered.stage)))
-
-
-def _write_if_changed(path: Path, body: str) -> None:
-    """Write the template unless the file already holds it: an unchanged template keeps
-    its modification time."""
-    try:
-        if path.read_text() == body:
-            return
-    except OSError:
-        pass
-    path.write_text(body)
 
 
 def _only_when_deploying(refused: Sequence[tuple[str, str | None]]) -> str | None:
@@ -636,13 +633,11 @@ def main(
 
     if args.check:
         paths = {stage: template_path(stage, args.templates_dir) for stage in names}
-        stale = [
-            s for s in names if not paths[s].is_file() or paths[s].read_text() != rendered[s].body
-        ]
+        why = {stage: staleness(paths[stage], rendered[stage].body) for stage in names}
+        stale = [stage for stage in names if why[stage]]
         for stage in stale:
-            what = "differs from a fresh render" if paths[stage].is_file() else "is missing"
             print(
-                f"stale: {shown(paths[stage])} {what}; run {prog} --all-stages --no-deploy",
+                f"stale: {shown(paths[stage])} {why[stage]}; run {prog} --all-stages --no-deploy",
                 file=out,
             )
         if not stale:
@@ -666,7 +661,7 @@ def main(
     args.templates_dir.mkdir(parents=True, exist_ok=True)
     for stage in names:
         path = template_path(stage, args.templates_dir)
-        _write_if_changed(path, rendered[stage].body)
+        write_if_changed(path, rendered[stage].body)
         findings[stage] = [replace(f, path=shown(path)) for f in findings[stage]]
         _summary(rendered[stage], shown(path), findings[stage], out, cached=stage in linted.cached)
     print(_regions_line(linted), file=out)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .paths import DOCS_DIR, TEMPLATES_DIR
-from .render import Rendered
+from .render import Rendered, staleness, write_if_changed
 from .stage_file import shown
 
 __all__ = [
@@ -538,12 +538,12 @@ def refresh_architecture(
     text = architecture_markdown(list(rendered.values()))
     if not check:
         docs_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        write_if_changed(path, text)
         print(f"architecture: {shown(path)} ({len(rendered)} diagrams)", file=out)
         return True
-    if path.is_file() and path.read_text() == text:
+    why = staleness(path, text)
+    if why is None:
         print(f"fresh: {shown(path)}", file=out)
         return True
-    what = "differs from a fresh render" if path.is_file() else "is missing"
-    print(f"stale: {shown(path)} {what}; run {prog} --all-stages --no-deploy", file=out)
+    print(f"stale: {shown(path)} {why}; run {prog} --all-stages --no-deploy", file=out)
     return False

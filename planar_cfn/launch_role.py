@@ -35,6 +35,7 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, encode_to
 from troposphere.iam import ManagedPolicy, Role
 
 from .config import StackConfig
+from .lint import HOME_REGION
 from .paths import TEMPLATES_DIR
 from .render import Rendered, render, template_path
 from .stages import DEFAULT_STAGES, Stage
@@ -62,9 +63,8 @@ __all__ = [
 LAUNCH_ROLE = "launch-role"
 LAUNCH_ROLE_FILE = template_path(LAUNCH_ROLE, Path()).name
 DEFAULT_ROLE_NAME = "planar-launch-role"
-# The region whose schemas cfn-lint checks first (lint.HOME_REGION), restated here so
-# that building the role does not import the linter's runner.
-SCHEMA_REGION = "us-east-1"
+# The region whose schemas the role is derived from: the one cfn-lint always checks.
+SCHEMA_REGION = HOME_REGION
 HANDLERS = ("create", "read", "update", "delete", "list")
 # "IAM and AWS STS quotas" (docs.aws.amazon.com/IAM/latest/UserGuide/
 # reference_iam-quotas.html): a managed policy holds at most 6,144 characters, white

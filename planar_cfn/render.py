@@ -10,7 +10,15 @@ from .config import StackConfig
 from .paths import TEMPLATES_DIR
 from .stack import build_template
 
-__all__ = ["INLINE_TEMPLATE_LIMIT", "TEMPLATES_DIR", "Rendered", "render", "template_path"]
+__all__ = [
+    "INLINE_TEMPLATE_LIMIT",
+    "TEMPLATES_DIR",
+    "Rendered",
+    "render",
+    "staleness",
+    "template_path",
+    "write_if_changed",
+]
 
 # CloudFormation's limit for a template passed inline (TemplateBody).
 INLINE_TEMPLATE_LIMIT = 51_200
@@ -50,3 +58,19 @@ def render(config: StackConfig) -> Rendered:
 def template_path(stage: str, directory: Path = TEMPLATES_DIR) -> Path:
     """Where stage `stage`'s template is written: {directory}/planar-{stage}.json."""
     return directory / f"planar-{stage}.json"
+
+
+def staleness(path: Path, text: str) -> str | None:
+    """Why the generated file at `path` is not `text` ("is missing", "differs from a
+    fresh render"), or None when it is: the one freshness test of every file the build
+    writes (the templates and docs/architecture.md)."""
+    if not path.is_file():
+        return "is missing"
+    return None if path.read_text() == text else "differs from a fresh render"
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Write a generated file unless it already holds `text`: an unchanged file keeps its
+    modification time."""
+    if staleness(path, text) is not None:
+        path.write_text(text)
