@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -30,10 +31,24 @@ def console(
     # imported before this line: the package's __init__ only names the version.
     gc.disable()
     from .cli import main
+    from .errors import ExitCode
     from .stages import DEFAULT_STAGES
 
     try:
-        return main(argv, prog=prog, stages=DEFAULT_STAGES if stages is None else stages)
+        code = main(argv, prog=prog, stages=DEFAULT_STAGES if stages is None else stages)
+        sys.stdout.flush()  # a reader gone by now shows here, not as an error at exit
+        return code
+    except KeyboardInterrupt:
+        # A deploy or publish reports its own Ctrl-C, with what it had done in AWS; one
+        # that reaches here stopped local work: a render, a lint, a write. Templates are
+        # renamed into place whole, so each is the old one or the new one.
+        print(f"\n{prog}: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # Whoever read standard output stopped reading (`| head`): stop without a
+        # traceback, and without a second one when the interpreter flushes it at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.OUTPUT_CLOSED
     finally:
         # The interpreter's last collection, at exit, would walk every object left,
         # cfn-lint's rules and schemas included (0.35 s): frozen, it skips them.

@@ -659,10 +659,17 @@ def main(
     linted = lint_bodies({stage: r.body for stage, r in rendered.items()}, cache=not args.no_cache)
     findings = linted.findings
     args.templates_dir.mkdir(parents=True, exist_ok=True)
+    paths = {stage: template_path(stage, args.templates_dir) for stage in names}
+    for stage in names:  # every file before any output, which a reader may stop taking
+        write_if_changed(paths[stage], rendered[stage].body)
     for stage in names:
-        path = template_path(stage, args.templates_dir)
-        write_if_changed(path, rendered[stage].body)
-        findings[stage] = [replace(f, path=shown(path)) for f in findings[stage]]
-        _summary(rendered[stage], shown(path), findings[stage], out, cached=stage in linted.cached)
+        findings[stage] = [replace(f, path=shown(paths[stage])) for f in findings[stage]]
+        _summary(
+            rendered[stage],
+            shown(paths[stage]),
+            findings[stage],
+            out,
+            cached=stage in linted.cached,
+        )
     print(_regions_line(linted), file=out)
     return ExitCode.FAILED if any(findings.values()) else ExitCode.OK

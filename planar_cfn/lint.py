@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -132,12 +133,19 @@ def _frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _worker_started() -> None:
+    """A lint worker ignores Ctrl-C before it unblocks it (see lint_bodies) and does
+    without the garbage collector."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    gc.disable()
+
+
 def lint_bodies(
     bodies: dict[str, str], regions: Sequence[str] | None = None
 ) -> dict[str, list[Finding]]:
     """Lint several templates, one forked process each where the OS can fork."""
     import multiprocessing  # only to lint: not on a build whose results are all cached
-    from concurrent.futures import ProcessPoolExecutor
 
     regions = lint_regions() if regions is None else tuple(regions)
     _runner(regions)  # load the rules and schemas once, before any fork
@@ -154,12 +162,22 @@ def lint_bodies(
     # caller's process; the command freezes them again before it exits.
     # One process per template, even beyond the cores: three finish closer
     # together than two followed by one.
+    # Ctrl-C is the command's alone: the workers are forked with it blocked and ignore
+    # it before unblocking it, so none prints a traceback, and none dies for the pool to
+    # replace while it terminates them all, as leaving the `with` does at once. One
+    # pressed while they are forked arrives when it is unblocked, inside the `with`.
     context = multiprocessing.get_context("fork")
-    with (
-        _frozen(),
-        ProcessPoolExecutor(len(bodies), mp_context=context, initializer=gc.disable) as pool,
-    ):
-        futures = {
-            name: pool.submit(lint_body, body, name, regions) for name, body in bodies.items()
-        }
-        return {name: future.result() for name, future in futures.items()}
+    with _frozen():
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool = context.Pool(len(bodies), initializer=_worker_started)
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            raise
+        with pool:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            pending = {
+                name: pool.apply_async(lint_body, (body, name, regions))
+                for name, body in bodies.items()
+            }
+            return {name: result.get() for name, result in pending.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,15 @@ def staleness(path: Path, text: str) -> str | None:
 
 def write_if_changed(path: Path, text: str) -> None:
     """Write a generated file unless it already holds `text`: an unchanged file keeps its
-    modification time."""
-    if staleness(path, text) is not None:
-        path.write_text(text)
+    modification time. The text goes to a file beside it, renamed over it once whole, so
+    a Ctrl-C, a full disk or a concurrent build never leaves a template cut short; the
+    new file gets the permissions any new file gets (the umask's)."""
+    if staleness(path, text) is None:
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(text)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

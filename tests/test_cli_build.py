@@ -3,14 +3,25 @@
 
 import io
 import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from planar_cfn import cli
-from planar_cfn.render import Rendered, render
+from planar_cfn import render as render_module
+from planar_cfn.errors import ExitCode
+from planar_cfn.launch_role import LAUNCH_ROLE
+from planar_cfn.render import Rendered, render, write_if_changed
+from planar_cfn.stages import STAGE_NAMES
 
-COMMITTED = Path(__file__).resolve().parent.parent / "templates"
+ROOT = Path(__file__).resolve().parent.parent
+COMMITTED = ROOT / "templates"
 # CloudFormation's limit on a template passed inline (TemplateBody), in bytes.
 INLINE_LIMIT = 51_200
 
@@ -177,3 +188,101 @@ def test_check_reports_stale_templates_without_writing(tmp_path, stage_lint):
     code, out = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)])
     assert code == 1
     assert f"stale: {tmp_path / 'planar-dev.json'} is missing; run build.py --all-stages" in out
+
+
+def test_a_template_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
+    path = tmp_path / "planar-dev.json"
+    path.write_text("the template before")
+
+    def interrupted(source, target):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render_module.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_if_changed(path, "the template after")
+    assert path.read_text() == "the template before"
+    assert [p.name for p in tmp_path.iterdir()] == ["planar-dev.json"]  # no partial file
+
+    monkeypatch.undo()
+    write_if_changed(path, "the template after")
+    assert path.read_text() == "the template after"
+    assert [p.name for p in tmp_path.iterdir()] == ["planar-dev.json"]
+
+
+def test_a_new_template_gets_the_permissions_of_any_new_file(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    write_if_changed(tmp_path / "planar-dev.json", "{}")
+    (tmp_path / "plain").write_text("{}")
+    mode = stat.S_IMODE((tmp_path / "planar-dev.json").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "plain").stat().st_mode) == 0o666 & ~umask
+
+
+BUILD = (sys.executable, "build.py", "--all-stages", "--no-deploy")
+
+
+def _children(pid):
+    """The processes `pid` forked and that still run (Linux's /proc)."""
+    return (Path(f"/proc/{pid}/task/{pid}/children")).read_text().split()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+@pytest.mark.parametrize("forked", [1, len(STAGE_NAMES) + 1], ids=["while-forking", "linting"])
+def test_ctrl_c_during_the_lint_stops_every_worker_and_says_so_without_a_traceback(
+    tmp_path, forked
+):
+    process = subprocess.Popen(
+        [*BUILD, "--no-cache", "--templates-dir", str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+        # Ctrl-C's default, as a terminal gives it: a shell that starts the tests in
+        # the background hands them SIGINT ignored, which a child would inherit.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 120
+    # The first worker forked (the others may be forking: a Ctrl-C raised inside a
+    # fork's hooks would be dropped by CPython), or all four (one per template).
+    while len(_children(process.pid)) < forked:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    workers = _children(process.pid)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == ExitCode.INTERRUPTED == 130
+    assert err == "\nbuild.py: interrupted\n"
+    assert out == ""
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()]
+    assert list(tmp_path.iterdir()) == []  # nothing was written
+
+
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_output_closed_early_stops_with_the_sigpipe_code_and_no_traceback(
+    tmp_path, stage_lint, unbuffered
+):
+    reader, writer = os.pipe()
+    os.close(reader)  # a reader gone before the first line, as `| head -0`
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:  # each print a write; else the output leaves when the buffer is flushed
+        environment["PYTHONUNBUFFERED"] = unbuffered
+    try:
+        process = subprocess.run(
+            [*BUILD, "--templates-dir", str(tmp_path)],
+            cwd=ROOT,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+            timeout=120,
+        )
+    finally:
+        os.close(writer)
+    assert process.returncode == ExitCode.OUTPUT_CLOSED == 141
+    assert process.stderr == ""
+    # The build itself was done: every template written.
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"planar-{name}.json" for name in (*STAGE_NAMES, LAUNCH_ROLE)
+    )
