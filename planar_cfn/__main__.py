@@ -7,11 +7,46 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 if TYPE_CHECKING:
     from .config import StackConfig
     from .stages import Stage
+
+
+class _ReaderMayLeave:
+    """Standard output or error whose reader may stop reading (`| head`): from then on
+    what is written is dropped instead of raising BrokenPipeError, so the run finishes
+    what it started (a deploy its clean-up too: a change set deleted, a protection
+    turned back on) and exits with its own code."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._left = False
+
+    def write(self, text: str) -> int:
+        if not self._left:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._reader_left()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._left:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._reader_left()
+
+    def _reader_left(self) -> None:
+        self._left = True
+        # What the stream still buffers goes nowhere, so neither does the interpreter's
+        # own flush at exit fail on it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+
+    def __getattr__(self, name: str) -> Any:  # isatty(), fileno(), encoding, ...
+        return getattr(self._stream, name)
 
 
 def console(
@@ -34,22 +69,19 @@ def console(
     from .errors import ExitCode
     from .stages import DEFAULT_STAGES
 
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (cast(TextIO, _ReaderMayLeave(stream)) for stream in streams)
     try:
-        code = main(argv, prog=prog, stages=DEFAULT_STAGES if stages is None else stages)
-        sys.stdout.flush()  # a reader gone by now shows here, not as an error at exit
-        return code
+        return main(argv, prog=prog, stages=DEFAULT_STAGES if stages is None else stages)
     except KeyboardInterrupt:
         # A deploy or publish reports its own Ctrl-C, with what it had done in AWS; one
         # that reaches here stopped local work: a render, a lint, a write. Templates are
         # renamed into place whole, so each is the old one or the new one.
         print(f"\n{prog}: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        # Whoever read standard output stopped reading (`| head`): stop without a
-        # traceback, and without a second one when the interpreter flushes it at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return ExitCode.OUTPUT_CLOSED
     finally:
+        sys.stdout.flush()
+        sys.stdout, sys.stderr = streams
         # The interpreter's last collection, at exit, would walk every object left,
         # cfn-lint's rules and schemas included (0.35 s): frozen, it skips them.
         gc.freeze()

@@ -35,7 +35,6 @@ class ExitCode(IntEnum):
     BLOCKED = 4  # a stateful resource would be replaced or removed
     STILL_CHANGING = 5  # stopped waiting while the stack goes on changing
     INTERRUPTED = 130  # Ctrl-C, and nothing goes on changing (the shell's convention)
-    OUTPUT_CLOSED = 141  # standard output closed early (`| head`): the shell's SIGPIPE code
 
 
 class PlanarError(Exception):

@@ -3,9 +3,11 @@ change set is created, reviewed, executed only when confirmed, and followed to
 its end; every request is checked by botocore's Stubber against the API model."""
 
 import json
+import os
 
 import pytest
 
+from planar_cfn.__main__ import _ReaderMayLeave
 from planar_cfn.errors import ExitCode
 from tests.deploy_stubs import (
     PROD_STACK_POLICY,
@@ -726,3 +728,32 @@ def test_an_aws_error_while_the_stack_changes_says_it_is_still_changing(harness,
         "aws cloudformation wait stack-update-complete --stack-name planar-dev-acme --region us-east-1"
         in err
     )
+
+
+def test_a_reader_that_stops_reading_does_not_stop_the_deploy(harness, tmp_path):
+    # GIVEN the same first deploy, its output to a pipe whose reader has gone (`| head`),
+    # wrapped as the command wraps standard output
+    reader, writer = os.pipe()
+    os.close(reader)
+    h = harness("dev")
+    pipe = os.fdopen(writer, "w", buffering=1)
+    h.out = _ReaderMayLeave(pipe)
+    h.no_stack()
+    h.created(**create_request(h))
+    h.ready([change("Add", "AppBucket", "AWS::S3::Bucket")])
+    h.events(event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS", reason="User Initiated"))
+    h.executed()
+    h.progress("CREATE_IN_PROGRESS")
+    stack_done = event("dev", "planar-dev-acme", "CREATE_COMPLETE", seconds=31)
+    h.progress("CREATE_COMPLETE", stack_done, outputs=OUTPUTS)
+    outputs_file = tmp_path / "outputs.json"
+
+    # WHEN deploying with --yes
+    code = h.run("--yes", "--outputs-json", str(outputs_file))
+
+    # THEN it ran to the end (run() asserts every stubbed AWS call was made), said
+    # nothing on stderr, and recorded the outputs
+    assert code == ExitCode.OK, h.err.getvalue()
+    assert h.err.getvalue() == ""
+    assert json.loads(outputs_file.read_text())["ApplicationUrl"] == OUTPUTS["ApplicationUrl"]
+    pipe.close()
