@@ -43,7 +43,9 @@ class _ReaderMayLeave:
         self._left = True
         # What the stream still buffers goes nowhere, so neither does the interpreter's
         # own flush at exit fail on it.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
 
     def __getattr__(self, name: str) -> Any:  # isatty(), fileno(), encoding, ...
         return getattr(self._stream, name)
@@ -59,7 +61,12 @@ def console(
     `stages` are what `--stage` accepts and `--all-stages` builds (default: dev,
     staging and prod): Stage definitions, or StackConfigs for stages with extensions.
     A build script of your own defines its stages as data and ends in
-    `sys.exit(console("build_qa.py", stages=(*DEFAULT_STAGES, QA)))`."""
+    `sys.exit(console("build_qa.py", stages=(*DEFAULT_STAGES, QA)))`.
+
+    It is the process's command: while it runs, sys.stdout and sys.stderr drop what is
+    written once their reader has gone (`| head`; the file descriptor then points at
+    /dev/null), and Ctrl-C outside a deploy or publish returns 130 instead of raising.
+    From Python, call cli.main, or render, lint, deploy and publish, for neither."""
     # A build takes about two seconds, and collecting cyclic garbage while cfn-lint
     # loads its rules would cost a sixth of that. cli.main turns collection back on
     # before a deploy or publish, which can run for an hour. Nothing heavy is
@@ -70,7 +77,10 @@ def console(
     from .stages import DEFAULT_STAGES
 
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = (cast(TextIO, _ReaderMayLeave(stream)) for stream in streams)
+    sys.stdout, sys.stderr = (
+        stream and cast(TextIO, _ReaderMayLeave(stream))  # None when closed (`>&-`)
+        for stream in streams
+    )
     try:
         return main(argv, prog=prog, stages=DEFAULT_STAGES if stages is None else stages)
     except KeyboardInterrupt:
@@ -80,7 +90,8 @@ def console(
         print(f"\n{prog}: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
     finally:
-        sys.stdout.flush()
+        if sys.stdout:
+            sys.stdout.flush()
         sys.stdout, sys.stderr = streams
         # The interpreter's last collection, at exit, would walk every object left,
         # cfn-lint's rules and schemas included (0.35 s): frozen, it skips them.

@@ -146,6 +146,7 @@ def lint_bodies(
 ) -> dict[str, list[Finding]]:
     """Lint several templates, one forked process each where the OS can fork."""
     import multiprocessing  # only to lint: not on a build whose results are all cached
+    from concurrent.futures import ProcessPoolExecutor
 
     regions = lint_regions() if regions is None else tuple(regions)
     _runner(regions)  # load the rules and schemas once, before any fork
@@ -162,22 +163,36 @@ def lint_bodies(
     # caller's process; the command freezes them again before it exits.
     # One process per template, even beyond the cores: three finish closer
     # together than two followed by one.
-    # Ctrl-C is the command's alone: the workers are forked with it blocked and ignore
-    # it before unblocking it, so none prints a traceback, and none dies for the pool to
-    # replace while it terminates them all, as leaving the `with` does at once. One
-    # pressed while they are forked arrives when it is unblocked, inside the `with`.
+    # Ctrl-C is the caller's alone: the workers are forked (on the first submit) with
+    # it blocked, and ignore it before unblocking it, so none prints a traceback. When
+    # the caller stops (Ctrl-C, a failed lint, a worker killed: BrokenProcessPool),
+    # the other workers are terminated rather than waited for.
     context = multiprocessing.get_context("fork")
-    with _frozen():
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    others = set(multiprocessing.active_children())
+    with (
+        _frozen(),
+        ProcessPoolExecutor(len(bodies), mp_context=context, initializer=_worker_started) as pool,
+    ):
         try:
-            pool = context.Pool(len(bodies), initializer=_worker_started)
+            with _ctrl_c_blocked():
+                futures = {
+                    name: pool.submit(lint_body, body, name, regions)
+                    for name, body in bodies.items()
+                }
+            return {name: future.result() for name, future in futures.items()}
         except BaseException:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            for worker in set(multiprocessing.active_children()) - others:
+                worker.terminate()
             raise
-        with pool:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            pending = {
-                name: pool.apply_async(lint_body, (body, name, regions))
-                for name, body in bodies.items()
-            }
-            return {name: result.get() for name, result in pending.items()}
+
+
+@contextmanager
+def _ctrl_c_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread inside the block: one that arrives meanwhile is
+    raised as KeyboardInterrupt when the block ends, the mask already restored."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, ())
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)

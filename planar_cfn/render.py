@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,14 +75,18 @@ def staleness(path: Path, text: str) -> str | None:
 def write_if_changed(path: Path, text: str) -> None:
     """Write a generated file unless it already holds `text`: an unchanged file keeps its
     modification time. The text goes to a file beside it, renamed over it once whole, so
-    a Ctrl-C, a full disk or a concurrent build never leaves a template cut short; the
-    new file gets the permissions any new file gets (the umask's)."""
+    a Ctrl-C, a full disk or a concurrent build never leaves a file cut short. A file
+    that is a symbolic link has its target written; an existing file keeps its mode, a
+    new one gets the umask's."""
     if staleness(path, text) is None:
         return
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    target = path.resolve()
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         partial.write_text(text)
-        os.replace(partial, path)
+        if target.exists():
+            shutil.copymode(target, partial)
+        os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

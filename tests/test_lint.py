@@ -2,9 +2,17 @@
 and the linter really reports what is wrong."""
 
 import json
+import multiprocessing
+import os
+import signal
+import threading
+from concurrent.futures.process import BrokenProcessPool
 
+import pytest
+
+from planar_cfn import lint as lint_module
 from planar_cfn.launch_role import LAUNCH_ROLE, with_launch_role
-from planar_cfn.lint import lint_bodies, lint_body, lint_regions
+from planar_cfn.lint import HOME_REGION, lint_bodies, lint_body, lint_regions
 
 
 def test_every_stage_is_lint_clean(stage_lint, rendered):
@@ -38,3 +46,33 @@ def test_parallel_and_serial_lint_agree(rendered):
     assert parallel == {name: lint_body(body, name) for name, body in bodies.items()}
     assert [f.rule for f in parallel["a"]] == ["W2001"]
     assert parallel["b"] == []
+
+
+def _killed_when_linting_b(body, name, regions):
+    if name == "b":
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    return []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the workers are forked")
+def test_a_worker_killed_mid_lint_is_an_error_and_the_others_are_stopped(monkeypatch):
+    # GIVEN a worker that dies while it lints "b" (a forked worker runs the patched code)
+    monkeypatch.setattr(lint_module, "lint_body", _killed_when_linting_b)
+    before = set(multiprocessing.active_children())
+    raised = []
+
+    def lint():
+        try:
+            lint_bodies({"a": "{}", "b": "{}", "c": "{}"}, regions=(HOME_REGION,))
+        except BaseException as error:
+            raised.append(error)
+
+    # WHEN the templates are linted (in a thread, so a hang fails the test)
+    caller = threading.Thread(target=lint, daemon=True)
+    caller.start()
+    caller.join(timeout=60)
+
+    # THEN the caller gets the error instead of waiting forever, and no worker is left
+    assert not caller.is_alive(), "lint_bodies waits forever for a dead worker"
+    assert [type(error) for error in raised] == [BrokenProcessPool]
+    assert set(multiprocessing.active_children()) - before == set()
