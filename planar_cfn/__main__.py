@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
@@ -51,6 +53,13 @@ class _ReaderMayLeave:
         return getattr(self._stream, name)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a cancelled CI job, `timeout`) stops the run as Ctrl-C does: a deploy
+    says where its stack is and cleans up, and the lint workers are stopped with it
+    instead of lingering after it."""
+    raise KeyboardInterrupt
+
+
 def console(
     prog: str = "planar-cfn",
     stages: Sequence[Stage | StackConfig] | None = None,
@@ -65,7 +74,8 @@ def console(
 
     It is the process's command: while it runs, sys.stdout and sys.stderr drop what is
     written once their reader has gone (`| head`; the file descriptor then points at
-    /dev/null), and Ctrl-C outside a deploy or publish returns 130 instead of raising.
+    /dev/null), SIGTERM is handled as Ctrl-C, and Ctrl-C outside a deploy or publish
+    returns 130 instead of raising.
     From Python, call cli.main, or render, lint, deploy and publish, for neither."""
     # A build takes about two seconds, and collecting cyclic garbage while cfn-lint
     # loads its rules would cost a sixth of that. cli.main turns collection back on
@@ -77,6 +87,9 @@ def console(
     from .stages import DEFAULT_STAGES
 
     streams = sys.stdout, sys.stderr
+    # (signal handlers can be set only from the main thread)
+    main_thread = threading.current_thread() is threading.main_thread()
+    on_sigterm = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     sys.stdout, sys.stderr = (
         stream and cast(TextIO, _ReaderMayLeave(stream))  # None when closed (`>&-`)
         for stream in streams
@@ -93,6 +106,8 @@ def console(
         if sys.stdout:
             sys.stdout.flush()
         sys.stdout, sys.stderr = streams
+        if main_thread:
+            signal.signal(signal.SIGTERM, on_sigterm)
         # The interpreter's last collection, at exit, would walk every object left,
         # cfn-lint's rules and schemas included (0.35 s): frozen, it skips them.
         gc.freeze()

@@ -133,11 +133,17 @@ def _frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
+# Ctrl-C, and SIGTERM: how the command is stopped from outside, and how a worker is.
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
+
+
 def _worker_started() -> None:
-    """A lint worker ignores Ctrl-C before it unblocks it (see lint_bodies) and does
-    without the garbage collector."""
+    """A lint worker ignores Ctrl-C before it unblocks it (see lint_bodies), dies of
+    SIGTERM (how it is stopped) whatever handler the caller set, and does without the
+    garbage collector."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
     gc.disable()
 
 
@@ -164,9 +170,10 @@ def lint_bodies(
     # One process per template, even beyond the cores: three finish closer
     # together than two followed by one.
     # Ctrl-C is the caller's alone: the workers are forked (on the first submit) with
-    # it blocked, and ignore it before unblocking it, so none prints a traceback. When
-    # the caller stops (Ctrl-C, a failed lint, a worker killed: BrokenProcessPool),
-    # the other workers are terminated rather than waited for.
+    # it and SIGTERM blocked, and ignore Ctrl-C and take SIGTERM's default before
+    # unblocking them, so none runs the caller's handlers or prints a traceback. When
+    # the caller stops (Ctrl-C, SIGTERM, a failed lint, a worker killed:
+    # BrokenProcessPool), the other workers are terminated rather than waited for.
     context = multiprocessing.get_context("fork")
     others = set(multiprocessing.active_children())
     with (
@@ -174,7 +181,7 @@ def lint_bodies(
         ProcessPoolExecutor(len(bodies), mp_context=context, initializer=_worker_started) as pool,
     ):
         try:
-            with _ctrl_c_blocked():
+            with _stopping_blocked():
                 futures = {
                     name: pool.submit(lint_body, body, name, regions)
                     for name, body in bodies.items()
@@ -187,12 +194,12 @@ def lint_bodies(
 
 
 @contextmanager
-def _ctrl_c_blocked() -> Iterator[None]:
-    """SIGINT blocked in this thread inside the block: one that arrives meanwhile is
-    raised as KeyboardInterrupt when the block ends, the mask already restored."""
+def _stopping_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked in this thread inside the block: one that arrives
+    meanwhile is handled when the block ends, the mask already restored."""
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, ())
     try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)

@@ -234,7 +234,17 @@ def _children(pid):
     not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
     reason="reads the children of a process in Linux's /proc",
 )
-def test_ctrl_c_during_the_lint_stops_every_worker_and_says_so_without_a_traceback(tmp_path):
+@pytest.mark.parametrize(
+    "stop",
+    [
+        lambda pid: os.killpg(pid, signal.SIGINT),  # Ctrl-C in a terminal: its process group
+        lambda pid: os.kill(pid, signal.SIGTERM),  # `timeout`, a cancelled job: the command
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_ctrl_c_or_sigterm_during_the_lint_stops_every_worker_and_says_so_without_a_traceback(
+    tmp_path, stop
+):
     process = subprocess.Popen(
         [*BUILD, "--no-cache", "--templates-dir", str(tmp_path)],
         cwd=ROOT,
@@ -252,7 +262,7 @@ def test_ctrl_c_during_the_lint_stops_every_worker_and_says_so_without_a_traceba
         assert time.monotonic() < deadline
         time.sleep(0.005)
     workers = _children(process.pid)
-    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+    stop(process.pid)
     out, err = process.communicate(timeout=120)
     assert process.returncode == ExitCode.INTERRUPTED == 130
     assert err == "\nbuild.py: interrupted\n"
