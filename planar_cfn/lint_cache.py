@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -29,6 +28,7 @@ from typing import Any
 
 from . import lint
 from .lint import Finding, requested_regions
+from .paths import write_whole
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -150,17 +150,9 @@ class LintCache:
         }
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(
-                dir=self.directory, prefix=f".{key}.", suffix=".tmp"
-            )
+            write_whole(self._path(key), json.dumps(entry))
         except OSError:
             return
-        try:
-            with os.fdopen(handle, "w") as file:
-                json.dump(entry, file)
-            os.replace(temporary, self._path(key))
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
 
 
 def _decode(entry: Any, key: str, name: str) -> tuple[list[Finding], tuple[str, ...]]:

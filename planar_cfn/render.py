@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import StackConfig
-from .paths import TEMPLATES_DIR
+from .paths import TEMPLATES_DIR, write_whole
 from .stack import build_template
 
 __all__ = [
@@ -73,20 +70,7 @@ def staleness(path: Path, text: str) -> str | None:
 
 
 def write_if_changed(path: Path, text: str) -> None:
-    """Write a generated file unless it already holds `text`: an unchanged file keeps its
-    modification time. The text goes to a file beside it, renamed over it once whole, so
-    a Ctrl-C, a full disk or a concurrent build never leaves a file cut short. A file
-    that is a symbolic link has its target written; an existing file keeps its mode, a
-    new one gets the umask's."""
-    if staleness(path, text) is None:
-        return
-    target = path.resolve()
-    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        partial.write_text(text)
-        if target.exists():
-            shutil.copymode(target, partial)
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    """Write a generated file, whole (paths.write_whole), unless it already holds
+    `text`: an unchanged file keeps its modification time."""
+    if staleness(path, text) is not None:
+        write_whole(path, text)

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from planar_cfn import cli
-from planar_cfn import render as render_module
+from planar_cfn import cli, paths
 from planar_cfn.errors import ExitCode
 from planar_cfn.launch_role import LAUNCH_ROLE
 from planar_cfn.render import Rendered, render, write_if_changed
@@ -197,7 +196,7 @@ def test_a_template_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     def interrupted(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(render_module.os, "replace", interrupted)
+    monkeypatch.setattr(paths.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_if_changed(path, "the template after")
     assert path.read_text() == "the template before"

@@ -189,6 +189,20 @@ def node(kind, value):
     return {"OrganizationNode": {"Type": kind, "Value": value}}
 
 
+def expect_node_share(stub, kind, value):
+    """A new share with an OU or the organization, tag options and principals shared."""
+    stub.add_response(
+        "create_portfolio_share",
+        {"PortfolioShareToken": SHARE_TOKEN},
+        {
+            "PortfolioId": PORTFOLIO_ID,
+            **node(kind, value),
+            "ShareTagOptions": True,
+            "SharePrincipals": True,
+        },
+    )
+
+
 def expect_status(stub, *statuses, errors=()):
     for status in statuses:
         details = {"SuccessfulShares": [], "ShareErrors": list(errors)}
@@ -535,16 +549,7 @@ def test_shares_to_an_ou_and_the_organization_wait_for_their_status(aws, time, t
     expect_shares(aws.catalog, "ORGANIZATIONAL_UNIT")
     expect_shares(aws.catalog, "ORGANIZATION")
     for kind, target in (("ORGANIZATIONAL_UNIT", OU), ("ORGANIZATION", ORG)):
-        aws.catalog.add_response(
-            "create_portfolio_share",
-            {"PortfolioShareToken": SHARE_TOKEN},
-            {
-                "PortfolioId": PORTFOLIO_ID,
-                **node(kind, target),
-                "ShareTagOptions": True,
-                "SharePrincipals": True,
-            },
-        )
+        expect_node_share(aws.catalog, kind, target)
         expect_status(
             aws.catalog, *(["IN_PROGRESS", "COMPLETED"] if target == OU else ["COMPLETED"])
         )
@@ -630,16 +635,7 @@ def test_a_share_that_ends_in_error_is_reported_and_exits_1(aws, time, tmp_path)
     expect_org_access(aws.catalog)
     expect_unchanged_product(aws.catalog)
     expect_shares(aws.catalog, "ORGANIZATIONAL_UNIT")
-    aws.catalog.add_response(
-        "create_portfolio_share",
-        {"PortfolioShareToken": SHARE_TOKEN},
-        {
-            "PortfolioId": PORTFOLIO_ID,
-            **node("ORGANIZATIONAL_UNIT", OU),
-            "ShareTagOptions": True,
-            "SharePrincipals": True,
-        },
-    )
+    expect_node_share(aws.catalog, "ORGANIZATIONAL_UNIT", OU)
     error = {"Accounts": [MEMBER], "Message": "Account is suspended", "Error": "InvalidState"}
     expect_status(aws.catalog, "COMPLETED_WITH_ERRORS", errors=[error])
     code, out, err = build_py(aws, time, tmp_path, "--share-with", OU)
@@ -655,16 +651,7 @@ def test_a_share_still_in_progress_after_the_wait_is_reported_not_failed(aws, pr
     expect_org_access(aws.catalog)
     expect_unchanged_product(aws.catalog)
     expect_shares(aws.catalog, "ORGANIZATION")
-    aws.catalog.add_response(
-        "create_portfolio_share",
-        {"PortfolioShareToken": SHARE_TOKEN},
-        {
-            "PortfolioId": PORTFOLIO_ID,
-            **node("ORGANIZATION", ORG),
-            "ShareTagOptions": True,
-            "SharePrincipals": True,
-        },
-    )
+    expect_node_share(aws.catalog, "ORGANIZATION", ORG)
     # 300 s at 5 s a poll: 61 polls, then the wait ends
     expect_status(aws.catalog, *["IN_PROGRESS"] * 61)
     result, out = do_publish(aws, prod, time, share_with=ORG)
@@ -829,16 +816,7 @@ def test_python_api_sets_up_the_portfolio_in_order(aws, prod, time):
         {"PortfolioId": PORTFOLIO_ID, "PrincipalARN": PATTERN, "PrincipalType": "IAM_PATTERN"},
     )
     expect_shares(aws.catalog, "ORGANIZATIONAL_UNIT")
-    aws.catalog.add_response(
-        "create_portfolio_share",
-        {"PortfolioShareToken": SHARE_TOKEN},
-        {
-            "PortfolioId": PORTFOLIO_ID,
-            **node("ORGANIZATIONAL_UNIT", OU),
-            "ShareTagOptions": True,
-            "SharePrincipals": True,
-        },
-    )
+    expect_node_share(aws.catalog, "ORGANIZATIONAL_UNIT", OU)
     expect_status(aws.catalog, "COMPLETED")
     result, _ = do_publish(
         aws, prod, time, launch_role=ROLE_NAME, principals=PATTERN, share_with=OU
@@ -1109,16 +1087,7 @@ def test_a_failed_share_still_retires_the_old_versions_then_exits_1(aws, time, t
     )
     expect_product_tag_options(aws.catalog)
     expect_shares(aws.catalog, "ORGANIZATION")
-    aws.catalog.add_response(
-        "create_portfolio_share",
-        {"PortfolioShareToken": SHARE_TOKEN},
-        {
-            "PortfolioId": PORTFOLIO_ID,
-            **node("ORGANIZATION", ORG),
-            "ShareTagOptions": True,
-            "SharePrincipals": True,
-        },
-    )
+    expect_node_share(aws.catalog, "ORGANIZATION", ORG)
     error = {"Accounts": [MEMBER], "Message": "Account is suspended", "Error": "InvalidState"}
     expect_status(aws.catalog, "ERROR", errors=[error])
     aws.catalog.add_response(
