@@ -41,8 +41,8 @@ TARGETS = {
     "tests": 30.0,
 }
 RENDER = (
-    "from planar_cfn.config import StackConfig\n"
-    "from planar_cfn.render import render\n"
+    "from planar_cfn.template.config import StackConfig\n"
+    "from planar_cfn.template.render import render\n"
     "for s in ('dev', 'staging', 'prod'): render(StackConfig.for_stage(s))"
 )
 

@@ -33,16 +33,16 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .config import Sidecar, StackConfig
-    from .cost import CostLine, Estimate, estimate
-    from .diagram import architecture_diagram, architecture_markdown
-    from .launch_role import build_launch_role
-    from .lint import Finding, lint_bodies, lint_body
-    from .overrides import override
-    from .prices import PRICES, Price
-    from .render import Rendered
-    from .stack import BuiltStack, build_template
-    from .stages import DEFAULT_STAGES, Stage, UnknownStageError, get_stage
+    from .catalog.launch_role import build_launch_role
+    from .inputs.stages import DEFAULT_STAGES, Stage, UnknownStageError, get_stage
+    from .lint.runner import Finding, lint_bodies, lint_body
+    from .reports.cost import CostLine, Estimate, estimate
+    from .reports.diagram import architecture_diagram, architecture_markdown
+    from .reports.prices import PRICES, Price
+    from .template.config import Sidecar, StackConfig
+    from .template.overrides import override
+    from .template.render import Rendered
+    from .template.stack import BuiltStack, build_template
 
 __all__ = [
     "DEFAULT_STAGES",
@@ -71,27 +71,27 @@ __all__ = [
 
 # Where each public name is defined.
 _MODULES = {
-    "DEFAULT_STAGES": "stages",
-    "PRICES": "prices",
-    "BuiltStack": "stack",
-    "CostLine": "cost",
-    "Estimate": "cost",
-    "Finding": "lint",
-    "Price": "prices",
-    "Rendered": "render",
-    "Sidecar": "config",
-    "StackConfig": "config",
-    "Stage": "stages",
-    "UnknownStageError": "stages",
-    "build_launch_role": "launch_role",
-    "architecture_diagram": "diagram",
-    "architecture_markdown": "diagram",
-    "build_template": "stack",
-    "estimate": "cost",
-    "get_stage": "stages",
-    "lint_bodies": "lint",
-    "lint_body": "lint",
-    "override": "overrides",
+    "DEFAULT_STAGES": "inputs.stages",
+    "PRICES": "reports.prices",
+    "BuiltStack": "template.stack",
+    "CostLine": "reports.cost",
+    "Estimate": "reports.cost",
+    "Finding": "lint.runner",
+    "Price": "reports.prices",
+    "Rendered": "template.render",
+    "Sidecar": "template.config",
+    "StackConfig": "template.config",
+    "Stage": "inputs.stages",
+    "UnknownStageError": "inputs.stages",
+    "build_launch_role": "catalog.launch_role",
+    "architecture_diagram": "reports.diagram",
+    "architecture_markdown": "reports.diagram",
+    "build_template": "template.stack",
+    "estimate": "reports.cost",
+    "get_stage": "inputs.stages",
+    "lint_bodies": "lint.runner",
+    "lint_body": "lint.runner",
+    "override": "template.overrides",
 }
 
 

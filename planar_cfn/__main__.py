@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 if TYPE_CHECKING:
-    from .config import StackConfig
-    from .stages import Stage
+    from .inputs.stages import Stage
+    from .template.config import StackConfig
 
 
 class _ReaderMayLeave:
@@ -82,9 +82,9 @@ def console(
     # before a deploy or publish, which can run for an hour. Nothing heavy is
     # imported before this line: the package's __init__ only names the version.
     gc.disable()
-    from .cli import main
+    from .cli.commands import main
     from .errors import ExitCode
-    from .stages import DEFAULT_STAGES
+    from .inputs.stages import DEFAULT_STAGES
 
     streams = sys.stdout, sys.stderr
     # (signal handlers can be set only from the main thread)

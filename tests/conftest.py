@@ -9,11 +9,11 @@ import botocore.loaders
 import botocore.session
 import pytest
 
-from planar_cfn.config import StackConfig
-from planar_cfn.launch_role import with_launch_role
-from planar_cfn.lint_cache import CACHE_DIR_ENV, LintCache, lint_cached
-from planar_cfn.render import render
-from planar_cfn.stages import STAGE_NAMES
+from planar_cfn.catalog.launch_role import with_launch_role
+from planar_cfn.inputs.stages import STAGE_NAMES
+from planar_cfn.lint.cache import CACHE_DIR_ENV, LintCache, lint_cached
+from planar_cfn.template.config import StackConfig
+from planar_cfn.template.render import render
 
 # The deploy fixtures (aws_env, harness) and the publish one (aws) for every test module.
 pytest_plugins = ["tests.deploy_stubs", "tests.publish_stubs"]
@@ -54,7 +54,7 @@ TEST_CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "planar-cfn
 def lint_cache_dir(tmp_path_factory):
     """The command's lint cache for the whole run, shared by the xdist workers and never
     the command's own .cache/planar-cfn/lint/: a template the suite builds through the
-    command again is linted once (tests/test_lint_cache.py proves a hit is the same
+    command again is linted once (tests/lint/test_cache.py proves a hit is the same
     result). A lint is a pure function of its key (the template's bytes, the cfn-lint
     release, the regions, checks and .cfnlintrc files), so the folder is kept between
     runs in .cache/planar-cfn/test/ and an unchanged template is linted by no later run;
@@ -112,7 +112,7 @@ def shared_botocore_models():
 def lint_clean(lint_cache_dir):
     """lint_clean(bodies, regions=None) -> the findings for each template by name,
     through the suite's lint cache: for the tests about templates being clean, not about
-    the linter (tests/test_lint.py and tests/test_lint_cache.py run cfn-lint itself)."""
+    the linter (tests/lint/test_runner.py and tests/lint/test_cache.py run cfn-lint itself)."""
 
     def findings(bodies, regions=None):
         return lint_cached(bodies, LintCache(lint_cache_dir), regions).findings

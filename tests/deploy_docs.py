@@ -1,6 +1,6 @@
 """The generated parts of docs/deploying.md: the stage-file key table (from the
 parameter table and the deploy settings) and the example sessions (the real
-deploy, run against botocore Stubbers). tests/test_deploy_docs.py checks them;
+deploy, run against botocore Stubbers). tests/deploy/test_docs.py checks them;
 `.venv/bin/python -m tests.deploy_docs --write` regenerates them in place."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from planar_cfn import notifications
-from planar_cfn.config import StackConfig
-from planar_cfn.parameters import SPECS
-from planar_cfn.render import render
-from planar_cfn.stage_file import LOOKED_UP, SETTINGS, expected_json, shown
+from planar_cfn.inputs import notifications
+from planar_cfn.inputs.parameters import SPECS
+from planar_cfn.inputs.stage_file import LOOKED_UP, SETTINGS, expected_json, shown
+from planar_cfn.template.config import StackConfig
+from planar_cfn.template.render import render
 from tests.deploy_stubs import (
     ACCESS_LOGS_BUCKET,
     STAGE_VALUES,
@@ -283,9 +283,9 @@ def _prod_drift(tmp: Path) -> str:
 def _tasks_keep_stopping(tmp: Path) -> str:
     """A dev update whose new tasks keep exiting: the service's events beside the
     stack's, the early warning, then the rollback."""
+    from tests.deploy.test_engine import executed_update
+    from tests.deploy.test_service_health import SERVICE_ARN, service_read
     from tests.deploy_stubs import stopped, task_definition, task_definition_arn
-    from tests.test_deploy_change_set import executed_update
-    from tests.test_service_health import SERVICE_ARN, service_read
 
     h = _harness("dev", STAGE_VALUES, tmp)
     changes = [
@@ -338,8 +338,8 @@ def _tasks_keep_stopping(tmp: Path) -> str:
 
 def _rolled_back(tmp: Path) -> str:
     """A dev update that ends complete while its service was rolled back."""
+    from tests.deploy.test_service_health import ROLLED_BACK, updated_to_complete
     from tests.deploy_stubs import service, stopped
-    from tests.test_service_health import ROLLED_BACK, updated_to_complete
 
     h = _harness("dev", STAGE_VALUES, tmp)
     updated_to_complete(

@@ -18,13 +18,14 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from planar_cfn import cli, deploy
+from planar_cfn.aws.clock import Clock
+from planar_cfn.cli import commands as cli
+from planar_cfn.deploy import engine as deploy
+from planar_cfn.deploy.presentation import DEPLOY, report
 from planar_cfn.errors import Interrupted, PlanarError
-from planar_cfn.options import DeployOptions
-from planar_cfn.presentation import DEPLOY, report
-from planar_cfn.progress import Clock
-from planar_cfn.render import Rendered
-from planar_cfn.stage_file import PASSWORD_ENV
+from planar_cfn.inputs.options import DeployOptions
+from planar_cfn.inputs.stage_file import PASSWORD_ENV
+from planar_cfn.template.render import Rendered
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

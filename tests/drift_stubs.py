@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planar_cfn import cli
+from planar_cfn.cli import commands as cli
 from tests.deploy_stubs import Harness
 
 DETECTION_ID = "b78ac9b0-dec1-11e7-a451-503a3example"

@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from planar_cfn.deploy import Runtime
+from planar_cfn.deploy.engine import Runtime
 
 REGION = "us-east-1"
 BUCKET = "planar-artifacts"

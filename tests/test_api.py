@@ -11,14 +11,12 @@ from pathlib import Path
 import pytest
 from botocore.stub import ANY
 
-from planar_cfn import cli, publish
-from planar_cfn.deploy import DeployResult, deploy
+from planar_cfn.catalog import publish
+from planar_cfn.cli import commands as cli
+from planar_cfn.deploy.engine import DeployResult, deploy
 from planar_cfn.errors import ExitCode, InputError
-from planar_cfn.options import DeployOptions, PublishOptions
-from tests.deploy_stubs import VERIFIED_STATE, FakeAws, change, event, service_outputs
-from tests.publish_stubs import BUCKET
-from tests.test_deploy_change_set import OUTPUTS, create_request
-from tests.test_publish import (
+from planar_cfn.inputs.options import DeployOptions, PublishOptions
+from tests.catalog.test_publish import (
     KEY,
     PORTFOLIO_ID,
     expect_association,
@@ -28,6 +26,9 @@ from tests.test_publish import (
     expect_tag_options_associated,
     product_view,
 )
+from tests.deploy.test_engine import OUTPUTS, create_request
+from tests.deploy_stubs import VERIFIED_STATE, FakeAws, change, event, service_outputs
+from tests.publish_stubs import BUCKET
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -31,18 +31,18 @@ from planar_cfn import (
     Stage,
     UnknownStageError,
     build_template,
-    cli,
     get_stage,
-    stages,
 )
+from planar_cfn.cli import commands as cli
 from planar_cfn.errors import ExitCode, InputError
-from planar_cfn.options import DeployOptions
-from planar_cfn.render import render
-from planar_cfn.stage_file import StageFileError, load
+from planar_cfn.inputs import stages
+from planar_cfn.inputs.options import DeployOptions
+from planar_cfn.inputs.stage_file import StageFileError, load
+from planar_cfn.template.render import render
 from tests.cfn import props, tags
+from tests.deploy.test_engine import create_request
 from tests.deploy_stubs import STAGE_VALUES, FakeAws, Harness, change, event
-from tests.test_deploy_change_set import create_request
-from tests.test_spec_naming import NAME_LIMITS, _names
+from tests.template.test_naming import NAME_LIMITS, _names
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
@@ -582,12 +582,27 @@ def test_no_module_holds_a_mutable_stage_registry():
     assert isinstance(stages.STAGE_NAMES, tuple)
     with pytest.raises(dataclasses.FrozenInstanceError):
         DEFAULT_STAGES[0].reader_count = 2  # type: ignore[misc]
-    for path in (ROOT / "planar_cfn").glob("*.py"):
-        module = __import__(f"planar_cfn.{path.stem}", fromlist=["_"])
+    for name_of_module in MODULES:
+        module = __import__(f"planar_cfn.{name_of_module}", fromlist=["_"])
         for name, value in vars(module).items():
             if isinstance(value, dict | list | set):
                 held = value.values() if isinstance(value, dict) else value
-                assert not any(isinstance(v, Stage) for v in held), f"{path.stem}.{name}"
+                assert not any(isinstance(v, Stage) for v in held), f"{name_of_module}.{name}"
+
+
+# Every module, dotted below planar_cfn (a subpackage by its own name), but the Lambda's,
+# whose source is inlined into the templates as written.
+MODULES = tuple(
+    sorted(
+        ".".join(path.relative_to(ROOT / "planar_cfn").with_suffix("").parts).removesuffix(
+            ".__init__"
+        )
+        for path in (ROOT / "planar_cfn").rglob("*.py")
+        if path.stem != "bucket_emptier"
+        and path.parent != ROOT / "planar_cfn" / "__init__.py"
+        and path != ROOT / "planar_cfn" / "__init__.py"
+    )
+)
 
 
 # --- the command over a stage list ---------------------------------------------------------
@@ -695,7 +710,7 @@ def test_a_redefined_stage_is_checked_by_its_own_definition(tmp_path):
 def test_refusing_a_stage_imports_neither_cfn_lint_nor_boto3():
     script = (
         "import io, sys\n"
-        "from planar_cfn import cli\n"
+        "from planar_cfn.cli import commands as cli\n"
         "try:\n"
         "    cli.main(['--stage', 'qa', '--no-deploy'], err=io.StringIO())\n"
         "except SystemExit as e:\n"
@@ -822,11 +837,6 @@ def test_the_new_property_and_its_value_are_checked_by_troposphere(built):
 
 
 # --- the public face ---------------------------------------------------------------------------
-
-# Every module but the Lambda's, whose source is inlined into the templates as written.
-MODULES = tuple(
-    sorted(p.stem for p in (ROOT / "planar_cfn").glob("*.py") if p.stem != "bucket_emptier")
-)
 
 
 def test_every_name_in_all_exists_and_is_documented():

@@ -20,7 +20,13 @@ from packaging.utils import canonicalize_name
 
 import planar_cfn
 from planar_cfn import paths
-from planar_cfn.lint import HOME_REGION, lint_bodies, lint_body, lint_regions, unknown_regions
+from planar_cfn.lint.runner import (
+    HOME_REGION,
+    lint_bodies,
+    lint_body,
+    lint_regions,
+    unknown_regions,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -57,7 +63,7 @@ def test_the_dependencies_are_requirements_txt_direct_ones_as_ranges_holding_the
 def test_metadata_python_and_the_packages_shipped():
     assert PROJECT["name"] == "planar-cfn"
     assert PROJECT["requires-python"] == ">=3.11"
-    assert SETUPTOOLS["packages"] == ["planar_cfn"]  # not tests/
+    assert SETUPTOOLS["packages"]["find"]["include"] == ["planar_cfn*"]  # not tests/
     assert "py.typed" in SETUPTOOLS["package-data"]["planar_cfn"]
     assert (ROOT / "planar_cfn" / "py.typed").is_file()
 

@@ -1,0 +1,468 @@
+"""What a deploy will do, decided without calling AWS: from the options, the stage
+file and the stack as described, whether the change set creates or updates, with
+which parameters, tags and template; what is refused and why; what blocks a change
+set once AWS has computed it; what a destroy keeps. deploy.py reads AWS and acts on
+these decisions; every one of them is a plain function, tested without AWS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+from ..errors import InputError
+from ..inputs.options import DeployOptions
+from ..inputs.parameters import SPECS, SPECS_BY_KEY
+from ..inputs.stage_file import StageFile, shown
+from ..inputs.stages import Stage
+from ..template.naming import stack_tags
+from ..template.render import Rendered
+from .change_set import ChangeSet, policy_denies, required_capabilities
+
+__all__ = [
+    "CREATE",
+    "DELETE",
+    "IN_PROGRESS",
+    "KEPT",
+    "KEPT_UNLESS_GIVEN",
+    "STUCK",
+    "UPDATABLE",
+    "UPDATE",
+    "Plan",
+    "blocked",
+    "change_set_kind",
+    "check_destroyable",
+    "check_key_choice",
+    "check_stage_tag",
+    "check_template",
+    "deploy_request",
+    "destroy_confirmation",
+    "image_tag_request",
+    "kept",
+    "option_problems",
+    "plan_deploy",
+    "plan_image_tag",
+    "previous_parameters",
+    "resources_with_policies",
+    "unwritable",
+    "watched_operation",
+]
+
+CREATE, UPDATE, DELETE = "CREATE", "UPDATE", "DELETE"
+# Stacks a change set of type UPDATE can start from.
+UPDATABLE = frozenset(
+    {
+        "CREATE_COMPLETE",
+        "UPDATE_COMPLETE",
+        "UPDATE_ROLLBACK_COMPLETE",
+        "IMPORT_COMPLETE",
+        "IMPORT_ROLLBACK_COMPLETE",
+    }
+)
+# What happened, and what the operator does, for each state a deploy cannot start from.
+STUCK = {
+    "ROLLBACK_COMPLETE": "its first create failed and was rolled back; such a stack holds "
+    "nothing and cannot be updated. See why with `aws cloudformation describe-stack-events "
+    "--stack-name {name}`, delete it with `build.py --stage {stage} --destroy`, then deploy again",
+    "ROLLBACK_FAILED": "its first create failed and so did the rollback; delete it with "
+    "`build.py --stage {stage} --destroy` (resources that cannot be deleted are named in its "
+    "events), then deploy again",
+    "CREATE_FAILED": "its create failed with rollback disabled; delete it with "
+    "`build.py --stage {stage} --destroy`, then deploy again",
+    "UPDATE_FAILED": "an update failed with rollback disabled; roll it back with "
+    "`aws cloudformation rollback-stack --stack-name {name}`, then deploy again",
+    "UPDATE_ROLLBACK_FAILED": "an update failed and its rollback failed too; finish the "
+    "rollback with `aws cloudformation continue-update-rollback --stack-name {name}` (add "
+    "--resources-to-skip for resources that cannot roll back), wait for "
+    "UPDATE_ROLLBACK_COMPLETE, then deploy again",
+    "IMPORT_ROLLBACK_FAILED": "an import failed and its rollback failed too; finish the "
+    "rollback with `aws cloudformation continue-update-rollback --stack-name {name}`, "
+    "then deploy again",
+    "DELETE_FAILED": "a delete failed; see why with `aws cloudformation describe-stack-events "
+    "--stack-name {name}`, fix it and run `build.py --stage {stage} --destroy` again",
+}
+IN_PROGRESS = (
+    "another operation is running; wait for it with `build.py --stage {stage} --watch` "
+    "and deploy again"
+)
+# DeletionPolicy values that leave something behind, and what is left.
+KEPT = {"Retain": "kept", "RetainExceptOnCreate": "kept", "Snapshot": "final snapshot kept"}
+# Stage-file keys an UPDATE leaves at the stack's value unless the file sets them: the
+# tag a pipeline moves with --image-tag, and the database's zones, which a look-up
+# could reorder with the subnets (a named DB instance cannot move to another zone).
+KEPT_UNLESS_GIVEN = ("container_image_tag", "database_availability_zones")
+
+
+# --- the options and the template, before any AWS call ---------------------------------
+
+
+def unwritable(path: Path, stage_file: Path) -> str | None:
+    """Why the run could not write its outputs to `path` (checked before any AWS call,
+    so the outputs of a deploy are never lost at its end), or None."""
+    if path.is_dir():
+        return f"is a directory: name a file in it, such as {path / 'outputs.json'}"
+    if not path.parent.is_dir():
+        return (
+            f"{path.parent} is not a directory"
+            if path.parent.exists()
+            else f"no such directory {path.parent}"
+        )
+    if path.exists() and path.resolve() == stage_file.resolve():
+        return "is the stage file: the outputs would overwrite it; name another file"
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return "cannot be written (read-only): make it writable or name another file"
+    elif not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"cannot create it: the directory {path.parent} is not writable; name a file in one that is"
+    return None
+
+
+def option_problems(options: DeployOptions, stage: Stage, stage_file: Path) -> list[str]:
+    """The options that do not go together, or with the stage, each named as its flag."""
+    problems = []
+    if options.mode in ("destroy", "watch", "drift"):
+        for flag, given in (
+            ("--dry-run", options.dry_run),
+            ("--allow-replacement", options.allow_replacement),
+        ):
+            if given:
+                problems.append(f"{flag}: not with --{options.mode}; it applies to a change set")
+    if options.confirm_prod_destroy and not options.destroy:
+        problems.append("--confirm-prod-destroy: only with --destroy")
+    elif options.confirm_prod_destroy and not stage.protected:
+        problems.append(
+            f"--confirm-prod-destroy: only for prod; --destroy alone deletes {stage.name}"
+        )
+    if options.destroy and stage.protected and not options.confirm_prod_destroy:
+        problems.append(
+            f"--destroy: {stage.name} is a protected stage; add --confirm-prod-destroy "
+            "to delete its stack (the bucket, secrets and a final database snapshot are kept)"
+        )
+    if options.outputs_json is not None:
+        if options.destroy:
+            problems.append("--outputs-json: a destroyed stack has no outputs")
+        elif options.drift:
+            problems.append("--outputs-json: --drift reads no outputs")
+        else:
+            problem = unwritable(options.outputs_json, stage_file)
+            if problem:
+                problems.append(f"--outputs-json {options.outputs_json}: {problem}")
+    return problems
+
+
+def check_template(rendered: Rendered, stage: str, bucket: str | None) -> None:
+    """The template is the stage's, and passes inline or has a bucket to go through."""
+    if rendered.stage != stage:
+        raise InputError(
+            f"the template given is the {rendered.stage} stage's, but the deploy is of {stage}: "
+            f"render {stage}'s"
+        )
+    if not rendered.fits_inline and not bucket:
+        raise InputError(
+            f"the {stage} template is {len(rendered.minified.encode()):,} "
+            "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
+            "the stack's region with --template-bucket or template_bucket in the stage file"
+        )
+
+
+# --- the stack's state -------------------------------------------------------------------
+
+
+def previous_parameters(stack: Mapping[str, Any] | None) -> dict[str, str]:
+    """The stack's parameter values, by name."""
+    return {
+        p["ParameterKey"]: p.get("ParameterValue", "") for p in (stack or {}).get("Parameters", [])
+    }
+
+
+def check_stage_tag(stack: Mapping[str, Any] | None, stage: str, stage_file: StageFile) -> None:
+    """Refuse a stack whose stage tag names another stage: a stack_name copied between
+    stage files must not cross stages."""
+    tags = {t["Key"]: t["Value"] for t in (stack or {}).get("Tags", [])}
+    if tags.get("stage", stage) != stage:
+        raise InputError(
+            f"stack {stage_file.stack_name} belongs to stage {tags['stage']!r} (its stage tag), "
+            f"not {stage}: check stack_name in {shown(stage_file.path)}"
+        )
+
+
+def change_set_kind(
+    stack: Mapping[str, Any] | None, stack_name: str, region: str, stage: str
+) -> str:
+    """CREATE or UPDATE from the stack's state; refuses a state it cannot start from,
+    saying what happened and what to do."""
+    if stack is None:
+        return CREATE
+    status = stack["StackStatus"]
+    # A deleted stack is only visible by id; by name it is simply absent.
+    if status in ("REVIEW_IN_PROGRESS", "DELETE_COMPLETE"):
+        return CREATE
+    if status in UPDATABLE:
+        return UPDATE
+    hint = STUCK.get(status) or IN_PROGRESS
+    reason = f" ({stack['StackStatusReason']})" if stack.get("StackStatusReason") else ""
+    raise InputError(
+        f"stack {stack_name} in {region} is {status}{reason}: "
+        + hint.format(name=stack_name, stage=stage)
+    )
+
+
+def check_key_choice(previous: Mapping[str, str], stage_file: StageFile) -> None:
+    """Refuse an update that switches the customer-managed key: it changes the database
+    cluster's KmsKeyId, which replaces the named cluster, and CloudFormation refuses
+    that replacement and rolls back."""
+    was, now = previous.get("CustomerManagedKey"), stage_file.value("customer_managed_key")
+    if was is None or was == now:
+        return
+    source = "" if "customer_managed_key" in stage_file.given else " (the default)"
+    raise InputError(
+        f"{shown(stage_file.path)}: customer_managed_key = {now}{source}, but "
+        f"stack {stage_file.stack_name} has CustomerManagedKey {was}. The key choice is made when "
+        "the stack is created: switching it would replace the named database cluster "
+        "(its KmsKeyId), which CloudFormation refuses. To keep the stack's choice, set "
+        f"customer_managed_key back to {was}"
+    )
+
+
+# --- the change set -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The change set a deploy or an --image-tag update will ask for."""
+
+    stack_name: str
+    kind: str  # CREATE or UPDATE
+    # This run's CreateChangeSet makes the stack (REVIEW_IN_PROGRESS) that holds the
+    # change set: discarding deletes it too. A stack an earlier run left in review
+    # stays, with its change sets: a run deletes only what it created.
+    creates_stack: bool
+    previous: Mapping[str, str]  # the stack's parameter values; empty on a create
+    keep: tuple[str, ...] = ()  # stage-file keys left at the stack's value
+    stack_id: str = ""  # the stack's, when there is one
+
+    def parameters(self, values: StageFile) -> list[dict[str, Any]]:
+        """Every parameter the stage file gives or lets default, in template order; the
+        kept ones at the stack's value."""
+        kept = {SPECS_BY_KEY[key].name for key in self.keep}
+        sent = values.cloudformation_parameters()
+        return [
+            {"ParameterKey": spec.name, "UsePreviousValue": True}
+            if spec.name in kept
+            else {"ParameterKey": spec.name, "ParameterValue": sent[spec.name]}
+            for spec in SPECS
+            if spec.name in kept or spec.name in sent
+        ]
+
+
+def plan_deploy(
+    stage: Stage, stage_file: StageFile, stack: Mapping[str, Any] | None, region: str
+) -> Plan:
+    """A full deploy of the stage file's values over the stack as described (None:
+    there is none)."""
+    kind = change_set_kind(stack, stage_file.stack_name, region, stage.name)
+    previous = previous_parameters(stack) if kind == UPDATE else {}
+    check_key_choice(previous, stage_file)
+    keep = tuple(
+        key
+        for key in KEPT_UNLESS_GIVEN
+        if SPECS_BY_KEY[key].name in previous and key not in stage_file.given
+    )
+    creates_stack = kind == CREATE and (stack is None or stack["StackStatus"] == "DELETE_COMPLETE")
+    stack_id = stack["StackId"] if stack else ""
+    return Plan(stage_file.stack_name, kind, creates_stack, previous, keep, stack_id)
+
+
+def plan_image_tag(
+    tag: str, stack: Mapping[str, Any] | None, stack_name: str, region: str, stage: str
+) -> Plan:
+    """An update of the deployed stack that changes only ContainerImageTag."""
+    if stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS":
+        raise InputError(
+            f"--image-tag {tag}: stack {stack_name} does not exist in "
+            f"{region}; deploy the stage once without --image-tag first"
+        )
+    change_set_kind(stack, stack_name, region, stage)
+    previous = previous_parameters(stack)
+    if "ContainerImageTag" not in previous:
+        raise InputError(
+            f"--image-tag {tag}: stack {stack_name} has no ContainerImageTag parameter; "
+            "deploy the stage once without --image-tag first"
+        )
+    return Plan(stack_name, UPDATE, False, previous, stack_id=stack["StackId"])
+
+
+def _change_set_name(stage: str, now: datetime) -> str:
+    return f"planar-{stage}-{now:%Y%m%d-%H%M%S}"
+
+
+def _description(stage: str, image_tag: str | None = None) -> str:
+    what = f" --image-tag {image_tag}" if image_tag else ""
+    return f"build.py --stage {stage}{what} (planar-cfn {__version__})"
+
+
+def deploy_request(
+    plan: Plan,
+    values: StageFile,
+    template: Mapping[str, Any],
+    template_argument: Mapping[str, str],
+    now: datetime,
+) -> dict[str, Any]:
+    """CreateChangeSet's arguments for a full deploy; `template_argument` is its
+    TemplateBody or TemplateURL."""
+    return {
+        "StackName": plan.stack_name,
+        "ChangeSetName": _change_set_name(values.stage, now),
+        "ChangeSetType": plan.kind,
+        **template_argument,
+        "Parameters": plan.parameters(values),
+        "Capabilities": required_capabilities(template),
+        "Tags": [
+            {"Key": k, "Value": v} for k, v in stack_tags(values.stage, values.app_name).items()
+        ],
+        "Description": _description(values.stage),
+        # Only when the stage file names them: CloudFormation keeps the stack's topics
+        # when NotificationARNs is left out, and [] removes them.
+        **(
+            {"NotificationARNs": list(values.notification_topic_arns)}
+            if values.notification_topic_arns is not None
+            else {}
+        ),
+    }
+
+
+def image_tag_request(
+    plan: Plan, stage: str, tag: str, template: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    """CreateChangeSet's arguments for an image-only update: the deployed template and
+    every parameter at its previous value but the tag; no Tags and no NotificationARNs,
+    so the stack keeps its own."""
+    return {
+        "StackName": plan.stack_name,
+        "ChangeSetName": _change_set_name(stage, now),
+        "ChangeSetType": UPDATE,
+        "UsePreviousTemplate": True,
+        "Parameters": [
+            {"ParameterKey": key, "ParameterValue": tag}
+            if key == "ContainerImageTag"
+            else {"ParameterKey": key, "UsePreviousValue": True}
+            for key in plan.previous
+        ],
+        "Capabilities": required_capabilities(template),
+        "Description": _description(stage, tag),
+    }
+
+
+def blocked(
+    ready: ChangeSet,
+    kind: str,
+    stage: Stage,
+    *,
+    allow_replacement: bool,
+    stack_name: str,
+    region: str,
+    stack_policy: Callable[[], str | None],
+) -> list[str]:
+    """Why the change set must not run, or nothing when it may. `stack_policy` reads
+    the stack's policy, which only decides a protected stage's allowed replacement."""
+    if ready.services_replaced:
+        # Even with --allow-replacement: this replacement cannot succeed.
+        return [
+            f"Blocked: the update replaces the ECS service "
+            f"{', '.join(c.logical_id for c in ready.services_replaced)}, whose name is fixed: "
+            "CloudFormation would create the new service beside the old one, ECS refuses a "
+            "second service of that name, and the update would fail and roll back. Undo the "
+            "change that forces it (the replacement's causes are listed above; switching "
+            "fargate_spot on a running stack can be one: README, Scaling and cost)."
+        ]
+    losses = ready.data_loss
+    if not losses:
+        return []
+    if not allow_replacement:
+        lines = [
+            f"Blocked: {len(losses)} stateful resource(s) would be replaced or removed "
+            "(listed above). If you mean it (after a backup), run again with "
+            "--allow-replacement."
+        ]
+        if stage.protected and kind == UPDATE:
+            lines.append(
+                f"In {stage.name} the stack policy refuses it too: "
+                "docs/deploying.md says how to lift it for one deploy."
+            )
+        return lines
+    if not (stage.protected and kind == UPDATE):
+        return []
+    policy = stack_policy()
+    denied = [c.logical_id for c in losses if policy_denies(policy, c)]
+    if not denied:
+        return []
+    # ExecuteChangeSet takes no StackPolicyDuringUpdateBody: lifting the policy is
+    # the operator's own, deliberate step, and the next deploy puts it back.
+    return [
+        f"Blocked: the {stage.name} stack policy denies replacing or removing "
+        f"{', '.join(denied)}, even with --allow-replacement. To go ahead deliberately:",
+        f"  1. aws cloudformation set-stack-policy --stack-name {stack_name} "
+        f"--region {region} --stack-policy-body "
+        '\'{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"}]}\'',
+        f"  2. build.py --stage {stage.name} --allow-replacement  "
+        "(it restores the protective policy when the update ends)",
+    ]
+
+
+# --- watch and destroy ---------------------------------------------------------------------
+
+
+def watched_operation(status: str) -> str:
+    """The operation a stack status belongs to: CREATE, UPDATE, DELETE or IMPORT."""
+    return status.split("_")[0].replace("ROLLBACK", CREATE)
+
+
+def check_destroyable(stack: Mapping[str, Any], stage: Stage, stack_name: str, region: str) -> None:
+    """Refuse to delete a stack that is changing, or whose termination protection someone
+    turned on outside a protected stage."""
+    status = stack["StackStatus"]
+    if status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
+        raise InputError(
+            f"stack {stack_name} is {status}: "
+            + IN_PROGRESS.format(stage=stage.name).replace("deploy again", "destroy again")
+        )
+    if stack.get("EnableTerminationProtection") and not stage.protected:
+        raise InputError(
+            f"stack {stack_name} has termination protection on, though {stage.name} "
+            "does not set it: someone turned it on on purpose. If it may go, turn it off with "
+            f"`aws cloudformation update-termination-protection --no-enable-termination-protection "
+            f"--stack-name {stack_name} --region {region}` and destroy again"
+        )
+
+
+def resources_with_policies(
+    template: Mapping[str, Any], summaries: Sequence[Mapping[str, Any]]
+) -> list[dict[str, str]]:
+    """The stack's live resources, each with its DeletionPolicy in the deployed template."""
+    policies = {
+        logical_id: resource.get("DeletionPolicy", "Delete")
+        for logical_id, resource in template.get("Resources", {}).items()
+    }
+    return [
+        {**r, "DeletionPolicy": policies.get(r["LogicalResourceId"], "Delete")}
+        for r in summaries
+        if r.get("ResourceStatus") != "DELETE_COMPLETE"
+    ]
+
+
+def kept(resources: Sequence[Mapping[str, str]]) -> list[Mapping[str, str]]:
+    """The resources a stack delete leaves behind."""
+    return [r for r in resources if r["DeletionPolicy"] in KEPT]
+
+
+def destroy_confirmation(stage: Stage, stack_name: str) -> tuple[str, tuple[str, ...]]:
+    """The question a destroy asks, and the answers that confirm it: a protected
+    stage's stack name typed in full."""
+    if stage.protected:
+        return f"Type the stack name ({stack_name}) to delete it: ", (stack_name.lower(),)
+    return f"Delete stack {stack_name}? [y/N] ", ("y", "yes")

@@ -1,0 +1,524 @@
+"""After a create or update ends complete: does the ECS service run what was deployed?
+
+A stack that ends UPDATE_COMPLETE is not yet a working service: the ECS circuit
+breaker may have rolled the deployment back (the stack still says complete), or the
+load balancer's targets may fail their health checks. As `kubectl rollout status`
+does, the deploy then reads the service itself, within a bound:
+
+- the PRIMARY deployment's rollout state is COMPLETED (not FAILED, not rolled back);
+- it runs the stack's task definition (the newest ACTIVE revision of the stack's
+  family: a circuit-breaker rollback runs an older one), whose app container runs
+  the image the stack names (its ContainerImage output);
+- the target group's targets are healthy.
+
+judge() turns the answers into a Verdict with no AWS call; Reader makes the calls
+(ecs:DescribeServices, ecs:DescribeTaskDefinition, elasticloadbalancing:
+DescribeTargetHealth, and for a failure's report ecs:ListTasks, ecs:DescribeTasks and
+logs:GetLogEvents); verify() polls until the verdict is final or the bound runs out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..aws.clock import Clock
+from ..aws.gateway import why
+
+__all__ = [
+    "FAILED",
+    "OUTPUTS",
+    "VERIFIED",
+    "VERIFY_SECONDS",
+    "WAITING",
+    "WARN_AFTER_STOPPED",
+    "Expected",
+    "Reader",
+    "Report",
+    "ServiceEvents",
+    "StoppedTask",
+    "Verdict",
+    "judge",
+    "verify",
+]
+
+# The stack outputs that name what to check (outputs.py writes them).
+OUTPUTS = ("EcsClusterName", "EcsServiceName", "TaskDefinitionFamily", "ContainerImage")
+
+# The bound on the wait, from the template's own settings (load_balancer.py, service.py):
+# a task about two minutes to pull its image and start, its 60 s health-check grace,
+# then 2 passing checks 30 s apart to turn healthy, or 10 failing ones to turn
+# unhealthy (five minutes). A target still not healthy after that will not become so
+# without a new task. --timeout caps it too.
+_START_SECONDS = 120
+_GRACE_SECONDS = 60
+_CHECK_INTERVAL_SECONDS = 30
+_HEALTHY_CHECKS = 2
+_UNHEALTHY_CHECKS = 10
+VERIFY_SECONDS = (
+    _START_SECONDS
+    + _GRACE_SECONDS
+    + (_HEALTHY_CHECKS + _UNHEALTHY_CHECKS) * _CHECK_INTERVAL_SECONDS
+)
+
+VERIFIED = "verified"
+WAITING = "waiting"
+FAILED = "failed"
+
+# Service events that say the circuit breaker gave up on a deployment.
+_ROLLBACK_WORDS = ("rolling back", "deployment failed")
+# Stopped tasks a failure's report lists, and log lines it shows, at most.
+STOPPED_SHOWN = 5
+LOG_LINES = 20
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the stack says the service runs: from its outputs."""
+
+    cluster: str
+    service: str
+    family: str
+    image: str
+
+    @classmethod
+    def from_outputs(cls, outputs: Mapping[str, str]) -> Expected | None:
+        """None when the stack lacks one of OUTPUTS (a stack this template did not make)."""
+        if not all(outputs.get(key) for key in OUTPUTS):
+            return None
+        return cls(*(outputs[key] for key in OUTPUTS))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the service was found running, and whether that is what was deployed."""
+
+    state: str  # VERIFIED, WAITING or FAILED
+    problems: tuple[str, ...] = ()
+    rollout: str = ""
+    task_definition: str = ""  # the PRIMARY deployment's
+    image: str = ""
+    healthy: int = 0
+    targets: int = 0
+    rolled_back: str = ""  # the service event that says so
+
+    @property
+    def ok(self) -> bool:
+        """The service runs what was deployed, its targets healthy."""
+        return self.state == VERIFIED
+
+    def outputs(self) -> dict[str, str]:
+        """The verified state, as --outputs-json records it beside the stack's outputs."""
+        return {
+            "ServiceRolloutState": self.rollout,
+            "ServiceTaskDefinition": self.task_definition,
+            "ServiceImage": self.image,
+            "ServiceHealthyTargets": f"{self.healthy}/{self.targets}",
+        }
+
+
+@dataclass(frozen=True)
+class StoppedTask:
+    """A task that stopped: why, and how its containers exited."""
+
+    arn: str
+    reason: str
+    exits: tuple[tuple[str, str], ...]  # (container, exit code or reason)
+    stopped_at: str = ""
+
+    @property
+    def id(self) -> str:
+        """The task's id, the last part of its ARN."""
+        return self.arn.rsplit("/", 1)[-1]
+
+
+def primary(service: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The service's PRIMARY deployment: what it runs or rolls out now."""
+    return next((d for d in service.get("deployments", []) if d.get("status") == "PRIMARY"), None)
+
+
+def rollback_event(service: Mapping[str, Any]) -> str:
+    """The newest service event that says the circuit breaker failed a deployment."""
+    for event in service.get("events", []):  # newest first
+        message = str(event.get("message", ""))
+        if any(word in message for word in _ROLLBACK_WORDS):
+            return message
+    return ""
+
+
+def app_container(task_definition: Mapping[str, Any], name: str | None) -> Mapping[str, Any]:
+    """The container behind the load balancer (`name`), else the first essential one."""
+    containers = task_definition.get("containerDefinitions", [])
+    named = [c for c in containers if c.get("name") == name]
+    essential = [c for c in containers if c.get("essential", True)]
+    found: Mapping[str, Any] = (named or essential or containers or [{}])[0]
+    return found
+
+
+def _target_group(service: Mapping[str, Any]) -> tuple[str, str | None]:
+    balancers = service.get("loadBalancers", [])
+    if not balancers:
+        return "", None
+    return balancers[0].get("targetGroupArn", ""), balancers[0].get("containerName")
+
+
+def _revision(arn: str) -> str:
+    """family:revision, from a task definition's ARN."""
+    return arn.rsplit("/", 1)[-1]
+
+
+def judge(
+    expected: Expected,
+    service: Mapping[str, Any],
+    stack_task_definition: Mapping[str, Any],
+    targets: Sequence[Mapping[str, Any]] | None,
+) -> Verdict:
+    """The verdict on one reading: DescribeServices' service, the newest ACTIVE revision
+    of the stack's family (DescribeTaskDefinition), and DescribeTargetHealth's
+    descriptions (None: the service has no target group). FAILED is final; WAITING
+    may still turn VERIFIED."""
+    deployment = primary(service) or {}
+    rollout = str(deployment.get("rolloutState", ""))
+    running = str(deployment.get("taskDefinition", ""))
+    stack_arn = str(stack_task_definition.get("taskDefinitionArn", ""))
+    _, container_name = _target_group(service)
+    image = str(app_container(stack_task_definition, container_name).get("image", ""))
+    rolled_back = rollback_event(service)
+    problems: list[str] = []
+    if not deployment:
+        problems.append(f"service {expected.service} has no PRIMARY deployment")
+    elif rollout == "FAILED":
+        reason = deployment.get("rolloutStateReason") or "no reason given"
+        problems.append(f"the deployment's rollout FAILED: {reason}")
+    if running and stack_arn and running != stack_arn:
+        how = "rolled back by the circuit breaker" if rolled_back else "not the stack's"
+        problems.append(
+            f"the service runs task definition {_revision(running)}, {how}: "
+            f"the stack's is {_revision(stack_arn)}"
+        )
+    if image != expected.image:
+        problems.append(
+            f"the stack's task definition runs image {image or '(none)'}, "
+            f"not {expected.image} as the stack asks"
+        )
+    if problems:
+        return Verdict(FAILED, tuple(problems), rollout, running, image, rolled_back=rolled_back)
+    descriptions = targets or []
+    healthy = sum(1 for t in descriptions if _state(t) == "healthy")
+    serving = [t for t in descriptions if _state(t) != "draining"]
+    waiting: list[str] = []
+    if rollout and rollout != "COMPLETED":
+        waiting.append(f"the deployment's rollout is {rollout}")
+    wanted = int(service.get("desiredCount", 0))
+    # A service that runs tasks needs a healthy target, and none unhealthy.
+    unhealthy = [t for t in serving if _state(t) != "healthy"]
+    if targets is not None and wanted and (not healthy or unhealthy):
+        waiting.append(
+            f"{healthy} of {len(serving)} target(s) healthy"
+            + "".join(f"; {_target_line(t)}" for t in unhealthy)
+        )
+    if waiting:
+        return Verdict(WAITING, tuple(waiting), rollout, running, image, healthy, len(serving))
+    return Verdict(VERIFIED, (), rollout, running, image, healthy, len(serving))
+
+
+def _state(target: Mapping[str, Any]) -> str:
+    return str(target.get("TargetHealth", {}).get("State", ""))
+
+
+def _target_line(target: Mapping[str, Any]) -> str:
+    health = target.get("TargetHealth", {})
+    where = target.get("Target", {})
+    what = f"target {where.get('Id', '?')}:{where.get('Port', '?')} is {health.get('State', '?')}"
+    reason = health.get("Description") or health.get("Reason")
+    return f"{what} ({reason})" if reason else what
+
+
+def stopped_task(task: Mapping[str, Any]) -> StoppedTask:
+    """A DescribeTasks task, as a failure's report shows it."""
+    exits = tuple(
+        (
+            str(c.get("name", "")),
+            f"exit {c['exitCode']}" if "exitCode" in c else str(c.get("reason", "no exit code")),
+        )
+        for c in task.get("containers", [])
+    )
+    stopped_at = task.get("stoppedAt")
+    return StoppedTask(
+        str(task.get("taskArn", "")),
+        str(task.get("stoppedReason", "no reason given")),
+        exits,
+        f"{stopped_at:%H:%M:%S}" if stopped_at else "",
+    )
+
+
+def log_stream(task_definition: Mapping[str, Any], container: str, task_id: str) -> tuple[str, str]:
+    """The awslogs group and stream of `container` in a task ("", "" when it logs
+    elsewhere): awslogs names each stream {prefix}/{container}/{task id}."""
+    found = app_container(task_definition, container)
+    config = found.get("logConfiguration", {})
+    options = config.get("options", {})
+    if config.get("logDriver") != "awslogs" or "awslogs-group" not in options:
+        return "", ""
+    prefix = options.get("awslogs-stream-prefix", "")
+    stream = f"{prefix}/{found.get('name', container)}/{task_id}" if prefix else task_id
+    return options["awslogs-group"], stream
+
+
+@dataclass
+class Reader:
+    """The calls that read the service, its targets, its stopped tasks and their logs."""
+
+    ecs: Any
+    elbv2: Any
+    logs: Any
+    expected: Expected
+    _stack_task_definition: Mapping[str, Any] | None = field(default=None, repr=False)
+
+    def service(self) -> Mapping[str, Any]:
+        """The service as DescribeServices has it."""
+        answer = self.ecs.describe_services(
+            cluster=self.expected.cluster, services=[self.expected.service]
+        )
+        services: list[Mapping[str, Any]] = answer.get("services", [])
+        if not services:
+            failures = answer.get("failures", [])
+            reason = failures[0].get("reason", "not found") if failures else "not found"
+            return {"serviceName": self.expected.service, "missing": reason}
+        return services[0]
+
+    def stack_task_definition(self) -> Mapping[str, Any]:
+        """The newest ACTIVE revision of the stack's family, read once."""
+        if self._stack_task_definition is None:
+            answer = self.ecs.describe_task_definition(taskDefinition=self.expected.family)
+            self._stack_task_definition = answer["taskDefinition"]
+        return self._stack_task_definition
+
+    def targets(self, service: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+        """DescribeTargetHealth's descriptions of the service's target group, if it has one."""
+        arn, _ = _target_group(service)
+        if not arn:
+            return None
+        answer = self.elbv2.describe_target_health(TargetGroupArn=arn)
+        descriptions: list[Mapping[str, Any]] = answer.get("TargetHealthDescriptions", [])
+        return descriptions
+
+    def stopped_tasks(self) -> list[StoppedTask]:
+        """The service's recently stopped tasks (ECS keeps them about an hour), newest first."""
+        arns = self.ecs.list_tasks(
+            cluster=self.expected.cluster,
+            serviceName=self.expected.service,
+            desiredStatus="STOPPED",
+            maxResults=STOPPED_SHOWN,
+        ).get("taskArns", [])
+        if not arns:
+            return []
+        tasks = self.ecs.describe_tasks(cluster=self.expected.cluster, tasks=arns).get("tasks", [])
+        tasks.sort(key=lambda t: t.get("stoppedAt") or t.get("createdAt") or 0, reverse=True)
+        return [stopped_task(t) for t in tasks]
+
+    def log_lines(self, task: StoppedTask, container: str | None) -> tuple[str, list[str]]:
+        """The stream of `task`'s app container and its last LOG_LINES lines."""
+        task_definition = self.stack_task_definition()
+        name = container or str(app_container(task_definition, None).get("name", ""))
+        group, stream = log_stream(task_definition, name, task.id)
+        if not group:
+            return "", []
+        answer = self.logs.get_log_events(
+            logGroupName=group, logStreamName=stream, limit=LOG_LINES, startFromHead=False
+        )
+        return f"{group} {stream}", [str(e.get("message", "")) for e in answer.get("events", [])]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A verification's end: the last verdict, and for a failure what explains it."""
+
+    verdict: Verdict
+    stopped: tuple[StoppedTask, ...] = ()
+    log_name: str = ""
+    log: tuple[str, ...] = ()
+    waited: float = 0.0
+
+
+def verify(reader: Reader, clock: Clock, bound_seconds: float) -> Report:
+    """Read the service until the verdict is final or `bound_seconds` run out (a WAITING
+    verdict then fails). A failure's report adds the stopped tasks and the log lines.
+    Raises what the clients raise, and KeyboardInterrupt from the clock's sleep."""
+    start = clock.monotonic()
+    verdict = Verdict(WAITING)
+    service: Mapping[str, Any] = {}
+    for _ in clock.polls(bound_seconds):
+        service = reader.service()
+        if "missing" in service:
+            verdict = Verdict(FAILED, (f"service {reader.expected.service}: {service['missing']}",))
+            break
+        verdict = judge(
+            reader.expected, service, reader.stack_task_definition(), reader.targets(service)
+        )
+        if verdict.state != WAITING:
+            break
+    waited = clock.monotonic() - start
+    if verdict.state == WAITING:
+        minutes = math.ceil(bound_seconds / 60)
+        verdict = Verdict(
+            FAILED,
+            (f"not healthy after {minutes} minute(s):", *verdict.problems),
+            verdict.rollout,
+            verdict.task_definition,
+            verdict.image,
+            verdict.healthy,
+            verdict.targets,
+        )
+    if verdict.ok:
+        return Report(verdict, waited=waited)
+    stopped = tuple(reader.stopped_tasks())
+    _, container = _target_group(service)
+    log_name, log = reader.log_lines(stopped[0], container) if stopped else ("", [])
+    return Report(verdict, stopped, log_name, tuple(log), waited)
+
+
+# While the stack changes, after this many stopped tasks the deploy says the deployment
+# keeps failing: ECS's circuit breaker gives up after as many failed tasks as half the
+# desired count, but never fewer than 3, so by then the rollback is near.
+WARN_AFTER_STOPPED = 3
+_SERVICE = "AWS::ECS::Service"
+
+
+def _line(when: Any, logical: str, status: str, reason: str) -> dict[str, Any]:
+    """A line shown among the stack's events, in their shape."""
+    return {
+        "Timestamp": when,
+        "ResourceStatus": status,
+        "ResourceType": _SERVICE,
+        "LogicalResourceId": logical,
+        "ResourceStatusReason": reason,
+    }
+
+
+@dataclass
+class ServiceEvents:
+    """While CloudFormation creates or updates the service: its own events ("has started
+    1 tasks", "is unable to place a task") and each stopped task's reason, once each,
+    oldest first, shown beside the stack's events; after WARN_AFTER_STOPPED stopped
+    tasks, the most common reason once, and the newest one's last log lines. The service is found from the stack's event
+    for it (its physical id is the service's ARN). Reading stops, said once, when AWS
+    refuses: the stack's own events go on."""
+
+    ecs: Any
+    logs: Any
+    timeout_minutes: int
+    cluster: str = ""
+    service: str = ""
+    logical: str = "Service"
+    seen: set[str] = field(default_factory=set)
+    stopped: list[StoppedTask] = field(default_factory=list)
+    warned: bool = False
+    off: bool = False
+    since: Any = None  # the time of the stack's first event for the service
+
+    def __call__(self, events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The lines to show after this poll's stack `events`."""
+        for event in events:
+            arn = str(event.get("PhysicalResourceId", ""))
+            if event.get("ResourceType") == _SERVICE and arn.startswith("arn:aws:ecs:"):
+                parts = arn.split(":", 5)[-1].split("/")  # service/CLUSTER/NAME
+                if len(parts) == 3 and not self.service:
+                    self.cluster, self.service = parts[1], parts[2]
+                    self.logical = str(event.get("LogicalResourceId", self.logical))
+                    # What the service said and stopped before this operation is not news.
+                    self.since = event.get("Timestamp")
+        if self.off or not self.service:
+            return []
+        # A line with no time of its own takes the poll's last event's, else now.
+        when = events[-1]["Timestamp"] if events else datetime.now(UTC)
+        try:
+            return self._read(when)
+        except (ClientError, BotoCoreError) as error:
+            self.off = True
+            return [_line(when, self.logical, "SERVICE_EVENTS", f"not read: {why(error)}")]
+
+    def _read(self, when: Any) -> list[Mapping[str, Any]]:
+        answer = self.ecs.describe_services(cluster=self.cluster, services=[self.service])
+        services = answer.get("services", [])
+        lines: list[Mapping[str, Any]] = []
+        for event in reversed(services[0].get("events", []) if services else []):
+            if event.get("id") not in self.seen and not self._before(event.get("createdAt")):
+                self.seen.add(str(event.get("id")))
+                lines.append(
+                    _line(event.get("createdAt"), self.logical, "SERVICE_EVENT", event["message"])
+                )
+        arns = self.ecs.list_tasks(
+            cluster=self.cluster, serviceName=self.service, desiredStatus="STOPPED"
+        ).get("taskArns", [])
+        new = [a for a in arns if a not in self.seen][:100]  # DescribeTasks takes 100
+        newest: Mapping[str, Any] = {}
+        if new:
+            self.seen.update(new)
+            tasks = self.ecs.describe_tasks(cluster=self.cluster, tasks=new).get("tasks", [])
+            tasks = [t for t in tasks if not self._before(t.get("stoppedAt"))]
+            tasks.sort(key=lambda t: t.get("stoppedAt") or 0)
+            newest = tasks[-1] if tasks else {}
+            when = newest.get("stoppedAt") or when
+            for task in tasks:
+                stopped = stopped_task(task)
+                self.stopped.append(stopped)
+                exits = ", ".join(f"{name} {how}" for name, how in stopped.exits)
+                lines.append(
+                    _line(
+                        task.get("stoppedAt") or when,
+                        self.logical,
+                        "TASK_STOPPED",
+                        f"{stopped.id}: {stopped.reason}" + (f" ({exits})" if exits else ""),
+                    )
+                )
+        if len(self.stopped) >= WARN_AFTER_STOPPED and not self.warned:
+            self.warned = True
+            reason, count = Counter(t.reason for t in self.stopped).most_common(1)[0]
+            lines.append(
+                _line(
+                    when,
+                    self.logical,
+                    "DEPLOYMENT_FAILING",
+                    f"{len(self.stopped)} tasks stopped, {count} of them: {reason}. The stack "
+                    f"waits for the service up to --timeout ({self.timeout_minutes} min); "
+                    "ECS's circuit breaker will roll the deployment back",
+                )
+            )
+            _, container = _target_group(services[0] if services else {})
+            lines += self._log(newest, container, when)
+        return lines
+
+    def _before(self, when: Any) -> bool:
+        """Whether `when` is before the operation reached the service."""
+        return bool(self.since and when and when < self.since)
+
+    def _log(
+        self, task: Mapping[str, Any], container: str | None, when: Any
+    ) -> list[Mapping[str, Any]]:
+        """The last LOG_LINES lines of the stopped `task`'s app container, each a line;
+        one line saying why when they cannot be read."""
+        arn = str(task.get("taskDefinitionArn", ""))
+        if not arn:
+            return []
+        try:
+            definition = self.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+            name = container or str(app_container(definition, None).get("name", ""))
+            group, stream = log_stream(definition, name, str(task["taskArn"]).rsplit("/", 1)[-1])
+            if not group:
+                return []
+            answer = self.logs.get_log_events(
+                logGroupName=group, logStreamName=stream, limit=LOG_LINES, startFromHead=False
+            )
+        except (ClientError, BotoCoreError) as error:
+            return [_line(when, self.logical, "APP_LOG", f"not read: {why(error)}")]
+        return [
+            _line(when, self.logical, "APP_LOG", str(e.get("message", "")))
+            for e in answer.get("events", [])
+        ]

@@ -1,0 +1,259 @@
+"""IAM roles of the service, scoped to the stack's own resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from awacs import bedrock, kms, secretsmanager, ssm
+from awacs import s3 as awacs_s3
+from awacs.aws import Allow, Statement
+from troposphere import GetAtt, If, Join, NoValue, Select, Split, Sub, Template
+from troposphere.iam import Policy as RolePolicy
+from troposphere.iam import Role
+
+from ..inputs.constraints import MAX_BEDROCK_MODELS
+from ..inputs.parameters import Params
+from .config import SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, StackConfig
+from .naming import Naming
+from .policies import assume_role_policy, managed_policy, objects_in, policy_document
+
+if TYPE_CHECKING:
+    from .database import Database
+    from .encryption import Encryption
+    from .secrets import Secrets
+    from .storage import Storage
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Handles to the service's two roles."""
+
+    # What ECS itself does for the tasks: pull the image, write logs, read the secrets
+    # the containers are given.
+    execution_role: Role
+    # What the application may do: its secrets, its bucket, Bedrock, and extensions.
+    task_role: Role
+
+    @property
+    def execution_role_arn(self) -> GetAtt:
+        """The execution role's ARN."""
+        return GetAtt(self.execution_role, "Arn")
+
+    @property
+    def task_role_arn(self) -> GetAtt:
+        """The task role's ARN."""
+        return GetAtt(self.task_role, "Arn")
+
+
+# The service that runs ECS tasks: both roles are assumed by it, on the tasks' behalf.
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+INVOKE = [bedrock.InvokeModel, bedrock.InvokeModelWithResponseStream]
+
+
+# Per listed model: this account's inference profiles for it in any geography
+# (us., eu., global., ...), the model in every region a profile routes to, and the
+# region-less model ARN that global. profiles use.
+MODEL_ARNS = (
+    "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/*.${Model}",
+    "arn:${AWS::Partition}:bedrock:*::foundation-model/${Model}",
+    "arn:${AWS::Partition}:bedrock:::foundation-model/${Model}",
+)
+
+
+def _scoped_bedrock(params: Params) -> list[Statement]:
+    # CloudFormation cannot map over a list without a Transform: fill a fixed
+    # number of slots; a shorter list repeats its first id, which grants nothing more.
+    listed = params["BedrockModelIds"]  # a String: its pattern caps the list's length
+    first = Select(0, Split(",", listed))
+    padded = Split(",", Join(",", [listed] + [first] * (MAX_BEDROCK_MODELS - 1)))
+    arns = ",".join(
+        arn.replace("${Model}", f"${{Model{i}}}")
+        for i in range(MAX_BEDROCK_MODELS)
+        for arn in MODEL_ARNS
+    )
+    slots = {f"Model{i}": Select(i, padded) for i in range(MAX_BEDROCK_MODELS)}
+    return [
+        Statement(
+            Sid="InvokeListedModels",
+            Effect=Allow,
+            Action=[*INVOKE, bedrock.GetInferenceProfile, bedrock.GetFoundationModel],
+            Resource=Split(",", Sub(arns, **slots)),
+        ),
+        # ListFoundationModels has no resource type: AWS cannot scope it.
+        Statement(
+            Sid="ListModels", Effect=Allow, Action=[bedrock.ListFoundationModels], Resource=["*"]
+        ),
+    ]
+
+
+def _container_secrets_policy(config: StackConfig) -> RolePolicy:
+    """The execution role reads exactly the extra secrets the app container is given."""
+    secret_arns: list[object] = []
+    parameter_arns: list[object] = []
+    for value in config.secrets.values():
+        if isinstance(value, str) and SSM_PARAMETER_ARN.fullmatch(value):
+            parameter_arns.append(value)
+        elif isinstance(value, str):
+            # The secret itself, without a :json-key:version-stage:version-id choice.
+            match = SECRETS_MANAGER_ARN.fullmatch(value)
+            assert match is not None, "StackConfig checks every secret's ARN"
+            secret_arns.append(match.group(1))
+        else:
+            secret_arns.append(value)
+    statements = []
+    if secret_arns:
+        statements.append(
+            Statement(Effect=Allow, Action=[secretsmanager.GetSecretValue], Resource=secret_arns)
+        )
+    if parameter_arns:
+        statements.append(
+            Statement(Effect=Allow, Action=[ssm.GetParameters], Resource=parameter_arns)
+        )
+    return RolePolicy(PolicyName="container-secrets", PolicyDocument=policy_document(statements))
+
+
+def add_roles(
+    template: Template,
+    naming: Naming,
+    params: Params,
+    secrets: Secrets,
+    storage: Storage,
+    database: Database,
+    encryption: Encryption,
+    config: StackConfig,
+) -> Roles:
+    """Add the execution role and the task role, each scoped to the stack's own
+    resources, with the configuration's extra secrets and task-role statements."""
+    read_secret = [secretsmanager.GetSecretValue, secretsmanager.DescribeSecret]
+    # With the customer-managed key, reading secrets and objects needs the key too.
+    use_key = If(
+        encryption.condition,
+        RolePolicy(
+            PolicyName="encryption-key",
+            PolicyDocument=policy_document(
+                [
+                    Statement(
+                        Effect=Allow,
+                        Action=[kms.Decrypt, kms.GenerateDataKey],
+                        Resource=[encryption.arn],
+                    )
+                ]
+            ),
+        ),
+        NoValue,
+    )
+    execution = template.add_resource(
+        Role(
+            "ExecutionRole",
+            RoleName=naming.name("ecs-execution-role"),
+            AssumeRolePolicyDocument=assume_role_policy(ECS_TASKS),
+            ManagedPolicyArns=[managed_policy("service-role/AmazonECSTaskExecutionRolePolicy")],
+            Policies=[
+                If(
+                    params.use_registry_credentials,
+                    RolePolicy(
+                        PolicyName="registry-credentials",
+                        PolicyDocument=policy_document(
+                            [
+                                Statement(
+                                    Effect=Allow,
+                                    Action=read_secret,
+                                    Resource=[secrets.registry_secret_arn],
+                                ),
+                            ]
+                        ),
+                    ),
+                    NoValue,
+                ),
+                use_key,
+            ]
+            + ([_container_secrets_policy(config)] if config.secrets else []),
+            Tags=naming.tags(naming.name("ecs-execution-role")),
+        )
+    )
+    task = template.add_resource(
+        Role(
+            "TaskRole",
+            RoleName=naming.name("ecs-task-role"),
+            AssumeRolePolicyDocument=assume_role_policy(ECS_TASKS),
+            Policies=[
+                use_key,
+                RolePolicy(
+                    PolicyName="secrets",
+                    PolicyDocument=policy_document(
+                        [
+                            Statement(
+                                Effect=Allow,
+                                Action=read_secret,
+                                Resource=[
+                                    database.secret_arn,
+                                    secrets.custom_secret_arn,
+                                ],
+                            ),
+                        ]
+                    ),
+                ),
+                RolePolicy(
+                    PolicyName="bucket",
+                    PolicyDocument=policy_document(
+                        [
+                            Statement(
+                                Effect=Allow,
+                                Action=[
+                                    awacs_s3.GetObject,
+                                    awacs_s3.PutObject,
+                                    awacs_s3.DeleteObject,
+                                    awacs_s3.AbortMultipartUpload,
+                                    awacs_s3.ListMultipartUploadParts,
+                                ],
+                                Resource=[storage.bucket_arn, objects_in(storage.bucket_arn)],
+                            ),
+                            Statement(
+                                Effect=Allow,
+                                Action=[awacs_s3.ListBucket],
+                                Resource=[storage.bucket_arn],
+                            ),
+                        ]
+                    ),
+                ),
+                If(
+                    params.all_bedrock_models,
+                    # The original module's behaviour, on request: every model.
+                    RolePolicy(
+                        PolicyName="bedrock",
+                        PolicyDocument=policy_document(
+                            [
+                                Statement(
+                                    Effect=Allow,
+                                    Action=[
+                                        *INVOKE,
+                                        bedrock.GetInferenceProfile,
+                                        bedrock.GetFoundationModel,
+                                        bedrock.ListFoundationModels,
+                                    ],
+                                    Resource=["*"],
+                                ),
+                            ]
+                        ),
+                    ),
+                    RolePolicy(
+                        PolicyName="bedrock",
+                        PolicyDocument=policy_document(_scoped_bedrock(params)),
+                    ),
+                ),
+            ]
+            + (
+                [
+                    RolePolicy(
+                        PolicyName="extensions",
+                        PolicyDocument=policy_document(list(config.task_role_statements)),
+                    )
+                ]
+                if config.task_role_statements
+                else []
+            ),
+            Tags=naming.tags(naming.name("ecs-task-role")),
+        )
+    )
+    return Roles(execution_role=execution, task_role=task)

@@ -1,0 +1,310 @@
+"""ECS on Fargate: cluster, log group, task definition and service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from troposphere import AWSHelperFn, Equals, GetAtt, If, NoValue, Ref, Region, Sub, Template, ecs
+from troposphere.logs import LogGroup
+
+from ..inputs.parameters import Params
+from .config import APP_CONTAINER_NAME, Sidecar, StackConfig
+from .database import Database
+from .encryption import Encryption
+from .iam import Roles
+from .load_balancer import LoadBalancer
+from .naming import Naming
+from .network import APP_PORT, Network
+from .secrets import Secrets
+from .storage import Storage
+
+CONTAINER_NAME = APP_CONTAINER_NAME
+# Below, values of the original module (SPEC, Components: log group, ECS cluster,
+# service), each with what it does.
+LOG_RETENTION_DAYS = 14
+# The load balancer's failing health checks are ignored for a new task's first
+# minute, while the application starts.
+HEALTH_CHECK_GRACE_SECONDS = 60
+# Container Insights with per-task and per-container metrics ("enhanced"; the
+# other values are "enabled", cluster-level only, and "disabled").
+CONTAINER_INSIGHTS = "enhanced"
+# Every task on on-demand Fargate: the first task (base) and all the rest (weight).
+FARGATE_BASE_TASKS = 1
+FARGATE_WEIGHT = 100
+# The cluster always offers both Fargate providers: a cluster update that dropped
+# FARGATE_SPOT would run before the service left it, and ECS refuses to remove a
+# capacity provider a service still uses.
+CLUSTER_CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"]
+# With FargateSpot, every task on Fargate Spot.
+SPOT_PROVIDER = "FARGATE_SPOT"
+SPOT_WEIGHT = 1
+# A rolling deployment keeps at least half the desired tasks running and starts
+# at most as many new ones as there are desired ones (the README's "50-200%").
+MINIMUM_HEALTHY_PERCENT = 50
+MAXIMUM_PERCENT = 200
+IMAGE = "${ContainerRegistryUrl}/${ContainerImageName}:${ContainerImageTag}"
+# awslogs names each stream {prefix}/{container}/{task id}.
+LOG_STREAM_PREFIX = "ecs"
+
+
+@dataclass(frozen=True)
+class Service:
+    """Handles to the ECS cluster, the task definition and its containers, the
+    service and the log groups."""
+
+    ecs_cluster: ecs.Cluster
+    log_group: LogGroup
+    task_definition: ecs.TaskDefinition
+    # The application's container (planar-app), inside task_definition.
+    app_container: ecs.ContainerDefinition
+    # Each sidecar's container and log group, by the sidecar's name.
+    sidecar_containers: Mapping[str, ecs.ContainerDefinition]
+    sidecar_log_groups: Mapping[str, LogGroup]
+    service: ecs.Service
+    task_family: Sub
+    image: Sub
+
+    @property
+    def cluster(self) -> Ref:
+        """The ECS cluster's name."""
+        return Ref(self.ecs_cluster)
+
+    @property
+    def service_name(self) -> GetAtt:
+        """The ECS service's name."""
+        return self.service.GetAtt("Name")
+
+
+def _log_configuration(log_group: LogGroup) -> ecs.LogConfiguration:
+    return ecs.LogConfiguration(
+        LogDriver="awslogs",
+        Options={
+            "awslogs-group": Ref(log_group),
+            "awslogs-region": Region,
+            "awslogs-stream-prefix": LOG_STREAM_PREFIX,
+        },
+    )
+
+
+def _log_group(
+    template: Template,
+    logical_id: str,
+    name: Sub,
+    naming: Naming,
+    config: StackConfig,
+    encryption: Encryption,
+) -> LogGroup:
+    return template.add_resource(
+        LogGroup(
+            logical_id,
+            LogGroupName=name,
+            RetentionInDays=LOG_RETENTION_DAYS,
+            KmsKeyId=encryption.arn_or_no_value,
+            Tags=naming.tags(name),
+            DeletionPolicy=config.stage.deletion_policy,
+            UpdateReplacePolicy=config.stage.log_replacement_policy,
+        )
+    )
+
+
+def _environment(variables: Mapping[str, str | AWSHelperFn]) -> list[ecs.Environment]:
+    return [ecs.Environment(Name=name, Value=value) for name, value in variables.items()]
+
+
+def _sidecar_container(sidecar: Sidecar, log_group: LogGroup) -> ecs.ContainerDefinition:
+    optional: dict[str, object] = {
+        "Cpu": sidecar.cpu,
+        "Memory": sidecar.memory,
+        "PortMappings": [
+            ecs.PortMapping(ContainerPort=port, Protocol="tcp") for port in sidecar.port_mappings
+        ],
+        "Environment": _environment(sidecar.environment),
+        "Command": list(sidecar.command),
+    }
+    return ecs.ContainerDefinition(
+        Name=sidecar.name,
+        Image=sidecar.image,
+        Essential=sidecar.essential,
+        LogConfiguration=_log_configuration(log_group),
+        **{key: value for key, value in optional.items() if value not in (None, [])},
+    )
+
+
+def add_service(
+    template: Template,
+    naming: Naming,
+    config: StackConfig,
+    params: Params,
+    network: Network,
+    secrets: Secrets,
+    storage: Storage,
+    database: Database,
+    roles: Roles,
+    load_balancer: LoadBalancer,
+    encryption: Encryption,
+) -> Service:
+    """Add the ECS cluster, the log groups, the task definition (the application's
+    container and the configuration's sidecars) and the Fargate service behind the
+    load balancer."""
+    stage = config.stage
+    if stage.protected:
+        template.add_rule(
+            "NoFargateSpotInProtectedStage",
+            {
+                "Assertions": [
+                    {
+                        "Assert": Equals(params["FargateSpot"], "false"),
+                        "AssertDescription": f"FargateSpot must be false in {stage.name}: "
+                        "a Spot task can be stopped with two minutes' notice.",
+                    }
+                ]
+            },
+        )
+    cluster = template.add_resource(
+        ecs.Cluster(
+            "Cluster",
+            ClusterName=naming.name("app-cluster"),
+            ClusterSettings=[
+                ecs.ClusterSetting(Name="containerInsights", Value=CONTAINER_INSIGHTS)
+            ],
+            CapacityProviders=CLUSTER_CAPACITY_PROVIDERS,
+            DefaultCapacityProviderStrategy=[
+                ecs.CapacityProviderStrategyItem(
+                    CapacityProvider="FARGATE",
+                    Base=FARGATE_BASE_TASKS,
+                    Weight=FARGATE_WEIGHT,
+                )
+            ],
+            Tags=naming.tags(naming.name("app-cluster")),
+        )
+    )
+    logs = _log_group(
+        template,
+        "ServiceLogGroup",
+        naming.name("/ecs/planar-service"),
+        naming,
+        config,
+        encryption,
+    )
+    environment = {
+        "DB_SECRET_NAME": database.secret_name,
+        "DB_HOST": database.endpoint,
+        "S3_BUCKET_NAME": storage.bucket_name,
+        "STAGE": stage.name,
+        "APP_NAME": params["AppName"],
+        "CUSTOM_SECRET_NAME": naming.name("custom-secret"),
+        **config.environment,
+    }
+    image = Sub(IMAGE)
+    container = ecs.ContainerDefinition(
+        Name=CONTAINER_NAME,
+        Image=image,
+        Essential=True,
+        PortMappings=[ecs.PortMapping(ContainerPort=APP_PORT, Protocol="tcp")],
+        Environment=_environment(environment),
+        RepositoryCredentials=If(
+            params.use_registry_credentials,
+            ecs.RepositoryCredentials(CredentialsParameter=secrets.registry_secret_arn),
+            NoValue,
+        ),
+        LogConfiguration=_log_configuration(logs),
+    )
+    if config.secrets:
+        container.Secrets = [
+            ecs.Secret(Name=name, ValueFrom=value) for name, value in config.secrets.items()
+        ]
+    sidecar_logs = {
+        sidecar.name: _log_group(
+            template,
+            sidecar.log_group_logical_id,
+            naming.name("/ecs/planar-service", f"/{sidecar.name}"),
+            naming,
+            config,
+            encryption,
+        )
+        for sidecar in config.sidecars
+    }
+    sidecars = {
+        sidecar.name: _sidecar_container(sidecar, sidecar_logs[sidecar.name])
+        for sidecar in config.sidecars
+    }
+    task = template.add_resource(
+        ecs.TaskDefinition(
+            "TaskDefinition",
+            Family=naming.name("planar-service"),
+            RequiresCompatibilities=["FARGATE"],
+            NetworkMode="awsvpc",
+            Cpu=params["ContainerCpu"],
+            Memory=params["ContainerMemory"],
+            ExecutionRoleArn=roles.execution_role_arn,
+            TaskRoleArn=roles.task_role_arn,
+            ContainerDefinitions=[container, *sidecars.values()],
+            Tags=naming.tags(naming.name("planar-service")),
+        )
+    )
+    service = template.add_resource(
+        ecs.Service(
+            "Service",
+            # Targets join the target group only once the HTTPS listener exists; tasks start
+            # only once the database has a writer (a cluster alone accepts no connection, and
+            # failing tasks would trip the circuit breaker and roll back a first create); and
+            # on stack delete the tasks stop writing before the bucket is emptied.
+            DependsOn=[load_balancer.https_listener, database.writer]
+            + ([storage.emptier] if storage.emptier else []),
+            ServiceName=naming.name("planar-service"),
+            Cluster=Ref(cluster),
+            TaskDefinition=Ref(task),
+            # On update, an omitted DesiredCount is not sent to ECS: the count autoscaling
+            # set stays (on create, ECS starts 1 task and autoscaling moves it into range).
+            # A present one would reset the count on every update of the service.
+            DesiredCount=If(params.autoscaling, NoValue, params["DesiredCount"]),
+            # Without Spot, the launch type the service was created with: a stack that
+            # leaves FargateSpot false never moves to a capacity provider strategy.
+            LaunchType=If(params.fargate_spot, NoValue, "FARGATE"),
+            CapacityProviderStrategy=If(
+                params.fargate_spot,
+                [
+                    ecs.CapacityProviderStrategyItem(
+                        CapacityProvider=SPOT_PROVIDER, Weight=SPOT_WEIGHT
+                    )
+                ],
+                NoValue,
+            ),
+            DeploymentConfiguration=ecs.DeploymentConfiguration(
+                MinimumHealthyPercent=MINIMUM_HEALTHY_PERCENT,
+                MaximumPercent=MAXIMUM_PERCENT,
+                DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(Enable=True, Rollback=True),
+            ),
+            NetworkConfiguration=ecs.NetworkConfiguration(
+                AwsvpcConfiguration=ecs.AwsvpcConfiguration(
+                    Subnets=params["Subnets"],
+                    SecurityGroups=[network.task_security_group],
+                    AssignPublicIp="DISABLED",
+                )
+            ),
+            LoadBalancers=[
+                ecs.LoadBalancer(
+                    ContainerName=CONTAINER_NAME,
+                    ContainerPort=APP_PORT,
+                    TargetGroupArn=Ref(load_balancer.target_group),
+                )
+            ],
+            HealthCheckGracePeriodSeconds=HEALTH_CHECK_GRACE_SECONDS,
+            PropagateTags="SERVICE",
+            EnableECSManagedTags=True,
+            Tags=naming.tags(naming.name("planar-service")),
+        )
+    )
+    return Service(
+        ecs_cluster=cluster,
+        log_group=logs,
+        task_definition=task,
+        app_container=container,
+        sidecar_containers=MappingProxyType(sidecars),
+        sidecar_log_groups=MappingProxyType(sidecar_logs),
+        service=service,
+        task_family=naming.name("planar-service"),
+        image=image,
+    )

@@ -1,0 +1,171 @@
+"""docs/publishing.md cannot drift: its launch-form listing is generated from the
+templates' metadata, its IAM policy covers every call publish.py makes (and passes
+parliament, the IAM linter), and it documents every publish flag."""
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import parliament
+import pytest
+
+from planar_cfn.catalog import portfolio, publish
+from planar_cfn.cli import commands as cli
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "publishing.md"
+BEGIN = "<!-- launch-form: generated from the template metadata by tests/catalog/test_docs.py -->"
+END = "<!-- /launch-form -->"
+# Allowed in the policy though publish.py does not call them itself.
+POLICY_EXTRAS = {
+    # Service Catalog validates a new version's template; AWS's admin policies grant it.
+    "cloudformation:ValidateTemplate",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def launch_form(template: dict) -> str:
+    """What a launching user sees: each group, and in it each field's label,
+    parameter, default and description, in form order."""
+    interface = template["Metadata"]["AWS::CloudFormation::Interface"]
+    labels = interface["ParameterLabels"]
+    lines = []
+    for group in interface["ParameterGroups"]:
+        lines += [
+            f"### {group['Label']['default']}",
+            "",
+            "| Field | Parameter | Default | Description |",
+            "| --- | --- | --- | --- |",
+        ]
+        for name in group["Parameters"]:
+            parameter = template["Parameters"][name]
+            default = parameter.get("Default")
+            shown = "required" if default is None else "empty" if default == "" else f"`{default}`"
+            description = parameter["Description"]
+            if parameter.get("NoEcho"):
+                description += " (typed input is hidden)"
+            label = labels[name]["default"]
+            lines.append(f"| {_cell(label)} | `{name}` | {_cell(shown)} | {_cell(description)} |")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
+
+
+def _section(text: str, begin: str, end: str) -> str:
+    assert begin in text, f"{DOC.name} lacks the marker {begin!r}"
+    assert end in text, f"{DOC.name} lacks the marker {end!r}"
+    return text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+
+
+def _policy() -> dict:
+    text = DOC.read_text()
+    match = re.search(r"<!-- publisher-policy -->\s*```json\n(.*?)```", text, re.DOTALL)
+    assert match, f"{DOC.name} lacks the ```json policy after <!-- publisher-policy -->"
+    return json.loads(match.group(1))
+
+
+def _actions(policy: dict) -> set[str]:
+    actions = set()
+    for statement in policy["Statement"]:
+        found = statement["Action"]
+        actions |= {found} if isinstance(found, str) else set(found)
+    return actions
+
+
+def test_launch_form_listing_matches_every_stage_template(templates):
+    listings = {stage: launch_form(template) for stage, template in templates.items()}
+    assert len(set(listings.values())) == 1, "stages differ in their launch forms"
+    fresh = next(iter(listings.values()))
+    if _section(DOC.read_text(), BEGIN, END) != fresh:
+        pytest.fail(
+            f"The launch form in {DOC.name} is stale; replace the text between its "
+            f"markers with:\n\n{fresh}\n"
+        )
+
+
+def test_launch_form_lists_every_group_and_parameter(templates):
+    listed = _section(DOC.read_text(), BEGIN, END)
+    interface = templates["prod"]["Metadata"]["AWS::CloudFormation::Interface"]
+    for group in interface["ParameterGroups"]:
+        assert f"### {group['Label']['default']}\n" in listed
+        for name in group["Parameters"]:
+            assert f"`{name}`" in listed
+
+
+def test_policy_allows_every_call_publish_makes_and_nothing_more():
+    # Every call names its IAM action, in publish.py and in portfolio.py; the IAM
+    # actions a launch constraint needs on the role are portfolio.LAUNCH_ROLE_ACTIONS.
+    source = "".join(Path(m.__file__).read_text() for m in (publish, portfolio))
+    called = set(re.findall(r'"((?:s3|servicecatalog|iam):[A-Za-z]+)"', source))
+    assert {
+        "s3:PutObject",
+        "servicecatalog:CreateProduct",
+        "servicecatalog:CreateConstraint",
+        "servicecatalog:UpdateConstraint",
+        "servicecatalog:CreatePortfolioShare",
+        "servicecatalog:UpdatePortfolioShare",
+        "servicecatalog:DescribePortfolioShareStatus",
+        "servicecatalog:GetAWSOrganizationsAccessStatus",
+        "servicecatalog:AssociatePrincipalWithPortfolio",
+        "servicecatalog:CreateTagOption",
+        "servicecatalog:AssociateTagOptionWithResource",
+        "servicecatalog:DisassociateTagOptionFromResource",
+        "servicecatalog:DescribeProductAsAdmin",
+        "iam:GetRole",
+        "iam:PassRole",
+    } <= called
+    assert set(portfolio.LAUNCH_ROLE_ACTIONS) == {"iam:GetRole", "iam:PassRole"}
+    assert _actions(_policy()) == called | POLICY_EXTRAS
+
+
+def test_policy_is_clean_for_the_iam_linter():
+    text = json.dumps(_policy())
+    for placeholder, example in (
+        ("ARTIFACT_BUCKET", "example-artifacts"),
+        ("REGION", "us-east-1"),
+        ("ACCOUNT_ID", "111122223333"),
+        ("LAUNCH_ROLE", "planar-launch-role"),
+    ):
+        text = text.replace(placeholder, example)
+    findings = parliament.analyze_policy_string(text).findings
+    # These have no resource-level permissions (the Service Authorization Reference,
+    # as parliament knows it): Resource "*" is the only way to allow them.
+    unexpected = [
+        f
+        for f in findings
+        if f.issue != "RESOURCE_STAR"
+        or not set(f.detail)
+        <= {
+            "servicecatalog:SearchProductsAsAdmin",
+            "servicecatalog:AssociateProductWithPortfolio",
+            "servicecatalog:ListConstraintsForPortfolio",
+            "servicecatalog:DescribeConstraint",
+            "servicecatalog:UpdateConstraint",
+            "servicecatalog:GetAWSOrganizationsAccessStatus",
+            "servicecatalog:ListTagOptions",
+            "servicecatalog:CreateTagOption",
+            "servicecatalog:DescribePortfolioShareStatus",
+            "cloudformation:ValidateTemplate",
+        }
+    ]
+    assert not unexpected, [(f.issue, f.detail) for f in unexpected]
+
+
+def test_every_publish_flag_is_documented():
+    parser = argparse.ArgumentParser()
+    cli._publish_arguments(parser)
+    text = DOC.read_text()
+    flags = sorted(set(re.findall(r"--[a-z][a-z-]+", parser.format_help())) - {"--help"})
+    assert "--publish" in flags
+    assert "--deactivate-old" in flags
+    assert {"--deprecate-old", "--launch-role", "--share-with", "--principal"} <= set(flags)
+    for flag in [*flags, "--profile", "--region"]:
+        assert f"`{flag}" in text, flag
+
+
+def test_exit_codes_are_documented():
+    text = DOC.read_text()
+    for code in ("| 0 |", "| 1 |", "| 2 |"):
+        assert code in text

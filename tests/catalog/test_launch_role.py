@@ -1,0 +1,367 @@
+"""The Service Catalog launch role (templates/planar-launch-role.json): it covers every
+permission the stage templates' resource types need, per cfn-lint's resource provider
+schemas, less the documented exclusions; it grants nothing beyond them without a
+reason; it is fresh, lint-clean, within IAM's size limits and passes parliament."""
+
+import fnmatch
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfnlint.data import AdditionalSpecs
+from cfnlint.helpers import load_resource
+from cfnlint.schema.manager import ProviderSchemaManager
+from parliament import analyze_policy_string
+
+from planar_cfn import build_launch_role, get_stage
+from planar_cfn.catalog.launch_role import (
+    EXCLUDED_SERVICES,
+    MANAGED_POLICY_LIMIT,
+    NOT_IAM_ACTIONS,
+    SCOPES,
+    SERVICE_CATALOG_GRANTS,
+    launch_role_body,
+    launch_role_path,
+    required_actions,
+    resource_types,
+    schema_permissions,
+)
+from planar_cfn.cli import commands as cli
+from planar_cfn.lint.runner import lint_body
+from tests.cfn import evaluate
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "templates"
+# cfn-lint's own schema API over its bundled schemas (the module reads the files
+# directly, so as not to import cfn-lint; a user's downloaded schema cache is not used).
+SCHEMAS = Path(AdditionalSpecs.__file__).parent.parent / "schemas"
+BUNDLED = ProviderSchemaManager(
+    providers_dir=SCHEMAS / "providers", resources_dir=SCHEMAS / "resources"
+)
+IAM_ACTIONS = {
+    f"{service}:{action}"
+    for service, spec in load_resource(AdditionalSpecs, "Policies.json").items()
+    for action in spec["Actions"]
+}
+# An IAM service prefix per CloudFormation service namespace, where the two differ.
+IAM_PREFIX = {
+    "ApplicationAutoScaling": "application-autoscaling",
+    "CertificateManager": "acm",
+    "CloudFormation": "cloudformation",
+    "ElasticLoadBalancingV2": "elasticloadbalancing",
+}
+REFS = {
+    "AWS::Partition": "aws",
+    "AWS::Region": "eu-west-1",
+    "AWS::AccountId": "123456789012",
+    "LaunchRoleName": "planar-launch-role",
+}
+
+
+def schema_union(types):
+    """Every permission the schemas' handlers list for `types`, through cfn-lint's schema
+    API (the module reads the same files without it)."""
+    union = set()
+    for resource_type in types:
+        schema = BUNDLED.get_resource_schema("us-east-1", resource_type).schema
+        for handler in schema.get("handlers", {}).values():
+            union.update(handler.get("permissions", ()))
+    return union
+
+
+def test_the_schema_files_read_directly_are_cfn_lints_schemas():
+    types = resource_types(json.loads(p.read_text()) for p in COMMITTED.glob("planar-[dsp]*.json"))
+    assert len(types) > 20
+    for resource_type in types:
+        assert schema_permissions(resource_type) == frozenset(
+            permission
+            for handler in ("create", "read", "update", "delete", "list")
+            for permission in BUNDLED.get_resource_schema("us-east-1", resource_type)
+            .schema.get("handlers", {})
+            .get(handler, {})
+            .get("permissions", ())
+        ), resource_type
+
+
+def test_a_type_cfn_lint_does_not_know_is_refused_by_name():
+    with pytest.raises(ValueError, match="'AWS::Nothing::Here': cfn-lint's us-east-1 schemas"):
+        schema_permissions("AWS::Nothing::Here")
+
+
+def test_building_the_role_does_not_import_cfn_lint():
+    code = (
+        "import sys\n"
+        "from planar_cfn.catalog.launch_role import build_launch_role\n"
+        "build_launch_role()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'cfnlint'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def role():
+    return json.loads(launch_role_path(COMMITTED).read_text())
+
+
+def statements(role):
+    for resource in role["Resources"].values():
+        if resource["Type"] == "AWS::IAM::ManagedPolicy":
+            yield from resource["Properties"]["PolicyDocument"]["Statement"]
+
+
+def granted(role):
+    """The role's actions, lowercased as IAM compares them."""
+    return {a.lower() for s in statements(role) for a in s["Action"]}
+
+
+def covers(patterns, action):
+    return any(fnmatch.fnmatchcase(action.lower(), p) for p in patterns)
+
+
+def uncovered(types, role):
+    """The schema permissions of `types` the role does not grant and no table excuses."""
+    patterns = granted(role)
+    return sorted(
+        a
+        for a in schema_union(types)
+        if not covers(patterns, a)
+        and a.split(":")[0] not in EXCLUDED_SERVICES
+        and a not in NOT_IAM_ACTIONS
+    )
+
+
+def test_the_role_covers_every_permission_of_every_stage_resource_type(templates, role):
+    types = resource_types(templates.values())
+    # Conditional resources are in the templates: the WAF association, the key, the
+    # registry secret, the bucket emptier (dev), autoscaling.
+    assert {
+        "AWS::WAFv2::WebACLAssociation",
+        "AWS::KMS::Key",
+        "AWS::SecretsManager::Secret",
+        "AWS::Lambda::Function",
+        "AWS::CloudFormation::CustomResource",
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+    } <= types
+    assert len(schema_union(types)) > 300
+    assert uncovered(types, role) == []
+
+
+def test_a_new_resource_type_fails_the_coverage_until_the_role_covers_it(templates, role):
+    types = resource_types(templates.values()) | {"AWS::SQS::Queue"}
+    missing = uncovered(types, role)
+    assert "sqs:CreateQueue" in missing
+    assert all(a.startswith("sqs:") for a in missing)
+    # Built for a template that holds a queue, the role covers it.
+    stage_bodies = [json.dumps(t) for t in templates.values()]
+    stage_bodies.append(json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}))
+    assert uncovered(types, json.loads(launch_role_body(stage_bodies))) == []
+
+
+def test_every_grant_is_in_the_union_or_explained(templates, role):
+    union = {a.lower() for a in schema_union(resource_types(templates.values()))}
+    extras = {a.lower() for g in SERVICE_CATALOG_GRANTS for a in g.actions}
+    unexplained = granted(role) - union - extras
+    assert unexplained == set()
+    for grant in SERVICE_CATALOG_GRANTS:
+        assert "docs.aws.amazon.com" in grant.reason or ".html" in grant.reason, grant.sid
+    # No wildcard: every grant is one action, exactly as listed.
+    assert not any("*" in a or "?" in a for a in granted(role))
+
+
+def test_every_excluded_service_is_one_the_stack_never_creates_a_resource_of(templates):
+    types = resource_types(templates.values())
+    namespaces = {t.split("::")[1] for t in types}
+    prefixes = {IAM_PREFIX.get(n, n.lower()) for n in namespaces}
+    union_services = {a.split(":")[0] for a in schema_union(types)}
+    for service, reason in EXCLUDED_SERVICES.items():
+        assert service not in prefixes, service
+        assert service in union_services, f"{service}: no schema lists it; drop the entry"
+        assert reason.startswith("AWS::"), service  # names the schema that lists it
+
+
+def test_the_entries_that_are_no_iam_action_are_exactly_those_cfn_lint_does_not_know(
+    templates, role
+):
+    union = schema_union(resource_types(templates.values()))
+    known = {a.lower() for a in IAM_ACTIONS}
+    unknown = {
+        a for a in union if a.lower() not in known and a.split(":")[0] not in EXCLUDED_SERVICES
+    }
+    assert unknown == set(NOT_IAM_ACTIONS)
+    # The S3 operations are granted under the action that authorizes them.
+    for name, reason in NOT_IAM_ACTIONS.items():
+        if reason.startswith("S3 authorizes"):
+            assert reason.split()[-1].lower() in granted(role), name
+
+
+def test_scopes_grant_only_required_actions(templates):
+    required = {a.lower() for a in required_actions(resource_types(templates.values()))}
+    for scope in SCOPES:
+        for action in scope.actions:
+            assert action.split(":")[0] in {"iam", "secretsmanager", "s3", "logs", "lambda"}
+        assert scope.reason
+    assert {a.lower() for s in SCOPES for a in s.actions} <= required | {
+        a.lower() for g in SERVICE_CATALOG_GRANTS for a in g.actions
+    }
+
+
+def test_roles_are_passed_only_to_their_services_and_scoped_to_the_stack(role):
+    by_sid = {s["Sid"]: s for s in statements(role)}
+    passing = [s for s in statements(role) if "iam:PassRole" in s["Action"]]
+    assert passing == [by_sid["PassStackRoles"]]
+    resolved = evaluate(by_sid["PassStackRoles"], REFS, {})
+    assert "*" not in resolved["Resource"]
+    assert set(resolved["Condition"]["StringEquals"]["iam:PassedToService"]) == {
+        "ecs-tasks.amazonaws.com",
+        "lambda.amazonaws.com",
+        "monitoring.rds.amazonaws.com",
+        "rds.amazonaws.com",
+    }
+    for sid in ("StackRoles", "StackSecrets", "StackBucket", "StackLogGroups"):
+        assert "*" not in evaluate(by_sid[sid], REFS, {})["Resource"], sid
+    linked = by_sid["ServiceLinkedRoles"]
+    assert linked["Action"] == ["iam:CreateServiceLinkedRole"]
+    assert "iam:AWSServiceName" in linked["Condition"]["StringEquals"]
+
+
+def test_trust_name_and_outputs(role):
+    launch = role["Resources"]["LaunchRole"]["Properties"]
+    (trust,) = launch["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "servicecatalog.amazonaws.com"}
+    assert trust["Action"] == ["sts:AssumeRole"]
+    assert launch["RoleName"] == {"Ref": "LaunchRoleName"}
+    assert role["Parameters"]["LaunchRoleName"]["Default"] == "planar-launch-role"
+    assert set(role["Outputs"]) == {"LaunchRoleArn", "LaunchRoleName"}
+
+
+def test_each_policy_fits_the_managed_policy_limit(role):
+    policies = [r for r in role["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    assert 1 < len(policies) <= 10  # a role takes 10 managed policies by default
+    for policy in policies:
+        document = evaluate(policy["Properties"]["PolicyDocument"], REFS, {})
+        assert len("".join(json.dumps(document).split())) <= MANAGED_POLICY_LIMIT
+        assert policy["Properties"]["Roles"] == [{"Ref": "LaunchRole"}]
+
+
+def test_the_committed_template_is_fresh_and_lint_clean(role):
+    assert launch_role_path(COMMITTED).read_text() == (
+        json.dumps(build_launch_role().to_dict(), indent=2, ensure_ascii=False) + "\n"
+    )
+    assert lint_body(launch_role_path(COMMITTED).read_text(), "launch-role") == []
+
+
+def test_check_reports_a_stale_launch_role(tmp_path):
+    assert (
+        cli.main(
+            ["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)], out=io.StringIO()
+        )
+        == 0
+    )
+    path = launch_role_path(tmp_path)
+    path.write_text(path.read_text().replace("iam:PassRole", "iam:PassRoles"))
+    out = io.StringIO()
+    assert cli.main(["--all-stages", "--check", "--templates-dir", str(tmp_path)], out=out) == 1
+    assert f"stale: {path} differs from a fresh render" in out.getvalue()
+
+
+def test_a_single_stage_build_does_not_write_it(tmp_path):
+    cli.main(["--stage", "dev", "--no-deploy", "--templates-dir", str(tmp_path)], out=io.StringIO())
+    assert not launch_role_path(tmp_path).exists()
+
+
+def test_every_policy_passes_parliament(role):
+    # Two allowances for parliament 1.6.4. Its action list predates some actions the
+    # schemas name (S3 metadata tables, ECS service deployments, ...): those are allowed
+    # as unknown when cfn-lint's newer list knows them. And it reports RESOURCE_STAR for
+    # actions on `*` that could name a resource: allowed only in the statements on `*`
+    # (the remainder no scope names, and the template objects read under the
+    # servicecatalog:provisioning tag), never in a scoped one.
+    on_star = {a for s in statements(role) if s["Resource"] == ["*"] for a in s["Action"]}
+    checked = 0
+    for resource in role["Resources"].values():
+        if resource["Type"] != "AWS::IAM::ManagedPolicy":
+            continue
+        checked += 1
+        document = evaluate(resource["Properties"]["PolicyDocument"], REFS, {})
+        findings = analyze_policy_string(json.dumps(document)).findings
+        unexpected = [
+            (f.issue, f.detail)
+            for f in findings
+            if f.issue != "UNKNOWN_ACTION"
+            and not (f.issue == "RESOURCE_STAR" and set(f.detail) <= on_star)
+        ]
+        assert unexpected == []
+        for finding in findings:
+            if finding.issue == "UNKNOWN_ACTION":
+                action = finding.detail.removeprefix("Unknown action ")
+                assert action.lower() in {a.lower() for a in IAM_ACTIONS}, action
+    assert checked >= 2
+
+
+# CloudFormation checks a parameter of an AWS-specific type with the caller's
+# credentials ("Parameters", AWSCloudFormation/latest/UserGuide/parameters-section-
+# structure.html): the launch role must be able to look each one up.
+PARAMETER_LOOKUPS = {
+    "AWS::EC2::VPC::Id": "ec2:DescribeVpcs",
+    "List<AWS::EC2::Subnet::Id>": "ec2:DescribeSubnets",
+    "AWS::Route53::HostedZone::Id": "route53:ListHostedZones",
+}
+
+
+def test_the_role_can_look_up_every_aws_specific_parameter(templates, role):
+    types = {p["Type"] for t in templates.values() for p in t["Parameters"].values()}
+    specific = {t for t in types if "AWS::" in t}
+    assert specific == set(PARAMETER_LOOKUPS)
+    for parameter_type in specific:
+        assert PARAMETER_LOOKUPS[parameter_type].lower() in granted(role), parameter_type
+
+
+@pytest.mark.parametrize(
+    ("stages", "message"),
+    [
+        (
+            (),
+            "build_launch_role: stages = (): must be a non-empty sequence of Stage or StackConfig",
+        ),
+        ("prod", "build_launch_role: stages = 'prod': must be a non-empty sequence"),
+        (["prod"], "build_launch_role: stages[0] = 'prod': must be a Stage or a StackConfig"),
+    ],
+)
+def test_a_bad_stage_list_is_refused_naming_it(stages, message):
+    with pytest.raises(TypeError) as error:
+        build_launch_role(stages)
+    assert str(error.value).startswith(message)
+
+
+def test_a_custom_stage_list_gets_a_role_for_its_own_resource_types():
+    # prod alone has no bucket emptier: no Lambda function to create, pass a role to or invoke.
+    prod_only = json.loads(json.dumps(build_launch_role((get_stage("prod"),)).to_dict()))
+    actions = granted(prod_only)
+    # Only what the ScalableTarget schema lists (an ECS service's here): none on a function.
+    scaling = {a.lower() for a in schema_permissions("AWS::ApplicationAutoScaling::ScalableTarget")}
+    assert {a for a in actions if a.startswith("lambda:")} <= scaling
+    assert "lambda:invokefunction" not in actions
+    assert "rds:createdbcluster" in actions
+    (passing,) = [s for s in statements(prod_only) if "iam:PassRole" in s["Action"]]
+    services = passing["Condition"]["StringEquals"]["iam:PassedToService"]
+    assert "lambda.amazonaws.com" not in services
+    assert "ecs-tasks.amazonaws.com" in services
+
+
+def test_every_left_out_permission_has_its_reason(templates, role):
+    left_out = {
+        a: EXCLUDED_SERVICES.get(a.split(":")[0]) or NOT_IAM_ACTIONS.get(a)
+        for a in schema_union(resource_types(templates.values()))
+        if not covers(granted(role), a)
+    }
+    # Printed with -s or on failure: each permission the role leaves out, and why.
+    for action, reason in sorted(left_out.items()):
+        print(f"{action}: {reason}")
+    assert all(left_out.values()), [a for a, r in left_out.items() if not r]
+    assert {a.split(":")[0] for a in left_out} >= set(EXCLUDED_SERVICES)

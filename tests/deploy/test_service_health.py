@@ -1,0 +1,396 @@
+"""After a create or update ends complete, the deploy checks that the ECS service runs
+what was deployed (planar_cfn.service_health): the verdict on AWS's answers as plain
+unit tests, then each failure through build.py itself (cli.main) against Stubbers,
+with its exit code and what it prints."""
+
+import json
+
+import pytest
+
+from planar_cfn.cli import commands as cli
+from planar_cfn.deploy.service_health import (
+    FAILED,
+    VERIFIED,
+    VERIFY_SECONDS,
+    WAITING,
+    Expected,
+    judge,
+    log_stream,
+    stopped_task,
+)
+from planar_cfn.errors import ExitCode
+from tests.deploy.test_engine import OUTPUTS, executed_update
+from tests.deploy_stubs import (
+    IMAGE,
+    event,
+    service,
+    service_outputs,
+    stopped,
+    task_definition,
+    task_definition_arn,
+)
+
+EXPECTED = Expected.from_outputs(service_outputs("dev"))
+ROLLED_BACK = (
+    "(service planar-service-dev-acme) (deployment ecs-svc/2222222222222222222) "
+    "deployment failed: tasks failed to start.",
+    "(service planar-service-dev-acme) rolling back to deployment ecs-svc/1111111111111111111.",
+)
+OOM = "OutOfMemoryError: Container killed due to memory usage"
+
+
+def health(*states: str) -> list[dict]:
+    return [
+        {"Target": {"Id": f"10.0.1.{i}", "Port": 8000}, "TargetHealth": {"State": s}}
+        for i, s in enumerate(states)
+    ]
+
+
+# --- the verdict, without AWS ------------------------------------------------------
+
+
+def test_a_service_running_the_stacks_task_definition_and_image_with_healthy_targets_is_verified():
+    verdict = judge(EXPECTED, service("dev"), task_definition("dev", 8), health("healthy"))
+    assert verdict.state == VERIFIED
+    assert verdict.ok
+    assert verdict.outputs() == {
+        "ServiceRolloutState": "COMPLETED",
+        "ServiceTaskDefinition": task_definition_arn("dev", 8),
+        "ServiceImage": IMAGE,
+        "ServiceHealthyTargets": "1/1",
+    }
+
+
+def test_an_older_task_definition_with_a_rollback_event_is_a_circuit_breaker_rollback():
+    answer = service("dev", revision=7, events=tuple(reversed(ROLLED_BACK)))
+    verdict = judge(EXPECTED, answer, task_definition("dev", 8), health("healthy"))
+    assert verdict.state == FAILED
+    assert verdict.problems == (
+        "the service runs task definition planar-service-dev-acme:7, rolled back by the "
+        "circuit breaker: the stack's is planar-service-dev-acme:8",
+    )
+    assert "rolling back to deployment" in verdict.rolled_back
+
+
+def test_a_failed_rollout_fails_with_its_reason():
+    answer = service("dev", rollout="FAILED", reason="ECS deployment circuit breaker: tasks failed")
+    verdict = judge(EXPECTED, answer, task_definition("dev", 8), health())
+    assert verdict.problems == (
+        "the deployment's rollout FAILED: ECS deployment circuit breaker: tasks failed",
+    )
+
+
+def test_an_image_other_than_the_stacks_fails():
+    verdict = judge(
+        EXPECTED, service("dev"), task_definition("dev", 8, "ghcr.io/acme/planar-app:1.4.1"), []
+    )
+    assert verdict.problems == (
+        "the stack's task definition runs image ghcr.io/acme/planar-app:1.4.1, "
+        "not ghcr.io/acme/planar-app:1.4.2 as the stack asks",
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "states", "expected"),
+    [
+        (service("dev", rollout="IN_PROGRESS"), ("healthy",), WAITING),
+        (service("dev"), ("initial",), WAITING),
+        (service("dev"), ("unhealthy", "healthy"), WAITING),
+        (service("dev"), (), WAITING),  # a running service with no target yet
+        (service("dev"), ("healthy", "draining"), VERIFIED),  # an old task leaving
+        (service("dev", desired=0), (), VERIFIED),  # scaled to zero: nothing to serve
+    ],
+)
+def test_what_may_still_settle_waits(answer, states, expected):
+    assert judge(EXPECTED, answer, task_definition("dev", 8), health(*states)).state == expected
+
+
+def test_a_stopped_task_gives_its_reason_and_exit_codes_and_its_log_stream():
+    task = stopped_task(stopped("dev", "abc123", "Essential container in task exited", 137, 90))
+    assert (task.id, task.reason, task.exits, task.stopped_at) == (
+        "abc123",
+        "Essential container in task exited",
+        (("planar-app", "exit 137"),),
+        "10:01:30",
+    )
+    assert log_stream(task_definition("dev", 8), "planar-app", task.id) == (
+        "/ecs/planar-service-dev-acme",
+        "ecs/planar-app/abc123",
+    )
+
+
+def test_the_bound_covers_a_start_the_grace_and_the_health_checks():
+    # 2 min to start, 60 s grace, 2 passing or 10 failing checks 30 s apart
+    assert VERIFY_SECONDS == 9 * 60
+
+
+# --- through build.py --------------------------------------------------------------
+
+
+def updated_to_complete(h, changes=()):
+    """A dev update, executed and followed to UPDATE_COMPLETE; its service not yet read."""
+    h.auto_service = False
+    cursor = executed_update(h, list(changes))
+    done = event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=60)
+    h.progress("UPDATE_COMPLETE", done, cursor, outputs={**OUTPUTS, **service_outputs("dev")})
+
+
+def build_py(h, tmp_path, *flags):
+    argv = ["--stage", "dev", "--stage-file", str(h.path), "--templates-dir", str(tmp_path)]
+    code = cli.main([*argv, "--yes", *flags], out=h.out, err=h.err, runtime=h.runtime())
+    h.aws.assert_done()
+    return code
+
+
+def test_a_rollback_under_a_green_stack_fails_the_deploy_with_the_stopped_tasks_and_logs(
+    harness, tmp_path
+):
+    # GIVEN an update that ends UPDATE_COMPLETE while the circuit breaker rolled the
+    # service back to the previous task definition: its new tasks exit 137
+    h = harness("dev")
+    updated_to_complete(h)
+    h.service_reading(service("dev", revision=7, events=tuple(reversed(ROLLED_BACK))), 8)
+    h.target_health(("healthy", ""))
+    h.stopped_tasks(
+        stopped("dev", "aaa111", "Essential container in task exited", 137, 70),
+        stopped("dev", "bbb222", "Essential container in task exited", 137, 130),
+        logs=["Starting planar on :8000", OOM],
+    )
+    outputs = tmp_path / "outputs.json"
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path, "--outputs-json", str(outputs))
+
+    # THEN exit 1: the stack is complete but the service is not what was deployed
+    assert code == ExitCode.FAILED
+    assert "Stack planar-dev-acme: UPDATE_COMPLETE." in h.out.getvalue()
+    assert h.err.getvalue().splitlines() == [
+        "build.py: error: service planar-service-dev-acme does not run what was deployed:",
+        "  the service runs task definition planar-service-dev-acme:7, rolled back by the "
+        "circuit breaker: the stack's is planar-service-dev-acme:8",
+        f"  service event: {ROLLED_BACK[1]}",
+        "Stopped tasks (newest first):",
+        "  10:02:10  bbb222  Essential container in task exited (planar-app exit 137)",
+        "  10:01:10  aaa111  Essential container in task exited (planar-app exit 137)",
+        "Last log lines (/ecs/planar-service-dev-acme ecs/planar-app/bbb222):",
+        "  Starting planar on :8000",
+        f"  {OOM}",
+        "The stack is complete, but the service is not: fix the image or its settings and "
+        "deploy again; build.py --stage dev --watch checks the service again.",
+    ]
+    # and no outputs file says it worked
+    assert not outputs.exists()
+
+
+def test_targets_that_stay_unhealthy_fail_the_deploy_once_the_bound_runs_out(harness, tmp_path):
+    # GIVEN an update whose service runs the new task definition, its target unhealthy
+    # at every reading of the one-minute bound (--timeout 1: a reading every 5 s)
+    h = harness("dev")
+    updated_to_complete(h)
+    for reading in range(13):
+        h.service_reading(service("dev"), 8, first=reading == 0)
+        h.target_health(("unhealthy", "Target.ResponseCodeMismatch"))
+    h.stopped_tasks()
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path, "--timeout", "1")
+
+    # THEN exit 1, naming the target and why it fails its checks
+    assert code == ExitCode.FAILED
+    assert h.err.getvalue().splitlines()[:3] == [
+        "build.py: error: service planar-service-dev-acme does not run what was deployed:",
+        "  not healthy after 1 minute(s):",
+        "  0 of 1 target(s) healthy; target 10.0.1.10:8000 is unhealthy "
+        "(Health checks failed with these codes: [502])",
+    ]
+
+
+def test_targets_that_turn_healthy_within_the_bound_pass(harness, tmp_path):
+    # GIVEN a target still registering at the first reading, healthy at the second
+    h = harness("dev")
+    updated_to_complete(h)
+    h.service_reading(service("dev"), 8)
+    h.target_health(("initial", "Elb.RegistrationInProgress"))
+    h.service_reading(service("dev"), 8, first=False)
+    h.target_health(("healthy", ""))
+    outputs = tmp_path / "outputs.json"
+
+    code = build_py(h, tmp_path, "--outputs-json", str(outputs))
+
+    assert code == ExitCode.OK, h.err.getvalue()
+    assert json.loads(outputs.read_text())["ServiceHealthyTargets"] == "1/1"
+
+
+def test_an_image_tag_other_than_the_stacks_fails_the_deploy(harness, tmp_path):
+    # GIVEN an update whose stack asks for 1.4.2, its task definition running 1.4.1
+    h = harness("dev")
+    updated_to_complete(h)
+    h.service_reading(service("dev"), 8, image="ghcr.io/acme/planar-app:1.4.1")
+    h.target_health(("healthy", ""))
+    h.stopped_tasks()
+
+    code = build_py(h, tmp_path)
+
+    assert code == ExitCode.FAILED
+    assert h.err.getvalue().splitlines()[1] == (
+        "  the stack's task definition runs image ghcr.io/acme/planar-app:1.4.1, "
+        "not ghcr.io/acme/planar-app:1.4.2 as the stack asks"
+    )
+
+
+def test_a_check_aws_refuses_fails_the_deploy_and_names_the_permissions(harness, tmp_path):
+    # GIVEN a deployer policy from before the check: DescribeServices is denied
+    h = harness("dev")
+    updated_to_complete(h)
+    h.aws.stub("ecs").add_client_error(
+        "describe_services", "AccessDeniedException", "not authorized", 400
+    )
+
+    code = build_py(h, tmp_path)
+
+    assert code == ExitCode.FAILED
+    assert "service planar-service-dev-acme could not be checked" in h.err.getvalue()
+    assert "docs/deploying.md" in h.err.getvalue()
+
+
+def test_watch_on_a_complete_stack_checks_the_service(harness):
+    # GIVEN a stack that is UPDATE_COMPLETE, its service healthy
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", outputs={**OUTPUTS, **service_outputs("dev")})
+    h.service_healthy()
+
+    code = h.run("--watch")
+
+    assert code == ExitCode.OK, h.err.getvalue()
+    assert "Service planar-service-dev-acme: rollout COMPLETED" in h.out.getvalue()
+
+
+SERVICE_ARN = (
+    "arn:aws:ecs:us-east-1:123456789012:service/app-cluster-dev-acme/planar-service-dev-acme"
+)
+CRASH = "Essential container in task exited"
+KINDS = ("SERVICE_EVENT", "TASK_STOPPED", "DEPLOYMENT_FAILING", "APP_LOG")
+
+
+def service_read(h, events, stopped_tasks, new):
+    """One poll of the service while the stack changes: its events (newest first), the
+    STOPPED tasks' ARNs, and DescribeTasks of the `new` ones."""
+    answer = service("dev", events=tuple(events))
+    ecs = h.aws.stub("ecs")
+    ecs.add_response(
+        "describe_services",
+        {"services": [answer], "failures": []},
+        {"cluster": "app-cluster-dev-acme", "services": ["planar-service-dev-acme"]},
+    )
+    ecs.add_response(
+        "list_tasks",
+        {"taskArns": [t["taskArn"] for t in stopped_tasks]},
+        {
+            "cluster": "app-cluster-dev-acme",
+            "serviceName": "planar-service-dev-acme",
+            "desiredStatus": "STOPPED",
+        },
+    )
+    if new:
+        ecs.add_response(
+            "describe_tasks",
+            {"tasks": new, "failures": []},
+            {"cluster": "app-cluster-dev-acme", "tasks": [t["taskArn"] for t in new]},
+        )
+
+
+def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(harness, tmp_path):
+    # GIVEN an update whose new tasks exit 1 one after the other, until the stack rolls back
+    h = harness("dev")
+    cursor = executed_update(h, [])
+    updating = event(
+        "dev",
+        "Service",
+        "UPDATE_IN_PROGRESS",
+        "AWS::ECS::Service",
+        seconds=5,
+        physical=SERVICE_ARN,
+    )
+    tasks = [stopped("dev", f"task{i}", CRASH, 1, 30 + 40 * i) for i in range(3)]
+    started = [
+        f"(service planar-service-dev-acme) has started 1 tasks: (task task{i})." for i in range(3)
+    ]
+    # and, from before the update, an event and a stopped task that are not news
+    steady = ("(service planar-service-dev-acme) has reached a steady state.", -600)
+    old = [stopped("dev", "old0", "Scaling activity initiated by deployment", 0, -900)]
+    h.progress("UPDATE_IN_PROGRESS", updating, cursor)
+    service_read(h, [started[0], steady], tasks[:1] + old, tasks[:1] + old)
+    h.progress("UPDATE_IN_PROGRESS")
+    service_read(h, [*reversed(started[:2]), steady], tasks[1::-1] + old, tasks[1:2])
+    h.progress("UPDATE_IN_PROGRESS")
+    service_read(h, [*reversed(started), steady], tasks[::-1] + old, tasks[2:])
+    h.aws.stub("ecs").add_response(
+        "describe_task_definition",
+        {"taskDefinition": task_definition("dev", 8)},
+        {"taskDefinition": task_definition_arn("dev", 8)},
+    )
+    h.aws.stub("logs").add_response(
+        "get_log_events",
+        {"events": [{"timestamp": 0, "message": "KeyError: 'DATABASE_URL'"}]},
+        {
+            "logGroupName": "/ecs/planar-service-dev-acme",
+            "logStreamName": "ecs/planar-app/task2",
+            "limit": 20,
+            "startFromHead": False,
+        },
+    )
+    failed = event(
+        "dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 200
+    )
+    h.progress("UPDATE_ROLLBACK_COMPLETE", failed)
+    service_read(h, reversed(started), tasks[::-1], [])
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN exit 1 for the rollback, and while it waited, each service event and each
+    # stopped task once, in order, then after the third stop the warning naming --timeout
+    assert code == ExitCode.FAILED
+    shown = [
+        line.split(None, 1)[1].split("  ", 1)[0] + " | " + line.rsplit("Service  ", 1)[-1]
+        for line in h.out.getvalue().splitlines()
+        if any(f" {kind} " in line for kind in KINDS)
+    ]
+    assert shown == [
+        f"SERVICE_EVENT | {started[0]}",
+        f"TASK_STOPPED | task0: {CRASH} (planar-app exit 1)",
+        f"SERVICE_EVENT | {started[1]}",
+        f"TASK_STOPPED | task1: {CRASH} (planar-app exit 1)",
+        f"SERVICE_EVENT | {started[2]}",
+        f"TASK_STOPPED | task2: {CRASH} (planar-app exit 1)",
+        f"DEPLOYMENT_FAILING | 3 tasks stopped, 3 of them: {CRASH}. The stack waits for the "
+        "service up to --timeout (60 min); ECS's circuit breaker will roll the deployment back",
+        "APP_LOG | KeyError: 'DATABASE_URL'",
+    ]
+
+
+def test_service_events_aws_refuses_are_said_once_and_the_stack_events_go_on(harness, tmp_path):
+    # GIVEN a deployer policy without ecs:DescribeServices, and an update that rolls back
+    h = harness("dev")
+    cursor = executed_update(h, [])
+    updating = event(
+        "dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=5, physical=SERVICE_ARN
+    )
+    h.progress("UPDATE_IN_PROGRESS", updating, cursor)
+    h.aws.stub("ecs").add_client_error(
+        "describe_services", "AccessDeniedException", "not authorized", 400
+    )
+    failed = event(
+        "dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 200
+    )
+    h.progress("UPDATE_ROLLBACK_COMPLETE", failed)
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN one line says the service's events are not read; the stack's still show
+    assert code == ExitCode.FAILED
+    out = h.out.getvalue()
+    assert out.count("SERVICE_EVENTS") == 1
+    assert "not read: AccessDeniedException: not authorized" in out
+    assert "UPDATE_FAILED" in out

@@ -1,0 +1,122 @@
+"""The stack's event notifications: the stage file's notification_topic_arns sent as
+CreateChangeSet's NotificationARNs, and a bad list refused before any AWS call."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planar_cfn.cli import commands as cli
+from planar_cfn.errors import ExitCode
+from planar_cfn.inputs import notifications
+from tests.deploy.test_engine import create_request, previous_parameters, update_request
+from tests.deploy_stubs import STAGE_VALUES, change
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:acme-deploys"
+CHAT = "arn:aws:sns:us-east-1:123456789012:acme-chat"
+
+
+def test_a_first_create_sends_the_topics(harness):
+    h = harness("dev", {**STAGE_VALUES, "notification_topic_arns": [TOPIC, CHAT]})
+    h.no_stack()
+    h.created(**create_request(h, NotificationARNs=[TOPIC, CHAT]))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+    h.deleted_change_set()
+    h.deleted_stack()
+
+    assert h.run("--dry-run") == ExitCode.OK, h.err.getvalue()
+
+
+def test_an_empty_list_removes_the_stacks_topics_on_an_update(harness):
+    h = harness("dev", {**STAGE_VALUES, "notification_topic_arns": []})
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h, NotificationARNs=[]))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK, h.err.getvalue()
+
+
+def test_without_the_key_the_stack_keeps_its_topics(harness):
+    # No NotificationARNs in the request: CloudFormation keeps what the stack has.
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK, h.err.getvalue()
+
+
+def test_an_image_tag_update_keeps_the_stacks_topics(harness, templates):
+    h = harness("prod", {**STAGE_VALUES, "notification_topic_arns": [TOPIC]})
+    before = previous_parameters(h)
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    h.cfn.add_response(
+        "get_template",
+        {"TemplateBody": json.dumps(templates["prod"])},
+        {"StackName": h.id, "TemplateStage": "Original"},
+    )
+    h.created(
+        StackName="planar-prod-acme",
+        ChangeSetName="planar-prod-20261127-100000",
+        ChangeSetType="UPDATE",
+        UsePreviousTemplate=True,
+        Parameters=[
+            {"ParameterKey": k, "ParameterValue": "v42"}
+            if k == "ContainerImageTag"
+            else {"ParameterKey": k, "UsePreviousValue": True}
+            for k in before
+        ],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+        Description="build.py --stage prod --image-tag v42 (planar-cfn 0.1.0)",
+    )
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
+    h.deleted_change_set()
+    h.protected()
+
+    assert h.run("--image-tag", "v42", "--yes") == ExitCode.OK, h.err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("topics", "said"),
+    [
+        (TOPIC, "must be a JSON list of at most 5 SNS topic ARNs"),
+        (["acme-deploys"], "item 0 ('acme-deploys') is not an SNS topic ARN"),
+        (
+            ["arn:aws:sqs:us-east-1:123456789012:acme"],
+            "item 0 ('arn:aws:sqs:us-east-1:123456789012:acme') is not an SNS topic ARN",
+        ),
+        ([f"{TOPIC}{n}" for n in range(6)], "6 topics: CloudFormation takes at most 5"),
+        ([TOPIC, TOPIC], f"{TOPIC} is listed more than once"),
+        (
+            ["arn:aws:sns:eu-west-1:123456789012:acme-deploys"],
+            "topic arn:aws:sns:eu-west-1:123456789012:acme-deploys is in eu-west-1, but the "
+            "stack is in us-east-1: name a topic in us-east-1",
+        ),
+    ],
+)
+def test_a_bad_topic_list_is_refused_before_any_aws_call(harness, topics, said):
+    # GIVEN stubs with nothing queued: any AWS call would fail the run another way
+    h = harness("dev", {**STAGE_VALUES, "notification_topic_arns": topics})
+    argv = ["--stage", "dev", "--stage-file", str(h.path), "--dry-run"]
+
+    # WHEN build.py runs the deploy
+    code = cli.main(argv, out=h.out, err=h.err, runtime=h.runtime())
+
+    # THEN exit 2, naming the file, the key and what is wrong; nothing rendered or sent
+    assert code == ExitCode.BAD_INPUT
+    err = h.err.getvalue()
+    assert f"dev.json: {notifications.KEY}" in err
+    assert said in err
+    assert err.endswith("build.py: nothing was created or changed\n")
+    assert h.out.getvalue() == ""
+
+
+def test_the_limit_is_the_api_models():
+    import boto3
+
+    model = boto3.client("cloudformation", region_name="us-east-1").meta.service_model
+    shape = model.operation_model("CreateChangeSet").input_shape.members["NotificationARNs"]
+    assert shape.metadata["max"] == notifications.MAX_TOPICS

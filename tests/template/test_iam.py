@@ -1,0 +1,186 @@
+"""IAM: least-privilege Bedrock access, and every generated policy passes an
+IAM policy linter (parliament)."""
+
+import json
+
+import pytest
+from parliament import analyze_policy_string
+
+from planar_cfn.inputs.parameters import SPECS_BY_NAME
+from tests.cfn import evaluate, resources_of_type
+
+REFS = {
+    "AWS::Partition": "aws",
+    "AWS::Region": "eu-west-1",
+    "AWS::AccountId": "123456789012",
+    "AWS::StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/planar-dev-shop/5f0c9a70-1234-11ef-9f5a-0a1b2c3d4e5f",
+    "AWS::NoValue": None,
+    "AppName": "shop",
+    "ContainerImageTag": "1.4.3",
+    "AppBucket.Arn": "arn:aws:s3:::planar-dev-shop-5f0c9a70",
+    "AppBucket": "planar-dev-shop-5f0c9a70",
+    "CustomSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:custom-secret-dev-shop-AbCdEf",
+    "RegistryCredentialsSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-credentials-dev-shop-AbCdEf",
+    "RegistryCredentialsSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mine-AbCdEf",
+    "DatabaseCluster.MasterUserSecret.SecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-AbCdEf",
+    "BucketEmptierLogGroup.Arn": "arn:aws:logs:eu-west-1:123456789012:log-group:x:*",
+    "EncryptionKey.Arn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+}
+# The Claude models the original README names (SPEC, Bedrock models): the default.
+README_MODELS = (
+    "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "anthropic.claude-opus-4-5-20251101-v1:0",
+)
+# How many models a list may hold: the policy's slots (README, "at most 4").
+MODEL_SLOTS = 4
+CONDITIONS = {
+    "AllBedrockModels": False,
+    "UseRegistryCredentials": True,
+    "UseExistingRegistrySecret": False,
+    "UseCustomerManagedKey": True,
+}
+
+
+def bedrock_statements(template, models, conditions=CONDITIONS):
+    refs = {**REFS, "BedrockModelIds": ",".join(models)}
+    (policy,) = [
+        p
+        for p in evaluate(
+            template["Resources"]["TaskRole"]["Properties"]["Policies"], refs, conditions
+        )
+        if p and p["PolicyName"] == "bedrock"
+    ]
+    return policy["PolicyDocument"]["Statement"]
+
+
+def expected_arns(models):
+    return {
+        arn
+        for m in models
+        for arn in (
+            f"arn:aws:bedrock:eu-west-1:123456789012:inference-profile/*.{m}",
+            f"arn:aws:bedrock:*::foundation-model/{m}",
+            f"arn:aws:bedrock:::foundation-model/{m}",
+        )
+    }
+
+
+def test_default_scope_is_the_readme_claude_models_through_inference_profiles(template):
+    assert template["Parameters"]["BedrockModelIds"]["Default"] == ",".join(README_MODELS)
+    invoke, listing = bedrock_statements(template, README_MODELS)
+    assert set(invoke["Resource"]) == expected_arns(README_MODELS)
+    assert set(invoke["Action"]) == {
+        "bedrock:InvokeModel",
+        "bedrock:InvokeModelWithResponseStream",
+        "bedrock:GetInferenceProfile",
+        "bedrock:GetFoundationModel",
+    }
+    # Only what AWS cannot scope stays on *.
+    assert listing == {
+        "Sid": "ListModels",
+        "Effect": "Allow",
+        "Action": ["bedrock:ListFoundationModels"],
+        "Resource": ["*"],
+    }
+
+
+@pytest.mark.parametrize("count", range(1, MODEL_SLOTS + 1))
+def test_an_explicit_list_of_models_grants_exactly_those(template, count):
+    models = [f"vendor.model-{i}-v1:0" for i in range(count)]
+    invoke, _ = bedrock_statements(template, models)
+    assert set(invoke["Resource"]) == expected_arns(models)
+
+
+def test_star_grants_every_model_as_the_original_module_did(template):
+    (statement,) = bedrock_statements(template, ["*"], {**CONDITIONS, "AllBedrockModels": True})
+    assert statement["Resource"] == ["*"]
+    assert "bedrock:InvokeModel" in statement["Action"]
+
+
+def test_star_grants_exactly_the_bedrock_actions_of_the_listed_models_and_the_listing(template):
+    # The same actions as a list of models (invoke, stream, read a profile or a model)
+    # plus listing the models: on every model, and nothing beyond Bedrock's read and invoke.
+    (statement,) = bedrock_statements(template, ["*"], {**CONDITIONS, "AllBedrockModels": True})
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == [
+        "bedrock:GetFoundationModel",
+        "bedrock:GetInferenceProfile",
+        "bedrock:InvokeModel",
+        "bedrock:InvokeModelWithResponseStream",
+        "bedrock:ListFoundationModels",
+    ]
+
+
+def test_more_models_than_slots_is_refused_before_deploy():
+    spec = SPECS_BY_NAME["BedrockModelIds"]
+    assert spec.check(",".join(f"a.m{i}" for i in range(MODEL_SLOTS))) is None
+    problem = spec.check(",".join(f"a.m{i}" for i in range(MODEL_SLOTS + 1)))
+    assert problem.startswith(f"at most {MODEL_SLOTS} values")
+    assert spec.check("anthropic.claude model") is not None
+
+
+# parliament reports RESOURCE_MISMATCH when a statement does not cover every
+# resource type an action can target. bedrock:InvokeModel can target eight kinds
+# (application profiles, provisioned and imported models, ...); granting only
+# the listed models is the point, so those alternatives are expected to be absent.
+UNGRANTED_BEDROCK_TARGETS = (
+    ":application-inference-profile/",
+    ":async-invoke/",
+    ":marketplace/model-endpoint/",
+    ":default-prompt-router/",
+    ":imported-model/",
+    ":provisioned-model/",
+    ":custom-model-deployment/",
+    ":prompt-router/",
+    ":custom-model/",
+)
+
+
+# parliament 1.6.4 refuses a ':' inside a resource id, and every Bedrock model id
+# has one (`-v1:0`): the policies are linted with it written as '-', which leaves
+# everything else about them to check.
+LINTABLE_MODELS = [m.replace(":", "-") for m in README_MODELS]
+
+
+def _policies(template, conditions):
+    """Identity and bucket policies, resolved for one deployment (trust policies
+    have no Resource by design, which parliament reads as malformed)."""
+    refs = {**REFS, "BedrockModelIds": ",".join(LINTABLE_MODELS)}
+    for logical_id, role in resources_of_type(template, "AWS::IAM::Role").items():
+        properties = evaluate(role["Properties"], refs, conditions)
+        for policy in filter(None, properties.get("Policies") or []):
+            yield f"{logical_id} {policy['PolicyName']}", policy["PolicyDocument"]
+    for logical_id, resource in resources_of_type(template, "AWS::S3::BucketPolicy").items():
+        yield logical_id, evaluate(resource["Properties"]["PolicyDocument"], refs, conditions)
+
+
+def test_every_policy_passes_parliament(template):
+    checked = 0
+    conditions = CONDITIONS
+    for name, document in _policies(template, conditions):
+        checked += 1
+        findings = analyze_policy_string(json.dumps(document)).findings
+        unexpected = [
+            (f.issue, f.detail)
+            for f in findings
+            if not (
+                f.issue == "RESOURCE_MISMATCH"
+                and all(
+                    d["action"].startswith("bedrock:")
+                    and any(t in d["required_format"] for t in UNGRANTED_BEDROCK_TARGETS)
+                    for d in f.detail
+                )
+            )
+        ]
+        assert unexpected == [], name
+    assert checked >= 5
+
+
+def test_every_model_is_the_one_place_parliament_sees_resource_star(template):
+    findings = {
+        name: [f.issue for f in analyze_policy_string(json.dumps(document)).findings]
+        for name, document in _policies(template, {**CONDITIONS, "AllBedrockModels": True})
+    }
+    assert {name: issues for name, issues in findings.items() if issues} == {
+        "TaskRole bedrock": ["RESOURCE_STAR"]
+    }
