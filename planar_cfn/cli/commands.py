@@ -524,7 +524,7 @@ def _deploy(
 ) -> int:
     """Deploy one stage, or act on its stack (--image-tag, --destroy, --watch, --drift)."""
     from ..deploy import engine as deploy
-    from ..deploy.presentation import DEPLOY, report
+    from .report import DEPLOY, report
 
     try:
         # Every local input first: a typo in the stage file costs no render and no lint.
@@ -566,7 +566,7 @@ def _publish(
     """Publish the stage's linted template to Service Catalog."""
     from ..aws.gateway import Aws
     from ..catalog import publish
-    from ..deploy.presentation import PUBLISH, report
+    from .report import PUBLISH, report
 
     try:
         connect = runtime.connect if runtime else Aws.connect
@@ -613,7 +613,7 @@ def main(
     names = tuple(configs) if args.all_stages else (args.stage,)
     publishing = None
     if args.publish:  # bad publish input costs no render and no lint
-        from ..deploy.presentation import PUBLISH, report
+        from .report import PUBLISH, report
 
         try:
             publishing = _publish_options(args)

@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ..errors import ExitCode, Interrupted, PlanarError
 from .change_set import Change
 from .service_health import Report
 
 __all__ = [
-    "DEPLOY",
-    "PUBLISH",
     "LiveView",
     "PlainView",
-    "Voice",
     "balancer_command",
     "balancer_warning",
     "confirm",
@@ -32,7 +27,6 @@ __all__ = [
     "left_behind",
     "not_executed_lines",
     "output_lines",
-    "report",
     "say",
     "sentence",
     "service_lines",
@@ -59,43 +53,6 @@ def say(out: TextIO, *lines: str) -> None:
 def sentence(text: str) -> str:
     """The text with a capital and a full stop."""
     return f"{text[:1].upper()}{text[1:]}."
-
-
-# --- errors, the same way for every command -------------------------------------------
-
-
-@dataclass(frozen=True)
-class Voice:
-    """How a command reports an error: the prefix of its lines, and what it says when
-    nothing changed."""
-
-    error: str  # before each line of the error's message
-    note: str  # before what follows it
-    nothing_changed: str
-    always_says_what_changed: bool  # else only for exit 2, which promises it
-
-
-DEPLOY = Voice("build.py: error: ", "build.py: ", "nothing was created or changed", False)
-PUBLISH = Voice("build.py: publish: ", "build.py: publish: ", "nothing was changed in AWS", True)
-
-
-def report(err: TextIO, error: PlanarError | Interrupted, voice: Voice) -> ExitCode:
-    """Print the error, then what the run had done in AWS (or that it changed nothing);
-    return the exit code."""
-    if isinstance(error, Interrupted):
-        print(f"\n{voice.note}{error}", file=err)
-    else:
-        print("\n".join(voice.error + line for line in str(error).split("\n")), file=err)
-        if error.details:  # printed as is, to be copied
-            print(error.details, file=err)
-    if error.done:
-        ending = "the interrupt" if isinstance(error, Interrupted) else "the error"
-        print(f"{voice.note}done before {ending}: {'; '.join(error.done)}", file=err)
-    elif not isinstance(error, Interrupted) and (
-        voice.always_says_what_changed or error.exit_code == ExitCode.BAD_INPUT
-    ):
-        print(f"{voice.note}{voice.nothing_changed}", file=err)
-    return error.exit_code
 
 
 # --- the question --------------------------------------------------------------------

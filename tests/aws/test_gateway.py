@@ -306,7 +306,7 @@ def test_an_expired_token_on_execute_is_not_the_change_sets_fault(harness):
 
 
 def test_interrupted_and_errors_print_through_one_report():
-    from planar_cfn.deploy.presentation import DEPLOY, PUBLISH, report
+    from planar_cfn.cli.report import DEPLOY, PUBLISH, report
 
     err = io.StringIO()
     assert report(err, Interrupted(), DEPLOY) == ExitCode.INTERRUPTED
