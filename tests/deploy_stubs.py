@@ -20,8 +20,8 @@ from botocore.stub import Stubber
 
 from planar_cfn.aws.clock import Clock
 from planar_cfn.cli import commands as cli
+from planar_cfn.cli.report import DEPLOY, report
 from planar_cfn.deploy import engine as deploy
-from planar_cfn.deploy.presentation import DEPLOY, report
 from planar_cfn.errors import Interrupted, PlanarError
 from planar_cfn.inputs.options import DeployOptions
 from planar_cfn.inputs.stage_file import PASSWORD_ENV
