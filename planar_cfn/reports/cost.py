@@ -9,21 +9,25 @@ the most, running all month. Usage the template cannot know (requests, load bala
 capacity units, log volume, database storage and I/O) is a stated assumption, written
 beside its number. Bedrock and data transfer are left out, as the Terraform module's
 README leaves them out, and said to be.
+
+The lines, one per service, are cost_lines.py's; the template under the values, which
+they read, is resolved_template.py's.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
-from typing import Any
 
-from ..inputs.parameters import SPECS_BY_NAME
 from ..template.config import StackConfig
 from ..template.render import Rendered, render
-from .prices import AS_OF, HOURS_PER_MONTH, REGION, price
+from . import cost_lines
+from .cost_lines import ASSUMPTIONS, CostLine
+from .prices import AS_OF, REGION
+from .resolved_template import ResolvedTemplate, check_rules, check_values
 
 __all__ = [
     "ASSUMPTIONS",
@@ -35,39 +39,6 @@ __all__ = [
     "stages_table",
     "summary_line",
 ]
-
-# Usage the template cannot know, each (low, high). Stated next to every number.
-ASSUMPTIONS: Mapping[str, tuple[Decimal, Decimal]] = MappingProxyType(
-    {
-        # Load balancer capacity units averaged over the month. One LCU is 25 new
-        # connections a second, 3,000 active connections, 1 GB an hour or 1,000 rule
-        # evaluations a second, whichever is highest: a small app stays near one.
-        "alb_lcu": (Decimal(1), Decimal(2)),
-        # Requests a month, in millions, through the load balancer (a web ACL inspects each).
-        "requests_million": (Decimal(1), Decimal(10)),
-        # GB a month written to each of the stack's log groups.
-        "log_gb_per_group": (Decimal(1), Decimal(10)),
-        # Database storage, GB, and storage I/O requests a month, in millions (Aurora Standard).
-        "aurora_storage_gb": (Decimal(10), Decimal(10)),
-        "aurora_io_million": (Decimal(10), Decimal(100)),
-        # An auto-pausing database's use: 8 hours on each of 22 working days, at 0.5 ACU,
-        # and then AuroraSecondsUntilAutoPause without connections before it pauses;
-        # paused, it bills 0 ACUs. High: never paused, at its maximum.
-        "in_use_days": (Decimal(22), Decimal(22)),
-        "in_use_hours_a_day": (Decimal(8), Decimal(8)),
-        # Secrets Manager API calls and KMS requests a month, in tens of thousands: the
-        # tasks read their secrets when they start, and the services that use the key
-        # call KMS as they encrypt and decrypt.
-        "secret_calls_10k": (Decimal(1), Decimal(1)),
-        "kms_requests_10k": (Decimal(2), Decimal(10)),
-    }
-)
-# The capacity an auto-pausing database bills while in use: its lowest non-zero step.
-IN_USE_ACU = Decimal("0.5")
-# Days CloudWatch Logs keeps a group with no retention set are counted as one month: it
-# grows by a month's volume every month until a retention is set.
-UNSET_RETENTION_DAYS = 30
-DAYS_PER_MONTH = Decimal(30)
 
 # The values README "Scaling and cost" recommends writing in each stage's file. A stage
 # not named here is estimated at the template's defaults.
@@ -105,37 +76,16 @@ RECOMMENDED: Mapping[str, Mapping[str, str]] = MappingProxyType(
 )
 
 _CENT = Decimal("0.01")
-_TENTH = Decimal("0.1")  # hours, as the assumptions show them
-# Written by name: ruff takes the signs themselves for look-alikes of x and -.
-_X = "\N{MULTIPLICATION SIGN}"
-_TO = "\N{EN DASH}"
-_NO_VALUE = object()
 
 
 def _money(amount: Decimal) -> str:
     return f"${amount.quantize(_CENT, rounding=ROUND_HALF_UP):,}"
 
 
-def _n(number: Decimal) -> str:
-    """A number as the assumptions write it: 2, 0.5, 1,000."""
-    return f"{number.normalize():,f}"
-
-
 def recommended_values(stage: str) -> Mapping[str, str]:
     """The values README "Scaling and cost" recommends for `stage`, by parameter name;
     empty (the template's defaults) for a stage it does not name."""
     return RECOMMENDED.get(stage, MappingProxyType({}))
-
-
-@dataclass(frozen=True)
-class CostLine:
-    """One service's monthly cost: low and high, in US dollars, and the assumption
-    behind the numbers."""
-
-    service: str
-    low: Decimal
-    high: Decimal
-    assumption: str
 
 
 @dataclass(frozen=True)
@@ -163,7 +113,7 @@ class Estimate:
 
     def range(self) -> str:
         """The total as "$LOW to $HIGH", joined by an en dash."""
-        return f"{_money(self.low)}{_TO}{_money(self.high)}"
+        return f"{_money(self.low)}{cost_lines.TO}{_money(self.high)}"
 
     def table(self) -> str:
         """The estimate as the `--cost` table: one row per service, its assumption
@@ -183,393 +133,6 @@ class Estimate:
         return "\n".join(rows)
 
 
-class _Template:
-    """The rendered template under given parameter values: conditions and the few
-    intrinsic functions the priced properties use."""
-
-    def __init__(self, template: dict[str, Any], values: Mapping[str, str]) -> None:
-        self.resources: dict[str, dict[str, Any]] = template["Resources"]
-        self.conditions: dict[str, Any] = template.get("Conditions", {})
-        self.params = {
-            name: values.get(name, spec.get("Default"))
-            for name, spec in template["Parameters"].items()
-        }
-
-    def condition(self, name: str) -> bool:
-        return bool(self.value(self.conditions[name]))
-
-    def value(self, node: Any) -> Any:
-        if isinstance(node, list):
-            return [v for v in map(self.value, node) if v is not _NO_VALUE]
-        if not isinstance(node, dict) or len(node) != 1:
-            return node
-        ((fn, arg),) = node.items()
-        if fn == "Ref":
-            if arg == "AWS::NoValue":
-                return _NO_VALUE
-            if arg not in self.params:
-                return node  # a resource: its id is not priced
-            if self.params[arg] is None:
-                raise ValueError(f"{arg}: the estimate needs a value; it has no default")
-            return self.params[arg]
-        if fn == "Condition":
-            return self.condition(arg)
-        if fn == "Fn::If":
-            return self.value(arg[1] if self.condition(arg[0]) else arg[2])
-        if fn == "Fn::Equals":
-            return self.value(arg[0]) == self.value(arg[1])
-        if fn == "Fn::Not":
-            return not self.value(arg[0])
-        if fn == "Fn::And":
-            return all(self.value(a) for a in arg)
-        if fn == "Fn::Or":
-            return any(self.value(a) for a in arg)
-        if fn == "Fn::Contains":
-            return self.value(arg[1]) in self.value(arg[0])
-        return node
-
-    def of_type(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        """The resources of `kind` that the values create, with their properties."""
-        for logical_id, resource in self.resources.items():
-            if resource["Type"] != kind:
-                continue
-            if "Condition" in resource and not self.condition(resource["Condition"]):
-                continue
-            yield logical_id, resource.get("Properties", {})
-
-    def prop(self, properties: dict[str, Any], name: str) -> Any:
-        return self.value(properties.get(name, {"Ref": "AWS::NoValue"}))
-
-
-def _check(values: Mapping[str, str]) -> None:
-    """Each value against its parameter's own constraint: ValueError naming the
-    parameter, the value and what is allowed."""
-    for name, value in values.items():
-        spec = SPECS_BY_NAME.get(name)
-        if spec is None:
-            raise ValueError(
-                f"{name}: not a template parameter; allowed: {', '.join(SPECS_BY_NAME)}"
-            )
-        if not isinstance(value, str):
-            raise TypeError(f"{name} = {value!r}: give the value as CloudFormation takes it, a str")
-        allowed = spec.check(value)
-        if allowed is not None:
-            raise ValueError(f"{name} = {value!r}: must be {allowed}")
-
-
-# The parameters the estimate reads. The template's Rules over these alone (memory for
-# the CPU, minimum not above maximum, no Spot in prod) are checked as CloudFormation
-# would; the others (subnets, registry credentials) do not change the estimate.
-_PRICED = frozenset(
-    {
-        "ContainerCpu",
-        "ContainerMemory",
-        "DesiredCount",
-        "Autoscaling",
-        "AutoscalingMinCount",
-        "AutoscalingMaxCount",
-        "FargateSpot",
-        "AuroraMinCapacity",
-        "AuroraMaxCapacity",
-        "AuroraSecondsUntilAutoPause",
-        "CustomerManagedKey",
-        "WebAcl",
-        "RegistryUsername",
-        "RegistryCredentialsSecretArn",
-    }
-)
-
-
-def _refs(node: Any) -> set[str]:
-    if isinstance(node, list):
-        return set().union(*map(_refs, node)) if node else set()
-    if isinstance(node, dict):
-        found = {node["Ref"]} if isinstance(node.get("Ref"), str) else set()
-        return found.union(*map(_refs, node.values()))
-    return set()
-
-
-def _check_rules(t: _Template, rules: dict[str, Any]) -> None:
-    """The template's Rules over the priced parameters: ValueError naming the values
-    and the rule's own description when one fails."""
-    for rule in rules.values():
-        names = _refs(rule)
-        if not names <= _PRICED:
-            continue
-        if "RuleCondition" in rule and not t.value(rule["RuleCondition"]):
-            continue
-        for assertion in rule["Assertions"]:
-            if not t.value(assertion["Assert"]):
-                shown = ", ".join(f"{name} = {t.params[name]!r}" for name in sorted(names))
-                raise ValueError(f"{shown}: {assertion['AssertDescription']}")
-
-
-def _fargate(t: _Template) -> Iterator[CostLine]:
-    ((_, task),) = t.of_type("AWS::ECS::TaskDefinition")
-    vcpu = Decimal(t.prop(task, "Cpu")) / 1024
-    memory_gb = Decimal(t.prop(task, "Memory")) / 1024
-    task_hour = vcpu * price("fargate_vcpu_hour") + memory_gb * price("fargate_gb_hour")
-    for _, service in t.of_type("AWS::ECS::Service"):
-        desired = t.prop(service, "DesiredCount")
-        if desired is _NO_VALUE:  # autoscaling: the scalable target's range
-            targets = [
-                props
-                for _, props in t.of_type("AWS::ApplicationAutoScaling::ScalableTarget")
-                if props.get("ScalableDimension") == "ecs:service:DesiredCount"
-            ]
-            low = Decimal(t.prop(targets[0], "MinCapacity"))
-            high = Decimal(t.prop(targets[0], "MaxCapacity"))
-            count = f"{_n(low)}{_TO}{_n(high)} tasks (autoscaling)"
-        else:
-            low = high = Decimal(desired)
-            count = f"{_n(low)} task{'s' if low != 1 else ''}"
-        strategy = t.prop(service, "CapacityProviderStrategy")
-        weights = {} if strategy is _NO_VALUE else _weights(strategy)
-        spot_share = weights.get("FARGATE_SPOT", Decimal(0)) / (sum(weights.values()) or 1)
-        factor = 1 - price("fargate_spot_discount") * spot_share
-        spot = (
-            f"; Fargate Spot at {_n(price('fargate_spot_discount') * 100)}% off (the most AWS "
-            "quotes; the Spot price varies)"
-            if spot_share
-            else "; on-demand"
-        )
-        yield CostLine(
-            "Fargate",
-            low * HOURS_PER_MONTH * task_hour * factor,
-            high * HOURS_PER_MONTH * task_hour * factor,
-            f"{_n(vcpu)} vCPU {_X} ${price('fargate_vcpu_hour')} + {_n(memory_gb)} GB {_X} "
-            f"${price('fargate_gb_hour')} = ${_n(task_hour)} a task-hour {_X} "
-            f"{_n(HOURS_PER_MONTH)} h {_X} {count}{spot}",
-        )
-
-
-def _weights(strategy: list[dict[str, Any]]) -> dict[str, Decimal]:
-    return {item["CapacityProvider"]: Decimal(item.get("Weight", 0)) for item in strategy}
-
-
-def _aurora(t: _Template) -> Iterator[CostLine]:
-    for cluster_id, cluster in t.of_type("AWS::RDS::DBCluster"):
-        scaling = cluster.get("ServerlessV2ScalingConfiguration")
-        if scaling is None:
-            continue
-        instances = sum(
-            1
-            for _, props in t.of_type("AWS::RDS::DBInstance")
-            if props.get("DBClusterIdentifier") == {"Ref": cluster_id}
-            and props.get("DBInstanceClass") == "db.serverless"
-        )
-        minimum = Decimal(t.prop(scaling, "MinCapacity"))
-        maximum = Decimal(t.prop(scaling, "MaxCapacity"))
-        acu_hour = price("aurora_acu_hour")
-        who = f"{instances} instance{'s' if instances != 1 else ''}" + (
-            " (writer and readers scale alike)" if instances > 1 else " (the writer)"
-        )
-        if minimum == 0:
-            days, daily = ASSUMPTIONS["in_use_days"][0], ASSUMPTIONS["in_use_hours_a_day"][0]
-            delay = Decimal(t.prop(scaling, "SecondsUntilAutoPause")) / 3600
-            hours = days * (daily + delay)
-            low = IN_USE_ACU * hours * acu_hour * instances
-            low_text = (
-                f"low: auto-pause, in use {_n(daily)} h on {_n(days)} days and "
-                f"{_n(delay * 60)} min more each day before it pauses ({_n(hours.quantize(_TENTH))} "
-                f"h) at {_n(IN_USE_ACU)} ACU, 0 ACU paused"
-            )
-        else:
-            low = minimum * HOURS_PER_MONTH * acu_hour * instances
-            low_text = f"low: {_n(minimum)} ACU all month"
-        yield CostLine(
-            "Aurora Serverless v2",
-            low,
-            maximum * HOURS_PER_MONTH * acu_hour * instances,
-            f"${acu_hour} an ACU-hour {_X} {who}; {low_text}; high: {_n(maximum)} ACU {_X} "
-            f"{_n(HOURS_PER_MONTH)} h",
-        )
-        storage, io = ASSUMPTIONS["aurora_storage_gb"], ASSUMPTIONS["aurora_io_million"]
-        gb, per_io = price("aurora_storage_gb_month"), price("aurora_io_million")
-        yield CostLine(
-            "Aurora storage and I/O",
-            storage[0] * gb + io[0] * per_io,
-            storage[1] * gb + io[1] * per_io,
-            f"{_n(storage[0])} GB {_X} ${gb} a GB-month; {_n(io[0])}{_TO}{_n(io[1])} million I/O {_X} "
-            f"${per_io} a million (Aurora Standard); backups within the retention period "
-            "up to the database's size are free",
-        )
-
-
-def _load_balancer(t: _Template) -> Iterator[CostLine]:
-    count = sum(
-        1
-        for _, props in t.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
-        if props.get("Type", "application") == "application"
-    )
-    if not count:
-        return
-    lcu = ASSUMPTIONS["alb_lcu"]
-    hour, lcu_hour = price("alb_hour"), price("alb_lcu_hour")
-
-    def cost(lcus: Decimal) -> Decimal:
-        return count * HOURS_PER_MONTH * (hour + lcus * lcu_hour)
-
-    yield CostLine(
-        "Application Load Balancer",
-        cost(lcu[0]),
-        cost(lcu[1]),
-        f"{count} {_X} {_n(HOURS_PER_MONTH)} h {_X} (${hour} an hour + {_n(lcu[0])}{_TO}{_n(lcu[1])} "
-        f"LCU {_X} ${lcu_hour} an LCU-hour)",
-    )
-
-
-def _route53(t: _Template) -> Iterator[CostLine]:
-    zones = {
-        json.dumps(props.get("HostedZoneId"), sort_keys=True)
-        for _, props in t.of_type("AWS::Route53::RecordSet")
-    }
-    zones.update(f"zone:{logical_id}" for logical_id, _ in t.of_type("AWS::Route53::HostedZone"))
-    if not zones:
-        return
-    amount = len(zones) * price("route53_zone_month")
-    yield CostLine(
-        "Route 53",
-        amount,
-        amount,
-        f"{len(zones)} hosted zone {_X} ${price('route53_zone_month')} a month: the base "
-        "domain's public zone, which the stack adds its records to (yours, and shared "
-        "with whatever else it serves); alias queries to the load balancer are free",
-    )
-
-
-def _secrets(t: _Template) -> Iterator[CostLine]:
-    count = sum(1 for _ in t.of_type("AWS::SecretsManager::Secret"))
-    # RDS creates and rotates the master user's secret itself.
-    count += sum(
-        1 for _, props in t.of_type("AWS::RDS::DBCluster") if props.get("ManageMasterUserPassword")
-    )
-    if not count:
-        return
-    calls = ASSUMPTIONS["secret_calls_10k"]
-    per_secret, per_calls = price("secret_month"), price("secret_api_10k")
-    yield CostLine(
-        "Secrets Manager",
-        count * per_secret + calls[0] * per_calls,
-        count * per_secret + calls[1] * per_calls,
-        f"{count} secrets (the stack's and the database's) {_X} ${per_secret} a month + "
-        f"{_n(calls[0] * 10_000)} API calls {_X} ${per_calls} per 10,000 (an existing registry "
-        "secret is not the stack's)",
-    )
-
-
-def _logs(t: _Template) -> Iterator[CostLine]:
-    # The groups the containers write to carry the volume; another of the stack's groups
-    # (the bucket emptier's, written once per stack delete) is counted at nothing.
-    written = {
-        options["awslogs-group"].get("Ref")
-        for _, props in t.of_type("AWS::ECS::TaskDefinition")
-        for container in props.get("ContainerDefinitions", [])
-        if isinstance(options := container.get("LogConfiguration", {}).get("Options", {}), dict)
-        and isinstance(options.get("awslogs-group"), dict)
-    }
-    retention = [
-        int(days) if (days := t.prop(props, "RetentionInDays")) is not _NO_VALUE else 0
-        for logical_id, props in t.of_type("AWS::Logs::LogGroup")
-        if logical_id in written
-    ]
-    ours = len(retention)
-    # RDS creates a log group for each exported log type, with no retention set.
-    for _, props in t.of_type("AWS::RDS::DBCluster"):
-        retention += [0] * len(t.prop(props, "EnableCloudwatchLogsExports") or [])
-    if not retention:
-        return
-    volume = ASSUMPTIONS["log_gb_per_group"]
-    ingest, store = price("logs_ingest_gb"), price("logs_storage_gb_month")
-    kept = sum(Decimal(min(d, 30) if d else UNSET_RETENTION_DAYS) for d in retention)
-
-    def cost(gb: Decimal) -> Decimal:
-        return gb * (len(retention) * ingest + kept / DAYS_PER_MONTH * store)
-
-    kept_days = sorted({d for d in retention if d})
-    yield CostLine(
-        "CloudWatch Logs",
-        cost(volume[0]),
-        cost(volume[1]),
-        f"{len(retention)} log groups ({ours} the containers write to, kept "
-        f"{', '.join(map(str, kept_days)) or 'no'} days; {len(retention) - ours} that RDS "
-        f"creates for the exported PostgreSQL log, kept until you set a retention: counted at "
-        f"a month's volume) {_X} {_n(volume[0])}{_TO}{_n(volume[1])} GB a month each {_X} ${ingest} "
-        f"a GB ingested + what is kept {_X} ${store} a GB-month; no free tier counted",
-    )
-
-
-def _kms(t: _Template) -> Iterator[CostLine]:
-    count = sum(1 for _ in t.of_type("AWS::KMS::Key"))
-    if not count:
-        return
-    requests = ASSUMPTIONS["kms_requests_10k"]
-    key, per = price("kms_key_month"), price("kms_requests_10k")
-    yield CostLine(
-        "KMS",
-        count * key + requests[0] * per,
-        count * key + requests[1] * per,
-        f"{count} customer-managed key {_X} ${key} a month (each yearly rotation adds "
-        f"$1 a month) + {_n(requests[0] * 10_000)}{_TO}{_n(requests[1] * 10_000)} requests {_X} "
-        f"${per} per 10,000",
-    )
-
-
-def _waf(t: _Template) -> Iterator[CostLine]:
-    acls = [props for _, props in t.of_type("AWS::WAFv2::WebACL")]
-    if not acls:
-        return
-    rules = sum(len(t.prop(props, "Rules") or []) for props in acls)
-    requests = ASSUMPTIONS["requests_million"]
-    acl, rule, per = (
-        price("waf_web_acl_month"),
-        price("waf_rule_month"),
-        price("waf_requests_million"),
-    )
-    fixed = len(acls) * acl + rules * rule
-    yield CostLine(
-        "WAF",
-        fixed + requests[0] * per,
-        fixed + requests[1] * per,
-        f"{len(acls)} web ACL {_X} ${acl} + {rules} rules (AWS managed rule groups, no "
-        f"subscription fee) {_X} ${rule} a month + {_n(requests[0])}{_TO}{_n(requests[1])} million "
-        f"requests {_X} ${per} a million",
-    )
-
-
-_SERVICES: tuple[Callable[[_Template], Iterator[CostLine]], ...] = (
-    _fargate,
-    _aurora,
-    _load_balancer,
-    _route53,
-    _secrets,
-    _logs,
-    _kms,
-    _waf,
-)
-
-
-def _excluded(t: _Template) -> tuple[str, ...]:
-    excluded = [
-        "Bedrock: billed per token by model; it depends on the application's use",
-        "data transfer, and the NAT gateway the tasks reach Bedrock and the registry "
-        "through (the VPC is yours)",
-        "S3: storage and requests depend on what the application keeps",
-    ]
-    for _, props in t.of_type("AWS::ECS::Cluster"):
-        settings = {s.get("Name"): s.get("Value") for s in props.get("ClusterSettings", [])}
-        if settings.get("containerInsights") in ("enabled", "enhanced"):
-            excluded.append(
-                f"Container Insights ({settings['containerInsights']}): billed per "
-                "observation on a tiered CloudWatch price this table does not hold"
-            )
-    if any(True for _ in t.of_type("AWS::WAFv2::WebACLAssociation")) and not any(
-        True for _ in t.of_type("AWS::WAFv2::WebACL")
-    ):
-        excluded.append("the existing web ACL the load balancer is attached to (yours)")
-    return tuple(excluded)
-
-
 def estimate(
     config_or_rendered: StackConfig | Rendered, values: Mapping[str, str] | None = None
 ) -> Estimate:
@@ -586,12 +149,12 @@ def estimate(
             f"estimate: {config_or_rendered!r} is not a StackConfig or a Rendered template"
         )
     values = dict(values or {})
-    _check(values)
+    check_values(values)
     body = json.loads(rendered.body)
-    template = _Template(body, values)
-    _check_rules(template, body.get("Rules", {}))
-    lines = tuple(line for service in _SERVICES for line in service(template))
-    return Estimate(stage=rendered.stage, lines=lines, excluded=_excluded(template))
+    template = ResolvedTemplate(body, values)
+    check_rules(template, body.get("Rules", {}))
+    lines = tuple(line for service in cost_lines.SERVICES for line in service(template))
+    return Estimate(stage=rendered.stage, lines=lines, excluded=cost_lines.excluded(template))
 
 
 def summary_line(result: Estimate) -> str:
@@ -612,7 +175,7 @@ def stages_table(estimates: Mapping[str, Estimate], original: Mapping[str, str])
         if found is None:
             return "—"
         low, high = _money(found.low), _money(found.high)
-        return low if low == high else f"{low}{_TO}{high}"
+        return low if low == high else f"{low}{cost_lines.TO}{high}"
 
     services = list(dict.fromkeys(x.service for e in estimates.values() for x in e.lines))
     rows = [

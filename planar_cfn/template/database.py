@@ -109,7 +109,33 @@ def add_database(
             Tags=naming.tags(naming.name("rds-monitoring-role")),
         )
     )
-    cluster = template.add_resource(
+    cluster = _add_cluster(template, naming, stage, params, network, encryption, subnet_group)
+    instances = _add_instances(template, naming, stage, params, encryption, cluster, monitoring)
+    secret_arn = GetAtt(cluster, "MasterUserSecret.SecretArn")
+    return Database(
+        endpoint=GetAtt(cluster, "Endpoint.Address"),
+        reader_endpoint=GetAtt(cluster, "ReadEndpoint.Address"),
+        secret_arn=secret_arn,
+        secret_name=secret_name_from_arn(secret_arn),
+        cluster=cluster,
+        writer=instances[0],
+        readers=tuple(instances[1:]),
+        subnet_group=subnet_group,
+        monitoring_role=monitoring,
+    )
+
+
+def _add_cluster(
+    template: Template,
+    naming: Naming,
+    stage: Stage,
+    params: Params,
+    network: Network,
+    encryption: Encryption,
+    subnet_group: DBSubnetGroup,
+) -> DBCluster:
+    """Add the Serverless v2 cluster with its RDS-managed master user secret."""
+    return template.add_resource(
         DBCluster(
             "DatabaseCluster",
             DBClusterIdentifier=naming.name("aurora-pg"),
@@ -146,6 +172,18 @@ def add_database(
             UpdateReplacePolicy="Snapshot",
         )
     )
+
+
+def _add_instances(
+    template: Template,
+    naming: Naming,
+    stage: Stage,
+    params: Params,
+    encryption: Encryption,
+    cluster: DBCluster,
+    monitoring: Role,
+) -> list[DBInstance]:
+    """Add the writer and the stage's readers, each in its given zone if any."""
     # One zone per instance when given; a list shorter than the instances leaves the
     # rest to RDS rather than failing the stack on a Select out of range.
     zones = params["DatabaseAvailabilityZones"]
@@ -184,15 +222,4 @@ def add_database(
                 )
             )
         )
-    secret_arn = GetAtt(cluster, "MasterUserSecret.SecretArn")
-    return Database(
-        endpoint=GetAtt(cluster, "Endpoint.Address"),
-        reader_endpoint=GetAtt(cluster, "ReadEndpoint.Address"),
-        secret_arn=secret_arn,
-        secret_name=secret_name_from_arn(secret_arn),
-        cluster=cluster,
-        writer=instances[0],
-        readers=tuple(instances[1:]),
-        subnet_group=subnet_group,
-        monitoring_role=monitoring,
-    )
+    return instances

@@ -14,9 +14,9 @@ from troposphere.iam import Role
 
 from ..inputs.constraints import MAX_BEDROCK_MODELS
 from ..inputs.parameters import Params
+from . import policies
 from .config import SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, StackConfig
 from .naming import Naming
-from .policies import assume_role_policy, managed_policy, objects_in, policy_document
 
 if TYPE_CHECKING:
     from .database import Database
@@ -49,6 +49,7 @@ class Roles:
 # The service that runs ECS tasks: both roles are assumed by it, on the tasks' behalf.
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 INVOKE = [bedrock.InvokeModel, bedrock.InvokeModelWithResponseStream]
+READ_SECRET = [secretsmanager.GetSecretValue, secretsmanager.DescribeSecret]
 
 
 # Per listed model: this account's inference profiles for it in any geography
@@ -110,7 +111,9 @@ def _container_secrets_policy(config: StackConfig) -> RolePolicy:
         statements.append(
             Statement(Effect=Allow, Action=[ssm.GetParameters], Resource=parameter_arns)
         )
-    return RolePolicy(PolicyName="container-secrets", PolicyDocument=policy_document(statements))
+    return RolePolicy(
+        PolicyName="container-secrets", PolicyDocument=policies.policy_document(statements)
+    )
 
 
 def add_roles(
@@ -125,13 +128,42 @@ def add_roles(
 ) -> Roles:
     """Add the execution role and the task role, each scoped to the stack's own
     resources, with the configuration's extra secrets and task-role statements."""
-    read_secret = [secretsmanager.GetSecretValue, secretsmanager.DescribeSecret]
-    # With the customer-managed key, reading secrets and objects needs the key too.
-    use_key = If(
+    use_key = _encryption_key_policy(encryption)
+    execution = _add_execution_role(template, naming, params, secrets, config, use_key)
+    task = template.add_resource(
+        Role(
+            "TaskRole",
+            RoleName=naming.name("ecs-task-role"),
+            AssumeRolePolicyDocument=policies.assume_role_policy(ECS_TASKS),
+            Policies=[
+                use_key,
+                _app_secrets_policy(secrets, database),
+                _bucket_policy(storage),
+                _bedrock_policy(params),
+            ]
+            + (
+                [
+                    RolePolicy(
+                        PolicyName="extensions",
+                        PolicyDocument=policies.policy_document(list(config.task_role_statements)),
+                    )
+                ]
+                if config.task_role_statements
+                else []
+            ),
+            Tags=naming.tags(naming.name("ecs-task-role")),
+        )
+    )
+    return Roles(execution_role=execution, task_role=task)
+
+
+def _encryption_key_policy(encryption: Encryption) -> If:
+    """With the customer-managed key, reading secrets and objects needs the key too."""
+    return If(
         encryption.condition,
         RolePolicy(
             PolicyName="encryption-key",
-            PolicyDocument=policy_document(
+            PolicyDocument=policies.policy_document(
                 [
                     Statement(
                         Effect=Allow,
@@ -143,22 +175,36 @@ def add_roles(
         ),
         NoValue,
     )
-    execution = template.add_resource(
+
+
+def _add_execution_role(
+    template: Template,
+    naming: Naming,
+    params: Params,
+    secrets: Secrets,
+    config: StackConfig,
+    use_key: If,
+) -> Role:
+    """Add the role ECS uses for the tasks: the image's registry credentials, the key,
+    and the container's extra secrets."""
+    return template.add_resource(
         Role(
             "ExecutionRole",
             RoleName=naming.name("ecs-execution-role"),
-            AssumeRolePolicyDocument=assume_role_policy(ECS_TASKS),
-            ManagedPolicyArns=[managed_policy("service-role/AmazonECSTaskExecutionRolePolicy")],
+            AssumeRolePolicyDocument=policies.assume_role_policy(ECS_TASKS),
+            ManagedPolicyArns=[
+                policies.managed_policy("service-role/AmazonECSTaskExecutionRolePolicy")
+            ],
             Policies=[
                 If(
                     params.use_registry_credentials,
                     RolePolicy(
                         PolicyName="registry-credentials",
-                        PolicyDocument=policy_document(
+                        PolicyDocument=policies.policy_document(
                             [
                                 Statement(
                                     Effect=Allow,
-                                    Action=read_secret,
+                                    Action=READ_SECRET,
                                     Resource=[secrets.registry_secret_arn],
                                 ),
                             ]
@@ -172,88 +218,78 @@ def add_roles(
             Tags=naming.tags(naming.name("ecs-execution-role")),
         )
     )
-    task = template.add_resource(
-        Role(
-            "TaskRole",
-            RoleName=naming.name("ecs-task-role"),
-            AssumeRolePolicyDocument=assume_role_policy(ECS_TASKS),
-            Policies=[
-                use_key,
-                RolePolicy(
-                    PolicyName="secrets",
-                    PolicyDocument=policy_document(
-                        [
-                            Statement(
-                                Effect=Allow,
-                                Action=read_secret,
-                                Resource=[
-                                    database.secret_arn,
-                                    secrets.custom_secret_arn,
-                                ],
-                            ),
-                        ]
-                    ),
-                ),
-                RolePolicy(
-                    PolicyName="bucket",
-                    PolicyDocument=policy_document(
-                        [
-                            Statement(
-                                Effect=Allow,
-                                Action=[
-                                    awacs_s3.GetObject,
-                                    awacs_s3.PutObject,
-                                    awacs_s3.DeleteObject,
-                                    awacs_s3.AbortMultipartUpload,
-                                    awacs_s3.ListMultipartUploadParts,
-                                ],
-                                Resource=[storage.bucket_arn, objects_in(storage.bucket_arn)],
-                            ),
-                            Statement(
-                                Effect=Allow,
-                                Action=[awacs_s3.ListBucket],
-                                Resource=[storage.bucket_arn],
-                            ),
-                        ]
-                    ),
-                ),
-                If(
-                    params.all_bedrock_models,
-                    # The original module's behaviour, on request: every model.
-                    RolePolicy(
-                        PolicyName="bedrock",
-                        PolicyDocument=policy_document(
-                            [
-                                Statement(
-                                    Effect=Allow,
-                                    Action=[
-                                        *INVOKE,
-                                        bedrock.GetInferenceProfile,
-                                        bedrock.GetFoundationModel,
-                                        bedrock.ListFoundationModels,
-                                    ],
-                                    Resource=["*"],
-                                ),
-                            ]
-                        ),
-                    ),
-                    RolePolicy(
-                        PolicyName="bedrock",
-                        PolicyDocument=policy_document(_scoped_bedrock(params)),
-                    ),
+
+
+def _app_secrets_policy(secrets: Secrets, database: Database) -> RolePolicy:
+    """The application reads the database's master user secret and its own secret."""
+    return RolePolicy(
+        PolicyName="secrets",
+        PolicyDocument=policies.policy_document(
+            [
+                Statement(
+                    Effect=Allow,
+                    Action=READ_SECRET,
+                    Resource=[
+                        database.secret_arn,
+                        secrets.custom_secret_arn,
+                    ],
                 ),
             ]
-            + (
-                [
-                    RolePolicy(
-                        PolicyName="extensions",
-                        PolicyDocument=policy_document(list(config.task_role_statements)),
-                    )
-                ]
-                if config.task_role_statements
-                else []
-            ),
-            Tags=naming.tags(naming.name("ecs-task-role")),
-        )
+        ),
     )
-    return Roles(execution_role=execution, task_role=task)
+
+
+def _bucket_policy(storage: Storage) -> RolePolicy:
+    """The application reads, writes and lists its bucket's objects."""
+    return RolePolicy(
+        PolicyName="bucket",
+        PolicyDocument=policies.policy_document(
+            [
+                Statement(
+                    Effect=Allow,
+                    Action=[
+                        awacs_s3.GetObject,
+                        awacs_s3.PutObject,
+                        awacs_s3.DeleteObject,
+                        awacs_s3.AbortMultipartUpload,
+                        awacs_s3.ListMultipartUploadParts,
+                    ],
+                    Resource=[storage.bucket_arn, policies.objects_in(storage.bucket_arn)],
+                ),
+                Statement(
+                    Effect=Allow,
+                    Action=[awacs_s3.ListBucket],
+                    Resource=[storage.bucket_arn],
+                ),
+            ]
+        ),
+    )
+
+
+def _bedrock_policy(params: Params) -> If:
+    """The listed models, or every model when the parameters ask for all."""
+    return If(
+        params.all_bedrock_models,
+        # The original module's behaviour, on request: every model.
+        RolePolicy(
+            PolicyName="bedrock",
+            PolicyDocument=policies.policy_document(
+                [
+                    Statement(
+                        Effect=Allow,
+                        Action=[
+                            *INVOKE,
+                            bedrock.GetInferenceProfile,
+                            bedrock.GetFoundationModel,
+                            bedrock.ListFoundationModels,
+                        ],
+                        Resource=["*"],
+                    ),
+                ]
+            ),
+        ),
+        RolePolicy(
+            PolicyName="bedrock",
+            PolicyDocument=policies.policy_document(_scoped_bedrock(params)),
+        ),
+    )

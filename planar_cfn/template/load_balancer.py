@@ -57,28 +57,7 @@ def add_load_balancer(
 ) -> LoadBalancer:
     """Add the Application Load Balancer, the tasks' target group, the HTTPS listener
     and the HTTP listener that redirects to it."""
-    attributes = [
-        elb.LoadBalancerAttributes(
-            Key="deletion_protection.enabled", Value=str(stage.deletion_protection).lower()
-        ),
-        elb.LoadBalancerAttributes(
-            Key="routing.http.drop_invalid_header_fields.enabled", Value="true"
-        ),
-        elb.LoadBalancerAttributes(
-            Key="access_logs.s3.enabled", Value=If(params.has_access_logs, "true", "false")
-        ),
-    ] + [
-        # Without access logs these keys must be absent: an empty value is refused.
-        If(
-            params.has_access_logs,
-            elb.LoadBalancerAttributes(Key=key, Value=value),
-            NoValue,
-        )
-        for key, value in (
-            ("access_logs.s3.bucket", params["AccessLogsBucket"]),
-            ("access_logs.s3.prefix", Sub(f"alb/planar-{stage.name}-${{AppName}}")),
-        )
-    ]
+    attributes = _load_balancer_attributes(stage, params)
     # The load balancer's name is left to CloudFormation (the Name tag carries
     # plb-...): a named one blocks the replacement that switching AlbInternal or
     # the VPC needs.
@@ -104,7 +83,45 @@ def add_load_balancer(
             },
         )
     )
-    target_group = template.add_resource(
+    target_group = _add_target_group(template, naming, stage, params, alb)
+    https, http = _add_listeners(template, naming, domain, alb, target_group)
+    return LoadBalancer(
+        load_balancer=alb, target_group=target_group, https_listener=https, http_listener=http
+    )
+
+
+def _load_balancer_attributes(stage: Stage, params: Params) -> list[object]:
+    """Deletion protection as the stage decides, invalid headers dropped, and access
+    logs when a bucket is given."""
+    return [
+        elb.LoadBalancerAttributes(
+            Key="deletion_protection.enabled", Value=str(stage.deletion_protection).lower()
+        ),
+        elb.LoadBalancerAttributes(
+            Key="routing.http.drop_invalid_header_fields.enabled", Value="true"
+        ),
+        elb.LoadBalancerAttributes(
+            Key="access_logs.s3.enabled", Value=If(params.has_access_logs, "true", "false")
+        ),
+    ] + [
+        # Without access logs these keys must be absent: an empty value is refused.
+        If(
+            params.has_access_logs,
+            elb.LoadBalancerAttributes(Key=key, Value=value),
+            NoValue,
+        )
+        for key, value in (
+            ("access_logs.s3.bucket", params["AccessLogsBucket"]),
+            ("access_logs.s3.prefix", Sub(f"alb/planar-{stage.name}-${{AppName}}")),
+        )
+    ]
+
+
+def _add_target_group(
+    template: Template, naming: Naming, stage: Stage, params: Params, alb: elb.LoadBalancer
+) -> elb.TargetGroup:
+    """Add the tasks' target group and its health check."""
+    return template.add_resource(
         elb.TargetGroup(
             "TargetGroup",
             # Named after the load balancer's id, so a new load balancer brings a new
@@ -129,6 +146,16 @@ def add_load_balancer(
             Tags=naming.tags(naming.name("ptg")),
         )
     )
+
+
+def _add_listeners(
+    template: Template,
+    naming: Naming,
+    domain: Domain,
+    alb: elb.LoadBalancer,
+    target_group: elb.TargetGroup,
+) -> tuple[elb.Listener, elb.Listener]:
+    """Add the HTTPS listener that forwards to the tasks and the HTTP one that redirects."""
     https = template.add_resource(
         elb.Listener(
             "HttpsListener",
@@ -163,6 +190,4 @@ def add_load_balancer(
             Tags=naming.tags(),
         )
     )
-    return LoadBalancer(
-        load_balancer=alb, target_group=target_group, https_listener=https, http_listener=http
-    )
+    return https, http

@@ -53,8 +53,27 @@ class Network:
 def add_network(template: Template, naming: Naming, params: Params) -> Network:
     """Add the security groups: clients to the load balancer on 443 and 80, the load
     balancer to the tasks on 8000, the tasks to the database on 5432, and nothing else in."""
-    clients = If(params.alb_internal, params["VpcCidr"], "0.0.0.0/0")
-    tasks = template.add_resource(
+    tasks = _add_task_group(template, naming, params)
+    alb = _add_load_balancer_group(template, naming, params, tasks)
+    # A separate rule: inline on both groups would make a dependency cycle.
+    template.add_resource(
+        SecurityGroupIngress(
+            "TaskIngressFromLoadBalancer",
+            GroupId=GetAtt(tasks, "GroupId"),
+            IpProtocol="tcp",
+            FromPort=APP_PORT,
+            ToPort=APP_PORT,
+            SourceSecurityGroupId=GetAtt(alb, "GroupId"),
+            Description="Planar app port from the load balancer",
+        )
+    )
+    database = _add_database_group(template, naming, params, tasks)
+    return Network(alb_group=alb, task_group=tasks, database_group=database)
+
+
+def _add_task_group(template: Template, naming: Naming, params: Params) -> SecurityGroup:
+    """Add the tasks' group: all outbound; its one way in is added on its own."""
+    return template.add_resource(
         SecurityGroup(
             "TaskSecurityGroup",
             GroupDescription="Planar tasks: port 8000 from the load balancer only",
@@ -70,7 +89,14 @@ def add_network(template: Template, naming: Naming, params: Params) -> Network:
             Tags=naming.tags(naming.name("ecs-tasks-sg")),
         )
     )
-    alb = template.add_resource(
+
+
+def _add_load_balancer_group(
+    template: Template, naming: Naming, params: Params, tasks: SecurityGroup
+) -> SecurityGroup:
+    """Add the load balancer's group: 443 and 80 from clients, out only to the tasks."""
+    clients = If(params.alb_internal, params["VpcCidr"], "0.0.0.0/0")
+    return template.add_resource(
         SecurityGroup(
             "LoadBalancerSecurityGroup",
             GroupDescription="Planar load balancer: HTTPS and the HTTP redirect",
@@ -103,19 +129,13 @@ def add_network(template: Template, naming: Naming, params: Params) -> Network:
             Tags=naming.tags(naming.name("alb-sg")),
         )
     )
-    # A separate rule: inline on both groups would make a dependency cycle.
-    template.add_resource(
-        SecurityGroupIngress(
-            "TaskIngressFromLoadBalancer",
-            GroupId=GetAtt(tasks, "GroupId"),
-            IpProtocol="tcp",
-            FromPort=APP_PORT,
-            ToPort=APP_PORT,
-            SourceSecurityGroupId=GetAtt(alb, "GroupId"),
-            Description="Planar app port from the load balancer",
-        )
-    )
-    database = template.add_resource(
+
+
+def _add_database_group(
+    template: Template, naming: Naming, params: Params, tasks: SecurityGroup
+) -> SecurityGroup:
+    """Add the database's group: PostgreSQL from the tasks, no outbound traffic."""
+    return template.add_resource(
         SecurityGroup(
             "DatabaseSecurityGroup",
             GroupDescription="Planar database: PostgreSQL from the tasks only",
@@ -144,4 +164,3 @@ def add_network(template: Template, naming: Naming, params: Params) -> Network:
             Tags=naming.tags(naming.name("rds-sg")),
         )
     )
-    return Network(alb_group=alb, task_group=tasks, database_group=database)

@@ -31,9 +31,9 @@ from troposphere.s3 import (
 
 from ..inputs.parameters import Params
 from ..inputs.stages import Stage
+from . import policies
 from .encryption import Encryption
 from .naming import Naming
-from .policies import assume_role_policy, objects_in, policy_document
 
 EMPTIER_SOURCE = (Path(__file__).with_name("bucket_emptier.py")).read_text()
 LAMBDA_RUNTIME = "python3.13"
@@ -78,12 +78,44 @@ def add_storage(
 ) -> Storage:
     """Add the bucket and its TLS-only policy and, when the stage deletes the bucket with
     the stack, the custom resource that empties it first."""
+    bucket = _add_bucket(template, naming, stage, params, encryption)
+    bucket_arn = GetAtt(bucket, "Arn")
+    policy = template.add_resource(
+        BucketPolicy(
+            "AppBucketPolicy",
+            Bucket=Ref(bucket),
+            PolicyDocument=policies.policy_document(
+                [
+                    Statement(
+                        Sid="DenyInsecureConnections",
+                        Effect=Deny,
+                        Principal=Principal("*"),
+                        Action=[awacs_s3.Action("*")],
+                        Resource=[bucket_arn, policies.objects_in(bucket_arn)],
+                        Condition=Condition(Bool("aws:SecureTransport", "false")),
+                    )
+                ]
+            ),
+        )
+    )
+    emptier = (
+        _add_emptier(template, naming, encryption, bucket, bucket_arn)
+        if stage.empties_bucket
+        else None
+    )
+    return Storage(bucket=bucket, bucket_policy=policy, emptier=emptier)
+
+
+def _add_bucket(
+    template: Template, naming: Naming, stage: Stage, params: Params, encryption: Encryption
+) -> Bucket:
+    """Add the versioned, encrypted, private bucket, its CORS rule and access logs."""
     origins = If(
         params.has_cors_origins,
         Split(",", Join(",", ["null", params["CorsAllowedOrigins"]])),
         ["null"],
     )
-    bucket = template.add_resource(
+    return template.add_resource(
         Bucket(
             "AppBucket",
             BucketName=naming.bucket_name,
@@ -138,31 +170,6 @@ def add_storage(
             UpdateReplacePolicy="Retain",
         )
     )
-    bucket_arn = GetAtt(bucket, "Arn")
-    policy = template.add_resource(
-        BucketPolicy(
-            "AppBucketPolicy",
-            Bucket=Ref(bucket),
-            PolicyDocument=policy_document(
-                [
-                    Statement(
-                        Sid="DenyInsecureConnections",
-                        Effect=Deny,
-                        Principal=Principal("*"),
-                        Action=[awacs_s3.Action("*")],
-                        Resource=[bucket_arn, objects_in(bucket_arn)],
-                        Condition=Condition(Bool("aws:SecureTransport", "false")),
-                    )
-                ]
-            ),
-        )
-    )
-    emptier = (
-        _add_emptier(template, naming, encryption, bucket, bucket_arn)
-        if stage.empties_bucket
-        else None
-    )
-    return Storage(bucket=bucket, bucket_policy=policy, emptier=emptier)
 
 
 def _add_emptier(
@@ -172,6 +179,8 @@ def _add_emptier(
     bucket: Bucket,
     bucket_arn: AWSHelperFn,
 ) -> CustomResource:
+    """Add the function that empties the bucket, its role and logs, and the custom
+    resource whose delete runs it."""
     logs = template.add_resource(
         LogGroup(
             "BucketEmptierLogGroup",
@@ -182,14 +191,34 @@ def _add_emptier(
             UpdateReplacePolicy="Delete",
         )
     )
-    role = template.add_resource(
+    role = _add_emptier_role(template, naming, bucket_arn, logs)
+    function = _add_emptier_function(template, naming, role, logs)
+    return template.add_resource(
+        CustomResource(
+            "BucketEmptier",
+            ServiceToken=GetAtt(function, "Arn"),
+            # Fail a stuck delete after the function's own limit, not CloudFormation's hour.
+            ServiceTimeout=EMPTIER_TIMEOUT_SECONDS + EMPTIER_RESPONSE_MARGIN_SECONDS,
+            BucketName=Ref(bucket),
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+        )
+    )
+
+
+def _add_emptier_role(
+    template: Template, naming: Naming, bucket_arn: AWSHelperFn, logs: LogGroup
+) -> Role:
+    """Add the emptier's role: list and delete the bucket's versions, read the stack's
+    status, write its own logs."""
+    return template.add_resource(
         Role(
             "BucketEmptierRole",
-            AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com"),
+            AssumeRolePolicyDocument=policies.assume_role_policy("lambda.amazonaws.com"),
             Policies=[
                 RolePolicy(
                     PolicyName="empty-bucket-on-stack-delete",
-                    PolicyDocument=policy_document(
+                    PolicyDocument=policies.policy_document(
                         [
                             Statement(
                                 Effect=Allow,
@@ -199,7 +228,7 @@ def _add_emptier(
                             Statement(
                                 Effect=Allow,
                                 Action=[awacs_s3.DeleteObject, awacs_s3.DeleteObjectVersion],
-                                Resource=[objects_in(bucket_arn)],
+                                Resource=[policies.objects_in(bucket_arn)],
                             ),
                             Statement(
                                 Effect=Allow, Action=[awacs_cfn.DescribeStacks], Resource=[StackId]
@@ -216,7 +245,13 @@ def _add_emptier(
             Tags=naming.tags(),
         )
     )
-    function = template.add_resource(
+
+
+def _add_emptier_function(
+    template: Template, naming: Naming, role: Role, logs: LogGroup
+) -> Function:
+    """Add the emptier's function, its source inline."""
+    return template.add_resource(
         Function(
             "BucketEmptierFunction",
             Description="Empties the Planar bucket when the stack is deleted (non-prod stages)",
@@ -249,16 +284,5 @@ def _add_emptier(
                     ]
                 }
             },
-        )
-    )
-    return template.add_resource(
-        CustomResource(
-            "BucketEmptier",
-            ServiceToken=GetAtt(function, "Arn"),
-            # Fail a stuck delete after the function's own limit, not CloudFormation's hour.
-            ServiceTimeout=EMPTIER_TIMEOUT_SECONDS + EMPTIER_RESPONSE_MARGIN_SECONDS,
-            BucketName=Ref(bucket),
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
         )
     )

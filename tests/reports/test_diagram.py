@@ -13,13 +13,10 @@ import pytest
 
 from planar_cfn.cli import commands as cli
 from planar_cfn.inputs.stages import DEFAULT_STAGES
-from planar_cfn.reports import diagram
-from planar_cfn.reports.diagram import (
-    UnknownResourceTypeError,
-    architecture_diagram,
-    architecture_markdown,
-    traffic_edges,
-)
+from planar_cfn.reports import diagram, resource_graph
+from planar_cfn.reports.diagram import architecture_diagram, architecture_markdown
+from planar_cfn.reports.resource_graph import UnknownResourceTypeError
+from planar_cfn.reports.traffic_path import traffic_edges
 from planar_cfn.template.config import StackConfig
 from planar_cfn.template.render import render
 
@@ -289,7 +286,7 @@ def test_the_walk_reads_every_reference_form():
             "Other": {"Type": "AWS::IAM::Role", "DependsOn": ["Role"]},
         },
     }
-    assert [(e.source, e.target) for e in diagram.reference_edges(template)] == [
+    assert [(e.source, e.target) for e in resource_graph.reference_edges(template)] == [
         ("Other", "Role"),
         ("User", "Bucket"),
         ("User", "End"),
