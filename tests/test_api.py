@@ -30,7 +30,15 @@ from tests.deploy.test_engine import OUTPUTS, create_request
 from tests.deploy_stubs import VERIFIED_STATE, FakeAws, change, event, service_outputs
 from tests.publish_stubs import BUCKET
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+LIBRARY = ROOT / "docs" / "library.md"
+
+
+def test_the_library_pages_examples_run():
+    failures, tried = doctest.testfile(str(LIBRARY), module_relative=False)
+    assert tried >= 2
+    assert failures == 0
 
 
 def test_the_readme_examples_run():

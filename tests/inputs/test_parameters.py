@@ -1,5 +1,6 @@
-"""Deploy-time inputs: typed parameters with the SPEC defaults and constraints,
-and Rules generated from the same table the Python validation reads."""
+"""Deploy-time inputs: typed parameters with the defaults and constraints of
+docs/stages-and-parameters.md, and Rules generated from the same table the Python
+validation reads."""
 
 import re
 from decimal import Decimal
@@ -103,7 +104,7 @@ def test_patterns_agree_between_python_and_the_template(template):
             re.compile(expected)
 
 
-MODEL_SLOTS = 4  # the task role's policy has 4 model slots (README, "at most 4")
+MODEL_SLOTS = 4  # the task role's policy has 4 model slots (docs/aws-limits.md, "at most 4")
 
 
 @pytest.mark.parametrize("count", range(0, MODEL_SLOTS + 3))
@@ -181,11 +182,11 @@ def test_capacity_ladder_is_half_acu_aligned_and_in_range():
     assert all(Decimal(v) >= 1 for v in c.AURORA_MAX_CAPACITY_VALUES)
 
 
-def test_readme_documents_every_parameter_with_its_key_and_default():
+def test_the_docs_document_every_parameter_with_its_key_and_default():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    table = readme.split("## Parameters", 1)[1].split("\n## ", 1)[0]
+    page = Path(__file__).resolve().parents[2] / "docs" / "stages-and-parameters.md"
+    table = page.read_text().split("## Parameters", 1)[1].split("\n## ", 1)[0]
     rows = {
         line.split("|")[1].strip(" `"): line
         for line in table.splitlines()

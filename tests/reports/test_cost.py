@@ -1,6 +1,7 @@
 """The monthly cost estimate: the arithmetic against cases worked by hand, each switch
 moving the estimate the way it should, stage-file values, `build.py --cost` and its bad
-input, the build summary's line, and the README's figures kept equal to the code's."""
+input, the build summary's line, and the figures of docs/scaling-and-cost.md kept equal to
+the code's."""
 
 import io
 import json
@@ -19,7 +20,7 @@ from planar_cfn.reports.prices import AS_OF, HOURS_PER_MONTH, price
 from planar_cfn.template.render import render
 
 ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text()
+PAGE = (ROOT / "docs" / "scaling-and-cost.md").read_text()
 EXAMPLE = ROOT / "stages" / "example.json"
 H = Decimal(730)  # hours in the month AWS's pricing pages count
 CENT = Decimal("0.01")
@@ -387,29 +388,29 @@ def test_the_build_summary_has_a_cost_line_per_stage(tmp_path):
     assert out.count("  cost: ") == 3
 
 
-# The README's figures are the code's.
+# The figures of docs/scaling-and-cost.md are the code's.
 
 
 def _section(heading: str) -> str:
-    start = README.index(heading)
-    end = README.index("\n## ", start + len(heading))
-    next_sub = README.find("\n### ", start + len(heading))
-    return " ".join(README[start : min(end, next_sub) if next_sub != -1 else end].split())
+    # From the heading to the next one, or to the page's end.
+    start = PAGE.index(heading)
+    end = PAGE.find("\n## ", start + len(heading))
+    return " ".join(PAGE[start : end if end != -1 else len(PAGE)].split())
 
 
-def test_the_readme_cost_table_is_fresh():
+def test_the_docs_cost_table_is_fresh():
     estimates = {
         stage: estimate(StackConfig.for_stage(stage), recommended_values(stage))
         for stage in ("dev", "staging", "prod")
     }
     table = stages_table(estimates, TERRAFORM_STAGING)
-    assert " ".join(table.split()) in _section("### Cost"), (
-        "README's cost table differs from the code:\n" + table
+    assert " ".join(table.split()) in _section("## Cost"), (
+        "docs/scaling-and-cost.md's cost table differs from the code:\n" + table
     )
 
 
 def test_what_it_saves_uses_the_price_table():
-    section = _section("### What it saves (us-east-1)")
+    section = _section("## What it saves (us-east-1)")
     task = estimate(StackConfig.for_stage("dev"))
     on_demand = line(task, "Fargate").low
     spot = line(dev(FargateSpot="true"), "Fargate").low
@@ -430,10 +431,10 @@ def test_what_it_saves_uses_the_price_table():
         assert figure in section, figure
 
 
-def test_the_recommended_values_are_the_readme_scaling_table():
-    start = README.index("| stage | `autoscaling` | min-max tasks | `fargate_spot` |")
+def test_the_recommended_values_are_the_docs_scaling_table():
+    start = PAGE.index("| stage | `autoscaling` | min-max tasks | `fargate_spot` |")
     rows = {}
-    for row in README[start:].splitlines()[2:5]:
+    for row in PAGE[start:].splitlines()[2:5]:
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         rows[cells[0]] = cells
     assert set(rows) == set(RECOMMENDED) == {"dev", "staging", "prod"}

@@ -388,9 +388,9 @@ def test_docs_dir_needs_all_stages(tmp_path, capsys):
     assert not any(tmp_path.iterdir())
 
 
-def test_the_readme_excerpt_is_lines_of_prods_diagram(templates):
-    readme = (ROOT / "README.md").read_text()
-    (excerpt,) = re.findall(r"```mermaid\n(.*?)```", readme, re.S)
+def test_the_stack_pages_excerpt_is_lines_of_prods_diagram(templates):
+    page = (ROOT / "docs" / "stack.md").read_text()
+    (excerpt,) = re.findall(r"```mermaid\n(.*?)```", page, re.S)
     prod = architecture_diagram(templates["prod"]).splitlines()
     for line in excerpt.splitlines():
         assert line.strip() in {p.strip() for p in prod}, line

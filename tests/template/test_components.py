@@ -1,9 +1,12 @@
-"""Every row of SPEC.md's Components table, asserted on the rendered templates.
+"""Every row of the components table of docs/stack.md ("What the stack holds"),
+asserted on the rendered templates.
 
 GIVEN the template of a stage, WHEN a component is read from it, THEN it holds
-the SPEC's values (per stage where the stage matters)."""
+the values that page gives (per stage where the stage matters)."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -562,3 +565,60 @@ def test_outputs(template):
     assert required <= set(template["Outputs"])
     assert template["Outputs"]["RegistrySecretArn"]["Condition"] == "UseRegistryCredentials"
     assert all(output.get("Description") for output in template["Outputs"].values())
+
+
+# --- the page and the tests agree ----------------------------------------------------
+
+STACK_PAGE = Path(__file__).resolve().parents[2] / "docs" / "stack.md"
+# Each row of the page's components table, and the tests above that assert it.
+COMPONENT_TESTS = {
+    "ECS cluster": ("test_ecs_cluster_is_fargate_with_enhanced_insights",),
+    "log group": ("test_log_group_name_retention_and_driver",),
+    "task definition": (
+        "test_task_definition",
+        "test_repository_credentials_only_with_a_registry_secret",
+    ),
+    "container environment": ("test_container_environment",),
+    "service": ("test_service",),
+    "load balancer": ("test_load_balancer",),
+    "listeners": (
+        "test_https_listener_forwards_with_certificate_and_tls13",
+        "test_http_listener_redirects_to_https",
+    ),
+    "target group": ("test_target_group",),
+    "certificate": ("test_certificate_validated_by_dns_in_the_zone",),
+    "DNS record": ("test_route53_alias_to_the_load_balancer",),
+    "Aurora cluster": (
+        "test_aurora_cluster",
+        "test_aurora_cluster_listens_on_5432_in_its_subnet_group_behind_its_security_group",
+    ),
+    "Aurora version": ("test_aurora_version_defaults_to_a_current_16",),
+    "Aurora instances": ("test_aurora_instances",),
+    "bucket": ("test_bucket", "test_bucket_policy_denies_insecure_transport"),
+    "bucket teardown": ("test_bucket_teardown_per_stage",),
+    "secrets": ("test_secrets",),
+    "execution role": ("test_execution_role",),
+    "task role": ("test_task_role_is_assumed_by_ecs_tasks_only", "test_task_role"),
+    "security groups": ("test_security_groups",),
+    "outputs": ("test_outputs",),
+}
+
+
+def _component_rows() -> dict[str, str]:
+    section = STACK_PAGE.read_text().split("\n## Components\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
+    return {row.split("|")[1].strip(): row for row in rows}
+
+
+def test_every_row_of_the_components_table_is_tested_here():
+    assert set(_component_rows()) == set(COMPONENT_TESTS)
+    for names in COMPONENT_TESTS.values():
+        for name in names:
+            assert callable(globals().get(name)), name
+
+
+def test_the_components_tables_outputs_are_the_templates(template):
+    # Every output the page names is in every stage's template: the 18 test_outputs requires.
+    named = set(re.findall(r"`(\w+)`", _component_rows()["outputs"]))
+    assert len(named) == 18
+    assert named <= set(template["Outputs"])

@@ -26,12 +26,12 @@ REFS = {
     "BucketEmptierLogGroup.Arn": "arn:aws:logs:eu-west-1:123456789012:log-group:x:*",
     "EncryptionKey.Arn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 }
-# The Claude models the original README names (SPEC, Bedrock models): the default.
+# The Claude models the original README names (docs/stack.md, Bedrock models): the default.
 README_MODELS = (
     "anthropic.claude-sonnet-4-5-20250929-v1:0",
     "anthropic.claude-opus-4-5-20251101-v1:0",
 )
-# How many models a list may hold: the policy's slots (README, "at most 4").
+# How many models a list may hold: the policy's slots (docs/aws-limits.md, "at most 4").
 MODEL_SLOTS = 4
 CONDITIONS = {
     "AllBedrockModels": False,

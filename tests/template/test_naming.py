@@ -1,4 +1,7 @@
-"""SPEC.md "Naming and tags": stages, name patterns, name lengths, tags."""
+"""docs/stack.md, "Naming and tags": stages, name patterns, name lengths, tags."""
+
+import re
+from pathlib import Path
 
 import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
@@ -141,3 +144,33 @@ def test_an_image_only_update_retags_every_resource_in_place(template):
         schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource["Type"]).schema
         assert schema["tagging"]["tagUpdatable"] is True, logical_id
         assert "/properties/Tags" not in schema.get("createOnlyProperties", []), logical_id
+
+
+def test_the_pages_tag_table_is_the_tags_every_resource_carries(template, stage):
+    page = (Path(__file__).resolve().parents[2] / "docs" / "stack.md").read_text()
+    section = page.split("\n## Naming and tags\n", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        match[1]: match[2]
+        for match in re.finditer(r"^\| `([\w.]+)` \| (.*) \|$", section, re.M)
+        if not match[1].startswith("AppName")
+    }
+    actual = tags(template["Resources"]["Cluster"])
+    assert set(rows) == {
+        "framework",
+        "framework.version",
+        "stage",
+        "app.name",
+        "app.version",
+        "vendor_name",
+        "vendor_contact",
+    }
+    for key, value in rows.items():
+        literal = re.fullmatch(r"`([^`]+)`", value)
+        if literal:
+            assert actual[key] == literal[1], key
+    assert actual["stage"] == stage
+    assert rows["stage"] == "the stage's name"
+    assert actual["app.name"] == {"Ref": "AppName"}
+    assert "`AppName`" in rows["app.name"]
+    assert actual["app.version"] == {"Ref": "ContainerImageTag"}
+    assert rows["app.version"].startswith("the `ContainerImageTag` parameter")

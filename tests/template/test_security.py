@@ -1,5 +1,5 @@
 """Security defaults, the optional hardening switches, and the checkov skips
-README lists. GIVEN a stage's template, WHEN a switch is on or off (its
+docs/security.md lists. GIVEN a stage's template, WHEN a switch is on or off (its
 condition), THEN the resources use the key, the logs and the firewall as said."""
 
 import re
@@ -9,7 +9,7 @@ import pytest
 
 from tests.cfn import evaluate, props, resources_of_type
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"
 REFS = {
     "EncryptionKey.Arn": KEY,
@@ -159,8 +159,8 @@ def test_created_web_acl_counts_large_body_rules(template):
     assert all(r["OverrideAction"] == {"None": {}} for r in acl["Rules"])
 
 
-def test_readme_lists_every_checkov_skip_with_its_reason(templates):
-    security = README.read_text().split("## Security", 1)[1].split("\n## ", 1)[0]
+def test_the_security_page_lists_every_checkov_skip_with_its_reason(templates):
+    security = PAGE.read_text().split("# Security", 1)[1].split("\n## ", 1)[0]
     skips = {
         (logical_id, skip["id"])
         for template in templates.values()
