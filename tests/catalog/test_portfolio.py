@@ -12,9 +12,9 @@ from botocore.stub import ANY
 
 from planar_cfn.aws.clock import Clock
 from planar_cfn.catalog import publish
-from planar_cfn.catalog.portfolio import (
+from planar_cfn.catalog.launch_constraint import LaunchRoleConflictError
+from planar_cfn.catalog.sharing import (
     SHARED_EARLIER,
-    LaunchRoleConflictError,
     OrganizationsAccessError,
     Share,
     ShareFailedError,
