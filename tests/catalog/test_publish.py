@@ -62,11 +62,6 @@ def artifact(rendered):
     return Artifact.from_rendered(rendered["prod"])
 
 
-@pytest.fixture
-def prod(rendered):
-    return rendered["prod"]
-
-
 def url():
     return f"https://{BUCKET}.s3.{REGION}.amazonaws.com/{KEY}"
 
