@@ -8,10 +8,10 @@ permissions over every resource type the stage templates hold (a template holds 
 conditional resources too), less two explicit tables: services the stack never
 touches (EXCLUDED_SERVICES) and schema entries that are no IAM action
 (NOT_IAM_ACTIONS). Beyond the union it grants only what Service Catalog itself needs
-(SERVICE_CATALOG_GRANTS), each grant with the AWS page it comes from.
+(launch_grants.SERVICE_CATALOG_GRANTS), each grant with the AWS page it comes from.
 
 Where a stack's resources have names the actions can be scoped to, they are
-(SCOPES): the roles, secrets, bucket, log groups and function the stack names, or
+(launch_grants.SCOPES): the roles, secrets, bucket, log groups and function the stack names, or
 that CloudFormation names after the stack (Service Catalog names its stacks `SC-...`).
 The rest stays on `*`: the actions that create an unnamed resource, list, or describe
 take no resource ARN.
@@ -19,26 +19,22 @@ take no resource ARN.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from awacs.aws import Action as AwacsAction
-from awacs.aws import Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
+from awacs.aws import Allow, PolicyDocument, Principal, Statement
 from awacs.sts import AssumeRole
-from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, encode_to_dict
+from troposphere import GetAtt, Output, Parameter, Ref, Template, encode_to_dict
 from troposphere.iam import ManagedPolicy, Role
 
 from ..inputs.stages import DEFAULT_STAGES, Stage
-from ..lint.runner import HOME_REGION
 from ..paths import TEMPLATES_DIR
 from ..template.config import StackConfig
 from ..template.render import Rendered, render, template_path
+from . import launch_grants, resource_schemas
 
 __all__ = [
     "EXCLUDED_SERVICES",
@@ -46,15 +42,10 @@ __all__ = [
     "LAUNCH_ROLE_FILE",
     "MANAGED_POLICY_LIMIT",
     "NOT_IAM_ACTIONS",
-    "SCOPES",
-    "SERVICE_CATALOG_GRANTS",
-    "Grant",
     "build_launch_role",
     "launch_role_body",
     "launch_role_path",
     "required_actions",
-    "resource_types",
-    "schema_permissions",
     "with_launch_role",
 ]
 
@@ -63,9 +54,6 @@ __all__ = [
 LAUNCH_ROLE = "launch-role"
 LAUNCH_ROLE_FILE = template_path(LAUNCH_ROLE, Path()).name
 DEFAULT_ROLE_NAME = "planar-launch-role"
-# The region whose schemas the role is derived from: the one cfn-lint always checks.
-SCHEMA_REGION = HOME_REGION
-HANDLERS = ("create", "read", "update", "delete", "list")
 # "IAM and AWS STS quotas" (docs.aws.amazon.com/IAM/latest/UserGuide/
 # reference_iam-quotas.html): a managed policy holds at most 6,144 characters, white
 # space not counted; a role's inline policies 10,240 together, too few for this role,
@@ -124,371 +112,22 @@ NOT_IAM_ACTIONS: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class Grant:
-    """Actions on resources, under an optional condition, and why."""
-
-    sid: str
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]  # Fn::Sub strings
-    reason: str
-    condition: Condition | None = None
-    # In SCOPES: also every required action of this service no earlier grant placed.
-    rest_of: str | None = None
-    # Granted only when the stages' templates hold a resource of this type.
-    only_with: str | None = None
-
-    def statement(self, actions: Iterable[str] | None = None) -> Statement:
-        """The grant as an awacs statement, for `actions` (default: all of its own)."""
-        chosen = self.actions if actions is None else tuple(actions)
-        return Statement(
-            Sid=self.sid,
-            Effect=Allow,
-            Action=[_action(a) for a in sorted(chosen, key=str.lower)],
-            Resource=[r if r == "*" else Sub(r) for r in self.resources],
-            **({"Condition": self.condition} if self.condition else {}),
-        )
-
-
-def _action(name: str) -> AwacsAction:
-    prefix, action = name.split(":", 1)
-    return AwacsAction(prefix, action)
-
-
-_ARN = "arn:${AWS::Partition}"
-_ACCOUNT = "${AWS::Region}:${AWS::AccountId}"
-# Service Catalog names a provisioned product's stack SC-{account}-pp-{id}, and
-# CloudFormation names a resource the template leaves unnamed {stack}-{logical id}-{id}.
-_SC = "SC-*"
-
-# Service Catalog tags the template objects in its own bucket (the page below).
-_TEMPLATE_OBJECTS = Condition(
-    StringEquals("s3:ExistingObjectTag/servicecatalog:provisioning", "true")
-)
-
-# What Service Catalog itself does with the launch role, beyond the stack's resources:
-# "Step 6: Add a launch constraint to assign an IAM role" (docs.aws.amazon.com/
-# servicecatalog/latest/adminguide/getstarted-launchconstraint.html) and "AWS Service
-# Catalog launch constraints" (.../constraints-launch.html): CloudFormation's stack
-# calls, and reading the template Service Catalog keeps in its own S3 bucket.
-SERVICE_CATALOG_GRANTS: tuple[Grant, ...] = (
-    Grant(
-        "ServiceCatalogStacks",
-        (
-            "cloudformation:CreateStack",
-            "cloudformation:DeleteStack",
-            "cloudformation:DescribeStackEvents",
-            "cloudformation:DescribeStacks",
-            "cloudformation:SetStackPolicy",
-            "cloudformation:UpdateStack",
-            # Update plans and updates through change sets (the same page's policy).
-            "cloudformation:CreateChangeSet",
-            "cloudformation:DeleteChangeSet",
-            "cloudformation:DescribeChangeSet",
-            "cloudformation:ExecuteChangeSet",
-            "cloudformation:ListChangeSets",
-        ),
-        (f"{_ARN}:cloudformation:{_ACCOUNT}:stack/{_SC}/*",),
-        "getstarted-launchconstraint.html: Service Catalog creates, updates and deletes "
-        "the provisioned product's stack with the launch role; its stacks are SC-*",
-    ),
-    Grant(
-        "ServiceCatalogTemplates",
-        ("cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"),
-        ("*",),
-        "getstarted-launchconstraint.html: reading a template's parameters; these two "
-        "actions take no resource ARN",
-    ),
-    Grant(
-        "ServiceCatalogTemplateObject",
-        ("s3:GetObject",),
-        ("*",),
-        "getstarted-launchconstraint.html: read access to the template in Service "
-        "Catalog's own bucket, which tags its objects servicecatalog:provisioning=true",
-        _TEMPLATE_OBJECTS,
-    ),
-    Grant(
-        "BucketEmptierInvoke",
-        ("lambda:InvokeFunction",),
-        (f"{_ARN}:lambda:{_ACCOUNT}:function:{_SC}",),
-        "AWS::CloudFormation::CustomResource has no schema handlers: CloudFormation "
-        "invokes its Lambda function (the bucket emptier, dev and staging) with the "
-        "stack's credentials (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
-        "template-custom-resources-lambda.html)",
-        only_with="AWS::CloudFormation::CustomResource",
-    ),
-)
-
-# The services the stack's roles are passed to, each with the resource type that
-# passes one (None: always): no Lambda function, no role passed to Lambda.
-_PASSED_TO: Mapping[str, str | None] = MappingProxyType(
-    {
-        "ecs-tasks.amazonaws.com": None,
-        "lambda.amazonaws.com": "AWS::Lambda::Function",
-        "monitoring.rds.amazonaws.com": None,
-        "rds.amazonaws.com": None,
-    }
-)
-
-
-def _passed_to(types: frozenset[str] | None) -> Condition:
-    """PassStackRoles' condition: the services of _PASSED_TO that `types` (None: any
-    resource types) pass a role to."""
-    return Condition(
-        StringEquals(
-            "iam:PassedToService",
-            [s for s, needs in _PASSED_TO.items() if types is None or needs in (None, *types)],
-        )
-    )
-
-
-_PASS = "PassStackRoles"
-_ROLES = tuple(
-    f"{_ARN}:iam::${{AWS::AccountId}}:role/{name}"
-    for name in ("ecs-execution-role-*", "ecs-task-role-*", "rds-monitoring-role-*", _SC)
-)
-
-# Schema actions scoped to the stack's resources, by the names naming.py gives them (or
-# CloudFormation gives them after an SC-* stack). A scope grants only those of its
-# actions that the schemas require; the required actions no scope names are granted on
-# `*`, by service. Each scope's resources are checked against the actions by parliament
-# (tests/catalog/test_launch_role.py).
-SCOPES: tuple[Grant, ...] = (
-    Grant(
-        "StackRoles",
-        (
-            "iam:AttachRolePolicy",
-            "iam:CreateRole",
-            "iam:DeleteRole",
-            "iam:DeleteRolePermissionsBoundary",
-            "iam:DeleteRolePolicy",
-            "iam:DetachRolePolicy",
-            "iam:GetRolePolicy",
-            "iam:ListAttachedRolePolicies",
-            "iam:ListRolePolicies",
-            "iam:PutRolePermissionsBoundary",
-            "iam:PutRolePolicy",
-            "iam:TagRole",
-            "iam:UntagRole",
-            "iam:UpdateAssumeRolePolicy",
-            "iam:UpdateRole",
-            "iam:UpdateRoleDescription",
-        ),
-        _ROLES,
-        "the stack's roles: ecs-execution-role-*, ecs-task-role-*, rds-monitoring-role-* "
-        "(naming.py) and the bucket emptier's, named after the SC-* stack",
-    ),
-    Grant(
-        _PASS,
-        ("iam:PassRole",),
-        _ROLES,
-        "only the stack's roles, only to the services that use them: ECS tasks, the "
-        "bucket emptier's Lambda function, RDS enhanced monitoring",
-        _passed_to(None),
-    ),
-    Grant(
-        "ServiceLinkedRoles",
-        ("iam:CreateServiceLinkedRole",),
-        (f"{_ARN}:iam::${{AWS::AccountId}}:role/aws-service-role/*",),
-        "the service-linked roles a new account lacks (docs/deploying.md, IAM "
-        "permissions of the deployer): ECS, RDS, Elastic Load Balancing and ECS "
-        "autoscaling",
-        Condition(
-            StringEquals(
-                "iam:AWSServiceName",
-                [
-                    "ecs.amazonaws.com",
-                    "ecs.application-autoscaling.amazonaws.com",
-                    "elasticloadbalancing.amazonaws.com",
-                    "rds.amazonaws.com",
-                ],
-            )
-        ),
-    ),
-    Grant(
-        "StackSecrets",
-        (
-            "secretsmanager:CreateSecret",
-            "secretsmanager:DeleteSecret",
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:GetSecretValue",
-            "secretsmanager:RemoveRegionsFromReplication",
-            "secretsmanager:ReplicateSecretToRegions",
-            "secretsmanager:TagResource",
-            "secretsmanager:UntagResource",
-            "secretsmanager:UpdateSecret",
-        ),
-        tuple(
-            f"{_ARN}:secretsmanager:{_ACCOUNT}:secret:{name}"
-            for name in ("custom-secret-*", "registry-credentials-*", "rds!cluster-*")
-        ),
-        "the stack's secrets (naming.py) and the database's master-user secret, which "
-        "RDS names rds!cluster-*",
-    ),
-    Grant(
-        "FunctionCodeObjects",
-        ("s3:GetObject", "s3:GetObjectVersion"),
-        ("*",),
-        "AWS::Lambda::Function reads a function's code from S3; the bucket emptier's "
-        "code is inline, so only Service Catalog's template objects are readable",
-        _TEMPLATE_OBJECTS,
-    ),
-    Grant(
-        "ListBuckets",
-        ("s3:ListAllMyBuckets",),
-        ("*",),
-        "listing buckets takes no resource ARN",
-    ),
-    Grant(
-        "StackBucketObjects",
-        ("s3:DeleteObject", "s3:PutObjectAcl"),
-        (f"{_ARN}:s3:::planar-*/*",),
-        "objects in the application bucket",
-    ),
-    Grant(
-        "StackBucket",
-        (),
-        (f"{_ARN}:s3:::planar-*",),
-        "the application bucket, planar-{stage}-{app}-{8} (naming.py): every other "
-        "S3 action the schemas list",
-        rest_of="s3",
-    ),
-    Grant(
-        "StackLogGroups",
-        (
-            "logs:AssociateKmsKey",
-            "logs:CreateLogGroup",
-            "logs:DeleteDataProtectionPolicy",
-            "logs:DeleteLogGroup",
-            "logs:DeleteRetentionPolicy",
-            "logs:DisassociateKmsKey",
-            "logs:GetDataProtectionPolicy",
-            "logs:ListTagsForResource",
-            "logs:PutDataProtectionPolicy",
-            "logs:PutRetentionPolicy",
-            "logs:TagResource",
-            "logs:UntagResource",
-        ),
-        tuple(
-            f"{_ARN}:logs:{_ACCOUNT}:log-group:{name}" for name in ("/ecs/planar-service-*", _SC)
-        ),
-        "the service's log group, /ecs/planar-service-* (naming.py), and the bucket "
-        "emptier's, named after the SC-* stack",
-    ),
-    Grant(
-        "StackFunction",
-        (
-            "lambda:CreateFunction",
-            "lambda:DeleteFunction",
-            "lambda:DeleteFunctionCodeSigningConfig",
-            "lambda:DeleteFunctionConcurrency",
-            "lambda:GetFunction",
-            "lambda:GetFunctionCodeSigningConfig",
-            "lambda:GetFunctionRecursionConfig",
-            "lambda:GetRuntimeManagementConfig",
-            "lambda:PublishVersion",
-            "lambda:PutFunctionConcurrency",
-            "lambda:PutFunctionRecursionConfig",
-            "lambda:PutRuntimeManagementConfig",
-            "lambda:TagResource",
-            "lambda:UntagResource",
-            "lambda:UpdateFunctionCode",
-            "lambda:UpdateFunctionConfiguration",
-        ),
-        (f"{_ARN}:lambda:{_ACCOUNT}:function:{_SC}",),
-        "the bucket emptier (dev and staging), named after the SC-* stack",
-    ),
-)
-
-
-def resource_types(templates: Iterable[Mapping[str, Any]]) -> frozenset[str]:
-    """Every resource type in the templates, conditional resources included."""
-    return frozenset(
-        resource["Type"] for template in templates for resource in template["Resources"].values()
-    )
-
-
-@cache
-def _schema_index() -> tuple[Path, Mapping[str, str]]:
-    """cfn-lint's bundled schemas: their folder, and the us-east-1 index of resource type
-    to the content hash that names its schema file. Read from the installed package's
-    data, without importing cfn-lint (0.4 s, which an unchanged rebuild does not pay),
-    and never from a schema cache `cfn-lint --update-specs` may have downloaded: the
-    role follows the pinned cfn-lint, the same on every machine
-    (tests/catalog/test_launch_role.py checks the files against cfn-lint's own schema API)."""
-    spec = importlib.util.find_spec("cfnlint")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("cfn-lint is not installed: pip install -r requirements.txt")
-    schemas = Path(next(iter(spec.submodule_search_locations))) / "data" / "schemas"
-    index = json.loads((schemas / "providers" / f"{SCHEMA_REGION}.json").read_text())
-    return schemas, MappingProxyType(index)
-
-
-def schema_permissions(resource_type: str) -> frozenset[str]:
-    """The IAM permissions cfn-lint's schema for `resource_type` lists under its
-    create, read, update, delete and list handlers (none for a custom resource)."""
-    schemas, index = _schema_index()
-    if resource_type not in index:
-        raise ValueError(
-            f"resource type {resource_type!r}: cfn-lint's {SCHEMA_REGION} schemas have no "
-            "such type, so no launch role can be derived for it"
-        )
-    schema = json.loads((schemas / "resources" / f"{index[resource_type]}.json").read_text())
-    handlers = schema.get("handlers", {})
-    return frozenset(
-        permission
-        for handler in HANDLERS
-        for permission in handlers.get(handler, {}).get("permissions", ())
-    )
-
-
-def _service(action: str) -> str:
-    return action.split(":", 1)[0].lower()
-
-
 def required_actions(types: Iterable[str]) -> frozenset[str]:
     """The union of the schemas' permissions over `types`, less the excluded services
     and the entries that are no IAM action."""
     return frozenset(
         action
         for resource_type in types
-        for action in schema_permissions(resource_type)
-        if _service(action) not in EXCLUDED_SERVICES and action not in NOT_IAM_ACTIONS
+        for action in resource_schemas.schema_permissions(resource_type)
+        if launch_grants.service(action) not in EXCLUDED_SERVICES and action not in NOT_IAM_ACTIONS
     )
-
-
-def _statements(required: frozenset[str], types: frozenset[str]) -> list[Statement]:
-    """Service Catalog's grants, then each scope's required actions, then the remaining
-    required actions on `*`, one statement per service; a grant `only_with` a resource
-    type `types` lacks is left out."""
-    by_lower = {a.lower(): a for a in required}
-    grants = [g for g in SERVICE_CATALOG_GRANTS if g.only_with in (None, *types)]
-    statements = [grant.statement() for grant in grants]
-    placed = {a.lower() for grant in grants for a in grant.actions}
-    for grant in SCOPES:
-        scope = replace(grant, condition=_passed_to(types)) if grant.sid == _PASS else grant
-        names = [by_lower[a.lower()] for a in scope.actions if a.lower() in by_lower]
-        if scope.rest_of:
-            names += [a for a in sorted(by_lower.values()) if _service(a) == scope.rest_of]
-        names = list(dict.fromkeys(a for a in names if a.lower() not in placed))
-        if names:
-            statements.append(scope.statement(names))
-            placed.update(a.lower() for a in names)
-    rest: dict[str, list[str]] = {}
-    for lower, action in sorted(by_lower.items()):
-        if lower not in placed:
-            rest.setdefault(_service(action), []).append(action)
-    for service, actions in sorted(rest.items()):
-        sid = "".join(part.capitalize() for part in service.split("-"))
-        statements.append(Grant(sid, tuple(actions), ("*",), "no resource ARN").statement())
-    return statements
 
 
 # checkov's checks of write and permissions-management actions on `*`, skipped where a
 # policy holds such a statement: the actions the schemas list for creating resources
 # CloudFormation names (security groups, load balancer, key, certificate, database
 # instances, ...) or that take no resource ARN cannot name a resource before it
-# exists. Whatever the stack names is scoped (SCOPES).
+# exists. Whatever the stack names is scoped (launch_grants.SCOPES).
 _UNCONSTRAINED_SKIPS = [
     {
         "id": check,
@@ -545,7 +184,7 @@ def build_launch_role(stages: Sequence[Stage | StackConfig] = DEFAULT_STAGES) ->
 
 
 def _template(stage_templates: Sequence[Mapping[str, Any]]) -> Template:
-    types = resource_types(stage_templates)
+    types = resource_schemas.resource_types(stage_templates)
     required = required_actions(types)
     template = Template(
         Description="IAM role AWS Service Catalog assumes to launch, update and "
@@ -582,7 +221,7 @@ def _template(stage_templates: Sequence[Mapping[str, Any]]) -> Template:
             ),
         )
     )
-    policies = _policies(_statements(required, types))
+    policies = _policies(launch_grants.statements(required, types))
     if len(policies) > MANAGED_POLICIES_PER_ROLE:
         raise ValueError(
             f"launch role: {len(policies)} managed policies, over the "

@@ -13,34 +13,26 @@ from pathlib import Path
 import pytest
 from cfnlint.data import AdditionalSpecs
 from cfnlint.helpers import load_resource
-from cfnlint.schema.manager import ProviderSchemaManager
 from parliament import analyze_policy_string
 
 from planar_cfn import build_launch_role, get_stage
+from planar_cfn.catalog.launch_grants import SCOPES, SERVICE_CATALOG_GRANTS
 from planar_cfn.catalog.launch_role import (
     EXCLUDED_SERVICES,
     MANAGED_POLICY_LIMIT,
     NOT_IAM_ACTIONS,
-    SCOPES,
-    SERVICE_CATALOG_GRANTS,
     launch_role_body,
     launch_role_path,
     required_actions,
-    resource_types,
-    schema_permissions,
 )
+from planar_cfn.catalog.resource_schemas import resource_types, schema_permissions
 from planar_cfn.cli import commands as cli
 from planar_cfn.lint.runner import lint_body
+from tests.catalog.test_resource_schemas import schema_union
 from tests.cfn import evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "templates"
-# cfn-lint's own schema API over its bundled schemas (the module reads the files
-# directly, so as not to import cfn-lint; a user's downloaded schema cache is not used).
-SCHEMAS = Path(AdditionalSpecs.__file__).parent.parent / "schemas"
-BUNDLED = ProviderSchemaManager(
-    providers_dir=SCHEMAS / "providers", resources_dir=SCHEMAS / "resources"
-)
 IAM_ACTIONS = {
     f"{service}:{action}"
     for service, spec in load_resource(AdditionalSpecs, "Policies.json").items()
@@ -59,36 +51,6 @@ REFS = {
     "AWS::AccountId": "123456789012",
     "LaunchRoleName": "planar-launch-role",
 }
-
-
-def schema_union(types):
-    """Every permission the schemas' handlers list for `types`, through cfn-lint's schema
-    API (the module reads the same files without it)."""
-    union = set()
-    for resource_type in types:
-        schema = BUNDLED.get_resource_schema("us-east-1", resource_type).schema
-        for handler in schema.get("handlers", {}).values():
-            union.update(handler.get("permissions", ()))
-    return union
-
-
-def test_the_schema_files_read_directly_are_cfn_lints_schemas():
-    types = resource_types(json.loads(p.read_text()) for p in COMMITTED.glob("planar-[dsp]*.json"))
-    assert len(types) > 20
-    for resource_type in types:
-        assert schema_permissions(resource_type) == frozenset(
-            permission
-            for handler in ("create", "read", "update", "delete", "list")
-            for permission in BUNDLED.get_resource_schema("us-east-1", resource_type)
-            .schema.get("handlers", {})
-            .get(handler, {})
-            .get("permissions", ())
-        ), resource_type
-
-
-def test_a_type_cfn_lint_does_not_know_is_refused_by_name():
-    with pytest.raises(ValueError, match="'AWS::Nothing::Here': cfn-lint's us-east-1 schemas"):
-        schema_permissions("AWS::Nothing::Here")
 
 
 def test_building_the_role_does_not_import_cfn_lint():

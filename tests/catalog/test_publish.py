@@ -15,8 +15,8 @@ from botocore.stub import ANY, Stubber
 
 from planar_cfn import __version__
 from planar_cfn.aws.gateway import s3_object_url
-from planar_cfn.catalog import publish
-from planar_cfn.catalog.publish import Artifact
+from planar_cfn.catalog import portfolio, product, publish, upload
+from planar_cfn.catalog.upload import Artifact
 from planar_cfn.cli import commands as cli
 from planar_cfn.deploy.engine import Runtime
 from planar_cfn.errors import (
@@ -60,11 +60,6 @@ def aws_env(monkeypatch, tmp_path):
 @pytest.fixture
 def artifact(rendered):
     return Artifact.from_rendered(rendered["prod"])
-
-
-@pytest.fixture
-def prod(rendered):
-    return rendered["prod"]
 
 
 def url():
@@ -429,7 +424,7 @@ def test_republishing_a_deactivated_version_makes_it_launchable_again(aws, prod)
 def test_missing_bucket(aws, prod):
     aws.s3.delete_bucket(Bucket=BUCKET)
     with pytest.raises(
-        publish.BucketNotFoundError, match=f"artifact bucket '{BUCKET}' does not exist"
+        upload.BucketNotFoundError, match=f"artifact bucket '{BUCKET}' does not exist"
     ):
         do_publish(aws, prod)
 
@@ -438,7 +433,7 @@ def test_bucket_in_another_region(aws, prod):
     aws.s3.create_bucket(
         Bucket="eu-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
-    with pytest.raises(publish.BucketRegionError) as raised:
+    with pytest.raises(upload.BucketRegionError) as raised:
         publish.publish(
             prod, PublishOptions("eu-artifacts"), out=io.StringIO(), connect=aws.connect
         )
@@ -451,7 +446,7 @@ def test_bucket_in_another_region(aws, prod):
 
 def test_product_shared_from_another_account(aws, prod):
     expect_search(aws.catalog, product_view(account=OTHER_ACCOUNT))
-    with pytest.raises(publish.SharedProductError) as raised:
+    with pytest.raises(product.SharedProductError) as raised:
         do_publish(aws, prod)
     message = str(raised.value)
     assert f"shared from account {OTHER_ACCOUNT}" in message
@@ -471,7 +466,7 @@ def test_own_product_wins_over_a_shared_one_of_the_same_name(aws, prod):
 def test_two_products_of_the_same_name(aws, prod):
     expect_search(aws.catalog, product_view(), product_view(product_id="prod-twotwotwotwot"))
     names_both = f"2 products are named 'planar-prod'.*{PRODUCT_ID}, prod-twotwotwotwot"
-    with pytest.raises(publish.AmbiguousProductError, match=names_both):
+    with pytest.raises(product.AmbiguousProductError, match=names_both):
         do_publish(aws, prod)
 
 
@@ -484,7 +479,7 @@ def test_unknown_portfolio_stops_before_anything_is_created(aws, prod):
         expected_params={"Id": PORTFOLIO_ID},
     )
     missing = f"portfolio {PORTFOLIO_ID} does not exist in account {ACCOUNT}"
-    with pytest.raises(publish.PortfolioNotFoundError, match=missing):
+    with pytest.raises(portfolio.PortfolioNotFoundError, match=missing):
         do_publish(aws, prod, portfolio_id=PORTFOLIO_ID)
     assert uploaded(aws) == []
 
