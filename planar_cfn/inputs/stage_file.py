@@ -1,7 +1,7 @@
 """Stage files: `stages/{stage}.json` holds one stage's deployment values.
 
-Every key is either a template parameter (its row in parameters.SPECS, checked
-with the same constraint and cross-field rules the template's Rules enforce) or
+Every key is either a template parameter (its row in parameter_table.SPECS, checked
+with the same constraint and cross-field rules (rules.py) as the template) or
 a deploy setting (region, profile, stack_name, template_bucket, and the list
 notification_topic_arns, checked by notifications.py). The file is
 validated whole before any AWS call, and every problem is reported at once.
@@ -19,20 +19,12 @@ from types import MappingProxyType
 from typing import Any
 
 from ..paths import STAGES_DIR
-from . import notifications
-from .constraints import S3_BUCKET, Pattern
-from .parameters import (
-    SPECS,
-    SPECS_BY_KEY,
-    ParameterSpec,
-    aurora_capacity_problem,
-    fargate_memory_problem,
-    registry_problem,
-    task_count_problem,
-)
+from . import constraints, notifications, parameter_table, rules
+from .constraints import Pattern
+from .parameter_spec import ParameterSpec
+from .parameter_table import PASSWORD_ENV
 from .stages import Stage, get_stage
 
-PASSWORD_ENV = "PLANAR_REGISTRY_PASSWORD"
 # Parameters that lookups.py fills in when the file leaves them out.
 LOOKED_UP = ("vpc_cidr", "hosted_zone_id", "database_availability_zones")
 
@@ -52,7 +44,7 @@ STACK_NAME = Pattern(
     r"^[A-Za-z][A-Za-z0-9-]{0,127}$",
     "a CloudFormation stack name: up to 128 letters, digits and hyphens, starting with a letter",
 )
-BUCKET = S3_BUCKET
+BUCKET = constraints.S3_BUCKET
 SETTINGS: tuple[Setting, ...] = (
     Setting("region", REGION, "AWS region of the stack; --region overrides it."),
     Setting("profile", PROFILE, "AWS CLI profile to deploy with; --profile overrides it."),
@@ -66,7 +58,9 @@ SETTINGS: tuple[Setting, ...] = (
 )
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}
 ALLOWED_KEYS: tuple[str, ...] = (
-    tuple(s.key for s in SPECS if not s.secret) + tuple(SETTINGS_BY_KEY) + (notifications.KEY,)
+    tuple(s.key for s in parameter_table.SPECS if not s.secret)
+    + tuple(SETTINGS_BY_KEY)
+    + (notifications.KEY,)
 )
 
 
@@ -119,18 +113,20 @@ class StageFile:
     def value(self, key: str) -> str | None:
         """The value for a stage-file key: the file's, else the default; None while a
         looked-up key is not yet filled in."""
-        return self.parameters.get(SPECS_BY_KEY[key].name)
+        return self.parameters.get(parameter_table.SPECS_BY_KEY[key].name)
 
     def with_values(self, values: Mapping[str, str]) -> StageFile:
         """A copy with more parameter values, by stage-file key (from look-ups)."""
         merged = dict(self.parameters)
-        merged.update({SPECS_BY_KEY[key].name: value for key, value in values.items()})
+        merged.update(
+            {parameter_table.SPECS_BY_KEY[key].name: value for key, value in values.items()}
+        )
         return replace(self, parameters=MappingProxyType(merged))
 
     def cloudformation_parameters(self) -> dict[str, str]:
         """Every parameter's value, the password included, in template order."""
         values = {**self.parameters, "RegistryPassword": self.registry_password}
-        return {s.name: values[s.name] for s in SPECS if s.name in values}
+        return {s.name: values[s.name] for s in parameter_table.SPECS if s.name in values}
 
 
 def _shown_value(value: Any) -> str:
@@ -279,61 +275,25 @@ def load(
     """
     definition = stage if isinstance(stage, Stage) else get_stage(stage)
     data = _read(path)
-    problems: list[str] = []
-    for key in data:
-        if key in SPECS_BY_KEY and SPECS_BY_KEY[key].secret:
-            problems.append(
-                f"{key}: passwords never go in stage files; set the {PASSWORD_ENV} "
-                "environment variable, or name an existing secret in "
-                "registry_credentials_secret_arn"
-            )
-        elif key not in ALLOWED_KEYS:
-            problems.append(f"unknown key {key!r}; allowed keys: {', '.join(ALLOWED_KEYS)}")
-
-    texts: dict[str, str] = {}
-    for spec in SPECS:
-        if spec.secret:
-            continue
-        if spec.key not in data:
-            if spec.required and spec.key not in LOOKED_UP:
-                problems.append(
-                    f"{spec.key} is missing: {spec.description} Must be {spec.allowed_text()}."
-                )
-            continue
-        problem = _parameter_problem(spec, data[spec.key])
-        if problem:
-            problems.append(problem)
-        else:
-            texts[spec.key] = _as_text(spec, data[spec.key]) or ""
-
-    settings: dict[str, str] = {}
-    for setting in SETTINGS:
-        if setting.key not in data:
-            continue
-        raw = data[setting.key]
-        if not isinstance(raw, str) or not setting.pattern.matches(raw):
-            problems.append(
-                f"{setting.key} = {_shown_value(raw)}: must be {setting.pattern.allowed}"
-            )
-        else:
-            settings[setting.key] = raw
-
+    problems = _key_problems(data)
+    texts = _parameter_texts(data, problems)
+    settings = _settings(data, problems)
     topics = data.get(notifications.KEY)
     topics_problem = None if topics is None else notifications.list_problem(topics)
     if topics_problem:
         problems.append(f"{notifications.KEY} = {_shown_value(topics)}: {topics_problem}")
-
     password = environ.get(PASSWORD_ENV, "")
-    allowed = SPECS_BY_KEY["registry_password"].check(password)
+    allowed = parameter_table.SPECS_BY_KEY["registry_password"].check(password)
     if needs_secrets and allowed:
         problems.append(f"{PASSWORD_ENV} (environment): must be {allowed} (the value is not shown)")
-    problems += _cross_field_problems(definition, data, texts, password, needs_secrets)
+    problems += _rule_problems(definition, data, texts, password, needs_secrets)
+    problems += _count_problems(definition, data, texts)
     if problems:
         raise StageFileError(path, problems)
 
     parameters = {
         spec.name: value
-        for spec in SPECS
+        for spec in parameter_table.SPECS
         if not spec.secret
         and (spec.key in texts or spec.key not in LOOKED_UP)
         # A required value that is missing was refused above.
@@ -354,67 +314,94 @@ def load(
     )
 
 
-def _cross_field_problems(
+def _key_problems(data: dict[str, Any]) -> list[str]:
+    """A problem for each key that may not be in a stage file."""
+    problems = []
+    for key in data:
+        if key in parameter_table.SPECS_BY_KEY and parameter_table.SPECS_BY_KEY[key].secret:
+            problems.append(
+                f"{key}: passwords never go in stage files; set the {PASSWORD_ENV} "
+                "environment variable, or name an existing secret in "
+                "registry_credentials_secret_arn"
+            )
+        elif key not in ALLOWED_KEYS:
+            problems.append(f"unknown key {key!r}; allowed keys: {', '.join(ALLOWED_KEYS)}")
+    return problems
+
+
+def _parameter_texts(data: dict[str, Any], problems: list[str]) -> dict[str, str]:
+    """Each valid parameter value as CloudFormation takes it, by key; a problem for each
+    value that breaks its own constraint and each required key that is missing."""
+    texts: dict[str, str] = {}
+    for spec in parameter_table.SPECS:
+        if spec.secret:
+            continue
+        if spec.key not in data:
+            if spec.required and spec.key not in LOOKED_UP:
+                problems.append(
+                    f"{spec.key} is missing: {spec.description} Must be {spec.allowed_text()}."
+                )
+            continue
+        problem = _parameter_problem(spec, data[spec.key])
+        if problem:
+            problems.append(problem)
+        else:
+            texts[spec.key] = _as_text(spec, data[spec.key]) or ""
+    return texts
+
+
+def _settings(data: dict[str, Any], problems: list[str]) -> dict[str, str]:
+    """The valid deploy settings, by key; a problem for each invalid one."""
+    settings: dict[str, str] = {}
+    for setting in SETTINGS:
+        if setting.key not in data:
+            continue
+        raw = data[setting.key]
+        if not isinstance(raw, str) or not setting.pattern.matches(raw):
+            problems.append(
+                f"{setting.key} = {_shown_value(raw)}: must be {setting.pattern.allowed}"
+            )
+        else:
+            settings[setting.key] = raw
+    return settings
+
+
+def _rule_problems(
     stage: Stage, data: dict[str, Any], texts: dict[str, str], password: str, needs_secrets: bool
 ) -> list[str]:
-    """The template's Rules, and the stage's reader count, over the effective values.
-    A rule is only checked when each of its keys is valid on its own."""
-
-    def effective(key: str) -> str | None:
-        spec = SPECS_BY_KEY[key]
-        if key in data:
-            return texts.get(key)
-        return spec.default
+    """The template's Rules over the effective values: the file's, else the defaults.
+    A rule is only checked when each of its parameters is valid on its own."""
+    values = {
+        spec.name: value
+        for spec in parameter_table.SPECS
+        if (value := texts.get(spec.key) if spec.key in data else spec.default) is not None
+    }
+    username = values.get("RegistryUsername")
+    # No parameters are sent: only "secret ARN or username, not both" matters.
+    values["RegistryPassword"] = password if needs_secrets else "(not needed)" if username else ""
 
     EMPTY = '""'
 
-    def named(*keys: str) -> str:
-        return ", ".join(
-            f"{k} = {_shown_value(data[k])}"
-            if k in data
-            else f"{k} = {effective(k) or EMPTY} (default)"
-            for k in keys
-        )
+    def named(name: str) -> str:
+        key = parameter_table.SPECS_BY_NAME[name].key
+        if key in data:
+            return f"{key} = {_shown_value(data[key])}"
+        return f"{key} = {values[name] or EMPTY} (default)"
 
     problems = []
-    cpu, memory = effective("container_cpu"), effective("container_memory")
-    if cpu is not None and memory is not None:
-        problem = fargate_memory_problem(cpu, memory)
+    for rule in rules.for_stage(stage):
+        if not all(name in values for name in rule.parameters):
+            continue
+        problem = rule.problem(values)
         if problem:
-            problems.append(f"{named('container_cpu', 'container_memory')}: {problem}")
-    low, high = effective("aurora_min_capacity"), effective("aurora_max_capacity")
-    if low is not None and high is not None:
-        problem = aurora_capacity_problem(low, high)
-        if problem:
-            problems.append(f"{named('aurora_min_capacity', 'aurora_max_capacity')}: {problem}")
+            problems.append(f"{', '.join(map(named, rule.named or rule.parameters))}: {problem}")
+    return problems
 
-    low, high = effective("autoscaling_min_count"), effective("autoscaling_max_count")
-    if low is not None and high is not None:
-        problem = task_count_problem(low, high)
-        if problem:
-            problems.append(f"{named('autoscaling_min_count', 'autoscaling_max_count')}: {problem}")
-    if stage.protected and effective("fargate_spot") == "true":
-        problems.append(
-            f"fargate_spot = true: not allowed in {stage.name}, whose tasks run on on-demand "
-            "Fargate (AWS may stop a Spot task with two minutes' notice); set it to false "
-            "or leave it out"
-        )
 
-    arn, username = effective("registry_credentials_secret_arn"), effective("registry_username")
-    if arn is not None and username is not None:
-        if not needs_secrets:
-            # No parameters are sent: only "secret ARN or username, not both" matters.
-            password = "(not needed)" if username else ""
-        problem = registry_problem(arn, username, password)
-        if problem and username and not password:
-            problem += f": set the {PASSWORD_ENV} environment variable"
-        elif problem and password and not username:
-            problem += f": {PASSWORD_ENV} is set; unset it or set registry_username"
-        if problem:
-            problems.append(
-                f"{named('registry_credentials_secret_arn', 'registry_username')}: {problem}"
-            )
-
+def _count_problems(stage: Stage, data: dict[str, Any], texts: dict[str, str]) -> list[str]:
+    """What CloudFormation cannot count: the subnets, and the database zones the
+    stage's writer and readers take, one each."""
+    problems = []
     # The load balancer and the database subnet group each need subnets in two or more
     # Availability Zones; the look-up checks the zones, this the count.
     for key in ("subnets", "alb_subnets"):
@@ -424,15 +411,6 @@ def _cross_field_problems(
                 f"{key} = {_shown_value(data[key])}: give two or more subnets, in two or more "
                 "Availability Zones (the load balancer and the database need two zones)"
             )
-    internal, alb_subnets = effective("alb_internal"), effective("alb_subnets")
-    if internal == "false" and alb_subnets == "":
-        problems.append(
-            f"{named('alb_internal', 'alb_subnets')}: an internet-facing load balancer needs "
-            "public subnets: set alb_subnets to two or more public subnets (in two or more "
-            "Availability Zones, routing 0.0.0.0/0 to an internet gateway), or set "
-            "alb_internal to true"
-        )
-
     zones = texts.get("database_availability_zones")
     needed = stage.reader_count + 1
     if zones and len(zones.split(",")) < needed:

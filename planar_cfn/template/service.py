@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from troposphere import AWSHelperFn, Equals, GetAtt, If, NoValue, Ref, Region, Sub, Template, ecs
+from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Region, Sub, Template, ecs
 from troposphere.logs import LogGroup
 
+from ..inputs import rules
 from ..inputs.parameters import Params
 from .config import APP_CONTAINER_NAME, Sidecar, StackConfig
 from .database import Database
@@ -132,37 +133,8 @@ def _sidecar_container(sidecar: Sidecar, log_group: LogGroup) -> ecs.ContainerDe
     )
 
 
-def add_service(
-    template: Template,
-    naming: Naming,
-    config: StackConfig,
-    params: Params,
-    network: Network,
-    secrets: Secrets,
-    storage: Storage,
-    database: Database,
-    roles: Roles,
-    load_balancer: LoadBalancer,
-    encryption: Encryption,
-) -> Service:
-    """Add the ECS cluster, the log groups, the task definition (the application's
-    container and the configuration's sidecars) and the Fargate service behind the
-    load balancer."""
-    stage = config.stage
-    if stage.protected:
-        template.add_rule(
-            "NoFargateSpotInProtectedStage",
-            {
-                "Assertions": [
-                    {
-                        "Assert": Equals(params["FargateSpot"], "false"),
-                        "AssertDescription": f"FargateSpot must be false in {stage.name}: "
-                        "a Spot task can be stopped with two minutes' notice.",
-                    }
-                ]
-            },
-        )
-    cluster = template.add_resource(
+def _add_cluster(template: Template, naming: Naming) -> ecs.Cluster:
+    return template.add_resource(
         ecs.Cluster(
             "Cluster",
             ClusterName=naming.name("app-cluster"),
@@ -180,27 +152,29 @@ def add_service(
             Tags=naming.tags(naming.name("app-cluster")),
         )
     )
-    logs = _log_group(
-        template,
-        "ServiceLogGroup",
-        naming.name("/ecs/planar-service"),
-        naming,
-        config,
-        encryption,
-    )
+
+
+def _app_container(
+    naming: Naming,
+    config: StackConfig,
+    params: Params,
+    secrets: Secrets,
+    storage: Storage,
+    database: Database,
+    log_group: LogGroup,
+) -> ecs.ContainerDefinition:
     environment = {
         "DB_SECRET_NAME": database.secret_name,
         "DB_HOST": database.endpoint,
         "S3_BUCKET_NAME": storage.bucket_name,
-        "STAGE": stage.name,
+        "STAGE": config.stage.name,
         "APP_NAME": params["AppName"],
         "CUSTOM_SECRET_NAME": naming.name("custom-secret"),
         **config.environment,
     }
-    image = Sub(IMAGE)
     container = ecs.ContainerDefinition(
         Name=CONTAINER_NAME,
-        Image=image,
+        Image=Sub(IMAGE),
         Essential=True,
         PortMappings=[ecs.PortMapping(ContainerPort=APP_PORT, Protocol="tcp")],
         Environment=_environment(environment),
@@ -209,42 +183,27 @@ def add_service(
             ecs.RepositoryCredentials(CredentialsParameter=secrets.registry_secret_arn),
             NoValue,
         ),
-        LogConfiguration=_log_configuration(logs),
+        LogConfiguration=_log_configuration(log_group),
     )
     if config.secrets:
         container.Secrets = [
             ecs.Secret(Name=name, ValueFrom=value) for name, value in config.secrets.items()
         ]
-    sidecar_logs = {
-        sidecar.name: _log_group(
-            template,
-            sidecar.log_group_logical_id,
-            naming.name("/ecs/planar-service", f"/{sidecar.name}"),
-            naming,
-            config,
-            encryption,
-        )
-        for sidecar in config.sidecars
-    }
-    sidecars = {
-        sidecar.name: _sidecar_container(sidecar, sidecar_logs[sidecar.name])
-        for sidecar in config.sidecars
-    }
-    task = template.add_resource(
-        ecs.TaskDefinition(
-            "TaskDefinition",
-            Family=naming.name("planar-service"),
-            RequiresCompatibilities=["FARGATE"],
-            NetworkMode="awsvpc",
-            Cpu=params["ContainerCpu"],
-            Memory=params["ContainerMemory"],
-            ExecutionRoleArn=roles.execution_role_arn,
-            TaskRoleArn=roles.task_role_arn,
-            ContainerDefinitions=[container, *sidecars.values()],
-            Tags=naming.tags(naming.name("planar-service")),
-        )
-    )
-    service = template.add_resource(
+    return container
+
+
+def _add_ecs_service(
+    template: Template,
+    naming: Naming,
+    params: Params,
+    network: Network,
+    storage: Storage,
+    database: Database,
+    load_balancer: LoadBalancer,
+    cluster: ecs.Cluster,
+    task: ecs.TaskDefinition,
+) -> ecs.Service:
+    return template.add_resource(
         ecs.Service(
             "Service",
             # Targets join the target group only once the HTTPS listener exists; tasks start
@@ -297,6 +256,68 @@ def add_service(
             Tags=naming.tags(naming.name("planar-service")),
         )
     )
+
+
+def add_service(
+    template: Template,
+    naming: Naming,
+    config: StackConfig,
+    params: Params,
+    network: Network,
+    secrets: Secrets,
+    storage: Storage,
+    database: Database,
+    roles: Roles,
+    load_balancer: LoadBalancer,
+    encryption: Encryption,
+) -> Service:
+    """Add the ECS cluster, the log groups, the task definition (the application's
+    container and the configuration's sidecars) and the Fargate service behind the
+    load balancer; in a protected stage, the Rule that keeps the service off Spot."""
+    for rule in rules.protected_stage_rules(config.stage):
+        template.add_rule(rule.name, rule.template_rule())
+    cluster = _add_cluster(template, naming)
+    logs = _log_group(
+        template,
+        "ServiceLogGroup",
+        naming.name("/ecs/planar-service"),
+        naming,
+        config,
+        encryption,
+    )
+    container = _app_container(naming, config, params, secrets, storage, database, logs)
+    sidecar_logs = {
+        sidecar.name: _log_group(
+            template,
+            sidecar.log_group_logical_id,
+            naming.name("/ecs/planar-service", f"/{sidecar.name}"),
+            naming,
+            config,
+            encryption,
+        )
+        for sidecar in config.sidecars
+    }
+    sidecars = {
+        sidecar.name: _sidecar_container(sidecar, sidecar_logs[sidecar.name])
+        for sidecar in config.sidecars
+    }
+    task = template.add_resource(
+        ecs.TaskDefinition(
+            "TaskDefinition",
+            Family=naming.name("planar-service"),
+            RequiresCompatibilities=["FARGATE"],
+            NetworkMode="awsvpc",
+            Cpu=params["ContainerCpu"],
+            Memory=params["ContainerMemory"],
+            ExecutionRoleArn=roles.execution_role_arn,
+            TaskRoleArn=roles.task_role_arn,
+            ContainerDefinitions=[container, *sidecars.values()],
+            Tags=naming.tags(naming.name("planar-service")),
+        )
+    )
+    service = _add_ecs_service(
+        template, naming, params, network, storage, database, load_balancer, cluster, task
+    )
     return Service(
         ecs_cluster=cluster,
         log_group=logs,
@@ -306,5 +327,5 @@ def add_service(
         sidecar_log_groups=MappingProxyType(sidecar_logs),
         service=service,
         task_family=naming.name("planar-service"),
-        image=image,
+        image=container.Image,
     )

@@ -1,6 +1,6 @@
 """Deploy-time inputs: typed parameters with the defaults and constraints of
-docs/stages-and-parameters.md, and Rules generated from the same table the Python
-validation reads."""
+docs/stages-and-parameters.md, from the same table the Python validation reads, and the
+launch form's groups and labels."""
 
 import re
 from decimal import Decimal
@@ -8,16 +8,8 @@ from decimal import Decimal
 import pytest
 
 from planar_cfn.inputs import constraints as c
-from planar_cfn.inputs.parameters import (
-    GROUPS,
-    SPECS,
-    SPECS_BY_NAME,
-    aurora_capacity_problem,
-    fargate_memory_problem,
-    registry_problem,
-)
+from planar_cfn.inputs.parameter_table import GROUPS, SPECS, SPECS_BY_NAME
 from tests.aws_limits import FARGATE_TASK_SIZES
-from tests.cfn import failed_rules
 
 DEFAULTS = {
     "AlbInternal": "false",
@@ -43,16 +35,6 @@ REQUIRED = {
     "HostedZoneId",
     "ContainerRegistryUrl",
     "ContainerImageName",
-}
-VALID = {
-    "AlbInternal": "true",
-    "ContainerCpu": "2048",
-    "ContainerMemory": "4096",
-    "AuroraMinCapacity": "0.5",
-    "AuroraMaxCapacity": "2",
-    "RegistryCredentialsSecretArn": "",
-    "RegistryUsername": "",
-    "RegistryPassword": "",
 }
 
 
@@ -132,46 +114,6 @@ def test_cpu_and_memory_values_are_the_fargate_task_sizes(template):
     memories = sorted({m for allowed in sizes.values() for m in allowed})
     assert template["Parameters"]["ContainerCpu"]["AllowedValues"] == [str(cpu) for cpu in sizes]
     assert template["Parameters"]["ContainerMemory"]["AllowedValues"] == [str(m) for m in memories]
-
-
-@pytest.mark.parametrize("cpu", sorted(FARGATE_TASK_SIZES))
-def test_fargate_rules_allow_exactly_the_fargate_task_sizes(template, cpu):
-    for memory in sorted({m for allowed in FARGATE_TASK_SIZES.values() for m in allowed}):
-        values = {**VALID, "ContainerCpu": str(cpu), "ContainerMemory": str(memory)}
-        fargate_ok = memory in FARGATE_TASK_SIZES[cpu]
-        assert (fargate_memory_problem(str(cpu), str(memory)) is None) is fargate_ok, (cpu, memory)
-        assert (not failed_rules(template, values)) is fargate_ok, (cpu, memory)
-
-
-def test_aurora_rules_match_the_python_table(template):
-    for low in c.AURORA_MIN_CAPACITY_VALUES:
-        for high in c.AURORA_MAX_CAPACITY_VALUES:
-            values = {**VALID, "AuroraMinCapacity": low, "AuroraMaxCapacity": high}
-            python_ok = aurora_capacity_problem(low, high) is None
-            assert python_ok == (Decimal(low) <= Decimal(high))
-            assert (not failed_rules(template, values)) is python_ok, (low, high)
-
-
-@pytest.mark.parametrize(
-    ("arn", "user", "password", "ok"),
-    [
-        ("", "", "", True),
-        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123", "", "", True),
-        ("", "bot", "pw", True),
-        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123", "bot", "pw", False),
-        ("", "bot", "", False),
-        ("", "", "pw", False),
-    ],
-)
-def test_registry_rules_match_python(template, arn, user, password, ok):
-    values = {
-        **VALID,
-        "RegistryCredentialsSecretArn": arn,
-        "RegistryUsername": user,
-        "RegistryPassword": password,
-    }
-    assert (registry_problem(arn, user, password) is None) is ok
-    assert (not failed_rules(template, values)) is ok
 
 
 def test_capacity_ladder_is_half_acu_aligned_and_in_range():
