@@ -162,6 +162,27 @@ def test_a_deploy_request_carries_the_plan_the_tags_and_the_template(stage_file,
     assert request["Description"] == "build.py --stage dev (planar-cfn 0.1.0)"
 
 
+@pytest.mark.parametrize("prog", ["planar-cfn", "python -m planar_cfn"])
+def test_the_change_set_description_names_the_command_as_run(stage_file, templates, prog):
+    plan = deploy_plan.plan_deploy(get_stage("dev"), stage_file(), None, REGION, prog=prog)
+    request = deploy_plan.deploy_request(
+        plan, stage_file(), templates["dev"], {"TemplateURL": "https://x"}, NOW, prog=prog
+    )
+    assert request["Description"] == f"{prog} --stage dev (planar-cfn 0.1.0)"
+    described = stack("prod", "UPDATE_COMPLETE", parameters=previous())
+    plan = deploy_plan.plan_image_tag(
+        "v42", described, "planar-prod-acme", REGION, "prod", prog=prog
+    )
+    request = deploy_plan.image_tag_request(plan, "prod", "v42", templates["prod"], NOW, prog=prog)
+    assert request["Description"] == f"{prog} --stage prod --image-tag v42 (planar-cfn 0.1.0)"
+
+
+def test_a_refusal_names_the_command_as_run():
+    described = stack("dev", "ROLLBACK_COMPLETE")
+    with pytest.raises(InputError, match="delete it with `planar-cfn --stage dev --destroy`"):
+        deploy_plan.change_set_kind(described, "planar-dev-acme", REGION, "dev", prog="planar-cfn")
+
+
 def test_an_image_tag_update_changes_the_tag_alone(templates):
     described = stack("prod", "UPDATE_COMPLETE", parameters=previous())
     plan = deploy_plan.plan_image_tag(
