@@ -284,7 +284,7 @@ def _tasks_keep_stopping(tmp: Path) -> str:
     """A dev update whose new tasks keep exiting: the service's events beside the
     stack's, the early warning, then the rollback."""
     from tests.deploy.test_engine import executed_update
-    from tests.deploy.test_service_health import SERVICE_ARN, service_read
+    from tests.deploy.test_service_events import SERVICE_ARN, service_read
     from tests.deploy_stubs import stopped, task_definition, task_definition_arn
 
     h = _harness("dev", STAGE_VALUES, tmp)

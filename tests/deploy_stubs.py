@@ -292,6 +292,8 @@ class Harness:
         self.checked_network = False
         # A create or update that ends complete finds its service healthy.
         self.auto_service = True
+        # The command's name in its messages: run() runs it as build.py.
+        self.prog = "build.py"
 
     @property
     def name(self) -> str:
@@ -317,6 +319,7 @@ class Harness:
             connect=lambda profile, region: self.aws,
             clock=self.fake_clock.clock(),
             now=NOW,
+            prog=self.prog,
         )
 
     def run_options(self, options: DeployOptions, stdin: Terminal | None = None) -> int:

@@ -521,6 +521,7 @@ def _deploy(
     err: TextIO,
     runtime: Runtime | None,
     config: StackConfig,
+    prog: str,
 ) -> int:
     """Deploy one stage, or act on its stack (--image-tag, --destroy, --watch, --drift)."""
     from ..deploy import engine as deploy
@@ -529,7 +530,10 @@ def _deploy(
     try:
         # Every local input first: a typo in the stage file costs no render and no lint.
         deployment = deploy.Deployment.prepare(
-            _deploy_options(args, (config.stage,)), out=out, err=err, runtime=runtime
+            _deploy_options(args, (config.stage,)),
+            out=out,
+            err=err,
+            runtime=replace(runtime or deploy.Runtime(), prog=prog),
         )
         if not deployment.needs_template:
             if args.image_tag:
@@ -609,7 +613,7 @@ def main(
         return _cost(args, configs[args.stage], out, err, prog)
     if not (args.no_deploy or args.check or args.publish):
         gc.enable()  # the command turns it off for the short build (__main__.py)
-        return _deploy(args, out, err, runtime, configs[args.stage])
+        return _deploy(args, out, err, runtime, configs[args.stage], prog)
     names = tuple(configs) if args.all_stages else (args.stage,)
     publishing = None
     if args.publish:  # bad publish input costs no render and no lint

@@ -293,10 +293,10 @@ def check(
     dry_run: bool,
     out: TextIO,
     err: TextIO,
+    prog: str,
 ) -> list[str]:
-    """Check what the account must have, then make what is missing and may be made.
-    Nothing is made while any check fails, nor on a dry run (which changes nothing).
-    Returns what it made, for a later error to report."""
+    """Check what the account must have, then make what is missing and may be made:
+    nothing while any check fails, nor on a dry run. Returns what it made."""
     role: bool | None = True  # None: unknown, iam:GetRole refused
     if creating:
         try:
@@ -330,7 +330,7 @@ def check(
     )
     if dry_run:
         if role is None:
-            print(f"build.py: warning: {unknown.format('iam:GetRole is')}", file=err, flush=True)
+            print(f"{prog}: warning: {unknown.format('iam:GetRole is')}", file=err, flush=True)
         else:
             print(
                 f"The ECS service-linked role {ECS_ROLE} does not exist yet: the deploy "
@@ -347,7 +347,7 @@ def check(
         if role is None:
             # Neither readable nor creatable: it may well exist, so the deploy goes on.
             both = "iam:GetRole and iam:CreateServiceLinkedRole are"
-            print(f"build.py: warning: {unknown.format(both)}", file=err, flush=True)
+            print(f"{prog}: warning: {unknown.format(both)}", file=err, flush=True)
             return []
         raise AccountNotReady(
             f"the ECS service-linked role {ECS_ROLE} does not exist in this account yet, and "

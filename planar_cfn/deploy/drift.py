@@ -7,7 +7,7 @@ so it is polled here (DescribeStackDriftDetectionStatus) with the deploy's clock
 bounded by its timeout, and its results read on every page
 (DescribeStackResourceDrifts, NextToken followed: botocore has no paginator for it). What is expected, what drifted and what was not
 checked is decided by pure functions over those answers (`classify`), and said by
-`lines`. build.py's `--drift` runs it through planar_cfn.deploy (docs/deploying.md).
+`lines`; `run` is the command's `--drift` (docs/deploying.md).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..aws.clock import Clock
-from ..errors import ExitCode
+from ..errors import ExitCode, InputError, OperationFailed
 from ..inputs.parameters import SPECS_BY_KEY
+from .session import Session
 
 __all__ = [
     "AUTOSCALING_PARAMETER",
@@ -33,6 +34,7 @@ __all__ = [
     "classify",
     "detect",
     "lines",
+    "run",
 ]
 
 # The resource drift statuses read back: what differs, and what could not be checked.
@@ -311,3 +313,31 @@ def lines(report: DriftReport) -> list[str]:
     else:
         said.append(f"No drift found on stack {report.stack_name} where it could be checked.")
     return said
+
+
+def run(s: Session) -> ExitCode:
+    """--drift: detect drift on the deployed stack and say what differs."""
+    stack = s.describe()
+    region = s.aws.region
+    if stack is None:
+        raise InputError(f"--drift: stack {s.stack_name} does not exist in {region}")
+    status = stack["StackStatus"]
+    if status.endswith("_IN_PROGRESS"):  # REVIEW_IN_PROGRESS too
+        raise InputError(
+            f"--drift: stack {s.stack_name} in {region} is {status}: "
+            + (
+                "it has no resources yet (deploy it, or delete the change set)"
+                if status == "REVIEW_IN_PROGRESS"
+                else f"wait for it ({s.prog} --stage {s.stage.name} --watch), then run again"
+            )
+        )
+    s.say(f"Detecting drift on stack {s.stack_name} ({status}) ...")
+    try:
+        report = detect(s.cfn, stack, s.runtime.clock, s.timeout_seconds)
+    except DriftTimeout as error:
+        raise OperationFailed(
+            f"{error} after {s.options.timeout} minute(s): run again, with a longer "
+            "--timeout (it changes nothing)"
+        ) from None
+    s.say(*lines(report))
+    return report.exit_code

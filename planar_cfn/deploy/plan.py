@@ -1,27 +1,24 @@
-"""What a deploy will do, decided without calling AWS: from the options, the stage
-file and the stack as described, whether the change set creates or updates, with
+"""What a deploy will do, decided without calling AWS: from the stage file and the
+stack as described, whether the change set creates or updates, with
 which parameters, tags and template; what is refused and why; what blocks a change
-set once AWS has computed it; what a destroy keeps. deploy.py reads AWS and acts on
-these decisions; every one of them is a plain function, tested without AWS.
+set once AWS has computed it; what a destroy keeps. The other modules read AWS and
+act on these decisions; every one of them is a plain function, tested without AWS.
+Each suggested command names `prog`, the command as the user ran it.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from .._version import __version__
 from ..errors import InputError
-from ..inputs.options import DeployOptions
 from ..inputs.parameters import SPECS, SPECS_BY_KEY
 from ..inputs.stage_file import StageFile, shown
 from ..inputs.stages import Stage
 from ..template.naming import stack_tags
-from ..template.render import Rendered
 from .change_set import ChangeSet, policy_denies, required_capabilities
 
 __all__ = [
@@ -39,17 +36,14 @@ __all__ = [
     "check_destroyable",
     "check_key_choice",
     "check_stage_tag",
-    "check_template",
     "deploy_request",
     "destroy_confirmation",
     "image_tag_request",
     "kept",
-    "option_problems",
     "plan_deploy",
     "plan_image_tag",
     "previous_parameters",
     "resources_with_policies",
-    "unwritable",
     "watched_operation",
 ]
 
@@ -68,12 +62,12 @@ UPDATABLE = frozenset(
 STUCK = {
     "ROLLBACK_COMPLETE": "its first create failed and was rolled back; such a stack holds "
     "nothing and cannot be updated. See why with `aws cloudformation describe-stack-events "
-    "--stack-name {name}`, delete it with `build.py --stage {stage} --destroy`, then deploy again",
+    "--stack-name {name}`, delete it with `{prog} --stage {stage} --destroy`, then deploy again",
     "ROLLBACK_FAILED": "its first create failed and so did the rollback; delete it with "
-    "`build.py --stage {stage} --destroy` (resources that cannot be deleted are named in its "
+    "`{prog} --stage {stage} --destroy` (resources that cannot be deleted are named in its "
     "events), then deploy again",
     "CREATE_FAILED": "its create failed with rollback disabled; delete it with "
-    "`build.py --stage {stage} --destroy`, then deploy again",
+    "`{prog} --stage {stage} --destroy`, then deploy again",
     "UPDATE_FAILED": "an update failed with rollback disabled; roll it back with "
     "`aws cloudformation rollback-stack --stack-name {name}`, then deploy again",
     "UPDATE_ROLLBACK_FAILED": "an update failed and its rollback failed too; finish the "
@@ -84,10 +78,10 @@ STUCK = {
     "rollback with `aws cloudformation continue-update-rollback --stack-name {name}`, "
     "then deploy again",
     "DELETE_FAILED": "a delete failed; see why with `aws cloudformation describe-stack-events "
-    "--stack-name {name}`, fix it and run `build.py --stage {stage} --destroy` again",
+    "--stack-name {name}`, fix it and run `{prog} --stage {stage} --destroy` again",
 }
 IN_PROGRESS = (
-    "another operation is running; wait for it with `build.py --stage {stage} --watch` "
+    "another operation is running; wait for it with `{prog} --stage {stage} --watch` "
     "and deploy again"
 )
 # DeletionPolicy values that leave something behind, and what is left.
@@ -96,78 +90,6 @@ KEPT = {"Retain": "kept", "RetainExceptOnCreate": "kept", "Snapshot": "final sna
 # tag a pipeline moves with --image-tag, and the database's zones, which a look-up
 # could reorder with the subnets (a named DB instance cannot move to another zone).
 KEPT_UNLESS_GIVEN = ("container_image_tag", "database_availability_zones")
-
-
-# --- the options and the template, before any AWS call ---------------------------------
-
-
-def unwritable(path: Path, stage_file: Path) -> str | None:
-    """Why the run could not write its outputs to `path` (checked before any AWS call,
-    so the outputs of a deploy are never lost at its end), or None."""
-    if path.is_dir():
-        return f"is a directory: name a file in it, such as {path / 'outputs.json'}"
-    if not path.parent.is_dir():
-        return (
-            f"{path.parent} is not a directory"
-            if path.parent.exists()
-            else f"no such directory {path.parent}"
-        )
-    if path.exists() and path.resolve() == stage_file.resolve():
-        return "is the stage file: the outputs would overwrite it; name another file"
-    if path.exists():
-        if not os.access(path, os.W_OK):
-            return "cannot be written (read-only): make it writable or name another file"
-    elif not os.access(path.parent, os.W_OK | os.X_OK):
-        return f"cannot create it: the directory {path.parent} is not writable; name a file in one that is"
-    return None
-
-
-def option_problems(options: DeployOptions, stage: Stage, stage_file: Path) -> list[str]:
-    """The options that do not go together, or with the stage, each named as its flag."""
-    problems = []
-    if options.mode in ("destroy", "watch", "drift"):
-        for flag, given in (
-            ("--dry-run", options.dry_run),
-            ("--allow-replacement", options.allow_replacement),
-        ):
-            if given:
-                problems.append(f"{flag}: not with --{options.mode}; it applies to a change set")
-    if options.confirm_prod_destroy and not options.destroy:
-        problems.append("--confirm-prod-destroy: only with --destroy")
-    elif options.confirm_prod_destroy and not stage.protected:
-        problems.append(
-            f"--confirm-prod-destroy: only for prod; --destroy alone deletes {stage.name}"
-        )
-    if options.destroy and stage.protected and not options.confirm_prod_destroy:
-        problems.append(
-            f"--destroy: {stage.name} is a protected stage; add --confirm-prod-destroy "
-            "to delete its stack (the bucket, secrets and a final database snapshot are kept)"
-        )
-    if options.outputs_json is not None:
-        if options.destroy:
-            problems.append("--outputs-json: a destroyed stack has no outputs")
-        elif options.drift:
-            problems.append("--outputs-json: --drift reads no outputs")
-        else:
-            problem = unwritable(options.outputs_json, stage_file)
-            if problem:
-                problems.append(f"--outputs-json {options.outputs_json}: {problem}")
-    return problems
-
-
-def check_template(rendered: Rendered, stage: str, bucket: str | None) -> None:
-    """The template is the stage's, and passes inline or has a bucket to go through."""
-    if rendered.stage != stage:
-        raise InputError(
-            f"the template given is the {rendered.stage} stage's, but the deploy is of {stage}: "
-            f"render {stage}'s"
-        )
-    if not rendered.fits_inline and not bucket:
-        raise InputError(
-            f"the {stage} template is {len(rendered.minified.encode()):,} "
-            "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
-            "the stack's region with --template-bucket or template_bucket in the stage file"
-        )
 
 
 # --- the stack's state -------------------------------------------------------------------
@@ -192,7 +114,7 @@ def check_stage_tag(stack: Mapping[str, Any] | None, stage: str, stage_file: Sta
 
 
 def change_set_kind(
-    stack: Mapping[str, Any] | None, stack_name: str, region: str, stage: str
+    stack: Mapping[str, Any] | None, stack_name: str, region: str, stage: str, *, prog: str
 ) -> str:
     """CREATE or UPDATE from the stack's state; refuses a state it cannot start from,
     saying what happened and what to do."""
@@ -208,7 +130,7 @@ def change_set_kind(
     reason = f" ({stack['StackStatusReason']})" if stack.get("StackStatusReason") else ""
     raise InputError(
         f"stack {stack_name} in {region} is {status}{reason}: "
-        + hint.format(name=stack_name, stage=stage)
+        + hint.format(name=stack_name, stage=stage, prog=prog)
     )
 
 
@@ -261,11 +183,11 @@ class Plan:
 
 
 def plan_deploy(
-    stage: Stage, stage_file: StageFile, stack: Mapping[str, Any] | None, region: str
+    stage: Stage, stage_file: StageFile, stack: Mapping[str, Any] | None, region: str, *, prog: str
 ) -> Plan:
     """A full deploy of the stage file's values over the stack as described (None:
     there is none)."""
-    kind = change_set_kind(stack, stage_file.stack_name, region, stage.name)
+    kind = change_set_kind(stack, stage_file.stack_name, region, stage.name, prog=prog)
     previous = previous_parameters(stack) if kind == UPDATE else {}
     check_key_choice(previous, stage_file)
     keep = tuple(
@@ -279,7 +201,13 @@ def plan_deploy(
 
 
 def plan_image_tag(
-    tag: str, stack: Mapping[str, Any] | None, stack_name: str, region: str, stage: str
+    tag: str,
+    stack: Mapping[str, Any] | None,
+    stack_name: str,
+    region: str,
+    stage: str,
+    *,
+    prog: str,
 ) -> Plan:
     """An update of the deployed stack that changes only ContainerImageTag."""
     if stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS":
@@ -287,7 +215,7 @@ def plan_image_tag(
             f"--image-tag {tag}: stack {stack_name} does not exist in "
             f"{region}; deploy the stage once without --image-tag first"
         )
-    change_set_kind(stack, stack_name, region, stage)
+    change_set_kind(stack, stack_name, region, stage, prog=prog)
     previous = previous_parameters(stack)
     if "ContainerImageTag" not in previous:
         raise InputError(
@@ -301,9 +229,10 @@ def _change_set_name(stage: str, now: datetime) -> str:
     return f"planar-{stage}-{now:%Y%m%d-%H%M%S}"
 
 
-def _description(stage: str, image_tag: str | None = None) -> str:
+def _description(prog: str, stage: str, image_tag: str | None = None) -> str:
+    """The command that made the change set, as the user ran it."""
     what = f" --image-tag {image_tag}" if image_tag else ""
-    return f"build.py --stage {stage}{what} (planar-cfn {__version__})"
+    return f"{prog} --stage {stage}{what} (planar-cfn {__version__})"
 
 
 def deploy_request(
@@ -312,6 +241,8 @@ def deploy_request(
     template: Mapping[str, Any],
     template_argument: Mapping[str, str],
     now: datetime,
+    *,
+    prog: str,
 ) -> dict[str, Any]:
     """CreateChangeSet's arguments for a full deploy; `template_argument` is its
     TemplateBody or TemplateURL."""
@@ -325,7 +256,7 @@ def deploy_request(
         "Tags": [
             {"Key": k, "Value": v} for k, v in stack_tags(values.stage, values.app_name).items()
         ],
-        "Description": _description(values.stage),
+        "Description": _description(prog, values.stage),
         # Only when the stage file names them: CloudFormation keeps the stack's topics
         # when NotificationARNs is left out, and [] removes them.
         **(
@@ -337,7 +268,7 @@ def deploy_request(
 
 
 def image_tag_request(
-    plan: Plan, stage: str, tag: str, template: Mapping[str, Any], now: datetime
+    plan: Plan, stage: str, tag: str, template: Mapping[str, Any], now: datetime, *, prog: str
 ) -> dict[str, Any]:
     """CreateChangeSet's arguments for an image-only update: the deployed template and
     every parameter at its previous value but the tag; no Tags and no NotificationARNs,
@@ -354,7 +285,7 @@ def image_tag_request(
             for key in plan.previous
         ],
         "Capabilities": required_capabilities(template),
-        "Description": _description(stage, tag),
+        "Description": _description(prog, stage, tag),
     }
 
 
@@ -367,6 +298,7 @@ def blocked(
     stack_name: str,
     region: str,
     stack_policy: Callable[[], str | None],
+    prog: str,
 ) -> list[str]:
     """Why the change set must not run, or nothing when it may. `stack_policy` reads
     the stack's policy, which only decides a protected stage's allowed replacement."""
@@ -409,7 +341,7 @@ def blocked(
         f"  1. aws cloudformation set-stack-policy --stack-name {stack_name} "
         f"--region {region} --stack-policy-body "
         '\'{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"}]}\'',
-        f"  2. build.py --stage {stage.name} --allow-replacement  "
+        f"  2. {prog} --stage {stage.name} --allow-replacement  "
         "(it restores the protective policy when the update ends)",
     ]
 
@@ -422,14 +354,18 @@ def watched_operation(status: str) -> str:
     return status.split("_")[0].replace("ROLLBACK", CREATE)
 
 
-def check_destroyable(stack: Mapping[str, Any], stage: Stage, stack_name: str, region: str) -> None:
+def check_destroyable(
+    stack: Mapping[str, Any], stage: Stage, stack_name: str, region: str, *, prog: str
+) -> None:
     """Refuse to delete a stack that is changing, or whose termination protection someone
     turned on outside a protected stage."""
     status = stack["StackStatus"]
     if status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
         raise InputError(
             f"stack {stack_name} is {status}: "
-            + IN_PROGRESS.format(stage=stage.name).replace("deploy again", "destroy again")
+            + IN_PROGRESS.format(stage=stage.name, prog=prog).replace(
+                "deploy again", "destroy again"
+            )
         )
     if stack.get("EnableTerminationProtection") and not stage.protected:
         raise InputError(

@@ -1,7 +1,7 @@
 """What a person at a terminal, or a CI log, reads: a stack's events (a table redrawn in
 place on a terminal, one line each otherwise), the yes/no question, the lines each
-outcome ends with, and one report of an error for every command. Nothing here calls
-AWS: it reads what deploy and publish hand it."""
+outcome ends with. Nothing here calls AWS: it reads what the deploy hands it, and
+names the command (`prog`) as the user ran it."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def balancer_command(arn: str, on: bool, region: str) -> str:
     )
 
 
-def balancer_warning(going: Sequence[Change], stage: str) -> list[str]:
+def balancer_warning(going: Sequence[Change], stage: str, prog: str) -> list[str]:
     """The review's warning for a load balancer that a protected stage's update replaces."""
     lines = [
         "!" * 72,
@@ -174,7 +174,7 @@ def balancer_warning(going: Sequence[Change], stage: str) -> list[str]:
         *lines,
         f"!! In {stage} its deletion protection is on, so that delete would fail, the stack",
         "!! would still end UPDATE_COMPLETE, and the old load balancer would stay behind,",
-        "!! outside the stack, running and billing. So on execute, build.py turns off the",
+        f"!! outside the stack, running and billing. So on execute, {prog} turns off the",
         "!! deletion protection of the old load balancer just before the update (the cleanup",
         "!! then deletes it), and back on if the update does not run, rolls back or keeps it.",
         "!! The load balancer's DNS name changes; the stack's DNS record follows it.",
@@ -191,6 +191,7 @@ def not_executed_lines(
     going: Sequence[Change],
     stage: str,
     protected: bool,
+    prog: str,
 ) -> list[str]:
     """A change set kept for review: the commands that execute or discard it, and what
     to do around an execute done elsewhere."""
@@ -211,7 +212,7 @@ def not_executed_lines(
         lines += [f"  {balancer_command(c.physical_id, False, region)}" for c in going]
     if protected:
         lines.append(
-            f"After executing it, run build.py --stage {stage} --watch: it "
+            f"After executing it, run {prog} --stage {stage} --watch: it "
             "turns on termination protection and the stack policy."
         )
     return lines
@@ -228,6 +229,7 @@ def stopped_waiting(
     protected: bool,
     aws_error: bool,
     still_off: Sequence[tuple[str, str]],
+    prog: str,
 ) -> str:
     """The deploy stopped waiting while the stack goes on changing: how to follow it,
     and each protection (`still_off`: what, the command that turns it on) left off."""
@@ -238,9 +240,9 @@ def stopped_waiting(
         else "may still be changing (its state could not be read)"
     )
     lines = [
-        f"\nbuild.py: stopped waiting ({why}): stack {stack_name} {state}; "
+        f"\n{prog}: stopped waiting ({why}): stack {stack_name} {state}; "
         "CloudFormation carries on without us.",
-        f"  follow it:  build.py --stage {stage} --watch",
+        f"  follow it:  {prog} --stage {stage} --watch",
         f"  or wait:    aws cloudformation wait {waiter} --stack-name {stack_name} "
         f"--region {region}",
     ]
@@ -260,11 +262,11 @@ def stopped_waiting(
     return "\n".join(lines)
 
 
-def interrupted_while_changing(stack_name: str, stage: str) -> str:
+def interrupted_while_changing(stack_name: str, stage: str, prog: str) -> str:
     """Ctrl-C once the stack may be changing."""
     return (
-        f"\nbuild.py: interrupted; stack {stack_name} may still be changing: "
-        f"follow it with build.py --stage {stage} --watch"
+        f"\n{prog}: interrupted; stack {stack_name} may still be changing: "
+        f"follow it with {prog} --stage {stage} --watch"
     )
 
 
@@ -275,9 +277,11 @@ def failure_lines(
     causes: Sequence[Mapping[str, Any]],
     reason: str,
     next_step: str,
+    *,
+    prog: str,
 ) -> list[str]:
     """A stack operation that ended badly: the root cause, and what to do next."""
-    lines = [f"build.py: error: {operation.lower()} failed: stack {stack_name} is {status}"]
+    lines = [f"{prog}: error: {operation.lower()} failed: stack {stack_name} is {status}"]
     if causes:
         lines += ["Root cause:"] + [f"  {event_line(e)}" for e in causes]
     elif reason:
@@ -287,10 +291,10 @@ def failure_lines(
     return lines
 
 
-def left_behind(arn: str, event: Mapping[str, Any], stack_name: str, region: str) -> str:
+def left_behind(arn: str, event: Mapping[str, Any], stack_name: str, region: str, prog: str) -> str:
     """A load balancer an update's cleanup could not delete: no longer the stack's."""
     return (
-        f"build.py: warning: load balancer {arn} ({event.get('LogicalResourceId')}) was left "
+        f"{prog}: warning: load balancer {arn} ({event.get('LogicalResourceId')}) was left "
         f"behind: the cleanup could not delete it ({event.get('ResourceStatusReason', 'no reason given')}). "
         f"It is no longer part of stack {stack_name}, and it keeps running and billing. "
         "Delete it with:\n"
@@ -299,9 +303,9 @@ def left_behind(arn: str, event: Mapping[str, Any], stack_name: str, region: str
     )
 
 
-def still_off(what: str, why: str, command: str) -> str:
+def still_off(what: str, why: str, command: str, prog: str) -> str:
     """A protection that could not be turned back on."""
-    return f"build.py: {what} is still off ({why}); turn it on with:\n  {command}"
+    return f"{prog}: {what} is still off ({why}); turn it on with:\n  {command}"
 
 
 def kept_lines(kept: Sequence[Mapping[str, str]], kept_as: Mapping[str, str]) -> list[str]:
@@ -343,7 +347,7 @@ def destroyed_lines(
 # --- the service after a create or update --------------------------------------------
 
 
-def service_lines(report: Report, service: str, stage: str) -> list[str]:
+def service_lines(report: Report, service: str, stage: str, prog: str) -> list[str]:
     """What the service was found running: one line when verified, else why not, the
     stopped tasks' reasons and the app's last log lines, and what to do."""
     v = report.verdict
@@ -353,7 +357,7 @@ def service_lines(report: Report, service: str, stage: str) -> list[str]:
             f"{v.task_definition.rsplit('/', 1)[-1]}, image {v.image}, "
             f"{v.healthy}/{v.targets} target(s) healthy."
         ]
-    lines = [f"build.py: error: service {service} does not run what was deployed:"]
+    lines = [f"{prog}: error: service {service} does not run what was deployed:"]
     lines += [f"  {problem}" for problem in v.problems]
     if v.rolled_back:
         lines.append(f"  service event: {v.rolled_back}")
@@ -368,6 +372,6 @@ def service_lines(report: Report, service: str, stage: str) -> list[str]:
         lines += [f"  {line}" for line in report.log] or ["  (none)"]
     lines.append(
         "The stack is complete, but the service is not: fix the image or its settings and "
-        f"deploy again; build.py --stage {stage} --watch checks the service again."
+        f"deploy again; {prog} --stage {stage} --watch checks the service again."
     )
     return lines

@@ -124,7 +124,7 @@ def watch(
 ) -> Mapping[str, Any]:
     """Poll the stack and show its new events until it reaches a final state; `beside`
     takes each poll's new stack events and gives more to show after them (the ECS
-    service's own, service_health.ServiceEvents).
+    service's own, service_events.ServiceEvents).
 
     Returns the stack as last described; raises WatchTimeout when the time runs out.
     """

@@ -113,7 +113,7 @@ def turn_off(protections: Sequence[Protection], turned_off: list[Protection], ou
         say(out, sentence(f"{', '.join(p.what for p in protections)}: off"))
 
 
-def turn_on(protections: Sequence[Protection], out: TextIO, err: TextIO) -> None:
+def turn_on(protections: Sequence[Protection], out: TextIO, err: TextIO, prog: str) -> None:
     """Turn the protections back on. Best-effort, since it runs on the way out of an
     error or a Ctrl-C: what stays off is printed with the command that turns it on."""
     on: list[str] = []
@@ -123,12 +123,12 @@ def turn_on(protections: Sequence[Protection], out: TextIO, err: TextIO) -> None
         except ClientError as error:
             # After a failed delete: what was deleted stays deleted.
             if error_code(error) not in _GONE:
-                print(still_off(protection.what, why(error), protection.command), file=err)
+                print(still_off(protection.what, why(error), protection.command, prog), file=err)
         except BotoCoreError as error:
-            print(still_off(protection.what, why(error), protection.command), file=err)
+            print(still_off(protection.what, why(error), protection.command, prog), file=err)
         except KeyboardInterrupt as error:
             for left in protections[index:]:
-                print(still_off(left.what, why(error), left.command), file=err)
+                print(still_off(left.what, why(error), left.command, prog), file=err)
             break
         else:
             on.append(protection.what)
@@ -144,6 +144,7 @@ def settle(
     region: str,
     out: TextIO,
     err: TextIO,
+    prog: str,
 ) -> None:
     """At the end of an update: each old load balancer whose protection went off was
     deleted by the cleanup, or is still there (rolled back, not replaced after all)
@@ -164,7 +165,7 @@ def settle(
                 out,
                 f"The old load balancer {protection.physical_id} was deleted by the update's cleanup.",
             )
-    turn_on([p for p in off if p.physical_id not in deleted], out, err)
+    turn_on([p for p in off if p.physical_id not in deleted], out, err, prog)
     if status not in ("UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"):
         return  # no cleanup ran to its end
     left = {
@@ -173,4 +174,4 @@ def settle(
         if e.get("ResourceStatus", "") == "DELETE_FAILED" and e["PhysicalResourceId"] not in deleted
     }
     for arn, event in left.items():
-        print(left_behind(arn, event, stack_name, region), file=err)
+        print(left_behind(arn, event, stack_name, region, prog), file=err)

@@ -1,5 +1,5 @@
-"""The deploy's decisions, without AWS: no client, no Stubber. GIVEN the options, the
-stage file and a stack as DescribeStacks gives it, THEN create or update, the
+"""The deploy's decisions, without AWS: no client, no Stubber. GIVEN the stage file
+and a stack as DescribeStacks gives it, THEN create or update, the
 parameters and the request, what is refused and why, what blocks a change set, what
 a destroy keeps."""
 
@@ -14,13 +14,13 @@ from planar_cfn.deploy.change_set import Change as Resource
 from planar_cfn.deploy.change_set import ChangeSet, ChangeSetState
 from planar_cfn.deploy.plan import CREATE, UPDATE
 from planar_cfn.errors import InputError
-from planar_cfn.inputs.options import DeployOptions
 from planar_cfn.inputs.stage_file import load
 from planar_cfn.inputs.stages import get_stage
-from planar_cfn.template.render import Rendered
 from tests.deploy_stubs import PROD_STACK_POLICY, STAGE_VALUES, expected_parameters, stack
 
 REGION = "us-east-1"
+# The command as the tests run it: its messages name it.
+PROG = "build.py"
 NOW = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
 STACK_STATUSES = (
     botocore.session.get_session().get_service_model("cloudformation").shape_for("StackStatus").enum
@@ -53,40 +53,46 @@ def previous(**changes):
 def test_every_stack_status_is_a_create_an_update_or_a_refusal(status):
     described = stack("dev", status, reason="earlier trouble")
     if status in ("REVIEW_IN_PROGRESS", "DELETE_COMPLETE"):
-        assert deploy_plan.change_set_kind(described, "planar-dev-acme", REGION, "dev") == CREATE
+        assert (
+            deploy_plan.change_set_kind(described, "planar-dev-acme", REGION, "dev", prog=PROG)
+            == CREATE
+        )
     elif status in deploy_plan.UPDATABLE:
-        assert deploy_plan.change_set_kind(described, "planar-dev-acme", REGION, "dev") == UPDATE
+        assert (
+            deploy_plan.change_set_kind(described, "planar-dev-acme", REGION, "dev", prog=PROG)
+            == UPDATE
+        )
     else:
         with pytest.raises(InputError) as refused:
-            deploy_plan.change_set_kind(described, "planar-dev-acme", REGION, "dev")
+            deploy_plan.change_set_kind(described, "planar-dev-acme", REGION, "dev", prog=PROG)
         message = str(refused.value)
         assert message.startswith(
             f"stack planar-dev-acme in us-east-1 is {status} (earlier trouble): "
         )
         if status in deploy_plan.STUCK:
             expected = deploy_plan.STUCK[status]
-            assert expected.format(name="planar-dev-acme", stage="dev") in message
+            assert expected.format(name="planar-dev-acme", stage="dev", prog=PROG) in message
         else:
             assert "wait for it with `build.py --stage dev --watch`" in message
         assert refused.value.exit_code == 2
 
 
 def test_no_stack_is_a_create_that_makes_the_stack(stage_file):
-    plan = deploy_plan.plan_deploy(get_stage("dev"), stage_file(), None, REGION)
+    plan = deploy_plan.plan_deploy(get_stage("dev"), stage_file(), None, REGION, prog=PROG)
     assert (plan.kind, plan.creates_stack, plan.previous, plan.keep) == (CREATE, True, {}, ())
     assert plan.parameters(stage_file()) == expected_parameters(STAGE_VALUES)
 
 
 def test_a_stack_left_in_review_is_a_create_that_keeps_that_stack(stage_file):
     plan = deploy_plan.plan_deploy(
-        get_stage("dev"), stage_file(), stack("dev", "REVIEW_IN_PROGRESS"), REGION
+        get_stage("dev"), stage_file(), stack("dev", "REVIEW_IN_PROGRESS"), REGION, prog=PROG
     )
     assert (plan.kind, plan.creates_stack) == (CREATE, False)
 
 
 def test_a_deleted_stack_is_a_create_that_makes_a_new_one(stage_file):
     plan = deploy_plan.plan_deploy(
-        get_stage("dev"), stage_file(), stack("dev", "DELETE_COMPLETE"), REGION
+        get_stage("dev"), stage_file(), stack("dev", "DELETE_COMPLETE"), REGION, prog=PROG
     )
     assert (plan.kind, plan.creates_stack) == (CREATE, True)
 
@@ -96,7 +102,7 @@ def test_an_update_keeps_the_image_tag_and_zones_the_stage_file_leaves_out(stage
     values = stage_file(container_image_tag=None, database_availability_zones=None)
     described = stack("prod", "UPDATE_COMPLETE", parameters=previous(ContainerImageTag="v41"))
     # WHEN
-    plan = deploy_plan.plan_deploy(get_stage("dev"), values, described, REGION)
+    plan = deploy_plan.plan_deploy(get_stage("dev"), values, described, REGION, prog=PROG)
     # THEN both stay at the stack's values; every other parameter is the file's
     assert plan.kind == UPDATE
     assert plan.keep == ("container_image_tag", "database_availability_zones")
@@ -110,7 +116,7 @@ def test_an_update_keeps_the_image_tag_and_zones_the_stage_file_leaves_out(stage
 
 def test_an_update_sends_the_image_tag_the_stage_file_gives(stage_file):
     described = stack("dev", "UPDATE_COMPLETE", parameters=previous(ContainerImageTag="v41"))
-    plan = deploy_plan.plan_deploy(get_stage("dev"), stage_file(), described, REGION)
+    plan = deploy_plan.plan_deploy(get_stage("dev"), stage_file(), described, REGION, prog=PROG)
     assert "container_image_tag" not in plan.keep
     sent = {p["ParameterKey"]: p for p in plan.parameters(stage_file())}
     assert sent["ContainerImageTag"] == {
@@ -124,7 +130,11 @@ def test_switching_the_customer_managed_key_is_refused(stage_file, given, was):
     described = stack("prod", "UPDATE_COMPLETE", parameters=previous(CustomerManagedKey=was))
     with pytest.raises(InputError, match="The key choice is made when the stack is created"):
         deploy_plan.plan_deploy(
-            get_stage("prod"), stage_file("prod", customer_managed_key=given), described, REGION
+            get_stage("prod"),
+            stage_file("prod", customer_managed_key=given),
+            described,
+            REGION,
+            prog=PROG,
         )
 
 
@@ -140,9 +150,9 @@ def test_a_stack_of_another_stage_is_refused(stage_file):
 
 
 def test_a_deploy_request_carries_the_plan_the_tags_and_the_template(stage_file, templates):
-    plan = deploy_plan.plan_deploy(get_stage("dev"), stage_file(), None, REGION)
+    plan = deploy_plan.plan_deploy(get_stage("dev"), stage_file(), None, REGION, prog=PROG)
     request = deploy_plan.deploy_request(
-        plan, stage_file(), templates["dev"], {"TemplateURL": "https://x"}, NOW
+        plan, stage_file(), templates["dev"], {"TemplateURL": "https://x"}, NOW, prog=PROG
     )
     assert request["ChangeSetName"] == "planar-dev-20261127-100000"
     assert request["ChangeSetType"] == "CREATE"
@@ -152,11 +162,34 @@ def test_a_deploy_request_carries_the_plan_the_tags_and_the_template(stage_file,
     assert request["Description"] == "build.py --stage dev (planar-cfn 0.1.0)"
 
 
+@pytest.mark.parametrize("prog", ["planar-cfn", "python -m planar_cfn"])
+def test_the_change_set_description_names_the_command_as_run(stage_file, templates, prog):
+    plan = deploy_plan.plan_deploy(get_stage("dev"), stage_file(), None, REGION, prog=prog)
+    request = deploy_plan.deploy_request(
+        plan, stage_file(), templates["dev"], {"TemplateURL": "https://x"}, NOW, prog=prog
+    )
+    assert request["Description"] == f"{prog} --stage dev (planar-cfn 0.1.0)"
+    described = stack("prod", "UPDATE_COMPLETE", parameters=previous())
+    plan = deploy_plan.plan_image_tag(
+        "v42", described, "planar-prod-acme", REGION, "prod", prog=prog
+    )
+    request = deploy_plan.image_tag_request(plan, "prod", "v42", templates["prod"], NOW, prog=prog)
+    assert request["Description"] == f"{prog} --stage prod --image-tag v42 (planar-cfn 0.1.0)"
+
+
+def test_a_refusal_names_the_command_as_run():
+    described = stack("dev", "ROLLBACK_COMPLETE")
+    with pytest.raises(InputError, match="delete it with `planar-cfn --stage dev --destroy`"):
+        deploy_plan.change_set_kind(described, "planar-dev-acme", REGION, "dev", prog="planar-cfn")
+
+
 def test_an_image_tag_update_changes_the_tag_alone(templates):
     described = stack("prod", "UPDATE_COMPLETE", parameters=previous())
-    plan = deploy_plan.plan_image_tag("v42", described, "planar-prod-acme", REGION, "prod")
+    plan = deploy_plan.plan_image_tag(
+        "v42", described, "planar-prod-acme", REGION, "prod", prog=PROG
+    )
     assert plan.stack_id == described["StackId"]
-    request = deploy_plan.image_tag_request(plan, "prod", "v42", templates["prod"], NOW)
+    request = deploy_plan.image_tag_request(plan, "prod", "v42", templates["prod"], NOW, prog=PROG)
     assert request["UsePreviousTemplate"] is True
     assert "Tags" not in request
     assert "TemplateBody" not in request
@@ -178,7 +211,7 @@ def test_an_image_tag_update_changes_the_tag_alone(templates):
 )
 def test_an_image_tag_update_needs_a_deployed_stack_with_the_tag(described, message):
     with pytest.raises(InputError, match=message):
-        deploy_plan.plan_image_tag("v42", described, "planar-dev-acme", REGION, "dev")
+        deploy_plan.plan_image_tag("v42", described, "planar-dev-acme", REGION, "dev", prog=PROG)
 
 
 # --- what blocks a change set ----------------------------------------------------------
@@ -207,6 +240,7 @@ def blocked(ready, kind=UPDATE, stage="prod", allow=False, policy=never_read):
         stack_name=f"planar-{stage}-acme",
         region=REGION,
         stack_policy=policy,
+        prog=PROG,
     )
 
 
@@ -249,70 +283,6 @@ def test_in_prod_the_stack_policy_decides_an_allowed_replacement():
     assert blocked(change_set(REPLACED_DB), allow=True, policy=lambda: lifted) == []
 
 
-# --- the options and the template -------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("stage", "changes", "problem"),
-    [
-        ("dev", {"destroy": True, "dry_run": True}, "--dry-run: not with --destroy"),
-        (
-            "dev",
-            {"watch": True, "allow_replacement": True},
-            "--allow-replacement: not with --watch",
-        ),
-        ("dev", {"confirm_prod_destroy": True}, "--confirm-prod-destroy: only with --destroy"),
-        (
-            "dev",
-            {"destroy": True, "confirm_prod_destroy": True},
-            "--confirm-prod-destroy: only for prod; --destroy alone deletes dev",
-        ),
-        (
-            "prod",
-            {"destroy": True},
-            "--destroy: prod is a protected stage; add --confirm-prod-destroy",
-        ),
-        (
-            "dev",
-            {"destroy": True, "outputs_json": "o.json"},
-            "--outputs-json: a destroyed stack has no outputs",
-        ),
-    ],
-)
-def test_options_that_do_not_go_together(tmp_path, stage, changes, problem):
-    options = DeployOptions(stage=stage, **changes)
-    problems = deploy_plan.option_problems(options, get_stage(stage), tmp_path / "dev.json")
-    assert len(problems) == 1
-    assert problems[0].startswith(problem)
-
-
-def test_options_that_go_together(tmp_path):
-    for options in (
-        DeployOptions(stage="prod", destroy=True, confirm_prod_destroy=True, yes=True),
-        DeployOptions(stage="dev", dry_run=True, outputs_json=tmp_path / "o.json"),
-        DeployOptions(stage="dev", image_tag="v1", yes=True, allow_replacement=True),
-    ):
-        stage = get_stage(options.stage)
-        assert deploy_plan.option_problems(options, stage, tmp_path / "dev.json") == []
-
-
-def test_the_outputs_file_may_not_be_the_stage_file(tmp_path):
-    path = tmp_path / "dev.json"
-    path.write_text("{}")
-    assert deploy_plan.unwritable(path, path) == (
-        "is the stage file: the outputs would overwrite it; name another file"
-    )
-
-
-def test_the_template_must_be_the_stages_and_fit_or_have_a_bucket(rendered):
-    with pytest.raises(InputError, match="the template given is the prod stage's"):
-        deploy_plan.check_template(rendered["prod"], "dev", "bucket")
-    big = Rendered("dev", '{"Description": "' + "x" * 60_000 + '"}')
-    with pytest.raises(InputError, match="over CloudFormation's 51,200-byte inline limit"):
-        deploy_plan.check_template(big, "dev", None)
-    deploy_plan.check_template(big, "dev", "acme-cfn-templates")
-
-
 # --- watch and destroy ---------------------------------------------------------------------
 
 
@@ -334,7 +304,11 @@ def test_watch_names_the_operation_under_way(status, operation):
 def test_a_changing_stack_is_not_destroyed():
     with pytest.raises(InputError, match=r"is UPDATE_IN_PROGRESS: .*and destroy again"):
         deploy_plan.check_destroyable(
-            stack("dev", "UPDATE_IN_PROGRESS"), get_stage("dev"), "planar-dev-acme", REGION
+            stack("dev", "UPDATE_IN_PROGRESS"),
+            get_stage("dev"),
+            "planar-dev-acme",
+            REGION,
+            prog=PROG,
         )
 
 
@@ -342,11 +316,11 @@ def test_termination_protection_set_outside_prod_is_respected():
     protected = stack("staging", "UPDATE_COMPLETE", protection=True)
     with pytest.raises(InputError, match="--no-enable-termination-protection"):
         deploy_plan.check_destroyable(
-            protected, get_stage("staging"), "planar-staging-acme", REGION
+            protected, get_stage("staging"), "planar-staging-acme", REGION, prog=PROG
         )
     # Prod's own protection is the deploy's to lift, after the confirmation.
     deploy_plan.check_destroyable(
-        stack("prod", "UPDATE_COMPLETE", protection=True), get_stage("prod"), "p", REGION
+        stack("prod", "UPDATE_COMPLETE", protection=True), get_stage("prod"), "p", REGION, prog=PROG
     )
 
 

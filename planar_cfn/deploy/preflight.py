@@ -1,0 +1,83 @@
+"""Every local input checked before AWS is called: the options that do not go together
+or with the stage, the file the outputs go to, and the template a full deploy sends."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import InputError
+from ..inputs.options import DeployOptions
+from ..inputs.stages import Stage
+from ..template.render import Rendered
+
+__all__ = ["check_template", "option_problems", "unwritable"]
+
+
+def unwritable(path: Path, stage_file: Path) -> str | None:
+    """Why the run could not write its outputs to `path` (checked before any AWS call,
+    so the outputs of a deploy are never lost at its end), or None."""
+    if path.is_dir():
+        return f"is a directory: name a file in it, such as {path / 'outputs.json'}"
+    if not path.parent.is_dir():
+        return (
+            f"{path.parent} is not a directory"
+            if path.parent.exists()
+            else f"no such directory {path.parent}"
+        )
+    if path.exists() and path.resolve() == stage_file.resolve():
+        return "is the stage file: the outputs would overwrite it; name another file"
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return "cannot be written (read-only): make it writable or name another file"
+    elif not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"cannot create it: the directory {path.parent} is not writable; name a file in one that is"
+    return None
+
+
+def option_problems(options: DeployOptions, stage: Stage, stage_file: Path) -> list[str]:
+    """The options that do not go together, or with the stage, each named as its flag."""
+    problems = []
+    if options.mode in ("destroy", "watch", "drift"):
+        for flag, given in (
+            ("--dry-run", options.dry_run),
+            ("--allow-replacement", options.allow_replacement),
+        ):
+            if given:
+                problems.append(f"{flag}: not with --{options.mode}; it applies to a change set")
+    if options.confirm_prod_destroy and not options.destroy:
+        problems.append("--confirm-prod-destroy: only with --destroy")
+    elif options.confirm_prod_destroy and not stage.protected:
+        problems.append(
+            f"--confirm-prod-destroy: only for prod; --destroy alone deletes {stage.name}"
+        )
+    if options.destroy and stage.protected and not options.confirm_prod_destroy:
+        problems.append(
+            f"--destroy: {stage.name} is a protected stage; add --confirm-prod-destroy "
+            "to delete its stack (the bucket, secrets and a final database snapshot are kept)"
+        )
+    if options.outputs_json is not None:
+        if options.destroy:
+            problems.append("--outputs-json: a destroyed stack has no outputs")
+        elif options.drift:
+            problems.append("--outputs-json: --drift reads no outputs")
+        else:
+            problem = unwritable(options.outputs_json, stage_file)
+            if problem:
+                problems.append(f"--outputs-json {options.outputs_json}: {problem}")
+    return problems
+
+
+def check_template(rendered: Rendered, stage: str, bucket: str | None) -> None:
+    """The template is the stage's, and passes inline or has a bucket to go through."""
+    if rendered.stage != stage:
+        raise InputError(
+            f"the template given is the {rendered.stage} stage's, but the deploy is of {stage}: "
+            f"render {stage}'s"
+        )
+    if not rendered.fits_inline and not bucket:
+        raise InputError(
+            f"the {stage} template is {len(rendered.minified.encode()):,} "
+            "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
+            "the stack's region with --template-bucket or template_bucket in the stage file"
+        )

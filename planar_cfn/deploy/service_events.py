@@ -1,0 +1,162 @@
+"""While CloudFormation creates or updates the ECS service: the service's own events
+and its stopped tasks, shown beside the stack's (progress.watch's `beside`), with an
+early word when the deployment keeps failing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..aws.gateway import why
+from . import service_health
+
+__all__ = ["WARN_AFTER_STOPPED", "ServiceEvents"]
+
+# While the stack changes, after this many stopped tasks the deploy says the deployment
+# keeps failing: ECS's circuit breaker gives up after as many failed tasks as half the
+# desired count, but never fewer than 3, so by then the rollback is near.
+WARN_AFTER_STOPPED = 3
+_SERVICE = "AWS::ECS::Service"
+
+
+def _line(when: Any, logical: str, status: str, reason: str) -> dict[str, Any]:
+    """A line shown among the stack's events, in their shape."""
+    return {
+        "Timestamp": when,
+        "ResourceStatus": status,
+        "ResourceType": _SERVICE,
+        "LogicalResourceId": logical,
+        "ResourceStatusReason": reason,
+    }
+
+
+@dataclass
+class ServiceEvents:
+    """While CloudFormation creates or updates the service: its own events ("has started
+    1 tasks", "is unable to place a task") and each stopped task's reason, once each,
+    oldest first, shown beside the stack's events; after WARN_AFTER_STOPPED stopped
+    tasks, the most common reason once, and the newest one's last log lines. The service is found from the stack's event
+    for it (its physical id is the service's ARN). Reading stops, said once, when AWS
+    refuses: the stack's own events go on."""
+
+    ecs: Any
+    logs: Any
+    timeout_minutes: int
+    cluster: str = ""
+    service: str = ""
+    logical: str = "Service"
+    seen: set[str] = field(default_factory=set)
+    stopped: list[service_health.StoppedTask] = field(default_factory=list)
+    warned: bool = False
+    off: bool = False
+    since: Any = None  # the time of the stack's first event for the service
+
+    def __call__(self, events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The lines to show after this poll's stack `events`."""
+        for event in events:
+            arn = str(event.get("PhysicalResourceId", ""))
+            if event.get("ResourceType") == _SERVICE and arn.startswith("arn:aws:ecs:"):
+                parts = arn.split(":", 5)[-1].split("/")  # service/CLUSTER/NAME
+                if len(parts) == 3 and not self.service:
+                    self.cluster, self.service = parts[1], parts[2]
+                    self.logical = str(event.get("LogicalResourceId", self.logical))
+                    # What the service said and stopped before this operation is not news.
+                    self.since = event.get("Timestamp")
+        if self.off or not self.service:
+            return []
+        # A line with no time of its own takes the poll's last event's, else now.
+        when = events[-1]["Timestamp"] if events else datetime.now(UTC)
+        try:
+            return self._read(when)
+        except (ClientError, BotoCoreError) as error:
+            self.off = True
+            return [_line(when, self.logical, "SERVICE_EVENTS", f"not read: {why(error)}")]
+
+    def _read(self, when: Any) -> list[Mapping[str, Any]]:
+        answer = self.ecs.describe_services(cluster=self.cluster, services=[self.service])
+        services = answer.get("services", [])
+        lines: list[Mapping[str, Any]] = []
+        for event in reversed(services[0].get("events", []) if services else []):
+            if event.get("id") not in self.seen and not self._before(event.get("createdAt")):
+                self.seen.add(str(event.get("id")))
+                lines.append(
+                    _line(event.get("createdAt"), self.logical, "SERVICE_EVENT", event["message"])
+                )
+        arns = self.ecs.list_tasks(
+            cluster=self.cluster, serviceName=self.service, desiredStatus="STOPPED"
+        ).get("taskArns", [])
+        new = [a for a in arns if a not in self.seen][:100]  # DescribeTasks takes 100
+        newest: Mapping[str, Any] = {}
+        if new:
+            self.seen.update(new)
+            tasks = self.ecs.describe_tasks(cluster=self.cluster, tasks=new).get("tasks", [])
+            tasks = [t for t in tasks if not self._before(t.get("stoppedAt"))]
+            tasks.sort(key=lambda t: t.get("stoppedAt") or 0)
+            newest = tasks[-1] if tasks else {}
+            when = newest.get("stoppedAt") or when
+            for task in tasks:
+                stopped = service_health.stopped_task(task)
+                self.stopped.append(stopped)
+                exits = ", ".join(f"{name} {how}" for name, how in stopped.exits)
+                lines.append(
+                    _line(
+                        task.get("stoppedAt") or when,
+                        self.logical,
+                        "TASK_STOPPED",
+                        f"{stopped.id}: {stopped.reason}" + (f" ({exits})" if exits else ""),
+                    )
+                )
+        if len(self.stopped) >= WARN_AFTER_STOPPED and not self.warned:
+            self.warned = True
+            reason, count = Counter(t.reason for t in self.stopped).most_common(1)[0]
+            lines.append(
+                _line(
+                    when,
+                    self.logical,
+                    "DEPLOYMENT_FAILING",
+                    f"{len(self.stopped)} tasks stopped, {count} of them: {reason}. The stack "
+                    f"waits for the service up to --timeout ({self.timeout_minutes} min); "
+                    "ECS's circuit breaker will roll the deployment back",
+                )
+            )
+            _, container = service_health.target_group(services[0] if services else {})
+            lines += self._log(newest, container, when)
+        return lines
+
+    def _before(self, when: Any) -> bool:
+        """Whether `when` is before the operation reached the service."""
+        return bool(self.since and when and when < self.since)
+
+    def _log(
+        self, task: Mapping[str, Any], container: str | None, when: Any
+    ) -> list[Mapping[str, Any]]:
+        """The last LOG_LINES lines of the stopped `task`'s app container, each a line;
+        one line saying why when they cannot be read."""
+        arn = str(task.get("taskDefinitionArn", ""))
+        if not arn:
+            return []
+        try:
+            definition = self.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+            name = container or str(service_health.app_container(definition, None).get("name", ""))
+            group, stream = service_health.log_stream(
+                definition, name, str(task["taskArn"]).rsplit("/", 1)[-1]
+            )
+            if not group:
+                return []
+            answer = self.logs.get_log_events(
+                logGroupName=group,
+                logStreamName=stream,
+                limit=service_health.LOG_LINES,
+                startFromHead=False,
+            )
+        except (ClientError, BotoCoreError) as error:
+            return [_line(when, self.logical, "APP_LOG", f"not read: {why(error)}")]
+        return [
+            _line(when, self.logical, "APP_LOG", str(e.get("message", "")))
+            for e in answer.get("events", [])
+        ]

@@ -1,0 +1,138 @@
+"""The ECS service's events and stopped tasks, shown beside the stack's while
+CloudFormation creates or updates it (service_events.ServiceEvents), through the
+command (cli.main) against Stubbers."""
+
+from planar_cfn.errors import ExitCode
+from tests.deploy.test_engine import executed_update
+from tests.deploy.test_service_health import build_py
+from tests.deploy_stubs import event, service, stopped, task_definition, task_definition_arn
+
+SERVICE_ARN = (
+    "arn:aws:ecs:us-east-1:123456789012:service/app-cluster-dev-acme/planar-service-dev-acme"
+)
+CRASH = "Essential container in task exited"
+KINDS = ("SERVICE_EVENT", "TASK_STOPPED", "DEPLOYMENT_FAILING", "APP_LOG")
+
+
+def service_read(h, events, stopped_tasks, new):
+    """One poll of the service while the stack changes: its events (newest first), the
+    STOPPED tasks' ARNs, and DescribeTasks of the `new` ones."""
+    answer = service("dev", events=tuple(events))
+    ecs = h.aws.stub("ecs")
+    ecs.add_response(
+        "describe_services",
+        {"services": [answer], "failures": []},
+        {"cluster": "app-cluster-dev-acme", "services": ["planar-service-dev-acme"]},
+    )
+    ecs.add_response(
+        "list_tasks",
+        {"taskArns": [t["taskArn"] for t in stopped_tasks]},
+        {
+            "cluster": "app-cluster-dev-acme",
+            "serviceName": "planar-service-dev-acme",
+            "desiredStatus": "STOPPED",
+        },
+    )
+    if new:
+        ecs.add_response(
+            "describe_tasks",
+            {"tasks": new, "failures": []},
+            {"cluster": "app-cluster-dev-acme", "tasks": [t["taskArn"] for t in new]},
+        )
+
+
+def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(harness, tmp_path):
+    # GIVEN an update whose new tasks exit 1 one after the other, until the stack rolls back
+    h = harness("dev")
+    cursor = executed_update(h, [])
+    updating = event(
+        "dev",
+        "Service",
+        "UPDATE_IN_PROGRESS",
+        "AWS::ECS::Service",
+        seconds=5,
+        physical=SERVICE_ARN,
+    )
+    tasks = [stopped("dev", f"task{i}", CRASH, 1, 30 + 40 * i) for i in range(3)]
+    started = [
+        f"(service planar-service-dev-acme) has started 1 tasks: (task task{i})." for i in range(3)
+    ]
+    # and, from before the update, an event and a stopped task that are not news
+    steady = ("(service planar-service-dev-acme) has reached a steady state.", -600)
+    old = [stopped("dev", "old0", "Scaling activity initiated by deployment", 0, -900)]
+    h.progress("UPDATE_IN_PROGRESS", updating, cursor)
+    service_read(h, [started[0], steady], tasks[:1] + old, tasks[:1] + old)
+    h.progress("UPDATE_IN_PROGRESS")
+    service_read(h, [*reversed(started[:2]), steady], tasks[1::-1] + old, tasks[1:2])
+    h.progress("UPDATE_IN_PROGRESS")
+    service_read(h, [*reversed(started), steady], tasks[::-1] + old, tasks[2:])
+    h.aws.stub("ecs").add_response(
+        "describe_task_definition",
+        {"taskDefinition": task_definition("dev", 8)},
+        {"taskDefinition": task_definition_arn("dev", 8)},
+    )
+    h.aws.stub("logs").add_response(
+        "get_log_events",
+        {"events": [{"timestamp": 0, "message": "KeyError: 'DATABASE_URL'"}]},
+        {
+            "logGroupName": "/ecs/planar-service-dev-acme",
+            "logStreamName": "ecs/planar-app/task2",
+            "limit": 20,
+            "startFromHead": False,
+        },
+    )
+    failed = event(
+        "dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 200
+    )
+    h.progress("UPDATE_ROLLBACK_COMPLETE", failed)
+    service_read(h, reversed(started), tasks[::-1], [])
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN exit 1 for the rollback, and while it waited, each service event and each
+    # stopped task once, in order, then after the third stop the warning naming --timeout
+    assert code == ExitCode.FAILED
+    shown = [
+        line.split(None, 1)[1].split("  ", 1)[0] + " | " + line.rsplit("Service  ", 1)[-1]
+        for line in h.out.getvalue().splitlines()
+        if any(f" {kind} " in line for kind in KINDS)
+    ]
+    assert shown == [
+        f"SERVICE_EVENT | {started[0]}",
+        f"TASK_STOPPED | task0: {CRASH} (planar-app exit 1)",
+        f"SERVICE_EVENT | {started[1]}",
+        f"TASK_STOPPED | task1: {CRASH} (planar-app exit 1)",
+        f"SERVICE_EVENT | {started[2]}",
+        f"TASK_STOPPED | task2: {CRASH} (planar-app exit 1)",
+        f"DEPLOYMENT_FAILING | 3 tasks stopped, 3 of them: {CRASH}. The stack waits for the "
+        "service up to --timeout (60 min); ECS's circuit breaker will roll the deployment back",
+        "APP_LOG | KeyError: 'DATABASE_URL'",
+    ]
+
+
+def test_service_events_aws_refuses_are_said_once_and_the_stack_events_go_on(harness, tmp_path):
+    # GIVEN a deployer policy without ecs:DescribeServices, and an update that rolls back
+    h = harness("dev")
+    cursor = executed_update(h, [])
+    updating = event(
+        "dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=5, physical=SERVICE_ARN
+    )
+    h.progress("UPDATE_IN_PROGRESS", updating, cursor)
+    h.aws.stub("ecs").add_client_error(
+        "describe_services", "AccessDeniedException", "not authorized", 400
+    )
+    failed = event(
+        "dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 200
+    )
+    h.progress("UPDATE_ROLLBACK_COMPLETE", failed)
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN one line says the service's events are not read; the stack's still show
+    assert code == ExitCode.FAILED
+    out = h.out.getvalue()
+    assert out.count("SERVICE_EVENTS") == 1
+    assert "not read: AccessDeniedException: not authorized" in out
+    assert "UPDATE_FAILED" in out
