@@ -26,7 +26,7 @@ __all__ = [
 
 
 class ExitCode(IntEnum):
-    """build.py's exit codes, the same for every command (README.md, docs/deploying.md)."""
+    """build.py's exit codes, the same for every command (docs/command.md)."""
 
     OK = 0  # built, deployed, no changes, a dry run, destroyed, published
     FAILED = 1  # lint findings or a stale template; AWS refused or failed; a rollback

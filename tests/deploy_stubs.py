@@ -175,7 +175,7 @@ def expected_parameters(values: dict[str, Any], **overrides: Any) -> list[dict]:
 
 
 def stack_tags(stage: str) -> list[dict]:
-    """The stack's tags for app acme (SPEC, tags), sorted by key as the deploy sends them;
+    """The stack's tags for app acme (docs/stack.md, Naming and tags), sorted by key as the deploy sends them;
     not app.version, which the resources carry as the image tag they run."""
     return [
         {"Key": "app.name", "Value": "acme"},

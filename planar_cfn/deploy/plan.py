@@ -310,7 +310,7 @@ def blocked(
             "CloudFormation would create the new service beside the old one, ECS refuses a "
             "second service of that name, and the update would fail and roll back. Undo the "
             "change that forces it (the replacement's causes are listed above; switching "
-            "fargate_spot on a running stack can be one: README, Scaling and cost)."
+            "fargate_spot on a running stack can be one: docs/scaling-and-cost.md)."
         ]
     losses = ready.data_loss
     if not losses:

@@ -40,7 +40,7 @@ __all__ = [
     "summary_line",
 ]
 
-# The values README "Scaling and cost" recommends writing in each stage's file. A stage
+# The values docs/scaling-and-cost.md recommends writing in each stage's file. A stage
 # not named here is estimated at the template's defaults.
 RECOMMENDED: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
@@ -83,7 +83,7 @@ def _money(amount: Decimal) -> str:
 
 
 def recommended_values(stage: str) -> Mapping[str, str]:
-    """The values README "Scaling and cost" recommends for `stage`, by parameter name;
+    """The values docs/scaling-and-cost.md recommends for `stage`, by parameter name;
     empty (the template's defaults) for a stage it does not name."""
     return RECOMMENDED.get(stage, MappingProxyType({}))
 
@@ -167,7 +167,7 @@ def summary_line(result: Estimate) -> str:
 
 
 def stages_table(estimates: Mapping[str, Estimate], original: Mapping[str, str]) -> str:
-    """README's cost table: a row per service and the total, a column per stage (low to
+    """docs/scaling-and-cost.md's cost table: a row per service and the total, a column per stage (low to
     high a month), and the Terraform module README's staging figure by service name
     ("total" for its total) where it gives one."""
 

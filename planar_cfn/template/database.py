@@ -38,14 +38,14 @@ ENGINE = "aurora-postgresql"
 # Aurora Serverless v2: instances of this class scale between the cluster's
 # minimum and maximum ACUs.
 SERVERLESS_V2_CLASS = "db.serverless"
-# The database and master user the application expects (SPEC, Aurora cluster).
+# The database and master user the application expects (docs/stack.md, Components).
 DATABASE_NAME = "appdb"
 MASTER_USERNAME = "dbadmin"
-# Daily automated backups, 03:00-04:00 UTC (SPEC).
+# Daily automated backups, 03:00-04:00 UTC (docs/stack.md).
 BACKUP_WINDOW = "03:00-04:00"
 # Sunday 04:30-05:30 UTC, clear of the backup window.
 MAINTENANCE_WINDOW = "sun:04:30-sun:05:30"
-# Enhanced monitoring every 60 s (SPEC), the longest interval RDS offers.
+# Enhanced monitoring every 60 s (docs/stack.md), the longest interval RDS offers.
 MONITORING_INTERVAL = 60
 # The secret's ARN is arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX:
 # split on ":", the name (with AWS's suffix) is part 6; split on "-", the name

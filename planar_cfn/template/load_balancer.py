@@ -15,7 +15,7 @@ from .network import APP_PORT, HTTP_PORT, HTTPS_PORT, Network
 
 # TLS 1.3 and 1.2 with forward-secret AEAD ciphers only.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
-# Health checks of the tasks, as the original module set them (SPEC, target group).
+# Health checks of the tasks, as the original module set them (docs/stack.md, Components).
 HEALTH_CHECK_PATH = "/planar/v1/health"
 # A check every 30 s, each given 5 s to answer before it counts as failed.
 HEALTH_CHECK_INTERVAL_SECONDS = 30

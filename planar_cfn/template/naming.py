@@ -14,12 +14,12 @@ from types import MappingProxyType
 
 from troposphere import AWSHelperFn, Select, Split, StackId, Sub, Tags
 
-# Tag values the original module wrote on every resource (SPEC, tags).
+# Tag values the original module wrote on every resource (docs/stack.md, Naming and tags).
 FRAMEWORK = "planar"
 FRAMEWORK_VERSION = "0.17"
 VENDOR_NAME = "CoPlane"
 VENDOR_CONTACT = "support@coplane.com"
-# The seven tags every taggable resource carries (SPEC, tags), and the Name tag that
+# The seven tags every taggable resource carries (docs/stack.md, Naming and tags), and the Name tag that
 # named resources carry as well: extra tags may not take these keys.
 COMMON_TAG_KEYS = (
     "framework",
@@ -56,7 +56,7 @@ class Naming:
 
     stage: str
     app_name: AWSHelperFn
-    # The image tag the service runs: the application's version (SPEC's app.version).
+    # The image tag the service runs: the application's version (docs/stack.md, Components).
     app_version: AWSHelperFn
     extra_tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 

@@ -10,7 +10,7 @@ from troposphere.ec2 import SecurityGroup, SecurityGroupIngress, SecurityGroupRu
 from ..inputs.parameters import Params
 from .naming import Naming
 
-# The port the Planar container listens on (SPEC, task definition).
+# The port the Planar container listens on (docs/stack.md, Components).
 APP_PORT = 8000
 # PostgreSQL's standard port, which Aurora PostgreSQL also uses by default.
 POSTGRES_PORT = 5432

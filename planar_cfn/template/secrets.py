@@ -13,7 +13,7 @@ from ..inputs.stages import Stage
 from .encryption import Encryption
 from .naming import Naming
 
-# The custom secret's first value, as the original module wrote it (SPEC, secrets):
+# The custom secret's first value, as the original module wrote it (docs/stack.md, Components):
 # operators replace it with the application's own settings.
 CUSTOM_SECRET_INITIAL = json.dumps({"placeholder_key": "placeholder_value"})
 

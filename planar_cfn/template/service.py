@@ -22,7 +22,7 @@ from .secrets import Secrets
 from .storage import Storage
 
 CONTAINER_NAME = APP_CONTAINER_NAME
-# Below, values of the original module (SPEC, Components: log group, ECS cluster,
+# Below, values of the original module (docs/stack.md, Components: log group, ECS cluster,
 # service), each with what it does.
 LOG_RETENTION_DAYS = 14
 # The load balancer's failing health checks are ignored for a new task's first

@@ -49,7 +49,7 @@ EMPTIER_MEMORY_MB = 256
 EMPTIER_RESPONSE_MARGIN_SECONDS = 60
 # As long as the service's own logs (service.LOG_RETENTION_DAYS).
 EMPTIER_LOG_RETENTION_DAYS = 14
-# How long browsers may cache the answer to a CORS preflight (SPEC: max age 3000).
+# How long browsers may cache the answer to a CORS preflight (docs/stack.md, Components: max age 3000).
 CORS_MAX_AGE_SECONDS = 3000
 
 
