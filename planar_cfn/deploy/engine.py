@@ -84,13 +84,15 @@ __all__ = ["DeployOptions", "DeployResult", "Deployment", "Runtime", "deploy"]
 
 @dataclass
 class Runtime:
-    """What a deploy takes from the process; tests replace each piece."""
+    """What a deploy takes from the process, and the command's name (`prog`) its
+    messages use; tests replace each piece."""
 
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     connect: Callable[[str | None, str | None], Clients] = Aws.connect
     clock: Clock = field(default_factory=lambda: Clock(sleep=time.sleep, monotonic=time.monotonic))
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    prog: str = "planar-cfn"
 
 
 @dataclass(frozen=True)

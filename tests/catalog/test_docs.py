@@ -11,7 +11,7 @@ import parliament
 import pytest
 
 from planar_cfn.catalog import portfolio, publish
-from planar_cfn.cli import commands as cli
+from planar_cfn.cli import arguments
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "publishing.md"
 BEGIN = "<!-- launch-form: generated from the template metadata by tests/catalog/test_docs.py -->"
@@ -155,7 +155,7 @@ def test_policy_is_clean_for_the_iam_linter():
 
 def test_every_publish_flag_is_documented():
     parser = argparse.ArgumentParser()
-    cli._publish_arguments(parser)
+    arguments.publish_group(parser)
     text = DOC.read_text()
     flags = sorted(set(re.findall(r"--[a-z][a-z-]+", parser.format_help())) - {"--help"})
     assert "--publish" in flags

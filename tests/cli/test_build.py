@@ -15,6 +15,7 @@ import pytest
 
 from planar_cfn import paths
 from planar_cfn.catalog.launch_role import LAUNCH_ROLE
+from planar_cfn.cli import arguments, modes
 from planar_cfn.cli import commands as cli
 from planar_cfn.errors import ExitCode
 from planar_cfn.inputs.stages import STAGE_NAMES
@@ -162,8 +163,8 @@ def test_deploy_flags_outside_a_deploy_exit_2_rendering_nothing(
     ],
 )
 def test_flags_a_mode_reads_are_allowed(argv):
-    args = cli._parser().parse_args(["--stage", "prod", *argv])
-    assert cli._mode_problem(args) is None
+    args = arguments.parser().parse_args(["--stage", "prod", *argv])
+    assert modes.problem(args) is None
 
 
 def test_cost_still_reads_a_stage_file(capsys):
