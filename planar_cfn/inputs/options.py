@@ -126,7 +126,7 @@ _REGION = _flag(
 
 @dataclass(frozen=True)
 class DeployOptions:
-    """What build.py's deploy flags ask for, one field per flag (docs/deploying.md):
+    """What the command's deploy flags ask for, one field per flag (docs/deploying.md):
     deploy `stage` as a reviewed change set, or with `image_tag`, `destroy`, `watch`
     or `drift` act on its deployed stack. Raises InputError, naming each refused value
     and what is allowed, when made with a bad one."""
@@ -245,7 +245,7 @@ class DeployOptions:
 
 @dataclass(frozen=True)
 class PublishOptions:
-    """What build.py's publish flags ask for, one field per flag (docs/publishing.md).
+    """What the command's publish flags ask for, one field per flag (docs/publishing.md).
     Raises InputError, naming each refused value and what is allowed, when made with a
     bad one."""
 
