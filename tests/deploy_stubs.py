@@ -19,8 +19,8 @@ import pytest
 from botocore.stub import Stubber
 
 from planar_cfn.aws.clock import Clock
-from planar_cfn.cli import commands as cli
-from planar_cfn.cli.report import DEPLOY, report
+from planar_cfn.cli import arguments
+from planar_cfn.cli.report import deploy_voice, report
 from planar_cfn.deploy import engine as deploy
 from planar_cfn.errors import Interrupted, PlanarError
 from planar_cfn.inputs.options import DeployOptions
@@ -310,7 +310,9 @@ class Harness:
     def run(self, *flags: str, stdin: Terminal | None = None) -> int:
         """build.py --stage STAGE --stage-file FILE with these flags."""
         argv = ["--stage", self.stage, "--stage-file", str(self.path), *flags]
-        return self.run_options(cli._deploy_options(cli._parser().parse_args(argv)), stdin=stdin)
+        return self.run_options(
+            arguments.deploy_options(arguments.parser().parse_args(argv)), stdin=stdin
+        )
 
     def runtime(self, stdin: Terminal | None = None) -> deploy.Runtime:
         return deploy.Runtime(
@@ -330,7 +332,7 @@ class Harness:
             )
             code = result.exit_code
         except (PlanarError, Interrupted) as error:
-            code = report(self.err, error, DEPLOY)
+            code = report(self.err, error, deploy_voice("build.py"))
         try:
             self.aws.assert_done()
         except AssertionError as error:

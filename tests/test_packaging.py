@@ -1,7 +1,8 @@
 """The package as others install and call it: pyproject's metadata agrees with the
-code and requirements.txt, the `planar-cfn` command is build.py's, an installed copy
-uses the working directory's templates/ and stages/, and a library call to the lint
-leaves the caller's garbage collector as it was. No network: nothing is installed."""
+code and requirements.txt, the `planar-cfn` command is build.py's and speaks in the
+name it was started by, an installed copy uses the working directory's templates/ and
+stages/, and a library call to the lint leaves the caller's garbage collector as it
+was. No network: nothing is downloaded."""
 
 import gc
 import importlib
@@ -103,6 +104,65 @@ def test_python_dash_m_is_the_command_too():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("fresh: ")
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """The package as pip installs it: alone in a site directory, with the `planar-cfn`
+    script that pip writes for pyproject's entry point, made by pip's own script maker
+    (building a wheel needs the `wheel` package, which an offline run may lack)."""
+    from pip._vendor.distlib.scripts import ScriptMaker
+
+    root = tmp_path_factory.mktemp("installed")
+    site = root / "site-packages"
+    shutil.copytree(
+        ROOT / "planar_cfn", site / "planar_cfn", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    maker = ScriptMaker(None, str(root / "bin"))
+    maker.executable, maker.variants = sys.executable, {""}
+    (script,) = maker.make(f"planar-cfn = {PROJECT['scripts']['planar-cfn']}")
+    return [script], {"PYTHONPATH": str(site)}
+
+
+# How each name is started, and what else it needs to find the package.
+STARTS = {
+    "build.py": ([sys.executable, str(ROOT / "build.py")], {}),
+    "python -m planar_cfn": ([sys.executable, "-m", "planar_cfn"], {"PYTHONPATH": str(ROOT)}),
+}
+
+
+@pytest.mark.parametrize("prog", ["build.py", "python -m planar_cfn", "planar-cfn"])
+def test_every_message_names_the_command_as_it_was_started(prog, installed, tmp_path):
+    command, env = installed if prog == "planar-cfn" else STARTS[prog]
+    env = {**os.environ, **env, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    bad = tmp_path / "dev.json"
+    bad.write_text(json.dumps({"regoin": "eu-west-1"}))
+
+    def run(*argv):
+        return subprocess.run(
+            [*command, *argv], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+
+    # GIVEN the command under one of its names, run from another directory
+    # WHEN a flag is given outside its mode
+    refused = run("--stage", "dev", "--no-deploy", "--timeout", "5")
+    # THEN the usage and the error name it
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"usage: {prog} [-h] (--stage {{dev,staging,prod}}")
+    assert f"\n{prog}: error: argument --timeout: only when deploying " in refused.stderr
+    # WHEN a template is stale, the command it suggests is itself
+    stale = run("--stage", "dev", "--check", "--templates-dir", "out")
+    assert stale.returncode == 1
+    assert stale.stdout == (
+        f"stale: out/planar-dev.json is missing; run {prog} --all-stages --no-deploy\n"
+    )
+    # WHEN a deploy's stage file is bad (refused before any AWS call)
+    deploy = run("--stage", "dev", "--dry-run", "--stage-file", str(bad))
+    assert deploy.returncode == 2
+    lines = deploy.stderr.splitlines()
+    assert lines[0].startswith(f"{prog}: error: "), lines
+    assert "unknown key 'regoin'" in deploy.stderr
+    assert lines[-1] == f"{prog}: nothing was created or changed"
 
 
 def test_a_checkout_uses_its_own_templates_and_stages():

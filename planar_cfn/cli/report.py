@@ -21,8 +21,14 @@ class Voice:
     always_says_what_changed: bool  # else only for exit 2, which promises it
 
 
-DEPLOY = Voice("build.py: error: ", "build.py: ", "nothing was created or changed", False)
-PUBLISH = Voice("build.py: publish: ", "build.py: publish: ", "nothing was changed in AWS", True)
+def deploy_voice(prog: str) -> Voice:
+    """A deploy's, and any mode's but a publish's, in the command's name."""
+    return Voice(f"{prog}: error: ", f"{prog}: ", "nothing was created or changed", False)
+
+
+def publish_voice(prog: str) -> Voice:
+    """A publish's, which always says what it changed, in the command's name."""
+    return Voice(f"{prog}: publish: ", f"{prog}: publish: ", "nothing was changed in AWS", True)
 
 
 def report(err: TextIO, error: PlanarError | Interrupted, voice: Voice) -> ExitCode:

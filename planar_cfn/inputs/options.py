@@ -1,24 +1,25 @@
-"""What a caller may ask of a deploy or a publish: typed, frozen options that build.py
+"""What a caller may ask of a deploy or a publish: typed, frozen options that the command
 makes from its flags and a Python caller makes directly.
 
-Each value is checked as the options are made, by the same function and in the same
-words as the flag's check on the command line, so a bad value is refused, named with
-what is allowed, before anything is rendered or sent to AWS.
+Each field that is a flag declares it (Flag, in the field's metadata): its check, help
+and the modes it goes with. The command line makes its arguments, the options and its
+mode check from these declarations, so a flag is one field. Each value is checked as
+the options are made, by the same function and in the same words as the flag's check
+on the command line, so a bad value is refused, named with what is allowed, before
+anything is rendered or sent to AWS.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from .constraints import S3_BUCKET, Pattern
-from .parameters import SPECS_BY_KEY
-from .stage_file import PROFILE, REGION
+from . import option_checks as checks
+from .option_checks import DEFAULT_TIMEOUT_MINUTES, MAX_PRINCIPAL_PATTERNS, principal_type
 from .stages import DEFAULT_STAGES, Stage, UnknownStageError, get_stage
 
 if TYPE_CHECKING:
@@ -28,278 +29,191 @@ __all__ = [
     "ARTIFACT_KEY_PREFIX",
     "DEFAULT_TIMEOUT_MINUTES",
     "MAX_PRINCIPAL_PATTERNS",
-    "MAX_TIMEOUT_MINUTES",
     "DeployOptions",
+    "Flag",
     "PublishOptions",
-    "artifact_bucket",
-    "image_tag",
-    "launch_role",
-    "portfolio_id",
+    "flags",
     "principal_type",
-    "principals",
-    "product_name",
-    "profile",
-    "region",
-    "share_targets",
-    "template_bucket",
-    "timeout_minutes",
 ]
 
 # Where a publish puts templates in the artifact bucket: PREFIX/STAGE/SHA256.json.
 ARTIFACT_KEY_PREFIX = "planar-cfn"
 
-DEFAULT_TIMEOUT_MINUTES = 60
-MAX_TIMEOUT_MINUTES = 24 * 60
-# Service Catalog's portfolio ids: "port-" and lowercase letters and digits, at most
-# 100 characters in all (the API's limit on an id).
-_PORTFOLIO_ID = re.compile(r"port-[a-z0-9]{1,95}")
-_PORTFOLIO_ID_ALLOWED = "port- and 1-95 lowercase letters or digits, such as port-abcdefghijklm"
-# IAM names (CreateRole, RoleName): 1-64 letters, digits and +=,.@_-; a path is /, or
-# /-separated segments of the same characters between slashes.
-_IAM_NAME = r"[A-Za-z0-9+=,.@_-]{1,64}"
-_IAM_PATH = r"/(?:[A-Za-z0-9+=,.@_-]+/)*"
-_PARTITION = r"arn:aws(?:-cn|-us-gov)?"
-_ROLE_ARN = re.compile(rf"{_PARTITION}:iam::\d{{12}}:role{_IAM_PATH}{_IAM_NAME}")
-_ROLE_NAME = re.compile(_IAM_NAME)
-_LAUNCH_ROLE_ALLOWED = (
-    "a role name (1-64 letters, digits and +=,.@_-, such as planar-launch-role: the role of "
-    "that name in each account that launches) or a role ARN "
-    "(arn:aws:iam::111122223333:role/planar-launch-role)"
-)
-# Principals (AssociatePrincipalWithPortfolio, PrincipalARN): IAM, a full ARN of a
-# role, group or user; IAM_PATTERN, the same without the account id, whose path and
-# name may hold * and ? wildcards (Service Catalog API reference, Principal).
-_PRINCIPAL_IAM = re.compile(
-    rf"{_PARTITION}:iam::\d{{12}}:(?:role|group|user){_IAM_PATH}{_IAM_NAME}"
-)
-_PRINCIPAL_PATTERN = re.compile(
-    rf"{_PARTITION}:iam:::(?:role|group|user)/(?:[A-Za-z0-9+=,.@_*?-]+/)*[A-Za-z0-9+=,.@_*?-]{{1,64}}"
-)
-# AssociatePrincipalWithPortfolio: at most 10 IAM_PATTERN principals on a portfolio.
-MAX_PRINCIPAL_PATTERNS = 10
-_PRINCIPAL_ALLOWED = (
-    "an IAM role, group or user ARN (arn:aws:iam::111122223333:role/platform-users), or "
-    "the same without the account id for that name in every account the portfolio is "
-    "shared with, * and ? allowed in the path and name (arn:aws:iam:::role/app-team-*)"
-)
-# Where a portfolio is shared (CreatePortfolioShare): an account id, an organizational
-# unit id or the organization id, in AWS Organizations' id formats.
-_ACCOUNT_ID = re.compile(r"\d{12}")
-_OU_ID = re.compile(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}")
-_ORGANIZATION_ID = re.compile(r"o-[0-9a-z]{10,32}")
-_SHARE_ALLOWED = (
-    "an account id (12 digits), an organizational unit id (ou-ab12-cdefgh34) or the "
-    "organization id (o-abcdef1234)"
-)
-# Service Catalog's limit on a product name (CreateProduct, Name).
-_PRODUCT_NAME_MAX_LENGTH = 8191
-# A refused value longer than this is shown cut, with its length.
-_SHOWN_LENGTH = 40
+
+@dataclass(frozen=True)
+class Flag:
+    """An options field as the command line gives it. Only declared here: the command
+    line (planar_cfn.cli) makes its argument, reads it into the options and checks the
+    modes it goes with from this."""
+
+    help: str
+    metavar: str | None = None  # None: a switch, True when given
+    check: Callable[[str], Any] | None = None  # the value's check, also the options'
+    option: str | None = None  # the flag, when not --FIELD-NAME
+    repeatable: bool = False  # given again for more values, each a comma-separated list
+    # The modes: a deploy reads each DeployOptions flag, --publish each PublishOptions one.
+    also: str | None = None  # the one other mode that reads it: "--cost" or "--publish"
+    acts: bool = False  # asks AWS to act: refused where nothing is sent, one with --publish
+    exclusive: bool = False  # one of the deploy's actions, which exclude each other
+    approves: bool = False  # approves a change: --cost refuses it as it refuses actions
+    needs: str | None = None  # the field that must be given with it
+    purpose: str | None = None  # what it is, said when another flag or a mode needs it
+    # Set by flags(), from the field.
+    field: str = ""
+    required: bool = False
+
+    @property
+    def name(self) -> str:
+        """The flag itself, such as --stage-file."""
+        return self.option or "--" + self.field.replace("_", "-")
 
 
-# --- one check per value: the value as given (a flag's text or a Python value) in, the
-# value out, or a ValueError that says what is allowed -----------------------------------
+_FLAG = "flag"
 
 
-def _shown(value: object) -> str:
-    if not isinstance(value, str) or len(value) <= _SHOWN_LENGTH:
-        return repr(value)
-    return f"{value[:_SHOWN_LENGTH]!r}... ({len(value)} characters)"
+def _flag(help: str, **declaration: Any) -> dict[str, Flag]:
+    """A field's metadata declaring its flag."""
+    return {_FLAG: Flag(help, **declaration)}
 
 
-def _matching(pattern: Pattern, value: object) -> str:
-    if not (isinstance(value, str) and pattern.matches(value)):
-        raise ValueError(f"{_shown(value)} is not allowed: must be {pattern.allowed}")
-    return value
+def flags(options: type[DataclassInstance]) -> tuple[Flag, ...]:
+    """The flags an options class declares, in field order."""
+    return tuple(
+        replace(f.metadata[_FLAG], field=f.name, required=f.default is MISSING)
+        for f in fields(options)
+        if _FLAG in f.metadata
+    )
 
 
-def timeout_minutes(value: int | str) -> int:
-    """How long to wait for the change set, then for the stack: 1 to 1440 minutes."""
-    number = value if isinstance(value, int) and not isinstance(value, bool) else None
-    if isinstance(value, str) and value.isdigit():
-        number = int(value)
-    if number is None or not 1 <= number <= MAX_TIMEOUT_MINUTES:
-        raise ValueError(
-            f"must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}, not {value!r}"
-        )
-    return number
-
-
-def image_tag(value: str) -> str:
-    """A Docker tag, as the template's ContainerImageTag allows it."""
-    allowed = SPECS_BY_KEY["container_image_tag"].check(value) if isinstance(value, str) else ""
-    if allowed is not None:
-        what = allowed or SPECS_BY_KEY["container_image_tag"].allowed_text()
-        raise ValueError(f"{_shown(value)} is not allowed: must be {what}")
-    return value
-
-
-def profile(value: str) -> str:
-    """An AWS CLI profile name."""
-    return _matching(PROFILE, value)
-
-
-def region(value: str) -> str:
-    """An AWS region name, such as us-east-1."""
-    return _matching(REGION, value)
-
-
-def template_bucket(value: str) -> str:
-    """The S3 bucket a deploy uploads a template too big to pass inline to."""
-    return _matching(S3_BUCKET, value)
-
-
-def artifact_bucket(value: str) -> str:
-    """The S3 bucket a publish keeps every published template in."""
-    if not (isinstance(value, str) and S3_BUCKET.matches(value)):
-        raise ValueError(f"{_shown(value)} is not {S3_BUCKET.allowed}")
-    return value
-
-
-def product_name(value: str) -> str:
-    """A Service Catalog product name: 1-8191 characters, not all blank."""
-    if not isinstance(value, str) or not value.strip() or len(value) > _PRODUCT_NAME_MAX_LENGTH:
-        raise ValueError(
-            f"{_shown(value)} is not a product name: "
-            f"1-{_PRODUCT_NAME_MAX_LENGTH} characters, not all blank"
-        )
-    return value
-
-
-def portfolio_id(value: str) -> str:
-    """A Service Catalog portfolio id, such as port-abcdefghijklm."""
-    if not (isinstance(value, str) and _PORTFOLIO_ID.fullmatch(value)):
-        raise ValueError(
-            f"{_shown(value)} is not a portfolio id: {_PORTFOLIO_ID_ALLOWED}; "
-            "`aws servicecatalog list-portfolios` lists them"
-        )
-    return value
-
-
-def launch_role(value: str) -> str:
-    """The launch constraint's role: a role name (the role of that name in each account
-    that launches, for a portfolio shared with other accounts) or a role ARN."""
-    if not (isinstance(value, str) and (_ROLE_NAME.fullmatch(value) or _ROLE_ARN.fullmatch(value))):
-        raise ValueError(f"{_shown(value)} is not a launch role: {_LAUNCH_ROLE_ALLOWED}")
-    return value
-
-
-def _listed(value: str | Sequence[str], check: Callable[[str], str]) -> tuple[str, ...]:
-    """Each value of a text listing them comma-separated, or of a sequence, checked,
-    in order, without repeats."""
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, Sequence) or not items:
-        raise ValueError(f"{_shown(value)} lists nothing")
-    checked = [check(item.strip() if isinstance(item, str) else item) for item in items]
-    return tuple(dict.fromkeys(checked))
-
-
-def _share_target(value: str) -> str:
-    if not (
-        isinstance(value, str)
-        and any(p.fullmatch(value) for p in (_ACCOUNT_ID, _OU_ID, _ORGANIZATION_ID))
-    ):
-        raise ValueError(f"{_shown(value)} is not {_SHARE_ALLOWED}")
-    return value
-
-
-def share_targets(value: str | Sequence[str]) -> tuple[str, ...]:
-    """Where the portfolio is shared: account ids, organizational unit ids or the
-    organization id, comma-separated in a text."""
-    return () if value == () else _listed(value, _share_target)
-
-
-def _principal(value: str) -> str:
-    if not (
-        isinstance(value, str)
-        and (_PRINCIPAL_IAM.fullmatch(value) or _PRINCIPAL_PATTERN.fullmatch(value))
-    ):
-        raise ValueError(f"{_shown(value)} is not a principal: {_PRINCIPAL_ALLOWED}")
-    return value
-
-
-def principals(value: str | Sequence[str]) -> tuple[str, ...]:
-    """Who may launch from the portfolio: IAM role, group or user ARNs, or IAM
-    patterns (no account id) for the accounts it is shared with; comma-separated in a
-    text."""
-    if value == ():
-        return ()
-    checked = _listed(value, _principal)
-    patterns = [arn for arn in checked if principal_type(arn) == "IAM_PATTERN"]
-    if len(patterns) > MAX_PRINCIPAL_PATTERNS:
-        raise ValueError(
-            f"{len(patterns)} IAM patterns; a portfolio takes at most "
-            f"{MAX_PRINCIPAL_PATTERNS} (principals without an account id)"
-        )
-    return checked
-
-
-def principal_type(arn: str) -> str:
-    """AssociatePrincipalWithPortfolio's PrincipalType for a checked principal ARN:
-    IAM_PATTERN without an account id, else IAM."""
-    return "IAM_PATTERN" if arn.split(":")[4] == "" else "IAM"
-
-
-def _problems(options: DataclassInstance, checks: dict[str, Callable[[Any], Any]]) -> list[str]:
+def _problems(options: DataclassInstance) -> list[str]:
     """Every refused value of `options`, each named by its keyword; each value kept as
-    its check returns it, and paths given as text become Paths."""
+    its flag's check returns it, and paths given as text become Paths."""
     problems = []
-    for field in fields(options):
-        value = getattr(options, field.name)
-        if field.type == "bool":
+    for field_ in fields(options):
+        value = getattr(options, field_.name)
+        check = field_.metadata[_FLAG].check if _FLAG in field_.metadata else None
+        if field_.type == "bool":
             if not isinstance(value, bool):
-                problems.append(f"{field.name}: must be True or False, not {value!r}")
-        elif field.type == "Path | None" and value is not None:
+                problems.append(f"{field_.name}: must be True or False, not {value!r}")
+        elif field_.type == "Path | None" and value is not None:
             if isinstance(value, str | os.PathLike):
-                object.__setattr__(options, field.name, Path(value))
+                object.__setattr__(options, field_.name, Path(value))
             else:
-                problems.append(f"{field.name}: must be a path, not {value!r}")
-        elif field.name in checks and (value is not None or field.default is not None):
+                problems.append(f"{field_.name}: must be a path, not {value!r}")
+        elif check and (value is not None or field_.default is not None):
             try:
                 # The value as checked: a timeout given as text becomes minutes.
-                object.__setattr__(options, field.name, checks[field.name](value))
+                object.__setattr__(options, field_.name, check(value))
             except ValueError as error:
-                problems.append(f"{field.name}: {error}")
+                problems.append(f"{field_.name}: {error}")
     return problems
+
+
+# Read by a deploy and a publish alike: one flag each, on both options.
+_PROFILE = _flag(
+    "AWS CLI profile (default: the stage file's, else the AWS CLI's)",
+    metavar="NAME",
+    check=checks.profile,
+    also="--publish",
+)
+_REGION = _flag(
+    "AWS region (default: the stage file's, else the AWS CLI's)",
+    metavar="REGION",
+    check=checks.region,
+    also="--publish",
+)
 
 
 @dataclass(frozen=True)
 class DeployOptions:
-    """What build.py's deploy flags ask for, one field per flag (docs/deploying.md):
+    """What the command's deploy flags ask for, one field per flag (docs/deploying.md):
     deploy `stage` as a reviewed change set, or with `image_tag`, `destroy`, `watch`
     or `drift` act on its deployed stack. Raises InputError, naming each refused value
     and what is allowed, when made with a bad one."""
 
     stage: str
-    stage_file: Path | None = None  # default: stages/STAGE.json
-    profile: str | None = None  # default: the stage file's, else the AWS CLI's
-    region: str | None = None  # likewise
-    template_bucket: str | None = None  # default: the stage file's
-    dry_run: bool = False
-    yes: bool = False
-    allow_replacement: bool = False
-    timeout: int = DEFAULT_TIMEOUT_MINUTES  # minutes, for the change set, then the stack
-    outputs_json: Path | None = None
-    image_tag: str | None = None
-    destroy: bool = False
-    watch: bool = False
-    drift: bool = False
-    confirm_prod_destroy: bool = False
+    stage_file: Path | None = field(  # default: stages/STAGE.json
+        default=None,
+        metadata=_flag(
+            "the stage's deployment values (default: stages/STAGE.json)",
+            metavar="FILE",
+            check=Path,
+            also="--cost",
+        ),
+    )
+    # Default: the stage file's, else the AWS CLI's.
+    profile: str | None = field(default=None, metadata=_PROFILE)
+    region: str | None = field(default=None, metadata=_REGION)
+    template_bucket: str | None = field(  # default: the stage file's
+        default=None,
+        metadata=_flag(
+            "S3 bucket for a template over 51,200 bytes (default: the stage file's)",
+            metavar="BUCKET",
+            check=checks.template_bucket,
+        ),
+    )
+    dry_run: bool = field(
+        default=False,
+        metadata=_flag("create and show the change set, then delete it; change nothing", acts=True),
+    )
+    yes: bool = field(default=False, metadata=_flag("execute without asking", approves=True))
+    allow_replacement: bool = field(
+        default=False,
+        metadata=_flag(
+            "let the change set replace or remove the database, bucket or secrets",
+            approves=True,
+        ),
+    )
+    timeout: int = field(  # minutes, for the change set, then the stack
+        default=DEFAULT_TIMEOUT_MINUTES,
+        metadata=_flag(
+            f"stop waiting after this long (default: {DEFAULT_TIMEOUT_MINUTES})",
+            metavar="MINUTES",
+            check=checks.timeout_minutes,
+        ),
+    )
+    outputs_json: Path | None = field(
+        default=None,
+        metadata=_flag("also write the stack outputs here", metavar="FILE", check=Path),
+    )
+    image_tag: str | None = field(
+        default=None,
+        metadata=_flag(
+            "change only the image tag of the deployed stack",
+            metavar="TAG",
+            check=checks.image_tag,
+            acts=True,
+            exclusive=True,
+        ),
+    )
+    destroy: bool = field(
+        default=False,
+        metadata=_flag("delete the stage's stack", acts=True, exclusive=True),
+    )
+    watch: bool = field(
+        default=False,
+        metadata=_flag(
+            "follow a stack operation already running, to its end", acts=True, exclusive=True
+        ),
+    )
+    drift: bool = field(
+        default=False,
+        metadata=_flag(
+            "detect drift: exit 0 when the stack matches its template, 1 when it drifted",
+            acts=True,
+            exclusive=True,
+        ),
+    )
+    confirm_prod_destroy: bool = field(
+        default=False,
+        metadata=_flag("with --destroy: yes, delete the production stack"),
+    )
     # The stages `stage` names one of: its protection and readers come from there.
     stages: Sequence[Stage] = DEFAULT_STAGES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stages", tuple(self.stages))
-        problems = _problems(
-            self,
-            {
-                "profile": profile,
-                "region": region,
-                "template_bucket": template_bucket,
-                "timeout": timeout_minutes,
-                "image_tag": image_tag,
-            },
-        )
+        problems = _problems(self)
         try:
             get_stage(self.stage, self.stages)
         except UnknownStageError as error:
@@ -331,37 +245,99 @@ class DeployOptions:
 
 @dataclass(frozen=True)
 class PublishOptions:
-    """What build.py's publish flags ask for, one field per flag (docs/publishing.md).
+    """What the command's publish flags ask for, one field per flag (docs/publishing.md).
     Raises InputError, naming each refused value and what is allowed, when made with a
     bad one."""
 
-    artifact_bucket: str
-    product_name: str | None = None  # default: planar-STAGE
-    portfolio_id: str | None = None
-    deactivate_old: bool = False
-    deprecate_old: bool = False
+    artifact_bucket: str = field(
+        metadata=_flag(
+            f"S3 bucket, in the publishing region, for the template "
+            f"(key {ARTIFACT_KEY_PREFIX}/STAGE/SHA256.json); required with --publish",
+            metavar="BUCKET",
+            check=checks.artifact_bucket,
+            purpose="the S3 bucket that holds the published templates",
+        )
+    )
+    product_name: str | None = field(  # default: planar-STAGE
+        default=None,
+        metadata=_flag(
+            "Service Catalog product to add the version to; created when missing "
+            "(default: planar-STAGE)",
+            metavar="NAME",
+            check=checks.product_name,
+        ),
+    )
+    portfolio_id: str | None = field(
+        default=None,
+        metadata=_flag(
+            "also associate the product with this portfolio (port-...)",
+            metavar="ID",
+            check=checks.portfolio_id,
+            purpose="the portfolio it acts on",
+        ),
+    )
+    deactivate_old: bool = field(
+        default=False,
+        metadata=_flag(
+            "mark every other version of the product inactive, so launches use this one"
+        ),
+    )
+    deprecate_old: bool = field(
+        default=False,
+        metadata=_flag(
+            "mark every other version DEPRECATED: launched stacks can still be updated "
+            "with it, new launches cannot pick it"
+        ),
+    )
     # The portfolio's side: each needs portfolio_id.
-    launch_role: str | None = None  # a role name or ARN
-    replace_launch_role: bool = False
-    share_with: tuple[str, ...] = ()  # account, OU and organization ids
-    principals: tuple[str, ...] = ()  # IAM ARNs and IAM patterns
-    profile: str | None = None  # default: the AWS CLI's
-    region: str | None = None  # likewise
+    launch_role: str | None = field(  # a role name or ARN
+        default=None,
+        metadata=_flag(
+            "with --portfolio-id: the LAUNCH constraint's role, a role name (the role "
+            "of that name in each launching account) or a role ARN",
+            metavar="ROLE",
+            check=checks.launch_role,
+            needs="portfolio_id",
+            purpose="the role to set",
+        ),
+    )
+    replace_launch_role: bool = field(
+        default=False,
+        metadata=_flag(
+            "with --launch-role: replace a launch constraint that names another role",
+            needs="launch_role",
+        ),
+    )
+    share_with: tuple[str, ...] = field(  # account, OU and organization ids
+        default=(),
+        metadata=_flag(
+            "with --portfolio-id: share the portfolio, its tag options and principals "
+            "with these account ids, OU ids (ou-...) or the organization id (o-...); repeatable",
+            metavar="ID[,ID...]",
+            check=checks.share_targets,
+            repeatable=True,
+            needs="portfolio_id",
+        ),
+    )
+    principals: tuple[str, ...] = field(  # IAM ARNs and IAM patterns
+        default=(),
+        metadata=_flag(
+            "with --portfolio-id: let this IAM role, group or user launch, or every "
+            "principal matching an IAM pattern (arn:aws:iam:::role/NAME, * and ? allowed) "
+            "in the accounts it is shared with; repeatable",
+            metavar="ARN[,ARN...]",
+            check=checks.principals,
+            option="--principal",
+            repeatable=True,
+            needs="portfolio_id",
+        ),
+    )
+    # Default: the AWS CLI's.
+    profile: str | None = field(default=None, metadata=_PROFILE)
+    region: str | None = field(default=None, metadata=_REGION)
 
     def __post_init__(self) -> None:
-        problems = _problems(
-            self,
-            {
-                "artifact_bucket": artifact_bucket,
-                "product_name": product_name,
-                "portfolio_id": portfolio_id,
-                "launch_role": launch_role,
-                "share_with": share_targets,
-                "principals": principals,
-                "profile": profile,
-                "region": region,
-            },
-        )
+        problems = _problems(self)
         if self.portfolio_id is None:
             needing = [
                 name

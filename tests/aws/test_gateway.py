@@ -306,11 +306,13 @@ def test_an_expired_token_on_execute_is_not_the_change_sets_fault(harness):
 
 
 def test_interrupted_and_errors_print_through_one_report():
-    from planar_cfn.cli.report import DEPLOY, PUBLISH, report
+    from planar_cfn.cli.report import deploy_voice, publish_voice, report
 
     err = io.StringIO()
-    assert report(err, Interrupted(), DEPLOY) == ExitCode.INTERRUPTED
-    assert report(err, Interrupted(["uploaded it"]), PUBLISH) == ExitCode.INTERRUPTED
+    assert report(err, Interrupted(), deploy_voice("build.py")) == ExitCode.INTERRUPTED
+    assert (
+        report(err, Interrupted(["uploaded it"]), publish_voice("build.py")) == ExitCode.INTERRUPTED
+    )
     assert err.getvalue() == (
         "\nbuild.py: interrupted before anything changed\n"
         "\nbuild.py: publish: interrupted\n"

@@ -12,7 +12,7 @@ import pytest
 
 from planar_cfn import catalog
 from planar_cfn.catalog import launch_constraint
-from planar_cfn.cli import commands as cli
+from planar_cfn.cli import arguments
 
 # The launch role's modules name the actions the role grants, not calls a publish makes.
 LAUNCH_ROLE_MODULES = {"launch_role.py", "launch_grants.py", "resource_schemas.py"}
@@ -159,7 +159,7 @@ def test_policy_is_clean_for_the_iam_linter():
 
 def test_every_publish_flag_is_documented():
     parser = argparse.ArgumentParser()
-    cli._publish_arguments(parser)
+    arguments.publish_group(parser)
     text = DOC.read_text()
     flags = sorted(set(re.findall(r"--[a-z][a-z-]+", parser.format_help())) - {"--help"})
     assert "--publish" in flags

@@ -15,6 +15,7 @@ from planar_cfn.catalog import publish
 from planar_cfn.catalog.sharing import (
     Share,
 )
+from planar_cfn.cli import arguments
 from planar_cfn.cli import commands as cli
 from planar_cfn.deploy.engine import Runtime
 from planar_cfn.errors import ExitCode, InputError
@@ -376,7 +377,7 @@ def test_bad_portfolio_options_from_python_are_refused_before_any_call(options, 
 
 
 def test_repeated_and_comma_separated_values_are_one_list_without_repeats():
-    args = cli._parser().parse_args(
+    args = arguments.parser().parse_args(
         [
             "--stage",
             "prod",
@@ -393,7 +394,7 @@ def test_repeated_and_comma_separated_values_are_one_list_without_repeats():
             TEAM_ROLE,
         ]
     )
-    made = cli._publish_options(args)
+    made = arguments.publish_options(args)
     assert made.share_with == (MEMBER, OU, ORG)
     assert made.principals == (TEAM_ROLE,)
 

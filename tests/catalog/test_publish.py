@@ -17,6 +17,7 @@ from planar_cfn import __version__
 from planar_cfn.aws.gateway import s3_object_url
 from planar_cfn.catalog import portfolio, product, publish, upload
 from planar_cfn.catalog.upload import Artifact
+from planar_cfn.cli import arguments
 from planar_cfn.cli import commands as cli
 from planar_cfn.deploy.engine import Runtime
 from planar_cfn.errors import (
@@ -616,13 +617,13 @@ def test_expired_credentials_are_a_setup_error(aws, prod):
 
 
 def publish_args(*argv, stage="prod"):
-    return cli._parser().parse_args(["--stage", stage, "--publish", *argv])
+    return arguments.parser().parse_args(["--stage", stage, "--publish", *argv])
 
 
 def run_publish(args, rendered, runtime):
     """build.py's publish step for these flags, the stage's template already linted."""
     out, err = io.StringIO(), io.StringIO()
-    code = cli._publish(args, rendered[args.stage], out, err, runtime)
+    code = cli._publish(args, rendered[args.stage], out, err, runtime, prog="build.py")
     return code, out.getvalue(), err.getvalue()
 
 

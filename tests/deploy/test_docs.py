@@ -9,7 +9,7 @@ from pathlib import Path
 
 import boto3
 
-from planar_cfn.cli import commands as cli
+from planar_cfn.cli import arguments
 from planar_cfn.deploy import engine as deploy
 from planar_cfn.errors import ExitCode
 from planar_cfn.inputs.stage_file import ALLOWED_KEYS
@@ -45,7 +45,7 @@ def test_every_stage_file_key_is_documented():
 
 def test_every_deploy_flag_is_documented():
     parser = argparse.ArgumentParser()
-    cli._deploy_arguments(parser)
+    arguments.deploy_group(parser, "build.py")
     flags = {o for action in parser._actions for o in action.option_strings if o.startswith("--")}
     for flag in flags - {"--help"}:
         assert f"| `{flag}" in doc(), flag

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from planar_cfn.cli import commands as cli
+from planar_cfn.cli import summary
 from planar_cfn.lint import cache as lint_cache
 from planar_cfn.lint import runner as lint
 from planar_cfn.lint.cache import LintCache, lint_cached
@@ -311,7 +312,7 @@ def small_render(monkeypatch):
     from planar_cfn.template.render import Rendered
 
     monkeypatch.setattr(cli, "render", lambda config: Rendered(config.stage.name, BODY + "\n"))
-    monkeypatch.setattr(cli, "_cost_line", lambda rendered: None)
+    monkeypatch.setattr(summary, "cost_line", lambda rendered: None)
 
 
 def test_no_cache_neither_reads_nor_writes(tmp_path, command_cache, linted, small_render):

@@ -1,5 +1,6 @@
-"""`build.py` rendering: exit 0 clean, 1 on lint findings or stale templates,
-2 on bad arguments with a message naming the argument and what is allowed."""
+"""The command's runs: a build exits 0 clean, 1 on lint findings or stale templates;
+the process's command survives a reader that leaves and Ctrl-C; templates are
+written whole. Which flags go together: test_modes.py."""
 
 import io
 import json
@@ -22,6 +23,7 @@ from planar_cfn.template.render import Rendered, render, write_if_changed
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "templates"
+STAGE_FILE = str(ROOT / "stages" / "example.json")
 # CloudFormation's limit on a template passed inline (TemplateBody), in bytes.
 INLINE_LIMIT = 51_200
 
@@ -73,97 +75,6 @@ def test_lint_findings_exit_1_and_are_listed(tmp_path, monkeypatch):
     assert code == 1
     assert "lint: 1 finding(s)" in out
     assert f"W2001 [warning] {tmp_path / 'planar-dev.json'}:" in out
-
-
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (
-            ["--stage", "qa", "--no-deploy"],
-            "argument --stage: invalid choice: 'qa' (choose from 'dev', 'staging', 'prod')",
-        ),
-        (["--no-deploy"], "one of the arguments --stage --all-stages is required"),
-        (
-            ["--stage", "dev", "--all-stages", "--no-deploy"],
-            "argument --all-stages: not allowed with argument --stage",
-        ),
-        (["--stage", "dev", "--bogus"], "unrecognized arguments: --bogus"),
-    ],
-)
-def test_bad_arguments_exit_2_with_a_message(argv, message, capsys, tmp_path):
-    code, _ = run([*argv, "--templates-dir", str(tmp_path)])
-    assert code == 2
-    assert message in capsys.readouterr().err
-    assert not any(tmp_path.iterdir())
-
-
-STAGE_FILE = str(Path(__file__).resolve().parents[2] / "stages" / "example.json")
-PUBLISH = ["--publish", "--artifact-bucket", "acme-artifacts"]
-# The deploy's flags outside a deploy: said rather than ignored.
-ONLY_DEPLOYING = "only when deploying (without --no-deploy, --check, --publish or --cost)"
-WITH_COST = "only when deploying or with --cost (without --no-deploy, --check or --publish)"
-WITH_PUBLISH = "only when deploying or with --publish (without --no-deploy, --check or --cost)"
-
-
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (["--no-deploy", "--stage-file", STAGE_FILE, "--yes"], f"--stage-file: {WITH_COST}"),
-        (["--no-deploy", "--yes"], f"--yes: {ONLY_DEPLOYING}"),
-        (["--check", "--timeout", "60"], f"--timeout: {ONLY_DEPLOYING}"),
-        (["--no-deploy", "--allow-replacement"], f"--allow-replacement: {ONLY_DEPLOYING}"),
-        (["--no-deploy", "--outputs-json", "out.json"], f"--outputs-json: {ONLY_DEPLOYING}"),
-        (["--no-deploy", "--template-bucket", "acme-cfn"], f"--template-bucket: {ONLY_DEPLOYING}"),
-        (["--check", "--confirm-prod-destroy"], f"--confirm-prod-destroy: {ONLY_DEPLOYING}"),
-        (["--no-deploy", "--profile", "ops"], f"--profile: {WITH_PUBLISH}"),
-        (["--check", "--region", "eu-west-1"], f"--region: {WITH_PUBLISH}"),
-        (["--cost", "--region", "eu-west-1"], f"--region: {WITH_PUBLISH}"),
-        (["--cost", "--timeout", "5"], f"--timeout: {ONLY_DEPLOYING}"),
-        (["--cost", "--outputs-json", "out.json"], f"--outputs-json: {ONLY_DEPLOYING}"),
-        (
-            [*PUBLISH, "--stage-file", STAGE_FILE, "--timeout", "5", "--allow-replacement"],
-            f"--stage-file: {WITH_COST}",
-        ),
-        ([*PUBLISH, "--timeout", "5"], f"--timeout: {ONLY_DEPLOYING}"),
-        ([*PUBLISH, "--yes"], f"--yes: {ONLY_DEPLOYING}"),
-        ([*PUBLISH, "--template-bucket", "acme-cfn"], f"--template-bucket: {ONLY_DEPLOYING}"),
-        ([*PUBLISH, "--outputs-json", "out.json"], f"--outputs-json: {ONLY_DEPLOYING}"),
-    ],
-)
-def test_deploy_flags_outside_a_deploy_exit_2_rendering_nothing(
-    argv, message, capsys, tmp_path, monkeypatch
-):
-    def no_render(config):
-        raise AssertionError("rendered")
-
-    monkeypatch.setattr(cli, "render", no_render)
-    code, out = run(["--stage", "dev", *argv, "--templates-dir", str(tmp_path)])
-    assert code == 2
-    assert f"build.py: error: argument {message}" in capsys.readouterr().err
-    assert out == ""
-    assert not any(tmp_path.iterdir())
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        # A deploy takes every deploy flag.
-        [
-            *["--stage-file", STAGE_FILE, "--profile", "ops", "--region", "eu-west-1"],
-            *["--template-bucket", "acme-cfn", "--yes", "--allow-replacement"],
-            *["--timeout", "5", "--outputs-json", "out.json"],
-        ],
-        ["--destroy", "--confirm-prod-destroy"],
-        ["--image-tag", "v2", "--timeout", "5", "--yes"],
-        # Publishing reads --profile and --region; --cost reads --stage-file.
-        [*PUBLISH, "--profile", "ops", "--region", "eu-west-1"],
-        ["--cost", "--stage-file", STAGE_FILE],
-        ["--no-deploy", "--no-cache"],
-    ],
-)
-def test_flags_a_mode_reads_are_allowed(argv):
-    args = cli._parser().parse_args(["--stage", "prod", *argv])
-    assert cli._mode_problem(args) is None
 
 
 def test_cost_still_reads_a_stage_file(capsys):
