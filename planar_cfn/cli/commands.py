@@ -55,7 +55,7 @@ def _cost(
     else:
         values = cost.recommended_values(stage)
         source = (
-            f'the values README "Scaling and cost" recommends for {stage}'
+            f"the values docs/scaling-and-cost.md recommends for {stage}"
             if values
             else "the template's defaults"
         ) + "; --stage-file FILE estimates a stage file's"
@@ -197,17 +197,15 @@ def _check(
     return ExitCode.FAILED if stale or not docs_fresh else ExitCode.OK
 
 
-def _build(args: argparse.Namespace, rendered: dict[str, Rendered], out: TextIO) -> int:
+def _build(args: argparse.Namespace, rendered: dict[str, Rendered], out: TextIO, prog: str) -> int:
     """--no-deploy: lint, write and summarise each template; exit 1 on any finding."""
     linted = lint_bodies({stage: r.body for stage, r in rendered.items()}, cache=not args.no_cache)
     findings = linted.findings
     args.templates_dir.mkdir(parents=True, exist_ok=True)
     paths = {stage: template_path(stage, args.templates_dir) for stage in rendered}
-    for (
-        stage,
-        r,
-    ) in rendered.items():  # every file before any output, which a reader may stop taking
-        write_if_changed(paths[stage], r.body)
+    # Every file before any output, which a reader may stop taking.
+    for stage, template in rendered.items():
+        write_if_changed(paths[stage], template.body)
     for stage in rendered:
         findings[stage] = [replace(f, path=shown(paths[stage])) for f in findings[stage]]
         summary.stage(
@@ -215,6 +213,7 @@ def _build(args: argparse.Namespace, rendered: dict[str, Rendered], out: TextIO)
             shown(paths[stage]),
             findings[stage],
             out,
+            prog=prog,
             cached=stage in linted.cached,
         )
     print(summary.regions_line(linted), file=out)
@@ -261,4 +260,4 @@ def main(
         rendered = with_launch_role(rendered)
     if args.check:
         return _check(args, rendered, docs_fresh, out, prog)
-    return _build(args, rendered, out)
+    return _build(args, rendered, out, prog)

@@ -42,7 +42,13 @@ def brief(rendered: Rendered, findings: list[Finding], out: TextIO) -> None:
 
 
 def stage(
-    rendered: Rendered, path: str, findings: list[Finding], out: TextIO, *, cached: bool = False
+    rendered: Rendered,
+    path: str,
+    findings: list[Finding],
+    out: TextIO,
+    *,
+    prog: str,
+    cached: bool = False,
 ) -> None:
     """A built stage: its file, resources, size, lint and monthly cost."""
     counts = rendered.resource_counts()
@@ -65,14 +71,15 @@ def stage(
             print(f"    {finding}", file=out)
     else:
         print(f"  lint: clean (cfn-lint, informational rules included{source})", file=out)
-    line = cost_line(rendered)
+    line = cost_line(rendered, prog)
     if line:
         print(f"  {line}", file=out)
 
 
-def cost_line(rendered: Rendered) -> str | None:
+def cost_line(rendered: Rendered, prog: str) -> str | None:
     """The stage's monthly range at its recommended values; none for the launch role,
     an IAM role, which costs nothing."""
     if rendered.stage == LAUNCH_ROLE:
         return None
-    return cost.summary_line(cost.estimate(rendered, cost.recommended_values(rendered.stage)))
+    estimate = cost.estimate(rendered, cost.recommended_values(rendered.stage))
+    return cost.summary_line(estimate, prog)

@@ -157,11 +157,12 @@ def estimate(
     return Estimate(stage=rendered.stage, lines=lines, excluded=cost_lines.excluded(template))
 
 
-def summary_line(result: Estimate) -> str:
-    """The build summary's line for a stage."""
+def summary_line(result: Estimate, prog: str = "planar-cfn") -> str:
+    """The build summary's line for a stage; `prog` is the command's name, as the
+    user ran it, in the command it suggests."""
     return (
         f"cost: {result.range()} a month ({REGION} list prices, table of {AS_OF.isoformat()}; "
-        f"excludes Bedrock and data transfer; build.py --stage {result.stage} --cost "
+        f"excludes Bedrock and data transfer; {prog} --stage {result.stage} --cost "
         "for the table)"
     )
 

@@ -42,7 +42,7 @@ CLUSTER_CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"]
 SPOT_PROVIDER = "FARGATE_SPOT"
 SPOT_WEIGHT = 1
 # A rolling deployment keeps at least half the desired tasks running and starts
-# at most as many new ones as there are desired ones (the README's "50-200%").
+# at most as many new ones as there are desired ones (the Terraform module README's "50-200%").
 MINIMUM_HEALTHY_PERCENT = 50
 MAXIMUM_PERCENT = 200
 IMAGE = "${ContainerRegistryUrl}/${ContainerImageName}:${ContainerImageTag}"

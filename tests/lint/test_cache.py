@@ -312,7 +312,7 @@ def small_render(monkeypatch):
     from planar_cfn.template.render import Rendered
 
     monkeypatch.setattr(cli, "render", lambda config: Rendered(config.stage.name, BODY + "\n"))
-    monkeypatch.setattr(summary, "cost_line", lambda rendered: None)
+    monkeypatch.setattr(summary, "cost_line", lambda rendered, prog: None)
 
 
 def test_no_cache_neither_reads_nor_writes(tmp_path, command_cache, linted, small_render):

@@ -56,10 +56,10 @@ def line(result: Estimate, service: str):
     return found
 
 
-def run(argv):
+def run(argv, prog="build.py"):
     out, err = io.StringIO(), io.StringIO()
     try:
-        code = cli.main(argv, out=out, err=err)
+        code = cli.main(argv, out=out, err=err, prog=prog)
     except SystemExit as exit_:
         code = exit_.code
     return code, out.getvalue(), err.getvalue()
@@ -308,7 +308,7 @@ def test_cost_prints_the_table_for_the_recommended_values():
     assert code == 0, err
     expected = estimate(StackConfig.for_stage("staging"), RECOMMENDED["staging"])
     assert out.startswith(f"staging: monthly cost estimate, {expected.range()}\n")
-    assert 'values: the values README "Scaling and cost" recommends for staging' in out
+    assert "values: the values docs/scaling-and-cost.md recommends for staging" in out
     assert expected.table() in out
     assert "prices: AWS pricing pages for US East (N. Virginia)" in out
 
@@ -386,6 +386,14 @@ def test_the_build_summary_has_a_cost_line_per_stage(tmp_path):
     launch_role = out[out.index("launch-role: ") :]
     assert "cost:" not in launch_role.split("lint regions:")[0]
     assert out.count("  cost: ") == 3
+
+
+@pytest.mark.parametrize("prog", ["planar-cfn", "python -m planar_cfn"])
+def test_the_cost_line_suggests_the_command_by_the_name_it_was_run_by(tmp_path, prog):
+    code, out, _ = run(["--stage", "dev", "--no-deploy", "--templates-dir", str(tmp_path)], prog)
+    assert code == 0
+    assert f"; {prog} --stage dev --cost for the table)" in out
+    assert "build.py" not in out
 
 
 # The figures of docs/scaling-and-cost.md are the code's.
