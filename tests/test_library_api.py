@@ -599,8 +599,6 @@ MODULES = tuple(
         )
         for path in (ROOT / "planar_cfn").rglob("*.py")
         if path.stem != "bucket_emptier"
-        and path.parent != ROOT / "planar_cfn" / "__init__.py"
-        and path != ROOT / "planar_cfn" / "__init__.py"
     )
 )
 

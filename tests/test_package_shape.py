@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,17 @@ def test_the_package_is_made_of_subpackages():
         "reports",
         "template",
     ]
+
+
+def test_imports_under_type_checking_count_and_the_policy_helpers_are_a_leaf():
+    graph = grimp.build_graph("planar_cfn", cache_dir=None)
+    # Imported for annotations only, yet it still ties the modules together: the
+    # contracts see it, so a cycle through it is caught the day it is needed at run time.
+    assert "planar_cfn.template.database" in graph.find_modules_directly_imported_by(
+        "planar_cfn.template.iam"
+    )
+    # Every template module may use the policy helpers: they depend on no module of ours.
+    assert graph.find_modules_directly_imported_by("planar_cfn.template.policies") == set()
 
 
 @pytest.mark.parametrize(
