@@ -1,7 +1,8 @@
 """The library as its users call it: docs/library.md's examples run and build lint-clean
 templates, the extension points land in the template, bad configuration is refused
-with a message naming what is allowed, the escape hatch sets exactly one property,
-and every public name is documented."""
+with a message naming what is allowed, and every public name is documented. The escape
+hatch, the configuration object and the handles are tested beside their modules
+(tests/template/test_overrides.py, test_config.py, test_stack.py)."""
 
 import ast
 import dataclasses
@@ -19,8 +20,7 @@ import pytest
 from awacs import sqs
 from awacs.aws import Allow, Statement
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-from troposphere import GetAtt, If, Ref
-from troposphere.elasticloadbalancingv2 import TargetGroupAttribute
+from troposphere import Ref
 from troposphere.secretsmanager import Secret
 
 import planar_cfn
@@ -171,41 +171,6 @@ def test_build_template_gives_exactly_the_committed_template(stage):
     built = build_template(StackConfig.for_stage(stage))
     assert built.to_json() == (ROOT / "templates" / f"planar-{stage}.json").read_text()
     assert render(StackConfig.for_stage(stage)).body == built.to_json()
-
-
-def test_the_handles_are_the_templates_resources():
-    built = build_template(StackConfig.for_stage("prod"))
-    resources = built.template.resources
-    for handle, logical_id in {
-        "task_role": "TaskRole",
-        "execution_role": "ExecutionRole",
-        "task_definition": "TaskDefinition",
-        "ecs_cluster": "Cluster",
-        "service": "Service",
-        "log_group": "ServiceLogGroup",
-        "load_balancer": "LoadBalancer",
-        "target_group": "TargetGroup",
-        "https_listener": "HttpsListener",
-        "http_listener": "HttpRedirectListener",
-        "certificate": "Certificate",
-        "bucket": "AppBucket",
-        "database_cluster": "DatabaseCluster",
-        "database_writer": "DatabaseWriter",
-        "alb_security_group": "LoadBalancerSecurityGroup",
-        "service_security_group": "TaskSecurityGroup",
-        "database_security_group": "DatabaseSecurityGroup",
-    }.items():
-        assert getattr(built, handle) is resources[logical_id], handle
-    assert built.secrets.custom is resources["CustomSecret"]
-    assert built.secrets.registry is resources["RegistryCredentialsSecret"]
-    assert built.encryption.key is resources["EncryptionKey"]
-    assert built.scaling.target is resources["ServiceScalableTarget"]
-    assert built.scaling.cpu_policy is resources["ServiceCpuScalingPolicy"]
-    assert built.scaling.requests_policy is resources["ServiceRequestsScalingPolicy"]
-    assert built.app_container is resources["TaskDefinition"].ContainerDefinitions[0]
-    assert built.parameters["AppName"].to_dict() == {"Ref": "AppName"}
-    with pytest.raises(KeyError, match="no parameter 'AppNam'; the parameters: AppName, VpcId"):
-        built.parameters["AppNam"]
 
 
 # --- the extension points -------------------------------------------------------------
@@ -375,22 +340,6 @@ def test_an_extended_template_is_lint_clean_and_adds_only_the_sidecar_logs(exten
     }
 
 
-def test_a_config_is_frozen_and_copies_what_it_is_given():
-    environment, sidecars = {"A": "1"}, [Sidecar("collector", "otel:1")]
-    config = StackConfig(stage=get_stage("dev"), environment=environment, sidecars=sidecars)
-    environment["B"] = "2"
-    sidecars.clear()
-    assert dict(config.environment) == {"A": "1"}
-    assert len(config.sidecars) == 1
-    with pytest.raises(TypeError):
-        config.environment["C"] = "3"  # type: ignore[index]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        config.stage = get_stage("prod")  # type: ignore[misc]
-    assert config == StackConfig(
-        stage=get_stage("dev"), environment={"A": "1"}, sidecars=(Sidecar("collector", "otel:1"),)
-    )
-
-
 # --- bad configuration ------------------------------------------------------------------
 
 DEV = get_stage("dev")
@@ -541,14 +490,6 @@ def test_bad_configuration_is_refused_naming_the_field_the_value_and_what_is_all
         make()
     for fragment in fragments:
         assert fragment in str(raised.value)
-
-
-def test_every_variable_the_app_is_given_is_refused_as_an_extension():
-    template = build_template(StackConfig.for_stage("dev")).to_dict()
-    app = props(template, "TaskDefinition")["ContainerDefinitions"][0]
-    for name in (e["Name"] for e in app["Environment"]):
-        with pytest.raises(ValueError, match=f"'{name}' is set by the stack"):
-            StackConfig(DEV, environment={name: "x"})
 
 
 @pytest.mark.parametrize(
@@ -719,119 +660,6 @@ def test_refusing_a_stage_imports_neither_cfn_lint_nor_boto3():
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
-
-
-# --- the escape hatch ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def built():
-    return build_template(StackConfig.for_stage("prod"))
-
-
-def test_override_sets_a_property_a_nested_one_a_list_item_and_an_attribute(built):
-    built.override(built.target_group, "HealthCheckPath", "/ready")
-    built.override(built.load_balancer, "LoadBalancerAttributes.1.Value", "false")
-    built.override(built.task_definition, "ContainerDefinitions.0.StopTimeout", 60)
-    built.override(built.app_container, "Essential", True)
-    built.override(built.bucket, "DeletionPolicy", "Delete")
-    built.override(built.load_balancer, "Metadata.owner", "platform")
-    template = built.to_dict()
-    assert props(template, "TargetGroup")["HealthCheckPath"] == "/ready"
-    assert props(template, "LoadBalancer")["LoadBalancerAttributes"][1] == {
-        "Key": "routing.http.drop_invalid_header_fields.enabled",
-        "Value": "false",
-    }
-    assert props(template, "TaskDefinition")["ContainerDefinitions"][0]["StopTimeout"] == 60
-    assert template["Resources"]["AppBucket"]["DeletionPolicy"] == "Delete"
-    assert template["Resources"]["LoadBalancer"]["Metadata"]["owner"] == "platform"
-    assert "checkov" in template["Resources"]["LoadBalancer"]["Metadata"]
-
-
-@pytest.mark.parametrize(
-    ("handle", "path", "value", "error", "message"),
-    [
-        (
-            "target_group",
-            "HealthCheckPth",
-            "/",
-            ValueError,
-            "TargetGroup (AWS::ElasticLoadBalancingV2::TargetGroup): no property "
-            "'HealthCheckPth' (did you mean 'HealthCheckPath'?); it has: HealthCheckEnabled",
-        ),
-        (
-            "service",
-            "DeploymentConfiguration.MaxPercent",
-            1,
-            ValueError,
-            "Service (AWS::ECS::Service).DeploymentConfiguration: no property 'MaxPercent' "
-            "(did you mean 'MaximumPercent'?)",
-        ),
-        (
-            "load_balancer",
-            "LoadBalancerAttributes.9.Value",
-            "x",
-            ValueError,
-            "LoadBalancer (AWS::ElasticLoadBalancingV2::LoadBalancer).LoadBalancerAttributes "
-            "is a list of 5: '9' is not an index from 0 to 4",
-        ),
-        (
-            "load_balancer",
-            "Scheme.Value",
-            "x",
-            ValueError,
-            "LoadBalancer (AWS::ElasticLoadBalancingV2::LoadBalancer).Scheme is a If, not an "
-            "object, list or dict to go into: override it as a whole",
-        ),
-        (
-            "target_group",
-            "TargetGroupAttributes.0.Value",
-            "30",
-            ValueError,
-            "TargetGroup (AWS::ElasticLoadBalancingV2::TargetGroup).TargetGroupAttributes is "
-            "not set: override 'TargetGroupAttributes' as a whole",
-        ),
-        ("target_group", "", "x", ValueError, "path '': property names joined by dots"),
-        ("target_group", "Port..x", 1, ValueError, "path 'Port..x'"),
-        ("target_group", "Port", "eighty", ValueError, "eighty"),
-        ("target_group", "Matcher", "200", TypeError, "Matcher"),
-    ],
-)
-def test_override_refuses_what_the_resource_type_does_not_have(
-    built, handle, path, value, error, message
-):
-    before = built.to_dict()
-    with pytest.raises(error) as raised:
-        built.override(getattr(built, handle), path, value)
-    assert message in str(raised.value)
-    assert built.to_dict() == before  # nothing changed
-
-
-def test_a_refused_list_item_leaves_the_list_as_it_was(built):
-    before = built.to_dict()
-    with pytest.raises(TypeError):
-        built.override(built.target_group, "Matcher", [1])
-    with pytest.raises((TypeError, ValueError)):
-        built.override(built.service, "LoadBalancers.0", "not a load balancer")
-    assert built.to_dict() == before
-
-
-def test_override_refuses_what_is_not_a_resource():
-    with pytest.raises(TypeError, match="not a troposphere resource or property"):
-        planar_cfn.override(GetAtt("TaskRole", "Arn"), "Arn", "x")
-
-
-def test_the_new_property_and_its_value_are_checked_by_troposphere(built):
-    built.override(
-        built.target_group,
-        "TargetGroupAttributes",
-        [TargetGroupAttribute(Key="deregistration_delay.timeout_seconds", Value="30")],
-    )
-    built.override(built.target_group, "TargetGroupAttributes.0.Value", "20")
-    assert props(built.to_dict(), "TargetGroup")["TargetGroupAttributes"] == [
-        {"Key": "deregistration_delay.timeout_seconds", "Value": "20"}
-    ]
-    built.override(built.load_balancer, "Scheme", If("AlbIsInternal", "internal", "internal"))
 
 
 # --- the public face ---------------------------------------------------------------------------

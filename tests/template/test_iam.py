@@ -1,5 +1,7 @@
-"""IAM: least-privilege Bedrock access, and every generated policy passes an
-IAM policy linter (parliament)."""
+"""IAM roles (planar_cfn/template/iam.py): least-privilege Bedrock access, every
+generated policy passes an IAM policy linter (parliament), and the execution role and
+task role rows of docs/stack.md's components table ("What the stack holds"), asserted on
+the rendered templates."""
 
 import json
 
@@ -7,7 +9,19 @@ import pytest
 from parliament import analyze_policy_string
 
 from planar_cfn.inputs.parameters import SPECS_BY_NAME
-from tests.cfn import evaluate, resources_of_type
+from tests.cfn import evaluate, props, resources_of_type
+from tests.template.sample import SAMPLE, name_of
+
+# The rows of docs/stack.md's components table these tests assert, and the tests
+# that assert each (test_components.py checks the table against every file's rows).
+COMPONENTS = {
+    "execution role": ("test_execution_role",),
+    "task role": (
+        "test_task_role_is_assumed_by_ecs_tasks_only",
+        "test_task_role",
+    ),
+}
+
 
 REFS = {
     "AWS::Partition": "aws",
@@ -184,3 +198,99 @@ def test_every_model_is_the_one_place_parliament_sees_resource_star(template):
     assert {name: issues for name, issues in findings.items() if issues} == {
         "TaskRole bedrock": ["RESOURCE_STAR"]
     }
+
+
+def _statements(role: dict) -> list[dict]:
+    """Statements of the role's unconditional inline policies."""
+    policies = role["Properties"].get("Policies", [])
+    return [s for p in policies if "PolicyDocument" in p for s in p["PolicyDocument"]["Statement"]]
+
+
+def test_execution_role(template, stage):
+    role = template["Resources"]["ExecutionRole"]
+    p = role["Properties"]
+    assert name_of(p["RoleName"], stage) == f"ecs-execution-role-{stage}-shop"
+    assert p["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": ["ecs-tasks.amazonaws.com"]
+    }
+    assert evaluate(p["ManagedPolicyArns"][0], SAMPLE).endswith(
+        "service-role/AmazonECSTaskExecutionRolePolicy"
+    )
+    refs = {
+        "RegistryCredentialsSecretArn": "arn:existing",
+        "RegistryCredentialsSecret": "arn:created",
+        "AWS::NoValue": None,
+    }
+    # Only when a registry secret exists, and only on that secret.
+    no_key = {"UseCustomerManagedKey": False}
+    assert evaluate(p["Policies"], refs, {**no_key, "UseRegistryCredentials": False}) == [
+        None,
+        None,
+    ]
+    policies = evaluate(
+        p["Policies"],
+        refs,
+        {**no_key, "UseRegistryCredentials": True, "UseExistingRegistrySecret": False},
+    )
+    (policy,) = filter(None, policies)
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    assert statement["Resource"] == ["arn:created"]
+
+
+def test_task_role_is_assumed_by_ecs_tasks_only(template):
+    trust = props(template, "TaskRole")["AssumeRolePolicyDocument"]
+    assert trust == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["ecs-tasks.amazonaws.com"]},
+                "Action": ["sts:AssumeRole"],
+            }
+        ],
+    }
+
+
+def test_task_role(template, stage):
+    role = template["Resources"]["TaskRole"]
+    assert name_of(role["Properties"]["RoleName"], stage) == f"ecs-task-role-{stage}-shop"
+    by_action = {}
+    for statement in _statements(role):
+        for action in statement["Action"]:
+            by_action.setdefault(action, []).extend(statement["Resource"])
+    bedrock_policy = [
+        p
+        for p in role["Properties"]["Policies"]
+        if p.get("Fn::If", [None])[0] == "AllBedrockModels"
+    ]
+    assert bedrock_policy
+    assert bedrock_policy[0]["Fn::If"][0] == "AllBedrockModels"
+    for branch in bedrock_policy[0]["Fn::If"][1:]:
+        for statement in branch["PolicyDocument"]["Statement"]:
+            for action in statement["Action"]:
+                by_action.setdefault(action, []).append(statement["Resource"])
+    read = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    for action in read:
+        assert by_action[action] == [
+            {"Fn::GetAtt": ["DatabaseCluster", "MasterUserSecret.SecretArn"]},
+            {"Ref": "CustomSecret"},
+        ]
+    bucket = {"Fn::GetAtt": ["AppBucket", "Arn"]}
+    objects = {"Fn::Sub": ["${Bucket}/*", {"Bucket": bucket}]}
+    for action in (
+        "GetObject",
+        "PutObject",
+        "DeleteObject",
+        "AbortMultipartUpload",
+        "ListMultipartUploadParts",
+    ):
+        assert by_action[f"s3:{action}"] == [bucket, objects]
+    assert by_action["s3:ListBucket"] == [bucket]
+    for action in (
+        "InvokeModel",
+        "InvokeModelWithResponseStream",
+        "ListFoundationModels",
+        "GetFoundationModel",
+    ):
+        assert f"bedrock:{action}" in by_action

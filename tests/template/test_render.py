@@ -1,5 +1,6 @@
-"""Golden templates: templates/ is what the code renders, byte for byte, and
-logical ids (a rename replaces a resource in running stacks) never drift."""
+"""Golden templates (planar_cfn/template/render.py): templates/ is what the code
+renders, byte for byte, in any process, and logical ids (a rename replaces a resource
+in running stacks) never drift from tests/template/snapshots/."""
 
 import difflib
 import json
