@@ -283,7 +283,7 @@ def _prod_drift(tmp: Path) -> str:
 def _tasks_keep_stopping(tmp: Path) -> str:
     """A dev update whose new tasks keep exiting: the service's events beside the
     stack's, the early warning, then the rollback."""
-    from tests.deploy.test_engine import executed_update
+    from tests.deploy.scenarios import executed_update
     from tests.deploy.test_service_events import SERVICE_ARN, service_read
     from tests.deploy_stubs import stopped, task_definition, task_definition_arn
 
@@ -338,7 +338,8 @@ def _tasks_keep_stopping(tmp: Path) -> str:
 
 def _rolled_back(tmp: Path) -> str:
     """A dev update that ends complete while its service was rolled back."""
-    from tests.deploy.test_service_health import ROLLED_BACK, updated_to_complete
+    from tests.deploy.scenarios import updated_to_complete
+    from tests.deploy.test_service_health import ROLLED_BACK
     from tests.deploy_stubs import service, stopped
 
     h = _harness("dev", STAGE_VALUES, tmp)

@@ -26,7 +26,7 @@ from tests.catalog.test_publish import (
     expect_tag_options_associated,
     product_view,
 )
-from tests.deploy.test_engine import OUTPUTS, create_request
+from tests.deploy.scenarios import OUTPUTS, create_request
 from tests.deploy_stubs import VERIFIED_STATE, FakeAws, change, event, service_outputs
 from tests.publish_stubs import BUCKET
 

@@ -40,7 +40,7 @@ from planar_cfn.inputs.options import DeployOptions
 from planar_cfn.inputs.stage_file import StageFileError, load
 from planar_cfn.template.render import render
 from tests.cfn import props, tags
-from tests.deploy.test_engine import create_request
+from tests.deploy.scenarios import create_request
 from tests.deploy_stubs import STAGE_VALUES, FakeAws, Harness, change, event
 from tests.template.test_naming import NAME_LIMITS, _names
 

@@ -37,7 +37,7 @@ from tests.catalog.test_publish import (
     run_publish,
     version_parameters,
 )
-from tests.deploy.test_engine import previous_parameters, update_request
+from tests.deploy.scenarios import previous_parameters, update_request
 from tests.publish_stubs import BUCKET, REGION, Clients
 
 EXPIRED = ("ExpiredTokenException", "The security token included in the request is expired")

@@ -12,7 +12,7 @@ from moto import mock_aws
 from planar_cfn.deploy import account_checks
 from planar_cfn.deploy.account_checks import CREATE_ECS_ROLE, access_logs_policy, bucket_problem
 from planar_cfn.errors import ExitCode
-from tests.deploy.test_engine import create_request, previous_parameters, update_request
+from tests.deploy.scenarios import create_request, previous_parameters, update_request
 from tests.deploy_stubs import (
     ACCESS_LOGS_BUCKET,
     ACCOUNT,

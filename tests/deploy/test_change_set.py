@@ -1,6 +1,7 @@
 """Change-set building blocks: the state table over every pair AWS can return,
 capabilities and stateful resources read from the template, the stack policy,
-and the S3 upload of a template too big to pass inline (against moto)."""
+the S3 upload of a template too big to pass inline (against moto), and a change set's
+changes read across every page."""
 
 import json
 
@@ -11,7 +12,9 @@ from moto import mock_aws
 
 from planar_cfn.deploy import change_set
 from planar_cfn.deploy.change_set import Change, ChangeSetState, classify
-from tests.deploy_stubs import REGION
+from planar_cfn.errors import ExitCode
+from tests.deploy.scenarios import previous_parameters, update_request
+from tests.deploy_stubs import REGION, change
 
 MODEL = botocore.session.get_session().get_service_model("cloudformation")
 STATUSES = MODEL.shape_for("ChangeSetStatus").enum
@@ -161,3 +164,25 @@ def test_a_big_template_is_uploaded_once_per_content(aws_env):
         assert stored["Body"].read().decode() == body
         assert stored["ContentType"] == "application/json"
         assert change_set.upload_template(s3, "acme.cfn-templates", "planar-prod-acme", body) == url
+
+
+def test_changes_are_read_across_every_page(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.change_set(changes=[])  # the waiter
+    h.change_set(changes=[change("Modify", "Service", "AWS::ECS::Service")], next_token="page-2")
+    h.change_set(
+        changes=[change("Remove", "Old", "AWS::Logs::LogGroup")],
+        token="page-2",
+        next_token="page-3",
+    )
+    h.change_set(changes=[change("Add", "New", "AWS::Logs::LogGroup")], token="page-3")
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK
+    out = h.out.getvalue()
+    assert "3 resource change(s)" in out
+    assert "  - AWS::Logs::LogGroup" in out
+    assert "  + AWS::Logs::LogGroup" in out
+    assert "Dry run: the change set was deleted and nothing changed." in out

@@ -6,7 +6,7 @@ import pytest
 
 from planar_cfn.cli import commands as cli
 from planar_cfn.errors import ExitCode
-from tests.deploy.test_engine import previous_parameters, update_request
+from tests.deploy.scenarios import previous_parameters, update_request
 from tests.deploy_stubs import change, event
 
 PROGS = ["planar-cfn", "python -m planar_cfn"]

@@ -129,7 +129,7 @@ def exit_rows() -> dict[int, str]:
 
 def test_a_change_set_timeout_exits_as_the_table_says(harness):
     # GIVEN a change set still being computed when --timeout runs out
-    from tests.deploy.test_engine import previous_parameters, update_request
+    from tests.deploy.scenarios import previous_parameters, update_request
 
     h = harness("dev")
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))

@@ -1,4 +1,6 @@
-"""Look-ups like Terraform's data sources, against moto's EC2 and Route 53."""
+"""Look-ups like Terraform's data sources, against moto's EC2 and Route 53; then through
+a deploy: what the stage file leaves out filled in, and an update that keeps the
+stack's database zones instead of looking them up."""
 
 import json
 import re
@@ -11,9 +13,10 @@ from moto import mock_aws
 
 from planar_cfn.deploy import lookups
 from planar_cfn.deploy.lookups import LookupFailed
-from planar_cfn.errors import CredentialsError
+from planar_cfn.errors import CredentialsError, ExitCode
 from planar_cfn.inputs.stage_file import load
-from tests.deploy_stubs import REGION, STAGE_VALUES
+from tests.deploy.scenarios import create_request, previous_parameters, prod_update_request
+from tests.deploy_stubs import REGION, STAGE_VALUES, expected_parameters
 
 
 @pytest.fixture(scope="module")
@@ -599,3 +602,88 @@ def test_route_tables_are_read_across_pages():
             {"Filters": [{"Name": "vpc-id", "Values": [vpc]}], "NextToken": "t"},
         )
         lookups.check_internet_routes(ec2, ["subnet-0ccccccccccccccc3"], vpc)
+
+
+def test_lookups_fill_what_the_stage_file_leaves_out(harness):
+    values = {
+        k: v
+        for k, v in STAGE_VALUES.items()
+        if k not in ("vpc_cidr", "hosted_zone_id", "database_availability_zones")
+    }
+    h = harness("prod", values)
+    h.no_stack()
+    ec2, route53 = h.aws.stub("ec2"), h.aws.stub("route53")
+    ec2.add_response(
+        "describe_vpcs",
+        {"Vpcs": [{"VpcId": STAGE_VALUES["vpc_id"], "CidrBlock": "10.8.0.0/16"}]},
+        {"VpcIds": [STAGE_VALUES["vpc_id"]]},
+    )
+    route53.add_response(
+        "list_hosted_zones_by_name",
+        {
+            "HostedZones": [
+                {"Id": "/hostedzone/Z111", "Name": "example.com.", "CallerReference": "r"}
+            ],
+            "IsTruncated": False,
+            "MaxItems": "100",
+        },
+        {"DNSName": "example.com", "MaxItems": "100"},
+    )
+    vpc = STAGE_VALUES["vpc_id"]
+    ec2.add_response(
+        "describe_subnets",
+        {
+            "Subnets": [
+                {
+                    "SubnetId": "subnet-0aaaaaaaaaaaaaaa1",
+                    "AvailabilityZone": "us-east-1c",
+                    "VpcId": vpc,
+                },
+                {
+                    "SubnetId": "subnet-0bbbbbbbbbbbbbbb2",
+                    "AvailabilityZone": "us-east-1a",
+                    "VpcId": vpc,
+                },
+            ]
+        },
+        {"SubnetIds": STAGE_VALUES["subnets"]},
+    )
+    h.checked_network = True
+    found = {
+        "vpc_cidr": "10.8.0.0/16",
+        "hosted_zone_id": "Z111",
+        "database_availability_zones": ["us-east-1c", "us-east-1a"],
+    }
+    h.created(
+        **create_request(
+            h,
+            StackName="planar-prod-acme",
+            ChangeSetName="planar-prod-20261127-100000",
+            Description="build.py --stage prod (planar-cfn 0.1.0)",
+            Parameters=expected_parameters({**values, **found}),
+            Tags=[
+                t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"}
+                for t in create_request(h)["Tags"]
+            ],
+        )
+    )
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason="stop here")
+    h.deleted_change_set()
+    h.deleted_stack()
+
+    assert h.run("--yes") == ExitCode.FAILED
+
+
+def test_an_update_keeps_the_database_zones_instead_of_looking_them_up(harness):
+    # GIVEN a prod stack, and a stage file that leaves the database zones to look up
+    values = {k: v for k, v in STAGE_VALUES.items() if k != "database_availability_zones"}
+    h = harness("prod", values)
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    # THEN no ec2:DescribeSubnets (the subnets' order could move an instance): the stack's zones
+    params = expected_parameters(values, database_availability_zones={"UsePreviousValue": True})
+    h.created(**prod_update_request(h, Parameters=params))
+    h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
+    h.deleted_change_set()
+    h.protected()
+
+    assert h.run("--yes") == ExitCode.OK, h.err.getvalue()

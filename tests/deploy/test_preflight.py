@@ -1,13 +1,15 @@
-"""The checks before any AWS call, without AWS: the options that do not go together,
-the outputs file, and the template a full deploy sends."""
+"""The checks before any AWS call (deploy/preflight.py): the options that do not go
+together, the outputs file, and the template a full deploy sends; unit tests, then the
+same refusals through a deploy."""
 
 import pytest
 
 from planar_cfn.deploy import preflight
-from planar_cfn.errors import InputError
+from planar_cfn.errors import ExitCode, InputError
 from planar_cfn.inputs.options import DeployOptions
 from planar_cfn.inputs.stages import get_stage
 from planar_cfn.template.render import Rendered
+from tests.deploy_stubs import STAGE_VALUES
 
 
 @pytest.mark.parametrize(
@@ -69,3 +71,40 @@ def test_the_template_must_be_the_stages_and_fit_or_have_a_bucket(rendered):
     with pytest.raises(InputError, match="over CloudFormation's 51,200-byte inline limit"):
         preflight.check_template(big, "dev", None)
     preflight.check_template(big, "dev", "acme-cfn-templates")
+
+
+def test_destroying_prod_needs_the_extra_flag(harness):
+    h = harness("prod")
+    assert h.run("--destroy", "--yes") == ExitCode.BAD_INPUT
+    assert "add --confirm-prod-destroy" in h.err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--destroy", "--dry-run"], "--dry-run: not with --destroy"),
+        (["--watch", "--allow-replacement"], "--allow-replacement: not with --watch"),
+        (["--confirm-prod-destroy"], "--confirm-prod-destroy: only with --destroy"),
+        (["--destroy", "--confirm-prod-destroy"], "--confirm-prod-destroy: only for prod"),
+        (
+            ["--outputs-json", "/no/such/dir/o.json"],
+            "--outputs-json /no/such/dir/o.json: no such directory",
+        ),
+    ],
+)
+def test_flag_combinations_that_make_no_sense(harness, flags, message):
+    h = harness("dev")
+    assert h.run(*flags) == ExitCode.BAD_INPUT
+    assert message in h.err.getvalue()
+
+
+def test_a_template_over_the_inline_limit_needs_a_bucket(harness, rendered):
+    big = Rendered(
+        "dev",
+        rendered["dev"].body.replace('"Description": "', '"Description": "' + "x" * 60_000, 1),
+    )
+    h = harness("dev", {k: v for k, v in STAGE_VALUES.items() if k != "template_bucket"})
+    h.rendered = big
+
+    assert h.run("--yes") == ExitCode.BAD_INPUT
+    assert "over CloudFormation's 51,200-byte inline limit: name an S3 bucket" in h.err.getvalue()

@@ -3,8 +3,7 @@ CloudFormation creates or updates it (service_events.ServiceEvents), through the
 command (cli.main) against Stubbers."""
 
 from planar_cfn.errors import ExitCode
-from tests.deploy.test_engine import executed_update
-from tests.deploy.test_service_health import build_py
+from tests.deploy.scenarios import build_py, executed_update
 from tests.deploy_stubs import event, service, stopped, task_definition, task_definition_arn
 
 SERVICE_ARN = (

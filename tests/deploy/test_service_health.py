@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from planar_cfn.cli import commands as cli
 from planar_cfn.deploy.service_health import (
     FAILED,
     VERIFIED,
@@ -19,10 +18,9 @@ from planar_cfn.deploy.service_health import (
     stopped_task,
 )
 from planar_cfn.errors import ExitCode
-from tests.deploy.test_engine import OUTPUTS, executed_update
+from tests.deploy.scenarios import build_py, updated_to_complete
 from tests.deploy_stubs import (
     IMAGE,
-    event,
     service,
     service_outputs,
     stopped,
@@ -127,21 +125,6 @@ def test_the_bound_covers_a_start_the_grace_and_the_health_checks():
 # --- through build.py --------------------------------------------------------------
 
 
-def updated_to_complete(h, changes=()):
-    """A dev update, executed and followed to UPDATE_COMPLETE; its service not yet read."""
-    h.auto_service = False
-    cursor = executed_update(h, list(changes))
-    done = event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=60)
-    h.progress("UPDATE_COMPLETE", done, cursor, outputs={**OUTPUTS, **service_outputs("dev")})
-
-
-def build_py(h, tmp_path, *flags):
-    argv = ["--stage", "dev", "--stage-file", str(h.path), "--templates-dir", str(tmp_path)]
-    code = cli.main([*argv, "--yes", *flags], out=h.out, err=h.err, runtime=h.runtime())
-    h.aws.assert_done()
-    return code
-
-
 def test_a_rollback_under_a_green_stack_fails_the_deploy_with_the_stopped_tasks_and_logs(
     harness, tmp_path
 ):
@@ -236,30 +219,3 @@ def test_an_image_tag_other_than_the_stacks_fails_the_deploy(harness, tmp_path):
         "  the stack's task definition runs image ghcr.io/acme/planar-app:1.4.1, "
         "not ghcr.io/acme/planar-app:1.4.2 as the stack asks"
     )
-
-
-def test_a_check_aws_refuses_fails_the_deploy_and_names_the_permissions(harness, tmp_path):
-    # GIVEN a deployer policy from before the check: DescribeServices is denied
-    h = harness("dev")
-    updated_to_complete(h)
-    h.aws.stub("ecs").add_client_error(
-        "describe_services", "AccessDeniedException", "not authorized", 400
-    )
-
-    code = build_py(h, tmp_path)
-
-    assert code == ExitCode.FAILED
-    assert "service planar-service-dev-acme could not be checked" in h.err.getvalue()
-    assert "docs/deploying.md" in h.err.getvalue()
-
-
-def test_watch_on_a_complete_stack_checks_the_service(harness):
-    # GIVEN a stack that is UPDATE_COMPLETE, its service healthy
-    h = harness("dev")
-    h.stack("UPDATE_COMPLETE", outputs={**OUTPUTS, **service_outputs("dev")})
-    h.service_healthy()
-
-    code = h.run("--watch")
-
-    assert code == ExitCode.OK, h.err.getvalue()
-    assert "Service planar-service-dev-acme: rollout COMPLETED" in h.out.getvalue()

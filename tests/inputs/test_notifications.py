@@ -10,7 +10,7 @@ import pytest
 from planar_cfn.cli import commands as cli
 from planar_cfn.errors import ExitCode
 from planar_cfn.inputs import notifications
-from tests.deploy.test_engine import create_request, previous_parameters, update_request
+from tests.deploy.scenarios import create_request, previous_parameters, update_request
 from tests.deploy_stubs import STAGE_VALUES, change
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:acme-deploys"

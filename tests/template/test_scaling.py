@@ -14,7 +14,7 @@ from planar_cfn.errors import ExitCode
 from planar_cfn.inputs.constraints import TASK_COUNT_STEPS
 from planar_cfn.inputs.stage_file import StageFileError, load
 from tests.cfn import Launch, failed_rules
-from tests.deploy.test_engine import previous_parameters, update_request
+from tests.deploy.scenarios import previous_parameters, update_request
 from tests.deploy_stubs import STAGE_VALUES, change, event, expected_parameters
 
 BASE = {
