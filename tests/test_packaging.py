@@ -1,8 +1,9 @@
 """The package as others install and call it: pyproject's metadata agrees with the
-code and requirements.txt, the `planar-cfn` command is build.py's and speaks in the
-name it was started by, an installed copy uses the working directory's templates/ and
-stages/, and a library call to the lint leaves the caller's garbage collector as it
-was. No network: nothing is downloaded."""
+code and requirements.txt, the `planar-cfn` command is a callable that speaks in the
+name it was started by, and a library call to the lint leaves the caller's garbage
+collector as it was. No network: nothing is downloaded. Where an installed copy looks
+for templates/ and stages/: test_paths.py; build.py and `python -m planar_cfn`:
+test_main.py."""
 
 import gc
 import importlib
@@ -20,7 +21,6 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 import planar_cfn
-from planar_cfn import paths
 from planar_cfn.lint.runner import (
     HOME_REGION,
     lint_bodies,
@@ -89,23 +89,6 @@ def test_the_console_script_is_a_callable_that_imports_nothing_heavy_before_turn
     assert loaded.strip() == f"[{module!r}, 'planar_cfn._version']"
 
 
-def test_build_py_runs_the_console_entry_point():
-    source = (ROOT / "build.py").read_text()
-    assert "from planar_cfn.__main__ import console" in source
-    assert 'sys.exit(console("build.py"))' in source
-
-
-def test_python_dash_m_is_the_command_too():
-    result = subprocess.run(
-        [sys.executable, "-m", "planar_cfn", "--all-stages", "--check"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("fresh: ")
-
-
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """The package as pip installs it: alone in a site directory, with the `planar-cfn`
@@ -163,46 +146,6 @@ def test_every_message_names_the_command_as_it_was_started(prog, installed, tmp_
     assert lines[0].startswith(f"{prog}: error: "), lines
     assert "unknown key 'regoin'" in deploy.stderr
     assert lines[-1] == f"{prog}: nothing was created or changed"
-
-
-def test_a_checkout_uses_its_own_templates_and_stages():
-    assert paths.IN_CHECKOUT
-    assert paths.TEMPLATES_DIR == ROOT / "templates"
-    assert paths.STAGES_DIR == ROOT / "stages"
-
-
-def test_an_installed_copy_uses_the_working_directory(tmp_path):
-    # GIVEN the package copied as pip installs it: alone in a site directory
-    site, work = tmp_path / "site-packages", tmp_path / "work"
-    shutil.copytree(
-        ROOT / "planar_cfn", site / "planar_cfn", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    work.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(site)}
-    # WHEN the command runs in another directory
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from planar_cfn import paths; print(paths.TEMPLATES_DIR, paths.STAGES_DIR)",
-        ],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.split() == ["templates", "stages"]
-    result = subprocess.run(
-        [sys.executable, "-m", "planar_cfn", "--all-stages", "--check"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    # THEN it looks for templates in the working directory's templates/
-    assert result.returncode == 1
-    assert "stale: templates/planar-dev.json is missing; run " in result.stdout
 
 
 @pytest.fixture

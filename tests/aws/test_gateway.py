@@ -1,7 +1,6 @@
 """One error vocabulary: aws_gateway translates every AWS error once, and deploy and
 publish report the same error the same way, with the same exit code."""
 
-import io
 import re
 
 import boto3
@@ -17,7 +16,14 @@ from botocore.exceptions import (
 from botocore.stub import ANY, Stubber
 
 from planar_cfn.aws import gateway as aws_gateway
-from planar_cfn.aws.gateway import DEPLOYER, PUBLISHER, aws_errors, make_session, translate
+from planar_cfn.aws.gateway import (
+    DEPLOYER,
+    PUBLISHER,
+    aws_errors,
+    make_session,
+    s3_object_url,
+    translate,
+)
 from planar_cfn.deploy.engine import Runtime
 from planar_cfn.errors import (
     AccessDenied,
@@ -27,10 +33,9 @@ from planar_cfn.errors import (
     ExitCode,
     InputError,
     Interrupted,
-    PlanarError,
     Unreachable,
 )
-from tests.catalog.test_publish import (
+from tests.catalog.publish_calls import (
     KEY,
     expect_search,
     publish_args,
@@ -151,12 +156,6 @@ def test_inside_aws_errors_each_error_carries_what_was_done_by_then():
     # Still a KeyboardInterrupt: `except Exception` does not swallow a Ctrl-C.
     assert isinstance(interrupted.value, KeyboardInterrupt)
     assert not isinstance(interrupted.value, Exception)
-
-
-def test_exit_2_promises_nothing_changed():
-    assert InputError("bad").exit_code == ExitCode.BAD_INPUT
-    assert InputError("bad", done=["uploaded it"]).exit_code == ExitCode.FAILED
-    assert PlanarError("failed").exit_code == ExitCode.FAILED
 
 
 def test_a_missing_profile_region_and_credentials_are_refused_before_any_call(aws_env, monkeypatch):
@@ -305,16 +304,17 @@ def test_an_expired_token_on_execute_is_not_the_change_sets_fault(harness):
     )
 
 
-def test_interrupted_and_errors_print_through_one_report():
-    from planar_cfn.cli.report import deploy_voice, publish_voice, report
-
-    err = io.StringIO()
-    assert report(err, Interrupted(), deploy_voice("build.py")) == ExitCode.INTERRUPTED
+def test_template_urls():
     assert (
-        report(err, Interrupted(["uploaded it"]), publish_voice("build.py")) == ExitCode.INTERRUPTED
+        s3_object_url("b-1", "k.json", "eu-west-1")
+        == "https://b-1.s3.eu-west-1.amazonaws.com/k.json"
     )
-    assert err.getvalue() == (
-        "\nbuild.py: interrupted before anything changed\n"
-        "\nbuild.py: publish: interrupted\n"
-        "build.py: publish: done before the interrupt: uploaded it\n"
+    # A dotted bucket breaks the virtual host's TLS certificate: path style.
+    assert (
+        s3_object_url("a.b", "k.json", "us-east-1")
+        == "https://s3.us-east-1.amazonaws.com/a.b/k.json"
+    )
+    assert (
+        s3_object_url("b-1", "k.json", "cn-north-1")
+        == "https://b-1.s3.cn-north-1.amazonaws.com.cn/k.json"
     )

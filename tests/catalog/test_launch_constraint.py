@@ -9,6 +9,17 @@ from botocore.stub import ANY
 
 from planar_cfn.catalog.launch_constraint import LaunchRoleConflictError
 from planar_cfn.errors import AccessDenied, ExitCode
+from tests.catalog.publish_calls import (
+    PORTFOLIO_ID,
+    aws_env,  # noqa: F401 - the fixture the aws fixture needs
+    expect_association,
+    expect_new_product,
+    expect_portfolio_exists,
+    expect_search,
+    expect_tag_options_associated,
+    product_view,
+    uploaded,
+)
 from tests.catalog.test_portfolio import (
     CONSTRAINT_ID,
     OTHER_ROLE_ARN,
@@ -19,17 +30,6 @@ from tests.catalog.test_portfolio import (
     expect_constraints,
     expect_create_constraint,
     expect_unchanged_product,
-)
-from tests.catalog.test_publish import (
-    PORTFOLIO_ID,
-    aws_env,  # noqa: F401 - the fixture the aws fixture needs
-    expect_association,
-    expect_new_product,
-    expect_portfolio_exists,
-    expect_search,
-    expect_tag_options_associated,
-    product_view,
-    uploaded,
 )
 
 

@@ -9,7 +9,7 @@ from botocore.stub import ANY
 from planar_cfn.catalog import publish
 from planar_cfn.cli import commands as cli
 from planar_cfn.inputs.options import PublishOptions
-from tests.catalog.test_publish import (
+from tests.catalog.publish_calls import (
     PRODUCT_ID,
     TOKEN,
     VERSION_NAME,

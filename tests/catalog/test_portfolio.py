@@ -20,7 +20,7 @@ from planar_cfn.cli import commands as cli
 from planar_cfn.deploy.engine import Runtime
 from planar_cfn.errors import ExitCode, InputError
 from planar_cfn.inputs.options import PublishOptions
-from tests.catalog.test_publish import (
+from tests.catalog.publish_calls import (
     NO_AWS,
     PORTFOLIO_ID,
     PRODUCT_ID,

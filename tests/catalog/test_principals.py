@@ -2,6 +2,14 @@
 of IAM patterns. Service Catalog is botocore's Stubber, as in test_portfolio.py."""
 
 from planar_cfn.errors import ExitCode
+from tests.catalog.publish_calls import (
+    PORTFOLIO_ID,
+    aws_env,  # noqa: F401 - the fixture the aws fixture needs
+    expect_portfolio_exists,
+    expect_search,
+    product_view,
+    uploaded,
+)
 from tests.catalog.test_portfolio import (
     PATTERN,
     TEAM_ROLE,
@@ -9,14 +17,6 @@ from tests.catalog.test_portfolio import (
     do_publish,
     expect_principals,
     expect_unchanged_product,
-)
-from tests.catalog.test_publish import (
-    PORTFOLIO_ID,
-    aws_env,  # noqa: F401 - the fixture the aws fixture needs
-    expect_portfolio_exists,
-    expect_search,
-    product_view,
-    uploaded,
 )
 
 

@@ -12,6 +12,19 @@ from planar_cfn.catalog.sharing import (
     ShareFailedError,
 )
 from planar_cfn.errors import AccessDenied, AwsRefused, ExitCode
+from tests.catalog.publish_calls import (
+    PORTFOLIO_ID,
+    PRODUCT_ID,
+    aws_env,  # noqa: F401 - the fixture the aws fixture needs
+    expect_new_version,
+    expect_portfolio_exists,
+    expect_product_tag_options,
+    expect_search,
+    expect_versions,
+    product_view,
+    uploaded,
+    version,
+)
 from tests.catalog.test_portfolio import (
     MEMBER,
     ORG,
@@ -26,19 +39,6 @@ from tests.catalog.test_portfolio import (
     expect_unchanged_product,
     node,
     share_detail,
-)
-from tests.catalog.test_publish import (
-    PORTFOLIO_ID,
-    PRODUCT_ID,
-    aws_env,  # noqa: F401 - the fixture the aws fixture needs
-    expect_new_version,
-    expect_portfolio_exists,
-    expect_product_tag_options,
-    expect_search,
-    expect_versions,
-    product_view,
-    uploaded,
-    version,
 )
 
 

@@ -5,11 +5,7 @@ botocore's Stubber, as in test_portfolio.py."""
 import pytest
 
 from planar_cfn.errors import InputError
-from tests.catalog.test_portfolio import (
-    do_publish,
-    expect_unchanged_product,
-)
-from tests.catalog.test_publish import (
+from tests.catalog.publish_calls import (
     PORTFOLIO_ID,
     PROD_TAG_OPTIONS,
     PRODUCT_ID,
@@ -18,6 +14,10 @@ from tests.catalog.test_publish import (
     expect_search,
     product_view,
     tag_option,
+)
+from tests.catalog.test_portfolio import (
+    do_publish,
+    expect_unchanged_product,
 )
 
 
