@@ -296,7 +296,7 @@ def test_every_listed_bedrock_model_is_granted(launch):
 
 
 def test_resolved_names_and_tags_fit_their_services(launch):
-    # test_spec_naming checks the names made from the app name alone; these are made
+    # tests/template/test_naming.py checks the names made from the app name alone; these are made
     # from other values too, or have other limits.
     name = launch.resources["TargetGroup"]["Name"]
     assert len(name) <= 32, name
