@@ -5,7 +5,8 @@ or `pip install -e .`) they are the checkout's `templates/` and `stages/`, whate
 the working directory. An installed package has no checkout around it: it uses
 `templates/` and `stages/` in the working directory. `--templates-dir` and
 `--stage-file` name others in either case. `docs/` holds the generated architecture
-page (planar_cfn.diagram). Every file the command writes is written whole (write_whole).
+page (planar_cfn.reports.diagram). Every file the command writes is written whole
+(write_whole); a path is shown to the user as `shown` gives it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ BASE = CHECKOUT if IN_CHECKOUT else Path()
 TEMPLATES_DIR = BASE / "templates"
 STAGES_DIR = BASE / "stages"
 DOCS_DIR = BASE / "docs"
+
+
+def shown(path: Path) -> str:
+    """The path relative to the working directory when it is below it."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else relative
 
 
 def write_whole(path: Path, text: str) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from planar_cfn.inputs import notifications
 from planar_cfn.inputs.parameters import SPECS
-from planar_cfn.inputs.stage_file import LOOKED_UP, SETTINGS, expected_json, shown
+from planar_cfn.inputs.stage_file import LOOKED_UP, SETTINGS, expected_json
+from planar_cfn.paths import shown
 from planar_cfn.template.config import StackConfig
 from planar_cfn.template.render import render
 from tests.deploy_stubs import (

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..catalog.launch_role import with_launch_role
 from ..errors import ExitCode, Interrupted, PlanarError
-from ..inputs.stage_file import StageFileError, load, shown
+from ..inputs.stage_file import StageFileError, load
 from ..inputs.stages import DEFAULT_STAGES, Stage, stage_names
 from ..lint.cache import LintCache, Linted, lint_cached
+from ..paths import shown
 from ..reports import cost, diagram
 from ..reports.prices import SOURCE
 from ..template.config import StackConfig

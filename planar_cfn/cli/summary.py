@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..catalog.launch_role import LAUNCH_ROLE
-from ..inputs.stage_file import shown
 from ..lint.cache import Linted, cfn_lint_version
 from ..lint.runner import Finding
-from ..paths import STAGES_DIR
+from ..paths import STAGES_DIR, shown
 from ..reports import cost
 from ..template.render import INLINE_TEMPLATE_LIMIT, Rendered
 

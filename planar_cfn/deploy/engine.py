@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from .. import paths
 from ..aws.gateway import DEPLOYER, aws_errors
 from ..errors import ExitCode, InputError, Interrupted
 from ..inputs import notifications
@@ -119,7 +120,7 @@ class Deployment:
             if stage_file and aws and options.mode == "deploy":
                 topics = stage_file.notification_topic_arns or ()
                 problems += [
-                    f"{stage_files.shown(path)}: {problem}"
+                    f"{paths.shown(path)}: {problem}"
                     for problem in notifications.region_problems(topics, aws.region)
                 ]
             if problems or stage_file is None or aws is None:

@@ -16,8 +16,9 @@ from typing import Any
 from .._version import __version__
 from ..errors import InputError
 from ..inputs.parameters import SPECS, SPECS_BY_KEY
-from ..inputs.stage_file import StageFile, shown
+from ..inputs.stage_file import StageFile
 from ..inputs.stages import Stage
+from ..paths import shown
 from ..template.naming import stack_tags
 from .change_set import ChangeSet, policy_denies, required_capabilities
 

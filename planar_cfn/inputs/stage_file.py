@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..paths import STAGES_DIR
+from ..paths import STAGES_DIR, shown
 from . import constraints, notifications, parameter_table, rules
 from .constraints import Pattern
 from .parameter_spec import ParameterSpec
@@ -70,12 +70,6 @@ class StageFileError(Exception):
     def __init__(self, path: Path, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(f"{shown(path)}: {problem}" for problem in problems))
-
-
-def shown(path: Path) -> str:
-    """The path relative to the working directory when it is below it."""
-    relative = os.path.relpath(path)
-    return path.as_posix() if relative.startswith("..") else relative
 
 
 def default_path(stage: str) -> Path:

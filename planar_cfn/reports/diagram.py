@@ -25,8 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..inputs.stage_file import shown
-from ..paths import DOCS_DIR, TEMPLATES_DIR
+from ..paths import DOCS_DIR, TEMPLATES_DIR, shown
 from ..template.render import Rendered, staleness, write_if_changed
 from . import resource_graph, traffic_path
 
