@@ -38,9 +38,11 @@ FARGATE_WEIGHT = 100
 # FARGATE_SPOT would run before the service left it, and ECS refuses to remove a
 # capacity provider a service still uses.
 CLUSTER_CAPACITY_PROVIDERS = ["FARGATE", "FARGATE_SPOT"]
-# With FargateSpot, every task on Fargate Spot.
+# The service's strategy: every task on one provider, Fargate Spot with FargateSpot,
+# on-demand Fargate without.
 SPOT_PROVIDER = "FARGATE_SPOT"
-SPOT_WEIGHT = 1
+ON_DEMAND_PROVIDER = "FARGATE"
+PROVIDER_WEIGHT = 1
 # A rolling deployment keeps at least half the desired tasks running and starts
 # at most as many new ones as there are desired ones (the Terraform module README's "50-200%").
 MINIMUM_HEALTHY_PERCENT = 50
@@ -192,6 +194,10 @@ def _app_container(
     return container
 
 
+def _strategy_item(provider: str) -> ecs.CapacityProviderStrategyItem:
+    return ecs.CapacityProviderStrategyItem(CapacityProvider=provider, Weight=PROVIDER_WEIGHT)
+
+
 def _add_ecs_service(
     template: Template,
     naming: Naming,
@@ -219,17 +225,14 @@ def _add_ecs_service(
             # set stays (on create, ECS starts 1 task and autoscaling moves it into range).
             # A present one would reset the count on every update of the service.
             DesiredCount=If(params.autoscaling, NoValue, params["DesiredCount"]),
-            # Without Spot, the launch type the service was created with: a stack that
-            # leaves FargateSpot false never moves to a capacity provider strategy.
-            LaunchType=If(params.fargate_spot, NoValue, "FARGATE"),
+            # Always a strategy, never LaunchType: on update, an omitted strategy
+            # (AWS::NoValue) leaves the service's strategy as it is and UpdateService has no
+            # launch type, so turning Spot off would silently keep the tasks on Spot
+            # (docs/scaling-and-cost.md).
             CapacityProviderStrategy=If(
                 params.fargate_spot,
-                [
-                    ecs.CapacityProviderStrategyItem(
-                        CapacityProvider=SPOT_PROVIDER, Weight=SPOT_WEIGHT
-                    )
-                ],
-                NoValue,
+                [_strategy_item(SPOT_PROVIDER)],
+                [_strategy_item(ON_DEMAND_PROVIDER)],
             ),
             DeploymentConfiguration=ecs.DeploymentConfiguration(
                 MinimumHealthyPercent=MINIMUM_HEALTHY_PERCENT,

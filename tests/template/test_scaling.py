@@ -96,9 +96,25 @@ def test_the_defaults_run_one_on_demand_task_without_scaling(template, stage):
     running = launch(template, stage)
     service = running.resources["Service"]
     assert service["DesiredCount"] == "1"
-    assert service["LaunchType"] == "FARGATE"
-    assert "CapacityProviderStrategy" not in service
+    # On-demand Fargate as a strategy, not a launch type: an update that turns Spot off
+    # must name the strategy to move to (docs/scaling-and-cost.md).
+    assert "LaunchType" not in service
+    assert service["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE", "Weight": 1}]
     assert not running.active & SCALING_IDS
+
+
+@pytest.mark.parametrize("spot", ["true", "false"])
+def test_the_service_always_names_its_strategy_and_never_a_launch_type(template, stage, spot):
+    # AWS::NoValue on CapacityProviderStrategy leaves a service's strategy as it is, and
+    # UpdateService takes no launch type: either way, the template must say the strategy.
+    if stage == "prod" and spot == "true":
+        return
+    service = launch(template, stage, FargateSpot=spot).resources["Service"]
+    assert "LaunchType" not in service
+    provider = "FARGATE_SPOT" if spot == "true" else "FARGATE"
+    assert service["CapacityProviderStrategy"] == [{"CapacityProvider": provider, "Weight": 1}]
+    # Both providers are the cluster's, so either strategy is accepted.
+    assert provider in launch(template, stage).resources["Cluster"]["CapacityProviders"]
 
 
 def test_spot_is_a_capacity_provider_strategy_and_refused_in_prod(template, stage):

@@ -110,7 +110,14 @@ def test_service(template, stage):
     assert name_of(p["ServiceName"], stage) == f"planar-service-{stage}-shop"
     # On-demand Fargate and the input's count unless FargateSpot and Autoscaling say
     # otherwise (tests/template/test_scaling.py).
-    assert p["LaunchType"] == {"Fn::If": ["UseFargateSpot", {"Ref": "AWS::NoValue"}, "FARGATE"]}
+    assert "LaunchType" not in p
+    assert p["CapacityProviderStrategy"] == {
+        "Fn::If": [
+            "UseFargateSpot",
+            [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}],
+            [{"CapacityProvider": "FARGATE", "Weight": 1}],
+        ]
+    }
     assert p["DesiredCount"] == {
         "Fn::If": ["UseAutoscaling", {"Ref": "AWS::NoValue"}, {"Ref": "DesiredCount"}]
     }
