@@ -144,6 +144,7 @@ class Change:
     policy_action: str = ""  # what happens to the old resource: Delete, Retain, Snapshot...
     causes: tuple[str, ...] = ()  # properties whose change forces the replacement
     physical_id: str = ""  # the resource as it is now; empty for adds
+    properties: tuple[str, ...] = ()  # every property the change touches, replaced or not
 
     @property
     def stateful(self) -> bool:
@@ -183,6 +184,13 @@ class Change:
                 if d.get("Target", {}).get("RequiresRecreation") in ("Always", "Conditionally")
             )
         )
+        properties = tuple(
+            dict.fromkeys(
+                d["Target"]["Name"]
+                for d in rc.get("Details", [])
+                if d.get("Target", {}).get("Attribute") == "Properties" and d["Target"].get("Name")
+            )
+        )
         return cls(
             action=rc.get("Action", ""),
             logical_id=rc.get("LogicalResourceId", ""),
@@ -191,6 +199,7 @@ class Change:
             policy_action=rc.get("PolicyAction", ""),
             causes=causes,
             physical_id=rc.get("PhysicalResourceId", ""),
+            properties=properties,
         )
 
 

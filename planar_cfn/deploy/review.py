@@ -11,7 +11,9 @@ from . import change_set, plan, presentation, protections
 from .pending import Pending
 from .session import Session
 
-__all__ = ["review"]
+__all__ = ["review", "warnings"]
+
+ECS_SERVICE = "AWS::ECS::Service"
 
 
 def review(
@@ -38,6 +40,9 @@ def review(
         )
     before = planned.previous if planned.kind == plan.UPDATE else None
     s.say("", *change_set.review(ready, s.stack_name, planned.kind, before), "")
+    notes = warnings(ready, before)
+    if notes:
+        s.say(*notes, "")
     going = ready.load_balancers_going if s.stage.protected else ()
     if going:
         s.say(*presentation.balancer_warning(going, s.stage.name, s.prog), "")
@@ -79,3 +84,46 @@ def review(
         s.say(f"Not executed: {presentation.discarded(pending.discard())}.")
         return ExitCode.NOT_EXECUTED
     return None
+
+
+def warnings(ready: change_set.ChangeSet, before: Mapping[str, str] | None) -> list[str]:
+    """What an update does that its change lines do not say: a service moved to another
+    capacity provider strategy (a new deployment), and autoscaling turned off (the task
+    count goes back to DesiredCount). `before`: the stack's parameters; None on a create."""
+    if before is None:
+        return []
+    lines = [_strategy_warning(c) for c in ready.changes if _moves_strategy(c)]
+    after = ready.parameters
+    if before.get("Autoscaling") == "true" and after.get("Autoscaling") == "false":
+        count = after.get("DesiredCount", "?")
+        lines.append(
+            f"Warning: Autoscaling true -> false: this update deletes the scalable target and "
+            f"its policies and sets the service's task count to DesiredCount ({count}), "
+            "whatever count autoscaling had reached: the running tasks drop (or rise) to "
+            f"{count} in this deploy. To keep the capacity, set desired_count first."
+        )
+    return lines
+
+
+def _moves_strategy(change: change_set.Change) -> bool:
+    # A replacement is blocked (plan.blocked); only an in-place update needs the note.
+    return (
+        change.resource_type == ECS_SERVICE
+        and change.action == "Modify"
+        and change.replacement == "False"
+        and "CapacityProviderStrategy" in change.properties
+    )
+
+
+def _strategy_warning(change: change_set.Change) -> str:
+    if "LaunchType" in change.properties:
+        what = (
+            "moves from the FARGATE launch type to a capacity provider strategy (once, for "
+            "a stack deployed with a launch type)"
+        )
+    else:
+        what = "changes capacity provider strategy (fargate_spot switched)"
+    return (
+        f"Note: {change.logical_id} {what}, in place: ECS starts a new deployment, "
+        "which replaces every task by a rolling update (docs/scaling-and-cost.md)."
+    )

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from planar_cfn.deploy import review
+from planar_cfn.deploy.change_set import Change, ChangeSet, ChangeSetState
 from planar_cfn.errors import ExitCode
 from tests.deploy.scenarios import (
     OLD_ALB,
@@ -247,3 +249,129 @@ def test_a_change_set_kept_for_review_says_to_lift_the_protection_before_executi
         f"  aws elbv2 modify-load-balancer-attributes --load-balancer-arn {OLD_ALB} "
         "--attributes Key=deletion_protection.enabled,Value=false --region us-east-1"
     ) in out
+
+
+def _service_change(replacement: str, *properties: str) -> dict:
+    """The service's change as DescribeChangeSet gives it: each property a detail, none
+    of them recreating it unless `replacement` says so."""
+    recreation = "Always" if replacement == "True" else "Never"
+    modify = change("Modify", "Service", "AWS::ECS::Service", replacement)
+    modify["ResourceChange"]["Details"] = [
+        {
+            "Target": {"Attribute": "Properties", "Name": name, "RequiresRecreation": recreation},
+            "Evaluation": "Static",
+            "ChangeSource": "DirectModification",
+        }
+        for name in properties
+    ]
+    return modify
+
+
+def test_the_one_time_switch_from_launch_type_to_strategy_is_shown_as_a_new_deployment(harness):
+    # GIVEN a stack deployed with LaunchType FARGATE, updated with this version's template
+    # (a [FARGATE] strategy and no launch type), and CloudFormation's answer: an in-place
+    # update of the service touching both properties
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([_service_change("False", "LaunchType", "CapacityProviderStrategy")])
+
+    # WHEN deploying without a terminal
+    code = h.run()
+
+    # THEN the review says what the switch does, and it is not blocked
+    assert code == ExitCode.NOT_EXECUTED
+    out = h.out.getvalue()
+    assert "Service  replacement: False" in out
+    assert (
+        "Note: Service moves from the FARGATE launch type to a capacity provider strategy "
+        "(once, for a stack deployed with a launch type), in place: ECS starts a new "
+        "deployment, which replaces every task by a rolling update"
+    ) in out
+    assert "Blocked" not in out
+    # AND the template sent makes that switch: an on-demand strategy, no launch type
+    service = json.loads(h.rendered.body)["Resources"]["Service"]["Properties"]
+    assert "LaunchType" not in service
+    assert service["CapacityProviderStrategy"]["Fn::If"][2] == [
+        {"CapacityProvider": "FARGATE", "Weight": 1}
+    ]
+
+
+def test_turning_spot_off_is_shown_as_a_strategy_change(harness):
+    values = {**STAGE_VALUES, "fargate_spot": False}
+    h = harness("dev", values)
+    before = previous_parameters(h, FargateSpot="true")
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    h.created(**update_request(h, Parameters=expected_parameters(values)))
+    after = {**before, "FargateSpot": "false"}
+    h.ready(
+        [_service_change("False", "CapacityProviderStrategy")],
+        parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in after.items()],
+    )
+
+    assert h.run() == ExitCode.NOT_EXECUTED
+    out = h.out.getvalue()
+    assert "Parameters changed:\n  FargateSpot: true -> false" in out
+    assert "Note: Service changes capacity provider strategy (fargate_spot switched)" in out
+
+
+def test_a_replaced_service_gets_no_note_only_the_block(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([_service_change("True", "LaunchType", "CapacityProviderStrategy")])
+    h.deleted_change_set()
+
+    assert h.run("--yes") == ExitCode.BLOCKED
+    out = h.out.getvalue()
+    assert "Note: Service" not in out
+    assert "Blocked: the update replaces the ECS service Service" in out
+
+
+def test_turning_autoscaling_off_warns_that_the_count_goes_to_desired_count(harness):
+    # GIVEN a stack with autoscaling on, and a stage file that turns it off with 2 tasks
+    values = {**STAGE_VALUES, "autoscaling": False, "desired_count": 2}
+    h = harness("dev", values)
+    before = previous_parameters(h, Autoscaling="true", DesiredCount="1")
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    h.created(**update_request(h, Parameters=expected_parameters(values)))
+    after = {**before, "Autoscaling": "false", "DesiredCount": "2"}
+    h.ready(
+        [_service_change("False", "DesiredCount")],
+        parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in after.items()],
+    )
+
+    # WHEN deploying without a terminal
+    assert h.run() == ExitCode.NOT_EXECUTED
+
+    # THEN the review warns that this deploy sets the count, whatever autoscaling reached
+    out = h.out.getvalue()
+    assert "Autoscaling: true -> false" in out
+    assert (
+        "Warning: Autoscaling true -> false: this update deletes the scalable target and its "
+        "policies and sets the service's task count to DesiredCount (2), whatever count "
+        "autoscaling had reached: the running tasks drop (or rise) to 2 in this deploy."
+    ) in out
+
+
+@pytest.mark.parametrize(
+    ("was", "now"), [("false", "true"), ("true", "true"), ("false", "false"), (None, "false")]
+)
+def test_no_autoscaling_warning_unless_it_is_turned_off(was, now):
+    before = {} if was is None else {"Autoscaling": was}
+    ready = _computed(parameters={"Autoscaling": now, "DesiredCount": "1"})
+    assert review.warnings(ready, before) == []
+
+
+def test_a_create_gets_no_warnings():
+    ready = _computed(
+        changes=(Change("Add", "Service", "AWS::ECS::Service", ""),),
+        parameters={"Autoscaling": "false"},
+    )
+    assert review.warnings(ready, None) == []
+
+
+def _computed(**fields) -> ChangeSet:
+    return ChangeSet(
+        "cs", "stack", ChangeSetState.READY, "CREATE_COMPLETE", "AVAILABLE", "", **fields
+    )
