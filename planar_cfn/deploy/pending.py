@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from ..aws.gateway import error_code, error_message, why
+from ..aws.gateway import AWS_FAILURES, error_code, error_message, why
 from .plan import CREATE, Plan
 from .session import Session
 
@@ -101,7 +101,7 @@ class Pending:
                 s.cfn.delete_stack(StackName=made.stack)
                 left.pop(0)
             return True
-        except (ClientError, BotoCoreError, KeyboardInterrupt) as error:
+        except (*AWS_FAILURES, KeyboardInterrupt) as error:
             s.warn(
                 f"{s.prog}: the change set could not be deleted ({why(error)}); delete what "
                 "is left with:",

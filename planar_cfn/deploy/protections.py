@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from ..aws.gateway import Clients, error_code, why
+from ..aws.gateway import AWS_FAILURES, Clients, error_code, why
 from .change_set import LOAD_BALANCER, stack_policy, stateful_logical_ids
 from .presentation import balancer_command, left_behind, say, sentence, still_off
 
@@ -124,7 +124,7 @@ def turn_on(protections: Sequence[Protection], out: TextIO, err: TextIO, prog: s
             # After a failed delete: what was deleted stays deleted.
             if error_code(error) not in _GONE:
                 print(still_off(protection.what, why(error), protection.command, prog), file=err)
-        except BotoCoreError as error:
+        except AWS_FAILURES as error:
             print(still_off(protection.what, why(error), protection.command, prog), file=err)
         except KeyboardInterrupt as error:
             for left in protections[index:]:
