@@ -62,6 +62,11 @@ class Pending:
         self._made = None
 
     @property
+    def kind(self) -> str:
+        """The operation of the change set this run made: CREATE or UPDATE."""
+        return self._made.kind if self._made else ""
+
+    @property
     def creates_stack(self) -> bool:
         """This run's CreateChangeSet made the stack that holds the change set."""
         return bool(self._made and self._made.creates_stack)
