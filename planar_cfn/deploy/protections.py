@@ -48,7 +48,7 @@ def protect(
     other fails; a failure is raised saying which is not on and `again`, the command
     that puts them back (`stack`: the stack as it ended, "stack NAME is STATUS")."""
     cfn = aws.client("cloudformation")
-    calls = [
+    calls: list[tuple[str, str, Callable[[], Any]]] = [
         (
             "termination protection",
             "cloudformation:UpdateTerminationProtection",
