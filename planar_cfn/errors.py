@@ -22,6 +22,7 @@ __all__ = [
     "OperationFailed",
     "PlanarError",
     "Unreachable",
+    "Unreadable",
 ]
 
 
@@ -89,6 +90,11 @@ class AwsRefused(AwsError):
 
 class Unreachable(AwsError):
     """No answer from AWS: the network, a proxy or the region's endpoint."""
+
+
+class Unreadable(AwsError):
+    """An answer botocore could not read: an HTML error page from a proxy or a load
+    balancer in the way, say. The message names the call and what came back."""
 
 
 class Interrupted(KeyboardInterrupt):

@@ -12,13 +12,17 @@ import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import botocore.endpoint
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from planar_cfn.aws.clock import Clock
+from planar_cfn.aws.gateway import note_answers
 from planar_cfn.cli import arguments
 from planar_cfn.cli.report import deploy_voice, report
 from planar_cfn.deploy import engine as deploy
@@ -253,6 +257,7 @@ class FakeAws:
             self.clients[service] = boto3.client(service, region_name=self.region)
             self.stubbers[service] = Stubber(self.clients[service])
             self.stubbers[service].activate()
+            note_answers(self.clients[service])  # as Aws.client does
         return self.stubbers[service]
 
     def client(self, service: str) -> Any:
@@ -805,6 +810,67 @@ def stopped(stage: str, task_id: str, reason: str, exit_code: int | None, second
         "stoppedAt": T0 + timedelta(seconds=seconds),
         "containers": [container],
     }
+
+
+# A proxy's error page: HTML that is no well-formed XML, which botocore's parser
+# cannot read (an answer that starts "<html>" it would call a generic 5xx).
+PROXY_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body>"
+    b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n"
+)
+BAD_GATEWAY = (502, "text/html", PROXY_PAGE)
+
+
+class _Body:
+    """An HTTP body as urllib3 streams it."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self.body
+
+
+def on_the_wire(aws: FakeAws, service: str, method: str, expected: dict, *answers: Any) -> None:
+    """The next `method` call gets past the Stubber (which still checks its arguments and
+    its place in the order) to botocore's real sending, retrying and parsing; each
+    attempt is answered in the network's place by the next of `answers`: an exception
+    to raise (a dropped connection), or (HTTP status, content type, body)."""
+    client = aws.client(service)
+    operation = client.meta.method_to_api_mapping[method]
+    # A queued None is no answer: the Stubber lets the call on to the wire.
+    aws.stub(service)._queue.append(
+        {"operation_name": operation, "response": None, "expected_params": expected}
+    )
+    event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    left = list(answers)
+
+    def answer(request: Any, **_: Any) -> AWSResponse:
+        if len(left) == 1:
+            client.meta.events.unregister(event, answer)
+        given = left.pop(0)
+        if isinstance(given, BaseException):
+            raise given
+        status, kind, body = given
+        return AWSResponse(request.url, status, {"Content-Type": kind}, _Body(body))
+
+    client.meta.events.register(event, answer)
+
+
+def refusal(code: str, message: str) -> tuple[int, str, bytes]:
+    """CloudFormation's XML refusal, as on the wire."""
+    body = (
+        '<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+        f"<Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        "<RequestId>4a0b1c2d-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+    )
+    return (400, "text/xml", body.encode())
+
+
+@pytest.fixture
+def no_retry_sleep(monkeypatch):
+    """botocore's retries on the wire go on without their real sleep."""
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=lambda seconds: None))
 
 
 def interrupt_after(client: Any, operation: str) -> None:

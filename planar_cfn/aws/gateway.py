@@ -6,7 +6,8 @@ and the account checks all speak of AWS the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -24,23 +25,16 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 from botocore.exceptions import ConnectionError as NoConnection
+from botocore.parsers import ResponseParserError
 
+from .. import errors
 from .._version import __version__
-from ..errors import (
-    AccessDenied,
-    AwsError,
-    AwsRefused,
-    CredentialsError,
-    InputError,
-    Interrupted,
-    PlanarError,
-    Unreachable,
-)
 
 if TYPE_CHECKING:
     import boto3
 
 __all__ = [
+    "AWS_FAILURES",
     "DEPLOYER",
     "PUBLISHER",
     "RETRIES",
@@ -54,6 +48,7 @@ __all__ = [
     "error_message",
     "every_page",
     "make_session",
+    "note_answers",
     "rejects_credentials",
     "s3_object_url",
     "translate",
@@ -84,6 +79,9 @@ _CREDENTIALS_UNUSABLE = (
     SSOError,
 )
 _REFRESH = "refresh them (`aws sso login`, or new access keys)"
+# Every way a call fails short of a Ctrl-C: AWS refused it, it never reached AWS, or its
+# answer could not be read (botocore's ResponseParserError is no BotoCoreError).
+AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
 
 
 @dataclass(frozen=True)
@@ -118,7 +116,7 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
     try:
         session = boto3.Session(profile_name=profile or None, region_name=region or None)
     except ProfileNotFound:
-        raise InputError(
+        raise errors.InputError(
             f"--profile {profile!r}: no such profile in the AWS config or credentials "
             "files; run `aws configure list-profiles` to see the profiles there"
         ) from None
@@ -136,7 +134,7 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (`aws configure` writes a profile)"
         )
     if problems:
-        raise (InputError if credentials else CredentialsError)("\n".join(problems))
+        raise (errors.InputError if credentials else errors.CredentialsError)("\n".join(problems))
     return session
 
 
@@ -161,7 +159,37 @@ class Aws:
 
             config = Config(retries=RETRIES, user_agent_extra=f"planar-cfn/{__version__}")
             self._clients[service] = self.session.client(service, config=config)
+            note_answers(self._clients[service])
         return self._clients[service]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What came back to a call whose answer could not be read."""
+
+    operation: str
+    status: int | None
+    content_type: str
+
+
+def note_answers(client: Any) -> None:
+    """Have an answer `client` cannot read name its call, HTTP status and content type:
+    botocore's ResponseParserError carries only the parser's complaint."""
+    seen = threading.local()  # the answer being parsed, per thread
+
+    def before_parse(response_dict: Mapping[str, Any], **_: Any) -> None:
+        seen.status = response_dict.get("status_code")
+        seen.content_type = (response_dict.get("headers") or {}).get("content-type", "")
+
+    def after_error(exception: BaseException, event_name: str, **_: Any) -> None:
+        if isinstance(exception, ResponseParserError):
+            operation = event_name.rsplit(".", 1)[-1]
+            status, kind = getattr(seen, "status", None), getattr(seen, "content_type", "")
+            exception.answer = Answer(operation, status, kind)
+
+    events = client.meta.events
+    events.register("before-parse.*.*", before_parse, unique_id="planar-cfn-answer")
+    events.register("after-call-error.*.*", after_error, unique_id="planar-cfn-unread")
 
 
 # --- reading AWS's errors -------------------------------------------------------------
@@ -183,7 +211,20 @@ def why(error: BaseException) -> str:
         return f"{error_code(error)}: {error_message(error)}"
     if isinstance(error, KeyboardInterrupt):
         return "interrupted"
+    if isinstance(error, ResponseParserError):
+        return _unreadable(error)
     return str(error)
+
+
+def _unreadable(error: ResponseParserError) -> str:
+    """ "the answer to Operation could not be read (HTTP 502, text/html: the parser's
+    complaint)", without the body that botocore's message ends with."""
+    answer: Answer | None = getattr(error, "answer", None)
+    complaint = str(error).split(":\n", 1)[0].replace(". Further retries may succeed", "")
+    got = [f"HTTP {answer.status}"] if answer and answer.status else []
+    got += [answer.content_type] if answer and answer.content_type else []
+    to = f"AWS's answer to {answer.operation}" if answer else "an answer from AWS"
+    return f"{to} could not be read ({', '.join([*got, complaint])})"
 
 
 def rejects_credentials(error: BaseException) -> bool:
@@ -202,7 +243,7 @@ def _service(error: BotoCoreError, action: str) -> str:
 
 
 def translate(
-    error: ClientError | BotoCoreError,
+    error: ClientError | BotoCoreError | ResponseParserError,
     caller: Caller,
     *,
     action: str = "",
@@ -210,7 +251,7 @@ def translate(
     hint: str = "",
     done: Sequence[str] = (),
     denied_hint: str = "",
-) -> PlanarError:
+) -> errors.PlanarError:
     """The named error for a failed call. `action` is the IAM action the call needs,
     named when AWS denies it (with `denied_hint`, what else the call needs); `resource`
     what it was called on; `hint` what to check when AWS refuses it; `done` what the
@@ -220,7 +261,7 @@ def translate(
         code, operation = error_code(error), error.operation_name
         said = (error_message(error) or code).rstrip(".")
         if code in _BAD_CREDENTIALS:
-            return CredentialsError(
+            return errors.CredentialsError(
                 f"AWS rejected the credentials on {operation} ({code}): {_REFRESH} "
                 f"and {caller.again}",
                 done=done,
@@ -231,27 +272,33 @@ def translate(
                 if action
                 else f"the permissions in {caller.policy}"
             )
-            return AccessDenied(
+            return errors.AccessDenied(
                 f"AWS denied {operation}{on}: {caller.identity} needs {needs}"
                 + (f"; {denied_hint}" if denied_hint else "")
                 + f". AWS said: {said}",
                 done=done,
             )
-        return AwsRefused(
+        return errors.AwsRefused(
             f"AWS refused {operation}{on} ({code}): {said}" + (f". {hint}" if hint else ""),
             done=done,
         )
+    if isinstance(error, ResponseParserError):
+        return errors.Unreadable(
+            f"{_unreadable(error)}{on}: a proxy or load balancer between here and AWS may "
+            "have answered in its place; check the network and any proxy (HTTPS_PROXY)",
+            done=done,
+        )
     if isinstance(error, _CREDENTIALS_UNUSABLE):
-        return CredentialsError(
+        return errors.CredentialsError(
             f"the AWS credentials could not be used ({error}): {_REFRESH} and {caller.again}",
             done=done,
         )
     service = _service(error, action)
     if isinstance(error, NoConnection | HTTPClientError):
-        return Unreachable(
+        return errors.Unreachable(
             f"no answer from AWS {service}: {error}; check the network and the region", done=done
         )
-    return AwsError(f"the call to AWS {service} failed{on}: {error}", done=done)
+    return errors.AwsError(f"the call to AWS {service} failed{on}: {error}", done=done)
 
 
 @contextmanager
@@ -260,16 +307,16 @@ def aws_errors(caller: Caller, done: Sequence[str] = ()) -> Iterator[None]:
     carrying `done` (read when it happens, so a list the run appends to will do)."""
     try:
         yield
-    except PlanarError as error:
+    except errors.PlanarError as error:
         if not error.done:
             error.done = tuple(done)
         raise
-    except (ClientError, BotoCoreError) as error:
+    except AWS_FAILURES as error:
         raise translate(error, caller, done=done) from error
-    except Interrupted:
+    except errors.Interrupted:
         raise
     except KeyboardInterrupt:
-        raise Interrupted(done) from None
+        raise errors.Interrupted(done) from None
 
 
 def call(
@@ -286,7 +333,7 @@ def call(
     (`denied_hint`: what else it needs, said when AWS denies it)."""
     try:
         return dict(method(**kwargs))
-    except (ClientError, BotoCoreError) as error:
+    except AWS_FAILURES as error:
         raise translate(
             error,
             caller,
@@ -313,7 +360,7 @@ def call_or_none(
         if error_code(error) in absent:
             return None
         raise translate(error, caller, action=action, resource=resource) from error
-    except BotoCoreError as error:
+    except (BotoCoreError, ResponseParserError) as error:
         raise translate(error, caller, action=action, resource=resource) from error
 
 
@@ -332,7 +379,7 @@ def every_page(
     try:
         pages = client.get_paginator(method_name).paginate(PaginationConfig=config, **kwargs)
         return [item for page in pages for item in page.get(key, [])]
-    except (ClientError, BotoCoreError) as error:
+    except AWS_FAILURES as error:
         raise translate(error, caller, action=action) from error
 
 

@@ -104,9 +104,11 @@ def _through_change_set(
             return outcome
         stream = progress.EventStream(s.cfn, created["StackId"])
         stream.start()
-        execute.execute(s, pending, name, ready)
+        unknown = execute.execute(s, pending, name, ready)
         s.started = True
         pending.forget()
+        if unknown is not None:  # said: it may run, and nothing was deleted
+            return unknown
         s.done.append(f"executed change set {name} on stack {s.stack_name}")
     except change_set.ChangeSetTimeout as error:
         # A failure, not "stopped waiting": nothing was executed, nothing goes on.

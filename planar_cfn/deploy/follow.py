@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from ..aws.gateway import why
+from ..aws.gateway import AWS_FAILURES, why
 from ..errors import ExitCode, InputError
 from . import plan, presentation, progress, protections, service_events, verification
 from .session import Session
@@ -39,7 +37,7 @@ def follow(
     except progress.WatchTimeout:
         timed_out = f"timed out after {s.options.timeout} minute(s)"
         return _stopped(s, stream, operation, template, timed_out)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_FAILURES as error:
         # Expired credentials, say: the operation goes on whatever we can read.
         return _stopped(s, stream, operation, template, f"AWS error: {why(error)}", aws_error=True)
     return finish(s, final, stream, operation, template)
@@ -55,7 +53,7 @@ def _stopped(
 ) -> ExitCode:
     try:
         stack = progress.describe_stack(s.cfn, stream.stack_id) or {}
-    except (ClientError, BotoCoreError):
+    except AWS_FAILURES:
         stack = {}
     status = stack.get("StackStatus")
     if status and progress.is_final(status):
@@ -97,7 +95,9 @@ def finish(
     protect = s.stage.protected and operation != plan.DELETE
     if protect and status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"):
         deployed = template or s.deployed_template(final["StackId"])
-        s.say(protections.protect(s.aws, final["StackId"], deployed))
+        again = f"{s.prog} --stage {s.stage.name} --watch"  # it protects a complete stack
+        stack = f"stack {s.stack_name} is {status}"
+        s.say(protections.protect(s.aws, final["StackId"], deployed, stack=stack, again=again))
     if status in progress.SUCCEEDED:
         if operation == plan.DELETE:
             return ExitCode.OK

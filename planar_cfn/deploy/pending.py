@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from ..aws.gateway import error_code, error_message, why
+from ..aws.gateway import AWS_FAILURES, error_code, error_message, why
 from .plan import CREATE, Plan
 from .session import Session
 
@@ -62,6 +62,11 @@ class Pending:
         self._made = None
 
     @property
+    def kind(self) -> str:
+        """The operation of the change set this run made: CREATE or UPDATE."""
+        return self._made.kind if self._made else ""
+
+    @property
     def creates_stack(self) -> bool:
         """This run's CreateChangeSet made the stack that holds the change set."""
         return bool(self._made and self._made.creates_stack)
@@ -101,7 +106,7 @@ class Pending:
                 s.cfn.delete_stack(StackName=made.stack)
                 left.pop(0)
             return True
-        except (ClientError, BotoCoreError, KeyboardInterrupt) as error:
+        except (*AWS_FAILURES, KeyboardInterrupt) as error:
             s.warn(
                 f"{s.prog}: the change set could not be deleted ({why(error)}); delete what "
                 "is left with:",

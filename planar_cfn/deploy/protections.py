@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from ..aws.gateway import Clients, error_code, why
+from ..aws.gateway import AWS_FAILURES, DEPLOYER, Clients, error_code, translate, why
+from ..errors import AwsError
 from .change_set import LOAD_BALANCER, stack_policy, stateful_logical_ids
 from .presentation import balancer_command, left_behind, say, sentence, still_off
 
@@ -33,13 +34,51 @@ class Protection:
     physical_id: str = ""  # the protected resource's, when it is one
 
 
-def protect(aws: Clients, stack_id: str, template: Mapping[str, Any]) -> str:
+def protect(
+    aws: Clients,
+    stack_id: str,
+    template: Mapping[str, Any],
+    *,
+    stack: str = "the stack",
+    again: str = "",
+) -> str:
     """Termination protection and a stack policy that denies replacing or removing the
     stateful resources, reasserted after every deploy (it closes again a policy lifted
-    for a replacement); returns the line that says so."""
+    for a replacement); returns the line that says so. Each is tried even when the
+    other fails; a failure is raised saying which is not on and `again`, the command
+    that puts them back (`stack`: the stack as it ended, "stack NAME is STATUS")."""
     cfn = aws.client("cloudformation")
-    cfn.update_termination_protection(EnableTerminationProtection=True, StackName=stack_id)
-    cfn.set_stack_policy(StackName=stack_id, StackPolicyBody=stack_policy(template))
+    calls: list[tuple[str, str, Callable[[], Any]]] = [
+        (
+            "termination protection",
+            "cloudformation:UpdateTerminationProtection",
+            lambda: cfn.update_termination_protection(
+                EnableTerminationProtection=True, StackName=stack_id
+            ),
+        ),
+        (
+            "the stack policy",
+            "cloudformation:SetStackPolicy",
+            lambda: cfn.set_stack_policy(
+                StackName=stack_id, StackPolicyBody=stack_policy(template)
+            ),
+        ),
+    ]
+    failed: list[tuple[str, str]] = []
+    for what, action, switch in calls:
+        try:
+            switch()
+        except AWS_FAILURES as error:
+            failed.append((what, str(translate(error, DEPLOYER, action=action))))
+    if failed:
+        on = [what for what, _, _ in calls if what not in dict(failed)]
+        raise AwsError(
+            f"{stack}, but {' and '.join(what for what, _ in failed)} "
+            f"{'is' if len(failed) == 1 else 'are'} not on:\n"
+            + "".join(f"  {what}: {said}\n" for what, said in failed)
+            + (f"{on[0][:1].upper()}{on[0][1:]} is on. " if on else "")
+            + f"Put the protections back with: {again or 'deploy again'}"
+        )
     return (
         "Protection: termination protection on; the stack policy denies Update:Replace "
         f"and Update:Delete on {', '.join(stateful_logical_ids(template))}."
@@ -124,7 +163,7 @@ def turn_on(protections: Sequence[Protection], out: TextIO, err: TextIO, prog: s
             # After a failed delete: what was deleted stays deleted.
             if error_code(error) not in _GONE:
                 print(still_off(protection.what, why(error), protection.command, prog), file=err)
-        except BotoCoreError as error:
+        except AWS_FAILURES as error:
             print(still_off(protection.what, why(error), protection.command, prog), file=err)
         except KeyboardInterrupt as error:
             for left in protections[index:]:

@@ -10,6 +10,7 @@ from planar_cfn.cli import commands as cli
 from planar_cfn.deploy import drift
 from planar_cfn.errors import ExitCode
 from planar_cfn.inputs.options import DeployOptions
+from tests.deploy_stubs import BAD_GATEWAY, on_the_wire
 from tests.drift_stubs import (
     AUTOSCALING,
     DESIRED_COUNT,
@@ -302,3 +303,16 @@ def test_desired_count_is_drift_without_autoscaling():
     drifted, left_out, _ = drift.classify([item], {"x": "y"}, expected=(rule,))
     assert drifted == ()
     assert left_out[0][2] == "scaled by hand"
+
+
+def test_an_unreadable_answer_to_detection_is_an_error_naming_the_call(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE")
+    on_the_wire(h.aws, "cloudformation", "detect_stack_drift", {"StackName": h.id}, BAD_GATEWAY)
+
+    assert build_py(h) == ExitCode.FAILED
+    err = h.err.getvalue()
+    assert err.startswith(
+        "build.py: error: AWS's answer to DetectStackDrift could not be read (HTTP 502, text/html"
+    )
+    assert "Traceback" not in err

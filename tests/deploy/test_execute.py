@@ -2,6 +2,8 @@
 or names what is left; in prod, the deletion protection of a load balancer the update
 replaces goes off just before the execute, and back on when the update does not run."""
 
+from botocore.exceptions import ConnectionClosedError
+
 from planar_cfn.errors import ExitCode
 from tests.deploy.scenarios import (
     LB,
@@ -10,9 +12,18 @@ from tests.deploy.scenarios import (
     balancer_protection,
     create_request,
     executed_alb_switch,
+    previous_parameters,
     prod_alb_switch,
+    update_request,
 )
-from tests.deploy_stubs import change, event, interrupt_after
+from tests.deploy_stubs import (
+    BAD_GATEWAY,
+    change,
+    event,
+    interrupt_after,
+    on_the_wire,
+    refusal,
+)
 
 
 def refused_execute(h):
@@ -147,3 +158,99 @@ def test_a_protection_that_cannot_go_off_stops_the_update_before_it_runs(harness
         "(AccessDenied: not allowed), so the update's cleanup could not delete it: not executed; the "
         "change set was deleted and nothing changed\n"
     )
+
+
+# --- an execute whose answer is lost: ask AWS before deleting anything -----------------
+
+# After a dropped connection botocore sends ExecuteChangeSet again; the first one ran.
+IN_PROGRESS = refusal(
+    "InvalidChangeSetStatus",
+    "ChangeSet [planar-dev-20261127-100000] cannot be executed in its current status of "
+    "[EXECUTE_IN_PROGRESS]",
+)
+
+
+def create_executed_on_the_wire(h, *answers):
+    """A first create whose ExecuteChangeSet gets `answers` on the wire; returns the cursor."""
+    h.no_stack()
+    h.created(**create_request(h))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+    cursor = event("dev", "planar-dev-acme", "REVIEW_IN_PROGRESS")
+    h.events(cursor)
+    on_the_wire(h.aws, "cloudformation", "execute_change_set", {"ChangeSetName": h.cs_id}, *answers)
+    return cursor
+
+
+def test_an_unreadable_execute_that_started_is_followed_not_deleted(harness):
+    h = harness("dev")
+    cursor = create_executed_on_the_wire(h, BAD_GATEWAY)
+    h.change_set(execution="EXECUTE_IN_PROGRESS")
+    h.progress("CREATE_COMPLETE", event("dev", "planar-dev-acme", "CREATE_COMPLETE"), cursor)
+
+    assert h.run("--yes") == ExitCode.OK, h.err.getvalue()
+    out = h.out.getvalue()
+    assert (
+        "ExecuteChangeSet's answer was lost (AWS's answer to ExecuteChangeSet could not be read "
+        "(HTTP 502, text/html"
+    ) in out
+    assert "but CloudFormation is executing change set planar-dev-20261127-100000" in out
+    assert "Stack planar-dev-acme: CREATE_COMPLETE." in out
+
+
+def test_an_unreadable_execute_that_did_not_start_deletes_only_what_this_run_made(harness):
+    h = harness("dev")
+    create_executed_on_the_wire(h, BAD_GATEWAY)
+    h.change_set(execution="AVAILABLE")
+    h.stack("REVIEW_IN_PROGRESS", by=h.id)
+    h.deleted_change_set()
+    h.deleted_stack()
+
+    assert h.run("--yes") == ExitCode.FAILED
+    err = h.err.getvalue()
+    assert err.startswith(
+        "build.py: error: ExecuteChangeSet's answer was lost (AWS's answer to ExecuteChangeSet "
+        "could not be read (HTTP 502, text/html"
+    )
+    assert (
+        "CloudFormation did not execute change set planar-dev-20261127-100000 (it is "
+        "AVAILABLE, stack planar-dev-acme REVIEW_IN_PROGRESS); the change set was deleted and "
+        "nothing changed\n"
+    ) in err
+
+
+def test_a_retried_execute_refused_as_in_progress_is_followed_not_deleted(harness, no_retry_sleep):
+    # GIVEN an update whose ExecuteChangeSet lost its connection, and whose retry AWS refuses
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    cursor = event("dev", "planar-dev-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    dropped = ConnectionClosedError(endpoint_url="https://cloudformation.us-east-1.amazonaws.com/")
+    request = {"ChangeSetName": h.cs_id}
+    on_the_wire(h.aws, "cloudformation", "execute_change_set", request, dropped, IN_PROGRESS)
+    # THEN AWS is asked: the change set runs, and the deploy follows it
+    h.change_set(execution="EXECUTE_IN_PROGRESS")
+    done = event("dev", "planar-dev-acme", "UPDATE_COMPLETE", seconds=60)
+    h.progress("UPDATE_COMPLETE", done, cursor)
+
+    assert h.run("--yes") == ExitCode.OK, h.err.getvalue()
+    out = h.out.getvalue()
+    assert "InvalidChangeSetStatus" in out
+    assert "but CloudFormation is executing change set planar-dev-20261127-100000" in out
+    assert "nothing changed" not in h.err.getvalue()
+
+
+def test_an_execute_whose_outcome_cannot_be_read_deletes_nothing_and_exits_5(harness):
+    h = harness("dev")
+    create_executed_on_the_wire(h, BAD_GATEWAY)
+    on_the_wire(
+        h.aws, "cloudformation", "describe_change_set", {"ChangeSetName": h.cs_id}, BAD_GATEWAY
+    )
+
+    assert h.run("--yes") == ExitCode.STILL_CHANGING
+    err = h.err.getvalue()
+    assert "ExecuteChangeSet's answer was lost" in err
+    assert "may still be changing" in err
+    assert "follow it:  build.py --stage dev --watch" in err
+    assert "deleted" not in err + h.out.getvalue()

@@ -15,7 +15,14 @@ from tests.deploy.scenarios import (
     create_request,
     executed_alb_switch,
 )
-from tests.deploy_stubs import change, event
+from tests.deploy_stubs import (
+    BAD_GATEWAY,
+    PROD_STACK_POLICY,
+    SameJson,
+    change,
+    event,
+    on_the_wire,
+)
 
 
 def test_prod_create_turns_on_termination_protection_and_the_stack_policy(harness):
@@ -122,3 +129,48 @@ def test_watch_names_a_load_balancer_the_cleanup_left_behind(harness, templates)
     err = h.err.getvalue()
     assert f"build.py: warning: load balancer {OLD_ALB} (LoadBalancer) was left behind" in err
     assert f"aws elbv2 delete-load-balancer --load-balancer-arn {OLD_ALB} --region us-east-1" in err
+
+
+def test_a_protection_that_fails_says_the_stack_is_complete_and_how_to_protect_it(harness):
+    # GIVEN a prod create that completes, and an answer to UpdateTerminationProtection
+    # that a proxy replaced with its error page
+    h = harness("prod")
+    h.no_stack()
+    h.created(
+        **create_request(
+            h,
+            StackName="planar-prod-acme",
+            ChangeSetName="planar-prod-20261127-100000",
+            Description="build.py --stage prod (planar-cfn 0.1.0)",
+            Tags=[t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"} for t in TAGS],
+        )
+    )
+    h.ready([change("Add", "DatabaseCluster", "AWS::RDS::DBCluster")])
+    cursor = event("prod", "planar-prod-acme", "REVIEW_IN_PROGRESS")
+    h.events(cursor)
+    h.executed()
+    h.auto_service = False
+    h.progress("CREATE_COMPLETE", event("prod", "planar-prod-acme", "CREATE_COMPLETE"), cursor)
+    termination = {"EnableTerminationProtection": True, "StackName": h.id}
+    on_the_wire(h.aws, "cloudformation", "update_termination_protection", termination, BAD_GATEWAY)
+    # THEN the stack policy is still set
+    h.cfn.add_response(
+        "set_stack_policy", {}, {"StackName": h.id, "StackPolicyBody": SameJson(PROD_STACK_POLICY)}
+    )
+
+    assert h.run("--yes") == ExitCode.FAILED
+    err = h.err.getvalue()
+    assert err.startswith(
+        "build.py: error: stack planar-prod-acme is CREATE_COMPLETE, but termination protection "
+        "is not on:\n"
+        "build.py: error:   termination protection: AWS's answer to UpdateTerminationProtection "
+        "could not be read (HTTP 502, text/html"
+    )
+    assert (
+        "build.py: error: The stack policy is on. Put the protections back with: "
+        "build.py --stage prod --watch\n"
+    ) in err
+    assert (
+        "build.py: done before the error: executed change set planar-prod-20261127-100000 "
+        "on stack planar-prod-acme"
+    ) in err
