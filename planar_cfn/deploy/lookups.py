@@ -6,9 +6,10 @@ Zone per database instance. And what CloudFormation would accept but AWS then
 refuses or leaves broken is checked up front: the subnets are in the VPC and in
 two or more Availability Zones (the load balancer and the database subnet group
 need two), an internet-facing load balancer's subnets route to an internet
-gateway, the load balancer's subnets are one per zone, and the hosted zone is
+gateway, the load balancer's subnets are one per zone, the hosted zone is
 public (ACM cannot validate through a private zone: the certificate would wait for
-hours) and is the base domain's.
+hours) and is the base domain's, a reader's zone is never the writer's, and the
+region offers the Aurora version asked for, with auto-pause when it is asked for.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from ..inputs.stage_file import StageFile
 __all__ = [
     "LookupFailed",
     "check_database_zones",
+    "check_engine_version",
     "check_hosted_zone",
     "check_internet_routes",
     "check_one_per_zone",
+    "check_reader_zones",
     "check_subnets",
     "database_availability_zones",
     "describe_subnets",
@@ -249,6 +252,53 @@ def check_database_zones(zones: list[str], subnets: Mapping[str, Subnet]) -> Non
         )
 
 
+def check_reader_zones(zones: list[str], readers: int) -> None:
+    """One distinct zone per instance, writer first: a reader in the writer's zone
+    would go down with it."""
+    repeated = sorted({zone for zone in zones if zones.count(zone) > 1})
+    if readers and (repeated or len(zones) < readers + 1):
+        why = f"names {', '.join(repeated)} twice" if repeated else f"names {len(zones)}"
+        raise LookupFailed(
+            f"database_availability_zones = {zones}: {why}; the writer and {readers} "
+            f"reader(s) each need their own zone: list {readers + 1} different zones of the "
+            "subnets, writer first, or leave the key out to look them up"
+        )
+
+
+def check_engine_version(client: Callable[[str], Any], version: str, min_capacity: str) -> None:
+    """The region offers Aurora PostgreSQL `version`, and with a minimum capacity of 0
+    the version can auto-pause: DescribeDBEngineVersions reports the smallest minimum
+    a version takes in ServerlessV2FeaturesSupport (0 where it can pause)."""
+    try:
+        found = client("rds").describe_db_engine_versions(
+            Engine="aurora-postgresql", EngineVersion=version
+        )
+    except ClientError as error:
+        raise _failed(
+            error,
+            LookupFailed(
+                f"aurora_engine_version = {version!r} cannot be checked "
+                f"({_code_and_message(error)}); allow rds:DescribeDBEngineVersions: it checks "
+                "the region offers the version"
+            ),
+        ) from None
+    region = client("rds").meta.region_name
+    if not found["DBEngineVersions"]:
+        raise LookupFailed(
+            f"aurora_engine_version = {version!r}: {region} offers no Aurora PostgreSQL "
+            f"{version}; choose one that `aws rds describe-db-engine-versions --engine "
+            f"aurora-postgresql --region {region}` lists"
+        )
+    support = found["DBEngineVersions"][0].get("ServerlessV2FeaturesSupport", {})
+    smallest = support.get("MinCapacity")
+    if min_capacity == "0" and smallest is not None and smallest > 0:
+        raise LookupFailed(
+            f"aurora_min_capacity = 0 (auto-pause): Aurora PostgreSQL {version} in {region} "
+            f"cannot pause (its smallest minimum capacity is {smallest:g} ACU); set "
+            "aurora_engine_version to a later version, or aurora_min_capacity to 0.5 or more"
+        )
+
+
 def check_internet_routes(ec2: Any, subnets: list[str], vpc_id: str) -> None:
     """Each subnet of an internet-facing load balancer routes 0.0.0.0/0 to an internet
     gateway, through its own route table or, without one, the VPC's main table. A route
@@ -350,9 +400,14 @@ def resolve(
     given_zones = [z for z in value("database_availability_zones").split(",") if z]
     if "database_availability_zones" in stage_file.given and given_zones:
         check_database_zones(given_zones, described["subnets"])
+        check_reader_zones(given_zones, stage_file.reader_count)
     if missing("database_availability_zones"):
         readers = stage_file.reader_count
         # Without readers RDS may choose; pinning a zone later would replace the writer.
         zones = database_availability_zones(described["subnets"], readers + 1) if readers else []
         found["database_availability_zones"] = ",".join(zones)
+    # The default version is the one the templates are built and linted with; a version
+    # the file names, or auto-pause, is checked against the region.
+    if "aurora_engine_version" in stage_file.given or value("aurora_min_capacity") == "0":
+        check_engine_version(client, value("aurora_engine_version"), value("aurora_min_capacity"))
     return stage_file.with_values(found)

@@ -172,7 +172,14 @@ IMAGE_TAG = Pattern(
     r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
     "a Docker tag: up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
 )
-ENGINE_VERSION = Pattern(r"^16\.[0-9]+$", "an Aurora PostgreSQL 16 minor version such as 16.11")
+# No leading zero: "16.02" is no version, and would slip past the auto-pause rule.
+ENGINE_VERSION = Pattern(
+    r"^16\.(0|[1-9][0-9]*)$", "an Aurora PostgreSQL 16 minor version such as 16.11"
+)
+# A minimum capacity of 0 (auto-pause) needs Aurora PostgreSQL 16.3 or later in major
+# version 16 (Aurora User Guide, "Aurora Serverless v2 capacity"); RDS refuses it before.
+AUTO_PAUSE_FIRST_VERSION = "16.3"
+NO_AUTO_PAUSE_VERSIONS: tuple[str, ...] = ("16.0", "16.1", "16.2")
 CORS_ORIGIN = Pattern(
     r"^https?://[A-Za-z0-9*.-]+(:[0-9]{1,5})?$",
     "an origin with scheme and host, such as https://app.example.com (no path)",
@@ -195,6 +202,14 @@ REGISTRY_USERNAME = Pattern(
 )
 AVAILABILITY_ZONE = Pattern(
     r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", "an Availability Zone name such as us-east-1a"
+)
+# Each zone once: the template puts the writer in the first and each reader in the
+# next, so a zone named twice would put a reader beside the writer. The lookahead
+# and back-reference read alike in Java (CloudFormation) and Python.
+_ZONES = AVAILABILITY_ZONE.list_of()
+DATABASE_ZONES = Pattern(
+    r"^(?!(.*,)?([^,]+),(.*,)?\2(,|$))(" + _ZONES.regex + ")$",
+    _ZONES.allowed + ", no zone named twice",
 )
 
 

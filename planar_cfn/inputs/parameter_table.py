@@ -325,7 +325,7 @@ SPECS: tuple[ParameterSpec, ...] = (
         default="",
         is_list=True,
         pattern=c.AVAILABILITY_ZONE,
-        template_pattern=c.AVAILABILITY_ZONE.list_of(),
+        template_pattern=c.DATABASE_ZONES,
     ),
     ParameterSpec(
         "CorsAllowedOrigins",

@@ -209,6 +209,25 @@ INTERNET_FACING_LOAD_BALANCER_SUBNETS = Rule(
     ),
 )
 
+# RDS refuses a minimum of 0 ACUs on an engine without auto-pause, once the stack is
+# already creating: refused here first.
+AUTO_PAUSE_ENGINE_VERSION = Rule(
+    "AutoPauseEngineVersion",
+    ("AuroraMinCapacity", "AuroraEngineVersion"),
+    condition=_equals("AuroraMinCapacity", "0"),
+    assertions=(
+        Assertion(
+            _not(_contains(list(c.NO_AUTO_PAUSE_VERSIONS), "AuroraEngineVersion")),
+            "AuroraMinCapacity 0 (auto-pause) needs AuroraEngineVersion "
+            f"{c.AUTO_PAUSE_FIRST_VERSION} or later.",
+            f"a minimum capacity of 0 (auto-pause) needs Aurora PostgreSQL "
+            f"{c.AUTO_PAUSE_FIRST_VERSION} or later, not {{AuroraEngineVersion}}: set "
+            f"aurora_engine_version to {c.AUTO_PAUSE_FIRST_VERSION} or later (default "
+            f"{c.AURORA_ENGINE_VERSION_DEFAULT}), or aurora_min_capacity to 0.5 or more",
+        ),
+    ),
+)
+
 # Every stage's rules, in template order.
 RULES: tuple[Rule, ...] = (
     *(_fargate_memory(cpu, memories) for cpu, memories in c.FARGATE_MEMORY_BY_CPU.items()),
@@ -228,6 +247,7 @@ RULES: tuple[Rule, ...] = (
         c.TASK_COUNT_STEPS,
         "the minimum task count {AutoscalingMinCount} is above the maximum {AutoscalingMaxCount}",
     ),
+    AUTO_PAUSE_ENGINE_VERSION,
     REGISTRY_CREDENTIALS,
     INTERNET_FACING_LOAD_BALANCER_SUBNETS,
 )

@@ -30,7 +30,9 @@ ASSUMPTIONS: Mapping[str, tuple[Decimal, Decimal]] = MappingProxyType(
         "aurora_io_million": (Decimal(10), Decimal(100)),
         # An auto-pausing database's use: 8 hours on each of 22 working days, at 0.5 ACU,
         # and then AuroraSecondsUntilAutoPause without connections before it pauses;
-        # paused, it bills 0 ACUs. High: never paused, at its maximum.
+        # paused, it bills 0 ACUs. Any open connection keeps it awake, and the app's pool
+        # holds one while a task runs: the low figure assumes an idle app. High: never
+        # paused, at its maximum.
         "in_use_days": (Decimal(22), Decimal(22)),
         "in_use_hours_a_day": (Decimal(8), Decimal(8)),
         # Secrets Manager API calls and KMS requests a month, in tens of thousands: the
@@ -137,7 +139,8 @@ def _aurora(t: ResolvedTemplate) -> Iterator[CostLine]:
             low_text = (
                 f"low: auto-pause, in use {_n(daily)} h on {_n(days)} days and "
                 f"{_n(delay * 60)} min more each day before it pauses ({_n(hours.quantize(_TENTH))} "
-                f"h) at {_n(IN_USE_ACU)} ACU, 0 ACU paused"
+                f"h) at {_n(IN_USE_ACU)} ACU, 0 ACU paused; any open connection keeps it "
+                "awake and the app's pool holds one, so this assumes an idle app"
             )
         else:
             low = minimum * HOURS_PER_MONTH * acu_hour * instances

@@ -687,3 +687,105 @@ def test_an_update_keeps_the_database_zones_instead_of_looking_them_up(harness):
     h.protected()
 
     assert h.run("--yes") == ExitCode.OK, h.err.getvalue()
+
+
+def _versions(version, smallest=None):
+    """DescribeDBEngineVersions' answer for one Aurora PostgreSQL version; `smallest` is
+    the minimum capacity it takes (0 where it can auto-pause)."""
+    found = {"Engine": "aurora-postgresql", "EngineVersion": version}
+    if smallest is not None:
+        found["ServerlessV2FeaturesSupport"] = {"MinCapacity": smallest, "MaxCapacity": 256.0}
+    return {"DBEngineVersions": [found]}
+
+
+@contextmanager
+def rds_answering(*answers):
+    """RDS answering DescribeDBEngineVersions in turn: an answer, or an error code."""
+    rds = boto3.client("rds", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+    with Stubber(rds) as stub:
+        for version, answer in answers:
+            asked = {"Engine": "aurora-postgresql", "EngineVersion": version}
+            if isinstance(answer, str):
+                stub.add_client_error("describe_db_engine_versions", answer, "denied", 403, asked)
+            else:
+                stub.add_response("describe_db_engine_versions", answer, asked)
+        yield rds
+        stub.assert_no_pending_responses()
+
+
+def test_the_engine_version_must_be_offered_in_the_region():
+    with rds_answering(
+        ("16.11", _versions("16.11", 0.0)), ("16.9", {"DBEngineVersions": []})
+    ) as rds:
+        lookups.check_engine_version({"rds": rds}.get, "16.11", "0")
+        with pytest.raises(LookupFailed) as error:
+            lookups.check_engine_version({"rds": rds}.get, "16.9", "0.5")
+    assert str(error.value).startswith(
+        "aurora_engine_version = '16.9': us-east-1 offers no Aurora PostgreSQL 16.9; choose one"
+    )
+
+
+def test_auto_pause_needs_a_version_the_region_says_can_pause():
+    with rds_answering(("16.4", _versions("16.4", 0.5)), ("16.4", _versions("16.4", 0.5))) as rds:
+        lookups.check_engine_version({"rds": rds}.get, "16.4", "0.5")  # no auto-pause asked for
+        with pytest.raises(LookupFailed) as error:
+            lookups.check_engine_version({"rds": rds}.get, "16.4", "0")
+    assert str(error.value) == (
+        "aurora_min_capacity = 0 (auto-pause): Aurora PostgreSQL 16.4 in us-east-1 cannot pause "
+        "(its smallest minimum capacity is 0.5 ACU); set aurora_engine_version to a later "
+        "version, or aurora_min_capacity to 0.5 or more"
+    )
+
+
+def test_an_engine_version_that_cannot_be_read_names_the_permission():
+    with rds_answering(("16.11", "AccessDenied")) as rds, pytest.raises(LookupFailed) as error:
+        lookups.check_engine_version({"rds": rds}.get, "16.11", "0")
+    assert "allow rds:DescribeDBEngineVersions" in str(error.value)
+    assert str(error.value).startswith("aurora_engine_version = '16.11' cannot be checked")
+
+
+@pytest.mark.parametrize(
+    ("values", "asks_rds"),
+    [
+        ({}, False),  # the default version, without auto-pause
+        ({"aurora_min_capacity": 0}, True),
+        ({"aurora_engine_version": "16.11"}, True),
+    ],
+)
+def test_resolve_checks_a_named_version_or_auto_pause(aws, network, tmp_path, values, asks_rds):
+    vpc, subnets, _ = network
+    stage_values = {**STAGE_VALUES, **values, "vpc_id": vpc}
+    stage_values["subnets"] = [subnets["us-east-1a"], subnets["us-east-1b"]]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(stage_values))
+    answers = [("16.11", _versions("16.11", 0.0))] if asks_rds else []
+    with given_zone() as route53, rds_answering(*answers) as rds:
+        lookups.resolve(load(path, "dev", {}), {**aws, "route53": route53, "rds": rds}.get)
+
+
+def test_prod_never_puts_its_reader_in_the_writers_zone():
+    lookups.check_reader_zones(["us-east-1a", "us-east-1b"], 1)
+    lookups.check_reader_zones(["us-east-1a", "us-east-1a"], 0)  # no reader: RDS's choice
+    with pytest.raises(LookupFailed) as error:
+        lookups.check_reader_zones(["us-east-1a", "us-east-1a"], 1)
+    assert str(error.value) == (
+        "database_availability_zones = ['us-east-1a', 'us-east-1a']: names us-east-1a twice; "
+        "the writer and 1 reader(s) each need their own zone: list 2 different zones of the "
+        "subnets, writer first, or leave the key out to look them up"
+    )
+    with pytest.raises(LookupFailed, match="names 1; the writer and 1 reader"):
+        lookups.check_reader_zones(["us-east-1a"], 1)
+
+
+def test_resolve_refuses_prods_given_zones_when_one_is_the_writers(aws, network, tmp_path):
+    # A stage file read without the template's pattern (as a library caller may build it).
+    vpc, subnets, _ = network
+    values = {**STAGE_VALUES, "vpc_id": vpc}
+    values["subnets"] = [subnets["us-east-1a"], subnets["us-east-1b"]]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(values))
+    twice = load(path, "prod", {}).with_values(
+        {"database_availability_zones": "us-east-1a,us-east-1a"}
+    )
+    with given_zone() as route53, pytest.raises(LookupFailed, match="names us-east-1a twice"):
+        lookups.resolve(twice, {**aws, "route53": route53}.get)

@@ -18,6 +18,7 @@ VALID = {
     "AlbSubnets": "",
     "ContainerCpu": "2048",
     "ContainerMemory": "4096",
+    "AuroraEngineVersion": "16.11",
     "AuroraMinCapacity": "0.5",
     "AuroraMaxCapacity": "2",
     "AutoscalingMinCount": "1",
@@ -34,6 +35,7 @@ SAMPLES = {
     "RegistryCredentialsSecretArn": ("", SECRET_ARN),
     "RegistryUsername": ("", "bot"),
     "RegistryPassword": ("", "pw"),
+    "AuroraEngineVersion": ("16.0", "16.1", "16.2", "16.3", "16.4", "16.11", "16.20"),
 }
 
 
@@ -97,6 +99,20 @@ def test_aurora_rules_match_the_python_table(template, stage):
 
 
 @pytest.mark.parametrize(
+    ("version", "ok"),
+    [("16.0", False), ("16.1", False), ("16.2", False), ("16.3", True), ("16.11", True)],
+)
+def test_auto_pause_needs_an_engine_that_can_pause(template, stage, version, ok):
+    paused = {**VALID, "AuroraMinCapacity": "0", "AuroraEngineVersion": version}
+    assert (not python_problems(stage, paused)) is ok, version
+    assert (not failed_rules(template, paused)) is ok, version
+    # Without auto-pause every version is allowed.
+    running = {**paused, "AuroraMinCapacity": "0.5"}
+    assert not python_problems(stage, running)
+    assert not failed_rules(template, running)
+
+
+@pytest.mark.parametrize(
     ("arn", "user", "password", "ok"),
     [
         ("", "", "", True),
@@ -144,6 +160,11 @@ def test_registry_rules_match_python(template, stage, arn, user, password, ok):
             "or set registry_username",
         ),
         ({"FargateSpot": "true"}, "not allowed in prod, whose tasks run on on-demand Fargate"),
+        (
+            {"AuroraMinCapacity": "0", "AuroraEngineVersion": "16.2"},
+            "a minimum capacity of 0 (auto-pause) needs Aurora PostgreSQL 16.3 or later, not "
+            "16.2: set aurora_engine_version to 16.3 or later",
+        ),
     ],
 )
 def test_the_python_check_says_what_the_stage_file_says(values, problem):

@@ -220,10 +220,29 @@ def test_every_problem_is_reported_at_once(tmp_path):
             },
             "not both",
         ),
+        (
+            {"aurora_min_capacity": 0, "aurora_engine_version": "16.2"},
+            'aurora_min_capacity = 0, aurora_engine_version = "16.2": a minimum capacity of 0 '
+            "(auto-pause) needs Aurora PostgreSQL 16.3 or later, not 16.2",
+        ),
+        (
+            {"aurora_min_capacity": 0},
+            "",  # the default version, 16.11, can pause
+        ),
     ],
 )
 def test_cross_field_rules_are_the_templates_rules(tmp_path, values, message):
-    assert message in problems(tmp_path, {**STAGE_VALUES, **values})
+    if message:
+        assert message in problems(tmp_path, {**STAGE_VALUES, **values})
+    else:
+        assert load(write(tmp_path, {**STAGE_VALUES, **values}), "dev", {})
+
+
+@pytest.mark.parametrize("version", ["16.02", "16.011"])
+def test_an_engine_version_with_a_leading_zero_is_no_version(tmp_path, version):
+    # It would slip past the auto-pause rule's list of versions that cannot pause.
+    text = problems(tmp_path, {**STAGE_VALUES, "aurora_engine_version": version})
+    assert f'aurora_engine_version = "{version}": must be an Aurora PostgreSQL 16' in text
 
 
 def test_a_password_in_the_environment_without_a_username(tmp_path):
@@ -253,6 +272,19 @@ def test_prod_needs_an_availability_zone_per_database_instance(tmp_path):
     assert "prod runs a database writer and 1 reader(s), one per zone: give at least 2" in problems(
         tmp_path, values, stage="prod"
     )
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_a_database_zone_is_named_once(tmp_path, stage):
+    """Named twice, prod's reader would go in the writer's zone."""
+    values = {**STAGE_VALUES, "database_availability_zones": ["us-east-1a", "us-east-1a"]}
+    assert (
+        'database_availability_zones = ["us-east-1a", "us-east-1a"]: must be empty, or '
+        "comma-separated values without spaces or empty items, each an Availability Zone name "
+        "such as us-east-1a, no zone named twice"
+    ) in problems(tmp_path, values, stage=stage)
+    distinct = {**values, "database_availability_zones": ["us-east-1a", "us-east-1b"]}
+    assert load(write(tmp_path, distinct), stage, {})
 
 
 def test_stack_name_defaults_and_may_be_set(tmp_path):

@@ -57,6 +57,11 @@ def test_auto_pause_bills_only_the_stated_hours_in_use():
         "in use 8 h on 22 days and 5 min more each day before it pauses (177.8 h) at 0.5 ACU"
         in aurora.assumption
     )
+    # An open connection keeps the database awake, and the app's pool holds one.
+    assert (
+        "any open connection keeps it awake and the app's pool holds one, so this assumes an "
+        "idle app"
+    ) in aurora.assumption
     # Half an hour before it pauses: 0.06 x 22 x 8.5 h = 11.22
     later = dev(AuroraMinCapacity="0", AuroraSecondsUntilAutoPause="1800")
     assert line(later, "Aurora Serverless v2").low == Decimal("11.22")

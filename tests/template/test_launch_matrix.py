@@ -526,11 +526,27 @@ def looked_up(tmp_path, template: dict, stage: str, values: dict[str, str]) -> s
     loaded = load(
         tmp_path / f"{stage}.json", stage, {PASSWORD_ENV: values.get("RegistryPassword", "")}
     )
-    ec2, route53 = (
+    ec2, route53, rds = (
         boto3.client("ec2", region_name=REGION),
         boto3.client("route53", region_name=REGION),
+        boto3.client("rds", region_name=REGION),
     )
-    with Stubber(ec2) as ec2_stub, Stubber(route53) as route53_stub:
+    with Stubber(ec2) as ec2_stub, Stubber(route53) as route53_stub, Stubber(rds) as rds_stub:
+        # A named version or auto-pause is checked against the region: one that can pause.
+        version = loaded.parameters["AuroraEngineVersion"]
+        rds_stub.add_response(
+            "describe_db_engine_versions",
+            {
+                "DBEngineVersions": [
+                    {
+                        "Engine": "aurora-postgresql",
+                        "EngineVersion": version,
+                        "ServerlessV2FeaturesSupport": {"MinCapacity": 0.0, "MaxCapacity": 256.0},
+                    }
+                ]
+            },
+            {"Engine": "aurora-postgresql", "EngineVersion": version},
+        )
         route53_stub.add_response(
             "get_hosted_zone",
             {
@@ -558,7 +574,7 @@ def looked_up(tmp_path, template: dict, stage: str, values: dict[str, str]) -> s
             {"SubnetIds": listed},
         )
         try:
-            lookups.resolve(loaded, {"ec2": ec2, "route53": route53}.get)
+            lookups.resolve(loaded, {"ec2": ec2, "route53": route53, "rds": rds}.get)
         except lookups.LookupFailed as error:
             return str(error)
     return None
