@@ -4,6 +4,7 @@ early word when the deployment keeps failing."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ __all__ = ["WARN_AFTER_STOPPED", "ServiceEvents"]
 # desired count, but never fewer than 3, so by then the rollback is near.
 WARN_AFTER_STOPPED = 3
 _SERVICE = "AWS::ECS::Service"
+# A service's ARN in any partition the options accept (aws, aws-cn, aws-us-gov).
+_SERVICE_ARN = re.compile(r"arn:aws(?:-cn|-us-gov)?:ecs:")
 
 
 def _line(when: Any, logical: str, status: str, reason: str) -> dict[str, Any]:
@@ -60,7 +63,7 @@ class ServiceEvents:
         """The lines to show after this poll's stack `events`."""
         for event in events:
             arn = str(event.get("PhysicalResourceId", ""))
-            if event.get("ResourceType") == _SERVICE and arn.startswith("arn:aws:ecs:"):
+            if event.get("ResourceType") == _SERVICE and _SERVICE_ARN.match(arn):
                 parts = arn.split(":", 5)[-1].split("/")  # service/CLUSTER/NAME
                 if len(parts) == 3 and not self.service:
                     self.cluster, self.service = parts[1], parts[2]

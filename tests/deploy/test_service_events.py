@@ -2,6 +2,8 @@
 CloudFormation creates or updates it (service_events.ServiceEvents), through the
 command (cli.main) against Stubbers."""
 
+import pytest
+
 from planar_cfn.errors import ExitCode
 from tests.deploy.scenarios import build_py, executed_update
 from tests.deploy_stubs import event, service, stopped, task_definition, task_definition_arn
@@ -38,6 +40,15 @@ def service_read(h, events, stopped_tasks, new):
             {"tasks": new, "failures": []},
             {"cluster": "app-cluster-dev-acme", "tasks": [t["taskArn"] for t in new]},
         )
+
+
+def shown(h) -> list[str]:
+    """The service's lines among the deploy's output: `KIND | text`."""
+    return [
+        line.split(None, 1)[1].split("  ", 1)[0] + " | " + line.rsplit("Service  ", 1)[-1]
+        for line in h.out.getvalue().splitlines()
+        if any(f" {kind} " in line for kind in KINDS)
+    ]
 
 
 def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(harness, tmp_path):
@@ -92,12 +103,7 @@ def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(ha
     # THEN exit 1 for the rollback, and while it waited, each service event and each
     # stopped task once, in order, then after the third stop the warning naming --timeout
     assert code == ExitCode.FAILED
-    shown = [
-        line.split(None, 1)[1].split("  ", 1)[0] + " | " + line.rsplit("Service  ", 1)[-1]
-        for line in h.out.getvalue().splitlines()
-        if any(f" {kind} " in line for kind in KINDS)
-    ]
-    assert shown == [
+    assert shown(h) == [
         f"SERVICE_EVENT | {started[0]}",
         f"TASK_STOPPED | task0: {CRASH} (planar-app exit 1)",
         f"SERVICE_EVENT | {started[1]}",
@@ -135,3 +141,36 @@ def test_service_events_aws_refuses_are_said_once_and_the_stack_events_go_on(har
     assert out.count("SERVICE_EVENTS") == 1
     assert "not read: AccessDeniedException: not authorized" in out
     assert "UPDATE_FAILED" in out
+
+
+@pytest.mark.parametrize(
+    ("partition", "region"),
+    [("aws", "us-east-1"), ("aws-cn", "cn-north-1"), ("aws-us-gov", "us-gov-west-1")],
+)
+def test_a_service_in_any_partition_has_its_events_and_stopped_tasks_shown(
+    harness, tmp_path, partition, region
+):
+    # GIVEN an update whose service's ARN is of the `partition`, one task stopping
+    h = harness("dev")
+    cursor = executed_update(h, [])
+    arn = SERVICE_ARN.replace("arn:aws:ecs:us-east-1:", f"arn:{partition}:ecs:{region}:")
+    updating = event(
+        "dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=5, physical=arn
+    )
+    task = stopped("dev", "task0", CRASH, 1, 30)
+    h.progress("UPDATE_IN_PROGRESS", updating, cursor)
+    service_read(h, ["(service planar-service-dev-acme) has started 1 tasks."], [task], [task])
+    failed = event(
+        "dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 200
+    )
+    h.progress("UPDATE_ROLLBACK_COMPLETE", failed)
+    service_read(h, [], [task], [])
+
+    # WHEN build.py deploys it
+    assert build_py(h, tmp_path) == ExitCode.FAILED
+
+    # THEN the service's event and its stopped task show beside the stack's
+    assert shown(h) == [
+        "SERVICE_EVENT | (service planar-service-dev-acme) has started 1 tasks.",
+        f"TASK_STOPPED | task0: {CRASH} (planar-app exit 1)",
+    ]
