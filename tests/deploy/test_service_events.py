@@ -5,20 +5,34 @@ command (cli.main) against Stubbers."""
 import pytest
 
 from planar_cfn.errors import ExitCode
-from tests.deploy.scenarios import build_py, executed_update
-from tests.deploy_stubs import event, service, stopped, task_definition, task_definition_arn
+from tests.deploy.scenarios import OUTPUTS, build_py, executed_update
+from tests.deploy_stubs import (
+    DEPLOYMENT_ID,
+    event,
+    service,
+    service_outputs,
+    stopped,
+    task_definition,
+    task_definition_arn,
+)
 
 SERVICE_ARN = (
     "arn:aws:ecs:us-east-1:123456789012:service/app-cluster-dev-acme/planar-service-dev-acme"
 )
 CRASH = "Essential container in task exited"
-KINDS = ("SERVICE_EVENT", "TASK_STOPPED", "DEPLOYMENT_FAILING", "APP_LOG")
+KINDS = ("SERVICE_EVENT", "TASK_STOPPED", "TASK_REPLACED", "DEPLOYMENT_FAILING", "APP_LOG")
+# The deployment a rolling update replaces: its tasks stop as the new ones start.
+OLD_DEPLOYMENT = "ecs-svc/0000000000000000000"
+SCALED_IN = f"Scaling activity initiated by (deployment {DEPLOYMENT_ID})"
 
 
-def service_read(h, events, stopped_tasks, new):
+def service_read(h, events, stopped_tasks, new, failed=None):
     """One poll of the service while the stack changes: its events (newest first), the
-    STOPPED tasks' ARNs, and DescribeTasks of the `new` ones."""
-    answer = service("dev", events=tuple(events))
+    STOPPED tasks' ARNs, and DescribeTasks of the `new` ones. The PRIMARY deployment's
+    failedTasks is `failed`, else how many of `stopped_tasks` it started."""
+    if failed is None:
+        failed = sum(1 for t in stopped_tasks if t.get("startedBy") == DEPLOYMENT_ID)
+    answer = service("dev", events=tuple(events), failed=failed)
     ecs = h.aws.stub("ecs")
     ecs.add_response(
         "describe_services",
@@ -69,7 +83,7 @@ def test_tasks_that_keep_stopping_show_beside_the_stack_events_and_warn_early(ha
     ]
     # and, from before the update, an event and a stopped task that are not news
     steady = ("(service planar-service-dev-acme) has reached a steady state.", -600)
-    old = [stopped("dev", "old0", "Scaling activity initiated by deployment", 0, -900)]
+    old = [stopped("dev", "old0", SCALED_IN, 0, -900, OLD_DEPLOYMENT)]
     h.progress("UPDATE_IN_PROGRESS", updating, cursor)
     service_read(h, [started[0], steady], tasks[:1] + old, tasks[:1] + old)
     h.progress("UPDATE_IN_PROGRESS")
@@ -173,4 +187,51 @@ def test_a_service_in_any_partition_has_its_events_and_stopped_tasks_shown(
     assert shown(h) == [
         "SERVICE_EVENT | (service planar-service-dev-acme) has started 1 tasks.",
         f"TASK_STOPPED | task0: {CRASH} (planar-app exit 1)",
+    ]
+
+
+def draining(task: dict) -> dict:
+    """`task` as ListTasks(desiredStatus=STOPPED) finds it while the load balancer still
+    drains it: told to stop, still running, with no stop reason yet."""
+    left = {k: v for k, v in task.items() if k not in ("stoppedReason", "stoppedAt")}
+    return {**left, "lastStatus": "RUNNING", "containers": [{"name": "planar-app"}]}
+
+
+def test_a_healthy_rolling_deploy_shows_old_tasks_replaced_and_warns_of_nothing(harness, tmp_path):
+    # GIVEN an update of a service with 3 tasks: the new deployment starts 3 that run,
+    # and ECS stops the old deployment's 3, first draining them (no reason yet)
+    h = harness("dev")
+    h.auto_service = False
+    cursor = executed_update(h, [])
+    updating = event(
+        "dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=5, physical=SERVICE_ARN
+    )
+    old = [stopped("dev", f"old{i}", SCALED_IN, 0, 60 + i, OLD_DEPLOYMENT) for i in range(3)]
+    h.progress("UPDATE_IN_PROGRESS", updating, cursor)
+    service_read(h, [], old, [draining(t) for t in old])
+    h.progress("UPDATE_IN_PROGRESS")
+    service_read(h, [], old, old)
+    done = event("dev", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=120)
+    complete = event("dev", h.name, "UPDATE_COMPLETE", seconds=130)
+    h.progress("UPDATE_COMPLETE", complete, done, outputs={**OUTPUTS, **service_outputs("dev")})
+    service_read(h, [], old, [])
+    h.service_reading(service("dev"), 8)
+    h.target_health(("healthy", ""))
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN it succeeds; each old task shows once as replaced by the new deployment,
+    # again with its reason once it has stopped, and nothing warns of a failing deployment
+    assert code == ExitCode.OK, h.err.getvalue()
+    assert shown(h) == [
+        *(
+            f"TASK_REPLACED | old{i}: stopping, replaced by deployment {DEPLOYMENT_ID}"
+            for i in range(3)
+        ),
+        *(
+            f"TASK_REPLACED | old{i}: replaced by deployment {DEPLOYMENT_ID}: {SCALED_IN} "
+            "(planar-app exit 0)"
+            for i in range(3)
+        ),
     ]
