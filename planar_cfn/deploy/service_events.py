@@ -183,7 +183,7 @@ class ServiceEvents:
             return []
         try:
             definition = self.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
-            name = container or str(service_health.app_container(definition, None).get("name", ""))
+            name = container or service_health.APP_CONTAINER
             group, stream = service_health.log_stream(
                 definition, name, str(task["taskArn"]).rsplit("/", 1)[-1]
             )
