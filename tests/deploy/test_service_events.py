@@ -26,13 +26,13 @@ OLD_DEPLOYMENT = "ecs-svc/0000000000000000000"
 SCALED_IN = f"Scaling activity initiated by (deployment {DEPLOYMENT_ID})"
 
 
-def service_read(h, events, stopped_tasks, new, failed=None):
+def service_read(h, events, stopped_tasks, new, failed=None, rollout="IN_PROGRESS"):
     """One poll of the service while the stack changes: its events (newest first), the
     STOPPED tasks' ARNs, and DescribeTasks of the `new` ones. The PRIMARY deployment's
     failedTasks is `failed`, else how many of `stopped_tasks` it started."""
     if failed is None:
         failed = sum(1 for t in stopped_tasks if t.get("startedBy") == DEPLOYMENT_ID)
-    answer = service("dev", events=tuple(events), failed=failed)
+    answer = service("dev", events=tuple(events), failed=failed, rollout=rollout)
     ecs = h.aws.stub("ecs")
     ecs.add_response(
         "describe_services",
@@ -234,4 +234,46 @@ def test_a_healthy_rolling_deploy_shows_old_tasks_replaced_and_warns_of_nothing(
             "(planar-app exit 0)"
             for i in range(3)
         ),
+    ]
+
+
+def test_a_rollout_the_circuit_breaker_failed_warns_even_before_three_failed_tasks(
+    harness, tmp_path
+):
+    # GIVEN an update whose new deployment's rollout is FAILED after one failed task
+    # (a desired count of 1 with a task that never turns healthy, say)
+    h = harness("dev")
+    cursor = executed_update(h, [])
+    updating = event(
+        "dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=5, physical=SERVICE_ARN
+    )
+    task = stopped("dev", "task0", CRASH, 1, 30)
+    h.progress("UPDATE_IN_PROGRESS", updating, cursor)
+    service_read(h, [], [task], [task], rollout="FAILED")
+    h.aws.stub("ecs").add_response(
+        "describe_task_definition",
+        {"taskDefinition": task_definition("dev", 8)},
+        {"taskDefinition": task_definition_arn("dev", 8)},
+    )
+    h.aws.stub("logs").add_response(
+        "get_log_events",
+        {"events": []},
+        {
+            "logGroupName": "/ecs/planar-service-dev-acme",
+            "logStreamName": "ecs/planar-app/task0",
+            "limit": 20,
+            "startFromHead": False,
+        },
+    )
+    failed = event(
+        "dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "Service did not stabilize", 200
+    )
+    h.progress("UPDATE_ROLLBACK_COMPLETE", failed)
+    service_read(h, [], [task], [], rollout="FAILED")
+
+    assert build_py(h, tmp_path) == ExitCode.FAILED
+    assert shown(h) == [
+        f"TASK_STOPPED | task0: {CRASH} (planar-app exit 1)",
+        f"DEPLOYMENT_FAILING | 1 tasks stopped, 1 of them: {CRASH}. The stack waits for the "
+        "service up to --timeout (60 min); ECS's circuit breaker will roll the deployment back",
     ]
