@@ -698,6 +698,8 @@ VERIFIED_STATE = {
     "ServiceHealthyTargets": "1/1",
 }
 IMAGE = "ghcr.io/acme/planar-app:1.4.2"
+# The id of service()'s PRIMARY deployment, which stopped() tasks are started by.
+DEPLOYMENT_ID = "ecs-svc/1111111111111111111"
 TARGET_REASONS = {
     "Target.FailedHealthChecks": "Health checks failed",
     "Elb.RegistrationInProgress": "Target registration is in progress",
@@ -756,6 +758,7 @@ def service(
     reason: str = "ECS deployment ecs-svc/1111111111111111111 completed.",
     events: tuple = (),  # messages, or (message, seconds after T0)
     desired: int = 1,
+    failed: int = 0,
 ) -> dict:
     """DescribeServices' service: its PRIMARY deployment runs `revision` of the family,
     its events (`events`, newest first) as ECS writes them."""
@@ -776,13 +779,14 @@ def service(
         ],
         "deployments": [
             {
-                "id": "ecs-svc/1111111111111111111",
+                "id": DEPLOYMENT_ID,
                 "status": "PRIMARY",
                 "taskDefinition": task_definition_arn(stage, revision),
                 "desiredCount": desired,
                 "runningCount": desired,
                 "rolloutState": rollout,
                 "rolloutStateReason": reason,
+                "failedTasks": failed,
             }
         ],
         "events": [
@@ -796,8 +800,16 @@ def service(
     }
 
 
-def stopped(stage: str, task_id: str, reason: str, exit_code: int | None, seconds: int) -> dict:
-    """DescribeTasks' stopped task, its app container's exit code."""
+def stopped(
+    stage: str,
+    task_id: str,
+    reason: str,
+    exit_code: int | None,
+    seconds: int,
+    started_by: str = DEPLOYMENT_ID,
+) -> dict:
+    """DescribeTasks' stopped task, its app container's exit code; `started_by` the
+    deployment that started it."""
     container: dict[str, Any] = {"name": "planar-app", "lastStatus": "STOPPED"}
     if exit_code is not None:
         container["exitCode"] = exit_code
@@ -805,6 +817,7 @@ def stopped(stage: str, task_id: str, reason: str, exit_code: int | None, second
         "taskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/app-cluster-{stage}-acme/{task_id}",
         "lastStatus": "STOPPED",
         "desiredStatus": "STOPPED",
+        "startedBy": started_by,
         "taskDefinitionArn": task_definition_arn(stage, 8),
         "stoppedReason": reason,
         "stoppedAt": T0 + timedelta(seconds=seconds),

@@ -206,13 +206,21 @@ def ecs_role_exists(iam: Any) -> bool:
 
 def create_ecs_role(iam: Any) -> bool:
     """True when made now, False when it exists already (made meanwhile); a refused
-    iam:CreateServiceLinkedRole is raised."""
+    iam:CreateServiceLinkedRole is raised. Any other InvalidInput is no sign the role
+    exists: AccountNotReady, with IAM's answer."""
     try:
         iam.create_service_linked_role(AWSServiceName=ECS_SERVICE)
     except ClientError as error:
         code, message = _error(error)
         if code == "InvalidInput" and TAKEN in message:
             return False
+        if code == "InvalidInput":
+            raise AccountNotReady(
+                f"the ECS service-linked role {ECS_ROLE} does not exist in this account yet, "
+                f"and IAM would not create it ({_refused('iam:CreateServiceLinkedRole', error)}); "
+                "the stack's ECS cluster cannot be created without it. Run "
+                f"`{CREATE_ECS_ROLE}` to see IAM's answer, then deploy again"
+            ) from None
         raise
     return True
 

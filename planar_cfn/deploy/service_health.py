@@ -24,9 +24,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ..aws.clock import Clock
+from ..aws.gateway import why
 
 __all__ = [
+    "APP_CONTAINER",
     "FAILED",
     "OUTPUTS",
     "VERIFIED",
@@ -41,6 +45,11 @@ __all__ = [
     "target_group",
     "verify",
 ]
+
+# The app container's name in the stack's task definition (template/config.py's
+# APP_CONTAINER_NAME, kept here so the check imports no template code): a sidecar may
+# be listed before it, so it is found by name, never by place.
+APP_CONTAINER = "planar-app"
 
 # The stack outputs that name what to check (outputs.py writes them).
 OUTPUTS = ("EcsClusterName", "EcsServiceName", "TaskDefinitionFamily", "ContainerImage")
@@ -147,12 +156,14 @@ def rollback_event(service: Mapping[str, Any]) -> str:
 
 
 def app_container(task_definition: Mapping[str, Any], name: str | None) -> Mapping[str, Any]:
-    """The container behind the load balancer (`name`), else the first essential one."""
+    """The container named `name` (the one behind the load balancer), else APP_CONTAINER;
+    {} when there is neither."""
     containers = task_definition.get("containerDefinitions", [])
-    named = [c for c in containers if c.get("name") == name]
-    essential = [c for c in containers if c.get("essential", True)]
-    found: Mapping[str, Any] = (named or essential or containers or [{}])[0]
-    return found
+    for wanted in (name, APP_CONTAINER):
+        found = next((c for c in containers if wanted and c.get("name") == wanted), None)
+        if found is not None:
+            return dict(found)
+    return {}
 
 
 def target_group(service: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -321,13 +332,17 @@ class Reader:
     def log_lines(self, task: StoppedTask, container: str | None) -> tuple[str, list[str]]:
         """The stream of `task`'s app container and its last LOG_LINES lines."""
         task_definition = self.stack_task_definition()
-        name = container or str(app_container(task_definition, None).get("name", ""))
+        name = container or APP_CONTAINER
         group, stream = log_stream(task_definition, name, task.id)
         if not group:
             return "", []
-        answer = self.logs.get_log_events(
-            logGroupName=group, logStreamName=stream, limit=LOG_LINES, startFromHead=False
-        )
+        try:
+            answer = self.logs.get_log_events(
+                logGroupName=group, logStreamName=stream, limit=LOG_LINES, startFromHead=False
+            )
+        except (ClientError, BotoCoreError) as error:
+            # The report is still worth having: it says why the lines are missing.
+            return f"{group} {stream}", [f"(not read: {why(error)})"]
         return f"{group} {stream}", [str(e.get("message", "")) for e in answer.get("events", [])]
 
 
@@ -352,8 +367,9 @@ def verify(reader: Reader, clock: Clock, bound_seconds: float) -> Report:
     for _ in clock.polls(bound_seconds):
         service = reader.service()
         if "missing" in service:
-            verdict = Verdict(FAILED, (f"service {reader.expected.service}: {service['missing']}",))
-            break
+            where = f"{reader.expected.service} not found in cluster {reader.expected.cluster}"
+            verdict = Verdict(FAILED, (f"service {where} ({service['missing']})",))
+            return Report(verdict, waited=clock.monotonic() - start)  # no tasks to list
         verdict = judge(
             reader.expected, service, reader.stack_task_definition(), reader.targets(service)
         )

@@ -7,6 +7,7 @@ import json
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from planar_cfn.deploy import account_checks
@@ -16,6 +17,7 @@ from tests.deploy.scenarios import create_request, previous_parameters, update_r
 from tests.deploy_stubs import (
     ACCESS_LOGS_BUCKET,
     ACCOUNT,
+    ACCOUNT_ERRORS,
     REGION,
     STAGE_VALUES,
     change,
@@ -111,6 +113,48 @@ def test_an_ecs_role_made_meanwhile_is_taken_as_there(harness):
     assert h.run() == ExitCode.NOT_EXECUTED, h.err.getvalue()
     assert "Created the ECS service-linked role" not in h.out.getvalue()
     assert h.err.getvalue() == ""
+
+
+OTHER_INVALID_INPUT = "Invalid AWS service name: ecs.amazonaws.com is not a valid service."
+
+
+def test_only_the_has_been_taken_answer_means_the_ecs_role_exists():
+    # GIVEN IAM answers InvalidInput, but not that the role's name has been taken
+    iam = boto3.client("iam", region_name=REGION)
+    stub = Stubber(iam)
+    stub.add_client_error("create_service_linked_role", "InvalidInput", OTHER_INVALID_INPUT, 400)
+    stub.add_client_error(
+        "create_service_linked_role", "InvalidInput", ACCOUNT_ERRORS["taken"][1], 400
+    )
+    with stub:
+        # THEN that is an error the command reports, naming the role and IAM's answer
+        with pytest.raises(account_checks.AccountNotReady) as raised:
+            account_checks.create_ecs_role(iam)
+        assert "AWSServiceRoleForECS" in str(raised.value)
+        assert f"InvalidInput: {OTHER_INVALID_INPUT}" in str(raised.value)
+        # and only "has been taken" is the role there already
+        assert account_checks.create_ecs_role(iam) is False
+
+
+def test_another_invalid_input_creating_the_ecs_role_stops_before_any_change_set(harness):
+    h = harness("dev")
+    h.no_stack()
+    h.account_checks("NoSuchEntity")
+    h.aws.stub("iam").add_client_error(
+        "create_service_linked_role",
+        "InvalidInput",
+        OTHER_INVALID_INPUT,
+        400,
+        expected_params={"AWSServiceName": "ecs.amazonaws.com"},
+    )
+
+    code = h.run("--yes")
+
+    assert code == ExitCode.BAD_INPUT
+    err = h.err.getvalue()
+    assert f"iam:CreateServiceLinkedRole: InvalidInput: {OTHER_INVALID_INPUT}" in err
+    assert err.endswith("build.py: nothing was created or changed\n")
+    assert "Creating change set" not in h.out.getvalue()
 
 
 def test_a_deployer_that_may_not_create_the_ecs_role_stops_before_any_change_set(harness):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from planar_cfn.deploy import service_health
 from planar_cfn.deploy.service_health import (
     FAILED,
     VERIFIED,
@@ -18,6 +19,7 @@ from planar_cfn.deploy.service_health import (
     stopped_task,
 )
 from planar_cfn.errors import ExitCode
+from tests.deploy import service_shapes as shapes
 from tests.deploy.scenarios import build_py, updated_to_complete
 from tests.deploy_stubs import (
     IMAGE,
@@ -219,3 +221,138 @@ def test_an_image_tag_other_than_the_stacks_fails_the_deploy(harness, tmp_path):
         "  the stack's task definition runs image ghcr.io/acme/planar-app:1.4.1, "
         "not ghcr.io/acme/planar-app:1.4.2 as the stack asks"
     )
+
+
+# --- the other shapes of AWS's answers -------------------------------------------------
+
+
+def test_a_service_with_no_deployment_at_all_fails():
+    answer = shapes.without_deployments(service("dev"))
+    verdict = judge(EXPECTED, answer, task_definition("dev", 8), health("healthy"))
+    assert verdict.state == FAILED
+    assert verdict.problems == ("service planar-service-dev-acme has no PRIMARY deployment",)
+
+
+@pytest.mark.parametrize("balanced", [True, False])
+def test_the_app_container_is_judged_by_its_name_not_its_place(balanced):
+    # GIVEN a task definition whose first container is a sidecar with another image,
+    # with and without a load balancer naming the app container
+    answer = service("dev") if balanced else shapes.without_load_balancer(service("dev"))
+    definition = shapes.sidecar_first(task_definition("dev", 8))
+    # THEN the app container's image is the one judged
+    verdict = judge(EXPECTED, answer, definition, health("healthy") if balanced else None)
+    assert (verdict.state, verdict.image) == (VERIFIED, IMAGE)
+    # and its log stream is the app's, not the sidecar's
+    assert log_stream(definition, "planar-app", "abc123") == (
+        "/ecs/planar-service-dev-acme",
+        "ecs/planar-app/abc123",
+    )
+
+
+def test_a_service_without_a_load_balancer_is_verified_without_targets():
+    answer = shapes.without_load_balancer(service("dev"))
+    assert service_health.target_group(answer) == ("", None)
+    verdict = judge(EXPECTED, answer, task_definition("dev", 8), None)
+    assert (verdict.state, verdict.healthy, verdict.targets) == (VERIFIED, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("driver", "options"),
+    [
+        ("awsfirelens", {"Name": "cloudwatch_logs"}),
+        ("splunk", {"splunk-url": "x"}),
+        ("json-file", None),
+    ],
+)
+def test_an_app_container_logging_elsewhere_has_no_awslogs_stream(driver, options):
+    definition = shapes.logging_through(task_definition("dev", 8), driver, options)
+    assert log_stream(definition, "planar-app", "abc123") == ("", "")
+
+
+def test_a_service_that_is_missing_fails_the_deploy_saying_so(harness, tmp_path):
+    # GIVEN an update that ends complete, its service not found (deleted meanwhile)
+    h = harness("dev")
+    updated_to_complete(h)
+    shapes.service_missing(h)
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN exit 1, naming the service, its cluster and ECS's reason; no task is listed
+    assert code == ExitCode.FAILED
+    assert h.err.getvalue().splitlines()[:2] == [
+        "build.py: error: service planar-service-dev-acme does not run what was deployed:",
+        "  service planar-service-dev-acme not found in cluster app-cluster-dev-acme (MISSING)",
+    ]
+
+
+def test_a_sidecar_first_and_no_load_balancer_still_verifies_the_app(harness, tmp_path):
+    h = harness("dev")
+    updated_to_complete(h)
+    answer = shapes.without_load_balancer(service("dev"))
+    shapes.service_reading(h, answer, shapes.sidecar_first(task_definition("dev", 8)))
+    outputs = tmp_path / "outputs.json"
+
+    code = build_py(h, tmp_path, "--outputs-json", str(outputs))
+
+    assert code == ExitCode.OK, h.err.getvalue()
+    recorded = json.loads(outputs.read_text())
+    assert (recorded["ServiceImage"], recorded["ServiceHealthyTargets"]) == (IMAGE, "0/0")
+
+
+def test_a_failure_with_the_app_logging_through_firelens_is_reported_without_logs(
+    harness, tmp_path
+):
+    # GIVEN a rolled-back update whose app container logs through a FireLens router
+    h = harness("dev")
+    updated_to_complete(h)
+    answer = service("dev", revision=7, events=tuple(reversed(ROLLED_BACK)))
+    shapes.service_reading(h, answer, shapes.firelens(task_definition("dev", 8)))
+    h.target_health(("healthy", ""))
+    shapes.stopped_tasks_only(
+        h, stopped("dev", "aaa111", "Essential container in task exited", 1, 70)
+    )
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN exit 1 with the stopped task, and no log read (none is in CloudWatch Logs)
+    assert code == ExitCode.FAILED
+    err = h.err.getvalue()
+    assert "  10:01:10  aaa111  Essential container in task exited (planar-app exit 1)" in err
+    assert "Last log lines" not in err
+
+
+def test_a_refused_log_read_is_said_in_the_failure_report(harness, tmp_path):
+    # GIVEN a rolled-back update, and a deployer that may not read the app's log
+    h = harness("dev")
+    updated_to_complete(h)
+    h.service_reading(service("dev", revision=7, events=tuple(reversed(ROLLED_BACK))), 8)
+    h.target_health(("healthy", ""))
+    shapes.stopped_tasks_only(
+        h, stopped("dev", "aaa111", "Essential container in task exited", 1, 70)
+    )
+    h.aws.stub("logs").add_client_error(
+        "get_log_events",
+        "AccessDeniedException",
+        "not authorized to perform logs:GetLogEvents",
+        400,
+    )
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN exit 1, the report whole, its log section saying why there are no lines
+    assert code == ExitCode.FAILED
+    lines = h.err.getvalue().splitlines()
+    assert lines[0].endswith("does not run what was deployed:")
+    start = lines.index("Last log lines (/ecs/planar-service-dev-acme ecs/planar-app/aaa111):")
+    assert lines[start + 1] == (
+        "  (not read: AccessDeniedException: not authorized to perform logs:GetLogEvents)"
+    )
+
+
+def test_the_app_container_name_is_the_templates():
+    from planar_cfn.template.config import APP_CONTAINER_NAME
+
+    assert service_health.APP_CONTAINER == APP_CONTAINER_NAME

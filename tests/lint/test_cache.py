@@ -67,6 +67,29 @@ def test_the_same_inputs_hit_and_give_the_same_findings(cache, linted):
     assert second.regions == first.regions == REGIONS
 
 
+def test_a_partial_hit_lints_only_the_misses_and_gives_every_templates_findings(cache, linted):
+    # GIVEN a cache holding one of two templates
+    first = lint_cached({"a": BODY}, cache, REGIONS)
+    # WHEN both are linted, the cached one listed last
+    both = lint_cached({"b": OTHER, "a": BODY}, cache, REGIONS)
+    # THEN only the miss reaches cfn-lint, each has its findings, in the order asked
+    assert linted == ["a", "b"]
+    assert both.cached == {"a"}
+    assert list(both.findings) == ["b", "a"]
+    assert both.findings["a"] == first.findings["a"]
+    assert [(f.rule, f.path) for f in both.findings["b"]] == [
+        ("I3011", "b"),
+        ("I3011", "b"),
+        ("I3013", "b"),
+    ]
+    assert both.regions == REGIONS
+    # and the miss is stored: now both hit
+    again = lint_cached({"a": BODY, "b": OTHER}, cache, REGIONS)
+    assert linted == ["a", "b"]
+    assert again.cached == {"a", "b"}
+    assert again.findings == both.findings
+
+
 def test_a_changed_template_misses(cache, linted):
     lint_cached({"a": BODY}, cache, REGIONS)
     result = lint_cached({"a": BODY + " "}, cache, REGIONS)
