@@ -226,8 +226,12 @@ def test_an_image_tag_other_than_the_stacks_fails_the_deploy(harness, tmp_path):
 # --- the other shapes of AWS's answers -------------------------------------------------
 
 
-def test_a_service_with_no_deployment_at_all_fails():
+@pytest.mark.parametrize("listed", [True, False])
+def test_a_service_with_no_deployment_at_all_fails(listed):
+    # an empty list of deployments, or none listed at all
     answer = shapes.without_deployments(service("dev"))
+    if not listed:
+        del answer["deployments"]
     verdict = judge(EXPECTED, answer, task_definition("dev", 8), health("healthy"))
     assert verdict.state == FAILED
     assert verdict.problems == ("service planar-service-dev-acme has no PRIMARY deployment",)
