@@ -17,6 +17,7 @@ from . import account_checks, change_set, execute, follow, lookups, plan, presen
 from .pending import Pending
 from .review import review
 from .session import Session
+from .topics import check as check_topics
 
 __all__ = ["deploy_template", "image_tag"]
 
@@ -25,6 +26,7 @@ def deploy_template(s: Session, rendered: Rendered, template: Mapping[str, Any])
     """A full deploy of the local render (`template` its parsed body)."""
     stack = s.describe()
     planned = plan.plan_deploy(s.stage, s.stage_file, stack, s.aws.region, prog=s.prog)
+    check_topics(s.aws.client, s.stage_file, stack, s.aws.region)
     values = lookups.resolve(s.stage_file, s.aws.client, planned.keep)
     s.done += account_checks.check(
         values,
@@ -51,6 +53,7 @@ def image_tag(s: Session) -> ExitCode:
     tag = s.options.image_tag or ""
     stack = s.describe()
     planned = plan.plan_image_tag(tag, stack, s.stack_name, s.aws.region, s.stage.name, prog=s.prog)
+    check_topics(s.aws.client, s.stage_file, stack, s.aws.region, sends_topics=False)
     template = s.deployed_template(planned.stack_id)
     request = plan.image_tag_request(
         planned, s.stage.name, tag, template, s.runtime.now(), prog=s.prog

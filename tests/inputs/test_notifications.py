@@ -11,15 +11,51 @@ from planar_cfn.cli import commands as cli
 from planar_cfn.errors import ExitCode
 from planar_cfn.inputs import notifications
 from tests.deploy.scenarios import create_request, previous_parameters, update_request
-from tests.deploy_stubs import STAGE_VALUES, change
+from tests.deploy_stubs import STAGE_VALUES, change, stack
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:acme-deploys"
 CHAT = "arn:aws:sns:us-east-1:123456789012:acme-chat"
+ELSEWHERE = "arn:aws:sns:eu-west-1:123456789012:acme-deploys"
+
+
+def topic(h, arn, **attributes):
+    """GetTopicAttributes finds the topic."""
+    h.aws.stub("sns").add_response(
+        "get_topic_attributes", {"Attributes": {"TopicArn": arn, **attributes}}, {"TopicArn": arn}
+    )
+
+
+def missing(h, arn):
+    """GetTopicAttributes does not find the topic."""
+    h.aws.stub("sns").add_client_error(
+        "get_topic_attributes",
+        "NotFound",
+        "Topic does not exist",
+        404,
+        expected_params={"TopicArn": arn},
+    )
+
+
+def stack_with_topics(h, arns):
+    """DescribeStacks: the stack as deployed, publishing to `arns`."""
+    described = {**stack(h.stage, "UPDATE_COMPLETE", parameters=previous_parameters(h))}
+    described["NotificationARNs"] = arns
+    h.cfn.add_response("describe_stacks", {"Stacks": [described]}, {"StackName": h.name})
+
+
+def refused(h, *flags):
+    """Exit 2 with nothing created; the error output."""
+    assert h.run(*flags) == ExitCode.BAD_INPUT, h.err.getvalue()
+    err = h.err.getvalue()
+    assert err.endswith("build.py: nothing was created or changed\n"), err
+    return err
 
 
 def test_a_first_create_sends_the_topics(harness):
     h = harness("dev", {**STAGE_VALUES, "notification_topic_arns": [TOPIC, CHAT]})
     h.no_stack()
+    topic(h, TOPIC)
+    topic(h, CHAT)
     h.created(**create_request(h, NotificationARNs=[TOPIC, CHAT]))
     h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
     h.deleted_change_set()
@@ -77,6 +113,101 @@ def test_an_image_tag_update_keeps_the_stacks_topics(harness, templates):
     h.protected()
 
     assert h.run("--image-tag", "v42", "--yes") == ExitCode.OK, h.err.getvalue()
+
+
+def test_a_listed_topic_that_does_not_exist_is_refused_before_anything_is_created(harness):
+    h = harness("dev", {**STAGE_VALUES, "notification_topic_arns": [TOPIC, CHAT]})
+    h.no_stack()
+    topic(h, TOPIC)
+    missing(h, CHAT)
+
+    err = refused(h, "--dry-run")
+
+    assert (
+        f"dev.json: {notifications.KEY}: topic {CHAT} does not exist (NotFound: Topic does not "
+        "exist): list only topics in us-east-1 that exist, or [] for none"
+    ) in err
+
+
+def test_a_topic_on_the_aws_managed_key_is_refused(harness):
+    h = harness("dev", {**STAGE_VALUES, "notification_topic_arns": [TOPIC]})
+    h.no_stack()
+    topic(h, TOPIC, KmsMasterKeyId="alias/aws/sns")
+
+    err = refused(h, "--dry-run")
+
+    assert f"topic {TOPIC} is encrypted with the AWS-managed key alias/aws/sns" in err
+    assert "customer-managed key" in err
+
+
+def test_without_the_key_a_deleted_topic_the_stack_keeps_is_refused(harness):
+    # CloudFormation would keep the stack's topics, the deleted one too.
+    h = harness("dev")
+    stack_with_topics(h, [TOPIC, CHAT])
+    topic(h, TOPIC)
+    missing(h, CHAT)
+
+    err = refused(h, "--dry-run")
+
+    assert f"stack planar-dev-acme: its topic {CHAT} does not exist" in err
+    assert f"{notifications.KEY} is not in" in err
+    assert f"set {notifications.KEY} in" in err
+    assert "to the topics to keep ([] for none)" in err
+
+
+def test_without_the_key_a_stack_topic_in_another_region_is_refused_unread(harness):
+    h = harness("dev")
+    stack_with_topics(h, [ELSEWHERE])
+
+    err = refused(h, "--dry-run")
+
+    assert f"its topic {ELSEWHERE} is in eu-west-1, but the stack is in us-east-1" in err
+
+
+def test_without_the_key_the_stacks_topics_are_checked_and_kept(harness):
+    h = harness("dev")
+    stack_with_topics(h, [TOPIC])
+    topic(h, TOPIC)
+    h.created(**update_request(h))  # no NotificationARNs: the stack keeps TOPIC
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK, h.err.getvalue()
+
+
+def test_a_listed_topic_replaces_the_stacks_unchecked_ones(harness):
+    # The stack's CHAT is gone, but the list replaces it: only TOPIC is read.
+    h = harness("dev", {**STAGE_VALUES, "notification_topic_arns": [TOPIC]})
+    stack_with_topics(h, [CHAT])
+    topic(h, TOPIC)
+    h.created(**update_request(h, NotificationARNs=[TOPIC]))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK, h.err.getvalue()
+
+
+def test_an_empty_list_clears_a_deleted_topic_without_reading_it(harness):
+    h = harness("dev", {**STAGE_VALUES, "notification_topic_arns": []})
+    stack_with_topics(h, [CHAT])
+    h.created(**update_request(h, NotificationARNs=[]))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK, h.err.getvalue()
+
+
+def test_an_image_tag_update_refuses_a_deleted_topic_the_stack_keeps(harness):
+    # The stage file's list is not sent on an image-only update: the stack's topics stay.
+    h = harness("dev", {**STAGE_VALUES, "notification_topic_arns": []})
+    stack_with_topics(h, [CHAT])
+    missing(h, CHAT)
+
+    err = refused(h, "--image-tag", "v42", "--yes")
+
+    assert f"its topic {CHAT} does not exist" in err
+    assert "an --image-tag update keeps the stack's topics" in err
+    assert "deploy without --image-tag once" in err
 
 
 @pytest.mark.parametrize(
