@@ -17,6 +17,7 @@ from planar_cfn.inputs.stage_file import LOOKED_UP, SETTINGS, expected_json
 from planar_cfn.paths import shown
 from planar_cfn.template.config import StackConfig
 from planar_cfn.template.render import render
+from tests import drift_stubs
 from tests.deploy_stubs import (
     ACCESS_LOGS_BUCKET,
     STAGE_VALUES,
@@ -250,7 +251,7 @@ def _access_logs_kms(tmp: Path) -> str:
 
 def _prod_drift(tmp: Path) -> str:
     h = _harness("prod", STAGE_VALUES, tmp)
-    h.stack("UPDATE_COMPLETE", parameters=AUTOSCALING)
+    drift_stubs.certificate_stack(h, **AUTOSCALING)
     detection(h, "DETECTION_IN_PROGRESS", "DETECTION_COMPLETE")
     ingress = '{"CidrIp":"0.0.0.0/0","FromPort":22,"IpProtocol":"tcp","ToPort":22}'
     drifts(
@@ -277,6 +278,7 @@ def _prod_drift(tmp: Path) -> str:
             ("/BackupRetentionPeriod", "7", "1", "NOT_EQUAL"),
         ),
     )
+    drift_stubs.healthy_certificate(h)
     code = build_py(h)
     return f"$ python build.py --stage prod --drift\n{h.out.getvalue()}$ echo $?\n{code}\n"
 

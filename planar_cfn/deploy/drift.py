@@ -7,7 +7,8 @@ so it is polled here (DescribeStackDriftDetectionStatus) with the deploy's clock
 bounded by its timeout, and its results read on every page
 (DescribeStackResourceDrifts, NextToken followed: botocore has no paginator for it). What is expected, what drifted and what was not
 checked is decided by pure functions over those answers (`classify`), and said by
-`lines`; `run` is the command's `--drift` (docs/deploying.md).
+`lines`; `run` is the command's `--drift` (docs/deploying.md), which also reports the
+certificate and its validation records (certificate.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from ..aws.clock import Clock
 from ..errors import ExitCode, InputError, OperationFailed
 from ..inputs.parameters import SPECS_BY_KEY
+from . import certificate
 from .session import Session
 
 __all__ = [
@@ -340,4 +342,8 @@ def run(s: Session) -> ExitCode:
             "--timeout (it changes nothing)"
         ) from None
     s.say(*lines(report))
-    return report.exit_code
+    # The certificate's validation records are outside the stack, where drift detection
+    # cannot see them; losing one breaks renewal, so it fails the run like drift does.
+    health = certificate.check(s.aws, stack)
+    s.say(*certificate.lines(health))
+    return ExitCode.FAILED if health.problems else report.exit_code

@@ -10,6 +10,7 @@ from planar_cfn.cli import commands as cli
 from planar_cfn.deploy import drift
 from planar_cfn.errors import ExitCode
 from planar_cfn.inputs.options import DeployOptions
+from tests import drift_stubs as stubs
 from tests.deploy_stubs import BAD_GATEWAY, on_the_wire
 from tests.drift_stubs import (
     AUTOSCALING,
@@ -27,14 +28,22 @@ from tests.drift_stubs import (
 
 def test_a_stack_in_sync_exits_0(harness):
     h = harness("prod")
-    h.stack("UPDATE_COMPLETE")
+    stubs.certificate_stack(h)
     detection(h, "DETECTION_IN_PROGRESS", "DETECTION_COMPLETE")
     resource_drifts(h)
+    stubs.healthy_certificate(h)
 
     assert build_py(h) == ExitCode.OK, h.err.getvalue()
     assert h.out.getvalue() == (
         "Detecting drift on stack planar-prod-acme (UPDATE_COMPLETE) ...\n"
         "Stack planar-prod-acme is in sync with its template.\n"
+        f"Certificate {stubs.CERTIFICATE_ARN}: ISSUED, renewal eligibility ELIGIBLE, "
+        "managed renewal none yet.\n"
+        "  Validation records (ACM renews the certificate through them; keep them in the zone):\n"
+        f"    = example.com: CNAME {stubs.BASE_RECORD['Name']} -> {stubs.BASE_RECORD['Value']}: present\n"
+        f"    = acme-prod.example.com: CNAME {stubs.app_record(h)['Name']} -> "
+        f"{stubs.app_record(h)['Value']}: present\n"
+        "Certificate: healthy, and its validation records are in the zone.\n"
     )
     assert h.fake_clock.sleeps == 1
 
@@ -71,6 +80,7 @@ def test_drift_lists_each_resource_and_property_and_exits_1(harness):
         "      /DesiredCount: expected 1, actual 3 (NOT_EQUAL)\n"
         "  - AWS::S3::Bucket          AppBucket             DELETED\n"
         "Stack planar-dev-acme has drifted: 3 resource(s) differ from its template.\n"
+        "Certificate not checked: the stack has no CertificateArn output.\n"
     )
     assert h.err.getvalue() == ""
 
@@ -89,7 +99,10 @@ def test_desired_count_under_autoscaling_is_left_out_and_said(harness):
         "Left out: 1 expected difference(s): Service /DesiredCount "
         "(2 -> 5: autoscaling sets the running task count).\n" in out
     )
-    assert out.endswith("Stack planar-prod-acme is in sync with its template.\n")
+    assert out.endswith(
+        "Stack planar-prod-acme is in sync with its template.\n"
+        "Certificate not checked: the stack has no CertificateArn output.\n"
+    )
 
 
 def test_other_differences_of_an_autoscaled_service_still_count(harness):
@@ -130,6 +143,7 @@ def test_resources_not_checked_are_reported(harness):
         "for this resource type\n"
         "  ? AWS::CertificateManager::Certificate  Certificate  NOT_CHECKED\n"
         "Stack planar-dev-acme is in sync with its template.\n"
+        "Certificate not checked: the stack has no CertificateArn output.\n"
     )
 
 
@@ -145,6 +159,7 @@ def test_a_failed_detection_exits_1_with_its_reason(harness):
         "Drift detection DETECTION_FAILED: Failed to detect drift on resource [Service]. "
         "What it could check follows.\n"
         "No drift found on stack planar-dev-acme where it could be checked.\n"
+        "Certificate not checked: the stack has no CertificateArn output.\n"
     )
 
 
