@@ -9,15 +9,23 @@ and take no resource ARN.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import Any
 
 from awacs.aws import Action as AwacsAction
-from awacs.aws import Allow, Condition, Statement, StringEquals
+from awacs.aws import Allow, ArnEquals, Condition, Statement, StringEquals
 from troposphere import Sub
 
-__all__ = ["SCOPES", "SERVICE_CATALOG_GRANTS", "Grant", "service", "statements"]
+__all__ = [
+    "SCOPES",
+    "SERVICE_CATALOG_GRANTS",
+    "Grant",
+    "managed_policy_arns",
+    "service",
+    "statements",
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,9 @@ SERVICE_CATALOG_GRANTS: tuple[Grant, ...] = (
             "cloudformation:DescribeStacks",
             "cloudformation:SetStackPolicy",
             "cloudformation:UpdateStack",
+            # TagOptions become stack tags, which CloudFormation authorizes as
+            # TagResource on the stack when CreateStack or UpdateStack carries them.
+            "cloudformation:TagResource",
             # Update plans and updates through change sets (the same page's policy).
             "cloudformation:CreateChangeSet",
             "cloudformation:DeleteChangeSet",
@@ -86,7 +97,12 @@ SERVICE_CATALOG_GRANTS: tuple[Grant, ...] = (
         ),
         (f"{_ARN}:cloudformation:{_ACCOUNT}:stack/{_SC}/*",),
         "getstarted-launchconstraint.html: Service Catalog creates, updates and deletes "
-        "the provisioned product's stack with the launch role; its stacks are SC-*",
+        "the provisioned product's stack with the launch role; its stacks are SC-*. "
+        "TagResource: a launch's TagOptions are stack tags, and the Service Authorization "
+        "Reference (docs.aws.amazon.com/service-authorization/latest/reference/"
+        "list_awscloudformation.html) gives cloudformation:TagResource the "
+        "cloudformation:CreateAction key: stack tags given at create or update are "
+        "authorized as TagResource on the stack",
     ),
     Grant(
         "ServiceCatalogTemplates",
@@ -139,6 +155,7 @@ def _passed_to(types: frozenset[str] | None) -> Condition:
 
 
 _PASS = "PassStackRoles"
+_ATTACH = "AttachStackPolicies"
 _ROLES = tuple(
     f"{_ARN}:iam::${{AWS::AccountId}}:role/{name}"
     for name in ("ecs-execution-role-*", "ecs-task-role-*", "rds-monitoring-role-*", _SC)
@@ -151,14 +168,19 @@ _ROLES = tuple(
 # (tests/catalog/test_launch_role.py).
 SCOPES: tuple[Grant, ...] = (
     Grant(
+        _ATTACH,
+        ("iam:AttachRolePolicy", "iam:DetachRolePolicy"),
+        _ROLES,
+        "only the managed policies the stage templates attach (ManagedPolicyArns), so "
+        "the role cannot give the stack's roles any other policy",
+    ),
+    Grant(
         "StackRoles",
         (
-            "iam:AttachRolePolicy",
             "iam:CreateRole",
             "iam:DeleteRole",
             "iam:DeleteRolePermissionsBoundary",
             "iam:DeleteRolePolicy",
-            "iam:DetachRolePolicy",
             "iam:GetRolePolicy",
             "iam:ListAttachedRolePolicies",
             "iam:ListRolePolicies",
@@ -302,16 +324,56 @@ def service(action: str) -> str:
     return action.split(":", 1)[0].lower()
 
 
-def statements(required: frozenset[str], types: frozenset[str]) -> list[Statement]:
+def managed_policy_arns(templates: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """Every ManagedPolicyArns entry of the templates' roles, as Fn::Sub strings, sorted
+    and without repeats."""
+    arns: set[str] = set()
+    for template in templates:
+        for logical_id, resource in template["Resources"].items():
+            if resource["Type"] != "AWS::IAM::Role":
+                continue
+            for arn in resource.get("Properties", {}).get("ManagedPolicyArns", ()):
+                value = arn.get("Fn::Sub") if isinstance(arn, dict) and len(arn) == 1 else arn
+                if not isinstance(value, str):
+                    # Only a literal or Fn::Sub names a policy the role can be limited to.
+                    raise ValueError(
+                        f"{logical_id}: ManagedPolicyArns entry {arn!r}: must be a string or "
+                        "an Fn::Sub string for the launch role to allow attaching it"
+                    )
+                arns.add(value)
+    return tuple(sorted(arns))
+
+
+def _attachable(policy_arns: Sequence[str]) -> Condition:
+    """AttachStackPolicies' condition: the policy attached or detached is one of these."""
+    return Condition(ArnEquals("iam:PolicyARN", [Sub(arn) for arn in policy_arns]))
+
+
+def _scope(grant: Grant, types: frozenset[str], policy_arns: Sequence[str]) -> Grant:
+    if grant.sid == _PASS:
+        return replace(grant, condition=_passed_to(types))
+    if grant.sid == _ATTACH:
+        return replace(grant, condition=_attachable(policy_arns))
+    return grant
+
+
+def statements(
+    required: frozenset[str], types: frozenset[str], policy_arns: Sequence[str] = ()
+) -> list[Statement]:
     """Service Catalog's grants, then each scope's required actions, then the remaining
     required actions on `*`, one statement per service; a grant `only_with` a resource
-    type `types` lacks is left out."""
+    type `types` lacks is left out. Attaching and detaching is allowed for `policy_arns`
+    only, and not at all when there are none."""
     by_lower = {a.lower(): a for a in required}
     grants = [g for g in SERVICE_CATALOG_GRANTS if g.only_with in (None, *types)]
     statements = [grant.statement() for grant in grants]
     placed = {a.lower() for grant in grants for a in grant.actions}
     for grant in SCOPES:
-        scope = replace(grant, condition=_passed_to(types)) if grant.sid == _PASS else grant
+        if grant.sid == _ATTACH and not policy_arns:
+            # Nothing to attach: the actions are withheld, not granted on `*`.
+            placed.update(a.lower() for a in grant.actions)
+            continue
+        scope = _scope(grant, types, policy_arns)
         names = [by_lower[a.lower()] for a in scope.actions if a.lower() in by_lower]
         if scope.rest_of:
             names += [a for a in sorted(by_lower.values()) if service(a) == scope.rest_of]

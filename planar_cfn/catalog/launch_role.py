@@ -25,7 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from awacs.aws import Allow, PolicyDocument, Principal, Statement
+from awacs.aws import Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
 from awacs.sts import AssumeRole
 from troposphere import GetAtt, Output, Parameter, Ref, Template, encode_to_dict
 from troposphere.iam import ManagedPolicy, Role
@@ -110,6 +110,9 @@ NOT_IAM_ACTIONS: Mapping[str, str] = MappingProxyType(
         "S3 server access logs write it), not an IAM action",
     }
 )
+
+
+_SAME_ACCOUNT = Condition(StringEquals("aws:SourceAccount", Ref("AWS::AccountId")))
 
 
 def required_actions(types: Iterable[str]) -> frozenset[str]:
@@ -201,9 +204,10 @@ def _template(stage_templates: Sequence[Mapping[str, Any]]) -> Template:
         )
     )
     # "AWS Service Catalog launch constraints" (docs.aws.amazon.com/servicecatalog/
-    # latest/adminguide/constraints-launch.html): the role trusts Service Catalog. AWS
-    # documents no aws:SourceAccount or aws:SourceArn for this assumption, and a
-    # condition on a key the request lacks would refuse every launch.
+    # latest/adminguide/constraints-launch.html): the role trusts Service Catalog. The
+    # aws:SourceAccount condition is IAM's confused-deputy guard (docs.aws.amazon.com/IAM/
+    # latest/UserGuide/confused-deputy.html): Service Catalog may assume the role only
+    # for launches in the account the role is in.
     role = template.add_resource(
         Role(
             "LaunchRole",
@@ -216,12 +220,14 @@ def _template(stage_templates: Sequence[Mapping[str, Any]]) -> Template:
                         Effect=Allow,
                         Principal=Principal("Service", "servicecatalog.amazonaws.com"),
                         Action=[AssumeRole],
+                        Condition=_SAME_ACCOUNT,
                     )
                 ],
             ),
         )
     )
-    policies = _policies(launch_grants.statements(required, types))
+    arns = launch_grants.managed_policy_arns(stage_templates)
+    policies = _policies(launch_grants.statements(required, types, arns))
     if len(policies) > MANAGED_POLICIES_PER_ROLE:
         raise ValueError(
             f"launch role: {len(policies)} managed policies, over the "

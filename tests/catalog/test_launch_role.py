@@ -16,7 +16,7 @@ from cfnlint.helpers import load_resource
 from parliament import analyze_policy_string
 
 from planar_cfn import build_launch_role, get_stage
-from planar_cfn.catalog.launch_grants import SCOPES, SERVICE_CATALOG_GRANTS
+from planar_cfn.catalog.launch_grants import SCOPES, SERVICE_CATALOG_GRANTS, managed_policy_arns
 from planar_cfn.catalog.launch_role import (
     EXCLUDED_SERVICES,
     MANAGED_POLICY_LIMIT,
@@ -197,6 +197,8 @@ def test_trust_name_and_outputs(role):
     (trust,) = launch["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "servicecatalog.amazonaws.com"}
     assert trust["Action"] == ["sts:AssumeRole"]
+    # The confused-deputy guard: only launches in the role's own account.
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
     assert launch["RoleName"] == {"Ref": "LaunchRoleName"}
     assert role["Parameters"]["LaunchRoleName"]["Default"] == "planar-launch-role"
     assert set(role["Outputs"]) == {"LaunchRoleArn", "LaunchRoleName"}
@@ -327,3 +329,85 @@ def test_every_left_out_permission_has_its_reason(templates, role):
         print(f"{action}: {reason}")
     assert all(left_out.values()), [a for a, r in left_out.items() if not r]
     assert {a.split(":")[0] for a in left_out} >= set(EXCLUDED_SERVICES)
+
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/ecs-task-role-dev-planar"
+STACK_ARN = "arn:aws:cloudformation:eu-west-1:123456789012:stack/SC-123456789012-pp-abc/1"
+
+
+def allows(role, action, resource, context):
+    """Whether a statement of the role allows `action` on `resource` for a request with
+    `context` (condition key to value): the Allow statements only, with the condition
+    operators the role uses (a key the request lacks fails the condition)."""
+    for statement in statements(role):
+        resolved = evaluate(statement, REFS, {})
+        if not covers([a.lower() for a in resolved["Action"]], action):
+            continue
+        if not any(fnmatch.fnmatchcase(resource, r) for r in resolved["Resource"]):
+            continue
+        conditions = resolved.get("Condition", {})
+        assert set(conditions) <= {"StringEquals", "ArnEquals"}, conditions
+        if all(
+            context.get(key) in (values if isinstance(values, list) else [values])
+            for operator in conditions.values()
+            for key, values in operator.items()
+        ):
+            return True
+    return False
+
+
+def stage_policy_arns(templates):
+    return {
+        evaluate(arn, REFS, {})
+        for template in templates.values()
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Role"
+        for arn in resource["Properties"].get("ManagedPolicyArns", ())
+    }
+
+
+def test_attach_and_detach_are_limited_to_the_policies_the_stages_attach(templates, role):
+    arns = stage_policy_arns(templates)
+    assert "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" in arns
+    for action in ("iam:AttachRolePolicy", "iam:DetachRolePolicy"):
+        for arn in arns:
+            assert allows(role, action, ROLE_ARN, {"iam:PolicyARN": arn}), (action, arn)
+        for arn in (
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            "arn:aws:iam::123456789012:policy/anything",
+        ):
+            assert not allows(role, action, ROLE_ARN, {"iam:PolicyARN": arn}), (action, arn)
+        assert not allows(role, action, ROLE_ARN, {})
+
+
+def test_the_attachable_policies_follow_the_stage_templates(templates):
+    bodies = [json.dumps(t) for t in templates.values()]
+    extra = {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"}
+    bodies.append(
+        json.dumps(
+            {
+                "Resources": {
+                    "R": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [extra]}}
+                }
+            }
+        )
+    )
+    role = json.loads(launch_role_body(bodies))
+    context = {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}
+    assert allows(role, "iam:AttachRolePolicy", ROLE_ARN, context)
+
+
+def test_a_managed_policy_arn_the_role_cannot_name_is_refused_by_name():
+    role = {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [{"Ref": "Arn"}]}}
+    with pytest.raises(ValueError, match="Shared: ManagedPolicyArns entry"):
+        managed_policy_arns([{"Resources": {"Shared": role}}])
+    literal = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    role["Properties"]["ManagedPolicyArns"] = [literal, {"Fn::Sub": literal}]
+    assert managed_policy_arns([{"Resources": {"Shared": role}}]) == (literal,)
+
+
+def test_the_role_can_tag_the_service_catalog_stacks_only(role):
+    # A launch's TagOptions become stack tags, authorized as cloudformation:TagResource.
+    assert allows(role, "cloudformation:TagResource", STACK_ARN, {})
+    other = STACK_ARN.replace("SC-123456789012-pp-abc", "someone-elses")
+    assert not allows(role, "cloudformation:TagResource", other, {})
