@@ -25,7 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from awacs.aws import Allow, Condition, PolicyDocument, Principal, Statement, StringEquals
+from awacs.aws import Allow, Condition, PolicyDocument, Principal, Statement, StringEqualsIfExists
 from awacs.sts import AssumeRole
 from troposphere import GetAtt, Output, Parameter, Ref, Template, encode_to_dict
 from troposphere.iam import ManagedPolicy, Role
@@ -112,7 +112,10 @@ NOT_IAM_ACTIONS: Mapping[str, str] = MappingProxyType(
 )
 
 
-_SAME_ACCOUNT = Condition(StringEquals("aws:SourceAccount", Ref("AWS::AccountId")))
+# IfExists: no AWS page says Service Catalog sends aws:SourceAccount when it assumes a
+# launch role; a plain StringEquals would then refuse every launch. When the key is
+# sent, only this account passes (docs/publishing.md, "The launch role").
+_SAME_ACCOUNT = Condition(StringEqualsIfExists("aws:SourceAccount", Ref("AWS::AccountId")))
 
 
 def required_actions(types: Iterable[str]) -> frozenset[str]:

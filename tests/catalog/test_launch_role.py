@@ -198,7 +198,9 @@ def test_trust_name_and_outputs(role):
     assert trust["Principal"] == {"Service": "servicecatalog.amazonaws.com"}
     assert trust["Action"] == ["sts:AssumeRole"]
     # The confused-deputy guard: only launches in the role's own account.
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    assert trust["Condition"] == {
+        "StringEqualsIfExists": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
     assert launch["RoleName"] == {"Ref": "LaunchRoleName"}
     assert role["Parameters"]["LaunchRoleName"]["Default"] == "planar-launch-role"
     assert set(role["Outputs"]) == {"LaunchRoleArn", "LaunchRoleName"}
