@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..aws.gateway import AWS_FAILURES, Clients, why
+from . import plan, progress
 
 __all__ = ["CertificateReport", "RecordCheck", "check", "lines"]
 
@@ -62,21 +63,6 @@ class CertificateReport:
     records: tuple[RecordCheck, ...] = ()
     unchecked: str = ""  # why the certificate itself could not be read
     problems: tuple[str, ...] = ()
-
-
-def _output(stack: Mapping[str, Any], key: str) -> str:
-    return next((o["OutputValue"] for o in stack.get("Outputs", []) if o["OutputKey"] == key), "")
-
-
-def _parameter(stack: Mapping[str, Any], key: str) -> str:
-    return next(
-        (
-            p.get("ParameterValue", "")
-            for p in stack.get("Parameters", [])
-            if p["ParameterKey"] == key
-        ),
-        "",
-    )
 
 
 def _dns(name: str) -> str:
@@ -151,7 +137,7 @@ def _problems(detail: Mapping[str, Any], records: list[RecordCheck]) -> list[str
 
 def check(aws: Clients, stack: Mapping[str, Any]) -> CertificateReport:
     """The certificate of `stack` (as DescribeStacks gives it) and its validation records."""
-    arn = _output(stack, CERTIFICATE_OUTPUT)
+    arn = progress.outputs(stack).get(CERTIFICATE_OUTPUT, "")
     if not arn:
         return CertificateReport("", unchecked=f"the stack has no {CERTIFICATE_OUTPUT} output")
     try:
@@ -159,7 +145,9 @@ def check(aws: Clients, stack: Mapping[str, Any]) -> CertificateReport:
     except AWS_FAILURES as error:
         return CertificateReport(arn, unchecked=f"it could not be read ({why(error)})")
     records = _records(
-        aws, _parameter(stack, ZONE_PARAMETER), detail.get("DomainValidationOptions", [])
+        aws,
+        plan.previous_parameters(stack).get(ZONE_PARAMETER, ""),
+        detail.get("DomainValidationOptions", []),
     )
     summary = detail.get("RenewalSummary", {})
     return CertificateReport(

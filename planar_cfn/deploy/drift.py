@@ -330,7 +330,7 @@ def run(s: Session) -> ExitCode:
             + (
                 "it has no resources yet (deploy it, or delete the change set)"
                 if status == "REVIEW_IN_PROGRESS"
-                else f"wait for it ({s.prog} --stage {s.stage.name} --watch), then run again"
+                else f"wait for it ({s.command('--watch')}), then run again"
             )
         )
     s.say(f"Detecting drift on stack {s.stack_name} ({status}) ...")

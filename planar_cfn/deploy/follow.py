@@ -95,8 +95,9 @@ def finish(
     protect = s.stage.protected and operation != plan.DELETE
     if protect and status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"):
         deployed = template or s.deployed_template(final["StackId"])
-        again = f"{s.prog} --stage {s.stage.name} --watch"  # it protects a complete stack
         stack = f"stack {s.stack_name} is {status}"
+        # --watch protects a complete stack.
+        again = s.command("--watch")
         s.say(protections.protect(s.aws, final["StackId"], deployed, stack=stack, again=again))
     if status in progress.SUCCEEDED:
         if operation == plan.DELETE:

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from ..aws.gateway import why
+from ..aws.gateway import AWS_FAILURES, why
+from ..inputs import option_checks
 from . import service_health
 
 __all__ = ["WARN_AFTER_STOPPED", "ServiceEvents"]
@@ -28,7 +27,7 @@ __all__ = ["WARN_AFTER_STOPPED", "ServiceEvents"]
 WARN_AFTER_STOPPED = 3
 _SERVICE = "AWS::ECS::Service"
 # A service's ARN in any partition the options accept (aws, aws-cn, aws-us-gov).
-_SERVICE_ARN = re.compile(r"arn:aws(?:-cn|-us-gov)?:ecs:")
+_SERVICE_ARN = re.compile(rf"{option_checks.ARN_PARTITION}:ecs:")
 
 
 def _line(when: Any, logical: str, status: str, reason: str) -> dict[str, Any]:
@@ -85,7 +84,7 @@ class ServiceEvents:
         when = events[-1]["Timestamp"] if events else datetime.now(UTC)
         try:
             return self._read(when)
-        except (ClientError, BotoCoreError) as error:
+        except AWS_FAILURES as error:
             self.off = True
             return [_line(when, self.logical, "SERVICE_EVENTS", f"not read: {why(error)}")]
 
@@ -195,7 +194,7 @@ class ServiceEvents:
                 limit=service_health.LOG_LINES,
                 startFromHead=False,
             )
-        except (ClientError, BotoCoreError) as error:
+        except AWS_FAILURES as error:
             return [_line(when, self.logical, "APP_LOG", f"not read: {why(error)}")]
         return [
             _line(when, self.logical, "APP_LOG", str(e.get("message", "")))

@@ -24,10 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ..aws.clock import Clock
-from ..aws.gateway import why
+from ..aws.gateway import AWS_FAILURES, why
 
 __all__ = [
     "APP_CONTAINER",
@@ -340,7 +338,7 @@ class Reader:
             answer = self.logs.get_log_events(
                 logGroupName=group, logStreamName=stream, limit=LOG_LINES, startFromHead=False
             )
-        except (ClientError, BotoCoreError) as error:
+        except AWS_FAILURES as error:
             # The report is still worth having: it says why the lines are missing.
             return f"{group} {stream}", [f"(not read: {why(error)})"]
         return f"{group} {stream}", [str(e.get("message", "")) for e in answer.get("events", [])]

@@ -69,6 +69,11 @@ class Session:
         # Protections turned off for the operation under way, which its end settles.
         self.off: list[Protection] = []
 
+    def command(self, flag: str) -> str:
+        """The command that runs this stage with `flag`, in the name the user ran, such
+        as "build.py --stage prod --watch"."""
+        return f"{self.prog} --stage {self.stage.name} {flag}"
+
     def say(self, *lines: str) -> None:
         """Print to the run's output, each line at once."""
         presentation.say(self.out, *lines)

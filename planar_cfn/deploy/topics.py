@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from ..aws.gateway import error_code, error_message, rejects_credentials
 from ..errors import InputError
+from ..inputs import notifications
 from ..inputs.notifications import KEY, TOPIC_ARN
 from ..inputs.stage_file import StageFile
 from ..paths import shown
@@ -41,11 +42,11 @@ def after_change_set(stack: Mapping[str, Any] | None, given: Sequence[str] | Non
 def topic_problem(arn: str, region: str, read: Callable[[str], Mapping[str, str]]) -> str | None:
     """Why CloudFormation could not publish the stack's events to `arn`, or None.
     `read` is GetTopicAttributes' Attributes for a topic."""
-    match = TOPIC_ARN.fullmatch(arn)
-    if not match:
+    if not TOPIC_ARN.fullmatch(arn):
         return "is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
-    if match["region"] != region:
-        return f"is in {match['region']}, but the stack is in {region}"
+    where = notifications.elsewhere(arn, region)
+    if where:
+        return where
     try:
         attributes = read(arn)
     except ClientError as error:

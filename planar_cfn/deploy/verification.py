@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from ..aws.gateway import why
+from ..aws.gateway import AWS_FAILURES, why
 from ..errors import ExitCode
 from . import presentation, progress, service_health
 from .session import Session
@@ -41,10 +39,10 @@ def after_deploy(s: Session, stack: Mapping[str, Any]) -> ExitCode:
         s.warn(
             f"\n{s.prog}: interrupted: stack {s.stack_name} is "
             f"{stack['StackStatus']}, service {expected.service} not checked: "
-            f"check it with {s.prog} --stage {s.stage.name} --watch"
+            f"check it with {s.command('--watch')}"
         )
         return ExitCode.INTERRUPTED
-    except (ClientError, BotoCoreError) as error:
+    except AWS_FAILURES as error:
         s.warn(
             f"{s.prog}: error: stack {s.stack_name} is {stack['StackStatus']}, but "
             f"service {expected.service} could not be checked ({why(error)}); the "

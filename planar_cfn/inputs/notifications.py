@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["KEY", "MAX_TOPICS", "TOPIC_ARN", "list_problem", "region_problems"]
+__all__ = ["KEY", "MAX_TOPICS", "TOPIC_ARN", "elsewhere", "list_problem", "region_problems"]
 
 # The stage-file key.
 KEY = "notification_topic_arns"
@@ -46,14 +46,18 @@ def list_problem(value: object) -> str | None:
     return None
 
 
+def elsewhere(arn: str, region: str) -> str | None:
+    """Why a topic ARN is outside the stack's region, or None."""
+    match = TOPIC_ARN.fullmatch(arn)
+    if match and match["region"] != region:
+        return f"is in {match['region']}, but the stack is in {region}"
+    return None
+
+
 def region_problems(arns: Sequence[str], region: str) -> list[str]:
     """A problem for each topic outside the stack's region."""
-    problems = []
-    for arn in arns:
-        match = TOPIC_ARN.fullmatch(arn)
-        if match and match["region"] != region:
-            problems.append(
-                f"{KEY}: topic {arn} is in {match['region']}, but the stack is in {region}: "
-                f"name a topic in {region}"
-            )
-    return problems
+    return [
+        f"{KEY}: topic {arn} {where}: name a topic in {region}"
+        for arn in arns
+        if (where := elsewhere(arn, region))
+    ]

@@ -21,8 +21,9 @@ _PORTFOLIO_ID_ALLOWED = "port- and 1-95 lowercase letters or digits, such as por
 # /-separated segments of the same characters between slashes.
 _IAM_NAME = r"[A-Za-z0-9+=,.@_-]{1,64}"
 _IAM_PATH = r"/(?:[A-Za-z0-9+=,.@_-]+/)*"
-_PARTITION = r"arn:aws(?:-cn|-us-gov)?"
-_ROLE_ARN = re.compile(rf"{_PARTITION}:iam::\d{{12}}:role{_IAM_PATH}{_IAM_NAME}")
+# An ARN's start in each partition the options accept.
+ARN_PARTITION = r"arn:aws(?:-cn|-us-gov)?"
+_ROLE_ARN = re.compile(rf"{ARN_PARTITION}:iam::\d{{12}}:role{_IAM_PATH}{_IAM_NAME}")
 _ROLE_NAME = re.compile(_IAM_NAME)
 _LAUNCH_ROLE_ALLOWED = (
     "a role name (1-64 letters, digits and +=,.@_-, such as planar-launch-role: the role of "
@@ -33,10 +34,10 @@ _LAUNCH_ROLE_ALLOWED = (
 # role, group or user; IAM_PATTERN, the same without the account id, whose path and
 # name may hold * and ? wildcards (Service Catalog API reference, Principal).
 _PRINCIPAL_IAM = re.compile(
-    rf"{_PARTITION}:iam::\d{{12}}:(?:role|group|user){_IAM_PATH}{_IAM_NAME}"
+    rf"{ARN_PARTITION}:iam::\d{{12}}:(?:role|group|user){_IAM_PATH}{_IAM_NAME}"
 )
 _PRINCIPAL_PATTERN = re.compile(
-    rf"{_PARTITION}:iam:::(?:role|group|user)/(?:[A-Za-z0-9+=,.@_*?-]+/)*[A-Za-z0-9+=,.@_*?-]{{1,64}}"
+    rf"{ARN_PARTITION}:iam:::(?:role|group|user)/(?:[A-Za-z0-9+=,.@_*?-]+/)*[A-Za-z0-9+=,.@_*?-]{{1,64}}"
 )
 # AssociatePrincipalWithPortfolio: at most 10 IAM_PATTERN principals on a portfolio.
 MAX_PRINCIPAL_PATTERNS = 10
