@@ -230,10 +230,15 @@ def _change_set_name(stage: str, now: datetime) -> str:
     return f"planar-{stage}-{now:%Y%m%d-%H%M%S}"
 
 
+# CreateChangeSet's Description takes at most 1,024 characters (the API model's `max`).
+DESCRIPTION_MAX = 1024
+
+
 def _description(prog: str, stage: str, image_tag: str | None = None) -> str:
-    """The command that made the change set, as the user ran it."""
+    """The command that made the change set, as the user ran it; a build script's name
+    is the caller's choice, so a long one is cut to what CreateChangeSet takes."""
     what = f" --image-tag {image_tag}" if image_tag else ""
-    return f"{prog} --stage {stage}{what} (planar-cfn {__version__})"
+    return f"{prog} --stage {stage}{what} (planar-cfn {__version__})"[:DESCRIPTION_MAX]
 
 
 def deploy_request(

@@ -205,7 +205,8 @@ AVAILABILITY_ZONE = Pattern(
 )
 # Each zone once: the template puts the writer in the first and each reader in the
 # next, so a zone named twice would put a reader beside the writer. The lookahead
-# and back-reference read alike in Java (CloudFormation) and Python.
+# and back-reference read alike in Python and in Java, whose syntax CloudFormation's
+# patterns follow (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-regexes.html).
 _ZONES = AVAILABILITY_ZONE.list_of()
 DATABASE_ZONES = Pattern(
     r"^(?!(.*,)?([^,]+),(.*,)?\2(,|$))(" + _ZONES.regex + ")$",

@@ -149,6 +149,24 @@ def test_a_stack_of_another_stage_is_refused(stage_file):
 # --- the requests ----------------------------------------------------------------------
 
 
+def test_a_long_command_name_still_gives_a_description_createchangeset_takes(stage_file, templates):
+    # A build script of one's own names itself (console(prog)); the API takes 1,024.
+    limit = (
+        botocore.session.get_session()
+        .get_service_model("cloudformation")
+        .operation_model("CreateChangeSet")
+        .input_shape.members["Description"]
+        .metadata["max"]
+    )
+    prog = "/opt/" + "deploy-tools/" * 100 + "build_qa.py"
+    plan = deploy_plan.plan_deploy(get_stage("dev"), stage_file(), None, REGION, prog=prog)
+    request = deploy_plan.deploy_request(
+        plan, stage_file(), templates["dev"], {"TemplateURL": "https://x"}, NOW, prog=prog
+    )
+    assert len(request["Description"]) == limit == deploy_plan.DESCRIPTION_MAX
+    assert request["Description"].startswith(prog[:100])
+
+
 def test_a_deploy_request_carries_the_plan_the_tags_and_the_template(stage_file, templates):
     plan = deploy_plan.plan_deploy(get_stage("dev"), stage_file(), None, REGION, prog=PROG)
     request = deploy_plan.deploy_request(
