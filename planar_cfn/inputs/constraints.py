@@ -208,10 +208,25 @@ AVAILABILITY_ZONE = Pattern(
 # and back-reference read alike in Python and in Java, whose syntax CloudFormation's
 # patterns follow (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-regexes.html).
 _ZONES = AVAILABILITY_ZONE.list_of()
+_ONCE_EACH = r"^(?!(.*,)?([^,]+),(.*,)?\2(,|$))"
 DATABASE_ZONES = Pattern(
-    r"^(?!(.*,)?([^,]+),(.*,)?\2(,|$))(" + _ZONES.regex + ")$",
-    _ZONES.allowed + ", no zone named twice",
+    _ONCE_EACH + "(" + _ZONES.regex + ")$", _ZONES.allowed + ", no zone named twice"
 )
+
+
+def database_zones(instances: int) -> Pattern:
+    """The zones of a stage with `instances` database instances: any list for a lone
+    writer (empty lets RDS choose), but one distinct zone per instance once there are
+    readers, or RDS may put a reader beside the writer. A Rule cannot count a list's
+    items (its functions compare and test membership), so the count is in the pattern."""
+    if instances < 2:
+        return DATABASE_ZONES
+    zone = AVAILABILITY_ZONE.regex.removeprefix("^").removesuffix("$")
+    return Pattern(
+        f"{_ONCE_EACH}({zone})(,({zone})){{{instances - 1},}}$",
+        f"{instances} or more comma-separated Availability Zone names without spaces, such as "
+        f"us-east-1a, writer first, no zone named twice",
+    )
 
 
 # The Anthropic Claude models the original README names. They run only through

@@ -320,8 +320,8 @@ SPECS: tuple[ParameterSpec, ...] = (
         "database_availability_zones",
         DATABASE,
         "Database Availability Zones",
-        "Availability Zones of the private subnets, writer first; each reader goes in "
-        "the next, so prod needs two. Leave empty to let RDS choose.",
+        "Availability Zones of the private subnets for the database, writer first "
+        "(a stage with readers needs one per instance). Leave empty to let RDS choose.",
         default="",
         is_list=True,
         pattern=c.AVAILABILITY_ZONE,

@@ -5,18 +5,28 @@ labels; `Params` holds the handles to them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
 from troposphere import Condition, Equals, Not, Or, Ref, Template
 
-from . import rules
+from . import constraints, rules
+from .parameter_spec import ParameterSpec
 
 # The table's names stay readable from here, where the other layers look them up.
 from .parameter_table import GROUPS, SPECS, SPECS_BY_KEY, SPECS_BY_NAME
+from .stages import Stage
 
-__all__ = ["GROUPS", "SPECS", "SPECS_BY_KEY", "SPECS_BY_NAME", "Params", "add_parameters"]
+__all__ = [
+    "GROUPS",
+    "SPECS",
+    "SPECS_BY_KEY",
+    "SPECS_BY_NAME",
+    "Params",
+    "add_parameters",
+    "for_stage",
+]
 
 
 @dataclass(frozen=True)
@@ -92,12 +102,32 @@ def _launch_form() -> dict[str, Any]:
     }
 
 
-def add_parameters(template: Template) -> Params:
-    """Add every input in SPECS as a parameter, with the conditions, the Rules every
+def for_stage(spec: ParameterSpec, stage: Stage) -> ParameterSpec:
+    """`spec` as `stage`'s launch form takes it. With readers, the database zones are
+    required, one per instance: left to RDS, a reader may share the writer's zone. A
+    stage file may still leave them out, as the deploy looks them up."""
+    if spec.name != "DatabaseAvailabilityZones" or not stage.reader_count:
+        return spec
+    instances = stage.reader_count + 1
+    description = (
+        f"Availability Zones of the private subnets, one per database instance, writer first: "
+        f"{stage.name} runs a writer and {stage.reader_count} "
+        f"{'reader' if stage.reader_count == 1 else 'readers'}, so give {instances} or more "
+        "different zones."
+    )
+    zones = constraints.database_zones(instances)
+    return replace(spec, default=None, description=description, template_pattern=zones)
+
+
+def add_parameters(template: Template, stage: Stage) -> Params:
+    """Add every input in SPECS as `stage` takes it, with the conditions, the Rules every
     stage holds and the launch form's groups and labels; return the handles to them."""
     params = Params(
         refs=MappingProxyType(
-            {spec.name: Ref(template.add_parameter(spec.parameter())) for spec in SPECS}
+            {
+                spec.name: Ref(template.add_parameter(for_stage(spec, stage).parameter()))
+                for spec in SPECS
+            }
         )
     )
     for name, condition in _conditions(params).items():

@@ -407,7 +407,8 @@ def _count_problems(stage: Stage, data: dict[str, Any], texts: dict[str, str]) -
             )
     zones = texts.get("database_availability_zones")
     needed = stage.reader_count + 1
-    if zones and len(zones.split(",")) < needed:
+    # Empty leaves the zones to RDS, which may put a reader beside the writer.
+    if zones is not None and needed > 1 and len([z for z in zones.split(",") if z]) < needed:
         problems.append(
             f"database_availability_zones = {_shown_value(data['database_availability_zones'])}: "
             f"{stage.name} runs a database writer and {needed - 1} reader(s), one per zone: give at "

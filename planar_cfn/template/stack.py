@@ -126,7 +126,7 @@ def build_template(config: StackConfig) -> BuiltStack:
     template = Template(
         Description=f"Planar application stack, stage {stage.name} (planar-cfn {__version__})"
     )
-    params = add_parameters(template)
+    params = add_parameters(template, config.stage)
     naming = Naming(
         stage.name,
         app_name=params["AppName"],

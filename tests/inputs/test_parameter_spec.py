@@ -7,6 +7,8 @@ import re
 import pytest
 
 from planar_cfn.inputs.parameter_table import SPECS, SPECS_BY_NAME
+from planar_cfn.inputs.parameters import for_stage
+from planar_cfn.inputs.stages import get_stage
 
 
 def test_every_constraint_has_a_readable_description(template):
@@ -17,8 +19,8 @@ def test_every_constraint_has_a_readable_description(template):
             assert parameter["ConstraintDescription"].startswith("Must be "), name
 
 
-def test_patterns_agree_between_python_and_the_template(template):
-    for spec in SPECS:
+def test_patterns_agree_between_python_and_the_template(template, stage):
+    for spec in (for_stage(s, get_stage(stage)) for s in SPECS):
         parameter = template["Parameters"][spec.name]
         if spec.type.startswith(("AWS::", "List<AWS::")):
             # AWS documents AllowedPattern for String and CommaDelimitedList only.

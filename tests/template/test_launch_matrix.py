@@ -22,7 +22,7 @@ from botocore.stub import Stubber
 from planar_cfn.deploy import lookups
 from planar_cfn.inputs.parameters import SPECS_BY_NAME
 from planar_cfn.inputs.stage_file import PASSWORD_ENV, StageFileError, load
-from planar_cfn.inputs.stages import STAGE_NAMES
+from planar_cfn.inputs.stages import STAGE_NAMES, get_stage
 from tests.aws_limits import ACM_FIRST_NAME_MAX_LENGTH, FARGATE_TASK_SIZES
 from tests.cfn import Launch, resources_of_type
 
@@ -126,7 +126,6 @@ ACCEPTED = [
         "cors-several",
         CorsAllowedOrigins="https://app.example.com,https://*.example.org,http://localhost:3000",
     ),
-    case("database-zones-empty", DatabaseAvailabilityZones=""),
     case(
         "database-zones-three",
         Subnets=",".join(PRIVATE),
@@ -426,6 +425,28 @@ def test_spot_launches_are_accepted_outside_prod_only(template, stage, values, t
     assert "FARGATE_SPOT" in launch.resources["Cluster"]["CapacityProviders"]
 
 
+# A zone per database instance: accepted for a lone writer, refused where a stage runs
+# readers (prod), by the template's pattern and by the stage file, as RDS left to
+# choose may put a reader beside the writer.
+ONE_ZONE_PER_INSTANCE = {
+    "database-zones-empty": {**BASE, "DatabaseAvailabilityZones": ""},
+    "one-database-zone": {**BASE, "DatabaseAvailabilityZones": "us-east-1a"},
+}
+
+
+@pytest.mark.parametrize(
+    "values", [pytest.param(v, id=k) for k, v in ONE_ZONE_PER_INSTANCE.items()]
+)
+def test_database_zones_are_one_per_instance(template, stage, values, tmp_path):
+    launch = launched(template, stage, values)
+    error = stage_file_refusal(tmp_path, template, stage, values)
+    if get_stage(stage).reader_count:
+        assert [r for r in launch.refusals if "DatabaseAvailabilityZones" in r]
+        assert "database_availability_zones" in str(error)
+        return
+    assert (launch.refusals, launch.failures, error) == ([], [], None)
+
+
 # Refused by the stage file only, on purpose, where CloudFormation cannot express the
 # check; the template accepts them. Name -> (the stages it applies to, values).
 ALL_STAGES = STAGE_NAMES
@@ -438,9 +459,6 @@ STAGE_FILE_ONLY = {
     "vpc-id-malformed": (ALL_STAGES, {**BASE, "VpcId": "vpc-1"}),
     "subnet-id-malformed": (ALL_STAGES, {**BASE, "Subnets": f"{PRIVATE[0]},subnet-x"}),
     "hosted-zone-id-malformed": (ALL_STAGES, {**BASE, "HostedZoneId": "zone-1"}),
-    # A zone per database instance (prod: writer and reader): given one, the template
-    # leaves the reader's zone to RDS, which may put it beside the writer.
-    "one-database-zone": (("prod",), {**BASE, "DatabaseAvailabilityZones": "us-east-1a"}),
 }
 
 
@@ -505,7 +523,6 @@ LOOKUP_ONLY = {
     "private-subnets-in-one-zone": {
         **BASE,
         "Subnets": f"{PRIVATE[0]},{SAME_ZONE_AS_FIRST}",
-        "DatabaseAvailabilityZones": "",
     },
     "database-zone-outside-the-subnets": {
         **BASE,

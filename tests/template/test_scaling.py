@@ -27,6 +27,7 @@ BASE = {
     "HostedZoneId": "Z0123456789ABCDEFGHIJ",
     "ContainerRegistryUrl": "ghcr.io/acme",
     "ContainerImageName": "planar-app",
+    "DatabaseAvailabilityZones": "us-east-1a,us-east-1b",
 }
 SCALING_IDS = {"ServiceScalableTarget", "ServiceCpuScalingPolicy", "ServiceRequestsScalingPolicy"}
 
