@@ -156,7 +156,7 @@ def add_roles(
         Role(
             "TaskRole",
             RoleName=naming.name("ecs-task-role"),
-            # Documented for task roles: ECS sends both keys.
+            # As the ECS task-role page's example sets them (docs/security.md).
             AssumeRolePolicyDocument=policies.assume_role_policy(
                 ECS_TASKS,
                 StringEquals("aws:SourceAccount", AccountId),
