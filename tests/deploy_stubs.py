@@ -99,6 +99,10 @@ PARAMETERS = [
     ("CustomerManagedKey", "customer_managed_key", "false"),
     ("AccessLogsBucket", "access_logs_bucket", ""),
     ("WebAcl", "web_acl", "none"),
+    ("TaskEgress", "task_egress", "all"),
+    ("DatabaseDataApi", "database_data_api", "true"),
+    ("DatabaseRequireTls", "database_require_tls", "true"),
+    ("WafRateLimit", "waf_rate_limit", "500"),
 ]
 # CloudFormation's limit on a template passed inline (TemplateBody), in bytes.
 INLINE_TEMPLATE_LIMIT = 51_200

@@ -96,6 +96,8 @@ EXCLUDED_SERVICES: Mapping[str, str] = MappingProxyType(
 _PUT = "S3 authorizes this API operation with "
 NOT_IAM_ACTIONS: Mapping[str, str] = MappingProxyType(
     {
+        "iam:DescribeOrganization": "AWS::WAFv2::LoggingConfiguration lists it; IAM "
+        "defines no such action (DescribeOrganization is an Organizations action)",
         "lambda:AssociateRuntimeAlias": "AWS::Lambda::Function lists it; IAM defines no "
         "such Lambda action",
         "s3:DeleteBucketAnalyticsConfiguration": _PUT + "s3:PutAnalyticsConfiguration",

@@ -168,9 +168,12 @@ IMAGE_NAME = Pattern(
     r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$",
     "a lowercase image path such as planar-app or team/planar-app",
 )
+# A tag, or an image digest written @sha256:<64 hex>: the template then pins the image
+# as {registry}/{name}@sha256:... (service.IMAGE), which a retagged image cannot change.
 IMAGE_TAG = Pattern(
-    r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
-    "a Docker tag: up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+    r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$",
+    "a Docker tag (up to 128 letters, digits, '_', '.' or '-', not starting with '.' or "
+    "'-'), or an image digest @sha256: and 64 lowercase hex digits",
 )
 # No leading zero: "16.02" is no version, and would slip past the auto-pause rule.
 ENGINE_VERSION = Pattern(
@@ -180,10 +183,20 @@ ENGINE_VERSION = Pattern(
 # version 16 (Aurora User Guide, "Aurora Serverless v2 capacity"); RDS refuses it before.
 AUTO_PAUSE_FIRST_VERSION = "16.3"
 NO_AUTO_PAUSE_VERSIONS: tuple[str, ...] = ("16.0", "16.1", "16.2")
+# "null" (the origin of file: pages, sandboxed frames and redirects) only when listed.
 CORS_ORIGIN = Pattern(
-    r"^https?://[A-Za-z0-9*.-]+(:[0-9]{1,5})?$",
-    "an origin with scheme and host, such as https://app.example.com (no path)",
+    r"^(https?://[A-Za-z0-9*.-]+(:[0-9]{1,5})?|null)$",
+    "an origin with scheme and host, such as https://app.example.com (no path), or null",
 )
+# A WAF rate-based rule's limit: 10 to 2,000,000,000 requests per evaluation window
+# (AWS WAF API Reference, RateBasedStatement). 500 in 5 minutes is 100 a minute from one
+# address, above what one person's browser sends.
+WAF_RATE_LIMIT_RANGE = (10, 2_000_000_000)
+WAF_RATE_LIMIT = Pattern(
+    r"^([1-9][0-9]{1,8}|1[0-9]{9}|2000000000)$",
+    "a whole number of requests from 10 to 2000000000",
+)
+WAF_RATE_LIMIT_DEFAULT = "500"
 # The complete ARN, with the 6-character suffix Secrets Manager appends to the name:
 # the execution role's policy names the secret by this ARN, and a partial one matches
 # no secret, so the image pull would be denied.

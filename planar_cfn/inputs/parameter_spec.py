@@ -10,6 +10,19 @@ from troposphere import Parameter
 
 from . import constraints as c
 
+# The launch form's parameter groups, in the form's order.
+APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY = (
+    "Application",
+    "Network",
+    "Domain and certificate",
+    "Container",
+    "Scaling and capacity",
+    "Database",
+    "Storage",
+    "Security",
+)
+GROUPS = (APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY)
+
 
 @dataclass(frozen=True)
 class ParameterSpec:

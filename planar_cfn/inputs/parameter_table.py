@@ -4,18 +4,11 @@ its launch-form group and label, and its constraint."""
 from __future__ import annotations
 
 from . import constraints as c
+from . import parameter_spec, parameter_switches
 from .parameter_spec import ParameterSpec
 
-APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY = (
-    "Application",
-    "Network",
-    "Domain and certificate",
-    "Container",
-    "Scaling and capacity",
-    "Database",
-    "Storage",
-    "Security",
-)
+GROUPS = parameter_spec.GROUPS
+APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY = GROUPS
 
 
 # Where a stage file's registry password comes from: passwords never go in the file.
@@ -332,8 +325,8 @@ SPECS: tuple[ParameterSpec, ...] = (
         "cors_allowed_origins",
         STORAGE,
         "CORS origins",
-        "Origins that may GET objects from the bucket in a browser, comma-separated "
-        '("null" is always allowed).',
+        "Origins that may GET objects from the bucket in a browser, comma-separated; null "
+        "(file: pages, sandboxed frames) only if listed. Empty: no CORS rule.",
         default="",
         is_list=True,
         pattern=c.CORS_ORIGIN,
@@ -384,12 +377,13 @@ SPECS: tuple[ParameterSpec, ...] = (
         "web_acl",
         SECURITY,
         "WAF web ACL",
-        "none; create (a web ACL with the AWS managed Common, KnownBadInputs and SQLi rules, "
-        "large-body rules counted so uploads keep working); or an existing regional web ACL's ARN.",
+        "none; create (a web ACL with a per-address rate limit, AWS's IP reputation list and "
+        "the AWS managed Common, KnownBadInputs and SQLi rules, large-body rules counted so "
+        "uploads keep working, logged to CloudWatch Logs); or an existing regional web ACL's ARN.",
         default="none",
         pattern=c.WEB_ACL,
     ),
+    *parameter_switches.SWITCHES,
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
-GROUPS = (APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY)

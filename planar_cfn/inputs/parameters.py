@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from troposphere import Condition, Equals, Not, Or, Ref, Template
+from troposphere import Condition, Equals, Not, Or, Ref, Select, Split, Template
 
-from . import constraints, rules
+from . import constraints, parameter_switches, rules
 from .parameter_spec import ParameterSpec
 
 # The table's names stay readable from here, where the other layers look them up.
@@ -50,6 +50,10 @@ class Params:
     autoscaling: str = "UseAutoscaling"
     fargate_spot: str = "UseFargateSpot"
     aurora_auto_pause: str = "AuroraAutoPause"
+    image_digest: str = "ImageTagIsDigest"
+    restrict_task_egress: str = "RestrictTaskEgress"
+    data_api: str = "UseDataApi"
+    require_database_tls: str = "RequireDatabaseTls"
 
     def __getitem__(self, name: str) -> Ref:
         """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
@@ -83,6 +87,13 @@ def _conditions(params: Params) -> dict[str, Any]:
         params.autoscaling: Equals(params["Autoscaling"], "true"),
         params.fargate_spot: Equals(params["FargateSpot"], "true"),
         params.aurora_auto_pause: Equals(params["AuroraMinCapacity"], "0"),
+        # Only a digest starts with "@" (constraints.IMAGE_TAG): nothing comes before it.
+        params.image_digest: Equals(Select(0, Split("@", params["ContainerImageTag"])), ""),
+        params.restrict_task_egress: Equals(
+            params["TaskEgress"], parameter_switches.TASK_EGRESS_RESTRICTED
+        ),
+        params.data_api: Equals(params["DatabaseDataApi"], "true"),
+        params.require_database_tls: Equals(params["DatabaseRequireTls"], "true"),
     }
 
 

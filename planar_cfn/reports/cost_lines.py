@@ -40,6 +40,9 @@ ASSUMPTIONS: Mapping[str, tuple[Decimal, Decimal]] = MappingProxyType(
         # call KMS as they encrypt and decrypt.
         "secret_calls_10k": (Decimal(1), Decimal(1)),
         "kms_requests_10k": (Decimal(2), Decimal(10)),
+        # GB of WAF log records per million requests the web ACL logs: a record holds
+        # the request's headers and the rules' verdicts, 1 to 2 KB.
+        "waf_log_gb_per_million": (Decimal(1), Decimal(2)),
     }
 )
 # The capacity an auto-pausing database bills while in use: its lowest non-zero step.
@@ -305,6 +308,37 @@ def _waf(t: ResolvedTemplate) -> Iterator[CostLine]:
     )
 
 
+def _waf_logs(t: ResolvedTemplate) -> Iterator[CostLine]:
+    # Every request the created web ACL inspects is logged to its log group.
+    if not any(True for _ in t.of_type("AWS::WAFv2::LoggingConfiguration")):
+        return
+    # WAF logs only to a group named aws-waf-logs-* (an Fn::Sub of the app's name).
+    days = [
+        int(t.prop(props, "RetentionInDays"))
+        for _, props in t.of_type("AWS::Logs::LogGroup")
+        if json.dumps(props.get("LogGroupName")).startswith(
+            ('"aws-waf-logs-', '{"Fn::Sub": "aws-waf-logs-')
+        )
+    ]
+    kept = Decimal(min(days[0], 30) if days else UNSET_RETENTION_DAYS)
+    requests, per_million = ASSUMPTIONS["requests_million"], ASSUMPTIONS["waf_log_gb_per_million"]
+    ingest, store = price("logs_ingest_gb"), price("logs_storage_gb_month")
+    volume = (requests[0] * per_million[0], requests[1] * per_million[1])
+
+    def cost(gb: Decimal) -> Decimal:
+        return gb * (ingest + kept / DAYS_PER_MONTH * store)
+
+    yield CostLine(
+        "WAF logs",
+        cost(volume[0]),
+        cost(volume[1]),
+        f"{_n(requests[0])}{TO}{_n(requests[1])} million requests {_X} "
+        f"{_n(per_million[0])}{TO}{_n(per_million[1])} GB of records a million, kept "
+        f"{kept} days {_X} ${ingest} a GB ingested (WAF's logs are vended logs; their first "
+        f"tier is counted at this price) + what is kept {_X} ${store} a GB-month",
+    )
+
+
 SERVICES: tuple[Callable[[ResolvedTemplate], Iterator[CostLine]], ...] = (
     _fargate,
     _aurora,
@@ -314,6 +348,7 @@ SERVICES: tuple[Callable[[ResolvedTemplate], Iterator[CostLine]], ...] = (
     _logs,
     _kms,
     _waf,
+    _waf_logs,
 )
 
 

@@ -39,6 +39,8 @@ CONCERNS: dict[str, str] = {
     "AWS::Route53::RecordSet": "edge",
     "AWS::WAFv2::WebACL": "edge",
     "AWS::WAFv2::WebACLAssociation": "edge",
+    # The web ACL's logs go with the other logs.
+    "AWS::WAFv2::LoggingConfiguration": "observability",
     "AWS::ApplicationAutoScaling::ScalableTarget": "compute",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "compute",
     "AWS::ECS::Cluster": "compute",
@@ -48,6 +50,7 @@ CONCERNS: dict[str, str] = {
     "AWS::Lambda::Function": "data",
     "AWS::CloudFormation::CustomResource": "data",
     "AWS::RDS::DBCluster": "data",
+    "AWS::RDS::DBClusterParameterGroup": "data",
     "AWS::RDS::DBInstance": "data",
     "AWS::RDS::DBSubnetGroup": "data",
     "AWS::S3::Bucket": "data",

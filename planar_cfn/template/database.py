@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from awacs.aws import ArnLike, StringEquals
 from troposphere import (
+    AccountId,
     AWSHelperFn,
     Equals,
     GetAtt,
@@ -16,11 +18,13 @@ from troposphere import (
     Ref,
     Select,
     Split,
+    Sub,
     Template,
 )
 from troposphere.iam import Role
 from troposphere.rds import (
     DBCluster,
+    DBClusterParameterGroup,
     DBInstance,
     DBSubnetGroup,
     MasterUserSecret,
@@ -52,6 +56,11 @@ MONITORING_INTERVAL = 60
 # rds!cluster-<uuid> is its first 6 parts (the UUID has five groups).
 SECRET_ARN_NAME_PART = 6
 SECRET_NAME_PARTS = 6
+# The instances enhanced monitoring reports on: the writer and readers,
+# aurora-pg-{stage}-{app}-writer and -reader-{n} (naming.name).
+MONITORED_INSTANCES = "arn:${{AWS::Partition}}:rds:${{AWS::Region}}:${{AWS::AccountId}}:db:aurora-pg-{stage}-${{AppName}}-*"
+# The cluster parameter group's family: AuroraEngineVersion is a 16.x version.
+PARAMETER_GROUP_FAMILY = "aurora-postgresql16"
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,7 @@ class Database:
     readers: tuple[DBInstance, ...]
     subnet_group: DBSubnetGroup
     monitoring_role: Role
+    parameter_group: DBClusterParameterGroup
 
 
 def secret_name_from_arn(arn: AWSHelperFn) -> Join:
@@ -104,12 +114,33 @@ def add_database(
         Role(
             "DatabaseMonitoringRole",
             RoleName=naming.name("rds-monitoring-role"),
-            AssumeRolePolicyDocument=assume_role_policy("monitoring.rds.amazonaws.com"),
+            # The confused-deputy keys the Aurora User Guide documents for enhanced
+            # monitoring: this account's instances of this stack only.
+            AssumeRolePolicyDocument=assume_role_policy(
+                "monitoring.rds.amazonaws.com",
+                StringEquals("aws:SourceAccount", AccountId),
+                ArnLike("aws:SourceArn", Sub(MONITORED_INSTANCES.format(stage=stage.name))),
+            ),
             ManagedPolicyArns=[managed_policy("service-role/AmazonRDSEnhancedMonitoringRole")],
             Tags=naming.tags(naming.name("rds-monitoring-role")),
         )
     )
-    cluster = _add_cluster(template, naming, stage, params, network, encryption, subnet_group)
+    parameters = template.add_resource(
+        DBClusterParameterGroup(
+            "DatabaseClusterParameterGroup",
+            # Unnamed and with a fixed description: nothing here is replaced but the family.
+            Description="Planar database: TLS required (DatabaseRequireTls)",
+            Family=PARAMETER_GROUP_FAMILY,
+            # 1: PostgreSQL refuses connections without TLS. Switching it on a cluster
+            # that has the group applies at once; a running cluster given the group
+            # for the first time applies it after its instances reboot (docs/security.md).
+            Parameters={"rds.force_ssl": If(params.require_database_tls, "1", "0")},
+            Tags=naming.tags(naming.name("aurora-pg")),
+        )
+    )
+    cluster = _add_cluster(
+        template, naming, stage, params, network, encryption, subnet_group, parameters
+    )
     instances = _add_instances(template, naming, stage, params, encryption, cluster, monitoring)
     secret_arn = GetAtt(cluster, "MasterUserSecret.SecretArn")
     return Database(
@@ -122,6 +153,7 @@ def add_database(
         readers=tuple(instances[1:]),
         subnet_group=subnet_group,
         monitoring_role=monitoring,
+        parameter_group=parameters,
     )
 
 
@@ -133,6 +165,7 @@ def _add_cluster(
     network: Network,
     encryption: Encryption,
     subnet_group: DBSubnetGroup,
+    parameters: DBClusterParameterGroup,
 ) -> DBCluster:
     """Add the Serverless v2 cluster with its RDS-managed master user secret."""
     return template.add_resource(
@@ -155,13 +188,15 @@ def _add_cluster(
             MasterUserSecret=MasterUserSecret(KmsKeyId=encryption.arn_or_no_value),
             Port=POSTGRES_PORT,
             DBSubnetGroupName=Ref(subnet_group),
+            DBClusterParameterGroupName=Ref(parameters),
             VpcSecurityGroupIds=[network.database_security_group],
             BackupRetentionPeriod=params["BackupRetentionDays"],
             PreferredBackupWindow=BACKUP_WINDOW,
             PreferredMaintenanceWindow=MAINTENANCE_WINDOW,
             StorageEncrypted=True,
             KmsKeyId=encryption.arn_or_no_value,
-            EnableHttpEndpoint=True,
+            # The RDS Data API: on unless DatabaseDataApi is false (docs/security.md).
+            EnableHttpEndpoint=If(params.data_api, True, False),
             EnableIAMDatabaseAuthentication=True,
             EnableCloudwatchLogsExports=["postgresql"],
             CopyTagsToSnapshot=True,

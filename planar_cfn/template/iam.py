@@ -7,8 +7,16 @@ from typing import TYPE_CHECKING
 
 from awacs import bedrock, kms, secretsmanager, ssm
 from awacs import s3 as awacs_s3
-from awacs.aws import Allow, Statement
-from troposphere import GetAtt, If, Join, NoValue, Select, Split, Sub, Template
+from awacs.aws import (
+    Allow,
+    ArnLike,
+    ArnLikeIfExists,
+    Condition,
+    Statement,
+    StringEquals,
+    StringEqualsIfExists,
+)
+from troposphere import AccountId, GetAtt, If, Join, NoValue, Select, Split, Sub, Template
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 
@@ -48,6 +56,14 @@ class Roles:
 
 # The service that runs ECS tasks: both roles are assumed by it, on the tasks' behalf.
 ECS_TASKS = "ecs-tasks.amazonaws.com"
+# What ECS sends when it assumes a task role: a task of this account and region (the ECS
+# Developer Guide's task IAM role page, on the confused deputy).
+ECS_SOURCE_ARN = "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*"
+# The services that decrypt with the key for each role: Secrets Manager for the secrets,
+# Systems Manager for SecureString parameters given to the container, S3 for the bucket.
+# kms:ViaService takes {service}.{region}.amazonaws.com.
+EXECUTION_KEY_SERVICES = ("secretsmanager", "ssm")
+TASK_KEY_SERVICES = ("secretsmanager", "s3")
 INVOKE = [bedrock.InvokeModel, bedrock.InvokeModelWithResponseStream]
 READ_SECRET = [secretsmanager.GetSecretValue, secretsmanager.DescribeSecret]
 
@@ -128,15 +144,28 @@ def add_roles(
 ) -> Roles:
     """Add the execution role and the task role, each scoped to the stack's own
     resources, with the configuration's extra secrets and task-role statements."""
-    use_key = _encryption_key_policy(encryption)
-    execution = _add_execution_role(template, naming, params, secrets, config, use_key)
+    execution = _add_execution_role(
+        template,
+        naming,
+        params,
+        secrets,
+        config,
+        _encryption_key_policy(encryption, [kms.Decrypt], EXECUTION_KEY_SERVICES),
+    )
     task = template.add_resource(
         Role(
             "TaskRole",
             RoleName=naming.name("ecs-task-role"),
-            AssumeRolePolicyDocument=policies.assume_role_policy(ECS_TASKS),
+            # As the ECS task-role page's example sets them (docs/security.md).
+            AssumeRolePolicyDocument=policies.assume_role_policy(
+                ECS_TASKS,
+                StringEquals("aws:SourceAccount", AccountId),
+                ArnLike("aws:SourceArn", Sub(ECS_SOURCE_ARN)),
+            ),
             Policies=[
-                use_key,
+                _encryption_key_policy(
+                    encryption, [kms.Decrypt, kms.GenerateDataKey], TASK_KEY_SERVICES
+                ),
                 _app_secrets_policy(secrets, database),
                 _bucket_policy(storage),
                 _bedrock_policy(params),
@@ -157,8 +186,13 @@ def add_roles(
     return Roles(execution_role=execution, task_role=task)
 
 
-def _encryption_key_policy(encryption: Encryption) -> If:
-    """With the customer-managed key, reading secrets and objects needs the key too."""
+def _encryption_key_policy(
+    encryption: Encryption, actions: list[kms.Action], services: tuple[str, ...]
+) -> If:
+    """With the customer-managed key, reading secrets and objects needs the key too:
+    `actions`, only through `services` (kms:ViaService), never called directly. Only the
+    task role writes (GenerateDataKey, for the bucket's objects); the execution role
+    only reads."""
     return If(
         encryption.condition,
         RolePolicy(
@@ -167,8 +201,17 @@ def _encryption_key_policy(encryption: Encryption) -> If:
                 [
                     Statement(
                         Effect=Allow,
-                        Action=[kms.Decrypt, kms.GenerateDataKey],
+                        Action=actions,
                         Resource=[encryption.arn],
+                        Condition=Condition(
+                            StringEquals(
+                                "kms:ViaService",
+                                [
+                                    Sub(f"{service}.${{AWS::Region}}.amazonaws.com")
+                                    for service in services
+                                ],
+                            )
+                        ),
                     )
                 ]
             ),
@@ -191,7 +234,13 @@ def _add_execution_role(
         Role(
             "ExecutionRole",
             RoleName=naming.name("ecs-execution-role"),
-            AssumeRolePolicyDocument=policies.assume_role_policy(ECS_TASKS),
+            # IfExists: AWS documents the keys for task roles, not for the execution
+            # role; a key ECS does not send here must not refuse every task start.
+            AssumeRolePolicyDocument=policies.assume_role_policy(
+                ECS_TASKS,
+                StringEqualsIfExists("aws:SourceAccount", AccountId),
+                ArnLikeIfExists("aws:SourceArn", Sub(ECS_SOURCE_ARN)),
+            ),
             ManagedPolicyArns=[
                 policies.managed_policy("service-role/AmazonECSTaskExecutionRolePolicy")
             ],

@@ -34,6 +34,16 @@ LOAD_BALANCER_ARN_ID_PART = 3
 # HTTP requests are redirected permanently (301, which browsers remember), keeping
 # host, path and query (ALB's #{...} placeholders).
 REDIRECT_STATUS = "HTTP_301"
+# Response headers the HTTPS listener sets (ELB API Reference, ListenerAttribute):
+# browsers that saw HTTPS once keep to it for a year, for the application's domain and
+# any name under it (nothing else lives under {app}-{stage}.{base domain}); not
+# preloaded, which would bind the base domain too.
+HSTS_HEADER = "max-age=31536000; includeSubDomains"
+HTTPS_LISTENER_ATTRIBUTES = (
+    ("routing.http.response.strict_transport_security.header_value", HSTS_HEADER),
+    # No "Server: awselb/2.0" on the load balancer's own answers.
+    ("routing.http.response.server.enabled", "false"),
+)
 
 
 @dataclass(frozen=True)
@@ -165,6 +175,10 @@ def _add_listeners(
             SslPolicy=TLS_POLICY,
             Certificates=[elb.Certificate(CertificateArn=domain.certificate_arn)],
             DefaultActions=[elb.Action(Type="forward", TargetGroupArn=Ref(target_group))],
+            ListenerAttributes=[
+                elb.ListenerAttribute(Key=key, Value=value)
+                for key, value in HTTPS_LISTENER_ATTRIBUTES
+            ],
             Tags=naming.tags(),
         )
     )

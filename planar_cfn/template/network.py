@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from troposphere import GetAtt, If, Template
-from troposphere.ec2 import SecurityGroup, SecurityGroupIngress, SecurityGroupRule
+from troposphere.ec2 import (
+    SecurityGroup,
+    SecurityGroupEgress,
+    SecurityGroupIngress,
+    SecurityGroupRule,
+)
 
 from ..inputs.parameters import Params
 from .naming import Naming
@@ -68,24 +73,53 @@ def add_network(template: Template, naming: Naming, params: Params) -> Network:
         )
     )
     database = _add_database_group(template, naming, params, tasks)
+    # With TaskEgress restricted, PostgreSQL out to the database's group only; a separate
+    # rule for the same reason as the ingress above.
+    template.add_resource(
+        SecurityGroupEgress(
+            "TaskEgressToDatabase",
+            Condition=params.restrict_task_egress,
+            GroupId=GetAtt(tasks, "GroupId"),
+            IpProtocol="tcp",
+            FromPort=POSTGRES_PORT,
+            ToPort=POSTGRES_PORT,
+            DestinationSecurityGroupId=GetAtt(database, "GroupId"),
+            Description="PostgreSQL to the Planar database",
+        )
+    )
     return Network(alb_group=alb, task_group=tasks, database_group=database)
 
 
 def _add_task_group(template: Template, naming: Naming, params: Params) -> SecurityGroup:
-    """Add the tasks' group: all outbound; its one way in is added on its own."""
+    """Add the tasks' group: all outbound, or with TaskEgress restricted HTTPS only
+    (and PostgreSQL to the database, added on its own); its one way in is added on its
+    own too."""
     return template.add_resource(
         SecurityGroup(
             "TaskSecurityGroup",
             GroupDescription="Planar tasks: port 8000 from the load balancer only",
             VpcId=params["VpcId"],
-            # Outbound to Bedrock, Secrets Manager, S3, the registry and the database.
-            SecurityGroupEgress=[
-                SecurityGroupRule(
-                    IpProtocol="-1",
-                    CidrIp="0.0.0.0/0",
-                    Description="All outbound traffic",
-                )
-            ],
+            # Outbound to Bedrock, Secrets Manager, S3, the registry and the database:
+            # every AWS API is HTTPS, through NAT or VPC endpoints.
+            SecurityGroupEgress=If(
+                params.restrict_task_egress,
+                [
+                    SecurityGroupRule(
+                        IpProtocol="tcp",
+                        FromPort=HTTPS_PORT,
+                        ToPort=HTTPS_PORT,
+                        CidrIp="0.0.0.0/0",
+                        Description="HTTPS to AWS APIs and the registry",
+                    )
+                ],
+                [
+                    SecurityGroupRule(
+                        IpProtocol="-1",
+                        CidrIp="0.0.0.0/0",
+                        Description="All outbound traffic",
+                    )
+                ],
+            ),
             Tags=naming.tags(naming.name("ecs-tasks-sg")),
         )
     )

@@ -6,7 +6,7 @@ and encryption can all use it without importing one another.
 
 from __future__ import annotations
 
-from awacs.aws import Allow, Policy, Principal, Statement
+from awacs.aws import Allow, Condition, ConditionElement, Policy, Principal, Statement
 from awacs.sts import AssumeRole
 from troposphere import AWSHelperFn, Sub
 
@@ -20,11 +20,18 @@ def policy_document(statements: list[Statement] | AWSHelperFn) -> Policy:
     return Policy(Version=POLICY_VERSION, Statement=statements)
 
 
-def assume_role_policy(service: str) -> Policy:
-    """A trust policy: the AWS service `service` (e.g. ecs-tasks.amazonaws.com) may assume the role."""
+def assume_role_policy(service: str, *conditions: ConditionElement) -> Policy:
+    """A trust policy: the AWS service `service` (e.g. ecs-tasks.amazonaws.com) may assume
+    the role, when every condition given holds (the confused-deputy keys aws:SourceAccount
+    and aws:SourceArn, where the service documents them)."""
     return policy_document(
         [
-            Statement(Effect=Allow, Principal=Principal("Service", [service]), Action=[AssumeRole]),
+            Statement(
+                Effect=Allow,
+                Principal=Principal("Service", [service]),
+                Action=[AssumeRole],
+                **({"Condition": Condition(list(conditions))} if conditions else {}),
+            ),
         ]
     )
 

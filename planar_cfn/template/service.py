@@ -47,7 +47,8 @@ PROVIDER_WEIGHT = 1
 # at most as many new ones as there are desired ones (the Terraform module README's "50-200%").
 MINIMUM_HEALTHY_PERCENT = 50
 MAXIMUM_PERCENT = 200
-IMAGE = "${ContainerRegistryUrl}/${ContainerImageName}:${ContainerImageTag}"
+# The tag follows a ":", a digest (ContainerImageTag "@sha256:...") its own "@".
+IMAGE = "${ContainerRegistryUrl}/${ContainerImageName}${Separator}${ContainerImageTag}"
 # awslogs names each stream {prefix}/{container}/{task id}.
 LOG_STREAM_PREFIX = "ecs"
 
@@ -176,7 +177,7 @@ def _app_container(
     }
     container = ecs.ContainerDefinition(
         Name=CONTAINER_NAME,
-        Image=Sub(IMAGE),
+        Image=Sub(IMAGE, Separator=If(params.image_digest, "", ":")),
         Essential=True,
         PortMappings=[ecs.PortMapping(ContainerPort=APP_PORT, Protocol="tcp")],
         Environment=_environment(environment),

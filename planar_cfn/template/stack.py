@@ -141,7 +141,7 @@ def build_template(config: StackConfig) -> BuiltStack:
     roles = add_roles(template, naming, params, secrets, storage, database, encryption, config)
     domain = add_certificate(template, naming, params)
     load_balancer = add_load_balancer(template, naming, stage, params, network, domain)
-    add_firewall(template, naming, params, load_balancer.load_balancer)
+    add_firewall(template, naming, stage, params, encryption, load_balancer.load_balancer)
     add_alias_record(template, params, domain, load_balancer.load_balancer)
     service = add_service(
         template,

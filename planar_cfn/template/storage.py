@@ -10,7 +10,7 @@ from awacs import cloudformation as awacs_cfn
 from awacs import logs as awacs_logs
 from awacs import s3 as awacs_s3
 from awacs.aws import Allow, Bool, Condition, Deny, Principal, Statement
-from troposphere import AWSHelperFn, GetAtt, If, Join, NoValue, Ref, Split, StackId, Sub, Template
+from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Split, StackId, Sub, Template
 from troposphere.awslambda import Code, Function, LoggingConfig
 from troposphere.cloudformation import CustomResource
 from troposphere.iam import Policy as RolePolicy
@@ -23,6 +23,8 @@ from troposphere.s3 import (
     CorsConfiguration,
     CorsRules,
     LoggingConfiguration,
+    OwnershipControls,
+    OwnershipControlsRule,
     PublicAccessBlockConfiguration,
     ServerSideEncryptionByDefault,
     ServerSideEncryptionRule,
@@ -110,11 +112,6 @@ def _add_bucket(
     template: Template, naming: Naming, stage: Stage, params: Params, encryption: Encryption
 ) -> Bucket:
     """Add the versioned, encrypted, private bucket, its CORS rule and access logs."""
-    origins = If(
-        params.has_cors_origins,
-        Split(",", Join(",", ["null", params["CorsAllowedOrigins"]])),
-        ["null"],
-    )
     return template.add_resource(
         Bucket(
             "AppBucket",
@@ -154,15 +151,26 @@ def _add_bucket(
                 IgnorePublicAcls=True,
                 RestrictPublicBuckets=True,
             ),
-            CorsConfiguration=CorsConfiguration(
-                CorsRules=[
-                    CorsRules(
-                        AllowedMethods=["GET"],
-                        AllowedHeaders=["*"],
-                        AllowedOrigins=origins,
-                        MaxAge=CORS_MAX_AGE_SECONDS,
-                    )
-                ]
+            # Browsers of the listed origins only ("null" among them only when listed):
+            # with none, no CORS rule at all.
+            CorsConfiguration=If(
+                params.has_cors_origins,
+                CorsConfiguration(
+                    CorsRules=[
+                        CorsRules(
+                            AllowedMethods=["GET"],
+                            AllowedHeaders=["*"],
+                            AllowedOrigins=Split(",", params["CorsAllowedOrigins"]),
+                            MaxAge=CORS_MAX_AGE_SECONDS,
+                        )
+                    ]
+                ),
+                NoValue,
+            ),
+            # ACLs off, every object the bucket owner's: S3's default for new buckets
+            # since April 2023, written out so that an older bucket gets it too.
+            OwnershipControls=OwnershipControls(
+                Rules=[OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
             ),
             Tags=naming.tags(naming.name("planar")),
             DeletionPolicy=stage.deletion_policy,

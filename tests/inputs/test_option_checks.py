@@ -79,3 +79,16 @@ def test_bad_product_names_and_portfolio_ids_are_refused_naming_flag_value_and_w
         )
     assert exited.value.code == 2
     assert f"build.py: error: argument {flag}: {shown} {allowed}" in capsys.readouterr().err
+
+
+# --image-tag takes what ContainerImageTag takes: a tag, or an image digest that pins
+# the image (docs/security.md, "The image and the bucket").
+def test_image_tag_takes_a_tag_or_a_digest():
+    from planar_cfn.inputs import option_checks
+
+    digest = "@sha256:" + "ab" * 32
+    assert option_checks.image_tag("1.4.2") == "1.4.2"
+    assert option_checks.image_tag(digest) == digest
+    for refused in ("sha256:" + "ab" * 32, digest[:-1], digest.upper(), "1.4.2@" + digest[1:]):
+        with pytest.raises(ValueError, match="image digest"):
+            option_checks.image_tag(refused)

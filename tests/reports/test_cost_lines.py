@@ -103,11 +103,17 @@ def test_the_key_adds_its_line():
 def test_a_created_web_acl_adds_its_line_and_an_existing_one_is_yours():
     assert dev().line("WAF") is None
     waf = line(dev(WebAcl="create"), "WAF")
-    # $5 + 3 managed rule groups x $1 + 1 million requests x $0.60; 10 million high
-    assert (waf.low, waf.high) == (Decimal("8.60"), Decimal("14.00"))
+    # $5 + the rate limit and 4 managed rule groups x $1 + 1 million requests x $0.60;
+    # 10 million high
+    assert (waf.low, waf.high) == (Decimal("10.60"), Decimal("16.00"))
+    # Its logs: 1 GB (1 million requests x 1 GB) x ($0.50 + 14/30 x $0.03); high 10 x 2 GB
+    logs = line(dev(WebAcl="create"), "WAF logs")
+    assert (logs.low, logs.high) == (Decimal("0.514"), Decimal("10.28"))
+    assert dev().line("WAF logs") is None
     arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shared/0123abcd-0123-4567-89ab-0123456789ab"
     attached = dev(WebAcl=arn)
     assert attached.line("WAF") is None
+    assert attached.line("WAF logs") is None
     assert any("existing web ACL" in item for item in attached.excluded)
 
 

@@ -5,6 +5,8 @@ stack holds"), asserted on the rendered templates.
 GIVEN the template of a stage, WHEN a component is read from it, THEN it holds
 the values that page gives (per stage where the stage matters)."""
 
+import pytest
+
 from planar_cfn.inputs.stages import get_stage
 from tests.cfn import evaluate, props, resources_of_type
 from tests.template.sample import SAMPLE, name_of
@@ -45,7 +47,8 @@ def test_aurora_cluster(template, stage):
     assert p["BackupRetentionPeriod"] == {"Ref": "BackupRetentionDays"}
     assert p["PreferredBackupWindow"] == "03:00-04:00"
     assert p["StorageEncrypted"] is True
-    assert p["EnableHttpEndpoint"] is True
+    # The Data API is on by default (DatabaseDataApi true): test_data_api_switch.
+    assert evaluate(p["EnableHttpEndpoint"], {}, {"UseDataApi": True}) is True
     assert p["DeletionProtection"] is prod
     assert resource["DeletionPolicy"] == ("Snapshot" if prod else "Delete")
     assert resource["UpdateReplacePolicy"] == "Snapshot"
@@ -108,8 +111,47 @@ def test_aurora_instances(template, stage):
             assert zone == expected[index]
     monitoring = props(template, "DatabaseMonitoringRole")
     assert name_of(monitoring["RoleName"], stage) == f"rds-monitoring-role-{stage}-shop"
-    principal = monitoring["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
-    assert principal == {"Service": ["monitoring.rds.amazonaws.com"]}
+    (trust,) = monitoring["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": ["monitoring.rds.amazonaws.com"]}
     assert evaluate(monitoring["ManagedPolicyArns"][0], SAMPLE) == (
         "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+    )
+
+
+# The confused-deputy keys the Aurora User Guide documents for enhanced monitoring
+# (docs/security.md): this account, and this stack's instances.
+def test_monitoring_role_trusts_rds_for_this_stacks_instances_only(template, stage):
+    (trust,) = props(template, "DatabaseMonitoringRole")["AssumeRolePolicyDocument"]["Statement"]
+    condition = trust["Condition"]
+    assert condition["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    source = evaluate(condition["ArnLike"]["aws:SourceArn"], {**SAMPLE, "AWS::AccountId": "1"})
+    assert source == f"arn:aws:rds:us-east-1:1:db:aurora-pg-{stage}-shop-*"
+    for instance in resources_of_type(template, "AWS::RDS::DBInstance").values():
+        name = evaluate(instance["Properties"]["DBInstanceIdentifier"], SAMPLE)
+        assert name.startswith(f"aurora-pg-{stage}-shop-")
+
+
+# DatabaseDataApi (docs/security.md): the seed's Data API stays the default; false
+# turns it off.
+@pytest.mark.parametrize(("value", "on"), [("true", True), ("false", False)])
+def test_data_api_switch(template, value, on):
+    assert template["Parameters"]["DatabaseDataApi"]["Default"] == "true"
+    assert evaluate(template["Conditions"]["UseDataApi"], {"DatabaseDataApi": value}) is on
+    endpoint = props(template, "DatabaseCluster")["EnableHttpEndpoint"]
+    assert evaluate(endpoint, {}, {"UseDataApi": on}) is on
+
+
+# DatabaseRequireTls (docs/security.md): the cluster's parameter group sets
+# rds.force_ssl, 1 by default.
+@pytest.mark.parametrize(("value", "force_ssl"), [("true", "1"), ("false", "0")])
+def test_cluster_requires_tls_through_its_parameter_group(template, value, force_ssl):
+    assert template["Parameters"]["DatabaseRequireTls"]["Default"] == "true"
+    cluster = props(template, "DatabaseCluster")
+    assert cluster["DBClusterParameterGroupName"] == {"Ref": "DatabaseClusterParameterGroup"}
+    group = props(template, "DatabaseClusterParameterGroup")
+    assert group["Family"] == "aurora-postgresql16"
+    assert "DBClusterParameterGroupName" not in group  # unnamed: nothing blocks a replacement
+    on = evaluate(template["Conditions"]["RequireDatabaseTls"], {"DatabaseRequireTls": value})
+    assert evaluate(group["Parameters"]["rds.force_ssl"], {}, {"RequireDatabaseTls": on}) == (
+        force_ssl
     )

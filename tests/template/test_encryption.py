@@ -32,7 +32,13 @@ def test_customer_managed_key_switch(template, stage, on):
     )
     assert rule["ServerSideEncryptionByDefault"] == expected
     # The roles that read secrets and objects may use the key, and only then.
-    for role in ("TaskRole", "ExecutionRole"):
+    # Only through the services that use it for them (kms:ViaService), and only the
+    # task role, which writes the bucket's objects, may make data keys.
+    uses = {
+        "TaskRole": (["kms:Decrypt", "kms:GenerateDataKey"], ["secretsmanager", "s3"]),
+        "ExecutionRole": (["kms:Decrypt"], ["secretsmanager", "ssm"]),
+    }
+    for role, (actions, services) in uses.items():
         switched = [
             p
             for p in props(template, role)["Policies"]
@@ -43,7 +49,10 @@ def test_customer_managed_key_switch(template, stage, on):
         if on:
             (statement,) = key_policies[0]["PolicyDocument"]["Statement"]
             assert statement["Resource"] == [KEY]
-            assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+            assert statement["Action"] == actions
+            assert statement["Condition"]["StringEquals"]["kms:ViaService"] == [
+                f"{service}.${{AWS::Region}}.amazonaws.com" for service in services
+            ]
         else:
             assert key_policies == []
 

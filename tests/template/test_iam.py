@@ -247,8 +247,27 @@ def test_task_role_is_assumed_by_ecs_tasks_only(template):
                 "Effect": "Allow",
                 "Principal": {"Service": ["ecs-tasks.amazonaws.com"]},
                 "Action": ["sts:AssumeRole"],
+                # Documented for task roles (docs/security.md): a task of this account.
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                    "ArnLike": {"aws:SourceArn": {"Fn::Sub": ECS_TASKS_OF_THIS_ACCOUNT}},
+                },
             }
         ],
+    }
+
+
+ECS_TASKS_OF_THIS_ACCOUNT = "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*"
+
+
+def test_execution_role_checks_the_source_only_when_ecs_sends_it(template):
+    # AWS documents the keys for task roles only: IfExists, so an unsent key cannot
+    # refuse every task start (docs/security.md).
+    (trust,) = props(template, "ExecutionRole")["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
+    assert trust["Condition"] == {
+        "StringEqualsIfExists": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLikeIfExists": {"aws:SourceArn": {"Fn::Sub": ECS_TASKS_OF_THIS_ACCOUNT}},
     }
 
 

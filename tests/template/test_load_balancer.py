@@ -44,6 +44,19 @@ def test_https_listener_forwards_with_certificate_and_tls13(template):
     assert p["DefaultActions"] == [{"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}]
 
 
+# The edge's response headers (docs/security.md): HSTS for a year, and no Server header.
+def test_https_listener_sends_hsts_and_no_server_header(template):
+    attributes = {
+        a["Key"]: a["Value"] for a in props(template, "HttpsListener")["ListenerAttributes"]
+    }
+    assert attributes == {
+        "routing.http.response.strict_transport_security.header_value": (
+            "max-age=31536000; includeSubDomains"
+        ),
+        "routing.http.response.server.enabled": "false",
+    }
+
+
 def test_http_listener_redirects_to_https(template):
     p = props(template, "HttpRedirectListener")
     assert (p["Port"], p["Protocol"]) == (80, "HTTP")

@@ -5,6 +5,8 @@ table ("What the stack holds"), asserted on the rendered templates.
 GIVEN the template of a stage, WHEN a component is read from it, THEN it holds
 the values that page gives (per stage where the stage matters)."""
 
+import re
+
 import pytest
 
 from tests.cfn import evaluate, only, props
@@ -59,15 +61,38 @@ def test_task_definition(template, stage):
     assert container["Name"] == "planar-app"
     assert container["Essential"] is True
     assert container["PortMappings"] == [{"ContainerPort": 8000, "Protocol": "tcp"}]
-    image = evaluate(
-        container["Image"],
-        {
-            "ContainerRegistryUrl": "ghcr.io/acme",
-            "ContainerImageName": "planar",
-            "ContainerImageTag": "v1",
-        },
-    )
-    assert image == "ghcr.io/acme/planar:v1"
+    assert _image(template, container, "v1") == "ghcr.io/acme/planar:v1"
+
+
+DIGEST = "@sha256:" + "0123456789abcdef" * 4
+
+
+def _image(template, container, tag):
+    refs = {
+        "ContainerRegistryUrl": "ghcr.io/acme",
+        "ContainerImageName": "planar",
+        "ContainerImageTag": tag,
+    }
+    digest = evaluate(template["Conditions"]["ImageTagIsDigest"], refs)
+    return evaluate(container["Image"], refs, {"ImageTagIsDigest": digest})
+
+
+# An image pinned by digest (docs/security.md): ContainerImageTag takes @sha256:<64 hex>,
+# and the image is then {registry}/{name}@sha256:..., which a retagged image cannot change.
+@pytest.mark.parametrize(
+    ("tag", "image"),
+    [
+        ("1.4.2", "ghcr.io/acme/planar:1.4.2"),
+        (DIGEST, "ghcr.io/acme/planar" + DIGEST),
+    ],
+)
+def test_image_tag_or_digest(template, tag, image):
+    (container,) = props(template, "TaskDefinition")["ContainerDefinitions"]
+    assert _image(template, container, tag) == image
+    pattern = re.compile(template["Parameters"]["ContainerImageTag"]["AllowedPattern"])
+    assert pattern.fullmatch(tag)
+    for refused in ("sha256:" + "0" * 64, "@sha256:" + "0" * 63, "@sha256:" + "A" * 64, "@x"):
+        assert not pattern.fullmatch(refused)
 
 
 @pytest.mark.parametrize(

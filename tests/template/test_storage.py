@@ -5,7 +5,7 @@ on the rendered templates; the emptier's handler is tested in test_bucket_emptie
 GIVEN the template of a stage, WHEN a component is read from it, THEN it holds
 the values that page gives (per stage where the stage matters)."""
 
-from tests.cfn import evaluate, props, resources_of_type
+from tests.cfn import NO_VALUE, evaluate, props, resources_of_type
 from tests.template.sample import SAMPLE
 
 # The rows of docs/stack.md's components table these tests assert, and the tests
@@ -38,23 +38,27 @@ def test_bucket(template, stage):
         "IgnorePublicAcls": True,
         "RestrictPublicBuckets": True,
     }
-    (cors,) = p["CorsConfiguration"]["CorsRules"]
-    assert cors["AllowedMethods"] == ["GET"]
-    assert cors["AllowedHeaders"] == ["*"]
-    assert cors["MaxAge"] == 3000
-    assert "ExposedHeaders" not in cors
+    # ACLs off and every object the bucket owner's, written out for older buckets too.
+    assert p["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
 
-    def origins(values, has):
+    def cors(values):
+        has = evaluate(template["Conditions"]["HasCorsOrigins"], {"CorsAllowedOrigins": values})
         return evaluate(
-            cors["AllowedOrigins"], {"CorsAllowedOrigins": values}, {"HasCorsOrigins": has}
+            p["CorsConfiguration"],
+            {"CorsAllowedOrigins": values, "AWS::NoValue": NO_VALUE},
+            {"HasCorsOrigins": has},
         )
 
-    assert origins("", False) == ["null"]
-    assert origins("https://a.example.com,https://b.example.com", True) == [
-        "null",
-        "https://a.example.com",
-        "https://b.example.com",
-    ]
+    # No origins: no CORS rule at all; the "null" origin only when listed.
+    assert cors("") is NO_VALUE
+    (rule,) = cors("https://a.example.com,https://b.example.com")["CorsRules"]
+    assert rule["AllowedMethods"] == ["GET"]
+    assert rule["AllowedHeaders"] == ["*"]
+    assert rule["MaxAge"] == 3000
+    assert "ExposedHeaders" not in rule
+    assert rule["AllowedOrigins"] == ["https://a.example.com", "https://b.example.com"]
+    (listed,) = cors("null,https://a.example.com")["CorsRules"]
+    assert listed["AllowedOrigins"] == ["null", "https://a.example.com"]
 
 
 def test_bucket_policy_denies_insecure_transport(template):
