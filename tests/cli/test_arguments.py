@@ -252,7 +252,11 @@ STAGE_FILE_CASES = [
             "registry_username": None,
             "registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-2b5ab3f1-AbC123",
         },
-        ["registry_credentials_secret_arn", "secret:rds!cluster-2b5ab3f1-AbC123", "planar/registry/"],
+        [
+            "registry_credentials_secret_arn",
+            "secret:rds!cluster-2b5ab3f1-AbC123",
+            "planar/registry/",
+        ],
     ),
     (
         "empty Bedrock model list",

@@ -67,6 +67,17 @@ def test_a_stack_of_another_stage_is_refused(harness):
     assert "belongs to stage 'prod' (its stage tag), not dev" in h.err.getvalue()
 
 
+@pytest.mark.parametrize("mode", [["--yes"], ["--destroy", "--yes"]])
+def test_a_stack_that_is_not_planars_is_neither_updated_nor_deleted(harness, mode):
+    """stack_name naming an unrelated stack (no Planar tags): refused after the one
+    DescribeStacks, before any change set or delete (every stubbed call is checked)."""
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", tags=[{"Key": "team", "Value": "orders"}])
+
+    assert h.run(*mode) == ExitCode.BAD_INPUT
+    assert "stack planar-dev-acme is not this stage's Planar stack" in h.err.getvalue()
+
+
 @pytest.mark.parametrize(
     ("values", "was"),
     [

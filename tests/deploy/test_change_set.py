@@ -173,7 +173,7 @@ def test_changes_are_read_across_every_page(harness):
     h.change_set(changes=[])  # the waiter
     h.change_set(changes=[change("Modify", "Service", "AWS::ECS::Service")], next_token="page-2")
     h.change_set(
-        changes=[change("Remove", "Old", "AWS::Logs::LogGroup")],
+        changes=[change("Remove", "FirewallWebAcl", "AWS::WAFv2::WebACL")],
         token="page-2",
         next_token="page-3",
     )
@@ -183,6 +183,6 @@ def test_changes_are_read_across_every_page(harness):
     assert h.run("--dry-run") == ExitCode.OK
     out = h.out.getvalue()
     assert "3 resource change(s)" in out
-    assert "  - AWS::Logs::LogGroup" in out
+    assert "  - AWS::WAFv2::WebACL" in out
     assert "  + AWS::Logs::LogGroup" in out
     assert "Dry run: the change set was deleted and nothing changed." in out
