@@ -98,7 +98,7 @@ def _through_change_set(
     pending.asking(name, planned)
     try:
         try:
-            created = s.cfn.create_change_set(**request)
+            created = s.cfn.create_change_set(**request, **s.role)
         except ClientError:
             pending.forget()  # refused: AWS made nothing
             raise

@@ -103,7 +103,7 @@ class Pending:
             left.pop(0)
             if made.creates_stack:
                 # The stack CloudFormation made to hold the change set (REVIEW_IN_PROGRESS).
-                s.cfn.delete_stack(StackName=made.stack)
+                s.cfn.delete_stack(StackName=made.stack, **s.role)
                 left.pop(0)
             return True
         except (*AWS_FAILURES, KeyboardInterrupt) as error:
