@@ -15,6 +15,7 @@ __all__ = [
     "AccessDenied",
     "AwsError",
     "AwsRefused",
+    "BucketOwnerError",
     "CredentialsError",
     "ExitCode",
     "InputError",
@@ -69,6 +70,11 @@ class InputError(PlanarError):
 
 class CredentialsError(InputError):
     """No AWS credentials, or AWS rejected them (expired, revoked): refresh them."""
+
+
+class BucketOwnerError(InputError):
+    """A bucket the run names is not the caller's account's: S3 refused a call that
+    named that account as the bucket's owner (ExpectedBucketOwner)."""
 
 
 class OperationFailed(PlanarError):

@@ -9,6 +9,7 @@ import botocore.loaders
 import botocore.session
 import pytest
 
+from planar_cfn.catalog.deploy_role import with_deploy_role
 from planar_cfn.catalog.launch_role import with_launch_role
 from planar_cfn.inputs.stages import STAGE_NAMES
 from planar_cfn.lint.cache import CACHE_DIR_ENV, LintCache, lint_cached
@@ -132,10 +133,11 @@ def templates(rendered):
 
 @pytest.fixture(scope="session")
 def stage_lint(rendered, lint_cache_dir):
-    """Every stage's lint and the launch role's (lint_cache.Linted), through the suite's cache: linted once per
+    """Every stage's lint and the launch and deploy roles' (lint_cache.Linted), through the suite's cache: linted once per
     run, so a test that builds the stages through the command finds its results there
     (the command's cache is the same folder) instead of linting each stage again."""
-    bodies = {stage: r.body for stage, r in with_launch_role(rendered).items()}
+    roles = with_deploy_role(with_launch_role(rendered))
+    bodies = {stage: r.body for stage, r in roles.items()}
     return lint_cached(bodies, LintCache(lint_cache_dir))
 
 

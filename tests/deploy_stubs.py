@@ -385,6 +385,7 @@ class Harness:
     def created(self, **request: Any) -> None:
         """The upload of a template too big to pass inline, then CreateChangeSet."""
         if "TemplateURL" in request:
+            self.caller()
             self.aws.stub("s3").add_response(
                 "put_object",
                 {"ETag": '"etag"'},
@@ -393,6 +394,7 @@ class Harness:
                     "Key": self.template_key,
                     "Body": minified(self.rendered.body).encode(),
                     "ContentType": "application/json",
+                    "ExpectedBucketOwner": ACCOUNT,
                 },
             )
         if "UsePreviousTemplate" not in request and not self.checked_network:
@@ -497,8 +499,9 @@ class Harness:
         # A role answered by GetRole needs no CreateServiceLinkedRole: `role` may be shorter.
         for (operation, expected), answer in zip(role_calls, role, strict=False):
             self._answer("iam", operation, answer, the_role, expected)
-        bucket = {"Bucket": ACCESS_LOGS_BUCKET}
+        bucket = {"Bucket": ACCESS_LOGS_BUCKET, "ExpectedBucketOwner": ACCOUNT}
         if location is not None:
+            self.caller()  # the owner every S3 call names
             where = {"LocationConstraint": location} if location else {}
             self._answer("s3", "get_bucket_location", location, where, bucket)
         if encryption is not None:
@@ -513,13 +516,16 @@ class Harness:
                 }
             }
             self._answer("s3", "get_bucket_encryption", encryption, rules, bucket)
-        if caller:
-            identity = {
-                "UserId": "AIDA0123456789EXAMPLE",
-                "Account": ACCOUNT,
-                "Arn": f"arn:aws:iam::{ACCOUNT}:user/deployer",
-            }
-            self.aws.stub("sts").add_response("get_caller_identity", identity, {})
+        # `caller`: the failure's bucket policy names the account asked for first.
+
+    def caller(self) -> None:
+        """sts:GetCallerIdentity's answer: the deployer of account ACCOUNT."""
+        identity = {
+            "UserId": "AIDA0123456789EXAMPLE",
+            "Account": ACCOUNT,
+            "Arn": f"arn:aws:iam::{ACCOUNT}:user/deployer",
+        }
+        self.aws.stub("sts").add_response("get_caller_identity", identity, {})
 
     def _answer(
         self, service: str, operation: str, answer: str, response: dict, expected: dict

@@ -571,10 +571,15 @@ def test_the_command_builds_a_stage_defined_as_data(tmp_path, capsys):
     code, out, _ = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)], (QA,), capsys)
     # The stage is fresh; only --all-stages writes the launch role for the stage list.
     role = tmp_path / "planar-launch-role.json"
-    assert (code, out) == (1, f"stale: {role} is missing; run build.py --all-stages --no-deploy\n")
+    deploy_role = tmp_path / "planar-deploy-role.json"
+    assert (code, out) == (
+        1,
+        f"stale: {role} is missing; run build.py --all-stages --no-deploy\n"
+        f"stale: {deploy_role} is missing; run build.py --all-stages --no-deploy\n",
+    )
     run(["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)], (QA,), capsys)
     code, out, _ = run(["--all-stages", "--check", "--templates-dir", str(tmp_path)], (QA,), capsys)
-    assert (code, out) == (0, f"fresh: {tmp_path / 'planar-qa.json'}, {role}\n")
+    assert (code, out) == (0, f"fresh: {tmp_path / 'planar-qa.json'}, {role}, {deploy_role}\n")
 
 
 def test_the_command_builds_a_stack_config_with_its_extensions(tmp_path, capsys):
@@ -584,6 +589,7 @@ def test_the_command_builds_a_stack_config_with_its_extensions(tmp_path, capsys)
     )
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "planar-deploy-role.json",  # the deploy role for the stage list given
         "planar-launch-role.json",  # the launch role for the stage list given
         "planar-prod.json",
     ]

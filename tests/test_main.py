@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from planar_cfn.catalog.deploy_role import DEPLOY_ROLE
 from planar_cfn.catalog.launch_role import LAUNCH_ROLE
 from planar_cfn.errors import ExitCode
 from planar_cfn.inputs.stages import STAGE_NAMES
@@ -96,7 +97,7 @@ def test_a_reader_that_stops_reading_stops_nothing_and_shows_no_traceback(
     assert process.returncode == ExitCode.OK
     assert process.stderr == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"planar-{name}.json" for name in (*STAGE_NAMES, LAUNCH_ROLE)
+        f"planar-{name}.json" for name in (*STAGE_NAMES, LAUNCH_ROLE, DEPLOY_ROLE)
     )
 
 
@@ -127,7 +128,7 @@ def test_a_closed_standard_output_is_no_error(tmp_path, stage_lint):
         timeout=120,
     )
     assert (process.returncode, process.stderr) == (ExitCode.OK, "")
-    assert len(list(tmp_path.iterdir())) == len(STAGE_NAMES) + 1
+    assert len(list(tmp_path.iterdir())) == len(STAGE_NAMES) + 2  # and the two roles
 
 
 def test_build_py_runs_the_console_entry_point():

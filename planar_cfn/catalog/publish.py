@@ -90,7 +90,7 @@ def _publish(
 ) -> PublishResult:
     sts = run.clients.client("sts")
     account = call(sts.get_caller_identity, PUBLISHER, action="sts:GetCallerIdentity")["Account"]
-    upload.check_bucket(run, options.artifact_bucket)
+    upload.check_bucket(run, options.artifact_bucket, account)
     name = options.product_for(artifact.stage)
     found = product.find(run, name, account)
     product_id = None if found is None else str(found["ProductViewSummary"]["ProductId"])
@@ -107,7 +107,7 @@ def _publish(
             f"{artifact.version_name} ({version_id}) with this template; nothing created"
         )
     else:
-        upload.upload(run, options.artifact_bucket, artifact)
+        upload.upload(run, options.artifact_bucket, artifact, account)
         product_id, version_id = product.create(run, artifact, name, url, token, product_id)
 
     changes = portfolio.Changes()

@@ -9,9 +9,13 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 from .._version import __version__
-from ..aws.gateway import PUBLISHER, call, call_or_none
+from ..aws import buckets
+from ..aws.gateway import AWS_FAILURES, PUBLISHER, error_code, translate
 from ..errors import InputError
 from ..inputs.options import ARTIFACT_KEY_PREFIX
 from ..template.render import Rendered
@@ -27,7 +31,7 @@ __all__ = [
 ]
 
 KEY_PREFIX = ARTIFACT_KEY_PREFIX
-_NOT_FOUND = {"404", "NotFound", "NoSuchBucket", "NoSuchKey"}
+_NOT_FOUND = frozenset({"404", "NotFound", "NoSuchBucket", "NoSuchKey"})
 
 
 class BucketNotFoundError(InputError):
@@ -85,16 +89,37 @@ def _s3_arn(run: Run, path: str) -> str:
     return f"arn:{run.clients.client('s3').meta.partition}:s3:::{path}"
 
 
-def check_bucket(run: Run, bucket: str) -> None:
-    """Refuse a bucket that does not exist or is in another region."""
-    s3, arn, region = run.clients.client("s3"), _s3_arn(run, bucket), run.clients.region
-    found = call_or_none(
-        s3.head_bucket,
-        PUBLISHER,
-        absent=_NOT_FOUND,
-        action="s3:ListBucket",
-        resource=arn,
-        Bucket=bucket,
+def _s3(
+    run: Run,
+    operation: str,
+    bucket: str,
+    account: str,
+    *,
+    action: str,
+    resource: str,
+    absent: frozenset[str] = frozenset(),
+    **kwargs: Any,
+) -> dict[str, Any] | None:
+    """One S3 call on the artifact bucket, naming `account` as its owner: a bucket of
+    another account is refused (BucketOwnerError); None for an error code in `absent`."""
+    method = getattr(run.clients.client("s3"), operation)
+    try:
+        return dict(method(Bucket=bucket, **buckets.owned_by(account), **kwargs))
+    except ClientError as error:
+        if error_code(error) in absent:
+            return None
+        refused = buckets.owner_error(error, bucket, account, action, "--artifact-bucket")
+        raise refused or translate(error, PUBLISHER, action=action, resource=resource) from error
+    except AWS_FAILURES as error:
+        raise translate(error, PUBLISHER, action=action, resource=resource) from error
+
+
+def check_bucket(run: Run, bucket: str, account: str) -> None:
+    """Refuse a bucket that does not exist, is another account's or is in another
+    region."""
+    arn, region = _s3_arn(run, bucket), run.clients.region
+    found = _s3(
+        run, "head_bucket", bucket, account, action="s3:ListBucket", resource=arn, absent=_NOT_FOUND
     )
     if found is None:
         raise BucketNotFoundError(
@@ -102,14 +127,10 @@ def check_bucket(run: Run, bucket: str) -> None:
             f"(`aws s3 mb s3://{bucket} --region {region}`) or pass another "
             "--artifact-bucket"
         )
-    location = call(
-        s3.get_bucket_location,
-        PUBLISHER,
-        action="s3:GetBucketLocation",
-        resource=arn,
-        Bucket=bucket,
+    location = _s3(
+        run, "get_bucket_location", bucket, account, action="s3:GetBucketLocation", resource=arn
     )
-    where = _bucket_region(location.get("LocationConstraint"))
+    where = _bucket_region((location or {}).get("LocationConstraint"))
     if where != region:
         raise BucketRegionError(
             f"artifact bucket {bucket!r} is in {where}, but the product is published in "
@@ -118,33 +139,41 @@ def check_bucket(run: Run, bucket: str) -> None:
         )
 
 
-def upload(run: Run, bucket: str, artifact: Artifact) -> None:
-    """Put the template under its hash, unless it is there already."""
-    s3, key = run.clients.client("s3"), artifact.key
+def upload(run: Run, bucket: str, artifact: Artifact, account: str) -> None:
+    """Put the template under its hash, unless the object there already holds these
+    bytes (S3's own SHA-256 of it says so): an object planted at the key is replaced,
+    never published."""
+    key = artifact.key
     resource, where = _s3_arn(run, f"{bucket}/{key}"), f"s3://{bucket}/{key}"
-    head = call_or_none(
-        s3.head_object,
-        PUBLISHER,
-        absent=_NOT_FOUND,
+    checksum = base64.b64encode(bytes.fromhex(artifact.sha256)).decode()
+    head = _s3(
+        run,
+        "head_object",
+        bucket,
+        account,
         action="s3:GetObject",
         resource=resource,
-        Bucket=bucket,
+        absent=_NOT_FOUND,
         Key=key,
+        ChecksumMode="ENABLED",
     )
-    if head is not None:
+    if head is not None and head.get("ChecksumSHA256") == checksum:
         run.say(f"already in S3: {where}")
         return
-    call(
-        s3.put_object,
-        PUBLISHER,
+    if head is not None:
+        run.say(f"replacing {where}: the object there is not this template")
+    _s3(
+        run,
+        "put_object",
+        bucket,
+        account,
         action="s3:PutObject",
         resource=resource,
-        Bucket=bucket,
         Key=key,
         Body=artifact.body,
         ContentType="application/json",
         # S3 refuses the write when the bytes it got do not hash to the key's name.
-        ChecksumSHA256=base64.b64encode(bytes.fromhex(artifact.sha256)).decode(),
+        ChecksumSHA256=checksum,
     )
     run.did(f"uploaded {where}")
     run.say(f"uploaded {where}")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
+from ..catalog.deploy_role import with_deploy_role
 from ..catalog.launch_role import with_launch_role
 from ..errors import ExitCode, Interrupted, PlanarError
 from ..inputs.stage_file import StageFileError, load
@@ -257,8 +258,8 @@ def main(
         out=out,
         prog=prog,
     )
-    if args.all_stages:  # and the Service Catalog launch role for their resources
-        rendered = with_launch_role(rendered)
+    if args.all_stages:  # and the launch and deploy roles for their resources
+        rendered = with_deploy_role(with_launch_role(rendered))
     if args.check:
         return _check(args, rendered, docs_fresh, out, prog)
     return _build(args, rendered, out, prog)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from ..catalog.deploy_role import DEPLOY_ROLE
 from ..catalog.launch_role import LAUNCH_ROLE
 from ..lint.cache import Linted, cfn_lint_version
 from ..lint.runner import Finding
@@ -76,9 +77,9 @@ def stage(
 
 
 def cost_line(rendered: Rendered, prog: str) -> str | None:
-    """The stage's monthly range at its recommended values; none for the launch role,
-    an IAM role, which costs nothing."""
-    if rendered.stage == LAUNCH_ROLE:
+    """The stage's monthly range at its recommended values; none for the launch and
+    deploy roles, IAM roles, which cost nothing."""
+    if rendered.stage in (LAUNCH_ROLE, DEPLOY_ROLE):
         return None
     estimate = cost.estimate(rendered, cost.recommended_values(rendered.stage))
     return cost.summary_line(estimate, prog)

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
+from ..aws import buckets
 from ..aws.gateway import error_code, error_message
 from ..errors import InputError
 from ..inputs.stage_file import StageFile
@@ -228,10 +229,12 @@ def create_ecs_role(iam: Any) -> bool:
 # --- the access-logs bucket -----------------------------------------------------------
 
 
-def bucket_problem(s3: Any, bucket: str, region: str) -> str | None:
-    """What keeps `bucket` from receiving the stack's access logs, or None."""
+def bucket_problem(s3: Any, bucket: str, region: str, account: str) -> str | None:
+    """What keeps `bucket` from receiving the stack's access logs, or None. Every call
+    names `account` (the caller's) as the bucket's owner."""
+    owner = buckets.owned_by(account)
     try:
-        location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+        location = s3.get_bucket_location(Bucket=bucket, **owner).get("LocationConstraint")
     except ClientError as error:
         code, _ = _error(error)
         if code == "NoSuchBucket":
@@ -239,8 +242,10 @@ def bucket_problem(s3: Any, bucket: str, region: str) -> str | None:
         if code in DENIED:
             return (
                 f"its region cannot be read ({_refused('s3:GetBucketLocation', error)}): it "
-                "must be a bucket of this account (S3 delivers server access logs only to one "
-                "of the source bucket's account), and these credentials need "
+                f"must be a bucket of this account, {account} (S3 delivers server access logs "
+                "only to one of the source bucket's account, and the deploy names the account "
+                "as the bucket's owner: S3 refuses a bucket of another account with "
+                "AccessDenied), and these credentials need "
                 "s3:GetBucketLocation and s3:GetEncryptionConfiguration on it"
             )
         raise
@@ -253,9 +258,9 @@ def bucket_problem(s3: Any, bucket: str, region: str) -> str | None:
             f"access logs only to a bucket in its own region. Name a bucket in {region}"
         )
     try:
-        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
-            "Rules"
-        ]
+        rules = s3.get_bucket_encryption(Bucket=bucket, **owner)[
+            "ServerSideEncryptionConfiguration"
+        ]["Rules"]
     except ClientError as error:
         code, _ = _error(error)
         # No default encryption configured: what S3 answered, before January 2023, for
@@ -283,14 +288,27 @@ def bucket_problem(s3: Any, bucket: str, region: str) -> str | None:
     return None
 
 
-def _account_id(sts: Any) -> str:
-    try:
-        return str(sts.get_caller_identity()["Account"])
-    except ClientError:
-        return "ACCOUNT_ID"  # GetCallerIdentity needs no permission: hardly ever here
-
-
 # --- the checks, in order -------------------------------------------------------------
+
+
+def _check_access_logs_bucket(
+    stage_file: StageFile, client: Callable[[str], Any], bucket: str
+) -> None:
+    """Refuse an access-logs bucket that cannot receive the logs, with the bucket
+    policy to apply, filled in."""
+    region = client("s3").meta.region_name
+    account = buckets.caller_account(client("sts"))
+    problem = bucket_problem(client("s3"), bucket, region, account)
+    if problem:
+        policy = access_logs_policy(bucket, region, account, stage_file.stage, stage_file.app_name)
+        raise AccountNotReady(
+            f"access_logs_bucket = {bucket!r}: {problem} (or set access_logs_bucket to "
+            '"" for no access logs). The bucket\'s policy must also let the load balancer '
+            "and S3 deliver the logs (the deploy does not read it): put this one in "
+            "policy.json, merged with any statements the bucket has, and apply it with "
+            f"`aws s3api put-bucket-policy --bucket {bucket} --policy file://policy.json`:",
+            details=json.dumps(policy, indent=2),
+        )
 
 
 def check(
@@ -315,20 +333,7 @@ def check(
             role = None
     bucket = stage_file.value("access_logs_bucket")
     if bucket:
-        region = client("s3").meta.region_name
-        problem = bucket_problem(client("s3"), bucket, region)
-        if problem:
-            policy = access_logs_policy(
-                bucket, region, _account_id(client("sts")), stage_file.stage, stage_file.app_name
-            )
-            raise AccountNotReady(
-                f"access_logs_bucket = {bucket!r}: {problem} (or set access_logs_bucket to "
-                '"" for no access logs). The bucket\'s policy must also let the load balancer '
-                "and S3 deliver the logs (the deploy does not read it): put this one in "
-                "policy.json, merged with any statements the bucket has, and apply it with "
-                f"`aws s3api put-bucket-policy --bucket {bucket} --policy file://policy.json`:",
-                details=json.dumps(policy, indent=2),
-            )
+        _check_access_logs_bucket(stage_file, client, bucket)
     if role:
         return []
     unknown = (

@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..aws import buckets
 from ..aws.gateway import error_code, error_message, rejects_credentials
 from ..errors import ExitCode, InputError, OperationFailed
 from ..template.render import Rendered
@@ -65,13 +66,17 @@ def _template_argument(s: Session, rendered: Rendered) -> dict[str, str]:
     if rendered.fits_inline:
         return {"TemplateBody": rendered.minified}
     bucket = s.options.template_bucket or s.stage_file.template_bucket or ""
+    account = buckets.caller_account(s.aws.client("sts"))
     try:
         url = change_set.upload_template(
-            s.aws.client("s3"), bucket, s.stack_name, rendered.minified
+            s.aws.client("s3"), bucket, s.stack_name, rendered.minified, account
         )
     except ClientError as error:
         if rejects_credentials(error):
             raise  # not the bucket's fault: said as for any other call
+        refused = buckets.owner_error(error, bucket, account, "s3:PutObject", "template_bucket")
+        if refused:
+            raise refused from None
         raise InputError(
             f"template_bucket {bucket!r}: cannot upload the template "
             f"({error_code(error)}: {error_message(error)}); "
@@ -93,7 +98,7 @@ def _through_change_set(
     pending.asking(name, planned)
     try:
         try:
-            created = s.cfn.create_change_set(**request)
+            created = s.cfn.create_change_set(**request, **s.role)
         except ClientError:
             pending.forget()  # refused: AWS made nothing
             raise

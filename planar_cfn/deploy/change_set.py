@@ -114,12 +114,19 @@ def required_capabilities(template: Mapping[str, Any]) -> list[str]:
     return capabilities
 
 
-def upload_template(s3: Any, bucket: str, stack_name: str, body: str) -> str:
-    """Put a template too big to pass inline in the bucket; returns its TemplateURL.
-    The key holds the content's hash: the same template is the same object."""
+def upload_template(s3: Any, bucket: str, stack_name: str, body: str, owner: str) -> str:
+    """Put a template too big to pass inline in the bucket, which must be `owner`'s
+    (the caller's account); returns its TemplateURL. The key holds the content's hash:
+    the same template is the same object."""
     digest = hashlib.sha256(body.encode()).hexdigest()[:16]
     key = f"planar-cfn/{stack_name}/{digest}.json"
-    s3.put_object(Bucket=bucket, Key=key, Body=body.encode(), ContentType="application/json")
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=body.encode(),
+        ContentType="application/json",
+        ExpectedBucketOwner=owner,
+    )
     # The bucket is expected in the stack's region.
     return s3_object_url(bucket, key, s3.meta.region_name)
 

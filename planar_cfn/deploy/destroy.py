@@ -47,7 +47,7 @@ def destroy(s: Session) -> ExitCode:
     try:
         # Only now, after --confirm-prod-destroy and the confirmation.
         protections.turn_off(switches, turned_off, s.out)
-        s.cfn.delete_stack(StackName=stack_id)
+        s.cfn.delete_stack(StackName=stack_id, **s.role)
     except BaseException:
         # The delete was never sent: nothing may stay unprotected, whatever stopped us.
         protections.turn_on(turned_off, s.out, s.err, s.prog)

@@ -91,6 +91,7 @@ class Pending:
         if made.creates_stack:
             left.append(
                 f"aws cloudformation delete-stack --stack-name {made.stack} --region {region}"
+                + "".join(f" --role-arn {arn}" for arn in s.role.values())
             )
         try:
             try:
@@ -103,7 +104,7 @@ class Pending:
             left.pop(0)
             if made.creates_stack:
                 # The stack CloudFormation made to hold the change set (REVIEW_IN_PROGRESS).
-                s.cfn.delete_stack(StackName=made.stack)
+                s.cfn.delete_stack(StackName=made.stack, **s.role)
                 left.pop(0)
             return True
         except (*AWS_FAILURES, KeyboardInterrupt) as error:

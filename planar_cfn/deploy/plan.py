@@ -8,7 +8,7 @@ Each suggested command names `prog`, the command as the user ran it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,7 @@ from ..inputs.stage_file import StageFile
 from ..inputs.stages import Stage
 from ..paths import shown
 from ..template.naming import stack_tags
-from .change_set import ChangeSet, policy_denies, required_capabilities
+from .change_set import Change, ChangeSet, policy_denies, required_capabilities
 
 __all__ = [
     "CREATE",
@@ -39,6 +39,7 @@ __all__ = [
     "check_stage_tag",
     "deploy_request",
     "destroy_confirmation",
+    "foreign_removals",
     "image_tag_request",
     "kept",
     "plan_deploy",
@@ -103,14 +104,33 @@ def previous_parameters(stack: Mapping[str, Any] | None) -> dict[str, str]:
     }
 
 
+# The stack tags that say whose stack it is: a deploy sends them on every change set.
+OWNER_TAGS = ("framework", "app.name", "stage")
+
+
 def check_stage_tag(stack: Mapping[str, Any] | None, stage: str, stage_file: StageFile) -> None:
-    """Refuse a stack whose stage tag names another stage: a stack_name copied between
-    stage files must not cross stages."""
-    tags = {t["Key"]: t["Value"] for t in (stack or {}).get("Tags", [])}
+    """Refuse a stack that is not this stage's Planar stack: its framework, app.name and
+    stage tags must be those the deploy puts on it. A stack_name copied between stage
+    files must not cross stages, and one naming an unrelated stack must not become an
+    update that removes that stack's resources. No stack, or one left empty by a first
+    create (REVIEW_IN_PROGRESS), has nothing to lose."""
+    if stack is None or stack.get("StackStatus") in ("REVIEW_IN_PROGRESS", "DELETE_COMPLETE"):
+        return
+    tags = {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
     if tags.get("stage", stage) != stage:
         raise InputError(
             f"stack {stage_file.stack_name} belongs to stage {tags['stage']!r} (its stage tag), "
             f"not {stage}: check stack_name in {shown(stage_file.path)}"
+        )
+    expected = stack_tags(stage, stage_file.app_name)
+    wrong = [key for key in OWNER_TAGS if tags.get(key) != expected[key]]
+    if wrong:
+        found = ", ".join(f"{k}={tags[k]!r}" if k in tags else f"no {k} tag" for k in wrong)
+        wanted = ", ".join(f"{k}={expected[k]!r}" for k in OWNER_TAGS)
+        raise InputError(
+            f"stack {stage_file.stack_name} is not this stage's Planar stack ({found}); a "
+            f"deploy changes only a stack tagged {wanted}: check stack_name in "
+            f"{shown(stage_file.path)}"
         )
 
 
@@ -305,9 +325,11 @@ def blocked(
     region: str,
     stack_policy: Callable[[], str | None],
     prog: str,
+    held: Collection[str],
 ) -> list[str]:
     """Why the change set must not run, or nothing when it may. `stack_policy` reads
-    the stack's policy, which only decides a protected stage's allowed replacement."""
+    the stack's policy, which only decides a protected stage's allowed replacement;
+    `held` is the template's logical ids."""
     if ready.services_replaced:
         # Even with --allow-replacement: this replacement cannot succeed.
         return [
@@ -317,6 +339,14 @@ def blocked(
             "second service of that name, and the update would fail and roll back. Undo the "
             "change that forces it (the replacement's causes are listed above; switching "
             "fargate_spot on a running stack can be one: docs/scaling-and-cost.md)."
+        ]
+    foreign = foreign_removals(ready, held)
+    if foreign and not allow_replacement:
+        return [
+            f"Blocked: the change set removes {', '.join(c.logical_id for c in foreign)}, "
+            "which the template does not hold: a stack_name naming a stack that is not this "
+            "stage's, or resources added outside this tool. If you mean it, run again with "
+            "--allow-replacement."
         ]
     losses = ready.data_loss
     if not losses:
@@ -350,6 +380,12 @@ def blocked(
         f"  2. {prog} --stage {stage.name} --allow-replacement  "
         "(it restores the protective policy when the update ends)",
     ]
+
+
+def foreign_removals(ready: ChangeSet, held: Collection[str]) -> tuple[Change, ...]:
+    """Removals of resources the template does not hold, not even under a condition:
+    a removal a Planar template's own switch makes names one of its logical ids."""
+    return tuple(c for c in ready.changes if c.action == "Remove" and c.logical_id not in held)
 
 
 # --- watch and destroy ---------------------------------------------------------------------

@@ -57,6 +57,7 @@ def review(
             "StackPolicyBody"
         ),
         prog=s.prog,
+        held=template.get("Resources", {}).keys(),
     )
     if reasons:
         s.say(*reasons, presentation.sentence(presentation.discarded(pending.discard())))

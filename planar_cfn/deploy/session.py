@@ -69,6 +69,13 @@ class Session:
         # Protections turned off for the operation under way, which its end settles.
         self.off: list[Protection] = []
 
+    @property
+    def role(self) -> dict[str, str]:
+        """RoleARN for every CloudFormation call that takes one (--cfn-role-arn), or
+        nothing: CloudFormation then uses the stack's role, else the caller's rights."""
+        arn = self.options.cfn_role_arn
+        return {"RoleARN": arn} if arn else {}
+
     def command(self, flag: str) -> str:
         """The command that runs this stage with `flag`, in the name the user ran, such
         as "build.py --stage prod --watch"."""

@@ -197,13 +197,25 @@ WAF_RATE_LIMIT = Pattern(
     "a whole number of requests from 10 to 2000000000",
 )
 WAF_RATE_LIMIT_DEFAULT = "500"
+
+# The name every registry-credentials secret a launch may name starts with. The
+# execution role may read the secret and ECS sends its username and password to the
+# registry host, so a free ARN would let whoever launches the product send any
+# secret of that shape (an RDS-managed master secret, rds!cluster-...) to a host they
+# run. Only secrets named under this prefix, which an administrator creates for the
+# purpose, are accepted; the execution role reads the name in the stack's own account.
+REGISTRY_SECRET_PREFIX = "planar/registry/"
 # The complete ARN, with the 6-character suffix Secrets Manager appends to the name:
 # the execution role's policy names the secret by this ARN, and a partial one matches
 # no secret, so the image pull would be denied.
 SECRET_ARN = Pattern(
-    r"^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$",
-    "empty, or a complete Secrets Manager secret ARN, ending in the 6-character suffix "
-    "after the name (such as ...:secret:registry-AbC123)",
+    r"^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:"
+    + REGISTRY_SECRET_PREFIX
+    + r"[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$",
+    f"empty, or the complete ARN of a Secrets Manager secret in the stack's account "
+    f"named {REGISTRY_SECRET_PREFIX}..., ending in the 6-character suffix after the name "
+    f"(such as ...:secret:{REGISTRY_SECRET_PREFIX}ghcr-AbC123); no other secret, such as "
+    "an RDS-managed rds!... secret",
 )
 # Stored inside a JSON string by the template: no quote, backslash or control character.
 REGISTRY_PASSWORD = Pattern(

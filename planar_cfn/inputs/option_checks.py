@@ -144,6 +144,20 @@ def launch_role(value: str) -> str:
     return value
 
 
+_CFN_ROLE_ALLOWED = (
+    "the ARN of the IAM role CloudFormation assumes for the stack (its service role), such "
+    "as arn:aws:iam::111122223333:role/planar-deploy-role"
+)
+
+
+def cfn_role_arn(value: str) -> str:
+    """The CloudFormation service role a deploy passes as RoleARN: a role's full ARN,
+    which CreateChangeSet and DeleteStack take (a name is not enough)."""
+    if not (isinstance(value, str) and _ROLE_ARN.fullmatch(value)):
+        raise ValueError(f"{_shown(value)} is not a role ARN: {_CFN_ROLE_ALLOWED}")
+    return value
+
+
 def _listed(value: str | Sequence[str], check: Callable[[str], str]) -> tuple[str, ...]:
     """Each value of a text listing them comma-separated, or of a sequence, checked,
     in order, without repeats."""

@@ -152,6 +152,15 @@ class DeployOptions:
             check=checks.template_bucket,
         ),
     )
+    cfn_role_arn: str | None = field(
+        default=None,
+        metadata=_flag(
+            "the CloudFormation service role the change set and the stack's delete use "
+            "(RoleARN): the deployer then needs only iam:PassRole on it",
+            metavar="ARN",
+            check=checks.cfn_role_arn,
+        ),
+    )
     dry_run: bool = field(
         default=False,
         metadata=_flag("create and show the change set, then delete it; change nothing", acts=True),

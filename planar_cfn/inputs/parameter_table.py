@@ -138,9 +138,9 @@ SPECS: tuple[ParameterSpec, ...] = (
         "registry_credentials_secret_arn",
         CONTAINER,
         "Registry credentials secret",
-        "Complete ARN (with the 6-character suffix) of an existing secret holding "
-        '{"username","password"} for a private registry. Leave empty for ECR, public '
-        "images, or a username below.",
+        "Complete ARN (with the 6-character suffix) of an existing secret in this "
+        'account named planar/registry/..., holding {"username","password"} for a private '
+        "registry. Leave empty for ECR, public images, or a username below.",
         default="",
         pattern=c.SECRET_ARN,
     ),

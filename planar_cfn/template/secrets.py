@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from troposphere import AWSHelperFn, If, Ref, Sub, Template
+from troposphere import AWSHelperFn, If, Ref, Select, Split, Sub, Template
 from troposphere.secretsmanager import Secret
 
 from ..inputs.parameters import Params
@@ -68,6 +68,24 @@ def add_secrets(
         )
     )
     registry_arn = If(
-        params.use_existing_registry_secret, params["RegistryCredentialsSecretArn"], Ref(registry)
+        params.use_existing_registry_secret, own_account_secret(params), Ref(registry)
     )
     return Secrets(custom=custom, registry=registry, registry_secret_arn=registry_arn)
+
+
+# The given secret's name (the ARN's seventh field), padded so that an empty ARN still
+# has one: CloudFormation may resolve Fn::Select in the branch Fn::If does not take.
+_NAME_FIELD = 6
+
+
+def own_account_secret(params: Params) -> Sub:
+    """The secret RegistryCredentialsSecretArn names, in the stack's own account and
+    region: its parameter pattern holds the name to the registry prefix, and this holds
+    the account, which no Rule function can read out of an ARN. An ARN naming another
+    account yields this account's secret of that name, never the other one."""
+    given = params["RegistryCredentialsSecretArn"]
+    padded = Sub("${Arn}" + ":" * (_NAME_FIELD + 1), Arn=given)
+    return Sub(
+        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}",
+        Name=Select(_NAME_FIELD, Split(":", padded)),
+    )

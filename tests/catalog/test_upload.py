@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from planar_cfn import __version__
 from planar_cfn.catalog import publish, upload
 from planar_cfn.catalog.upload import Artifact
-from planar_cfn.errors import AccessDenied
+from planar_cfn.errors import BucketOwnerError
 from planar_cfn.inputs.options import PublishOptions
 from tests.catalog.publish_calls import (
     KEY,
@@ -41,15 +41,48 @@ def test_key_and_version_name_come_from_the_committed_bytes(artifact):
     assert artifact.product_description == "Planar application stack, stage prod"
 
 
+CHECKSUM = base64.b64encode(bytes.fromhex(SHA256)).decode()
+# moto's account: the caller's, and the owner of the buckets it makes.
+ACCOUNT = "123456789012"
+
+
 def test_template_already_in_s3_is_not_uploaded_again(aws, prod):
-    aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"uploaded earlier")
+    """HeadObject with ChecksumMode ENABLED gives S3's SHA-256 of the object (sent with
+    it when uploaded; moto does not return it, so S3 is stubbed): the template's own."""
+    owner = {"Bucket": BUCKET, "ExpectedBucketOwner": ACCOUNT}
+    expect_search(aws.catalog, product_view())
+    expect_versions(aws.catalog)
+    expect_new_version(aws.catalog)
+    s3 = boto3.Session(region_name=REGION).client("s3")
+    with Stubber(s3) as s3_stub:
+        s3_stub.add_response("head_bucket", {}, owner)
+        s3_stub.add_response("get_bucket_location", {}, owner)
+        s3_stub.add_response(
+            "head_object",
+            {"ChecksumSHA256": CHECKSUM, "ContentLength": len(PROD_BYTES)},
+            {**owner, "Key": KEY, "ChecksumMode": "ENABLED"},
+        )
+        clients = Clients(REGION, {**aws.clients.made, "s3": s3})
+        out = io.StringIO()
+        result = publish.publish(
+            prod, PublishOptions(BUCKET), out=out, connect=lambda *_: clients, token=TOKEN
+        )
+        s3_stub.assert_no_pending_responses()
+    assert f"already in S3: s3://{BUCKET}/{KEY}" in out.getvalue()
+    assert not any(change.startswith("uploaded") for change in result.done)
+
+
+def test_an_object_planted_at_the_key_is_replaced_not_published(aws, prod):
+    """Someone who may write to the bucket put their own bytes at the template's key:
+    S3's SHA-256 of the object is not the template's, so the template is uploaded over it."""
+    aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=b'{"Resources": {"Backdoor": {}}}')
     expect_search(aws.catalog, product_view())
     expect_versions(aws.catalog)
     expect_new_version(aws.catalog)
     result, out = do_publish(aws, prod)
-    assert aws.s3.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == b"uploaded earlier"
-    assert f"already in S3: s3://{BUCKET}/{KEY}" in out
-    assert not any(change.startswith("uploaded") for change in result.done)
+    assert aws.s3.get_object(Bucket=BUCKET, Key=KEY)["Body"].read() == PROD_BYTES
+    assert f"replacing s3://{BUCKET}/{KEY}: the object there is not this template" in out
+    assert f"uploaded s3://{BUCKET}/{KEY}" in result.done
 
 
 def test_missing_bucket(aws, prod):
@@ -76,34 +109,32 @@ def test_bucket_in_another_region(aws, prod):
 
 
 @pytest.mark.parametrize(
-    ("denied", "operation", "action", "resource"),
+    ("denied", "operation", "action"),
     [
-        ("head_bucket", "HeadBucket", "s3:ListBucket", f"arn:aws:s3:::{BUCKET}"),
-        (
-            "get_bucket_location",
-            "GetBucketLocation",
-            "s3:GetBucketLocation",
-            f"arn:aws:s3:::{BUCKET}",
-        ),
-        ("head_object", "HeadObject", "s3:GetObject", f"arn:aws:s3:::{BUCKET}/planar-cfn/prod/"),
-        ("put_object", "PutObject", "s3:PutObject", f"arn:aws:s3:::{BUCKET}/planar-cfn/prod/"),
+        ("head_bucket", "HeadBucket", "s3:ListBucket"),
+        ("get_bucket_location", "GetBucketLocation", "s3:GetBucketLocation"),
+        ("head_object", "HeadObject", "s3:GetObject"),
+        ("put_object", "PutObject", "s3:PutObject"),
     ],
 )
-def test_s3_access_denied(aws, prod, denied, operation, action, resource):
-    # S3 calls in the order a publish makes them; the denied one ends the publish.
+def test_a_bucket_of_another_account_is_refused(aws, prod, denied, operation, action):
+    """Every S3 call names the caller's account as the bucket's owner; S3 answers 403
+    AccessDenied for a bucket of another account (or a call these credentials may not
+    make), and the publish stops there, naming the flag, the bucket and the account."""
+    owner = {"Bucket": BUCKET, "ExpectedBucketOwner": ACCOUNT}
     calls = [
-        ("head_bucket", {}, {"Bucket": BUCKET}),
-        ("get_bucket_location", {}, {"Bucket": BUCKET}),  # us-east-1: no constraint
-        ("head_object", None, {"Bucket": BUCKET, "Key": KEY}),
+        ("head_bucket", {}, owner),
+        ("get_bucket_location", {}, owner),  # us-east-1: no constraint
+        ("head_object", None, {**owner, "Key": KEY, "ChecksumMode": "ENABLED"}),
         (
             "put_object",
             {},
             {
-                "Bucket": BUCKET,
+                **owner,
                 "Key": KEY,
                 "Body": PROD_BYTES,
                 "ContentType": "application/json",
-                "ChecksumSHA256": base64.b64encode(bytes.fromhex(SHA256)).decode(),
+                "ChecksumSHA256": CHECKSUM,
             },
         ),
     ]
@@ -122,7 +153,7 @@ def test_s3_access_denied(aws, prod, denied, operation, action, resource):
             else:
                 s3_stub.add_response(method, response, params)
         clients = Clients(REGION, {**aws.clients.made, "s3": s3})
-        with pytest.raises(AccessDenied) as raised:
+        with pytest.raises(BucketOwnerError) as raised:
             publish.publish(
                 prod,
                 PublishOptions(BUCKET),
@@ -132,7 +163,8 @@ def test_s3_access_denied(aws, prod, denied, operation, action, resource):
             )
         s3_stub.assert_no_pending_responses()
     message = str(raised.value)
-    assert message.startswith(f"AWS denied {operation} on {resource}")
-    assert f"needs {action} on {resource}" in message
-    assert raised.value.exit_code == 1
+    assert message.startswith(f"--artifact-bucket '{BUCKET}': S3 refused {operation} (")
+    assert f"names account {ACCOUNT}, these credentials' own, as the bucket's owner" in message
+    assert f"Name a bucket of account {ACCOUNT} that allows {action}" in message
+    assert raised.value.exit_code == 2
     assert raised.value.done == ()

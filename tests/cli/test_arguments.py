@@ -185,7 +185,7 @@ STAGE_FILE_CASES = [
     (
         "secret ARN and username together",
         {
-            "registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123"
+            "registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:planar/registry/x-AbC123"
         },
         ["registry_credentials_secret_arn", "not both"],
     ),
@@ -245,6 +245,18 @@ STAGE_FILE_CASES = [
             "registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry",
         },
         ["registry_credentials_secret_arn", "secret:registry", "6-character suffix"],
+    ),
+    (
+        "RDS-managed master secret as registry credentials",
+        {
+            "registry_username": None,
+            "registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-2b5ab3f1-AbC123",
+        },
+        [
+            "registry_credentials_secret_arn",
+            "secret:rds!cluster-2b5ab3f1-AbC123",
+            "planar/registry/",
+        ],
     ),
     (
         "empty Bedrock model list",

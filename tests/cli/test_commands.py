@@ -44,13 +44,15 @@ def test_all_stages(tmp_path, stage_lint):
     code, out = run(["--all-stages", "--no-deploy", "--templates-dir", str(tmp_path)])
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "planar-deploy-role.json",
         "planar-dev.json",
         "planar-launch-role.json",
         "planar-prod.json",
         "planar-staging.json",
     ]
-    assert out.count("lint: clean") == 4
+    assert out.count("lint: clean") == 5
     assert f"launch-role: {tmp_path / 'planar-launch-role.json'}" in out
+    assert f"deploy-role: {tmp_path / 'planar-deploy-role.json'}" in out
 
 
 def test_lint_findings_exit_1_and_are_listed(tmp_path, monkeypatch):

@@ -325,19 +325,19 @@ def test_moto_a_bucket_in_the_region_with_sse_s3_or_none_is_fit(s3):
         },
     )
 
-    assert bucket_problem(s3, "logs-plain", "us-east-1") is None
-    assert bucket_problem(s3, "logs-sse-s3", "us-east-1") is None
+    assert bucket_problem(s3, "logs-plain", "us-east-1", ACCOUNT) is None
+    assert bucket_problem(s3, "logs-sse-s3", "us-east-1", ACCOUNT) is None
 
 
 def test_moto_region_names_us_east_1_null_and_legacy_eu(s3):
     s3.create_bucket(Bucket="logs-virginia")
     s3.create_bucket(Bucket="logs-ireland", CreateBucketConfiguration={"LocationConstraint": "EU"})
 
-    assert bucket_problem(s3, "logs-ireland", "eu-west-1") is None
-    assert bucket_problem(s3, "logs-virginia", "eu-west-1").startswith(
+    assert bucket_problem(s3, "logs-ireland", "eu-west-1", ACCOUNT) is None
+    assert bucket_problem(s3, "logs-virginia", "eu-west-1", ACCOUNT).startswith(
         "the bucket is in us-east-1, but the stack is in eu-west-1"
     )
-    assert bucket_problem(s3, "logs-ireland", "us-east-1").startswith(
+    assert bucket_problem(s3, "logs-ireland", "us-east-1", ACCOUNT).startswith(
         "the bucket is in eu-west-1, but the stack is in us-east-1"
     )
 
@@ -358,8 +358,8 @@ def test_moto_a_missing_bucket_and_sse_kms(s3):
         },
     )
 
-    assert bucket_problem(s3, "no-such-logs", "us-east-1").startswith("no such bucket")
-    assert bucket_problem(s3, "logs-kms", "us-east-1").startswith(
+    assert bucket_problem(s3, "no-such-logs", "us-east-1", ACCOUNT).startswith("no such bucket")
+    assert bucket_problem(s3, "logs-kms", "us-east-1", ACCOUNT).startswith(
         "its default encryption is aws:kms"
     )
 
@@ -428,3 +428,21 @@ def test_the_policy_names_the_prefixes_and_bucket_the_template_uses(templates, s
     assert name.replace("${Suffix}", "????????") == account_checks.APP_BUCKET.format(
         stage=stage, app=app
     )
+
+
+def test_an_access_logs_bucket_of_another_account_is_refused(aws_env):
+    """Both calls name the caller's account as the bucket's owner; S3 answers a bucket
+    of another account with 403 AccessDenied."""
+    s3 = boto3.client("s3", region_name=REGION)
+    with Stubber(s3) as stub:
+        stub.add_client_error(
+            "get_bucket_location",
+            "AccessDenied",
+            "Access Denied",
+            403,
+            expected_params={"Bucket": "their-logs", "ExpectedBucketOwner": ACCOUNT},
+        )
+        problem = bucket_problem(s3, "their-logs", REGION, ACCOUNT)
+    assert problem is not None
+    assert f"it must be a bucket of this account, {ACCOUNT}" in problem
+    assert "S3 refuses a bucket of another account with AccessDenied" in problem

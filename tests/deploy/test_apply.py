@@ -8,6 +8,7 @@ import json
 
 import botocore.session
 import pytest
+from botocore.stub import ANY
 
 from planar_cfn.deploy import plan as deploy_plan
 from planar_cfn.errors import ExitCode
@@ -67,6 +68,17 @@ def test_a_stack_of_another_stage_is_refused(harness):
     assert "belongs to stage 'prod' (its stage tag), not dev" in h.err.getvalue()
 
 
+@pytest.mark.parametrize("mode", [["--yes"], ["--destroy", "--yes"]])
+def test_a_stack_that_is_not_planars_is_neither_updated_nor_deleted(harness, mode):
+    """stack_name naming an unrelated stack (no Planar tags): refused after the one
+    DescribeStacks, before any change set or delete (every stubbed call is checked)."""
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", tags=[{"Key": "team", "Value": "orders"}])
+
+    assert h.run(*mode) == ExitCode.BAD_INPUT
+    assert "stack planar-dev-acme is not this stage's Planar stack" in h.err.getvalue()
+
+
 @pytest.mark.parametrize(
     ("values", "was"),
     [
@@ -113,6 +125,7 @@ def test_a_bucket_that_cannot_take_the_template_is_bad_input(harness):
         pytest.skip("the dev template fits inline")
     h.no_stack()
     h.account_checks("ok")
+    h.caller()
     h.aws.stub("s3").add_client_error(
         "put_object", "NoSuchBucket", "The specified bucket does not exist", 404
     )
@@ -122,6 +135,35 @@ def test_a_bucket_that_cannot_take_the_template_is_bad_input(harness):
         "template_bucket 'acme-cfn-templates': cannot upload the template (NoSuchBucket"
         in h.err.getvalue()
     )
+
+
+def test_a_template_bucket_of_another_account_is_refused(harness):
+    """The upload names the caller's account as the bucket's owner; S3 refuses a bucket
+    of another account with 403 AccessDenied, and nothing is sent to CloudFormation."""
+    h = harness("dev")
+    if h.rendered.fits_inline:
+        pytest.skip("the dev template fits inline")
+    h.no_stack()
+    h.account_checks("ok")
+    h.caller()
+    h.aws.stub("s3").add_client_error(
+        "put_object",
+        "AccessDenied",
+        "Access Denied",
+        403,
+        expected_params={
+            "Bucket": "acme-cfn-templates",
+            "Key": h.template_key,
+            "Body": ANY,
+            "ContentType": "application/json",
+            "ExpectedBucketOwner": "123456789012",
+        },
+    )
+
+    assert h.run("--yes") == ExitCode.BAD_INPUT
+    err = h.err.getvalue()
+    assert "template_bucket 'acme-cfn-templates': S3 refused PutObject (AccessDenied)" in err
+    assert "names account 123456789012, these credentials' own, as the bucket's owner" in err
 
 
 def test_image_tag_changes_only_the_tag_with_the_previous_template(harness, templates):

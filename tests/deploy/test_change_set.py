@@ -148,13 +148,17 @@ def test_a_policy_denying_delete_or_replace_blocks_only_that(denied, change, blo
     assert change_set.policy_denies(_deny(denied), change) is blocked
 
 
+# moto's account: the owner of the buckets it makes.
+OWNER = "123456789012"
+
+
 def test_a_big_template_is_uploaded_once_per_content(aws_env):
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket="acme.cfn-templates")
         body = json.dumps({"Resources": {}, "Description": "x" * 60_000})
 
-        url = change_set.upload_template(s3, "acme.cfn-templates", "planar-prod-acme", body)
+        url = change_set.upload_template(s3, "acme.cfn-templates", "planar-prod-acme", body, OWNER)
 
         key = url.split("/acme.cfn-templates/", 1)[1]
         assert url.startswith(
@@ -163,7 +167,10 @@ def test_a_big_template_is_uploaded_once_per_content(aws_env):
         stored = s3.get_object(Bucket="acme.cfn-templates", Key=key)
         assert stored["Body"].read().decode() == body
         assert stored["ContentType"] == "application/json"
-        assert change_set.upload_template(s3, "acme.cfn-templates", "planar-prod-acme", body) == url
+        assert (
+            change_set.upload_template(s3, "acme.cfn-templates", "planar-prod-acme", body, OWNER)
+            == url
+        )
 
 
 def test_changes_are_read_across_every_page(harness):
@@ -173,7 +180,7 @@ def test_changes_are_read_across_every_page(harness):
     h.change_set(changes=[])  # the waiter
     h.change_set(changes=[change("Modify", "Service", "AWS::ECS::Service")], next_token="page-2")
     h.change_set(
-        changes=[change("Remove", "Old", "AWS::Logs::LogGroup")],
+        changes=[change("Remove", "FirewallWebAcl", "AWS::WAFv2::WebACL")],
         token="page-2",
         next_token="page-3",
     )
@@ -183,6 +190,6 @@ def test_changes_are_read_across_every_page(harness):
     assert h.run("--dry-run") == ExitCode.OK
     out = h.out.getvalue()
     assert "3 resource change(s)" in out
-    assert "  - AWS::Logs::LogGroup" in out
+    assert "  - AWS::WAFv2::WebACL" in out
     assert "  + AWS::Logs::LogGroup" in out
     assert "Dry run: the change set was deleted and nothing changed." in out

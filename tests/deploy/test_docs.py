@@ -17,7 +17,11 @@ from tests import deploy_docs
 from tests.deploy_stubs import REGION
 
 # Every module of the deploy engine: the calls a deploy makes are made there only.
-SOURCES = sorted(Path(deploy.__file__).parent.glob("*.py"))
+# The deploy's modules, and the S3 bucket helpers it calls (the caller's account).
+SOURCES = [
+    *sorted(Path(deploy.__file__).parent.glob("*.py")),
+    Path(deploy.__file__).parents[1] / "aws" / "buckets.py",
+]
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
 # API operations whose IAM action has another name.
 IAM_ACTION = {"s3:GetBucketEncryption": "s3:GetEncryptionConfiguration"}

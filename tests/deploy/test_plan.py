@@ -142,8 +142,36 @@ def test_a_stack_of_another_stage_is_refused(stage_file):
     described = stack("dev", "UPDATE_COMPLETE", tags=[{"Key": "stage", "Value": "prod"}])
     with pytest.raises(InputError, match="belongs to stage 'prod' \\(its stage tag\\), not dev"):
         deploy_plan.check_stage_tag(described, "dev", stage_file())
-    deploy_plan.check_stage_tag(stack("dev", "UPDATE_COMPLETE", tags=[]), "dev", stage_file())
+    deploy_plan.check_stage_tag(stack("dev", "UPDATE_COMPLETE"), "dev", stage_file())
     deploy_plan.check_stage_tag(None, "dev", stage_file())
+    # A first create's empty stack has nothing to lose.
+    deploy_plan.check_stage_tag(stack("dev", "REVIEW_IN_PROGRESS", tags=[]), "dev", stage_file())
+
+
+def _tags(**changes):
+    tags = {t["Key"]: t["Value"] for t in stack("dev", "UPDATE_COMPLETE")["Tags"]}
+    tags.update(changes)
+    return [{"Key": k, "Value": v} for k, v in tags.items() if v is not None]
+
+
+@pytest.mark.parametrize(
+    ("tags", "found"),
+    [
+        ([], "no framework tag, no app.name tag, no stage tag"),
+        (_tags(stage=None), "no stage tag"),
+        (_tags(**{"app.name": "billing"}), "app.name='billing'"),
+        (_tags(framework=None), "no framework tag"),
+    ],
+)
+def test_a_stack_that_is_not_this_stages_planar_stack_is_refused(stage_file, tags, found):
+    described = stack("dev", "UPDATE_COMPLETE", tags=tags)
+    with pytest.raises(InputError) as raised:
+        deploy_plan.check_stage_tag(described, "dev", stage_file())
+    message = str(raised.value)
+    assert message.startswith(
+        f"stack planar-dev-acme is not this stage's Planar stack ({found}); a deploy changes "
+        "only a stack tagged framework='planar', app.name='acme', stage='dev': check stack_name in"
+    )
 
 
 # --- the requests ----------------------------------------------------------------------
@@ -249,6 +277,10 @@ def never_read():
     raise AssertionError("the stack policy decides nothing here: it is not read")
 
 
+# The logical ids the template holds, whatever its conditions.
+HELD = ("DatabaseCluster", "Service", "TaskDefinition", "FirewallWebAcl", "TargetGroup")
+
+
 def blocked(ready, kind=UPDATE, stage="prod", allow=False, policy=never_read):
     return deploy_plan.blocked(
         ready,
@@ -259,7 +291,21 @@ def blocked(ready, kind=UPDATE, stage="prod", allow=False, policy=never_read):
         region=REGION,
         stack_policy=policy,
         prog=PROG,
+        held=HELD,
     )
+
+
+def test_removing_a_resource_the_template_does_not_hold_is_blocked():
+    """An update of a stack that is not Planar's would remove its resources, stateless
+    ones too: any removal outside the template blocks, unless asked for."""
+    foreign = Resource("Remove", "OrdersQueue", "AWS::SQS::Queue", "")
+    (reason,) = blocked(change_set(foreign), stage="dev")
+    assert reason.startswith("Blocked: the change set removes OrdersQueue, which the template")
+    assert "--allow-replacement" in reason
+    assert blocked(change_set(foreign), stage="dev", allow=True) == []
+    # A removal the template's own switch makes (WebAcl create -> none) is not blocked.
+    switched_off = Resource("Remove", "FirewallWebAcl", "AWS::WAFv2::WebACL", "")
+    assert blocked(change_set(switched_off), stage="dev") == []
 
 
 def test_a_change_set_that_loses_no_data_is_not_blocked():

@@ -28,7 +28,7 @@ VALID = {
     "RegistryUsername": "",
     "RegistryPassword": "",
 }
-SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123"
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:planar/registry/x-AbC123"
 # Values to try for the inputs that allow more than a list of values.
 SAMPLES = {
     "AlbSubnets": ("", "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2"),

@@ -220,7 +220,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
         (
             {
                 "registry_username": "bot",
-                "registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbC123",
+                "registry_credentials_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:planar/registry/x-AbC123",
             },
             "not both",
         ),

@@ -392,9 +392,9 @@ def test_a_rebuild_from_the_cache_imports_no_cfn_lint(tmp_path, lint_cache_dir, 
         text=True,
         check=True,
     )
-    # THEN every result (the three stages and the launch role) came from the cache and
-    # cfn-lint was never imported
-    assert result.stdout.split() == ["0", "4", "False"]
+    # THEN every result (the three stages, the launch role and the deploy role) came from
+    # the cache and cfn-lint was never imported
+    assert result.stdout.split() == ["0", "5", "False"]
 
 
 def test_the_cache_folder_is_git_ignored():

@@ -10,15 +10,17 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
+from planar_cfn.catalog.deploy_role import DEPLOY_ROLE
 from planar_cfn.catalog.launch_role import LAUNCH_ROLE, with_launch_role
 from planar_cfn.lint import runner as lint_module
 from planar_cfn.lint.runner import HOME_REGION, lint_bodies, lint_body, lint_regions
 
 
 def test_every_stage_is_lint_clean(stage_lint, rendered):
-    # The suite's one lint of the stages and the launch role (conftest.stage_lint), for
-    # the build's regions.
-    assert stage_lint.findings == {stage: [] for stage in [*rendered, LAUNCH_ROLE]}
+    # The suite's one lint of the stages and the launch and deploy roles
+    # (conftest.stage_lint), for the build's regions.
+    expected = [*rendered, LAUNCH_ROLE, DEPLOY_ROLE]
+    assert stage_lint.findings == {stage: [] for stage in expected}
     assert stage_lint.regions == lint_regions()
 
 

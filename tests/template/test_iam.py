@@ -238,6 +238,42 @@ def test_execution_role(template, stage):
     assert statement["Resource"] == ["arn:created"]
 
 
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        # The launch form names a registry secret: the role reads that name here.
+        (
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:planar/registry/ghcr-AbC123",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:planar/registry/ghcr-AbC123",
+        ),
+        # Another account's or region's ARN: still only the stack's own account and region.
+        (
+            "arn:aws:secretsmanager:us-east-1:210987654321:secret:planar/registry/ghcr-AbC123",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:planar/registry/ghcr-AbC123",
+        ),
+    ],
+)
+def test_execution_role_reads_a_given_registry_secret_in_its_own_account_only(
+    template, given, read
+):
+    """The audit's exfiltration: the execution role may read the secret the launch form
+    names, and ECS sends it to the registry host. The role and the task definition name
+    the secret in the stack's own account and region, whatever account the ARN says."""
+    p = template["Resources"]["ExecutionRole"]["Properties"]
+    refs = {**REFS, "RegistryCredentialsSecretArn": given}
+    conditions = {
+        "UseCustomerManagedKey": False,
+        "UseRegistryCredentials": True,
+        "UseExistingRegistrySecret": True,
+    }
+    (policy,) = filter(None, evaluate(p["Policies"], refs, conditions))
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Resource"] == [read]
+    container = template["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    credentials = evaluate(container["RepositoryCredentials"], refs, conditions)
+    assert credentials == {"CredentialsParameter": read}
+
+
 def test_task_role_is_assumed_by_ecs_tasks_only(template):
     trust = props(template, "TaskRole")["AssumeRolePolicyDocument"]
     assert trust == {

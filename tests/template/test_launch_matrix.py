@@ -36,7 +36,7 @@ ZONE_OF = {
     **dict(zip(PUBLIC, ["us-east-1a", "us-east-1b"], strict=True)),
     SAME_ZONE_AS_FIRST: "us-east-1a",
 }
-SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-AbC123"
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:planar/registry/ghcr-AbC123"
 WEB_ACL_ARN = (
     "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/acme/0123abcd-4567-89ef-0123-456789abcdef"
 )
@@ -352,6 +352,18 @@ REFUSED = [
     case("password-without-username", RegistryPassword="s3cret-token"),
     case("password-with-a-quote", RegistryUsername="acme-bot", RegistryPassword='pa"ss'),
     case("partial-secret-arn", RegistryCredentialsSecretArn=SECRET_ARN.removesuffix("-AbC123")),
+    # Only a secret named as a registry credential: never the database's master secret,
+    # whose username and password ECS would send to whatever registry host is given.
+    case(
+        "rds-managed-secret",
+        RegistryCredentialsSecretArn=SECRET_ARN.replace(
+            "planar/registry/ghcr", "rds!cluster-2b5ab3f1-4d8e-4c4b-9d34-0f1e2a3b4c5d"
+        ),
+    ),
+    case(
+        "secret-outside-the-registry-prefix",
+        RegistryCredentialsSecretArn=SECRET_ARN.replace("planar/registry/ghcr", "prod/db-password"),
+    ),
     case("base-domain-65-characters", BaseDomainName="a" + LONGEST_DOMAIN),
     case("base-domain-label-64-characters", BaseDomainName="a" * 64 + ".io"),
     case("base-domain-trailing-dot", BaseDomainName="example.com."),

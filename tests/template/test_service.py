@@ -95,19 +95,25 @@ def test_image_tag_or_digest(template, tag, image):
         assert not pattern.fullmatch(refused)
 
 
+REGISTRY_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:planar/registry/x-AbC123"
+
+
 @pytest.mark.parametrize(
     ("conditions", "expected"),
     [
         ({"UseRegistryCredentials": False}, None),
-        ({"UseRegistryCredentials": True, "UseExistingRegistrySecret": True}, "arn:existing"),
+        ({"UseRegistryCredentials": True, "UseExistingRegistrySecret": True}, REGISTRY_SECRET),
         ({"UseRegistryCredentials": True, "UseExistingRegistrySecret": False}, "arn:created"),
     ],
 )
 def test_repository_credentials_only_with_a_registry_secret(template, conditions, expected):
     container = props(template, "TaskDefinition")["ContainerDefinitions"][0]
     refs = {
-        "RegistryCredentialsSecretArn": "arn:existing",
+        "RegistryCredentialsSecretArn": REGISTRY_SECRET,
         "RegistryCredentialsSecret": "arn:created",
+        "AWS::Partition": "aws",
+        "AWS::Region": "us-east-1",
+        "AWS::AccountId": "123456789012",
         "AWS::NoValue": None,
     }
     value = evaluate(container["RepositoryCredentials"], refs, conditions)
