@@ -99,6 +99,7 @@ PARAMETERS = [
     ("CustomerManagedKey", "customer_managed_key", "false"),
     ("AccessLogsBucket", "access_logs_bucket", ""),
     ("WebAcl", "web_acl", "none"),
+    ("PermissionsBoundary", "permissions_boundary", ""),
 ]
 # CloudFormation's limit on a template passed inline (TemplateBody), in bytes.
 INLINE_TEMPLATE_LIMIT = 51_200

@@ -40,6 +40,7 @@ class Params:
     autoscaling: str = "UseAutoscaling"
     fargate_spot: str = "UseFargateSpot"
     aurora_auto_pause: str = "AuroraAutoPause"
+    has_permissions_boundary: str = "HasPermissionsBoundary"
 
     def __getitem__(self, name: str) -> Ref:
         """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
@@ -73,6 +74,7 @@ def _conditions(params: Params) -> dict[str, Any]:
         params.autoscaling: Equals(params["Autoscaling"], "true"),
         params.fargate_spot: Equals(params["FargateSpot"], "true"),
         params.aurora_auto_pause: Equals(params["AuroraMinCapacity"], "0"),
+        params.has_permissions_boundary: Not(_blank(params["PermissionsBoundary"])),
     }
 
 
