@@ -103,6 +103,7 @@ PARAMETERS = [
     ("DatabaseDataApi", "database_data_api", "true"),
     ("DatabaseRequireTls", "database_require_tls", "true"),
     ("WafRateLimit", "waf_rate_limit", "500"),
+    ("PermissionsBoundary", "permissions_boundary", ""),
 ]
 # CloudFormation's limit on a template passed inline (TemplateBody), in bytes.
 INLINE_TEMPLATE_LIMIT = 51_200

@@ -10,13 +10,15 @@ and take no resource ARN.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from awacs.aws import Action as AwacsAction
-from awacs.aws import Allow, ArnEquals, Condition, Statement, StringEquals
+from awacs.aws import ArnEquals, Condition, Statement, StringEquals
 from troposphere import Sub
+
+from . import launch_boundary, launch_records
+from .launch_grant import Grant, service
 
 __all__ = [
     "SCOPES",
@@ -28,42 +30,16 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Grant:
-    """Actions on resources, under an optional condition, and why."""
-
-    sid: str
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]  # Fn::Sub strings
-    reason: str
-    condition: Condition | None = None
-    # In SCOPES: also every required action of this service no earlier grant placed.
-    rest_of: str | None = None
-    # Granted only when the stages' templates hold a resource of this type.
-    only_with: str | None = None
-
-    def statement(self, actions: Iterable[str] | None = None) -> Statement:
-        """The grant as an awacs statement, for `actions` (default: all of its own)."""
-        chosen = self.actions if actions is None else tuple(actions)
-        return Statement(
-            Sid=self.sid,
-            Effect=Allow,
-            Action=[_action(a) for a in sorted(chosen, key=str.lower)],
-            Resource=[r if r == "*" else Sub(r) for r in self.resources],
-            **({"Condition": self.condition} if self.condition else {}),
-        )
-
-
-def _action(name: str) -> AwacsAction:
-    prefix, action = name.split(":", 1)
-    return AwacsAction(prefix, action)
-
-
 _ARN = "arn:${AWS::Partition}"
 _ACCOUNT = "${AWS::Region}:${AWS::AccountId}"
 # Service Catalog names a provisioned product's stack SC-{account}-pp-{id}, and
 # CloudFormation names a resource the template leaves unnamed {stack}-{logical id}-{id}.
 _SC = "SC-*"
+
+# The stack tag every Planar launch carries: the product's TagOptions become stack tags
+# (docs/publishing.md, Tag options), framework=planar among them (naming.py).
+_PLANAR_REQUEST = Condition(StringEquals("aws:RequestTag/framework", "planar"))
+_PLANAR_RESOURCE = Condition(StringEquals("aws:ResourceTag/framework", "planar"))
 
 # Service Catalog tags the template objects in its own bucket (the page below).
 _TEMPLATE_OBJECTS = Condition(
@@ -77,32 +53,44 @@ _TEMPLATE_OBJECTS = Condition(
 # calls, and reading the template Service Catalog keeps in its own S3 bucket.
 SERVICE_CATALOG_GRANTS: tuple[Grant, ...] = (
     Grant(
+        "ServiceCatalogCreateStacks",
+        ("cloudformation:CreateStack", "cloudformation:TagResource"),
+        (f"{_ARN}:cloudformation:{_ACCOUNT}:stack/{_SC}/*",),
+        "getstarted-launchconstraint.html: Service Catalog creates the provisioned "
+        "product's stack (SC-*) with the launch role, tagged with the product's TagOptions, "
+        "framework=planar among them. TagResource: the Service Authorization Reference "
+        "(docs.aws.amazon.com/service-authorization/latest/reference/"
+        "list_awscloudformation.html) gives cloudformation:TagResource the "
+        "cloudformation:CreateAction key: stack tags given at create or update are "
+        "authorized as TagResource on the stack. Both take aws:RequestTag",
+        _PLANAR_REQUEST,
+    ),
+    Grant(
         "ServiceCatalogStacks",
         (
-            "cloudformation:CreateStack",
             "cloudformation:DeleteStack",
-            "cloudformation:DescribeStackEvents",
-            "cloudformation:DescribeStacks",
+            "cloudformation:ExecuteChangeSet",
             "cloudformation:SetStackPolicy",
             "cloudformation:UpdateStack",
-            # TagOptions become stack tags, which CloudFormation authorizes as
-            # TagResource on the stack when CreateStack or UpdateStack carries them.
-            "cloudformation:TagResource",
-            # Update plans and updates through change sets (the same page's policy).
+        ),
+        (f"{_ARN}:cloudformation:{_ACCOUNT}:stack/{_SC}/*",),
+        "getstarted-launchconstraint.html: Service Catalog updates and deletes the stack; "
+        "only a stack tagged framework=planar (a stack resource takes aws:ResourceTag)",
+        _PLANAR_RESOURCE,
+    ),
+    Grant(
+        "ServiceCatalogStackReads",
+        (
             "cloudformation:CreateChangeSet",
             "cloudformation:DeleteChangeSet",
             "cloudformation:DescribeChangeSet",
-            "cloudformation:ExecuteChangeSet",
+            "cloudformation:DescribeStackEvents",
+            "cloudformation:DescribeStacks",
             "cloudformation:ListChangeSets",
         ),
         (f"{_ARN}:cloudformation:{_ACCOUNT}:stack/{_SC}/*",),
-        "getstarted-launchconstraint.html: Service Catalog creates, updates and deletes "
-        "the provisioned product's stack with the launch role; its stacks are SC-*. "
-        "TagResource: a launch's TagOptions are stack tags, and the Service Authorization "
-        "Reference (docs.aws.amazon.com/service-authorization/latest/reference/"
-        "list_awscloudformation.html) gives cloudformation:TagResource the "
-        "cloudformation:CreateAction key: stack tags given at create or update are "
-        "authorized as TagResource on the stack",
+        "getstarted-launchconstraint.html: reading the stack, and the change sets of update "
+        "plans, which change nothing until ExecuteChangeSet (tag-scoped above)",
     ),
     Grant(
         "ServiceCatalogTemplates",
@@ -155,10 +143,16 @@ def _passed_to(types: frozenset[str] | None) -> Condition:
 
 
 _PASS = "PassStackRoles"
+_RECORDS = "route53:changeresourcerecordsets"
 _ATTACH = "AttachStackPolicies"
 _ROLES = tuple(
     f"{_ARN}:iam::${{AWS::AccountId}}:role/{name}"
-    for name in ("ecs-execution-role-*", "ecs-task-role-*", "rds-monitoring-role-*", _SC)
+    for name in (
+        "bucket-emptier-role-*",
+        "ecs-execution-role-*",
+        "ecs-task-role-*",
+        "rds-monitoring-role-*",
+    )
 )
 
 # Schema actions scoped to the stack's resources, by the names naming.py gives them (or
@@ -175,17 +169,25 @@ SCOPES: tuple[Grant, ...] = (
         "the role cannot give the stack's roles any other policy",
     ),
     Grant(
-        "StackRoles",
+        "BoundedStackRoles",
         (
             "iam:CreateRole",
-            "iam:DeleteRole",
-            "iam:DeleteRolePermissionsBoundary",
             "iam:DeleteRolePolicy",
+            "iam:PutRolePermissionsBoundary",
+            "iam:PutRolePolicy",
+        ),
+        _ROLES,
+        "the stack's roles (naming.py), each carrying the Planar permissions boundary: "
+        "created with it, and their policies changed only while they carry it",
+        launch_boundary.bounded(),
+    ),
+    Grant(
+        "StackRoles",
+        (
+            "iam:DeleteRole",
             "iam:GetRolePolicy",
             "iam:ListAttachedRolePolicies",
             "iam:ListRolePolicies",
-            "iam:PutRolePermissionsBoundary",
-            "iam:PutRolePolicy",
             "iam:TagRole",
             "iam:UntagRole",
             "iam:UpdateAssumeRolePolicy",
@@ -193,8 +195,9 @@ SCOPES: tuple[Grant, ...] = (
             "iam:UpdateRoleDescription",
         ),
         _ROLES,
-        "the stack's roles: ecs-execution-role-*, ecs-task-role-*, rds-monitoring-role-* "
-        "(naming.py) and the bucket emptier's, named after the SC-* stack",
+        "the stack's roles by name: bucket-emptier-role-*, ecs-execution-role-*, "
+        "ecs-task-role-*, rds-monitoring-role-* (naming.py); these actions take no "
+        "iam:PermissionsBoundary key",
     ),
     Grant(
         _PASS,
@@ -238,10 +241,17 @@ SCOPES: tuple[Grant, ...] = (
         ),
         tuple(
             f"{_ARN}:secretsmanager:{_ACCOUNT}:secret:{name}"
-            for name in ("custom-secret-*", "registry-credentials-*", "rds!cluster-*")
+            for name in ("custom-secret-*", "registry-credentials-*")
         ),
-        "the stack's secrets (naming.py) and the database's master-user secret, which "
-        "RDS names rds!cluster-*",
+        "the stack's AWS::SecretsManager::Secret resources (naming.py), whose schema lists "
+        "every one of these actions, GetSecretValue included",
+    ),
+    Grant(
+        "DatabaseSecret",
+        ("secretsmanager:CreateSecret", "secretsmanager:TagResource"),
+        (f"{_ARN}:secretsmanager:{_ACCOUNT}:secret:rds!cluster-*",),
+        "the database's master-user secret, which RDS names rds!cluster-*: only the "
+        "secretsmanager actions AWS::RDS::DBCluster's schema lists, so never its value",
     ),
     Grant(
         "FunctionCodeObjects",
@@ -319,11 +329,6 @@ SCOPES: tuple[Grant, ...] = (
 )
 
 
-def service(action: str) -> str:
-    """The service prefix of an IAM action, lower case."""
-    return action.split(":", 1)[0].lower()
-
-
 def managed_policy_arns(templates: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
     """Every ManagedPolicyArns entry of the templates' roles, as Fn::Sub strings, sorted
     and without repeats."""
@@ -345,8 +350,16 @@ def managed_policy_arns(templates: Iterable[Mapping[str, Any]]) -> tuple[str, ..
 
 
 def _attachable(policy_arns: Sequence[str]) -> Condition:
-    """AttachStackPolicies' condition: the policy attached or detached is one of these."""
-    return Condition(ArnEquals("iam:PolicyARN", [Sub(arn) for arn in policy_arns]))
+    """AttachStackPolicies' condition: the policy attached or detached is one of these,
+    and the role carries the Planar permissions boundary."""
+    return Condition(
+        ArnEquals(
+            {
+                "iam:PolicyARN": [Sub(arn) for arn in policy_arns],
+                "iam:PermissionsBoundary": launch_boundary.boundary_arn(),
+            }
+        )
+    )
 
 
 def _scope(grant: Grant, types: frozenset[str], policy_arns: Sequence[str]) -> Grant:
@@ -358,29 +371,48 @@ def _scope(grant: Grant, types: frozenset[str], policy_arns: Sequence[str]) -> G
 
 
 def statements(
-    required: frozenset[str], types: frozenset[str], policy_arns: Sequence[str] = ()
+    required: frozenset[str],
+    types: frozenset[str],
+    policy_arns: Sequence[str] = (),
+    records: Sequence[str] = (),
 ) -> list[Statement]:
     """Service Catalog's grants, then each scope's required actions, then the remaining
     required actions on `*`, one statement per service; a grant `only_with` a resource
     type `types` lacks is left out. Attaching and detaching is allowed for `policy_arns`
-    only, and not at all when there are none."""
+    only, and not at all when there are none; changing records for `records` (name
+    patterns) only. The launch boundary's denials end the list."""
     by_lower = {a.lower(): a for a in required}
     grants = [g for g in SERVICE_CATALOG_GRANTS if g.only_with in (None, *types)]
     statements = [grant.statement() for grant in grants]
     placed = {a.lower() for grant in grants for a in grant.actions}
+    by_service_catalog = frozenset(placed)
     for grant in SCOPES:
         if grant.sid == _ATTACH and not policy_arns:
             # Nothing to attach: the actions are withheld, not granted on `*`.
             placed.update(a.lower() for a in grant.actions)
             continue
         scope = _scope(grant, types, policy_arns)
-        names = [by_lower[a.lower()] for a in scope.actions if a.lower() in by_lower]
+        # A scope's own actions, on its own resources, even when an earlier scope grants
+        # them on others (the stack's secrets and the database's); not again what a
+        # Service Catalog grant already holds.
+        names = [
+            by_lower[a.lower()]
+            for a in scope.actions
+            if a.lower() in by_lower and a.lower() not in by_service_catalog
+        ]
         if scope.rest_of:
-            names += [a for a in sorted(by_lower.values()) if service(a) == scope.rest_of]
-        names = list(dict.fromkeys(a for a in names if a.lower() not in placed))
+            names += [
+                a
+                for a in sorted(by_lower.values())
+                if service(a) == scope.rest_of and a.lower() not in placed
+            ]
+        names = list(dict.fromkeys(names))
         if names:
             statements.append(scope.statement(names))
             placed.update(a.lower() for a in names)
+    if _RECORDS in by_lower:
+        statements += launch_records.statements(records)
+        placed.add(_RECORDS)
     rest: dict[str, list[str]] = {}
     for lower, action in sorted(by_lower.items()):
         if lower not in placed:
@@ -388,4 +420,4 @@ def statements(
     for prefix, actions in sorted(rest.items()):
         sid = "".join(part.capitalize() for part in prefix.split("-"))
         statements.append(Grant(sid, tuple(actions), ("*",), "no resource ARN").statement())
-    return statements
+    return statements + launch_boundary.denials()

@@ -34,7 +34,7 @@ from ..inputs.stages import DEFAULT_STAGES, Stage
 from ..paths import TEMPLATES_DIR
 from ..template.config import StackConfig
 from ..template.render import Rendered, render, template_path
-from . import launch_grants, resource_schemas
+from . import launch_boundary, launch_grants, launch_records, resource_schemas
 
 __all__ = [
     "EXCLUDED_SERVICES",
@@ -121,13 +121,16 @@ _SAME_ACCOUNT = Condition(StringEqualsIfExists("aws:SourceAccount", Ref("AWS::Ac
 
 
 def required_actions(types: Iterable[str]) -> frozenset[str]:
-    """The union of the schemas' permissions over `types`, less the excluded services
-    and the entries that are no IAM action."""
+    """The union of the schemas' permissions over `types`, less the excluded services,
+    the entries that are no IAM action and the actions withheld to keep the permissions
+    boundary (launch_boundary.WITHHELD_ACTIONS)."""
     return frozenset(
         action
         for resource_type in types
         for action in resource_schemas.schema_permissions(resource_type)
-        if launch_grants.service(action) not in EXCLUDED_SERVICES and action not in NOT_IAM_ACTIONS
+        if launch_grants.service(action) not in EXCLUDED_SERVICES
+        and action not in NOT_IAM_ACTIONS
+        and action not in launch_boundary.WITHHELD_ACTIONS
     )
 
 
@@ -140,14 +143,20 @@ _UNCONSTRAINED_SKIPS = [
     {
         "id": check,
         "comment": f"{what} on *: the schemas' actions for resources CloudFormation names, "
-        "or that take no resource ARN; the stack's named resources are scoped",
+        "or that take no resource ARN; the stack's named resources are scoped, and no IAM "
+        "write is among them: every role the launch role creates or changes must carry the "
+        "Planar permissions boundary (PermissionsBoundaryPolicy)",
     }
     for check, what in (("CKV_AWS_109", "Permissions management"), ("CKV_AWS_111", "Writes"))
 ]
 
 
 def _unconstrained(statement: Statement) -> bool:
-    return statement.Resource == ["*"] and "Condition" not in statement.properties
+    return (
+        statement.Effect == "Allow"
+        and statement.Resource == ["*"]
+        and "Condition" not in statement.properties
+    )
 
 
 def _size(statements: Sequence[Statement]) -> int:
@@ -231,8 +240,10 @@ def _template(stage_templates: Sequence[Mapping[str, Any]]) -> Template:
             ),
         )
     )
+    boundary = launch_boundary.add_boundary(template, stage_templates)
     arns = launch_grants.managed_policy_arns(stage_templates)
-    policies = _policies(launch_grants.statements(required, types, arns))
+    records = launch_records.record_patterns(stage_templates)
+    policies = _policies(launch_grants.statements(required, types, arns, records))
     if len(policies) > MANAGED_POLICIES_PER_ROLE:
         raise ValueError(
             f"launch role: {len(policies)} managed policies, over the "
@@ -244,6 +255,8 @@ def _template(stage_templates: Sequence[Mapping[str, Any]]) -> Template:
             Description=f"Planar launch role, part {number} of {len(policies)}",
             Roles=[Ref(role)],
             PolicyDocument=PolicyDocument(Version="2012-10-17", Statement=statements),
+            # The denials name the boundary policy: created first, deleted last.
+            DependsOn=[boundary.title],
         )
         if any(_unconstrained(statement) for statement in statements):
             policy.Metadata = {"checkov": {"skip": _UNCONSTRAINED_SKIPS}}

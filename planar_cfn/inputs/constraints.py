@@ -256,6 +256,10 @@ def database_zones(instances: int) -> Pattern:
 
 # The Anthropic Claude models the original README names. They run only through
 # cross-region inference profiles (us., eu., global., ...), not on demand.
+# "IAM and AWS STS quotas": a managed policy's name, 1-128 of these characters.
+POLICY_NAME = Pattern(
+    r"^[\w+=,.@-]{1,128}$", "an IAM managed policy name such as planar-permissions-boundary"
+)
 CLAUDE_MODELS = (
     "anthropic.claude-sonnet-4-5-20250929-v1:0",
     "anthropic.claude-opus-4-5-20251101-v1:0",

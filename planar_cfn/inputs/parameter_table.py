@@ -384,6 +384,17 @@ SPECS: tuple[ParameterSpec, ...] = (
         pattern=c.WEB_ACL,
     ),
     *parameter_switches.SWITCHES,
+    ParameterSpec(
+        "PermissionsBoundary",
+        "permissions_boundary",
+        SECURITY,
+        "Permissions boundary",
+        "Name of a managed policy in this account that every role the stack creates carries "
+        "as its permissions boundary. Service Catalog launches need planar-permissions-boundary "
+        "(the launch role creates no role without it). Empty: no boundary.",
+        default="",
+        pattern=c.POLICY_NAME.or_empty(),
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}

@@ -54,6 +54,7 @@ class Params:
     restrict_task_egress: str = "RestrictTaskEgress"
     data_api: str = "UseDataApi"
     require_database_tls: str = "RequireDatabaseTls"
+    has_permissions_boundary: str = "HasPermissionsBoundary"
 
     def __getitem__(self, name: str) -> Ref:
         """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
@@ -94,6 +95,7 @@ def _conditions(params: Params) -> dict[str, Any]:
         ),
         params.data_api: Equals(params["DatabaseDataApi"], "true"),
         params.require_database_tls: Equals(params["DatabaseRequireTls"], "true"),
+        params.has_permissions_boundary: Not(_blank(params["PermissionsBoundary"])),
     }
 
 

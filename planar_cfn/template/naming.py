@@ -1,7 +1,8 @@
 """Resource names and tags.
 
 Every name is `{prefix}-{stage}-{app_name}` as in the Terraform module. The
-longest, `rds-monitoring-role-staging-{app}` (IAM, 64 characters) and
+longest, `rds-monitoring-role-staging-{app}` and `bucket-emptier-role-staging-{app}`
+(IAM, 64 characters) and
 `planar-staging-{app}-{8}` (S3, 63), cap the app name at 36 characters, and a stage
 name at staging's 7 (stages.py).
 """

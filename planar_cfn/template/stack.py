@@ -19,6 +19,7 @@ from troposphere.s3 import Bucket
 
 from .._version import __version__
 from ..inputs.parameters import Params, add_parameters
+from . import boundary
 from .config import StackConfig
 from .database import add_database
 from .dns import add_alias_record, add_certificate
@@ -157,6 +158,7 @@ def build_template(config: StackConfig) -> BuiltStack:
         encryption,
     )
     scaling = add_scaling(template, naming, params, service, load_balancer)
+    boundary.add_permissions_boundary(template, params)
     add_outputs(template, params, secrets, storage, database, roles, domain, load_balancer, service)
     return BuiltStack(
         config=config,

@@ -222,6 +222,9 @@ def _add_emptier_role(
     return template.add_resource(
         Role(
             "BucketEmptierRole",
+            # A fixed name, like the stack's other roles: the launch role manages roles of
+            # these names only (docs/security.md).
+            RoleName=naming.name("bucket-emptier-role"),
             AssumeRolePolicyDocument=policies.assume_role_policy("lambda.amazonaws.com"),
             Policies=[
                 RolePolicy(

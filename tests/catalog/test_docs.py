@@ -12,10 +12,19 @@ import pytest
 
 from planar_cfn import catalog
 from planar_cfn.catalog import launch_constraint
+from planar_cfn.catalog.launch_role import launch_role_path
 from planar_cfn.cli import arguments
+from planar_cfn.inputs.parameters import SPECS_BY_NAME
+from tests.catalog.policy_eval import decide
 
 # The launch role's modules name the actions the role grants, not calls a publish makes.
-LAUNCH_ROLE_MODULES = {"launch_role.py", "launch_grants.py", "resource_schemas.py"}
+LAUNCH_ROLE_MODULES = {
+    "launch_role.py",
+    "launch_grants.py",
+    "launch_boundary.py",
+    "launch_records.py",
+    "resource_schemas.py",
+}
 DOC = Path(__file__).resolve().parents[2] / "docs" / "publishing.md"
 BEGIN = "<!-- launch-form: generated from the template metadata by tests/catalog/test_docs.py -->"
 END = "<!-- /launch-form -->"
@@ -24,6 +33,11 @@ POLICY_EXTRAS = {
     # Service Catalog validates a new version's template; AWS's admin policies grant it.
     "cloudformation:ValidateTemplate",
 }
+
+
+@pytest.fixture(scope="module")
+def launch_role() -> dict:
+    return json.loads(launch_role_path(DOC.parents[1] / "templates").read_text())
 
 
 def _cell(text: str) -> str:
@@ -148,15 +162,98 @@ def test_policy_allows_every_call_publish_makes_and_nothing_more():
     assert _actions(_policy()) == called | POLICY_EXTRAS
 
 
-def test_policy_is_clean_for_the_iam_linter():
+PLACEHOLDERS = (
+    ("ARTIFACT_BUCKET", "example-artifacts"),
+    ("REGION", "us-east-1"),
+    ("ACCOUNT_ID", "111122223333"),
+    ("LAUNCH_ROLE", "planar-launch-role"),
+    ("PRODUCT_ID", "prod-planar0000001"),
+    ("PORTFOLIO_ID", "port-planar000001"),
+)
+CATALOG = "arn:aws:catalog:us-east-1:111122223333"
+
+
+def _filled_policy() -> dict:
     text = json.dumps(_policy())
-    for placeholder, example in (
-        ("ARTIFACT_BUCKET", "example-artifacts"),
-        ("REGION", "us-east-1"),
-        ("ACCOUNT_ID", "111122223333"),
-        ("LAUNCH_ROLE", "planar-launch-role"),
-    ):
+    for placeholder, example in PLACEHOLDERS:
         text = text.replace(placeholder, example)
+    return json.loads(text)
+
+
+def _statements() -> list[dict]:
+    listed = _filled_policy()["Statement"]
+    return [
+        {
+            **s,
+            "Action": [s["Action"]] if isinstance(s["Action"], str) else s["Action"],
+            "Resource": [s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"],
+        }
+        for s in listed
+    ]
+
+
+def test_policy_reaches_only_the_planar_product_and_portfolio():
+    statements = _statements()
+    product, other_product = f"{CATALOG}:product/prod-planar0000001", f"{CATALOG}:product/prod-x"
+    portfolio, other = f"{CATALOG}:portfolio/port-planar000001", f"{CATALOG}:portfolio/port-x"
+    product_actions = {
+        a for s in statements for a in s["Action"] if any(":product/" in r for r in s["Resource"])
+    }
+    portfolio_actions = {
+        a for s in statements for a in s["Action"] if any(":portfolio/" in r for r in s["Resource"])
+    }
+    assert "servicecatalog:UpdateProvisioningArtifact" in product_actions
+    assert "servicecatalog:CreatePortfolioShare" in portfolio_actions
+    for action in product_actions - {"servicecatalog:CreateProduct"}:
+        assert decide(statements, action, product) == "allow", action
+        assert decide(statements, action, other_product) == "implicit deny", action
+    for action in portfolio_actions:
+        assert decide(statements, action, portfolio) == "allow", action
+        assert decide(statements, action, other) == "implicit deny", action
+    # The one statement on product/* creates a product and does nothing else.
+    (creating,) = [s for s in statements if f"{CATALOG}:product/*" in s["Resource"]]
+    assert creating["Action"] == ["servicecatalog:CreateProduct"]
+    # The launch role only, and only to Service Catalog.
+    role = "arn:aws:iam::111122223333:role/planar-launch-role"
+    to_catalog = {"iam:PassedToService": "servicecatalog.amazonaws.com"}
+    assert decide(statements, "iam:PassRole", role, to_catalog) == "allow"
+    assert decide(statements, "iam:PassRole", role, {}) == "implicit deny"
+    admin = "arn:aws:iam::111122223333:role/Admin"
+    assert decide(statements, "iam:PassRole", admin, to_catalog) == "implicit deny"
+
+
+def _constraint() -> dict:
+    text = DOC.read_text()
+    match = re.search(r"<!-- template-constraint -->\s*```json\n(.*?)```", text, re.DOTALL)
+    assert match, f"{DOC.name} lacks the ```json rules after <!-- template-constraint -->"
+    return json.loads(match.group(1))
+
+
+def test_template_constraint_fixes_zone_domain_and_boundary_with_values_they_accept(
+    templates, launch_role
+):
+    rules = _constraint()["Rules"]
+    assertions = [a for rule in rules.values() for a in rule["Assertions"]]
+    fixed = {}
+    for assertion in assertions:
+        ((function, (values, ref)),) = assertion["Assert"].items()
+        if function == "Fn::Equals":
+            values, ref = [ref], values
+        name = ref["Ref"]
+        fixed[name] = values if isinstance(values, list) else [values]
+        assert name in assertion["AssertDescription"], name
+    assert set(fixed) == {"HostedZoneId", "BaseDomainName", "PermissionsBoundary"}
+    for template in templates.values():
+        assert set(fixed) <= set(template["Parameters"])
+    for name, values in fixed.items():
+        # The inputs' own check, the one the templates' constraints come from.
+        assert [SPECS_BY_NAME[name].check(v) for v in values] == [None] * len(values), name
+    boundary = launch_role["Parameters"]["PermissionsBoundaryName"]["Default"]
+    assert fixed["PermissionsBoundary"] == [boundary]
+
+
+def test_policy_is_clean_for_the_iam_linter():
+    text = json.dumps(_filled_policy())
     findings = parliament.analyze_policy_string(text).findings
     # These have no resource-level permissions (the Service Authorization Reference,
     # as parliament knows it): Resource "*" is the only way to allow them.

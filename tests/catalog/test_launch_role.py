@@ -16,6 +16,8 @@ from cfnlint.helpers import load_resource
 from parliament import analyze_policy_string
 
 from planar_cfn import build_launch_role, get_stage
+from planar_cfn.catalog import launch_boundary
+from planar_cfn.catalog.launch_boundary import WITHHELD_ACTIONS
 from planar_cfn.catalog.launch_grants import SCOPES, SERVICE_CATALOG_GRANTS, managed_policy_arns
 from planar_cfn.catalog.launch_role import (
     EXCLUDED_SERVICES,
@@ -28,6 +30,7 @@ from planar_cfn.catalog.launch_role import (
 from planar_cfn.catalog.resource_schemas import resource_types, schema_permissions
 from planar_cfn.cli import commands as cli
 from planar_cfn.lint.runner import lint_body
+from tests.catalog.policy_eval import decide, role_statements
 from tests.catalog.test_resource_schemas import schema_union
 from tests.cfn import evaluate
 
@@ -50,6 +53,7 @@ REFS = {
     "AWS::Region": "eu-west-1",
     "AWS::AccountId": "123456789012",
     "LaunchRoleName": "planar-launch-role",
+    "PermissionsBoundaryName": "planar-permissions-boundary",
 }
 
 
@@ -72,13 +76,16 @@ def role():
 
 
 def statements(role):
+    """The Allow statements of the policies attached to the launch role (not the
+    permissions boundary, a policy of the template that no role of it carries)."""
     for resource in role["Resources"].values():
-        if resource["Type"] == "AWS::IAM::ManagedPolicy":
-            yield from resource["Properties"]["PolicyDocument"]["Statement"]
+        if resource["Type"] == "AWS::IAM::ManagedPolicy" and resource["Properties"].get("Roles"):
+            document = resource["Properties"]["PolicyDocument"]
+            yield from (s for s in document["Statement"] if s["Effect"] == "Allow")
 
 
 def granted(role):
-    """The role's actions, lowercased as IAM compares them."""
+    """The role's allowed actions, lowercased as IAM compares them."""
     return {a.lower() for s in statements(role) for a in s["Action"]}
 
 
@@ -95,6 +102,7 @@ def uncovered(types, role):
         if not covers(patterns, a)
         and a.split(":")[0] not in EXCLUDED_SERVICES
         and a not in NOT_IAM_ACTIONS
+        and a not in WITHHELD_ACTIONS
     )
 
 
@@ -208,10 +216,16 @@ def test_trust_name_and_outputs(role):
 
 def test_each_policy_fits_the_managed_policy_limit(role):
     policies = [r for r in role["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
-    assert 1 < len(policies) <= 10  # a role takes 10 managed policies by default
+    attached = [p for p in policies if "Roles" in p["Properties"]]
+    assert 1 < len(attached) <= 10  # a role takes 10 managed policies by default
+    # The one policy no role of the template carries is the permissions boundary.
+    assert [p for p in policies if p not in attached] == [
+        role["Resources"]["PermissionsBoundaryPolicy"]
+    ]
     for policy in policies:
         document = evaluate(policy["Properties"]["PolicyDocument"], REFS, {})
         assert len("".join(json.dumps(document).split())) <= MANAGED_POLICY_LIMIT
+    for policy in attached:
         assert policy["Properties"]["Roles"] == [{"Ref": "LaunchRole"}]
 
 
@@ -248,7 +262,11 @@ def test_every_policy_passes_parliament(role):
     # actions on `*` that could name a resource: allowed only in the statements on `*`
     # (the remainder no scope names, and the template objects read under the
     # servicecatalog:provisioning tag), never in a scoped one.
+    # The permissions boundary allows its actions on `*`: it grants nothing, and caps
+    # the stack's roles, whose own policies name their resources.
     on_star = {a for s in statements(role) if s["Resource"] == ["*"] for a in s["Action"]}
+    boundary = role["Resources"]["PermissionsBoundaryPolicy"]["Properties"]["PolicyDocument"]
+    on_star |= {a for s in boundary["Statement"] for a in s["Action"]}
     checked = 0
     for resource in role["Resources"].values():
         if resource["Type"] != "AWS::IAM::ManagedPolicy":
@@ -322,7 +340,9 @@ def test_a_custom_stage_list_gets_a_role_for_its_own_resource_types():
 
 def test_every_left_out_permission_has_its_reason(templates, role):
     left_out = {
-        a: EXCLUDED_SERVICES.get(a.split(":")[0]) or NOT_IAM_ACTIONS.get(a)
+        a: EXCLUDED_SERVICES.get(a.split(":")[0])
+        or NOT_IAM_ACTIONS.get(a)
+        or WITHHELD_ACTIONS.get(a)
         for a in schema_union(resource_types(templates.values()))
         if not covers(granted(role), a)
     }
@@ -334,28 +354,14 @@ def test_every_left_out_permission_has_its_reason(templates, role):
 
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/ecs-task-role-dev-planar"
+BOUNDARY_ARN = "arn:aws:iam::123456789012:policy/planar-permissions-boundary"
 STACK_ARN = "arn:aws:cloudformation:eu-west-1:123456789012:stack/SC-123456789012-pp-abc/1"
 
 
 def allows(role, action, resource, context):
-    """Whether a statement of the role allows `action` on `resource` for a request with
-    `context` (condition key to value): the Allow statements only, with the condition
-    operators the role uses (a key the request lacks fails the condition)."""
-    for statement in statements(role):
-        resolved = evaluate(statement, REFS, {})
-        if not covers([a.lower() for a in resolved["Action"]], action):
-            continue
-        if not any(fnmatch.fnmatchcase(resource, r) for r in resolved["Resource"]):
-            continue
-        conditions = resolved.get("Condition", {})
-        assert set(conditions) <= {"StringEquals", "ArnEquals"}, conditions
-        if all(
-            context.get(key) in (values if isinstance(values, list) else [values])
-            for operator in conditions.values()
-            for key, values in operator.items()
-        ):
-            return True
-    return False
+    """Whether the launch role's policies allow `action` on `resource` for a request
+    with `context`: an explicit Deny wins (tests/catalog/policy_eval.py)."""
+    return decide(list(role_statements(role, REFS)), action, resource, context) == "allow"
 
 
 def stage_policy_arns(templates):
@@ -373,18 +379,26 @@ def test_attach_and_detach_are_limited_to_the_policies_the_stages_attach(templat
     assert "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" in arns
     for action in ("iam:AttachRolePolicy", "iam:DetachRolePolicy"):
         for arn in arns:
-            assert allows(role, action, ROLE_ARN, {"iam:PolicyARN": arn}), (action, arn)
+            context = {"iam:PolicyARN": arn, "iam:PermissionsBoundary": BOUNDARY_ARN}
+            assert allows(role, action, ROLE_ARN, context), (action, arn)
+            # Only on a role that carries the Planar boundary.
+            assert not allows(role, action, ROLE_ARN, {"iam:PolicyARN": arn}), (action, arn)
         for arn in (
             "arn:aws:iam::aws:policy/AdministratorAccess",
             "arn:aws:iam::123456789012:policy/anything",
         ):
-            assert not allows(role, action, ROLE_ARN, {"iam:PolicyARN": arn}), (action, arn)
+            context = {"iam:PolicyARN": arn, "iam:PermissionsBoundary": BOUNDARY_ARN}
+            assert not allows(role, action, ROLE_ARN, context), (action, arn)
         assert not allows(role, action, ROLE_ARN, {})
 
 
-def test_the_attachable_policies_follow_the_stage_templates(templates):
+def test_the_attachable_policies_follow_the_stage_templates(templates, monkeypatch):
     bodies = [json.dumps(t) for t in templates.values()]
     extra = {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"}
+    # The boundary must know what the policy allows (a policy it does not know is refused:
+    # tests/catalog/test_launch_boundary.py).
+    known = {**launch_boundary.MANAGED_POLICY_ACTIONS, extra["Fn::Sub"]: ("s3:GetObject",)}
+    monkeypatch.setattr(launch_boundary, "MANAGED_POLICY_ACTIONS", known)
     bodies.append(
         json.dumps(
             {
@@ -395,7 +409,10 @@ def test_the_attachable_policies_follow_the_stage_templates(templates):
         )
     )
     role = json.loads(launch_role_body(bodies))
-    context = {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}
+    context = {
+        "iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "iam:PermissionsBoundary": BOUNDARY_ARN,
+    }
     assert allows(role, "iam:AttachRolePolicy", ROLE_ARN, context)
 
 
@@ -409,7 +426,10 @@ def test_a_managed_policy_arn_the_role_cannot_name_is_refused_by_name():
 
 
 def test_the_role_can_tag_the_service_catalog_stacks_only(role):
-    # A launch's TagOptions become stack tags, authorized as cloudformation:TagResource.
-    assert allows(role, "cloudformation:TagResource", STACK_ARN, {})
+    # A launch's TagOptions become stack tags, authorized as cloudformation:TagResource,
+    # framework=planar among them.
+    planar = {"aws:RequestTag/framework": "planar"}
+    assert allows(role, "cloudformation:TagResource", STACK_ARN, planar)
     other = STACK_ARN.replace("SC-123456789012-pp-abc", "someone-elses")
-    assert not allows(role, "cloudformation:TagResource", other, {})
+    assert not allows(role, "cloudformation:TagResource", other, planar)
+    assert not allows(role, "cloudformation:TagResource", STACK_ARN, {})

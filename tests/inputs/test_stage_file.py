@@ -85,6 +85,7 @@ def test_values_become_cloudformation_parameters_with_defaults():
         "DatabaseDataApi",
         "DatabaseRequireTls",
         "WafRateLimit",
+        "PermissionsBoundary",
     ]
     assert parameters["Subnets"] == "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2"
     assert parameters["AlbInternal"] == "false"  # JSON false

@@ -52,6 +52,7 @@ CONDITIONS = {
     "UseRegistryCredentials": True,
     "UseExistingRegistrySecret": False,
     "UseCustomerManagedKey": True,
+    "HasPermissionsBoundary": True,
 }
 
 
