@@ -18,8 +18,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..template import boundary
 from ..template.render import Rendered
-from . import launch_role
+from . import launch_boundary, launch_role
 
 __all__ = ["DEFAULT_ROLE_NAME", "DEPLOY_ROLE", "deploy_role_body", "with_deploy_role"]
 
@@ -34,8 +35,10 @@ _SERVICE_CATALOG_STACKS, _DEPLOY_STACKS = "SC-*", "planar-*"
 def _renamed(node: Any) -> Any:
     """The launch role's document, its Service Catalog names made the deploy's."""
     if isinstance(node, str):
-        return node.replace(_SERVICE_CATALOG_STACKS, _DEPLOY_STACKS).replace(
-            launch_role.DEFAULT_ROLE_NAME, DEFAULT_ROLE_NAME
+        return (
+            node.replace(_SERVICE_CATALOG_STACKS, _DEPLOY_STACKS)
+            .replace(launch_role.DEFAULT_ROLE_NAME, DEFAULT_ROLE_NAME)
+            .replace(launch_boundary.BOUNDARY_NAME, boundary.DEPLOY_BOUNDARY_NAME)
         )
     if isinstance(node, list):
         return [_renamed(item) for item in node]

@@ -107,6 +107,8 @@ class Deployment:
                 )
             except stage_files.StageFileError as error:
                 problems.append(str(error))
+            else:
+                problems += preflight.role_problems(options, stage_file)
             profile, region = (
                 (stage_file.profile, stage_file.region)
                 if stage_file

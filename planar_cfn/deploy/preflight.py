@@ -8,7 +8,10 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..inputs.options import DeployOptions
+from ..inputs.stage_file import StageFile
 from ..inputs.stages import Stage
+from ..paths import shown
+from ..template import boundary
 from ..template.render import Rendered
 
 __all__ = ["check_template", "option_problems", "unwritable"]
@@ -81,3 +84,19 @@ def check_template(rendered: Rendered, stage: str, bucket: str | None) -> None:
             "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "
             "the stack's region with --template-bucket or template_bucket in the stage file"
         )
+
+
+def role_problems(options: DeployOptions, stage_file: StageFile) -> list[str]:
+    """--cfn-role-arn with a stage file that sets no permissions boundary: the deploy role
+    (templates/planar-deploy-role.json) lets CloudFormation create only roles that carry
+    one, so the stack's first role would fail half-way through the deploy."""
+    if not options.cfn_role_arn or options.mode != "deploy":
+        return []
+    if stage_file.value("permissions_boundary"):
+        return []
+    return [
+        f"--cfn-role-arn {options.cfn_role_arn}: {shown(stage_file.path)} sets no "
+        "permissions_boundary, and the deploy role (templates/planar-deploy-role.json) lets "
+        "CloudFormation create only roles that carry one: set permissions_boundary to "
+        f"{boundary.DEPLOY_BOUNDARY_NAME}, the deploy-role template's boundary"
+    ]

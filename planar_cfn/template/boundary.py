@@ -9,7 +9,12 @@ from troposphere.iam import Role
 
 from ..inputs.parameters import Params
 
-__all__ = ["add_permissions_boundary", "boundary_arn"]
+__all__ = ["DEPLOY_BOUNDARY_NAME", "add_permissions_boundary", "boundary_arn"]
+
+# The boundary of the deploy role (templates/planar-deploy-role.json), which lets
+# CloudFormation create only roles that carry it. Its own name, so that the launch-role
+# and deploy-role templates can both be deployed in one account.
+DEPLOY_BOUNDARY_NAME = "planar-deploy-permissions-boundary"
 
 
 def boundary_arn() -> Sub:

@@ -12,16 +12,18 @@ from planar_cfn.errors import ExitCode, InputError
 from planar_cfn.inputs.options import DeployOptions
 from tests.deploy.scenarios import create_request, previous_parameters, update_request
 from tests.deploy.test_destroy import destroy_stubs
-from tests.deploy_stubs import Terminal, change, event
+from tests.deploy_stubs import STAGE_VALUES, Terminal, change, event, expected_parameters
 
 ROLE = "arn:aws:iam::123456789012:role/planar-deploy-role"
 WITH_ROLE = ("--cfn-role-arn", ROLE)
+# The deploy role lets CloudFormation create only roles that carry its boundary.
+BOUNDED = {**STAGE_VALUES, "permissions_boundary": "planar-deploy-permissions-boundary"}
 
 
 def test_a_first_create_dry_run_passes_the_role_to_the_change_set_and_the_stack_delete(harness):
-    h = harness("dev")
+    h = harness("dev", BOUNDED)
     h.no_stack()
-    h.created(**create_request(h, RoleARN=ROLE))
+    h.created(**create_request(h, RoleARN=ROLE, Parameters=expected_parameters(BOUNDED)))
     h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
     h.deleted_change_set()
     # The REVIEW_IN_PROGRESS stack this run's change set made, deleted with the role.
@@ -31,9 +33,9 @@ def test_a_first_create_dry_run_passes_the_role_to_the_change_set_and_the_stack_
 
 
 def test_an_update_passes_the_role_to_the_change_set(harness):
-    h = harness("dev")
+    h = harness("dev", BOUNDED)
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
-    h.created(**update_request(h, RoleARN=ROLE))
+    h.created(**update_request(h, RoleARN=ROLE, Parameters=expected_parameters(BOUNDED)))
     h.ready([change("Modify", "Service", "AWS::ECS::Service")])
     h.deleted_change_set()
 
@@ -77,3 +79,14 @@ def test_a_bad_role_arn_is_refused_before_any_aws_call(harness, capsys, value):
     assert "such as arn:aws:iam::111122223333:role/planar-deploy-role" in err
     with pytest.raises(InputError, match=f"cfn_role_arn: {re.escape(repr(value))} is not a role"):
         DeployOptions("dev", cfn_role_arn=value)
+
+
+def test_a_deploy_through_the_role_without_a_boundary_is_refused_before_any_aws_call(harness):
+    """The deploy role denies creating a role without its boundary: a stage file that
+    sets none would fail at the stack's first role, half-way through a create."""
+    h = harness("dev")
+    assert h.run("--dry-run", *WITH_ROLE) == ExitCode.BAD_INPUT
+    err = h.err.getvalue()
+    assert f"--cfn-role-arn {ROLE}: " in err
+    assert "sets no permissions_boundary" in err
+    assert "set permissions_boundary to planar-deploy-permissions-boundary" in err
