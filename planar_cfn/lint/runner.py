@@ -138,13 +138,12 @@ _STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
 def _worker_started() -> None:
-    """A lint worker ignores Ctrl-C before it unblocks it (see lint_bodies), dies of
-    SIGTERM (how it is stopped) whatever handler the caller set, and does without the
-    garbage collector."""
+    """A lint worker ignores Ctrl-C before it unblocks it (see lint_bodies), and dies of
+    SIGTERM (how it is stopped) whatever handler the caller set. It keeps the garbage
+    collector: linting in every region without it grows a worker by gigabytes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
-    gc.disable()
 
 
 def lint_bodies(
@@ -164,7 +163,7 @@ def lint_bodies(
         return {name: lint_body(body, name, regions) for name, body in bodies.items()}
     # The workers only read the loaded rules and schemas. A garbage collection in
     # a worker would walk all of them and copy every page it touches: frozen, they
-    # stay shared, and the short-lived workers collect nothing (0.7 s less here).
+    # stay shared, and a worker's collections walk only what it allocated itself.
     # They are thawed once the workers are done, as a library call must leave the
     # caller's process; the command freezes them again before it exits.
     # One process per template, even beyond the cores: three finish closer
