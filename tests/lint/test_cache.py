@@ -208,7 +208,13 @@ def test_regions_unknown_to_cfn_lint_are_named_from_a_hit_too(cache, linted):
         pytest.param('{"format": 1, "key": ', id="truncated"),
         pytest.param("[]", id="wrong-type"),
         pytest.param(None, id="foreign-key"),
-        pytest.param("WRONG-FINDING", id="wrong-finding"),
+        pytest.param({"findings": [{"line": "seven"}]}, id="wrong-line"),
+        pytest.param({"findings": [{"line": True}]}, id="line-a-bool"),
+        pytest.param({"findings": [{"message": 7}]}, id="wrong-message"),
+        pytest.param({"findings": {}}, id="findings-not-a-list"),
+        pytest.param({"regions": "us-east-1"}, id="regions-a-string"),
+        pytest.param({"regions": [1]}, id="regions-not-names"),
+        pytest.param({"format": 0}, id="other-format"),
         pytest.param(b"\xff\xfe", id="not-utf8"),
         pytest.param("[" * 100000 + "]" * 100000, id="deeply-nested"),  # RecursionError
     ],
@@ -220,9 +226,13 @@ def test_a_broken_entry_is_linted_again_and_rewritten(cache, linted, content):
     if content is None:  # a whole entry, but another template's
         lint_cached({"b": OTHER}, cache, REGIONS)
         content = (cache.directory / f"{LintCache.key(OTHER, REGIONS)}.json").read_text()
-    elif content == "WRONG-FINDING":
+    elif isinstance(content, dict):  # a well-formed entry with these values changed
         entry = json.loads(good)
-        entry["findings"][0]["line"] = "seven"
+        for field, value in content.items():
+            if field == "findings" and isinstance(value, list):
+                entry["findings"][0].update(value[0])
+            else:
+                entry[field] = value
         content = json.dumps(entry)
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     result = lint_cached({"a": BODY}, cache, REGIONS)
