@@ -175,7 +175,11 @@ def test_a_deployer_that_may_not_create_the_ecs_role_stops_before_any_change_set
         "yet, and these credentials may not create it (iam:CreateServiceLinkedRole: "
         "AccessDenied: User: arn:aws:iam::123456789012:user/deployer"
     ) in err
-    assert f"run `{CREATE_ECS_ROLE}` once for the account" in err
+    assert (
+        "the stack's ECS cluster cannot be created without it. Have someone allowed run "
+        f"`{CREATE_ECS_ROLE}` once for the account, or allow iam:CreateServiceLinkedRole "
+        "for ecs.amazonaws.com (docs/deploying.md), then deploy again\n"
+    ) in err
     assert (
         CREATE_ECS_ROLE == "aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com"
     )
@@ -198,12 +202,29 @@ def test_an_ecs_role_that_cannot_be_checked_at_all_is_a_warning_not_a_stop(harne
 
     assert h.run() == ExitCode.NOT_EXECUTED
     err = h.err.getvalue()
-    assert err.startswith(
+    assert err == (
         "build.py: warning: could not check the ECS service-linked role "
         "AWSServiceRoleForECS (iam:GetRole and iam:CreateServiceLinkedRole are "
-        "not allowed)"
+        "not allowed). If the stack's ECS cluster fails with \"Unable to assume the service "
+        f'linked role", run `{CREATE_ECS_ROLE}` and deploy again\n'
     )
-    assert CREATE_ECS_ROLE in err
+
+
+def test_a_dry_run_that_may_not_read_iam_roles_warns_and_creates_nothing(harness):
+    h = harness("dev")
+    h.no_stack()
+    h.account_checks("AccessDenied")  # no CreateServiceLinkedRole queued
+    h.created(**create_request(h))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+    h.deleted_change_set()
+    h.deleted_stack()
+
+    assert h.run("--dry-run") == ExitCode.OK, h.err.getvalue()
+    assert h.err.getvalue() == (
+        "build.py: warning: could not check the ECS service-linked role AWSServiceRoleForECS "
+        "(iam:GetRole is not allowed). If the stack's ECS cluster fails with \"Unable to "
+        f'assume the service linked role", run `{CREATE_ECS_ROLE}` and deploy again\n'
+    )
 
 
 def test_a_dry_run_says_the_ecs_role_is_missing_but_creates_nothing(harness):
@@ -312,11 +333,13 @@ def test_an_unfit_access_logs_bucket_stops_before_anything_with_the_policy_to_ap
     assert code == ExitCode.BAD_INPUT
     err = h.err.getvalue()
     assert err.startswith(f"build.py: error: access_logs_bucket = 'acme-access-logs': {problem}")
-    assert '(or set access_logs_bucket to "" for no access logs)' in err
     assert (
-        "aws s3api put-bucket-policy --bucket acme-access-logs --policy file://policy.json" in err
-    )
-    assert refused_policy(err) == DEV_ACCESS_LOGS_POLICY
+        '(or set access_logs_bucket to "" for no access logs). The bucket\'s policy must also '
+        "let the load balancer and S3 deliver the logs (the deploy does not read it): put "
+        "this one in policy.json, merged with any statements the bucket has, and apply it "
+        "with `aws s3api put-bucket-policy --bucket acme-access-logs --policy "
+        "file://policy.json`:\n" + json.dumps(DEV_ACCESS_LOGS_POLICY, indent=2)
+    ) in err
     assert h.out.getvalue() == ""  # no role created, no change set
 
 

@@ -438,3 +438,19 @@ def test_an_unchanged_template_file_is_not_rewritten(tmp_path, command_cache, sm
     path.write_text("{}")
     build(["--stage", "dev", "--no-deploy"], tmp_path)
     assert path.read_text() == BODY + "\n"
+
+
+def test_a_build_whose_every_template_hits_needs_no_linter(cache, linted, monkeypatch):
+    lint_cached({"a": BODY}, cache, REGIONS)
+
+    def no_linter(*_):
+        raise AssertionError("cfn-lint asked for its regions on a hit")
+
+    monkeypatch.setattr(lint, "known_regions", no_linter)
+    result = lint_cached({"a": BODY}, cache, REGIONS)
+    assert (result.cached, result.regions) == ({"a"}, REGIONS)
+
+
+def test_no_template_still_names_the_regions_cfn_lint_does_not_know():
+    result = lint_cached({}, None, ("us-east-1", "us-moon-1"))
+    assert (result.findings, result.regions, result.unknown) == ({}, ("us-east-1",), ("us-moon-1",))
