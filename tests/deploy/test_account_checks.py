@@ -99,7 +99,10 @@ def test_a_new_account_gets_the_ecs_role_before_the_change_set_and_is_told(harne
 
     assert h.run() == ExitCode.NOT_EXECUTED, h.err.getvalue()
     out = h.out.getvalue()
-    said = "Created the ECS service-linked role AWSServiceRoleForECS (ecs.amazonaws.com)"
+    said = (
+        "Created the ECS service-linked role AWSServiceRoleForECS (ecs.amazonaws.com): the "
+        "account's first ECS cluster needs it.\n"
+    )
     assert said in out
     assert out.index(said) < out.index("Creating change set")
 

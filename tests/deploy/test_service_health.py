@@ -57,6 +57,7 @@ def test_a_service_running_the_stacks_task_definition_and_image_with_healthy_tar
     verdict = judge(EXPECTED, service("dev"), task_definition("dev", 8), health("healthy"))
     assert verdict.state == VERIFIED
     assert verdict.ok
+    assert verdict.problems == ()
     assert verdict.outputs() == {
         "ServiceRolloutState": "COMPLETED",
         "ServiceTaskDefinition": task_definition_arn("dev", 8),
@@ -123,6 +124,11 @@ def test_each_target_not_healthy_is_named_with_what_elb_gives_of_why():
     ]
     verdict = judge(EXPECTED, service("dev"), task_definition("dev", 8), targets)
     assert (verdict.state, verdict.healthy, verdict.targets) == (WAITING, 1, 5)
+    assert (verdict.rollout, verdict.task_definition, verdict.image) == (
+        "COMPLETED",
+        task_definition_arn("dev", 8),
+        IMAGE,
+    )
     assert verdict.problems == (
         "1 of 5 target(s) healthy; target 10.0.1.7:8000 is initial; "
         "target 10.0.1.8:8000 is unhealthy (Target.Timeout); target 10.0.1.9:? is ?; "
@@ -417,6 +423,12 @@ def test_the_rollback_event_is_the_newest_that_says_so_and_events_may_be_missing
     assert "not the stack's" in judge(EXPECTED, unlisted, task_definition("dev", 8), []).problems[0]
 
 
+def test_a_rollout_in_progress_is_waited_for():
+    answer = service("dev", rollout="IN_PROGRESS")
+    verdict = judge(EXPECTED, answer, task_definition("dev", 8), health("healthy"))
+    assert verdict.problems == ("the deployment's rollout is IN_PROGRESS",)
+
+
 def test_a_failed_rollout_without_a_reason_says_so():
     answer = service("dev", rollout="FAILED")
     del answer["deployments"][0]["rolloutStateReason"]
@@ -438,8 +450,11 @@ def test_a_reading_without_the_stacks_task_definition_arn_compares_no_revisions(
     assert verdict.state == VERIFIED
 
 
-def test_a_task_definition_without_the_app_container_runs_no_image():
+@pytest.mark.parametrize("listed", [True, False])
+def test_a_task_definition_without_the_app_container_runs_no_image(listed):
     definition = {**task_definition("dev", 8), "containerDefinitions": []}
+    if not listed:
+        del definition["containerDefinitions"]
     verdict = judge(EXPECTED, service("dev"), definition, health("healthy"))
     assert verdict.problems == (
         "the stack's task definition runs image (none), not ghcr.io/acme/planar-app:1.4.2 "
