@@ -104,6 +104,8 @@ def test_an_image_other_than_the_stacks_fails():
         (service("dev"), (), WAITING),  # a running service with no target yet
         (service("dev"), ("healthy", "draining"), VERIFIED),  # an old task leaving
         (service("dev", desired=0), (), VERIFIED),  # scaled to zero: nothing to serve
+        # no desired count given: nothing it must serve either
+        ({k: v for k, v in service("dev").items() if k != "desiredCount"}, (), VERIFIED),
     ],
 )
 def test_what_may_still_settle_waits(answer, states, expected):
@@ -525,6 +527,7 @@ def test_a_task_that_never_started_gives_each_containers_reason():
         ("log-router", "no exit code"),
         ("", "unnamed"),
     )
+    assert stopped_task({}).exits == ()
 
 
 # --- the reads, against Stubbers -----------------------------------------------------------
@@ -627,3 +630,16 @@ def test_a_service_ecs_gives_no_reason_for_is_not_found(reader, failures):
         {"cluster": EXPECTED.cluster, "services": [EXPECTED.service]},
     )
     assert reader.service() == {"missing": "not found"}
+
+
+def test_the_log_read_is_the_load_balanced_containers(reader):
+    reader._stack_task_definition = renamed_app(task_definition("dev", 8), "web")
+    task = stopped_task(stopped("dev", "aaa111", "Essential container in task exited", 1, 70))
+    where = {
+        "logGroupName": "/ecs/planar-service-dev-acme",
+        "logStreamName": "ecs/web/aaa111",
+        "limit": 20,
+        "startFromHead": False,
+    }
+    reader.stubs["logs"].add_response("get_log_events", {"events": []}, where)
+    assert reader.log_lines(task, "web") == ("/ecs/planar-service-dev-acme ecs/web/aaa111", [])
