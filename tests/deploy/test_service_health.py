@@ -643,3 +643,61 @@ def test_the_log_read_is_the_load_balanced_containers(reader):
     }
     reader.stubs["logs"].add_response("get_log_events", {"events": []}, where)
     assert reader.log_lines(task, "web") == ("/ecs/planar-service-dev-acme ecs/web/aaa111", [])
+
+
+def described(reader, answer: dict, definition: dict) -> None:
+    reader.stubs["ecs"].add_response(
+        "describe_services",
+        {"services": [answer], "failures": []},
+        {"cluster": EXPECTED.cluster, "services": [EXPECTED.service]},
+    )
+    reader.stubs["ecs"].add_response(
+        "describe_task_definition",
+        {"taskDefinition": definition},
+        {"taskDefinition": EXPECTED.family},
+    )
+
+
+def test_a_verification_that_runs_out_fails_and_reads_the_load_balanced_containers_log(reader):
+    # GIVEN a service whose load balancer routes to container web, its target unhealthy
+    answer = service("dev")
+    answer["loadBalancers"][0]["containerName"] = "web"
+    described(reader, answer, renamed_app(task_definition("dev", 8), "web"))
+    arn = stubs.target_group_arn("dev")
+    reader.stubs["elbv2"].add_response(
+        "describe_target_health",
+        {"TargetHealthDescriptions": health("unhealthy")},
+        {"TargetGroupArn": arn},
+    )
+    task = stopped("dev", "aaa111", "Essential container in task exited", 1, 70)
+    listed(reader, task["taskArn"])
+    reader.stubs["ecs"].add_response(
+        "describe_tasks",
+        {"tasks": [task]},
+        {"cluster": EXPECTED.cluster, "tasks": [task["taskArn"]]},
+    )
+    where = {
+        "logGroupName": "/ecs/planar-service-dev-acme",
+        "logStreamName": "ecs/web/aaa111",
+        "limit": 20,
+        "startFromHead": False,
+    }
+    reader.stubs["logs"].add_response("get_log_events", {"events": []}, where)
+
+    # WHEN the bound runs out at the first reading
+    report = service_health.verify(reader, stubs.FakeClock().clock(), 0)
+
+    # THEN it failed, and the log read is web's
+    assert report.verdict.state == FAILED
+    assert report.verdict.problems[0] == "not healthy after 0 minute(s):"
+    assert report.log_name == "/ecs/planar-service-dev-acme ecs/web/aaa111"
+
+
+def test_a_missing_service_fails_the_verification(reader):
+    reader.stubs["ecs"].add_response(
+        "describe_services",
+        {"services": [], "failures": [{"arn": "x", "reason": "MISSING"}]},
+        {"cluster": EXPECTED.cluster, "services": [EXPECTED.service]},
+    )
+    report = service_health.verify(reader, stubs.FakeClock().clock(), 60)
+    assert (report.verdict.state, report.stopped) == (FAILED, ())
