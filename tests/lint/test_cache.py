@@ -454,3 +454,8 @@ def test_a_build_whose_every_template_hits_needs_no_linter(cache, linted, monkey
 def test_no_template_still_names_the_regions_cfn_lint_does_not_know():
     result = lint_cached({}, None, ("us-east-1", "us-moon-1"))
     assert (result.findings, result.regions, result.unknown) == ({}, ("us-east-1",), ("us-moon-1",))
+
+
+def test_the_default_cache_folder_is_beside_the_working_directory(monkeypatch):
+    monkeypatch.delenv(lint_cache.CACHE_DIR_ENV, raising=False)
+    assert LintCache().directory == Path(".cache", "planar-cfn", "lint")
