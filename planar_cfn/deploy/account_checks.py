@@ -249,9 +249,9 @@ def bucket_problem(s3: Any, bucket: str, region: str, account: str) -> str | Non
                 "s3:GetBucketLocation and s3:GetEncryptionConfiguration on it"
             )
         raise
-    # GetBucketLocation: us-east-1 is a null LocationConstraint, and EU is the legacy
-    # name of eu-west-1.
-    found = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
+    # GetBucketLocation: us-east-1 is a null LocationConstraint (botocore reads an empty
+    # element as None), and EU is the legacy name of eu-west-1.
+    found = {None: "us-east-1", "EU": "eu-west-1"}.get(location, location)
     if found != region:
         return (
             f"the bucket is in {found}, but the stack is in {region}: a load balancer delivers "

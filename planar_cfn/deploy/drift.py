@@ -14,7 +14,7 @@ certificate and its validation records (certificate.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..aws.clock import Clock
@@ -139,8 +139,8 @@ def _resource(drift: Mapping[str, Any]) -> ResourceDrift:
         differences=tuple(
             Difference(
                 d["PropertyPath"],
-                d.get("ExpectedValue", ""),
-                d.get("ActualValue", ""),
+                d["ExpectedValue"],  # "" where there is none (ADD, REMOVE)
+                d["ActualValue"],
                 d["DifferenceType"],
             )
             for d in drift.get("PropertyDifferences", [])
@@ -187,16 +187,9 @@ def classify(
                 kept.append(difference)
             else:
                 left_out.append((resource, difference, why))
-        if resource.status == "DELETED" or kept or not resource.differences:
-            drifted.append(
-                ResourceDrift(
-                    resource.logical_id,
-                    resource.resource_type,
-                    resource.status,
-                    tuple(kept),
-                    resource.reason,
-                )
-            )
+        # Drifted: a difference is left to act on, or none is listed at all (DELETED).
+        if kept or not resource.differences:
+            drifted.append(replace(resource, differences=tuple(kept)))
     return tuple(drifted), tuple(left_out), tuple(not_checked)
 
 
@@ -208,13 +201,12 @@ def detect(
     stack: Mapping[str, Any],
     clock: Clock,
     timeout_seconds: int,
-    expected: Sequence[ExpectedDrift] = EXPECTED_DRIFT,
 ) -> DriftReport:
     """Run drift detection on `stack` (as DescribeStacks gives it), wait for it, and
     read what it found. Raises DriftTimeout when it is still running at the timeout;
     AWS's errors are the caller's to translate."""
     detection = cfn.detect_stack_drift(StackName=stack["StackId"])["StackDriftDetectionId"]
-    status: Mapping[str, Any] = {}
+    status: Mapping[str, Any]
     for _ in clock.polls(timeout_seconds):
         status = cfn.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
         if status["DetectionStatus"] != "DETECTION_IN_PROGRESS":
@@ -225,7 +217,7 @@ def detect(
     parameters = {
         p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
     }
-    drifted, left_out, not_checked = classify(drifts, parameters, expected)
+    drifted, left_out, not_checked = classify(drifts, parameters)
     return DriftReport(
         stack_name=stack["StackName"],
         detection_status=status["DetectionStatus"],

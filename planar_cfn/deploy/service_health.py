@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..aws.clock import Clock
@@ -294,7 +294,7 @@ class Reader:
         if not services:
             failures = answer.get("failures", [])
             reason = failures[0].get("reason", "not found") if failures else "not found"
-            return {"serviceName": self.expected.service, "missing": reason}
+            return {"missing": reason}
         return services[0]
 
     def stack_task_definition(self) -> Mapping[str, Any]:
@@ -352,42 +352,32 @@ class Report:
     stopped: tuple[StoppedTask, ...] = ()
     log_name: str = ""
     log: tuple[str, ...] = ()
-    waited: float = 0.0
 
 
 def verify(reader: Reader, clock: Clock, bound_seconds: float) -> Report:
     """Read the service until the verdict is final or `bound_seconds` run out (a WAITING
     verdict then fails). A failure's report adds the stopped tasks and the log lines.
     Raises what the clients raise, and KeyboardInterrupt from the clock's sleep."""
-    start = clock.monotonic()
-    verdict = Verdict(WAITING)
-    service: Mapping[str, Any] = {}
+    verdict: Verdict  # the clock polls at least once
+    service: Mapping[str, Any]
     for _ in clock.polls(bound_seconds):
         service = reader.service()
         if "missing" in service:
             where = f"{reader.expected.service} not found in cluster {reader.expected.cluster}"
             verdict = Verdict(FAILED, (f"service {where} ({service['missing']})",))
-            return Report(verdict, waited=clock.monotonic() - start)  # no tasks to list
+            return Report(verdict)  # no tasks to list
         verdict = judge(
             reader.expected, service, reader.stack_task_definition(), reader.targets(service)
         )
         if verdict.state != WAITING:
             break
-    waited = clock.monotonic() - start
     if verdict.state == WAITING:
         minutes = math.ceil(bound_seconds / 60)
-        verdict = Verdict(
-            FAILED,
-            (f"not healthy after {minutes} minute(s):", *verdict.problems),
-            verdict.rollout,
-            verdict.task_definition,
-            verdict.image,
-            verdict.healthy,
-            verdict.targets,
-        )
+        problems = (f"not healthy after {minutes} minute(s):", *verdict.problems)
+        verdict = replace(verdict, state=FAILED, problems=problems)
     if verdict.ok:
-        return Report(verdict, waited=waited)
+        return Report(verdict)
     stopped = tuple(reader.stopped_tasks())
     _, container = target_group(service)
     log_name, log = reader.log_lines(stopped[0], container) if stopped else ("", [])
-    return Report(verdict, stopped, log_name, tuple(log), waited)
+    return Report(verdict, stopped, log_name, tuple(log))

@@ -99,7 +99,10 @@ def test_a_new_account_gets_the_ecs_role_before_the_change_set_and_is_told(harne
 
     assert h.run() == ExitCode.NOT_EXECUTED, h.err.getvalue()
     out = h.out.getvalue()
-    said = "Created the ECS service-linked role AWSServiceRoleForECS (ecs.amazonaws.com)"
+    said = (
+        "Created the ECS service-linked role AWSServiceRoleForECS (ecs.amazonaws.com): the "
+        "account's first ECS cluster needs it.\n"
+    )
     assert said in out
     assert out.index(said) < out.index("Creating change set")
 
@@ -151,9 +154,13 @@ def test_another_invalid_input_creating_the_ecs_role_stops_before_any_change_set
     code = h.run("--yes")
 
     assert code == ExitCode.BAD_INPUT
-    err = h.err.getvalue()
-    assert f"iam:CreateServiceLinkedRole: InvalidInput: {OTHER_INVALID_INPUT}" in err
-    assert err.endswith("build.py: nothing was created or changed\n")
+    assert h.err.getvalue() == (
+        "build.py: error: the ECS service-linked role AWSServiceRoleForECS does not exist in "
+        "this account yet, and IAM would not create it (iam:CreateServiceLinkedRole: "
+        f"InvalidInput: {OTHER_INVALID_INPUT}); the stack's ECS cluster cannot be created "
+        f"without it. Run `{CREATE_ECS_ROLE}` to see IAM's answer, then deploy again\n"
+        "build.py: nothing was created or changed\n"
+    )
     assert "Creating change set" not in h.out.getvalue()
 
 
@@ -171,7 +178,11 @@ def test_a_deployer_that_may_not_create_the_ecs_role_stops_before_any_change_set
         "yet, and these credentials may not create it (iam:CreateServiceLinkedRole: "
         "AccessDenied: User: arn:aws:iam::123456789012:user/deployer"
     ) in err
-    assert f"run `{CREATE_ECS_ROLE}` once for the account" in err
+    assert (
+        "the stack's ECS cluster cannot be created without it. Have someone allowed run "
+        f"`{CREATE_ECS_ROLE}` once for the account, or allow iam:CreateServiceLinkedRole "
+        "for ecs.amazonaws.com (docs/deploying.md), then deploy again\n"
+    ) in err
     assert (
         CREATE_ECS_ROLE == "aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com"
     )
@@ -194,12 +205,29 @@ def test_an_ecs_role_that_cannot_be_checked_at_all_is_a_warning_not_a_stop(harne
 
     assert h.run() == ExitCode.NOT_EXECUTED
     err = h.err.getvalue()
-    assert err.startswith(
+    assert err == (
         "build.py: warning: could not check the ECS service-linked role "
         "AWSServiceRoleForECS (iam:GetRole and iam:CreateServiceLinkedRole are "
-        "not allowed)"
+        "not allowed). If the stack's ECS cluster fails with \"Unable to assume the service "
+        f'linked role", run `{CREATE_ECS_ROLE}` and deploy again\n'
     )
-    assert CREATE_ECS_ROLE in err
+
+
+def test_a_dry_run_that_may_not_read_iam_roles_warns_and_creates_nothing(harness):
+    h = harness("dev")
+    h.no_stack()
+    h.account_checks("AccessDenied")  # no CreateServiceLinkedRole queued
+    h.created(**create_request(h))
+    h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
+    h.deleted_change_set()
+    h.deleted_stack()
+
+    assert h.run("--dry-run") == ExitCode.OK, h.err.getvalue()
+    assert h.err.getvalue() == (
+        "build.py: warning: could not check the ECS service-linked role AWSServiceRoleForECS "
+        "(iam:GetRole is not allowed). If the stack's ECS cluster fails with \"Unable to "
+        f'assume the service linked role", run `{CREATE_ECS_ROLE}` and deploy again\n'
+    )
 
 
 def test_a_dry_run_says_the_ecs_role_is_missing_but_creates_nothing(harness):
@@ -273,10 +301,20 @@ def test_a_first_create_checks_the_role_and_the_bucket(harness):
             "aws:kms",
             "its default encryption is aws:kms, but load balancer access logs support "
             "only SSE-S3 (AES256): switch it with `aws s3api put-bucket-encryption "
-            "--bucket acme-access-logs",
+            "--bucket acme-access-logs --server-side-encryption-configuration "
+            """'{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'`, """
+            "or name another bucket (or set",
         ),
         ("", "aws:kms:dsse", "its default encryption is aws:kms:dsse"),
-        ("AccessDenied", None, "its region cannot be read (s3:GetBucketLocation: AccessDenied: "),
+        (
+            "AccessDenied",
+            None,
+            "its region cannot be read (s3:GetBucketLocation: AccessDenied: User: "
+            f"arn:aws:iam::{ACCOUNT}:user/deployer is not authorized to perform this action): "
+            "it must be a bucket of this account (S3 delivers server access logs only to one "
+            "of the source bucket's account), and these credentials need "
+            "s3:GetBucketLocation and s3:GetEncryptionConfiguration on it (or set",
+        ),
         (
             "",
             "AccessDenied",
@@ -298,12 +336,53 @@ def test_an_unfit_access_logs_bucket_stops_before_anything_with_the_policy_to_ap
     assert code == ExitCode.BAD_INPUT
     err = h.err.getvalue()
     assert err.startswith(f"build.py: error: access_logs_bucket = 'acme-access-logs': {problem}")
-    assert '(or set access_logs_bucket to "" for no access logs)' in err
     assert (
-        "aws s3api put-bucket-policy --bucket acme-access-logs --policy file://policy.json" in err
-    )
-    assert refused_policy(err) == DEV_ACCESS_LOGS_POLICY
+        '(or set access_logs_bucket to "" for no access logs). The bucket\'s policy must also '
+        "let the load balancer and S3 deliver the logs (the deploy does not read it): put "
+        "this one in policy.json, merged with any statements the bucket has, and apply it "
+        "with `aws s3api put-bucket-policy --bucket acme-access-logs --policy "
+        "file://policy.json`:\n" + json.dumps(DEV_ACCESS_LOGS_POLICY, indent=2)
+    ) in err
     assert h.out.getvalue() == ""  # no role created, no change set
+
+
+def test_a_refused_account_look_up_leaves_a_placeholder_in_the_policy(harness):
+    # GIVEN an unfit bucket, and STS refusing to say whose the credentials are
+    h = harness("dev", WITH_LOGS)
+    h.no_stack()
+    h.account_checks("ok", location="eu-west-1")
+    h.aws.stub("sts").add_client_error("get_caller_identity", "AccessDenied", "denied", 403)
+
+    assert h.run("--yes") == ExitCode.BAD_INPUT
+    # THEN the policy to apply is printed whole, the account left for the reader to fill in
+    policy = json.dumps(DEV_ACCESS_LOGS_POLICY).replace(ACCOUNT, "ACCOUNT_ID")
+    assert refused_policy(h.err.getvalue()) == json.loads(policy)
+
+
+def encryption_rules(*rules: dict) -> Stubber:
+    """An S3 client in us-east-1 whose bucket has these default-encryption rules."""
+    s3 = boto3.client("s3", region_name=REGION)
+    stub = Stubber(s3)
+    stub.add_response("get_bucket_location", {}, {"Bucket": "logs"})
+    configuration = {"ServerSideEncryptionConfiguration": {"Rules": list(rules)}}
+    stub.add_response("get_bucket_encryption", configuration, {"Bucket": "logs"})
+    return stub
+
+
+def by_default(algorithm: str) -> dict:
+    return {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}
+
+
+def test_every_other_algorithm_of_the_buckets_rules_is_named():
+    with encryption_rules(by_default("aws:kms"), by_default("aws:kms:dsse")) as stub:
+        problem = bucket_problem(stub.client, "logs", REGION)
+    assert problem.startswith("its default encryption is aws:kms, aws:kms:dsse, but ")
+
+
+def test_a_rule_with_no_default_encryption_is_no_problem():
+    # a rule may set only BucketKeyEnabled, which says nothing of the algorithm
+    with encryption_rules({"BucketKeyEnabled": True}, by_default("AES256")) as stub:
+        assert bucket_problem(stub.client, "logs", REGION) is None
 
 
 # --- the access-logs bucket, against moto's S3 --------------------------------------

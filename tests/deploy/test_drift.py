@@ -331,3 +331,91 @@ def test_an_unreadable_answer_to_detection_is_an_error_naming_the_call(harness):
         "build.py: error: AWS's answer to DetectStackDrift could not be read (HTTP 502, text/html"
     )
     assert "Traceback" not in err
+
+
+def test_a_removed_property_and_a_long_value_are_said_as_such(harness):
+    # GIVEN a property removed from a resource, and another whose values run long
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE")
+    detection(h, "DETECTION_COMPLETE")
+    policy = "x" * 200  # shown whole
+    document = "y" * 201  # shown cut, with its length
+    item = resource(
+        h,
+        "AppBucket",
+        "AWS::S3::Bucket",
+        "MODIFIED",
+        ("/VersioningConfiguration", '{"Status":"Enabled"}', "", "REMOVE"),
+        ("/Policy", policy, document, "NOT_EQUAL"),
+    )
+    resource_drifts(h, item)
+
+    assert build_py(h) == ExitCode.FAILED
+    assert h.out.getvalue().splitlines()[1:4] == [
+        "  ~ AWS::S3::Bucket  AppBucket  MODIFIED",
+        '      /VersioningConfiguration: removed, expected {"Status":"Enabled"} (REMOVE)',
+        f"      /Policy: expected {policy}, actual {'y' * 200}... (201 characters) (NOT_EQUAL)",
+    ]
+
+
+def test_a_failed_detection_without_a_reason_says_so(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE")
+    detection(h, "DETECTION_FAILED")
+    resource_drifts(h)
+
+    assert build_py(h) == ExitCode.FAILED
+    assert h.out.getvalue().splitlines()[1] == (
+        "Drift detection DETECTION_FAILED: no reason given. What it could check follows."
+    )
+
+
+def drift_item(logical: str, kind: str, status: str, *differences: dict, **extra: str) -> dict:
+    """One of DescribeStackResourceDrifts' items, as classify takes them."""
+    item = {"LogicalResourceId": logical, "ResourceType": kind, "StackResourceDriftStatus": status}
+    if differences:
+        item["PropertyDifferences"] = list(differences)
+    return {**item, **extra}
+
+
+def test_classify_passes_over_resources_in_sync_and_keeps_cloudformations_reasons():
+    # A caller may pass every item, IN_SYNC ones too (the command asks for none)
+    in_sync = drift_item("Cluster", "AWS::ECS::Cluster", "IN_SYNC")
+    deleted = drift_item("AppBucket", "AWS::S3::Bucket", "DELETED", DriftStatusReason="gone")
+    unknown = drift_item("Emptier", "Custom::BucketEmptier", "UNKNOWN")
+
+    drifted, left_out, not_checked = drift.classify([in_sync, deleted, unknown], {})
+
+    assert drifted == (drift.ResourceDrift("AppBucket", "AWS::S3::Bucket", "DELETED", (), "gone"),)
+    assert left_out == ()
+    assert not_checked == (drift.ResourceDrift("Emptier", "Custom::BucketEmptier", "UNKNOWN"),)
+
+
+def test_every_difference_left_out_is_listed():
+    count = {"PropertyPath": "/DesiredCount", "ExpectedValue": "2", "ActualValue": "5"}
+    version = {
+        "PropertyPath": "/PlatformVersion",
+        "ExpectedValue": "1.4.0",
+        "ActualValue": "LATEST",
+    }
+    item = drift_item(
+        "Service",
+        "AWS::ECS::Service",
+        "MODIFIED",
+        {**count, "DifferenceType": "NOT_EQUAL"},
+        {**version, "DifferenceType": "NOT_EQUAL"},
+    )
+    rules = (
+        drift.ExpectedDrift("AWS::ECS::Service", "/DesiredCount", "scaled", bool),
+        drift.ExpectedDrift("AWS::ECS::Service", "/PlatformVersion", "pinned by hand", bool),
+    )
+    drifted, left_out, not_checked = drift.classify([item], {"x": "y"}, expected=rules)
+    report = drift.DriftReport(
+        "planar-dev-acme", "DETECTION_COMPLETE", "", drifted, left_out, not_checked
+    )
+
+    assert drift.lines(report) == [
+        "Left out: 2 expected difference(s): Service /DesiredCount (2 -> 5: scaled); "
+        "Service /PlatformVersion (1.4.0 -> LATEST: pinned by hand).",
+        "Stack planar-dev-acme is in sync with its template.",
+    ]

@@ -4,8 +4,11 @@ unit tests, then each failure through build.py itself (cli.main) against Stubber
 with its exit code and what it prints."""
 
 import json
+from datetime import timedelta
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from planar_cfn.deploy import service_health
 from planar_cfn.deploy.service_health import (
@@ -19,6 +22,7 @@ from planar_cfn.deploy.service_health import (
     stopped_task,
 )
 from planar_cfn.errors import ExitCode
+from tests import deploy_stubs as stubs
 from tests.deploy import service_shapes as shapes
 from tests.deploy.scenarios import build_py, updated_to_complete
 from tests.deploy_stubs import (
@@ -53,6 +57,7 @@ def test_a_service_running_the_stacks_task_definition_and_image_with_healthy_tar
     verdict = judge(EXPECTED, service("dev"), task_definition("dev", 8), health("healthy"))
     assert verdict.state == VERIFIED
     assert verdict.ok
+    assert verdict.problems == ()
     assert verdict.outputs() == {
         "ServiceRolloutState": "COMPLETED",
         "ServiceTaskDefinition": task_definition_arn("dev", 8),
@@ -99,10 +104,38 @@ def test_an_image_other_than_the_stacks_fails():
         (service("dev"), (), WAITING),  # a running service with no target yet
         (service("dev"), ("healthy", "draining"), VERIFIED),  # an old task leaving
         (service("dev", desired=0), (), VERIFIED),  # scaled to zero: nothing to serve
+        # no desired count given: nothing it must serve either
+        ({k: v for k, v in service("dev").items() if k != "desiredCount"}, (), VERIFIED),
     ],
 )
 def test_what_may_still_settle_waits(answer, states, expected):
     assert judge(EXPECTED, answer, task_definition("dev", 8), health(*states)).state == expected
+
+
+def test_each_target_not_healthy_is_named_with_what_elb_gives_of_why():
+    # ELB's model makes every part of a description optional but the target's Id
+    targets = [
+        *health("healthy"),
+        {"Target": {"Id": "10.0.1.7", "Port": 8000}, "TargetHealth": {"State": "initial"}},
+        {
+            "Target": {"Id": "10.0.1.8", "Port": 8000},
+            "TargetHealth": {"State": "unhealthy", "Reason": "Target.Timeout"},
+        },
+        {"Target": {"Id": "10.0.1.9"}, "TargetHealth": {}},
+        {},
+    ]
+    verdict = judge(EXPECTED, service("dev"), task_definition("dev", 8), targets)
+    assert (verdict.state, verdict.healthy, verdict.targets) == (WAITING, 1, 5)
+    assert (verdict.rollout, verdict.task_definition, verdict.image) == (
+        "COMPLETED",
+        task_definition_arn("dev", 8),
+        IMAGE,
+    )
+    assert verdict.problems == (
+        "1 of 5 target(s) healthy; target 10.0.1.7:8000 is initial; "
+        "target 10.0.1.8:8000 is unhealthy (Target.Timeout); target 10.0.1.9:? is ?; "
+        "target ?:? is ?",
+    )
 
 
 def test_a_stopped_task_gives_its_reason_and_exit_codes_and_its_log_stream():
@@ -221,6 +254,8 @@ def test_an_image_tag_other_than_the_stacks_fails_the_deploy(harness, tmp_path):
         "  the stack's task definition runs image ghcr.io/acme/planar-app:1.4.1, "
         "not ghcr.io/acme/planar-app:1.4.2 as the stack asks"
     )
+    # no stopped task, so no log to show
+    assert "Last log lines" not in h.err.getvalue()
 
 
 # --- the other shapes of AWS's answers -------------------------------------------------
@@ -360,3 +395,309 @@ def test_the_app_container_name_is_the_templates():
     from planar_cfn.template.config import APP_CONTAINER_NAME
 
     assert service_health.APP_CONTAINER == APP_CONTAINER_NAME
+
+
+# --- what the verdict and the failure report say, answer by answer ---------------------
+
+
+def test_an_older_task_definition_without_a_rollback_event_is_named_not_the_stacks():
+    # GIVEN a service that runs revision 7, its newest event unrelated, none a rollback
+    answer = service("dev", revision=7, events=("has reached a steady state.",))
+    verdict = judge(EXPECTED, answer, task_definition("dev", 8), health("healthy"))
+    assert verdict.problems == (
+        "the service runs task definition planar-service-dev-acme:7, not the stack's: "
+        "the stack's is planar-service-dev-acme:8",
+    )
+    assert verdict.rolled_back == ""
+    # and the failed verdict still records what the service was found running
+    assert (verdict.rollout, verdict.task_definition, verdict.image) == (
+        "COMPLETED",
+        task_definition_arn("dev", 7),
+        IMAGE,
+    )
+
+
+def test_the_rollback_event_is_the_newest_that_says_so_and_events_may_be_missing():
+    events = ("has reached a steady state.", *reversed(ROLLED_BACK))
+    answer = service("dev", revision=7, events=events)
+    assert judge(EXPECTED, answer, task_definition("dev", 8), []).rolled_back == ROLLED_BACK[1]
+    unlisted = {k: v for k, v in service("dev", revision=7).items() if k != "events"}
+    assert "not the stack's" in judge(EXPECTED, unlisted, task_definition("dev", 8), []).problems[0]
+
+
+def test_a_rollout_in_progress_is_waited_for():
+    answer = service("dev", rollout="IN_PROGRESS")
+    verdict = judge(EXPECTED, answer, task_definition("dev", 8), health("healthy"))
+    assert verdict.problems == ("the deployment's rollout is IN_PROGRESS",)
+
+
+def test_a_failed_rollout_without_a_reason_says_so():
+    answer = service("dev", rollout="FAILED")
+    del answer["deployments"][0]["rolloutStateReason"]
+    verdict = judge(EXPECTED, answer, task_definition("dev", 8), health("healthy"))
+    assert verdict.problems == ("the deployment's rollout FAILED: no reason given",)
+
+
+def test_a_deployment_without_a_rollout_state_is_judged_by_its_targets():
+    # ECS gives no rolloutState behind a Classic Load Balancer or for other deployment types
+    answer = service("dev")
+    del answer["deployments"][0]["rolloutState"]
+    verdict = judge(EXPECTED, answer, task_definition("dev", 8), health("healthy"))
+    assert (verdict.state, verdict.rollout) == (VERIFIED, "")
+
+
+def test_a_reading_without_the_stacks_task_definition_arn_compares_no_revisions():
+    definition = {k: v for k, v in task_definition("dev", 8).items() if k != "taskDefinitionArn"}
+    verdict = judge(EXPECTED, service("dev", revision=7), definition, health("healthy"))
+    assert verdict.state == VERIFIED
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_a_task_definition_without_the_app_container_runs_no_image(listed):
+    definition = {**task_definition("dev", 8), "containerDefinitions": []}
+    if not listed:
+        del definition["containerDefinitions"]
+    verdict = judge(EXPECTED, service("dev"), definition, health("healthy"))
+    assert verdict.problems == (
+        "the stack's task definition runs image (none), not ghcr.io/acme/planar-app:1.4.2 "
+        "as the stack asks",
+    )
+
+
+def renamed_app(definition: dict, name: str) -> dict:
+    """The task definition with its app container named `name`, and a container named
+    planar-app beside it running another image."""
+    app = {**definition["containerDefinitions"][0], "name": name}
+    other = {"name": "planar-app", "image": "busybox:latest"}
+    return {**definition, "containerDefinitions": [other, app]}
+
+
+def test_the_container_the_load_balancer_names_is_the_app():
+    answer = service("dev")
+    answer["loadBalancers"][0]["containerName"] = "web"
+    definition = renamed_app(task_definition("dev", 8), "web")
+    assert service_health.target_group(answer)[1] == "web"
+    verdict = judge(EXPECTED, answer, definition, health("healthy"))
+    assert (verdict.state, verdict.image) == (VERIFIED, IMAGE)
+    # and its log stream is the one a failure's report reads
+    assert log_stream(definition, "web", "abc123") == (
+        "/ecs/planar-service-dev-acme",
+        "ecs/web/abc123",
+    )
+
+
+def test_a_container_not_in_the_task_definition_falls_back_to_the_app_containers_stream():
+    assert log_stream(task_definition("dev", 8), "web", "abc123") == (
+        "/ecs/planar-service-dev-acme",
+        "ecs/planar-app/abc123",
+    )
+
+
+@pytest.mark.parametrize(
+    ("configuration", "expected"),
+    [
+        (None, ("", "")),  # no logConfiguration at all
+        ({"logDriver": "awslogs"}, ("", "")),
+        ({"logDriver": "awslogs", "options": {"awslogs-region": "us-east-1"}}, ("", "")),
+        # with no stream prefix, awslogs names the stream by the task's id alone
+        ({"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app"}}, ("/ecs/app", "abc")),
+    ],
+)
+def test_the_awslogs_stream_needs_a_group_and_a_prefix_names_it(configuration, expected):
+    container = {"name": "planar-app", "image": IMAGE}
+    if configuration is not None:
+        container["logConfiguration"] = configuration
+    definition = {"containerDefinitions": [container]}
+    assert log_stream(definition, "planar-app", "abc") == expected
+
+
+def test_a_task_that_never_started_gives_each_containers_reason():
+    task = stopped_task(
+        {
+            "containers": [
+                {"name": "planar-app", "reason": "CannotPullContainerError: not found"},
+                {"name": "log-router"},
+                {"reason": "unnamed"},
+            ]
+        }
+    )
+    assert (task.arn, task.reason, task.stopped_at) == ("", "no reason given", "")
+    assert task.exits == (
+        ("planar-app", "CannotPullContainerError: not found"),
+        ("log-router", "no exit code"),
+        ("", "unnamed"),
+    )
+    assert stopped_task({}).exits == ()
+
+
+# --- the reads, against Stubbers -----------------------------------------------------------
+
+
+@pytest.fixture
+def reader():
+    """A Reader of dev's service, its clients stubbed (the Stubbers as reader.stubs)."""
+    clients = {
+        name: boto3.client(name, region_name=stubs.REGION) for name in ("ecs", "elbv2", "logs")
+    }
+    stubbers = {name: Stubber(client) for name, client in clients.items()}
+    for stubber in stubbers.values():
+        stubber.activate()
+    made = service_health.Reader(clients["ecs"], clients["elbv2"], clients["logs"], EXPECTED)
+    made.stubs = stubbers
+    yield made
+    for stubber in stubbers.values():
+        stubber.assert_no_pending_responses()
+
+
+def test_a_classic_load_balancer_has_no_targets_to_read(reader):
+    answer = service("dev")
+    answer["loadBalancers"] = [{"loadBalancerName": "classic", "containerName": "planar-app"}]
+    assert reader.targets(answer) is None  # and no DescribeTargetHealth
+
+
+def test_a_target_group_answer_without_descriptions_has_no_targets(reader):
+    arn = stubs.target_group_arn("dev")
+    reader.stubs["elbv2"].add_response("describe_target_health", {}, {"TargetGroupArn": arn})
+    descriptions = reader.targets(service("dev"))
+    assert descriptions == []
+    verdict = judge(EXPECTED, service("dev"), task_definition("dev", 8), descriptions)
+    assert verdict.problems == ("0 of 0 target(s) healthy",)
+
+
+def listed(reader, *arns: str) -> None:
+    reader.stubs["ecs"].add_response(
+        "list_tasks",
+        {"taskArns": list(arns)},
+        {
+            "cluster": EXPECTED.cluster,
+            "serviceName": EXPECTED.service,
+            "desiredStatus": "STOPPED",
+            "maxResults": 5,
+        },
+    )
+
+
+def test_tasks_gone_between_the_list_and_the_describe_are_none(reader):
+    arn = stopped("dev", "aaa111", "Essential container in task exited", 1, 70)["taskArn"]
+    listed(reader, arn)
+    failure = {"arn": arn, "reason": "MISSING"}
+    reader.stubs["ecs"].add_response(
+        "describe_tasks", {"failures": [failure]}, {"cluster": EXPECTED.cluster, "tasks": [arn]}
+    )
+    assert reader.stopped_tasks() == []
+
+
+def test_a_task_still_stopping_is_placed_by_its_start(reader):
+    # GIVEN a task stopped at 10:01:10, and one started at 10:02:00 and still stopping
+    done = stopped("dev", "aaa111", "Essential container in task exited", 1, 70)
+    stopping = {**stopped("dev", "bbb222", "Scaling activity", None, 0), "lastStatus": "STOPPING"}
+    del stopping["stoppedAt"]
+    stopping["createdAt"] = stubs.T0 + timedelta(seconds=120)
+    listed(reader, done["taskArn"], stopping["taskArn"])
+    reader.stubs["ecs"].add_response(
+        "describe_tasks",
+        {"tasks": [done, stopping]},
+        {"cluster": EXPECTED.cluster, "tasks": [done["taskArn"], stopping["taskArn"]]},
+    )
+    # THEN newest first: the stopping one
+    assert [t.id for t in reader.stopped_tasks()] == ["bbb222", "aaa111"]
+
+
+def test_log_events_without_a_message_are_blank_lines(reader):
+    reader._stack_task_definition = task_definition("dev", 8)
+    task = stopped_task(stopped("dev", "aaa111", "Essential container in task exited", 1, 70))
+    where = {
+        "logGroupName": "/ecs/planar-service-dev-acme",
+        "logStreamName": "ecs/planar-app/aaa111",
+        "limit": 20,
+        "startFromHead": False,
+    }
+    events = {"events": [{"timestamp": 1}, {"timestamp": 2, "message": "up"}]}
+    reader.stubs["logs"].add_response("get_log_events", events, where)
+    reader.stubs["logs"].add_response("get_log_events", {}, where)
+    name = "/ecs/planar-service-dev-acme ecs/planar-app/aaa111"
+    assert reader.log_lines(task, None) == (name, ["", "up"])
+    assert reader.log_lines(task, "planar-app") == (name, [])
+
+
+@pytest.mark.parametrize(
+    "failures", [[], [{"arn": "arn:aws:ecs:us-east-1:123456789012:service/x"}]]
+)
+def test_a_service_ecs_gives_no_reason_for_is_not_found(reader, failures):
+    reader.stubs["ecs"].add_response(
+        "describe_services",
+        {"services": [], "failures": failures},
+        {"cluster": EXPECTED.cluster, "services": [EXPECTED.service]},
+    )
+    assert reader.service() == {"missing": "not found"}
+
+
+def test_the_log_read_is_the_load_balanced_containers(reader):
+    reader._stack_task_definition = renamed_app(task_definition("dev", 8), "web")
+    task = stopped_task(stopped("dev", "aaa111", "Essential container in task exited", 1, 70))
+    where = {
+        "logGroupName": "/ecs/planar-service-dev-acme",
+        "logStreamName": "ecs/web/aaa111",
+        "limit": 20,
+        "startFromHead": False,
+    }
+    reader.stubs["logs"].add_response("get_log_events", {"events": []}, where)
+    assert reader.log_lines(task, "web") == ("/ecs/planar-service-dev-acme ecs/web/aaa111", [])
+
+
+def described(reader, answer: dict, definition: dict) -> None:
+    reader.stubs["ecs"].add_response(
+        "describe_services",
+        {"services": [answer], "failures": []},
+        {"cluster": EXPECTED.cluster, "services": [EXPECTED.service]},
+    )
+    reader.stubs["ecs"].add_response(
+        "describe_task_definition",
+        {"taskDefinition": definition},
+        {"taskDefinition": EXPECTED.family},
+    )
+
+
+def test_a_verification_that_runs_out_fails_and_reads_the_load_balanced_containers_log(reader):
+    # GIVEN a service whose load balancer routes to container web, its target unhealthy
+    answer = service("dev")
+    answer["loadBalancers"][0]["containerName"] = "web"
+    described(reader, answer, renamed_app(task_definition("dev", 8), "web"))
+    arn = stubs.target_group_arn("dev")
+    reader.stubs["elbv2"].add_response(
+        "describe_target_health",
+        {"TargetHealthDescriptions": health("unhealthy")},
+        {"TargetGroupArn": arn},
+    )
+    task = stopped("dev", "aaa111", "Essential container in task exited", 1, 70)
+    listed(reader, task["taskArn"])
+    reader.stubs["ecs"].add_response(
+        "describe_tasks",
+        {"tasks": [task]},
+        {"cluster": EXPECTED.cluster, "tasks": [task["taskArn"]]},
+    )
+    where = {
+        "logGroupName": "/ecs/planar-service-dev-acme",
+        "logStreamName": "ecs/web/aaa111",
+        "limit": 20,
+        "startFromHead": False,
+    }
+    reader.stubs["logs"].add_response("get_log_events", {"events": []}, where)
+
+    # WHEN the bound runs out at the first reading
+    report = service_health.verify(reader, stubs.FakeClock().clock(), 0)
+
+    # THEN it failed, and the log read is web's
+    assert report.verdict.state == FAILED
+    assert report.verdict.problems[0] == "not healthy after 0 minute(s):"
+    assert report.log_name == "/ecs/planar-service-dev-acme ecs/web/aaa111"
+
+
+def test_a_missing_service_fails_the_verification(reader):
+    reader.stubs["ecs"].add_response(
+        "describe_services",
+        {"services": [], "failures": [{"arn": "x", "reason": "MISSING"}]},
+        {"cluster": EXPECTED.cluster, "services": [EXPECTED.service]},
+    )
+    report = service_health.verify(reader, stubs.FakeClock().clock(), 60)
+    assert (report.verdict.state, report.stopped) == (FAILED, ())

@@ -208,7 +208,13 @@ def test_regions_unknown_to_cfn_lint_are_named_from_a_hit_too(cache, linted):
         pytest.param('{"format": 1, "key": ', id="truncated"),
         pytest.param("[]", id="wrong-type"),
         pytest.param(None, id="foreign-key"),
-        pytest.param("WRONG-FINDING", id="wrong-finding"),
+        pytest.param({"findings": [{"line": "seven"}]}, id="wrong-line"),
+        pytest.param({"findings": [{"line": True}]}, id="line-a-bool"),
+        pytest.param({"findings": [{"message": 7}]}, id="wrong-message"),
+        pytest.param({"findings": {}}, id="findings-not-a-list"),
+        pytest.param({"regions": "us-east-1"}, id="regions-a-string"),
+        pytest.param({"regions": [1]}, id="regions-not-names"),
+        pytest.param({"format": 0}, id="other-format"),
         pytest.param(b"\xff\xfe", id="not-utf8"),
         pytest.param("[" * 100000 + "]" * 100000, id="deeply-nested"),  # RecursionError
     ],
@@ -220,9 +226,13 @@ def test_a_broken_entry_is_linted_again_and_rewritten(cache, linted, content):
     if content is None:  # a whole entry, but another template's
         lint_cached({"b": OTHER}, cache, REGIONS)
         content = (cache.directory / f"{LintCache.key(OTHER, REGIONS)}.json").read_text()
-    elif content == "WRONG-FINDING":
+    elif isinstance(content, dict):  # a well-formed entry with these values changed
         entry = json.loads(good)
-        entry["findings"][0]["line"] = "seven"
+        for field, value in content.items():
+            if field == "findings" and isinstance(value, list):
+                entry["findings"][0].update(value[0])
+            else:
+                entry[field] = value
         content = json.dumps(entry)
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     result = lint_cached({"a": BODY}, cache, REGIONS)
@@ -428,3 +438,24 @@ def test_an_unchanged_template_file_is_not_rewritten(tmp_path, command_cache, sm
     path.write_text("{}")
     build(["--stage", "dev", "--no-deploy"], tmp_path)
     assert path.read_text() == BODY + "\n"
+
+
+def test_a_build_whose_every_template_hits_needs_no_linter(cache, linted, monkeypatch):
+    lint_cached({"a": BODY}, cache, REGIONS)
+
+    def no_linter(*_):
+        raise AssertionError("cfn-lint asked for its regions on a hit")
+
+    monkeypatch.setattr(lint, "known_regions", no_linter)
+    result = lint_cached({"a": BODY}, cache, REGIONS)
+    assert (result.cached, result.regions) == ({"a"}, REGIONS)
+
+
+def test_no_template_still_names_the_regions_cfn_lint_does_not_know():
+    result = lint_cached({}, None, ("us-east-1", "us-moon-1"))
+    assert (result.findings, result.regions, result.unknown) == ({}, ("us-east-1",), ("us-moon-1",))
+
+
+def test_the_default_cache_folder_is_beside_the_working_directory(monkeypatch):
+    monkeypatch.delenv(lint_cache.CACHE_DIR_ENV, raising=False)
+    assert LintCache().directory == Path(".cache", "planar-cfn", "lint")
