@@ -26,7 +26,9 @@ __all__ = ["deploy_template", "image_tag"]
 def deploy_template(s: Session, rendered: Rendered, template: Mapping[str, Any]) -> ExitCode:
     """A full deploy of the local render (`template` its parsed body)."""
     stack = s.describe()
-    planned = plan.plan_deploy(s.stage, s.stage_file, stack, s.aws.region, prog=s.prog)
+    planned = plan.plan_deploy(
+        s.stage, s.stage_file, stack, s.aws.region, prog=s.prog, role=s.role_flag
+    )
     check_topics(s.aws.client, s.stage_file, stack, s.aws.region)
     values = lookups.resolve(s.stage_file, s.aws.client, planned.keep)
     s.done += account_checks.check(
@@ -53,7 +55,9 @@ def image_tag(s: Session) -> ExitCode:
     """--image-tag: the deployed template, with only ContainerImageTag changed."""
     tag = s.options.image_tag or ""
     stack = s.describe()
-    planned = plan.plan_image_tag(tag, stack, s.stack_name, s.aws.region, s.stage.name, prog=s.prog)
+    planned = plan.plan_image_tag(
+        tag, stack, s.stack_name, s.aws.region, s.stage.name, prog=s.prog, role=s.role_flag
+    )
     check_topics(s.aws.client, s.stage_file, stack, s.aws.region, sends_topics=False)
     template = s.deployed_template(planned.stack_id)
     request = plan.image_tag_request(

@@ -106,7 +106,7 @@ def finish(
             return verification.after_deploy(s, final)
         return s.show_outputs(final)
     next_step = plan.STUCK.get(status, "").format(
-        name=s.stack_name, stage=s.stage.name, prog=s.prog
+        name=s.stack_name, stage=s.stage.name, prog=s.prog, role=s.role_flag
     )
     lines = presentation.failure_lines(
         operation,

@@ -91,7 +91,7 @@ class Pending:
         if made.creates_stack:
             left.append(
                 f"aws cloudformation delete-stack --stack-name {made.stack} --region {region}"
-                + "".join(f" --role-arn {arn}" for arn in s.role.values())
+                + s.role_flag
             )
         try:
             try:

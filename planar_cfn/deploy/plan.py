@@ -60,7 +60,8 @@ UPDATABLE = frozenset(
         "IMPORT_ROLLBACK_COMPLETE",
     }
 )
-# What happened, and what the operator does, for each state a deploy cannot start from.
+# What happened, and what the operator does, for each state a deploy cannot start from;
+# {role} is " --role-arn ARN" with --cfn-role-arn, as a rollback acts with that role.
 STUCK = {
     "ROLLBACK_COMPLETE": "its first create failed and was rolled back; such a stack holds "
     "nothing and cannot be updated. See why with `aws cloudformation describe-stack-events "
@@ -71,13 +72,13 @@ STUCK = {
     "CREATE_FAILED": "its create failed with rollback disabled; delete it with "
     "`{prog} --stage {stage} --destroy`, then deploy again",
     "UPDATE_FAILED": "an update failed with rollback disabled; roll it back with "
-    "`aws cloudformation rollback-stack --stack-name {name}`, then deploy again",
+    "`aws cloudformation rollback-stack --stack-name {name}{role}`, then deploy again",
     "UPDATE_ROLLBACK_FAILED": "an update failed and its rollback failed too; finish the "
-    "rollback with `aws cloudformation continue-update-rollback --stack-name {name}` (add "
+    "rollback with `aws cloudformation continue-update-rollback --stack-name {name}{role}` (add "
     "--resources-to-skip for resources that cannot roll back), wait for "
     "UPDATE_ROLLBACK_COMPLETE, then deploy again",
     "IMPORT_ROLLBACK_FAILED": "an import failed and its rollback failed too; finish the "
-    "rollback with `aws cloudformation continue-update-rollback --stack-name {name}`, "
+    "rollback with `aws cloudformation continue-update-rollback --stack-name {name}{role}`, "
     "then deploy again",
     "DELETE_FAILED": "a delete failed; see why with `aws cloudformation describe-stack-events "
     "--stack-name {name}`, fix it and run `{prog} --stage {stage} --destroy` again",
@@ -135,7 +136,13 @@ def check_stage_tag(stack: Mapping[str, Any] | None, stage: str, stage_file: Sta
 
 
 def change_set_kind(
-    stack: Mapping[str, Any] | None, stack_name: str, region: str, stage: str, *, prog: str
+    stack: Mapping[str, Any] | None,
+    stack_name: str,
+    region: str,
+    stage: str,
+    *,
+    prog: str,
+    role: str = "",
 ) -> str:
     """CREATE or UPDATE from the stack's state; refuses a state it cannot start from,
     saying what happened and what to do."""
@@ -151,7 +158,7 @@ def change_set_kind(
     reason = f" ({stack['StackStatusReason']})" if stack.get("StackStatusReason") else ""
     raise InputError(
         f"stack {stack_name} in {region} is {status}{reason}: "
-        + hint.format(name=stack_name, stage=stage, prog=prog)
+        + hint.format(name=stack_name, stage=stage, prog=prog, role=role)
     )
 
 
@@ -204,11 +211,17 @@ class Plan:
 
 
 def plan_deploy(
-    stage: Stage, stage_file: StageFile, stack: Mapping[str, Any] | None, region: str, *, prog: str
+    stage: Stage,
+    stage_file: StageFile,
+    stack: Mapping[str, Any] | None,
+    region: str,
+    *,
+    prog: str,
+    role: str = "",
 ) -> Plan:
     """A full deploy of the stage file's values over the stack as described (None:
     there is none)."""
-    kind = change_set_kind(stack, stage_file.stack_name, region, stage.name, prog=prog)
+    kind = change_set_kind(stack, stage_file.stack_name, region, stage.name, prog=prog, role=role)
     previous = previous_parameters(stack) if kind == UPDATE else {}
     check_key_choice(previous, stage_file)
     keep = tuple(
@@ -229,6 +242,7 @@ def plan_image_tag(
     stage: str,
     *,
     prog: str,
+    role: str = "",
 ) -> Plan:
     """An update of the deployed stack that changes only ContainerImageTag."""
     if stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS":
@@ -236,7 +250,7 @@ def plan_image_tag(
             f"--image-tag {tag}: stack {stack_name} does not exist in "
             f"{region}; deploy the stage once without --image-tag first"
         )
-    change_set_kind(stack, stack_name, region, stage, prog=prog)
+    change_set_kind(stack, stack_name, region, stage, prog=prog, role=role)
     previous = previous_parameters(stack)
     if "ContainerImageTag" not in previous:
         raise InputError(

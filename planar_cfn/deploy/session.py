@@ -76,6 +76,12 @@ class Session:
         arn = self.options.cfn_role_arn
         return {"RoleARN": arn} if arn else {}
 
+    @property
+    def role_flag(self) -> str:
+        """--cfn-role-arn as the AWS CLI's --role-arn, for a suggested command that acts
+        on the stack (a rollback), or nothing."""
+        return "".join(f" --role-arn {arn}" for arn in self.role.values())
+
     def command(self, flag: str) -> str:
         """The command that runs this stage with `flag`, in the name the user ran, such
         as "build.py --stage prod --watch"."""

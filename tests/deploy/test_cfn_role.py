@@ -90,3 +90,22 @@ def test_a_deploy_through_the_role_without_a_boundary_is_refused_before_any_aws_
     assert f"--cfn-role-arn {ROLE}: " in err
     assert "sets no permissions_boundary" in err
     assert "set permissions_boundary to planar-deploy-permissions-boundary" in err
+
+
+@pytest.mark.parametrize(
+    ("status", "command"),
+    [
+        ("UPDATE_ROLLBACK_FAILED", "continue-update-rollback"),
+        ("UPDATE_FAILED", "rollback-stack"),
+    ],
+)
+def test_a_stuck_stack_is_rolled_back_with_the_role_it_was_deployed_with(harness, status, command):
+    """The suggested rollback acts on the stack's resources, so it names the same role."""
+    h = harness("dev", BOUNDED)
+    h.stack(status)
+
+    assert h.run("--dry-run", *WITH_ROLE) == ExitCode.BAD_INPUT
+    assert (
+        f"`aws cloudformation {command} --stack-name planar-dev-acme --role-arn {ROLE}`"
+        in h.err.getvalue()
+    )

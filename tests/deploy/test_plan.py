@@ -71,7 +71,9 @@ def test_every_stack_status_is_a_create_an_update_or_a_refusal(status):
         )
         if status in deploy_plan.STUCK:
             expected = deploy_plan.STUCK[status]
-            assert expected.format(name="planar-dev-acme", stage="dev", prog=PROG) in message
+            assert (
+                expected.format(name="planar-dev-acme", stage="dev", prog=PROG, role="") in message
+            )
         else:
             assert "wait for it with `build.py --stage dev --watch`" in message
         assert refused.value.exit_code == 2
