@@ -21,6 +21,7 @@ from ..inputs.stages import Stage
 from ..paths import shown
 from ..template.naming import stack_tags
 from .change_set import Change, ChangeSet, policy_denies, required_capabilities
+from .stack_states import IN_PROGRESS, STUCK, UPDATABLE
 
 __all__ = [
     "CREATE",
@@ -50,43 +51,6 @@ __all__ = [
 ]
 
 CREATE, UPDATE, DELETE = "CREATE", "UPDATE", "DELETE"
-# Stacks a change set of type UPDATE can start from.
-UPDATABLE = frozenset(
-    {
-        "CREATE_COMPLETE",
-        "UPDATE_COMPLETE",
-        "UPDATE_ROLLBACK_COMPLETE",
-        "IMPORT_COMPLETE",
-        "IMPORT_ROLLBACK_COMPLETE",
-    }
-)
-# What happened, and what the operator does, for each state a deploy cannot start from;
-# {role} is " --role-arn ARN" with --cfn-role-arn, as a rollback acts with that role.
-STUCK = {
-    "ROLLBACK_COMPLETE": "its first create failed and was rolled back; such a stack holds "
-    "nothing and cannot be updated. See why with `aws cloudformation describe-stack-events "
-    "--stack-name {name}`, delete it with `{prog} --stage {stage} --destroy`, then deploy again",
-    "ROLLBACK_FAILED": "its first create failed and so did the rollback; delete it with "
-    "`{prog} --stage {stage} --destroy` (resources that cannot be deleted are named in its "
-    "events), then deploy again",
-    "CREATE_FAILED": "its create failed with rollback disabled; delete it with "
-    "`{prog} --stage {stage} --destroy`, then deploy again",
-    "UPDATE_FAILED": "an update failed with rollback disabled; roll it back with "
-    "`aws cloudformation rollback-stack --stack-name {name}{role}`, then deploy again",
-    "UPDATE_ROLLBACK_FAILED": "an update failed and its rollback failed too; finish the "
-    "rollback with `aws cloudformation continue-update-rollback --stack-name {name}{role}` (add "
-    "--resources-to-skip for resources that cannot roll back), wait for "
-    "UPDATE_ROLLBACK_COMPLETE, then deploy again",
-    "IMPORT_ROLLBACK_FAILED": "an import failed and its rollback failed too; finish the "
-    "rollback with `aws cloudformation continue-update-rollback --stack-name {name}{role}`, "
-    "then deploy again",
-    "DELETE_FAILED": "a delete failed; see why with `aws cloudformation describe-stack-events "
-    "--stack-name {name}`, fix it and run `{prog} --stage {stage} --destroy` again",
-}
-IN_PROGRESS = (
-    "another operation is running; wait for it with `{prog} --stage {stage} --watch` "
-    "and deploy again"
-)
 # DeletionPolicy values that leave something behind, and what is left.
 KEPT = {"Retain": "kept", "RetainExceptOnCreate": "kept", "Snapshot": "final snapshot kept"}
 # Stage-file keys an UPDATE leaves at the stack's value unless the file sets them: the
