@@ -176,3 +176,27 @@ def build_py(h, tmp_path, *flags):
     code = cli.main([*argv, "--yes", *flags], out=h.out, err=h.err, runtime=h.runtime())
     h.aws.assert_done()
     return code
+
+
+def image_tag_update(h, template: dict, before: dict) -> None:
+    """GetTemplate of the deployed prod template, then the --image-tag v42 change set:
+    the previous template, every parameter kept but the tag."""
+    h.cfn.add_response(
+        "get_template",
+        {"TemplateBody": json.dumps(template)},
+        {"StackName": h.id, "TemplateStage": "Original"},
+    )
+    h.created(
+        StackName="planar-prod-acme",
+        ChangeSetName="planar-prod-20261127-100000",
+        ChangeSetType="UPDATE",
+        UsePreviousTemplate=True,
+        Parameters=[
+            {"ParameterKey": k, "ParameterValue": "v42"}
+            if k == "ContainerImageTag"
+            else {"ParameterKey": k, "UsePreviousValue": True}
+            for k in before
+        ],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+        Description="build.py --stage prod --image-tag v42 (planar-cfn 0.1.0)",
+    )

@@ -94,21 +94,4 @@ def service_missing(h, reason: str = "MISSING") -> None:
 
 def stopped_tasks_only(h, *tasks: dict) -> None:
     """ListTasks (STOPPED) and DescribeTasks, with no log read after them."""
-    names = service_outputs(h.stage)
-    ecs = h.aws.stub("ecs")
-    arns = [t["taskArn"] for t in tasks]
-    ecs.add_response(
-        "list_tasks",
-        {"taskArns": arns},
-        {
-            "cluster": names["EcsClusterName"],
-            "serviceName": names["EcsServiceName"],
-            "desiredStatus": "STOPPED",
-            "maxResults": 5,
-        },
-    )
-    ecs.add_response(
-        "describe_tasks",
-        {"tasks": list(tasks), "failures": []},
-        {"cluster": names["EcsClusterName"], "tasks": arns},
-    )
+    h.stopped_tasks(*tasks, read_log=False)

@@ -13,7 +13,13 @@ from botocore.stub import ANY
 from planar_cfn.deploy import plan as deploy_plan
 from planar_cfn.errors import ExitCode
 from planar_cfn.template.render import Rendered
-from tests.deploy.scenarios import Interrupting, create_request, previous_parameters, update_request
+from tests.deploy.scenarios import (
+    Interrupting,
+    create_request,
+    image_tag_update,
+    previous_parameters,
+    update_request,
+)
 from tests.deploy_stubs import STAGE_VALUES, change, event, minified
 
 STACK_STATUSES = (
@@ -170,25 +176,7 @@ def test_image_tag_changes_only_the_tag_with_the_previous_template(harness, temp
     h = harness("prod")
     before = previous_parameters(h)
     h.stack("UPDATE_COMPLETE", parameters=before)
-    h.cfn.add_response(
-        "get_template",
-        {"TemplateBody": json.dumps(templates["prod"])},
-        {"StackName": h.id, "TemplateStage": "Original"},
-    )
-    h.created(
-        StackName="planar-prod-acme",
-        ChangeSetName="planar-prod-20261127-100000",
-        ChangeSetType="UPDATE",
-        UsePreviousTemplate=True,
-        Parameters=[
-            {"ParameterKey": k, "ParameterValue": "v42"}
-            if k == "ContainerImageTag"
-            else {"ParameterKey": k, "UsePreviousValue": True}
-            for k in before
-        ],
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-        Description="build.py --stage prod --image-tag v42 (planar-cfn 0.1.0)",
-    )
+    image_tag_update(h, templates["prod"], before)
     after = [
         {"ParameterKey": k, "ParameterValue": "v42" if k == "ContainerImageTag" else v}
         for k, v in before.items()

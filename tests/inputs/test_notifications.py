@@ -3,14 +3,17 @@ CreateChangeSet's NotificationARNs, and a bad list refused before any AWS call."
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from planar_cfn.cli import commands as cli
 from planar_cfn.errors import ExitCode
 from planar_cfn.inputs import notifications
-from tests.deploy.scenarios import create_request, previous_parameters, update_request
+from tests.deploy.scenarios import (
+    create_request,
+    image_tag_update,
+    previous_parameters,
+    update_request,
+)
 from tests.deploy_stubs import STAGE_VALUES, change, stack
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:acme-deploys"
@@ -89,25 +92,7 @@ def test_an_image_tag_update_keeps_the_stacks_topics(harness, templates):
     h = harness("prod", {**STAGE_VALUES, "notification_topic_arns": [TOPIC]})
     before = previous_parameters(h)
     h.stack("UPDATE_COMPLETE", parameters=before)
-    h.cfn.add_response(
-        "get_template",
-        {"TemplateBody": json.dumps(templates["prod"])},
-        {"StackName": h.id, "TemplateStage": "Original"},
-    )
-    h.created(
-        StackName="planar-prod-acme",
-        ChangeSetName="planar-prod-20261127-100000",
-        ChangeSetType="UPDATE",
-        UsePreviousTemplate=True,
-        Parameters=[
-            {"ParameterKey": k, "ParameterValue": "v42"}
-            if k == "ContainerImageTag"
-            else {"ParameterKey": k, "UsePreviousValue": True}
-            for k in before
-        ],
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-        Description="build.py --stage prod --image-tag v42 (planar-cfn 0.1.0)",
-    )
+    image_tag_update(h, templates["prod"], before)
     h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
     h.deleted_change_set()
     h.protected()
