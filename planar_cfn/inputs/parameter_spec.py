@@ -11,7 +11,7 @@ from troposphere import Parameter
 from . import constraints as c
 
 # The launch form's parameter groups, in the form's order.
-APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY = (
+APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY, OBSERVABILITY = (
     "Application",
     "Network",
     "Domain and certificate",
@@ -20,8 +20,19 @@ APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY = 
     "Database",
     "Storage",
     "Security",
+    "Observability",
 )
-GROUPS = (APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY)
+GROUPS = (
+    APPLICATION,
+    NETWORK,
+    DOMAIN,
+    CONTAINER,
+    SCALING,
+    DATABASE,
+    STORAGE,
+    SECURITY,
+    OBSERVABILITY,
+)
 
 
 @dataclass(frozen=True)

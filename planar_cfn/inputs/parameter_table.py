@@ -8,7 +8,7 @@ from . import parameter_spec, parameter_switches
 from .parameter_spec import ParameterSpec
 
 GROUPS = parameter_spec.GROUPS
-APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY = GROUPS
+APPLICATION, NETWORK, DOMAIN, CONTAINER, SCALING, DATABASE, STORAGE, SECURITY, _ = GROUPS
 
 
 # Where a stage file's registry password comes from: passwords never go in the file.

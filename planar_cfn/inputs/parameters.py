@@ -26,6 +26,7 @@ __all__ = [
     "Params",
     "add_parameters",
     "for_stage",
+    "form_groups",
 ]
 
 
@@ -100,7 +101,8 @@ def _conditions(params: Params) -> dict[str, Any]:
 
 
 def _launch_form() -> dict[str, Any]:
-    """The launch form's parameter groups, in table order, and each parameter's label."""
+    """The launch form's parameter groups that hold parameters, in table order, and
+    each parameter's label."""
     return {
         "AWS::CloudFormation::Interface": {
             "ParameterGroups": [
@@ -108,11 +110,16 @@ def _launch_form() -> dict[str, Any]:
                     "Label": {"default": group},
                     "Parameters": [s.name for s in SPECS if s.group == group],
                 }
-                for group in GROUPS
+                for group in form_groups()
             ],
             "ParameterLabels": {s.name: {"default": s.label} for s in SPECS},
         }
     }
+
+
+def form_groups() -> tuple[str, ...]:
+    """The groups the launch form shows: those that hold a parameter, in GROUPS order."""
+    return tuple(group for group in GROUPS if any(s.group == group for s in SPECS))
 
 
 def for_stage(spec: ParameterSpec, stage: Stage) -> ParameterSpec:

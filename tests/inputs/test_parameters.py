@@ -4,7 +4,7 @@ launch form's groups and labels."""
 
 import re
 
-from planar_cfn.inputs.parameter_table import GROUPS
+from planar_cfn.inputs.parameters import form_groups
 
 DEFAULTS = {
     "AlbInternal": "false",
@@ -71,5 +71,5 @@ def test_launch_form_groups_and_labels_every_parameter(template):
     grouped = [p for group in interface["ParameterGroups"] for p in group["Parameters"]]
     assert sorted(grouped) == sorted(template["Parameters"])
     assert len(grouped) == len(set(grouped))
-    assert [g["Label"]["default"] for g in interface["ParameterGroups"]] == list(GROUPS)
+    assert [g["Label"]["default"] for g in interface["ParameterGroups"]] == list(form_groups())
     assert set(interface["ParameterLabels"]) == set(template["Parameters"])
