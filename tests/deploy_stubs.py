@@ -62,6 +62,10 @@ TEMPLATE_BUCKET = STAGE_VALUES["template_bucket"]
 # Every parameter in template order: (name, stage-file key, default; None: required).
 PARAMETERS = [
     ("AppName", "app_name", None),
+    # The application's settings: a stage file gives them as JSON objects, which
+    # tests/deploy/test_app_settings_deploy.py sends in their parameters' forms.
+    ("AppEnvironment", "environment", "{}"),
+    ("AppSecrets", "secrets", ""),
     ("VpcId", "vpc_id", None),
     ("VpcCidr", "vpc_cidr", None),
     ("Subnets", "subnets", None),

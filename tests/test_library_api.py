@@ -244,11 +244,13 @@ def test_extra_environment_follows_the_apps_own(extension):
 def test_extra_secrets_reach_the_container_and_exactly_those_the_execution_role(extension):
     _, _, template = extension
     app = props(template, "TaskDefinition")["ContainerDefinitions"][0]
-    assert app["Secrets"] == [
+    assert app["Secrets"][:3] == [
         {"Name": "API_TOKEN", "ValueFrom": SECRET_ARN + ":token::"},
         {"Name": "LICENSE", "ValueFrom": PARAMETER_ARN},
         {"Name": "API_KEYS", "ValueFrom": {"Ref": "ApiKeys"}},
     ]
+    # Then the launch form's slots, each empty unless AppSecrets fills it.
+    assert [s["Fn::If"][0] for s in app["Secrets"][3:]] == [f"HasAppSecret{i}" for i in range(10)]
     (policy,) = [
         p
         for p in props(template, "ExecutionRole")["Policies"]

@@ -112,7 +112,8 @@ SERVICE_CATALOG_GRANTS: tuple[Grant, ...] = (
         ("lambda:InvokeFunction",),
         (f"{_ARN}:lambda:{_ACCOUNT}:function:{_SC}",),
         "AWS::CloudFormation::CustomResource has no schema handlers: CloudFormation "
-        "invokes its Lambda function (the bucket emptier, dev and staging) with the "
+        "invokes its Lambda functions (the bucket emptier, dev and staging; the environment "
+        "file's writer, with AppEnvironment) with the "
         "stack's credentials (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
         "template-custom-resources-lambda.html)",
         only_with="AWS::CloudFormation::CustomResource",
@@ -149,6 +150,7 @@ _ROLES = tuple(
     f"{_ARN}:iam::${{AWS::AccountId}}:role/{name}"
     for name in (
         "bucket-emptier-role-*",
+        "env-file-role-*",
         "ecs-execution-role-*",
         "ecs-task-role-*",
         "rds-monitoring-role-*",
@@ -195,7 +197,7 @@ SCOPES: tuple[Grant, ...] = (
             "iam:UpdateRoleDescription",
         ),
         _ROLES,
-        "the stack's roles by name: bucket-emptier-role-*, ecs-execution-role-*, "
+        "the stack's roles by name: bucket-emptier-role-*, env-file-role-*, ecs-execution-role-*, "
         "ecs-task-role-*, rds-monitoring-role-* (naming.py); these actions take no "
         "iam:PermissionsBoundary key",
     ),
@@ -301,7 +303,7 @@ SCOPES: tuple[Grant, ...] = (
             f"{_ARN}:logs:{_ACCOUNT}:log-group:{name}" for name in ("/ecs/planar-service-*", _SC)
         ),
         "the service's log group, /ecs/planar-service-* (naming.py), and the bucket "
-        "emptier's, named after the SC-* stack",
+        "emptier's and the environment file writer's, named after the SC-* stack",
     ),
     Grant(
         "StackFunction",
@@ -324,7 +326,7 @@ SCOPES: tuple[Grant, ...] = (
             "lambda:UpdateFunctionConfiguration",
         ),
         (f"{_ARN}:lambda:{_ACCOUNT}:function:{_SC}",),
-        "the bucket emptier (dev and staging), named after the SC-* stack",
+        "the bucket emptier (dev, staging) and the environment file's writer, after the SC-* stack",
     ),
 )
 

@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from ..aws import buckets
 from ..aws.gateway import error_code, error_message
 from ..errors import InputError
+from ..inputs import app_settings
 from ..inputs.stage_file import StageFile
 
 __all__ = [
@@ -323,6 +324,13 @@ def check(
 ) -> list[str]:
     """Check what the account must have, then make what is missing and may be made:
     nothing while any check fails, nor on a dry run. Returns what it made."""
+    if stage_file.secret_arns:
+        sts = client("sts")
+        problems = app_settings.account_problems(
+            stage_file.secret_arns, buckets.caller_account(sts), sts.meta.region_name
+        )
+        if problems:
+            raise InputError("; ".join(problems))
     role: bool | None = True  # None: unknown, iam:GetRole refused
     if creating:
         try:

@@ -3,8 +3,8 @@ its launch-form group and label, and its constraint."""
 
 from __future__ import annotations
 
+from . import app_settings, parameter_spec, parameter_switches
 from . import constraints as c
-from . import parameter_spec, parameter_switches
 from .parameter_spec import ParameterSpec
 
 GROUPS = parameter_spec.GROUPS
@@ -33,6 +33,7 @@ SPECS: tuple[ParameterSpec, ...] = (
         pattern=c.APP_NAME,
         max_length=c.APP_NAME_MAX_LENGTH,
     ),
+    *app_settings.SPECS,
     ParameterSpec(
         "VpcId",
         "vpc_id",

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..paths import STAGES_DIR, shown
-from . import constraints, notifications, parameter_table, rules
+from . import app_settings, constraints, notifications, parameter_table, rules
 from .constraints import Pattern
 from .parameter_spec import ParameterSpec
 from .parameter_table import PASSWORD_ENV
@@ -97,6 +97,9 @@ class StageFile:
     # The SNS topics for the stack's events; None: the file does not say (a deploy
     # then leaves the stack's topics as they are).
     notification_topic_arns: tuple[str, ...] | None = None
+    # The application's secret variables as the file names them: NAME -> complete ARN,
+    # whose account the deploy checks against the caller's.
+    secret_arns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     registry_password: str = field(default="", repr=False)
 
     @property
@@ -139,6 +142,10 @@ def _boolean(spec: ParameterSpec) -> bool:
 
 def expected_json(spec: ParameterSpec) -> str:
     """The JSON a stage file gives for `spec`, as an error message says it."""
+    if spec.key == "environment":
+        return 'a JSON object of NAME: value, such as {"LOG_LEVEL": "info"}'
+    if spec.key == "secrets":
+        return "a JSON object of NAME: complete Secrets Manager ARN (optionally :json-key)"
     if spec.is_list:
         return 'a JSON list of strings, such as ["a", "b"]'
     if _boolean(spec):
@@ -270,7 +277,7 @@ def load(
     definition = stage if isinstance(stage, Stage) else get_stage(stage)
     data = _read(path)
     problems = _key_problems(data)
-    texts = _parameter_texts(data, problems)
+    texts = _parameter_texts(data, problems, definition.name)
     settings = _settings(data, problems)
     topics = data.get(notifications.KEY)
     topics_problem = None if topics is None else notifications.list_problem(topics)
@@ -304,6 +311,7 @@ def load(
         profile=settings.get("profile"),
         template_bucket=settings.get("template_bucket"),
         notification_topic_arns=None if topics is None else tuple(topics),
+        secret_arns=MappingProxyType(dict(data.get("secrets") or {})),
         registry_password=password if texts.get("registry_username") else "",
     )
 
@@ -323,12 +331,31 @@ def _key_problems(data: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _parameter_texts(data: dict[str, Any], problems: list[str]) -> dict[str, str]:
+def _structured(key: str, data: dict[str, Any], stage: str) -> tuple[str | None, list[str]]:
+    """The application's settings, JSON objects in the file, as their parameters take them."""
+    if key == "environment":
+        return app_settings.environment_text(data[key], data.get("secrets"))
+    app, region = data.get("app_name"), data.get("region")
+    return app_settings.secrets_text(
+        data[key],
+        stage,
+        app if isinstance(app, str) and constraints.APP_NAME.matches(app) else None,
+        region if isinstance(region, str) else None,
+    )
+
+
+def _parameter_texts(data: dict[str, Any], problems: list[str], stage: str) -> dict[str, str]:
     """Each valid parameter value as CloudFormation takes it, by key; a problem for each
     value that breaks its own constraint and each required key that is missing."""
     texts: dict[str, str] = {}
     for spec in parameter_table.SPECS:
         if spec.secret:
+            continue
+        if spec.key in data and spec.key in ("environment", "secrets"):
+            text, found = _structured(spec.key, data, stage)
+            problems += found
+            if text is not None:
+                texts[spec.key] = text
             continue
         if spec.key not in data:
             if spec.required and spec.key not in LOOKED_UP:

@@ -46,7 +46,8 @@ CONCERNS: dict[str, str] = {
     "AWS::ECS::Cluster": "compute",
     "AWS::ECS::Service": "compute",
     "AWS::ECS::TaskDefinition": "compute",
-    # The bucket emptier's function and custom resource belong with the bucket they empty.
+    # The custom resources and their functions (the bucket emptier, the environment
+    # file's writer) belong with the bucket they work on.
     "AWS::Lambda::Function": "data",
     "AWS::CloudFormation::CustomResource": "data",
     "AWS::RDS::DBCluster": "data",

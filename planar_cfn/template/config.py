@@ -16,6 +16,7 @@ from typing import Any
 from awacs.aws import Statement
 from troposphere import AWSHelperFn
 
+from ..inputs import app_settings
 from ..inputs.stages import DEFAULT_STAGES, Stage, get_stage
 from .naming import COMMON_TAG_KEYS, NAME_TAG
 from .network import APP_PORT
@@ -23,14 +24,7 @@ from .network import APP_PORT
 # The application's container and the variables it is given (service.py): extensions
 # may not take these names.
 APP_CONTAINER_NAME = "planar-app"
-APP_ENVIRONMENT = (
-    "DB_SECRET_NAME",
-    "DB_HOST",
-    "S3_BUCKET_NAME",
-    "STAGE",
-    "APP_NAME",
-    "CUSTOM_SECRET_NAME",
-)
+APP_ENVIRONMENT = app_settings.APP_ENVIRONMENT
 # A name a shell can export, which every runtime's environment accepts.
 ENVIRONMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ENVIRONMENT_NAME_ALLOWED = "letters, digits and '_', not starting with a digit"

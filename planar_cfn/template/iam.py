@@ -12,6 +12,7 @@ from awacs.aws import (
     ArnLike,
     ArnLikeIfExists,
     Condition,
+    Deny,
     Statement,
     StringEquals,
     StringEqualsIfExists,
@@ -20,6 +21,7 @@ from troposphere import AccountId, GetAtt, If, Join, NoValue, Select, Split, Sub
 from troposphere.iam import Policy as RolePolicy
 from troposphere.iam import Role
 
+from ..inputs.app_settings import ENVIRONMENT_FILE_PREFIX
 from ..inputs.constraints import MAX_BEDROCK_MODELS
 from ..inputs.parameters import Params
 from . import policies
@@ -27,6 +29,7 @@ from .config import SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, StackConfig
 from .naming import Naming
 
 if TYPE_CHECKING:
+    from .app_settings import AppSettings
     from .database import Database
     from .encryption import Encryption
     from .secrets import Secrets
@@ -141,6 +144,7 @@ def add_roles(
     database: Database,
     encryption: Encryption,
     config: StackConfig,
+    app: AppSettings,
 ) -> Roles:
     """Add the execution role and the task role, each scoped to the stack's own
     resources, with the configuration's extra secrets and task-role statements."""
@@ -150,7 +154,10 @@ def add_roles(
         params,
         secrets,
         config,
-        _encryption_key_policy(encryption, [kms.Decrypt], EXECUTION_KEY_SERVICES),
+        [
+            _encryption_key_policy(encryption, [kms.Decrypt], EXECUTION_KEY_SERVICES),
+            *app.execution_policies,
+        ],
     )
     task = template.add_resource(
         Role(
@@ -226,10 +233,11 @@ def _add_execution_role(
     params: Params,
     secrets: Secrets,
     config: StackConfig,
-    use_key: If,
+    more: list[If],
 ) -> Role:
     """Add the role ECS uses for the tasks: the image's registry credentials, the key,
-    and the container's extra secrets."""
+    the application's environment file and secrets (`more`), and the container's extra
+    secrets."""
     return template.add_resource(
         Role(
             "ExecutionRole",
@@ -261,7 +269,7 @@ def _add_execution_role(
                     ),
                     NoValue,
                 ),
-                use_key,
+                *more,
             ]
             + ([_container_secrets_policy(config)] if config.secrets else []),
             Tags=naming.tags(naming.name("ecs-execution-role")),
@@ -309,6 +317,19 @@ def _bucket_policy(storage: Storage) -> RolePolicy:
                     Effect=Allow,
                     Action=[awacs_s3.ListBucket],
                     Resource=[storage.bucket_arn],
+                ),
+                # The environment files are the stack's: what the next task starts with
+                # is changed by a deploy, not by the application.
+                Statement(
+                    Sid="KeepEnvironmentFiles",
+                    Effect=Deny,
+                    Action=[awacs_s3.PutObject, awacs_s3.DeleteObject],
+                    Resource=[
+                        Sub(
+                            "${Arn}/" + ENVIRONMENT_FILE_PREFIX + "*",
+                            Arn=storage.bucket_arn,
+                        )
+                    ],
                 ),
             ]
         ),

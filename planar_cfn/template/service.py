@@ -11,6 +11,7 @@ from troposphere.logs import LogGroup
 
 from ..inputs import rules
 from ..inputs.parameters import Params
+from .app_settings import AppSettings
 from .config import APP_CONTAINER_NAME, Sidecar, StackConfig
 from .database import Database
 from .encryption import Encryption
@@ -165,6 +166,7 @@ def _app_container(
     storage: Storage,
     database: Database,
     log_group: LogGroup,
+    app: AppSettings,
 ) -> ecs.ContainerDefinition:
     environment = {
         "DB_SECRET_NAME": database.secret_name,
@@ -181,6 +183,9 @@ def _app_container(
         Essential=True,
         PortMappings=[ecs.PortMapping(ContainerPort=APP_PORT, Protocol="tcp")],
         Environment=_environment(environment),
+        # The application's own variables, from the launch form or the stage file;
+        # those set here take precedence over the file's, which may not repeat them.
+        EnvironmentFiles=app.environment_files,
         RepositoryCredentials=If(
             params.use_registry_credentials,
             ecs.RepositoryCredentials(CredentialsParameter=secrets.registry_secret_arn),
@@ -188,10 +193,10 @@ def _app_container(
         ),
         LogConfiguration=_log_configuration(log_group),
     )
-    if config.secrets:
-        container.Secrets = [
-            ecs.Secret(Name=name, ValueFrom=value) for name, value in config.secrets.items()
-        ]
+    container.Secrets = [
+        *(ecs.Secret(Name=name, ValueFrom=value) for name, value in config.secrets.items()),
+        *app.secrets,
+    ]
     return container
 
 
@@ -274,6 +279,7 @@ def add_service(
     roles: Roles,
     load_balancer: LoadBalancer,
     encryption: Encryption,
+    app: AppSettings,
 ) -> Service:
     """Add the ECS cluster, the log groups, the task definition (the application's
     container and the configuration's sidecars) and the Fargate service behind the
@@ -289,7 +295,7 @@ def add_service(
         config,
         encryption,
     )
-    container = _app_container(naming, config, params, secrets, storage, database, logs)
+    container = _app_container(naming, config, params, secrets, storage, database, logs, app)
     sidecar_logs = {
         sidecar.name: _log_group(
             template,

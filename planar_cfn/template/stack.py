@@ -20,6 +20,7 @@ from troposphere.s3 import Bucket
 from .._version import __version__
 from ..inputs.parameters import Params, add_parameters
 from . import boundary
+from .app_settings import add_app_settings
 from .config import StackConfig
 from .database import add_database
 from .dns import add_alias_record, add_certificate
@@ -139,7 +140,8 @@ def build_template(config: StackConfig) -> BuiltStack:
     secrets = add_secrets(template, naming, stage, params, encryption)
     storage = add_storage(template, naming, stage, params, encryption)
     database = add_database(template, naming, stage, params, network, encryption)
-    roles = add_roles(template, naming, params, secrets, storage, database, encryption, config)
+    app = add_app_settings(template, naming, params, storage, encryption, config)
+    roles = add_roles(template, naming, params, secrets, storage, database, encryption, config, app)
     domain = add_certificate(template, naming, params)
     load_balancer = add_load_balancer(template, naming, stage, params, network, domain)
     add_firewall(template, naming, stage, params, encryption, load_balancer.load_balancer)
@@ -156,6 +158,7 @@ def build_template(config: StackConfig) -> BuiltStack:
         roles,
         load_balancer,
         encryption,
+        app,
     )
     scaling = add_scaling(template, naming, params, service, load_balancer)
     boundary.add_permissions_boundary(template, params)

@@ -48,6 +48,8 @@ def test_values_become_cloudformation_parameters_with_defaults():
     parameters = loaded.cloudformation_parameters()
     assert list(parameters) == [
         "AppName",
+        "AppEnvironment",
+        "AppSecrets",
         "VpcId",
         "VpcCidr",
         "Subnets",
@@ -125,7 +127,9 @@ def test_the_file_must_hold_an_object(tmp_path):
 
 def test_unknown_keys_name_the_allowed_ones(tmp_path):
     text = problems(tmp_path, {**STAGE_VALUES, "desiredcount": 2})
-    assert "unknown key 'desiredcount'; allowed keys: app_name, vpc_id," in text
+    assert (
+        "unknown key 'desiredcount'; allowed keys: app_name, environment, secrets, vpc_id," in text
+    )
     assert "template_bucket" in text.splitlines()[0]
 
 
@@ -303,3 +307,84 @@ def test_stack_name_defaults_and_may_be_set(tmp_path):
 def test_every_spec_can_be_written_in_a_stage_file_except_secrets():
     assert {s.key for s in SPECS if not s.secret} <= set(stage_file.ALLOWED_KEYS)
     assert SPECS_BY_KEY["registry_password"].key not in stage_file.ALLOWED_KEYS
+
+
+# --- the application's environment and secrets -----------------------------------------
+
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:planar/dev/acme/openai-AbC123"
+
+
+def test_environment_and_secrets_become_their_parameters(tmp_path):
+    values = {
+        **STAGE_VALUES,
+        "region": "us-east-1",
+        "environment": {"LOG_LEVEL": "info", "CALLBACK": "https://x.example/cb?a=b,c"},
+        "secrets": {"OPENAI_API_KEY": SECRET, "STRIPE_KEY": SECRET.replace("openai", "s") + ":k::"},
+    }
+    loaded = load(write(tmp_path, values), "dev", {})
+    parameters = loaded.cloudformation_parameters()
+    # Sorted and compact: the same variables are the same value, and the same file.
+    assert parameters["AppEnvironment"] == (
+        '{"CALLBACK":"https://x.example/cb?a=b,c","LOG_LEVEL":"info"}'
+    )
+    assert parameters["AppSecrets"] == "OPENAI_API_KEY=openai-AbC123,STRIPE_KEY=s-AbC123:k::"
+    assert loaded.secret_arns["OPENAI_API_KEY"] == SECRET
+
+
+def test_without_them_the_parameters_keep_their_defaults(tmp_path):
+    parameters = load(write(tmp_path, STAGE_VALUES), "dev", {}).cloudformation_parameters()
+    assert (parameters["AppEnvironment"], parameters["AppSecrets"]) == ("{}", "")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"environment": ["A=1"]}, 'environment = ["A=1"]: must be a JSON object of NAME: value'),
+        ({"environment": {"1A": "x"}}, 'environment["1A"]: the name must be letters, digits'),
+        ({"environment": {"A-B": "x"}}, 'environment["A-B"]: the name must be letters'),
+        ({"environment": {"DB_HOST": "x"}}, 'environment["DB_HOST"]: the stack sets DB_HOST'),
+        ({"environment": {"A": 1}}, 'environment["A"] = 1: must be a JSON string'),
+        ({"environment": {"A": "a\nb"}}, 'environment["A"]: must hold no control character'),
+        (
+            {"environment": {"A": "x" * 4100}},
+            "environment: 4108 bytes as JSON; at most 4096 (CloudFormation's limit",
+        ),
+        (
+            {"environment": {"KEY": "x"}, "secrets": {"KEY": SECRET}},
+            'environment["KEY"]: KEY is in secrets too; a variable is plain or secret, not both',
+        ),
+        ({"secrets": {"A": "openai-AbC123"}}, 'secrets["A"] = "openai-AbC123": must be a complete'),
+        ({"secrets": {"A": SECRET[:-7]}}, "with the 6-character suffix"),
+        ({"secrets": {"DB_HOST": SECRET}}, 'secrets["DB_HOST"]: the stack sets DB_HOST itself'),
+        (
+            {"secrets": {"A": SECRET.replace("us-east-1", "eu-west-1")}},
+            "the secret is in eu-west-1, the stack in us-east-1",
+        ),
+        (
+            {"secrets": {"A": SECRET.replace("planar/dev/acme/", "prod/")}},
+            "the secret must be named planar/dev/acme/... (the task may read only secrets "
+            "created for this application); create it as planar/dev/acme/openai",
+        ),
+        (
+            {"secrets": {"A": SECRET.replace("/dev/", "/prod/")}},
+            "the secret must be named planar/dev/acme/...",
+        ),
+        (
+            {"secrets": {f"V{i}": SECRET for i in range(11)}},
+            "secrets: 11 variables; at most 10 (the template's slots)",
+        ),
+    ],
+)
+def test_bad_environment_or_secrets_name_the_key_the_value_and_what_is_allowed(
+    tmp_path, values, message
+):
+    assert message in problems(tmp_path, {**STAGE_VALUES, "region": "us-east-1", **values})
+
+
+def test_a_secret_in_another_account_is_refused_at_deploy_time():
+    from planar_cfn.inputs.app_settings import account_problems
+
+    other = SECRET.replace("123456789012", "999999999999")
+    assert account_problems({"A": SECRET}, "123456789012", "us-east-1") == []
+    (problem,) = account_problems({"A": other}, "123456789012", "us-east-1")
+    assert problem.startswith(f'secrets["A"] = "{other}": the secret is in account 999999999999')

@@ -38,6 +38,10 @@ REFS = {
     "RegistryCredentialsSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mine-AbCdEf",
     "DatabaseCluster.MasterUserSecret.SecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-AbCdEf",
     "BucketEmptierLogGroup.Arn": "arn:aws:logs:eu-west-1:123456789012:log-group:x:*",
+    "EnvironmentFileLogGroup.Arn": "arn:aws:logs:eu-west-1:123456789012:log-group:y:*",
+    # Every one of the ten slots filled (REFS gives AWS::NoValue as None, which an empty
+    # slot would leave in the list).
+    "AppSecrets": ",".join(f"VAR_{i}=app/s{i}-AbC123:key::" for i in range(10)),
     "EncryptionKey.Arn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 }
 # The Claude models the original README names (docs/stack.md, Bedrock models): the default.
@@ -53,6 +57,10 @@ CONDITIONS = {
     "UseExistingRegistrySecret": False,
     "UseCustomerManagedKey": True,
     "HasPermissionsBoundary": True,
+    # The application's settings: a file of variables and the ten secret slots.
+    "HasAppEnvironment": True,
+    "HasAppSecrets": True,
+    **{f"HasAppSecret{i}": True for i in range(10)},
 }
 
 
@@ -222,9 +230,12 @@ def test_execution_role(template, stage):
         "RegistryCredentialsSecret": "arn:created",
         "AWS::NoValue": None,
     }
-    # Only when a registry secret exists, and only on that secret.
-    no_key = {"UseCustomerManagedKey": False}
+    # Only when a registry secret exists, and only on that secret (nor the key, nor the
+    # application's environment file and secrets, here).
+    no_key = {"UseCustomerManagedKey": False, "HasAppEnvironment": False, "HasAppSecrets": False}
     assert evaluate(p["Policies"], refs, {**no_key, "UseRegistryCredentials": False}) == [
+        None,
+        None,
         None,
         None,
     ]
@@ -266,6 +277,8 @@ def test_execution_role_reads_a_given_registry_secret_in_its_own_account_only(
         "UseCustomerManagedKey": False,
         "UseRegistryCredentials": True,
         "UseExistingRegistrySecret": True,
+        "HasAppEnvironment": False,
+        "HasAppSecrets": False,
     }
     (policy,) = filter(None, evaluate(p["Policies"], refs, conditions))
     (statement,) = policy["PolicyDocument"]["Statement"]
@@ -313,6 +326,8 @@ def test_task_role(template, stage):
     assert name_of(role["Properties"]["RoleName"], stage) == f"ecs-task-role-{stage}-shop"
     by_action = {}
     for statement in _statements(role):
+        if statement["Effect"] == "Deny":  # the environment files (test_app_settings.py)
+            continue
         for action in statement["Action"]:
             by_action.setdefault(action, []).extend(statement["Resource"])
     bedrock_policy = [

@@ -37,5 +37,7 @@ def test_the_handles_are_the_templates_resources():
     assert built.scaling.requests_policy is resources["ServiceRequestsScalingPolicy"]
     assert built.app_container is resources["TaskDefinition"].ContainerDefinitions[0]
     assert built.parameters["AppName"].to_dict() == {"Ref": "AppName"}
-    with pytest.raises(KeyError, match="no parameter 'AppNam'; the parameters: AppName, VpcId"):
+    with pytest.raises(
+        KeyError, match="no parameter 'AppNam'; the parameters: AppName, AppEnvironment"
+    ):
         built.parameters["AppNam"]

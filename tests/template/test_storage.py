@@ -81,7 +81,10 @@ def test_bucket_teardown_per_stage(template, stage):
     if stage == "prod":
         assert bucket["DeletionPolicy"] == "Retain"
         assert emptier is None
-        assert not resources_of_type(template, "AWS::Lambda::Function")
+        # No emptier; the only function is the environment file's writer.
+        assert list(resources_of_type(template, "AWS::Lambda::Function")) == [
+            "EnvironmentFileFunction"
+        ]
     else:
         assert bucket["DeletionPolicy"] == "Delete"
         assert emptier["Properties"]["BucketName"] == {"Ref": "AppBucket"}
