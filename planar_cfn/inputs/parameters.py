@@ -56,6 +56,12 @@ class Params:
     data_api: str = "UseDataApi"
     require_database_tls: str = "RequireDatabaseTls"
     has_permissions_boundary: str = "HasPermissionsBoundary"
+    has_workos_client_id: str = "HasWorkosClientId"
+    has_workos_org_id: str = "HasWorkosOrgId"
+    telemetry: str = "UseTelemetry"
+    telemetry_container_metrics: str = "UseTelemetryContainerMetrics"
+    telemetry_logs_pipeline: str = "UseTelemetryLogsPipeline"
+    has_telemetry_customer_name: str = "HasTelemetryCustomerName"
 
     def __getitem__(self, name: str) -> Ref:
         """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
@@ -97,6 +103,12 @@ def _conditions(params: Params) -> dict[str, Any]:
         params.data_api: Equals(params["DatabaseDataApi"], "true"),
         params.require_database_tls: Equals(params["DatabaseRequireTls"], "true"),
         params.has_permissions_boundary: Not(_blank(params["PermissionsBoundary"])),
+        params.has_workos_client_id: Not(_blank(params["WorkosClientId"])),
+        params.has_workos_org_id: Not(_blank(params["WorkosOrgId"])),
+        params.telemetry: Equals(params["Telemetry"], "true"),
+        params.telemetry_container_metrics: Equals(params["TelemetryContainerMetrics"], "true"),
+        params.telemetry_logs_pipeline: Equals(params["TelemetryLogsPipeline"], "true"),
+        params.has_telemetry_customer_name: Not(_blank(params["TelemetryCustomerName"])),
     }
 
 

@@ -22,7 +22,7 @@ from troposphere.iam import Role
 
 from ..inputs.constraints import MAX_BEDROCK_MODELS
 from ..inputs.parameters import Params
-from . import policies
+from . import policies, telemetry
 from .config import SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, StackConfig
 from .naming import Naming
 
@@ -228,8 +228,8 @@ def _add_execution_role(
     config: StackConfig,
     use_key: If,
 ) -> Role:
-    """Add the role ECS uses for the tasks: the image's registry credentials, the key,
-    and the container's extra secrets."""
+    """Add the role ECS uses for the tasks: the image's registry credentials, the
+    telemetry token, the key, and the container's extra secrets."""
     return template.add_resource(
         Role(
             "ExecutionRole",
@@ -261,6 +261,7 @@ def _add_execution_role(
                     ),
                     NoValue,
                 ),
+                telemetry.token_policy(params),
                 use_key,
             ]
             + ([_container_secrets_policy(config)] if config.secrets else []),

@@ -36,6 +36,7 @@ REFS = {
     "CustomSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:custom-secret-dev-shop-AbCdEf",
     "RegistryCredentialsSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-credentials-dev-shop-AbCdEf",
     "RegistryCredentialsSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mine-AbCdEf",
+    "TelemetryTokenSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:planar/telemetry/t-AbCdEf",
     "DatabaseCluster.MasterUserSecret.SecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-AbCdEf",
     "BucketEmptierLogGroup.Arn": "arn:aws:logs:eu-west-1:123456789012:log-group:x:*",
     "EncryptionKey.Arn": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -53,6 +54,7 @@ CONDITIONS = {
     "UseExistingRegistrySecret": False,
     "UseCustomerManagedKey": True,
     "HasPermissionsBoundary": True,
+    "UseTelemetry": True,
 }
 
 
@@ -222,9 +224,11 @@ def test_execution_role(template, stage):
         "RegistryCredentialsSecret": "arn:created",
         "AWS::NoValue": None,
     }
-    # Only when a registry secret exists, and only on that secret.
-    no_key = {"UseCustomerManagedKey": False}
+    # Only when a registry secret exists, and only on that secret (the telemetry token's:
+    # test_telemetry.py).
+    no_key = {"UseCustomerManagedKey": False, "UseTelemetry": False}
     assert evaluate(p["Policies"], refs, {**no_key, "UseRegistryCredentials": False}) == [
+        None,
         None,
         None,
     ]
@@ -266,6 +270,7 @@ def test_execution_role_reads_a_given_registry_secret_in_its_own_account_only(
         "UseCustomerManagedKey": False,
         "UseRegistryCredentials": True,
         "UseExistingRegistrySecret": True,
+        "UseTelemetry": False,
     }
     (policy,) = filter(None, evaluate(p["Policies"], refs, conditions))
     (statement,) = policy["PolicyDocument"]["Statement"]
