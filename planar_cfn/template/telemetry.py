@@ -26,12 +26,12 @@ LOG_GROUP_ID = "TelemetryCollectorLogGroup"
 # token from TOKEN_VARIABLE, which ECS fills from the secret when the task starts.
 CONFIG_VARIABLE = "PLANAR_OTELCOL_CONFIG"
 TOKEN_VARIABLE = "TELEMETRY_TOKEN"
+# ECS restarts it when it exits after running at least this long (60 is ECS's least,
+# 300 its default); one that fails sooner, as a bad configuration would, stays stopped.
+RESTART_AFTER_SECONDS = 60
 # Its share of the task: 64 MiB reserved and at most 256 MiB, so a collector that grows
 # is stopped (and restarted) before it takes the application's memory; no CPU units
-# reserved, so it takes CPU only when the application leaves some.
-# ECS restarts it when it exits after running this long (60 is ECS's least; its
-# default is 300), so a crash soon after start is retried within a minute or so.
-RESTART_AFTER_SECONDS = 60
+# reserved: it shares the task's CPU with the application, which sets none either.
 MEMORY_RESERVATION_MIB = 64
 MEMORY_LIMIT_MIB = 256
 # The task's containers share one network namespace (awsvpc): the collector listens on
