@@ -31,6 +31,8 @@ config = StackConfig(
 built = build_template(config)
 
 containers = built.to_dict()["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"]
-print("containers:", [container["Name"] for container in containers])
+# The built-in OpenTelemetry collector is an Fn::If on the Telemetry parameter: leave
+# Telemetry false when bringing your own, which listens on the same ports.
+print("containers:", [container["Name"] for container in containers if "Name" in container])
 log_group = built.sidecar_log_groups["otel-collector"]
 print("collector logs:", log_group.title, log_group.to_dict()["Properties"]["LogGroupName"])

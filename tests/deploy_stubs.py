@@ -108,6 +108,15 @@ PARAMETERS = [
     ("DatabaseRequireTls", "database_require_tls", "true"),
     ("WafRateLimit", "waf_rate_limit", "500"),
     ("PermissionsBoundary", "permissions_boundary", ""),
+    ("WorkosClientId", "workos_client_id", ""),
+    ("WorkosOrgId", "workos_org_id", ""),
+    ("Telemetry", "telemetry", "false"),
+    ("TelemetryEndpoint", "telemetry_endpoint", ""),
+    ("TelemetryTokenSecretArn", "telemetry_token_secret_arn", ""),
+    ("TelemetryCustomerName", "telemetry_customer_name", ""),
+    ("TelemetryContainerMetrics", "telemetry_container_metrics", "false"),
+    ("TelemetryLogsPipeline", "telemetry_logs_pipeline", "false"),
+    ("TelemetryLogRetentionDays", "telemetry_log_retention_days", "7"),
 ]
 # CloudFormation's limit on a template passed inline (TemplateBody), in bytes.
 INLINE_TEMPLATE_LIMIT = 51_200

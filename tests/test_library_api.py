@@ -228,7 +228,8 @@ def extension(request):
 def test_extra_environment_follows_the_apps_own(extension):
     _, _, template = extension
     app = props(template, "TaskDefinition")["ContainerDefinitions"][0]
-    names = [e["Name"] for e in app["Environment"]]
+    # A variable the stack sets only under a condition is an Fn::If around it.
+    names = [e["Name"] if "Name" in e else e["Fn::If"][1]["Name"] for e in app["Environment"]]
     assert names[-2:] == ["FEATURE_FLAGS", "API_KEYS_ARN"]
     assert app["Environment"][-1]["Value"] == {"Ref": "ApiKeys"}
     assert names[:6] == [
@@ -287,7 +288,9 @@ def test_task_role_statements_are_a_policy_of_their_own(extension):
 
 def test_each_sidecar_runs_beside_the_app_with_logs_of_its_own(extension):
     stage, _, template = extension
-    _, collector, router = props(template, "TaskDefinition")["ContainerDefinitions"]
+    _, collector, router, builtin = props(template, "TaskDefinition")["ContainerDefinitions"]
+    # The stack's own collector follows, only with Telemetry (tests/template/test_telemetry.py).
+    assert builtin["Fn::If"][0] == "UseTelemetry"
     assert collector == {
         "Name": "otel-collector",
         "Image": "public.ecr.aws/aws-observability/aws-otel-collector:v0.41.1",

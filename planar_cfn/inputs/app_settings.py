@@ -36,6 +36,9 @@ APP_ENVIRONMENT = (
     "STAGE",
     "APP_NAME",
     "CUSTOM_SECRET_NAME",
+    # Only when the launch gives them (WorkosClientId, WorkosOrgId).
+    "WORKOS_CLIENT_ID",
+    "WORKOS_ORG_ID",
 )
 # A name a shell can export, which every runtime's environment accepts.
 NAME_REGEX = r"[A-Za-z_][A-Za-z0-9_]*"

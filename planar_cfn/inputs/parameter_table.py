@@ -3,7 +3,7 @@ its launch-form group and label, and its constraint."""
 
 from __future__ import annotations
 
-from . import app_settings, parameter_spec, parameter_switches
+from . import app_settings, parameter_spec, parameter_switches, parameter_telemetry
 from . import constraints as c
 from .parameter_spec import ParameterSpec
 
@@ -396,6 +396,7 @@ SPECS: tuple[ParameterSpec, ...] = (
         default="",
         pattern=c.POLICY_NAME.or_empty(),
     ),
+    *parameter_telemetry.SPECS,
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}

@@ -58,6 +58,12 @@ class Params:
     has_permissions_boundary: str = "HasPermissionsBoundary"
     has_app_environment: str = "HasAppEnvironment"
     has_app_secrets: str = "HasAppSecrets"
+    has_workos_client_id: str = "HasWorkosClientId"
+    has_workos_org_id: str = "HasWorkosOrgId"
+    telemetry: str = "UseTelemetry"
+    telemetry_container_metrics: str = "UseTelemetryContainerMetrics"
+    telemetry_logs_pipeline: str = "UseTelemetryLogsPipeline"
+    has_telemetry_customer_name: str = "HasTelemetryCustomerName"
 
     def __getitem__(self, name: str) -> Ref:
         """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
@@ -101,6 +107,12 @@ def _conditions(params: Params) -> dict[str, Any]:
         params.has_permissions_boundary: Not(_blank(params["PermissionsBoundary"])),
         params.has_app_environment: Not(Equals(params["AppEnvironment"], "{}")),
         params.has_app_secrets: Not(_blank(params["AppSecrets"])),
+        params.has_workos_client_id: Not(_blank(params["WorkosClientId"])),
+        params.has_workos_org_id: Not(_blank(params["WorkosOrgId"])),
+        params.telemetry: Equals(params["Telemetry"], "true"),
+        params.telemetry_container_metrics: Equals(params["TelemetryContainerMetrics"], "true"),
+        params.telemetry_logs_pipeline: Equals(params["TelemetryLogsPipeline"], "true"),
+        params.has_telemetry_customer_name: Not(_blank(params["TelemetryCustomerName"])),
     }
 
 

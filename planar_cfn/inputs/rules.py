@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import constraints as c
-from . import parameter_table
+from . import parameter_table, parameter_telemetry
 from .stages import Stage
 
 # A condition function in the template's JSON form, such as {"Fn::Equals": [...]}.
@@ -228,6 +228,37 @@ AUTO_PAUSE_ENGINE_VERSION = Rule(
     ),
 )
 
+# The collector sends to the endpoint with the token: without either it has nothing to do.
+TELEMETRY_ENDPOINT = Rule(
+    "TelemetryEndpoint",
+    ("Telemetry", "TelemetryEndpoint"),
+    condition=_equals("Telemetry", "true"),
+    assertions=(
+        Assertion(
+            _not(_blank("TelemetryEndpoint")),
+            "Telemetry true needs TelemetryEndpoint: the https:// URL the collector sends to.",
+            "the OpenTelemetry collector needs an endpoint: set telemetry_endpoint to the "
+            "https:// URL it sends to, or set telemetry to false",
+        ),
+    ),
+)
+TELEMETRY_TOKEN = Rule(
+    "TelemetryToken",
+    ("Telemetry", "TelemetryTokenSecretArn"),
+    condition=_equals("Telemetry", "true"),
+    assertions=(
+        Assertion(
+            _not(_blank("TelemetryTokenSecretArn")),
+            "Telemetry true needs TelemetryTokenSecretArn: the secret holding the collector's "
+            "bearer token.",
+            "the OpenTelemetry collector needs its token: set telemetry_token_secret_arn to "
+            "the complete ARN of a secret named "
+            f"{parameter_telemetry.TELEMETRY_SECRET_PREFIX}... holding it, or set telemetry "
+            "to false",
+        ),
+    ),
+)
+
 # Every stage's rules, in template order.
 RULES: tuple[Rule, ...] = (
     *(_fargate_memory(cpu, memories) for cpu, memories in c.FARGATE_MEMORY_BY_CPU.items()),
@@ -250,6 +281,8 @@ RULES: tuple[Rule, ...] = (
     AUTO_PAUSE_ENGINE_VERSION,
     REGISTRY_CREDENTIALS,
     INTERNET_FACING_LOAD_BALANCER_SUBNETS,
+    TELEMETRY_ENDPOINT,
+    TELEMETRY_TOKEN,
 )
 
 

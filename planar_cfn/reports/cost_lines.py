@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from ..template import telemetry
 from .prices import HOURS_PER_MONTH, price
 from .resolved_template import NO_VALUE, ResolvedTemplate
 
@@ -43,6 +44,9 @@ ASSUMPTIONS: Mapping[str, tuple[Decimal, Decimal]] = MappingProxyType(
         # GB of WAF log records per million requests the web ACL logs: a record holds
         # the request's headers and the rules' verdicts, 1 to 2 KB.
         "waf_log_gb_per_million": (Decimal(1), Decimal(2)),
+        # GB a month the OpenTelemetry collector writes to its own log group: its start-up
+        # lines and export errors, not the telemetry itself.
+        "collector_log_gb": (Decimal("0.1"), Decimal(1)),
     }
 )
 # The capacity an auto-pausing database bills while in use: its lowest non-zero step.
@@ -229,16 +233,27 @@ def _secrets(t: ResolvedTemplate) -> Iterator[CostLine]:
     )
 
 
+def _containers(t: ResolvedTemplate) -> Iterator[dict[str, Any]]:
+    """The containers of the task definitions, as the values resolve them."""
+    for _, props in t.of_type("AWS::ECS::TaskDefinition"):
+        yield from t.prop(props, "ContainerDefinitions") or []
+
+
+def _log_group_of(container: dict[str, Any]) -> str | None:
+    options = container.get("LogConfiguration", {}).get("Options", {})
+    group = options.get("awslogs-group") if isinstance(options, dict) else None
+    return group.get("Ref") if isinstance(group, dict) else None
+
+
 def _logs(t: ResolvedTemplate) -> Iterator[CostLine]:
     # The groups the containers write to carry the volume; another of the stack's groups
-    # (the bucket emptier's, written once per stack delete) is counted at nothing.
+    # (the bucket emptier's, written once per stack delete) is counted at nothing. The
+    # collector's group is on the collector's line.
     written = {
-        options["awslogs-group"].get("Ref")
-        for _, props in t.of_type("AWS::ECS::TaskDefinition")
-        for container in props.get("ContainerDefinitions", [])
-        if isinstance(options := container.get("LogConfiguration", {}).get("Options", {}), dict)
-        and isinstance(options.get("awslogs-group"), dict)
-    }
+        _log_group_of(container)
+        for container in _containers(t)
+        if container.get("Name") != telemetry.COLLECTOR_NAME
+    } - {None}
     retention = [
         int(days) if (days := t.prop(props, "RetentionInDays")) is not NO_VALUE else 0
         for logical_id, props in t.of_type("AWS::Logs::LogGroup")
@@ -339,6 +354,45 @@ def _waf_logs(t: ResolvedTemplate) -> Iterator[CostLine]:
     )
 
 
+def _collector(t: ResolvedTemplate) -> Iterator[CostLine]:
+    # The collector runs inside the task's size, which the Fargate line prices: what it
+    # adds is its log group and the token's secret. What it sends is priced by the
+    # endpoint's operator, and leaves through the NAT gateway (data transfer).
+    groups = [
+        _log_group_of(container)
+        for container in _containers(t)
+        if container.get("Name") == telemetry.COLLECTOR_NAME
+    ]
+    if not groups:
+        return
+    days = [
+        int(t.prop(props, "RetentionInDays"))
+        for logical_id, props in t.of_type("AWS::Logs::LogGroup")
+        if logical_id in groups
+    ]
+    kept = Decimal(min(days[0], 30) if days else UNSET_RETENTION_DAYS)
+    volume = ASSUMPTIONS["collector_log_gb"]
+    ingest, store, secret = (
+        price("logs_ingest_gb"),
+        price("logs_storage_gb_month"),
+        price("secret_month"),
+    )
+
+    def cost(gb: Decimal) -> Decimal:
+        return secret + gb * (ingest + kept / DAYS_PER_MONTH * store)
+
+    yield CostLine(
+        "OpenTelemetry collector",
+        cost(volume[0]),
+        cost(volume[1]),
+        f"within the task's CPU and memory ({telemetry.MEMORY_RESERVATION_MIB} MiB reserved, "
+        f"at most {telemetry.MEMORY_LIMIT_MIB} MiB; no Fargate charge of its own) + the "
+        f"token's secret, ${secret} a month, + its log, {_n(volume[0])}{TO}{_n(volume[1])} GB "
+        f"a month kept {kept} days {_X} ${ingest} a GB ingested + what is kept {_X} ${store} "
+        "a GB-month",
+    )
+
+
 SERVICES: tuple[Callable[[ResolvedTemplate], Iterator[CostLine]], ...] = (
     _fargate,
     _aurora,
@@ -349,6 +403,7 @@ SERVICES: tuple[Callable[[ResolvedTemplate], Iterator[CostLine]], ...] = (
     _kms,
     _waf,
     _waf_logs,
+    _collector,
 )
 
 
@@ -372,4 +427,9 @@ def excluded(t: ResolvedTemplate) -> tuple[str, ...]:
         True for _ in t.of_type("AWS::WAFv2::WebACL")
     ):
         excluded.append("the existing web ACL the load balancer is attached to (yours)")
+    if any(c.get("Name") == telemetry.COLLECTOR_NAME for c in _containers(t)):
+        excluded.append(
+            "the telemetry endpoint's own charges (its operator's), and the telemetry's "
+            "data transfer through the NAT gateway"
+        )
     return tuple(excluded)

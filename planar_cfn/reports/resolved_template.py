@@ -111,6 +111,8 @@ _PRICED = frozenset(
         "WebAcl",
         "RegistryUsername",
         "RegistryCredentialsSecretArn",
+        "Telemetry",
+        "TelemetryLogRetentionDays",
     }
 )
 

@@ -25,6 +25,9 @@ from .network import APP_PORT
 # may not take these names.
 APP_CONTAINER_NAME = "planar-app"
 APP_ENVIRONMENT = app_settings.APP_ENVIRONMENT
+# The OpenTelemetry collector's container, in the task when Telemetry is true
+# (telemetry.py): no sidecar may take its name.
+TELEMETRY_COLLECTOR_NAME = "telemetry-collector"
 # A name a shell can export, which every runtime's environment accepts.
 ENVIRONMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ENVIRONMENT_NAME_ALLOWED = "letters, digits and '_', not starting with a digit"
@@ -142,9 +145,10 @@ class Sidecar:
                 f"Sidecar.name = {self.name!r}: must be 1 to {SIDECAR_NAME_MAX_LENGTH} "
                 "letters, digits, '_' or '-'"
             )
-        if self.name == APP_CONTAINER_NAME:
+        if self.name in (APP_CONTAINER_NAME, TELEMETRY_COLLECTOR_NAME):
+            owner = "application" if self.name == APP_CONTAINER_NAME else "telemetry collector"
             raise ValueError(
-                f"Sidecar.name = {self.name!r}: the application's container has that name; "
+                f"Sidecar.name = {self.name!r}: the {owner}'s container has that name; "
                 "choose another"
             )
         if isinstance(self.image, str):

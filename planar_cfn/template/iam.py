@@ -24,7 +24,7 @@ from troposphere.iam import Role
 from ..inputs.app_settings import ENVIRONMENT_FILE_PREFIX
 from ..inputs.constraints import MAX_BEDROCK_MODELS
 from ..inputs.parameters import Params
-from . import policies
+from . import policies, telemetry
 from .config import SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, StackConfig
 from .naming import Naming
 
@@ -235,9 +235,9 @@ def _add_execution_role(
     config: StackConfig,
     more: list[If],
 ) -> Role:
-    """Add the role ECS uses for the tasks: the image's registry credentials, the key,
-    the application's environment file and secrets (`more`), and the container's extra
-    secrets."""
+    """Add the role ECS uses for the tasks: the image's registry credentials, the
+    telemetry token, the key, the application's environment file and secrets (`more`),
+    and the container's extra secrets."""
     return template.add_resource(
         Role(
             "ExecutionRole",
@@ -269,6 +269,7 @@ def _add_execution_role(
                     ),
                     NoValue,
                 ),
+                telemetry.token_policy(params),
                 *more,
             ]
             + ([_container_secrets_policy(config)] if config.secrets else []),

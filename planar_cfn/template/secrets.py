@@ -78,12 +78,13 @@ def add_secrets(
 _NAME_FIELD = 6
 
 
-def own_account_secret(params: Params) -> Sub:
-    """The secret RegistryCredentialsSecretArn names, in the stack's own account and
-    region: its parameter pattern holds the name to the registry prefix, and this holds
-    the account, which no Rule function can read out of an ARN. An ARN naming another
-    account yields this account's secret of that name, never the other one."""
-    given = params["RegistryCredentialsSecretArn"]
+def own_account_secret(params: Params, parameter: str = "RegistryCredentialsSecretArn") -> Sub:
+    """The secret `parameter` (RegistryCredentialsSecretArn, TelemetryTokenSecretArn)
+    names, in the stack's own account and region: its parameter pattern holds the name
+    to its prefix, and this holds the account, which no Rule function can read out of an
+    ARN. An ARN naming another account yields this account's secret of that name, never
+    the other one."""
+    given = params[parameter]
     padded = Sub("${Arn}" + ":" * (_NAME_FIELD + 1), Arn=given)
     return Sub(
         "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Name}",

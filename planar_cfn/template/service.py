@@ -11,6 +11,7 @@ from troposphere.logs import LogGroup
 
 from ..inputs import rules
 from ..inputs.parameters import Params
+from . import telemetry
 from .app_settings import AppSettings
 from .config import APP_CONTAINER_NAME, Sidecar, StackConfig
 from .database import Database
@@ -100,18 +101,21 @@ def _log_group(
     naming: Naming,
     config: StackConfig,
     encryption: Encryption,
+    retention: int | AWSHelperFn = LOG_RETENTION_DAYS,
+    condition: str | None = None,
 ) -> LogGroup:
-    return template.add_resource(
-        LogGroup(
-            logical_id,
-            LogGroupName=name,
-            RetentionInDays=LOG_RETENTION_DAYS,
-            KmsKeyId=encryption.arn_or_no_value,
-            Tags=naming.tags(name),
-            DeletionPolicy=config.stage.deletion_policy,
-            UpdateReplacePolicy=config.stage.log_replacement_policy,
-        )
+    log_group = LogGroup(
+        logical_id,
+        LogGroupName=name,
+        RetentionInDays=retention,
+        KmsKeyId=encryption.arn_or_no_value,
+        Tags=naming.tags(name),
+        DeletionPolicy=config.stage.deletion_policy,
+        UpdateReplacePolicy=config.stage.log_replacement_policy,
     )
+    if condition:
+        log_group.Condition = condition
+    return template.add_resource(log_group)
 
 
 def _environment(variables: Mapping[str, str | AWSHelperFn]) -> list[ecs.Environment]:
@@ -135,6 +139,23 @@ def _sidecar_container(sidecar: Sidecar, log_group: LogGroup) -> ecs.ContainerDe
         LogConfiguration=_log_configuration(log_group),
         **{key: value for key, value in optional.items() if value not in (None, [])},
     )
+
+
+def _add_collector(
+    template: Template, naming: Naming, config: StackConfig, params: Params, encryption: Encryption
+) -> ecs.ContainerDefinition:
+    """The OpenTelemetry collector's container and, under UseTelemetry, its log group."""
+    logs = _log_group(
+        template,
+        telemetry.LOG_GROUP_ID,
+        naming.name("/ecs/planar-service", f"/{telemetry.COLLECTOR_NAME}"),
+        naming,
+        config,
+        encryption,
+        retention=params["TelemetryLogRetentionDays"],
+        condition=params.telemetry,
+    )
+    return telemetry.collector_container(params, config.stage.name, _log_configuration(logs))
 
 
 def _add_cluster(template: Template, naming: Naming) -> ecs.Cluster:
@@ -175,14 +196,26 @@ def _app_container(
         "STAGE": config.stage.name,
         "APP_NAME": params["AppName"],
         "CUSTOM_SECRET_NAME": naming.name("custom-secret"),
-        **config.environment,
     }
+    # WorkOS's ids only when given: an empty variable is not "not set" to every SDK.
+    workos = [
+        If(condition, ecs.Environment(Name=name, Value=params[parameter]), NoValue)
+        for condition, name, parameter in (
+            (params.has_workos_client_id, "WORKOS_CLIENT_ID", "WorkosClientId"),
+            (params.has_workos_org_id, "WORKOS_ORG_ID", "WorkosOrgId"),
+        )
+    ]
+    stage = config.stage.name
     container = ecs.ContainerDefinition(
         Name=CONTAINER_NAME,
         Image=Sub(IMAGE, Separator=If(params.image_digest, "", ":")),
         Essential=True,
         PortMappings=[ecs.PortMapping(ContainerPort=APP_PORT, Protocol="tcp")],
-        Environment=_environment(environment),
+        # The stack's variables, then the configuration's.
+        Environment=_environment(environment)
+        + workos
+        + telemetry.app_environment(params, stage, taken=config.environment)
+        + _environment(config.environment),
         # The application's own variables, from the launch form or the stage file;
         # those set here take precedence over the file's, which may not repeat them.
         EnvironmentFiles=app.environment_files,
@@ -311,6 +344,7 @@ def add_service(
         sidecar.name: _sidecar_container(sidecar, sidecar_logs[sidecar.name])
         for sidecar in config.sidecars
     }
+    collector = _add_collector(template, naming, config, params, encryption)
     task = template.add_resource(
         ecs.TaskDefinition(
             "TaskDefinition",
@@ -321,7 +355,11 @@ def add_service(
             Memory=params["ContainerMemory"],
             ExecutionRoleArn=roles.execution_role_arn,
             TaskRoleArn=roles.task_role_arn,
-            ContainerDefinitions=[container, *sidecars.values()],
+            ContainerDefinitions=[
+                container,
+                *sidecars.values(),
+                If(params.telemetry, collector, NoValue),
+            ],
             Tags=naming.tags(naming.name("planar-service")),
         )
     )

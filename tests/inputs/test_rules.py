@@ -27,6 +27,9 @@ VALID = {
     "RegistryCredentialsSecretArn": "",
     "RegistryUsername": "",
     "RegistryPassword": "",
+    "Telemetry": "false",
+    "TelemetryEndpoint": "",
+    "TelemetryTokenSecretArn": "",
 }
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:planar/registry/x-AbC123"
 # Values to try for the inputs that allow more than a list of values.
@@ -36,6 +39,8 @@ SAMPLES = {
     "RegistryUsername": ("", "bot"),
     "RegistryPassword": ("", "pw"),
     "AuroraEngineVersion": ("16.0", "16.1", "16.2", "16.3", "16.4", "16.11", "16.20"),
+    "TelemetryEndpoint": ("", "https://telemetry.example.com"),
+    "TelemetryTokenSecretArn": ("", SECRET_ARN.replace("planar/registry/", "planar/telemetry/")),
 }
 
 

@@ -88,6 +88,15 @@ def test_values_become_cloudformation_parameters_with_defaults():
         "DatabaseRequireTls",
         "WafRateLimit",
         "PermissionsBoundary",
+        "WorkosClientId",
+        "WorkosOrgId",
+        "Telemetry",
+        "TelemetryEndpoint",
+        "TelemetryTokenSecretArn",
+        "TelemetryCustomerName",
+        "TelemetryContainerMetrics",
+        "TelemetryLogsPipeline",
+        "TelemetryLogRetentionDays",
     ]
     assert parameters["Subnets"] == "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2"
     assert parameters["AlbInternal"] == "false"  # JSON false

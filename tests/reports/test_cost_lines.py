@@ -5,6 +5,7 @@ load balancer, secrets, zone, logs, key and web ACL; and what no line counts."""
 from decimal import Decimal
 
 from planar_cfn import StackConfig, Stage, estimate
+from planar_cfn.reports.prices import price
 from tests.reports.estimates import TO, X, dev, line, prod
 
 
@@ -146,3 +147,23 @@ def test_bedrock_and_data_transfer_are_said_to_be_left_out():
     assert "Bedrock" in excluded
     assert "data transfer" in excluded
     assert "Container Insights (enhanced)" in excluded
+
+
+def test_the_collector_adds_its_line_only_when_on_and_no_fargate_of_its_own():
+    assert dev().line("OpenTelemetry collector") is None
+    assert not any("telemetry endpoint" in item for item in dev().excluded)
+    on = dev(Telemetry="true", TelemetryLogRetentionDays="60")
+    collector = line(on, "OpenTelemetry collector")
+    ingest, store, secret = (
+        price("logs_ingest_gb"),
+        price("logs_storage_gb_month"),
+        price("secret_month"),
+    )
+    # The token's secret, and 0.1 to 1 GB of its log kept a whole month (60 days, capped at 30).
+    assert collector.low == secret + Decimal("0.1") * (ingest + store)
+    assert collector.high == secret + 1 * (ingest + store)
+    assert "no Fargate charge of its own" in collector.assumption
+    # Its log group is on its line, not counted again among the containers' groups.
+    assert line(on, "CloudWatch Logs") == line(dev(), "CloudWatch Logs")
+    assert line(on, "Fargate") == line(dev(), "Fargate")
+    assert any("telemetry endpoint's own charges" in item for item in on.excluded)

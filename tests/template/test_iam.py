@@ -36,6 +36,7 @@ REFS = {
     "CustomSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:custom-secret-dev-shop-AbCdEf",
     "RegistryCredentialsSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-credentials-dev-shop-AbCdEf",
     "RegistryCredentialsSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mine-AbCdEf",
+    "TelemetryTokenSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:planar/telemetry/t-AbCdEf",
     "DatabaseCluster.MasterUserSecret.SecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-AbCdEf",
     "BucketEmptierLogGroup.Arn": "arn:aws:logs:eu-west-1:123456789012:log-group:x:*",
     "EnvironmentFileLogGroup.Arn": "arn:aws:logs:eu-west-1:123456789012:log-group:y:*",
@@ -61,6 +62,7 @@ CONDITIONS = {
     "HasAppEnvironment": True,
     "HasAppSecrets": True,
     **{f"HasAppSecret{i}": True for i in range(10)},
+    "UseTelemetry": True,
 }
 
 
@@ -230,10 +232,16 @@ def test_execution_role(template, stage):
         "RegistryCredentialsSecret": "arn:created",
         "AWS::NoValue": None,
     }
-    # Only when a registry secret exists, and only on that secret (nor the key, nor the
-    # application's environment file and secrets, here).
-    no_key = {"UseCustomerManagedKey": False, "HasAppEnvironment": False, "HasAppSecrets": False}
+    # Only when a registry secret exists, and only on that secret (nor the key, the
+    # telemetry token (test_telemetry.py), the application's environment file and secrets).
+    no_key = {
+        "UseCustomerManagedKey": False,
+        "UseTelemetry": False,
+        "HasAppEnvironment": False,
+        "HasAppSecrets": False,
+    }
     assert evaluate(p["Policies"], refs, {**no_key, "UseRegistryCredentials": False}) == [
+        None,
         None,
         None,
         None,
@@ -279,6 +287,7 @@ def test_execution_role_reads_a_given_registry_secret_in_its_own_account_only(
         "UseExistingRegistrySecret": True,
         "HasAppEnvironment": False,
         "HasAppSecrets": False,
+        "UseTelemetry": False,
     }
     (policy,) = filter(None, evaluate(p["Policies"], refs, conditions))
     (statement,) = policy["PolicyDocument"]["Statement"]

@@ -37,6 +37,11 @@ ZONE_OF = {
     SAME_ZONE_AS_FIRST: "us-east-1a",
 }
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:planar/registry/ghcr-AbC123"
+TELEMETRY = {
+    "Telemetry": "true",
+    "TelemetryEndpoint": "https://telemetry.example.com",
+    "TelemetryTokenSecretArn": SECRET_ARN.replace("planar/registry/ghcr", "planar/telemetry/gw"),
+}
 WEB_ACL_ARN = (
     "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/acme/0123abcd-4567-89ef-0123-456789abcdef"
 )
@@ -88,6 +93,16 @@ def case(name: str, **overrides: str):
 
 ACCEPTED = [
     case("internal"),
+    case(
+        "telemetry-everything-and-workos",
+        **TELEMETRY,
+        TelemetryContainerMetrics="true",
+        TelemetryLogsPipeline="true",
+        TelemetryCustomerName="acme",
+        TelemetryLogRetentionDays="30",
+        WorkosClientId="client_01HZX3Y4ABCDEFGHJKMNPQRSTV",
+        WorkosOrgId="org_01HZX3Y4ABCDEFGHJKMNPQRSTV",
+    ),
     case("internal-with-alb-subnets", AlbSubnets=",".join(PUBLIC)),
     case("internet-facing", **INTERNET_FACING),
     case("registry-existing-secret", RegistryCredentialsSecretArn=SECRET_ARN),
@@ -364,6 +379,28 @@ REFUSED = [
         "secret-outside-the-registry-prefix",
         RegistryCredentialsSecretArn=SECRET_ARN.replace("planar/registry/ghcr", "prod/db-password"),
     ),
+    # The collector sends its token to an endpoint the launch chooses: only a secret
+    # named for the purpose, never the database's or a registry's.
+    case("telemetry-without-endpoint", **{**TELEMETRY, "TelemetryEndpoint": ""}),
+    case("telemetry-without-token", **{**TELEMETRY, "TelemetryTokenSecretArn": ""}),
+    case(
+        "telemetry-token-rds-managed-secret",
+        **{
+            **TELEMETRY,
+            "TelemetryTokenSecretArn": SECRET_ARN.replace(
+                "planar/registry/ghcr", "rds!cluster-2b5ab3f1-4d8e-4c4b-9d34-0f1e2a3b4c5d"
+            ),
+        },
+    ),
+    case(
+        "telemetry-token-a-registry-secret",
+        **{**TELEMETRY, "TelemetryTokenSecretArn": SECRET_ARN},
+    ),
+    case(
+        "telemetry-endpoint-plain-http",
+        **{**TELEMETRY, "TelemetryEndpoint": "http://telemetry.example.com"},
+    ),
+    case("workos-api-key-as-client-id", WorkosClientId="sk_test_0123456789"),
     case("base-domain-65-characters", BaseDomainName="a" + LONGEST_DOMAIN),
     case("base-domain-label-64-characters", BaseDomainName="a" * 64 + ".io"),
     case("base-domain-trailing-dot", BaseDomainName="example.com."),

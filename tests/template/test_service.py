@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.cfn import evaluate, only, props
+from tests.cfn import NO_VALUE, evaluate, only, props
 from tests.template.sample import SAMPLE, name_of
 
 # The rows of docs/stack.md's components table these tests assert, and the tests
@@ -57,7 +57,10 @@ def test_task_definition(template, stage):
     assert p["Memory"] == {"Ref": "ContainerMemory"}
     assert p["ExecutionRoleArn"] == {"Fn::GetAtt": ["ExecutionRole", "Arn"]}
     assert p["TaskRoleArn"] == {"Fn::GetAtt": ["TaskRole", "Arn"]}
-    (container,) = p["ContainerDefinitions"]
+    container, collector = p["ContainerDefinitions"]
+    # The OpenTelemetry collector only with Telemetry (test_telemetry.py).
+    assert collector["Fn::If"][0] == "UseTelemetry"
+    assert collector["Fn::If"][2] == {"Ref": "AWS::NoValue"}
     assert container["Name"] == "planar-app"
     assert container["Essential"] is True
     assert container["PortMappings"] == [{"ContainerPort": 8000, "Protocol": "tcp"}]
@@ -87,7 +90,7 @@ def _image(template, container, tag):
     ],
 )
 def test_image_tag_or_digest(template, tag, image):
-    (container,) = props(template, "TaskDefinition")["ContainerDefinitions"]
+    container = props(template, "TaskDefinition")["ContainerDefinitions"][0]
     assert _image(template, container, tag) == image
     pattern = re.compile(template["Parameters"]["ContainerImageTag"]["AllowedPattern"])
     assert pattern.fullmatch(tag)
@@ -122,8 +125,15 @@ def test_repository_credentials_only_with_a_registry_secret(template, conditions
 
 def test_container_environment(template, stage):
     container = props(template, "TaskDefinition")["ContainerDefinitions"][0]
-    refs = {**SAMPLE, "DatabaseCluster.Endpoint.Address": "db.host", "AppBucket": "bucket-1"}
-    env = {e["Name"]: evaluate(e["Value"], refs) for e in container["Environment"]}
+    refs = {
+        **SAMPLE,
+        "DatabaseCluster.Endpoint.Address": "db.host",
+        "AppBucket": "bucket-1",
+        "AWS::NoValue": NO_VALUE,
+    }
+    # Without WorkOS ids or Telemetry (their variables: test_telemetry.py).
+    off = {"HasWorkosClientId": False, "HasWorkosOrgId": False, "UseTelemetry": False}
+    env = {e["Name"]: e["Value"] for e in evaluate(container["Environment"], refs, off)}
     assert env == {
         # The name, not the ARN: the ARN's random 6-character suffix is dropped.
         "DB_SECRET_NAME": "rds!cluster-2b5ab3f1-4d8e-4c4b-9d34-0f1e2a3b4c5d",
