@@ -4,7 +4,7 @@ its launch-form group and label, and its constraint."""
 from __future__ import annotations
 
 from . import constraints as c
-from . import parameter_spec, parameter_switches
+from . import parameter_observability, parameter_spec, parameter_switches
 from .parameter_spec import ParameterSpec
 
 GROUPS = parameter_spec.GROUPS
@@ -383,6 +383,7 @@ SPECS: tuple[ParameterSpec, ...] = (
         default="none",
         pattern=c.WEB_ACL,
     ),
+    *parameter_observability.SPECS,
     *parameter_switches.SWITCHES,
     ParameterSpec(
         "PermissionsBoundary",

@@ -11,7 +11,7 @@ from typing import Any
 
 from troposphere import Condition, Equals, Not, Or, Ref, Select, Split, Template
 
-from . import constraints, parameter_switches, rules
+from . import constraints, parameter_observability, parameter_switches, rules
 from .parameter_spec import ParameterSpec
 
 # The table's names stay readable from here, where the other layers look them up.
@@ -56,6 +56,14 @@ class Params:
     data_api: str = "UseDataApi"
     require_database_tls: str = "RequireDatabaseTls"
     has_permissions_boundary: str = "HasPermissionsBoundary"
+    performance_insights: str = parameter_observability.PERFORMANCE_INSIGHTS
+    enhanced_monitoring: str = parameter_observability.ENHANCED_MONITORING
+    has_access_logs_prefix: str = parameter_observability.HAS_ACCESS_LOGS_PREFIX
+
+    @staticmethod
+    def waf_group(group: str) -> str:
+        """The condition under which the created web ACL runs managed rule group `group`."""
+        return parameter_observability.waf_group_condition(group)
 
     def __getitem__(self, name: str) -> Ref:
         """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
@@ -97,6 +105,7 @@ def _conditions(params: Params) -> dict[str, Any]:
         params.data_api: Equals(params["DatabaseDataApi"], "true"),
         params.require_database_tls: Equals(params["DatabaseRequireTls"], "true"),
         params.has_permissions_boundary: Not(_blank(params["PermissionsBoundary"])),
+        **parameter_observability.conditions(params.refs),
     }
 
 
