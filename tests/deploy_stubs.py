@@ -103,6 +103,17 @@ PARAMETERS = [
     ("CustomerManagedKey", "customer_managed_key", "false"),
     ("AccessLogsBucket", "access_logs_bucket", ""),
     ("WebAcl", "web_acl", "none"),
+    ("AccessLogsPrefix", "access_logs_prefix", ""),
+    (
+        "WafManagedRuleGroups",
+        "waf_managed_rule_groups",
+        "AWSManagedRulesAmazonIpReputationList,AWSManagedRulesCommonRuleSet,"
+        "AWSManagedRulesKnownBadInputsRuleSet,AWSManagedRulesSQLiRuleSet",
+    ),
+    ("ContainerInsights", "container_insights", "enhanced"),
+    ("LogRetentionDays", "log_retention_days", "14"),
+    ("PerformanceInsights", "performance_insights", "true"),
+    ("DatabaseMonitoringInterval", "database_monitoring_interval", "60"),
     ("TaskEgress", "task_egress", "all"),
     ("DatabaseDataApi", "database_data_api", "true"),
     ("DatabaseRequireTls", "database_require_tls", "true"),

@@ -3,7 +3,13 @@ its launch-form group and label, and its constraint."""
 
 from __future__ import annotations
 
-from . import app_settings, parameter_spec, parameter_switches, parameter_telemetry
+from . import (
+    app_settings,
+    parameter_observability,
+    parameter_spec,
+    parameter_switches,
+    parameter_telemetry,
+)
 from . import constraints as c
 from .parameter_spec import ParameterSpec
 
@@ -384,6 +390,7 @@ SPECS: tuple[ParameterSpec, ...] = (
         default="none",
         pattern=c.WEB_ACL,
     ),
+    *parameter_observability.SPECS,
     *parameter_switches.SWITCHES,
     ParameterSpec(
         "PermissionsBoundary",

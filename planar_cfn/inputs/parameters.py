@@ -11,7 +11,7 @@ from typing import Any
 
 from troposphere import Condition, Equals, Not, Or, Ref, Select, Split, Template
 
-from . import constraints, parameter_switches, rules
+from . import constraints, parameter_observability, parameter_switches, rules
 from .parameter_spec import ParameterSpec
 
 # The table's names stay readable from here, where the other layers look them up.
@@ -64,6 +64,14 @@ class Params:
     telemetry_container_metrics: str = "UseTelemetryContainerMetrics"
     telemetry_logs_pipeline: str = "UseTelemetryLogsPipeline"
     has_telemetry_customer_name: str = "HasTelemetryCustomerName"
+    performance_insights: str = parameter_observability.PERFORMANCE_INSIGHTS
+    enhanced_monitoring: str = parameter_observability.ENHANCED_MONITORING
+    has_access_logs_prefix: str = parameter_observability.HAS_ACCESS_LOGS_PREFIX
+
+    @staticmethod
+    def waf_group(group: str) -> str:
+        """The condition under which the created web ACL runs managed rule group `group`."""
+        return parameter_observability.waf_group_condition(group)
 
     def __getitem__(self, name: str) -> Ref:
         """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
@@ -113,6 +121,7 @@ def _conditions(params: Params) -> dict[str, Any]:
         params.telemetry_container_metrics: Equals(params["TelemetryContainerMetrics"], "true"),
         params.telemetry_logs_pipeline: Equals(params["TelemetryLogsPipeline"], "true"),
         params.has_telemetry_customer_name: Not(_blank(params["TelemetryCustomerName"])),
+        **parameter_observability.conditions(params.refs),
     }
 
 

@@ -24,7 +24,7 @@ from types import MappingProxyType
 
 from ..template.config import StackConfig
 from ..template.render import Rendered, render
-from . import cost_lines
+from . import cost_lines, cost_observability
 from .cost_lines import ASSUMPTIONS, CostLine
 from .prices import AS_OF, REGION
 from .resolved_template import ResolvedTemplate, check_rules, check_values
@@ -153,7 +153,8 @@ def estimate(
     body = json.loads(rendered.body)
     template = ResolvedTemplate(body, values)
     check_rules(template, body.get("Rules", {}))
-    lines = tuple(line for service in cost_lines.SERVICES for line in service(template))
+    services = (*cost_lines.SERVICES, *cost_observability.SERVICES)
+    lines = tuple(line for service in services for line in service(template))
     return Estimate(stage=rendered.stage, lines=lines, excluded=cost_lines.excluded(template))
 
 

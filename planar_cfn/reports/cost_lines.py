@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..template import telemetry
+from ..inputs.parameter_observability import WAF_MANAGED_RULE_GROUPS
 from .prices import HOURS_PER_MONTH, price
 from .resolved_template import NO_VALUE, ResolvedTemplate
 
@@ -55,6 +56,9 @@ IN_USE_ACU = Decimal("0.5")
 # grows by a month's volume every month until a retention is set.
 UNSET_RETENTION_DAYS = 30
 DAYS_PER_MONTH = Decimal(30)
+# Web ACL capacity units a web ACL's monthly price includes (WAF Developer Guide,
+# aws-waf-capacity-units.html).
+WAF_INCLUDED_WCU = 1500
 
 _TENTH = Decimal("0.1")  # hours, as the assumptions show them
 # Written by name: ruff takes the signs themselves for look-alikes of x and -.
@@ -267,7 +271,8 @@ def _logs(t: ResolvedTemplate) -> Iterator[CostLine]:
         return
     volume = ASSUMPTIONS["log_gb_per_group"]
     ingest, store = price("logs_ingest_gb"), price("logs_storage_gb_month")
-    kept = sum(Decimal(min(d, 30) if d else UNSET_RETENTION_DAYS) for d in retention)
+    # Once a group's retention has filled, it holds `days` of volume: days / 30 months.
+    kept = sum(Decimal(d or UNSET_RETENTION_DAYS) for d in retention)
 
     def cost(gb: Decimal) -> Decimal:
         return gb * (len(retention) * ingest + kept / DAYS_PER_MONTH * store)
@@ -281,7 +286,8 @@ def _logs(t: ResolvedTemplate) -> Iterator[CostLine]:
         f"{', '.join(map(str, kept_days)) or 'no'} days; {len(retention) - ours} that RDS "
         f"creates for the exported PostgreSQL log, kept until you set a retention: counted at "
         f"a month's volume) {_X} {_n(volume[0])}{TO}{_n(volume[1])} GB a month each {_X} ${ingest} "
-        f"a GB ingested + what is kept {_X} ${store} a GB-month; no free tier counted",
+        f"a GB ingested + what is kept (once the retention is full) {_X} ${store} a GB-month; "
+        "no free tier counted",
     )
 
 
@@ -305,21 +311,30 @@ def _waf(t: ResolvedTemplate) -> Iterator[CostLine]:
     acls = [props for _, props in t.of_type("AWS::WAFv2::WebACL")]
     if not acls:
         return
-    rules = sum(len(t.prop(props, "Rules") or []) for props in acls)
+    listed = [r for props in acls for r in t.prop(props, "Rules") or []]
+    groups = [r["Name"] for r in listed if r.get("Name") in WAF_MANAGED_RULE_GROUPS]
+    rules = len(listed)
     requests = ASSUMPTIONS["requests_million"]
     acl, rule, per = (
         price("waf_web_acl_month"),
         price("waf_rule_month"),
         price("waf_requests_million"),
     )
+    # Capacity past the 1,500 WCUs a web ACL's price includes is billed per request, in
+    # steps of 500 (the rate limit's few WCUs are left out).
+    wcu = sum(WAF_MANAGED_RULE_GROUPS[g][1] for g in groups)
+    steps = max(0, -(-(wcu - WAF_INCLUDED_WCU) // 500))
+    per += steps * price("waf_extra_wcu_500_million")
     fixed = len(acls) * acl + rules * rule
+    names = ", ".join(g.removeprefix("AWSManagedRules") for g in groups) or "none"
     yield CostLine(
         "WAF",
         fixed + requests[0] * per,
         fixed + requests[1] * per,
-        f"{len(acls)} web ACL {_X} ${acl} + {rules} rules (AWS managed rule groups, no "
-        f"subscription fee) {_X} ${rule} a month + {_n(requests[0])}{TO}{_n(requests[1])} million "
-        f"requests {_X} ${per} a million",
+        f"{len(acls)} web ACL {_X} ${acl} + {rules} rules {_X} ${rule} a month (the rate "
+        f"limit and the AWS managed rule groups {names}, no subscription fee; {wcu} WCUs"
+        + (f", {steps} {_X} 500 past the included 1,500" if steps else "")
+        + f") + {_n(requests[0])}{TO}{_n(requests[1])} million requests {_X} ${per} a million",
     )
 
 
@@ -408,21 +423,14 @@ SERVICES: tuple[Callable[[ResolvedTemplate], Iterator[CostLine]], ...] = (
 
 
 def excluded(t: ResolvedTemplate) -> tuple[str, ...]:
-    """What the estimate leaves out, and why: always Bedrock, data transfer and S3;
-    Container Insights and an existing web ACL when the template uses them."""
+    """What the estimate leaves out, and why: always Bedrock, data transfer and S3; an
+    existing web ACL when the template uses one."""
     excluded = [
         "Bedrock: billed per token by model; it depends on the application's use",
         "data transfer, and the NAT gateway the tasks reach Bedrock and the registry "
         "through (the VPC is yours)",
         "S3: storage and requests depend on what the application keeps",
     ]
-    for _, props in t.of_type("AWS::ECS::Cluster"):
-        settings = {s.get("Name"): s.get("Value") for s in props.get("ClusterSettings", [])}
-        if settings.get("containerInsights") in ("enabled", "enhanced"):
-            excluded.append(
-                f"Container Insights ({settings['containerInsights']}): billed per "
-                "observation on a tiered CloudWatch price this table does not hold"
-            )
     if any(True for _ in t.of_type("AWS::WAFv2::WebACLAssociation")) and not any(
         True for _ in t.of_type("AWS::WAFv2::WebACL")
     ):

@@ -24,7 +24,8 @@ HOURS_PER_MONTH = Decimal(730)
 SOURCE = (
     "AWS pricing pages for US East (N. Virginia) as transcribed on 2026-09-20 (Route 53, "
     "load balancer, Secrets Manager, Fargate vCPU) or stored undated (KMS keys, Fargate "
-    "Spot), except Fargate memory, Aurora, CloudWatch Logs, KMS requests and WAF: found on "
+    "Spot), except Fargate memory, Aurora, CloudWatch Logs and metrics, KMS requests and WAF: "
+    "found on "
     "no AWS page, so taken from third-party pages of March to June 2026; table checked "
     f"{AS_OF.isoformat()}. Check aws.amazon.com/pricing before relying on them."
 )
@@ -169,7 +170,28 @@ _TABLE = (
         f"AWS WAF pricing as quoted by c3x.dev and awsnegotiations.com (2026); {_NOT_FOUND}",
     ),
 )
-PRICES: Mapping[str, Price] = MappingProxyType({p.name: p for p in _TABLE})
+# The observability switches' prices (parameter_observability): Container Insights'
+# metrics and the web ACL's capacity beyond its included units.
+_OBSERVABILITY = (
+    Price(
+        "cloudwatch_metric_month",
+        Decimal("0.30"),
+        "metric-month (CloudWatch custom metrics, the first 10,000)",
+        "Amazon CloudWatch pricing as quoted in the CloudWatch pricing tiers of "
+        "github.com/nishinoshake/aws-rough issue 37 (first 10,000 metrics $0.30); the "
+        "CloudWatch User Guide (ContainerInsights.html) says Container Insights' metrics "
+        f"are charged as custom metrics; {_NOT_FOUND}",
+    ),
+    Price(
+        "waf_extra_wcu_500_million",
+        Decimal("0.20"),
+        "million requests for each 500 web ACL capacity units beyond the 1,500 included",
+        "AWS WAF pricing, as recalled: the web ACL price covers 1,500 WCUs (stated by "
+        "aws/agent-toolkit-for-aws's WAF reference, 2026); the per-request figure was "
+        f"found on no stored page; {_NOT_FOUND}",
+    ),
+)
+PRICES: Mapping[str, Price] = MappingProxyType({p.name: p for p in (*_TABLE, *_OBSERVABILITY)})
 
 
 def price(name: str) -> Decimal:

@@ -1,9 +1,11 @@
 """The rendered template under given parameter values, as the cost estimate reads it:
 the values checked against their parameters and the template's Rules, conditions
-decided, and the few intrinsic functions the priced properties use resolved."""
+decided, and the few intrinsic functions the priced properties and the conditions use
+resolved."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -60,6 +62,30 @@ class ResolvedTemplate:
             return any(self.value(a) for a in arg)
         if fn == "Fn::Contains":
             return self.value(arg[1]) in self.value(arg[0])
+        return self._text_function(node, fn, arg)
+
+    def _text_function(self, node: dict[str, Any], fn: str, arg: Any) -> Any:
+        """Fn::Sub of parameters, Fn::Join, Fn::Split and Fn::Select when what they take
+        resolves to text (the list conditions use them); `node` as written otherwise."""
+        if fn == "Fn::Sub" and isinstance(arg, str):
+            names = re.findall(r"\$\{([^}!]+)\}", arg)
+            if not all(isinstance(self.params.get(name), str) for name in names):
+                return node
+            return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self.params[m.group(1)]), arg)
+        if fn == "Fn::Join":
+            parts = self.value(arg[1])
+            if isinstance(parts, str):  # a CommaDelimitedList parameter's value
+                parts = parts.split(",")
+            if isinstance(parts, list) and all(isinstance(p, str) for p in parts):
+                return str(arg[0]).join(parts)
+        if fn == "Fn::Split":
+            text = self.value(arg[1])
+            if isinstance(text, str):
+                return text.split(arg[0])
+        if fn == "Fn::Select":
+            items = self.value(arg[1])
+            if isinstance(items, list):
+                return items[int(arg[0])]
         return node
 
     def of_type(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -109,6 +135,11 @@ _PRICED = frozenset(
         "AuroraSecondsUntilAutoPause",
         "CustomerManagedKey",
         "WebAcl",
+        "WafManagedRuleGroups",
+        "ContainerInsights",
+        "LogRetentionDays",
+        "PerformanceInsights",
+        "DatabaseMonitoringInterval",
         "RegistryUsername",
         "RegistryCredentialsSecretArn",
         "Telemetry",

@@ -49,8 +49,9 @@ MASTER_USERNAME = "dbadmin"
 BACKUP_WINDOW = "03:00-04:00"
 # Sunday 04:30-05:30 UTC, clear of the backup window.
 MAINTENANCE_WINDOW = "sun:04:30-sun:05:30"
-# Enhanced monitoring every 60 s (docs/stack.md), the longest interval RDS offers.
-MONITORING_INTERVAL = 60
+# Enhanced monitoring every DatabaseMonitoringInterval seconds: 60 by default, the
+# longest interval RDS offers (docs/stack.md); 0 turns it off.
+MONITORING_INTERVAL_PARAMETER = "DatabaseMonitoringInterval"
 # The secret's ARN is arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX:
 # split on ":", the name (with AWS's suffix) is part 6; split on "-", the name
 # rds!cluster-<uuid> is its first 6 parts (the UUID has five groups).
@@ -77,6 +78,7 @@ class Database:
     writer: DBInstance
     readers: tuple[DBInstance, ...]
     subnet_group: DBSubnetGroup
+    # Only under condition UseEnhancedMonitoring (DatabaseMonitoringInterval not 0).
     monitoring_role: Role
     parameter_group: DBClusterParameterGroup
 
@@ -110,9 +112,12 @@ def add_database(
             Tags=naming.tags(naming.name("aurora-subnet-group")),
         )
     )
+    # Only while enhanced monitoring is on: an interval of 0 leaves no role behind that
+    # RDS may assume (RDS refuses a role ARN with an interval of 0 anyway).
     monitoring = template.add_resource(
         Role(
             "DatabaseMonitoringRole",
+            Condition=params.enhanced_monitoring,
             RoleName=naming.name("rds-monitoring-role"),
             # The confused-deputy keys the Aurora User Guide documents for enhanced
             # monitoring: this account's instances of this stack only.
@@ -247,10 +252,14 @@ def _add_instances(
                     PromotionTier=index,
                     PubliclyAccessible=False,
                     AutoMinorVersionUpgrade=True,
-                    EnablePerformanceInsights=True,
-                    PerformanceInsightsKMSKeyId=encryption.arn_or_no_value,
-                    MonitoringInterval=MONITORING_INTERVAL,
-                    MonitoringRoleArn=GetAtt(monitoring, "Arn"),
+                    EnablePerformanceInsights=If(params.performance_insights, True, False),
+                    PerformanceInsightsKMSKeyId=If(
+                        params.performance_insights, encryption.arn_or_no_value, NoValue
+                    ),
+                    MonitoringInterval=params[MONITORING_INTERVAL_PARAMETER],
+                    MonitoringRoleArn=If(
+                        params.enhanced_monitoring, GetAtt(monitoring, "Arn"), NoValue
+                    ),
                     Tags=naming.tags(naming.name("aurora-pg", f"-{role}")),
                     DeletionPolicy="Delete",
                     UpdateReplacePolicy="Delete",

@@ -10,6 +10,7 @@ from troposphere import GetAtt, If, NoValue, Ref, Sub, Template, wafv2
 from troposphere.elasticloadbalancingv2 import LoadBalancer
 from troposphere.logs import LogGroup
 
+from ..inputs.parameter_observability import WAF_MANAGED_RULE_GROUPS
 from ..inputs.parameters import Params
 from ..inputs.stages import Stage
 from .encryption import Encryption
@@ -18,14 +19,10 @@ from .naming import Naming
 # Rules of AWS's Common rule set that block large or free-form bodies: counted
 # instead, so uploads to the application keep working.
 COUNTED_COMMON_RULES = ("SizeRestrictions_BODY", "CrossSiteScripting_BODY", "GenericRFI_BODY")
-# Evaluated in this order, after the rate limit: addresses AWS's threat intelligence
-# lists as bots or attackers first, then the rule groups that inspect the request.
-MANAGED_RULE_GROUPS = (
-    "AWSManagedRulesAmazonIpReputationList",
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-    "AWSManagedRulesSQLiRuleSet",
-)
+# The managed rule groups are parameter_observability.WAF_MANAGED_RULE_GROUPS, each
+# present under its own condition at a fixed priority: evaluated in priority order after
+# the rate limit, addresses AWS's threat intelligence lists as bots or attackers first,
+# then the rule groups that inspect the request.
 
 
 RATE_LIMIT_RULE = "RateLimitPerAddress"
@@ -34,7 +31,8 @@ RATE_LIMIT_RULE = "RateLimitPerAddress"
 RATE_LIMIT_WINDOW_SECONDS = 300
 # WAF sends a web ACL's logs only to a log group whose name starts with this.
 WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
-# As long as the service's own logs (service.LOG_RETENTION_DAYS).
+# As long as the service's own logs by default; fixed, as LogRetentionDays is the
+# application's and the sidecars' retention.
 WAF_LOG_RETENTION_DAYS = 14
 # Request headers the logs never hold: the credentials a request carries.
 REDACTED_HEADERS = ("authorization", "cookie")
@@ -76,32 +74,32 @@ def _rate_limit(params: Params) -> wafv2.WebACLRule:
     )
 
 
-def _managed_rules() -> list[wafv2.WebACLRule]:
-    """AWS's managed rule groups, after the rate limit, large-body rules counted."""
+def _managed_rules(params: Params) -> list[If]:
+    """AWS's managed rule groups that WafManagedRuleGroups names, after the rate limit,
+    each at its fixed priority, large-body rules counted."""
     rules = []
-    for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1):
+    for group, (priority, _) in WAF_MANAGED_RULE_GROUPS.items():
         counted = COUNTED_COMMON_RULES if group == "AWSManagedRulesCommonRuleSet" else ()
-        rules.append(
-            wafv2.WebACLRule(
-                Name=group,
-                Priority=priority,
-                OverrideAction=wafv2.OverrideAction(**{"None": {}}),
-                Statement=wafv2.Statement(
-                    ManagedRuleGroupStatement=wafv2.ManagedRuleGroupStatement(
-                        VendorName="AWS",
-                        Name=group,
-                        RuleActionOverrides=[
-                            wafv2.RuleActionOverride(
-                                Name=rule, ActionToUse=wafv2.RuleAction(Count=wafv2.CountAction())
-                            )
-                            for rule in counted
-                        ]
-                        or NoValue,
-                    )
-                ),
-                VisibilityConfig=_visibility(group),
-            )
+        rule = wafv2.WebACLRule(
+            Name=group,
+            Priority=priority,
+            OverrideAction=wafv2.OverrideAction(**{"None": {}}),
+            Statement=wafv2.Statement(
+                ManagedRuleGroupStatement=wafv2.ManagedRuleGroupStatement(
+                    VendorName="AWS",
+                    Name=group,
+                    RuleActionOverrides=[
+                        wafv2.RuleActionOverride(
+                            Name=name, ActionToUse=wafv2.RuleAction(Count=wafv2.CountAction())
+                        )
+                        for name in counted
+                    ]
+                    or NoValue,
+                )
+            ),
+            VisibilityConfig=_visibility(group),
         )
+        rules.append(If(params.waf_group(group), rule, NoValue))
     return rules
 
 
@@ -122,7 +120,7 @@ def add_firewall(
             Name=naming.name("planar-waf"),
             Scope="REGIONAL",
             DefaultAction=wafv2.DefaultAction(Allow=wafv2.AllowAction()),
-            Rules=[_rate_limit(params), *_managed_rules()],
+            Rules=[_rate_limit(params), *_managed_rules(params)],
             VisibilityConfig=_visibility("planar"),
             Tags=naming.tags(naming.name("planar-waf")),
         )

@@ -122,7 +122,15 @@ def _load_balancer_attributes(stage: Stage, params: Params) -> list[object]:
         )
         for key, value in (
             ("access_logs.s3.bucket", params["AccessLogsBucket"]),
-            ("access_logs.s3.prefix", Sub(f"alb/planar-{stage.name}-${{AppName}}")),
+            (
+                "access_logs.s3.prefix",
+                # AccessLogsPrefix, or the stack's own prefix when it is empty.
+                If(
+                    params.has_access_logs_prefix,
+                    params["AccessLogsPrefix"],
+                    Sub(f"alb/planar-{stage.name}-${{AppName}}"),
+                ),
+            ),
         )
     ]
 

@@ -26,13 +26,15 @@ from .storage import Storage
 CONTAINER_NAME = APP_CONTAINER_NAME
 # Below, values of the original module (docs/stack.md, Components: log group, ECS cluster,
 # service), each with what it does.
-LOG_RETENTION_DAYS = 14
+# The log groups keep events LogRetentionDays (14 unless set, as the original module kept them).
+LOG_RETENTION_PARAMETER = "LogRetentionDays"
 # The load balancer's failing health checks are ignored for a new task's first
 # minute, while the application starts.
 HEALTH_CHECK_GRACE_SECONDS = 60
-# Container Insights with per-task and per-container metrics ("enhanced"; the
-# other values are "enabled", cluster-level only, and "disabled").
-CONTAINER_INSIGHTS = "enhanced"
+# Container Insights as parameter ContainerInsights says: "enhanced" (the default, as
+# the original module set it) adds per-task and per-container metrics to "enabled"'s
+# cluster- and service-level ones; "disabled" turns it off.
+CONTAINER_INSIGHTS_PARAMETER = "ContainerInsights"
 # Every task on on-demand Fargate: the first task (base) and all the rest (weight).
 FARGATE_BASE_TASKS = 1
 FARGATE_WEIGHT = 100
@@ -100,14 +102,16 @@ def _log_group(
     name: Sub,
     naming: Naming,
     config: StackConfig,
+    params: Params,
     encryption: Encryption,
-    retention: int | AWSHelperFn = LOG_RETENTION_DAYS,
+    retention: AWSHelperFn | None = None,
     condition: str | None = None,
 ) -> LogGroup:
     log_group = LogGroup(
         logical_id,
         LogGroupName=name,
-        RetentionInDays=retention,
+        # The collector's own retention, else LogRetentionDays.
+        RetentionInDays=retention or params[LOG_RETENTION_PARAMETER],
         KmsKeyId=encryption.arn_or_no_value,
         Tags=naming.tags(name),
         DeletionPolicy=config.stage.deletion_policy,
@@ -151,6 +155,7 @@ def _add_collector(
         naming.name("/ecs/planar-service", f"/{telemetry.COLLECTOR_NAME}"),
         naming,
         config,
+        params,
         encryption,
         retention=params["TelemetryLogRetentionDays"],
         condition=params.telemetry,
@@ -158,13 +163,15 @@ def _add_collector(
     return telemetry.collector_container(params, config.stage.name, _log_configuration(logs))
 
 
-def _add_cluster(template: Template, naming: Naming) -> ecs.Cluster:
+def _add_cluster(template: Template, naming: Naming, params: Params) -> ecs.Cluster:
     return template.add_resource(
         ecs.Cluster(
             "Cluster",
             ClusterName=naming.name("app-cluster"),
             ClusterSettings=[
-                ecs.ClusterSetting(Name="containerInsights", Value=CONTAINER_INSIGHTS)
+                ecs.ClusterSetting(
+                    Name="containerInsights", Value=params[CONTAINER_INSIGHTS_PARAMETER]
+                )
             ],
             CapacityProviders=CLUSTER_CAPACITY_PROVIDERS,
             DefaultCapacityProviderStrategy=[
@@ -319,13 +326,14 @@ def add_service(
     load balancer; in a protected stage, the Rule that keeps the service off Spot."""
     for rule in rules.protected_stage_rules(config.stage):
         template.add_rule(rule.name, rule.template_rule())
-    cluster = _add_cluster(template, naming)
+    cluster = _add_cluster(template, naming, params)
     logs = _log_group(
         template,
         "ServiceLogGroup",
         naming.name("/ecs/planar-service"),
         naming,
         config,
+        params,
         encryption,
     )
     container = _app_container(naming, config, params, secrets, storage, database, logs, app)
@@ -336,6 +344,7 @@ def add_service(
             naming.name("/ecs/planar-service", f"/{sidecar.name}"),
             naming,
             config,
+            params,
             encryption,
         )
         for sidecar in config.sidecars

@@ -49,7 +49,8 @@ EMPTIER_MEMORY_MB = 256
 # may run: the function answers by itself (bucket_emptier.RESERVE_MS), and one that
 # never answers fails the delete about 16 minutes in, not after an hour.
 EMPTIER_RESPONSE_MARGIN_SECONDS = 60
-# As long as the service's own logs (service.LOG_RETENTION_DAYS).
+# As long as the service's own logs by default (LogRetentionDays); a group written
+# once per stack delete needs no parameter of its own.
 EMPTIER_LOG_RETENTION_DAYS = 14
 # How long browsers may cache the answer to a CORS preflight (docs/stack.md, Components: max age 3000).
 CORS_MAX_AGE_SECONDS = 3000

@@ -478,8 +478,9 @@ def test_the_policy_names_the_prefixes_and_bucket_the_template_uses(templates, s
     its name, as the template writes them (load_balancer.py, storage.py, naming.py)."""
     resources = templates[stage]["Resources"]
     attributes = resources["LoadBalancer"]["Properties"]["LoadBalancerAttributes"]
+    # AccessLogsPrefix empty (its default): the stack's own prefix, the If's else branch.
     prefixes = [
-        a["Fn::If"][1]["Value"]["Fn::Sub"]
+        a["Fn::If"][1]["Value"]["Fn::If"][2]["Fn::Sub"]
         for a in attributes
         if "Fn::If" in a and a["Fn::If"][1]["Key"] == "access_logs.s3.prefix"
     ]

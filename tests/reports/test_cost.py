@@ -47,10 +47,15 @@ def test_the_total_is_the_sum_of_the_lines_and_defaults_add_no_key_or_web_acl():
         "Route 53",
         "Secrets Manager",
         "CloudWatch Logs",
+        "Container Insights",
+        "Performance Insights",
+        "RDS enhanced monitoring",
     ]
-    # 72.0802 + 43.80 + 3.00 + 22.265 + 0.50 + 0.85 + 1.044
-    assert result.low == Decimal("143.5392")
-    assert result.range() == f"$143.54{TO}$308.18"
+    # 72.0802 + 43.80 + 3.00 + 22.265 + 0.50 + 0.85 + 1.044, + Container Insights'
+    # 60 metrics x $0.30 + Performance Insights' free 7 days + enhanced monitoring's
+    # 43,800 records x 2 KB x ($0.50 + $0.03) a GB (0.0464280)
+    assert result.low == Decimal("143.5392") + Decimal("18.00") + Decimal("0.046428")
+    assert result.range() == f"$161.59{TO}$353.36"
 
 
 # Each switch moves the estimate the way it should.

@@ -34,4 +34,5 @@ REFS = {
 
 
 def with_key(node, on):
-    return evaluate(node, REFS, {"UseCustomerManagedKey": on})
+    # Performance Insights on, as by default: its key follows the switch too.
+    return evaluate(node, REFS, {"UseCustomerManagedKey": on, "UsePerformanceInsights": True})

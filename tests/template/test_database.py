@@ -9,6 +9,7 @@ import pytest
 
 from planar_cfn.inputs.stages import get_stage
 from tests.cfn import evaluate, props, resources_of_type
+from tests.template.resolve import resolved
 from tests.template.sample import SAMPLE, name_of
 
 # The rows of docs/stack.md's components table these tests assert, and the tests
@@ -88,9 +89,12 @@ def test_aurora_instances(template, stage):
         assert name_of(p["DBInstanceIdentifier"], stage) == f"aurora-pg-{stage}-shop-{role}"
         assert p["DBInstanceClass"] == "db.serverless"
         assert p["DBClusterIdentifier"] == {"Ref": "DatabaseCluster"}
-        assert p["EnablePerformanceInsights"] is True
-        assert p["MonitoringInterval"] == 60
-        assert p["MonitoringRoleArn"] == {"Fn::GetAtt": ["DatabaseMonitoringRole", "Arn"]}
+        # PerformanceInsights' and DatabaseMonitoringInterval's defaults: as the stack
+        # always set them.
+        created = resolved(template)[logical_id]
+        assert created["EnablePerformanceInsights"] is True
+        assert created["MonitoringInterval"] == "60"
+        assert created["MonitoringRoleArn"] == "<DatabaseMonitoringRole.Arn>"
         # Each instance in its own zone when the zones are given; a short list
         # leaves the rest to RDS instead of failing on a Select out of range.
         for zones, expected in (

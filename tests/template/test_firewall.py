@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.cfn import evaluate, props
+from tests.template.resolve import resolved
 from tests.template.sample import REFS, SAMPLE
 
 
@@ -35,7 +36,8 @@ def test_waf_switch(template, value, create, attach, acl):
 
 
 def test_created_web_acl_counts_large_body_rules(template):
-    acl = props(template, "FirewallWebAcl")
+    # WafManagedRuleGroups at its default: the groups the stack always ran.
+    acl = resolved(template, WebAcl="create")["FirewallWebAcl"]
     assert acl["Scope"] == "REGIONAL"
     assert acl["DefaultAction"] == {"Allow": {}}
     managed = [r for r in acl["Rules"] if "ManagedRuleGroupStatement" in r["Statement"]]
@@ -59,11 +61,11 @@ def test_created_web_acl_counts_large_body_rules(template):
 # A flood of requests, each of which may call Bedrock, is a cost attack: the first rule
 # blocks an address over WafRateLimit requests in 5 minutes (docs/security.md).
 def test_created_web_acl_limits_each_address_first(template):
-    acl = props(template, "FirewallWebAcl")
+    acl = resolved(template, WebAcl="create")["FirewallWebAcl"]
     first = min(acl["Rules"], key=lambda r: r["Priority"])
     assert first["Action"] == {"Block": {}}
     assert first["Statement"]["RateBasedStatement"] == {
-        "Limit": {"Ref": "WafRateLimit"},
+        "Limit": "500",  # WafRateLimit's default
         "AggregateKeyType": "IP",
         "EvaluationWindowSec": 300,
     }

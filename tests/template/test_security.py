@@ -32,7 +32,8 @@ def test_secure_defaults(template):
 
 @pytest.mark.parametrize("on", [True, False])
 def test_access_logs_switch(template, stage, on):
-    conditions = {"HasAccessLogs": on}
+    # AccessLogsPrefix at its default (empty): the stack's own prefix.
+    conditions = {"HasAccessLogs": on, "HasAccessLogsPrefix": False}
     attributes = evaluate(
         props(template, "LoadBalancer")["LoadBalancerAttributes"], REFS, conditions
     )

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from tests.cfn import NO_VALUE, evaluate, only, props
+from tests.template.resolve import resolved
 from tests.template.sample import SAMPLE, name_of
 
 # The rows of docs/stack.md's components table these tests assert, and the tests
@@ -30,7 +31,10 @@ def test_ecs_cluster_is_fargate_with_enhanced_insights(template, stage):
     _, cluster = only(template, "AWS::ECS::Cluster")
     p = cluster["Properties"]
     assert name_of(p["ClusterName"], stage) == f"app-cluster-{stage}-shop"
-    assert p["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enhanced"}]
+    # ContainerInsights' default: as the original module set it.
+    assert resolved(template)["Cluster"]["ClusterSettings"] == [
+        {"Name": "containerInsights", "Value": "enhanced"}
+    ]
     # FARGATE_SPOT too, offered whether or not the service uses it (FargateSpot).
     assert p["CapacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
     assert p["DefaultCapacityProviderStrategy"] == [
@@ -41,7 +45,7 @@ def test_ecs_cluster_is_fargate_with_enhanced_insights(template, stage):
 def test_log_group_name_retention_and_driver(template, stage):
     p = props(template, "ServiceLogGroup")
     assert name_of(p["LogGroupName"], stage) == f"/ecs/planar-service-{stage}-shop"
-    assert p["RetentionInDays"] == 14
+    assert resolved(template)["ServiceLogGroup"]["RetentionInDays"] == "14"
     log = props(template, "TaskDefinition")["ContainerDefinitions"][0]["LogConfiguration"]
     assert log["LogDriver"] == "awslogs"
     assert log["Options"]["awslogs-stream-prefix"] == "ecs"
