@@ -69,8 +69,8 @@ PARAMETERS = [
     ("AlbInternal", "alb_internal", "false"),
     ("BaseDomainName", "base_domain_name", None),
     ("HostedZoneId", "hosted_zone_id", None),
-    ("ContainerRegistryUrl", "container_registry_url", None),
-    ("ContainerImageName", "container_image_name", None),
+    ("ContainerRegistryUrl", "container_registry_url", ""),
+    ("ContainerImageName", "container_image_name", ""),
     ("ContainerImageTag", "container_image_tag", "latest"),
     ("RegistryCredentialsSecretArn", "registry_credentials_secret_arn", ""),
     ("RegistryUsername", "registry_username", ""),
@@ -103,6 +103,8 @@ PARAMETERS = [
     ("DatabaseDataApi", "database_data_api", "true"),
     ("DatabaseRequireTls", "database_require_tls", "true"),
     ("WafRateLimit", "waf_rate_limit", "500"),
+    ("EcrRepository", "ecr_repository", "false"),
+    ("BedrockMantle", "bedrock_mantle", "false"),
     ("PermissionsBoundary", "permissions_boundary", ""),
 ]
 # CloudFormation's limit on a template passed inline (TemplateBody), in bytes.

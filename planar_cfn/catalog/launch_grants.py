@@ -17,7 +17,7 @@ from typing import Any
 from awacs.aws import ArnEquals, Condition, Statement, StringEquals
 from troposphere import Sub
 
-from . import launch_boundary, launch_records
+from . import launch_boundary, launch_records, launch_registry
 from .launch_grant import Grant, service
 
 __all__ = [
@@ -326,6 +326,7 @@ SCOPES: tuple[Grant, ...] = (
         (f"{_ARN}:lambda:{_ACCOUNT}:function:{_SC}",),
         "the bucket emptier (dev and staging), named after the SC-* stack",
     ),
+    *launch_registry.SCOPES,
 )
 
 

@@ -4,7 +4,7 @@ its launch-form group and label, and its constraint."""
 from __future__ import annotations
 
 from . import constraints as c
-from . import parameter_spec, parameter_switches
+from . import parameter_integrations, parameter_spec, parameter_switches
 from .parameter_spec import ParameterSpec
 
 GROUPS = parameter_spec.GROUPS
@@ -113,16 +113,18 @@ SPECS: tuple[ParameterSpec, ...] = (
         "container_registry_url",
         CONTAINER,
         "Registry",
-        "Container registry host and optional path, without scheme.",
-        pattern=c.REGISTRY_URL,
+        "Container registry host and optional path, without scheme; empty with EcrRepository.",
+        default="",
+        pattern=c.REGISTRY_URL.or_empty(),
     ),
     ParameterSpec(
         "ContainerImageName",
         "container_image_name",
         CONTAINER,
         "Image name",
-        "Image path inside the registry.",
-        pattern=c.IMAGE_NAME,
+        "Image path inside the registry; empty with EcrRepository.",
+        default="",
+        pattern=c.IMAGE_NAME.or_empty(),
     ),
     ParameterSpec(
         "ContainerImageTag",
@@ -384,6 +386,7 @@ SPECS: tuple[ParameterSpec, ...] = (
         pattern=c.WEB_ACL,
     ),
     *parameter_switches.SWITCHES,
+    *parameter_integrations.SPECS,
     ParameterSpec(
         "PermissionsBoundary",
         "permissions_boundary",

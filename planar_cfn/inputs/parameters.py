@@ -56,6 +56,8 @@ class Params:
     data_api: str = "UseDataApi"
     require_database_tls: str = "RequireDatabaseTls"
     has_permissions_boundary: str = "HasPermissionsBoundary"
+    ecr_repository: str = "CreateEcrRepository"
+    bedrock_mantle: str = "AllowBedrockMantle"
 
     def __getitem__(self, name: str) -> Ref:
         """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
@@ -97,6 +99,8 @@ def _conditions(params: Params) -> dict[str, Any]:
         params.data_api: Equals(params["DatabaseDataApi"], "true"),
         params.require_database_tls: Equals(params["DatabaseRequireTls"], "true"),
         params.has_permissions_boundary: Not(_blank(params["PermissionsBoundary"])),
+        params.ecr_repository: Equals(params["EcrRepository"], "true"),
+        params.bedrock_mantle: Equals(params["BedrockMantle"], "true"),
     }
 
 

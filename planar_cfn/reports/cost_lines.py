@@ -43,6 +43,9 @@ ASSUMPTIONS: Mapping[str, tuple[Decimal, Decimal]] = MappingProxyType(
         # GB of WAF log records per million requests the web ACL logs: a record holds
         # the request's headers and the rules' verdicts, 1 to 2 KB.
         "waf_log_gb_per_million": (Decimal(1), Decimal(2)),
+        # GB of compressed image layers the stack's ECR repository holds: a few images of a
+        # slim app, up to the lifecycle policy's 30 kept images sharing their base layers.
+        "ecr_storage_gb": (Decimal(1), Decimal(10)),
     }
 )
 # The capacity an auto-pausing database bills while in use: its lowest non-zero step.
@@ -339,6 +342,20 @@ def _waf_logs(t: ResolvedTemplate) -> Iterator[CostLine]:
     )
 
 
+def _ecr(t: ResolvedTemplate) -> Iterator[CostLine]:
+    count = sum(1 for _ in t.of_type("AWS::ECR::Repository"))
+    if not count:
+        return
+    stored, per = ASSUMPTIONS["ecr_storage_gb"], price("ecr_storage_gb_month")
+    yield CostLine(
+        "ECR",
+        count * stored[0] * per,
+        count * stored[1] * per,
+        f"{count} repository {_X} {_n(stored[0])}{TO}{_n(stored[1])} GB of images {_X} ${per} "
+        "a GB-month; pulls in the same region and basic scanning on push cost nothing",
+    )
+
+
 SERVICES: tuple[Callable[[ResolvedTemplate], Iterator[CostLine]], ...] = (
     _fargate,
     _aurora,
@@ -349,6 +366,7 @@ SERVICES: tuple[Callable[[ResolvedTemplate], Iterator[CostLine]], ...] = (
     _kms,
     _waf,
     _waf_logs,
+    _ecr,
 )
 
 

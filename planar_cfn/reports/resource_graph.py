@@ -46,6 +46,8 @@ CONCERNS: dict[str, str] = {
     "AWS::ECS::Cluster": "compute",
     "AWS::ECS::Service": "compute",
     "AWS::ECS::TaskDefinition": "compute",
+    # The image's repository, which the task definition pulls from.
+    "AWS::ECR::Repository": "compute",
     # The bucket emptier's function and custom resource belong with the bucket they empty.
     "AWS::Lambda::Function": "data",
     "AWS::CloudFormation::CustomResource": "data",

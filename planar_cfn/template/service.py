@@ -18,6 +18,7 @@ from .iam import Roles
 from .load_balancer import LoadBalancer
 from .naming import Naming
 from .network import APP_PORT, Network
+from .registry import Registry, add_registry
 from .secrets import Secrets
 from .storage import Storage
 
@@ -47,8 +48,6 @@ PROVIDER_WEIGHT = 1
 # at most as many new ones as there are desired ones (the Terraform module README's "50-200%").
 MINIMUM_HEALTHY_PERCENT = 50
 MAXIMUM_PERCENT = 200
-# The tag follows a ":", a digest (ContainerImageTag "@sha256:...") its own "@".
-IMAGE = "${ContainerRegistryUrl}/${ContainerImageName}${Separator}${ContainerImageTag}"
 # awslogs names each stream {prefix}/{container}/{task id}.
 LOG_STREAM_PREFIX = "ecs"
 
@@ -68,7 +67,10 @@ class Service:
     sidecar_log_groups: Mapping[str, LogGroup]
     service: ecs.Service
     task_family: Sub
-    image: Sub
+    # The application's image (registry.Registry.image).
+    image: AWSHelperFn
+    # The optional ECR repository the image comes from.
+    registry: Registry
 
     @property
     def cluster(self) -> Ref:
@@ -125,7 +127,16 @@ def _sidecar_container(sidecar: Sidecar, log_group: LogGroup) -> ecs.ContainerDe
             ecs.PortMapping(ContainerPort=port, Protocol="tcp") for port in sidecar.port_mappings
         ],
         "Environment": _environment(sidecar.environment),
+        "Secrets": [ecs.Secret(Name=name, ValueFrom=arn) for name, arn in sidecar.secrets.items()],
         "Command": list(sidecar.command),
+        "DependsOn": [
+            ecs.ContainerDependency(ContainerName=name, Condition=condition)
+            for name, condition in sidecar.depends_on.items()
+        ],
+        "VolumesFrom": [
+            ecs.VolumesFrom(SourceContainer=name, ReadOnly=read_only)
+            for name, read_only in sidecar.volumes_from.items()
+        ],
     }
     return ecs.ContainerDefinition(
         Name=sidecar.name,
@@ -165,6 +176,7 @@ def _app_container(
     storage: Storage,
     database: Database,
     log_group: LogGroup,
+    image: AWSHelperFn,
 ) -> ecs.ContainerDefinition:
     environment = {
         "DB_SECRET_NAME": database.secret_name,
@@ -177,7 +189,7 @@ def _app_container(
     }
     container = ecs.ContainerDefinition(
         Name=CONTAINER_NAME,
-        Image=Sub(IMAGE, Separator=If(params.image_digest, "", ":")),
+        Image=image,
         Essential=True,
         PortMappings=[ecs.PortMapping(ContainerPort=APP_PORT, Protocol="tcp")],
         Environment=_environment(environment),
@@ -277,10 +289,12 @@ def add_service(
 ) -> Service:
     """Add the ECS cluster, the log groups, the task definition (the application's
     container and the configuration's sidecars) and the Fargate service behind the
-    load balancer; in a protected stage, the Rule that keeps the service off Spot."""
+    load balancer, with the optional ECR repository the image comes from; in a protected
+    stage, the Rule that keeps the service off Spot."""
     for rule in rules.protected_stage_rules(config.stage):
         template.add_rule(rule.name, rule.template_rule())
     cluster = _add_cluster(template, naming)
+    registry = add_registry(template, naming, config.stage, params, encryption)
     logs = _log_group(
         template,
         "ServiceLogGroup",
@@ -289,7 +303,9 @@ def add_service(
         config,
         encryption,
     )
-    container = _app_container(naming, config, params, secrets, storage, database, logs)
+    container = _app_container(
+        naming, config, params, secrets, storage, database, logs, registry.image
+    )
     sidecar_logs = {
         sidecar.name: _log_group(
             template,
@@ -331,5 +347,6 @@ def add_service(
         sidecar_log_groups=MappingProxyType(sidecar_logs),
         service=service,
         task_family=naming.name("planar-service"),
-        image=container.Image,
+        image=registry.image,
+        registry=registry,
     )

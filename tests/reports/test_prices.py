@@ -30,6 +30,7 @@ def test_the_price_table_holds_the_published_figures_with_units_and_sources():
         "waf_web_acl_month": "5.00",
         "waf_rule_month": "1.00",
         "waf_requests_million": "0.60",
+        "ecr_storage_gb_month": "0.10",
     }
     assert {name: str(p.amount) for name, p in PRICES.items()} == expected
     for p in PRICES.values():
