@@ -17,7 +17,7 @@ from typing import Any
 from awacs.aws import ArnEquals, Condition, Statement, StringEquals
 from troposphere import Sub
 
-from . import launch_boundary, launch_records
+from . import launch_boundary, launch_records, launch_registry
 from .launch_grant import Grant, service
 
 __all__ = [
@@ -113,9 +113,8 @@ SERVICE_CATALOG_GRANTS: tuple[Grant, ...] = (
         (f"{_ARN}:lambda:{_ACCOUNT}:function:{_SC}",),
         "AWS::CloudFormation::CustomResource has no schema handlers: CloudFormation "
         "invokes its Lambda functions (the bucket emptier, dev and staging; the environment "
-        "file's writer, with AppEnvironment) with the "
-        "stack's credentials (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
-        "template-custom-resources-lambda.html)",
+        "file's writer, with AppEnvironment) with the stack's credentials "
+        "(docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-custom-resources-lambda.html)",
         only_with="AWS::CloudFormation::CustomResource",
     ),
 )
@@ -328,6 +327,7 @@ SCOPES: tuple[Grant, ...] = (
         (f"{_ARN}:lambda:{_ACCOUNT}:function:{_SC}",),
         "the bucket emptier (dev, staging) and the environment file's writer, after the SC-* stack",
     ),
+    *launch_registry.SCOPES,
 )
 
 

@@ -169,7 +169,7 @@ IMAGE_NAME = Pattern(
     "a lowercase image path such as planar-app or team/planar-app",
 )
 # A tag, or an image digest written @sha256:<64 hex>: the template then pins the image
-# as {registry}/{name}@sha256:... (service.IMAGE), which a retagged image cannot change.
+# as {registry}/{name}@sha256:... (registry.py), which a retagged image cannot change.
 IMAGE_TAG = Pattern(
     r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$",
     "a Docker tag (up to 128 letters, digits, '_', '.' or '-', not starting with '.' or "

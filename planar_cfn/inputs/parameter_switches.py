@@ -63,3 +63,16 @@ SWITCHES: tuple[ParameterSpec, ...] = (
         template_pattern=c.WAF_RATE_LIMIT,
     ),
 )
+
+# The permissions boundary every role of the stack carries (docs/security.md).
+BOUNDARY = ParameterSpec(
+    "PermissionsBoundary",
+    "permissions_boundary",
+    SECURITY,
+    "Permissions boundary",
+    "Name of a managed policy in this account that every role the stack creates carries "
+    "as its permissions boundary. Service Catalog launches need planar-permissions-boundary "
+    "(the launch role creates no role without it). Empty: no boundary.",
+    default="",
+    pattern=c.POLICY_NAME.or_empty(),
+)

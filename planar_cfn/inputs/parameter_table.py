@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from . import (
     app_settings,
+    parameter_integrations,
     parameter_observability,
     parameter_spec,
     parameter_switches,
@@ -120,16 +121,18 @@ SPECS: tuple[ParameterSpec, ...] = (
         "container_registry_url",
         CONTAINER,
         "Registry",
-        "Container registry host and optional path, without scheme.",
-        pattern=c.REGISTRY_URL,
+        "Container registry host and optional path, without scheme; empty with EcrRepository.",
+        default="",
+        pattern=c.REGISTRY_URL.or_empty(),
     ),
     ParameterSpec(
         "ContainerImageName",
         "container_image_name",
         CONTAINER,
         "Image name",
-        "Image path inside the registry.",
-        pattern=c.IMAGE_NAME,
+        "Image path inside the registry; empty with EcrRepository.",
+        default="",
+        pattern=c.IMAGE_NAME.or_empty(),
     ),
     ParameterSpec(
         "ContainerImageTag",
@@ -392,17 +395,8 @@ SPECS: tuple[ParameterSpec, ...] = (
     ),
     *parameter_observability.SPECS,
     *parameter_switches.SWITCHES,
-    ParameterSpec(
-        "PermissionsBoundary",
-        "permissions_boundary",
-        SECURITY,
-        "Permissions boundary",
-        "Name of a managed policy in this account that every role the stack creates carries "
-        "as its permissions boundary. Service Catalog launches need planar-permissions-boundary "
-        "(the launch role creates no role without it). Empty: no boundary.",
-        default="",
-        pattern=c.POLICY_NAME.or_empty(),
-    ),
+    *parameter_integrations.SPECS,
+    parameter_switches.BOUNDARY,
     *parameter_telemetry.SPECS,
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}

@@ -73,6 +73,9 @@ class Params:
         """The condition under which the created web ACL runs managed rule group `group`."""
         return parameter_observability.waf_group_condition(group)
 
+    ecr_repository: str = "CreateEcrRepository"
+    bedrock_mantle: str = "AllowBedrockMantle"
+
     def __getitem__(self, name: str) -> Ref:
         """The `Ref` to parameter `name`; KeyError naming the parameters when unknown."""
         try:
@@ -122,6 +125,8 @@ def _conditions(params: Params) -> dict[str, Any]:
         params.telemetry_logs_pipeline: Equals(params["TelemetryLogsPipeline"], "true"),
         params.has_telemetry_customer_name: Not(_blank(params["TelemetryCustomerName"])),
         **parameter_observability.conditions(params.refs),
+        params.ecr_repository: Equals(params["EcrRepository"], "true"),
+        params.bedrock_mantle: Equals(params["BedrockMantle"], "true"),
     }
 
 

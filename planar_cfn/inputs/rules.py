@@ -258,6 +258,56 @@ TELEMETRY_TOKEN = Rule(
         ),
     ),
 )
+# Where the image comes from: the registry the parameters name, or the stack's own ECR
+# repository (EcrRepository), never both, so that no value is silently ignored.
+IMAGE_FROM_REGISTRY = Rule(
+    "ImageFromRegistry",
+    ("EcrRepository", "ContainerRegistryUrl", "ContainerImageName"),
+    condition=_equals("EcrRepository", "false"),
+    named=("ContainerRegistryUrl", "ContainerImageName"),
+    assertions=(
+        Assertion(
+            _and(_not(_blank("ContainerRegistryUrl")), _not(_blank("ContainerImageName"))),
+            "Without the stack's ECR repository (EcrRepository false), ContainerRegistryUrl "
+            "and ContainerImageName name the image: give both.",
+            "the image needs a registry and a name: set container_registry_url and "
+            "container_image_name, or set ecr_repository to true to run the image from the "
+            "stack's own ECR repository",
+        ),
+    ),
+)
+IMAGE_FROM_STACK_REPOSITORY = Rule(
+    "ImageFromStackRepository",
+    ("EcrRepository", "ContainerRegistryUrl", "ContainerImageName"),
+    condition=_equals("EcrRepository", "true"),
+    named=("ContainerRegistryUrl", "ContainerImageName"),
+    assertions=(
+        Assertion(
+            _and(_blank("ContainerRegistryUrl"), _blank("ContainerImageName")),
+            "With EcrRepository true the image is planar-app-{stage}-{app} in the stack's "
+            "own ECR repository: leave ContainerRegistryUrl and ContainerImageName empty.",
+            "with ecr_repository true the tasks run the image from the stack's own ECR "
+            "repository (planar-app-{{stage}}-{{app}}), so container_registry_url and "
+            "container_image_name must be empty (left out)",
+        ),
+    ),
+)
+NO_CREDENTIALS_FOR_STACK_REPOSITORY = Rule(
+    "NoCredentialsForStackRepository",
+    ("EcrRepository", "RegistryCredentialsSecretArn", "RegistryUsername"),
+    condition=_equals("EcrRepository", "true"),
+    named=("RegistryCredentialsSecretArn", "RegistryUsername"),
+    assertions=(
+        Assertion(
+            _and(_blank("RegistryCredentialsSecretArn"), _blank("RegistryUsername")),
+            "With EcrRepository true the execution role pulls from ECR: leave "
+            "RegistryCredentialsSecretArn and RegistryUsername empty.",
+            "with ecr_repository true the execution role pulls from ECR with its own "
+            "permissions; registry_credentials_secret_arn and registry_username must be "
+            "empty (left out)",
+        ),
+    ),
+)
 
 # Every stage's rules, in template order.
 RULES: tuple[Rule, ...] = (
@@ -283,6 +333,9 @@ RULES: tuple[Rule, ...] = (
     INTERNET_FACING_LOAD_BALANCER_SUBNETS,
     TELEMETRY_ENDPOINT,
     TELEMETRY_TOKEN,
+    IMAGE_FROM_REGISTRY,
+    IMAGE_FROM_STACK_REPOSITORY,
+    NO_CREDENTIALS_FOR_STACK_REPOSITORY,
 )
 
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from ..template import telemetry
 from ..inputs.parameter_observability import WAF_MANAGED_RULE_GROUPS
+from ..template import telemetry
 from .prices import HOURS_PER_MONTH, price
 from .resolved_template import NO_VALUE, ResolvedTemplate
 
@@ -48,6 +48,9 @@ ASSUMPTIONS: Mapping[str, tuple[Decimal, Decimal]] = MappingProxyType(
         # GB a month the OpenTelemetry collector writes to its own log group: its start-up
         # lines and export errors, not the telemetry itself.
         "collector_log_gb": (Decimal("0.1"), Decimal(1)),
+        # GB of compressed image layers the stack's ECR repository holds: a few images of a
+        # slim app, up to the lifecycle policy's 30 kept images sharing their base layers.
+        "ecr_storage_gb": (Decimal(1), Decimal(10)),
     }
 )
 # The capacity an auto-pausing database bills while in use: its lowest non-zero step.
@@ -369,42 +372,17 @@ def _waf_logs(t: ResolvedTemplate) -> Iterator[CostLine]:
     )
 
 
-def _collector(t: ResolvedTemplate) -> Iterator[CostLine]:
-    # The collector runs inside the task's size, which the Fargate line prices: what it
-    # adds is its log group and the token's secret. What it sends is priced by the
-    # endpoint's operator, and leaves through the NAT gateway (data transfer).
-    groups = [
-        _log_group_of(container)
-        for container in _containers(t)
-        if container.get("Name") == telemetry.COLLECTOR_NAME
-    ]
-    if not groups:
+def _ecr(t: ResolvedTemplate) -> Iterator[CostLine]:
+    count = sum(1 for _ in t.of_type("AWS::ECR::Repository"))
+    if not count:
         return
-    days = [
-        int(t.prop(props, "RetentionInDays"))
-        for logical_id, props in t.of_type("AWS::Logs::LogGroup")
-        if logical_id in groups
-    ]
-    kept = Decimal(min(days[0], 30) if days else UNSET_RETENTION_DAYS)
-    volume = ASSUMPTIONS["collector_log_gb"]
-    ingest, store, secret = (
-        price("logs_ingest_gb"),
-        price("logs_storage_gb_month"),
-        price("secret_month"),
-    )
-
-    def cost(gb: Decimal) -> Decimal:
-        return secret + gb * (ingest + kept / DAYS_PER_MONTH * store)
-
+    stored, per = ASSUMPTIONS["ecr_storage_gb"], price("ecr_storage_gb_month")
     yield CostLine(
-        "OpenTelemetry collector",
-        cost(volume[0]),
-        cost(volume[1]),
-        f"within the task's CPU and memory ({telemetry.MEMORY_RESERVATION_MIB} MiB reserved, "
-        f"at most {telemetry.MEMORY_LIMIT_MIB} MiB; no Fargate charge of its own) + the "
-        f"token's secret, ${secret} a month, + its log, {_n(volume[0])}{TO}{_n(volume[1])} GB "
-        f"a month kept {kept} days {_X} ${ingest} a GB ingested + what is kept {_X} ${store} "
-        "a GB-month",
+        "ECR",
+        count * stored[0] * per,
+        count * stored[1] * per,
+        f"{count} repository {_X} {_n(stored[0])}{TO}{_n(stored[1])} GB of images {_X} ${per} "
+        "a GB-month; pulls in the same region and basic scanning on push cost nothing",
     )
 
 
@@ -418,7 +396,7 @@ SERVICES: tuple[Callable[[ResolvedTemplate], Iterator[CostLine]], ...] = (
     _kms,
     _waf,
     _waf_logs,
-    _collector,
+    _ecr,
 )
 
 

@@ -9,7 +9,16 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
-from .cost_lines import TO, CostLine
+from ..template import telemetry
+from .cost_lines import (
+    ASSUMPTIONS,
+    DAYS_PER_MONTH,
+    TO,
+    UNSET_RETENTION_DAYS,
+    CostLine,
+    _containers,
+    _log_group_of,
+)
 from .prices import HOURS_PER_MONTH, price
 from .resolved_template import NO_VALUE, ResolvedTemplate
 
@@ -115,8 +124,48 @@ def _enhanced_monitoring(t: ResolvedTemplate) -> Iterator[CostLine]:
     )
 
 
+def _collector(t: ResolvedTemplate) -> Iterator[CostLine]:
+    # The collector runs inside the task's size, which the Fargate line prices: what it
+    # adds is its log group and the token's secret. What it sends is priced by the
+    # endpoint's operator, and leaves through the NAT gateway (data transfer).
+    groups = [
+        _log_group_of(container)
+        for container in _containers(t)
+        if container.get("Name") == telemetry.COLLECTOR_NAME
+    ]
+    if not groups:
+        return
+    days = [
+        int(t.prop(props, "RetentionInDays"))
+        for logical_id, props in t.of_type("AWS::Logs::LogGroup")
+        if logical_id in groups
+    ]
+    kept = Decimal(min(days[0], 30) if days else UNSET_RETENTION_DAYS)
+    volume = ASSUMPTIONS["collector_log_gb"]
+    ingest, store, secret = (
+        price("logs_ingest_gb"),
+        price("logs_storage_gb_month"),
+        price("secret_month"),
+    )
+
+    def cost(gb: Decimal) -> Decimal:
+        return secret + gb * (ingest + kept / DAYS_PER_MONTH * store)
+
+    yield CostLine(
+        "OpenTelemetry collector",
+        cost(volume[0]),
+        cost(volume[1]),
+        f"within the task's CPU and memory ({telemetry.MEMORY_RESERVATION_MIB} MiB reserved, "
+        f"at most {telemetry.MEMORY_LIMIT_MIB} MiB; no Fargate charge of its own) + the "
+        f"token's secret, ${secret} a month, + its log, {_n(volume[0])}{TO}{_n(volume[1])} GB "
+        f"a month kept {kept} days {_X} ${ingest} a GB ingested + what is kept {_X} ${store} "
+        "a GB-month",
+    )
+
+
 SERVICES: tuple[Callable[[ResolvedTemplate], Iterator[CostLine]], ...] = (
     _container_insights,
     _performance_insights,
     _enhanced_monitoring,
+    _collector,
 )

@@ -24,8 +24,8 @@ HOURS_PER_MONTH = Decimal(730)
 SOURCE = (
     "AWS pricing pages for US East (N. Virginia) as transcribed on 2026-09-20 (Route 53, "
     "load balancer, Secrets Manager, Fargate vCPU) or stored undated (KMS keys, Fargate "
-    "Spot), except Fargate memory, Aurora, CloudWatch Logs and metrics, KMS requests and WAF: "
-    "found on "
+    "Spot), except Fargate memory, Aurora, CloudWatch Logs and metrics, KMS requests, WAF and "
+    "ECR: found on "
     "no AWS page, so taken from third-party pages of March to June 2026; table checked "
     f"{AS_OF.isoformat()}. Check aws.amazon.com/pricing before relying on them."
 )
@@ -168,6 +168,13 @@ _TABLE = (
         Decimal("0.60"),
         "million requests the web ACL inspects",
         f"AWS WAF pricing as quoted by c3x.dev and awsnegotiations.com (2026); {_NOT_FOUND}",
+    ),
+    Price(
+        "ecr_storage_gb_month",
+        Decimal("0.10"),
+        "GB-month of images in a private ECR repository",
+        "Amazon ECR pricing (US East) as quoted by cloudburn.io and wring.co (March 2026); "
+        f"{_NOT_FOUND}",
     ),
 )
 # The observability switches' prices (parameter_observability): Container Insights'

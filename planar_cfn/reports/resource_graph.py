@@ -46,6 +46,8 @@ CONCERNS: dict[str, str] = {
     "AWS::ECS::Cluster": "compute",
     "AWS::ECS::Service": "compute",
     "AWS::ECS::TaskDefinition": "compute",
+    # The image's repository, which the task definition pulls from.
+    "AWS::ECR::Repository": "compute",
     # The custom resources and their functions (the bucket emptier, the environment
     # file's writer) belong with the bucket they work on.
     "AWS::Lambda::Function": "data",

@@ -18,6 +18,7 @@ from troposphere import AWSHelperFn
 
 from ..inputs import app_settings
 from ..inputs.stages import DEFAULT_STAGES, Stage, get_stage
+from . import sidecar_links
 from .naming import COMMON_TAG_KEYS, NAME_TAG
 from .network import APP_PORT
 
@@ -102,6 +103,17 @@ def _check_environment(owner: str, environment: Mapping[str, Any]) -> None:
             )
 
 
+def _check_secrets(owner: str, secrets: Mapping[str, Any]) -> None:
+    """Secret environment variables: names as for the environment, each value a
+    complete secret or parameter ARN, or a troposphere value."""
+    _check_environment(owner, secrets)
+    for name, value in secrets.items():
+        if isinstance(value, str) and not (
+            SECRETS_MANAGER_ARN.fullmatch(value) or SSM_PARAMETER_ARN.fullmatch(value)
+        ):
+            raise ValueError(f"{owner}[{name!r}] = {value!r}: must be {SECRET_ALLOWED}")
+
+
 def _pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name))
 
@@ -118,6 +130,15 @@ class Sidecar:
     (units) and `memory` (MiB, a hard limit) come out of the task's share; None leaves
     them unreserved. The image must be pullable by the execution role: a public image
     or one in this account's ECR.
+
+    `secrets`: secret environment variables, name -> the ARN of a Secrets Manager secret
+    or a Systems Manager parameter, as StackConfig.secrets; the execution role may read
+    exactly these. `depends_on`: container name (`planar-app` or another sidecar's) ->
+    START, COMPLETE, SUCCESS or HEALTHY, as ECS's container dependencies; this sidecar
+    starts once each holds. `volumes_from`: container name -> read-only (True) or not,
+    that container's volumes mounted here. StackConfig refuses a name that is no
+    container of the task, COMPLETE or SUCCESS on an essential container, HEALTHY (no
+    container here defines a health check) and cycles.
     """
 
     name: str
@@ -128,12 +149,16 @@ class Sidecar:
     port_mappings: tuple[int, ...] = ()
     environment: Mapping[str, str | AWSHelperFn] = field(default_factory=_empty)
     command: tuple[str, ...] = ()
+    secrets: Mapping[str, str | AWSHelperFn] = field(default_factory=_empty)
+    depends_on: Mapping[str, str] = field(default_factory=_empty)
+    volumes_from: Mapping[str, bool] = field(default_factory=_empty)
 
     def __post_init__(self) -> None:
         where = f"Sidecar({self.name!r})"
-        object.__setattr__(
-            self, "environment", _frozen_mapping(f"{where}.environment", self.environment)
-        )
+        for label in ("environment", "secrets", "depends_on", "volumes_from"):
+            object.__setattr__(
+                self, label, _frozen_mapping(f"{where}.{label}", getattr(self, label))
+            )
         object.__setattr__(
             self, "port_mappings", _frozen_tuple(f"{where}.port_mappings", self.port_mappings)
         )
@@ -189,6 +214,14 @@ class Sidecar:
             if not isinstance(part, str):
                 raise TypeError(f"{where}.command: {part!r} must be a str")
         _check_environment(f"{where}.environment", self.environment)
+        _check_secrets(f"{where}.secrets", self.secrets)
+        for name in self.secrets:
+            if name in self.environment:
+                raise ValueError(
+                    f"{where}.secrets: {name!r} is already set by {where}.environment; "
+                    "one variable, one source"
+                )
+        sidecar_links.check_links(where, self.name, self.depends_on, self.volumes_from)
 
     @property
     def log_group_logical_id(self) -> str:
@@ -269,19 +302,13 @@ class StackConfig:
                 )
 
     def _check_secrets(self) -> None:
-        _check_environment("StackConfig.secrets", self.secrets)
-        for name, value in self.secrets.items():
+        _check_secrets("StackConfig.secrets", self.secrets)
+        for name in self.secrets:
             if name in APP_ENVIRONMENT or name in self.environment:
                 where = "the stack" if name in APP_ENVIRONMENT else "StackConfig.environment"
                 raise ValueError(
                     f"StackConfig.secrets: {name!r} is already set by {where}; "
                     "one variable, one source"
-                )
-            if isinstance(value, str) and not (
-                SECRETS_MANAGER_ARN.fullmatch(value) or SSM_PARAMETER_ARN.fullmatch(value)
-            ):
-                raise ValueError(
-                    f"StackConfig.secrets[{name!r}] = {value!r}: must be {SECRET_ALLOWED}"
                 )
 
     def _check_sidecars(self) -> None:
@@ -302,6 +329,16 @@ class StackConfig:
                     "a name of its own"
                 )
             seen[logical_id] = sidecar.name
+        app = sidecar_links.Container(APP_CONTAINER_NAME, True, {}, {})
+        sidecar_links.check_task(
+            (
+                app,
+                *(
+                    sidecar_links.Container(s.name, s.essential, s.depends_on, s.volumes_from)
+                    for s in self.sidecars
+                ),
+            )
+        )
         ports = [port for sidecar in self.sidecars for port in sidecar.port_mappings]
         twice = sorted({port for port in ports if ports.count(port) > 1})
         if twice:

@@ -26,6 +26,7 @@ from ..inputs.constraints import MAX_BEDROCK_MODELS
 from ..inputs.parameters import Params
 from . import policies, telemetry
 from .config import SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, StackConfig
+from .mantle import mantle_statements
 from .naming import Naming
 
 if TYPE_CHECKING:
@@ -107,11 +108,20 @@ def _scoped_bedrock(params: Params) -> list[Statement]:
     ]
 
 
+def _container_secret_values(config: StackConfig) -> list[object]:
+    """The secrets the containers are given: the app container's extra ones, then each
+    sidecar's."""
+    return [
+        *config.secrets.values(),
+        *(value for sidecar in config.sidecars for value in sidecar.secrets.values()),
+    ]
+
+
 def _container_secrets_policy(config: StackConfig) -> RolePolicy:
-    """The execution role reads exactly the extra secrets the app container is given."""
+    """The execution role reads exactly the extra secrets the containers are given."""
     secret_arns: list[object] = []
     parameter_arns: list[object] = []
-    for value in config.secrets.values():
+    for value in _container_secret_values(config):
         if isinstance(value, str) and SSM_PARAMETER_ARN.fullmatch(value):
             parameter_arns.append(value)
         elif isinstance(value, str):
@@ -176,6 +186,14 @@ def add_roles(
                 _app_secrets_policy(secrets, database),
                 _bucket_policy(storage),
                 _bedrock_policy(params),
+                If(
+                    params.bedrock_mantle,
+                    RolePolicy(
+                        PolicyName="bedrock-mantle",
+                        PolicyDocument=policies.policy_document(mantle_statements()),
+                    ),
+                    NoValue,
+                ),
             ]
             + (
                 [
@@ -272,7 +290,7 @@ def _add_execution_role(
                 telemetry.token_policy(params),
                 *more,
             ]
-            + ([_container_secrets_policy(config)] if config.secrets else []),
+            + ([_container_secrets_policy(config)] if _container_secret_values(config) else []),
             Tags=naming.tags(naming.name("ecs-execution-role")),
         )
     )

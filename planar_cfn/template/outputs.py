@@ -65,3 +65,11 @@ def add_outputs(
             Value=secrets.registry_secret_arn,
         )
     )
+    template.add_output(
+        Output(
+            "RepositoryUri",
+            Condition=service.registry.condition,
+            Description="URI of the stack's ECR repository: docker push {uri}:{tag}",
+            Value=service.registry.repository_uri,
+        )
+    )

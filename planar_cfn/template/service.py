@@ -20,6 +20,7 @@ from .iam import Roles
 from .load_balancer import LoadBalancer
 from .naming import Naming
 from .network import APP_PORT, Network
+from .registry import Registry, add_registry
 from .secrets import Secrets
 from .storage import Storage
 
@@ -51,8 +52,6 @@ PROVIDER_WEIGHT = 1
 # at most as many new ones as there are desired ones (the Terraform module README's "50-200%").
 MINIMUM_HEALTHY_PERCENT = 50
 MAXIMUM_PERCENT = 200
-# The tag follows a ":", a digest (ContainerImageTag "@sha256:...") its own "@".
-IMAGE = "${ContainerRegistryUrl}/${ContainerImageName}${Separator}${ContainerImageTag}"
 # awslogs names each stream {prefix}/{container}/{task id}.
 LOG_STREAM_PREFIX = "ecs"
 
@@ -72,7 +71,10 @@ class Service:
     sidecar_log_groups: Mapping[str, LogGroup]
     service: ecs.Service
     task_family: Sub
-    image: Sub
+    # The application's image (registry.Registry.image).
+    image: AWSHelperFn
+    # The optional ECR repository the image comes from.
+    registry: Registry
 
     @property
     def cluster(self) -> Ref:
@@ -134,7 +136,16 @@ def _sidecar_container(sidecar: Sidecar, log_group: LogGroup) -> ecs.ContainerDe
             ecs.PortMapping(ContainerPort=port, Protocol="tcp") for port in sidecar.port_mappings
         ],
         "Environment": _environment(sidecar.environment),
+        "Secrets": [ecs.Secret(Name=name, ValueFrom=arn) for name, arn in sidecar.secrets.items()],
         "Command": list(sidecar.command),
+        "DependsOn": [
+            ecs.ContainerDependency(ContainerName=name, Condition=condition)
+            for name, condition in sidecar.depends_on.items()
+        ],
+        "VolumesFrom": [
+            ecs.VolumesFrom(SourceContainer=name, ReadOnly=read_only)
+            for name, read_only in sidecar.volumes_from.items()
+        ],
     }
     return ecs.ContainerDefinition(
         Name=sidecar.name,
@@ -195,6 +206,7 @@ def _app_container(
     database: Database,
     log_group: LogGroup,
     app: AppSettings,
+    image: AWSHelperFn,
 ) -> ecs.ContainerDefinition:
     environment = {
         "DB_SECRET_NAME": database.secret_name,
@@ -215,7 +227,7 @@ def _app_container(
     stage = config.stage.name
     container = ecs.ContainerDefinition(
         Name=CONTAINER_NAME,
-        Image=Sub(IMAGE, Separator=If(params.image_digest, "", ":")),
+        Image=image,
         Essential=True,
         PortMappings=[ecs.PortMapping(ContainerPort=APP_PORT, Protocol="tcp")],
         # The stack's variables, then the configuration's.
@@ -323,10 +335,12 @@ def add_service(
 ) -> Service:
     """Add the ECS cluster, the log groups, the task definition (the application's
     container and the configuration's sidecars) and the Fargate service behind the
-    load balancer; in a protected stage, the Rule that keeps the service off Spot."""
+    load balancer, with the optional ECR repository the image comes from; in a protected
+    stage, the Rule that keeps the service off Spot."""
     for rule in rules.protected_stage_rules(config.stage):
         template.add_rule(rule.name, rule.template_rule())
     cluster = _add_cluster(template, naming, params)
+    registry = add_registry(template, naming, config.stage, params, encryption)
     logs = _log_group(
         template,
         "ServiceLogGroup",
@@ -336,7 +350,9 @@ def add_service(
         params,
         encryption,
     )
-    container = _app_container(naming, config, params, secrets, storage, database, logs, app)
+    container = _app_container(
+        naming, config, params, secrets, storage, database, logs, app, registry.image
+    )
     sidecar_logs = {
         sidecar.name: _log_group(
             template,
@@ -384,5 +400,6 @@ def add_service(
         sidecar_log_groups=MappingProxyType(sidecar_logs),
         service=service,
         task_family=naming.name("planar-service"),
-        image=container.Image,
+        image=registry.image,
+        registry=registry,
     )

@@ -32,6 +32,7 @@ from .naming import Naming
 from .network import add_network
 from .outputs import add_outputs
 from .overrides import override
+from .registry import Registry
 from .scaling import Scaling, add_scaling
 from .secrets import Secrets, add_secrets
 from .service import add_service
@@ -78,6 +79,9 @@ class BuiltStack:
     secrets: Secrets
     # The customer-managed key, only under condition UseCustomerManagedKey.
     encryption: Encryption
+    # The ECR repository, only under condition CreateEcrRepository, and the image the
+    # task runs.
+    registry: Registry
     alb_security_group: SecurityGroup
     service_security_group: SecurityGroup
     database_security_group: SecurityGroup
@@ -186,6 +190,7 @@ def build_template(config: StackConfig) -> BuiltStack:
         database_writer=database.writer,
         secrets=secrets,
         encryption=encryption,
+        registry=service.registry,
         alb_security_group=network.alb_group,
         service_security_group=network.task_group,
         database_security_group=network.database_group,

@@ -20,6 +20,11 @@ DEFAULTS = {
     "RegistryCredentialsSecretArn": "",
     "RegistryUsername": "",
     "RegistryPassword": "",
+    # Empty only with the stack's own repository (rules.IMAGE_FROM_REGISTRY).
+    "ContainerRegistryUrl": "",
+    "ContainerImageName": "",
+    "EcrRepository": "false",
+    "BedrockMantle": "false",
 }
 REQUIRED = {
     "AppName",
@@ -28,8 +33,6 @@ REQUIRED = {
     "Subnets",
     "BaseDomainName",
     "HostedZoneId",
-    "ContainerRegistryUrl",
-    "ContainerImageName",
 }
 
 

@@ -30,6 +30,9 @@ VALID = {
     "Telemetry": "false",
     "TelemetryEndpoint": "",
     "TelemetryTokenSecretArn": "",
+    "EcrRepository": "false",
+    "ContainerRegistryUrl": "ghcr.io/acme",
+    "ContainerImageName": "planar-app",
 }
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:planar/registry/x-AbC123"
 # Values to try for the inputs that allow more than a list of values.
@@ -140,6 +143,33 @@ def test_registry_rules_match_python(template, stage, arn, user, password, ok):
 
 
 @pytest.mark.parametrize(
+    ("ecr", "registry", "name", "user", "ok"),
+    [
+        ("false", "ghcr.io/acme", "planar-app", "", True),
+        ("false", "", "planar-app", "", False),
+        ("false", "ghcr.io/acme", "", "", False),
+        ("true", "", "", "", True),
+        ("true", "ghcr.io/acme", "", "", False),
+        ("true", "", "planar-app", "", False),
+        ("true", "", "", "bot", False),
+    ],
+)
+def test_the_image_comes_from_the_registry_or_the_stacks_repository_never_both(
+    template, stage, ecr, registry, name, user, ok
+):
+    values = {
+        **VALID,
+        "EcrRepository": ecr,
+        "ContainerRegistryUrl": registry,
+        "ContainerImageName": name,
+        "RegistryUsername": user,
+        "RegistryPassword": "pw" if user else "",
+    }
+    assert (not python_problems(stage, values)) is ok
+    assert (not failed_rules(template, values)) is ok
+
+
+@pytest.mark.parametrize(
     ("values", "problem"),
     [
         (
@@ -165,6 +195,28 @@ def test_registry_rules_match_python(template, stage, arn, user, password, ok):
             "or set registry_username",
         ),
         ({"FargateSpot": "true"}, "not allowed in prod, whose tasks run on on-demand Fargate"),
+        (
+            {"ContainerImageName": ""},
+            "the image needs a registry and a name: set container_registry_url and "
+            "container_image_name, or set ecr_repository to true",
+        ),
+        (
+            {"EcrRepository": "true"},
+            "with ecr_repository true the tasks run the image from the stack's own ECR "
+            "repository (planar-app-{stage}-{app}), so container_registry_url and "
+            "container_image_name must be empty",
+        ),
+        (
+            {
+                "EcrRepository": "true",
+                "ContainerRegistryUrl": "",
+                "ContainerImageName": "",
+                "RegistryUsername": "bot",
+                "RegistryPassword": "pw",
+            },
+            "with ecr_repository true the execution role pulls from ECR with its own "
+            "permissions; registry_credentials_secret_arn and registry_username must be empty",
+        ),
         (
             {"AuroraMinCapacity": "0", "AuroraEngineVersion": "16.2"},
             "a minimum capacity of 0 (auto-pause) needs Aurora PostgreSQL 16.3 or later, not "

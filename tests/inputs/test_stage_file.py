@@ -93,6 +93,8 @@ def test_values_become_cloudformation_parameters_with_defaults():
         "DatabaseDataApi",
         "DatabaseRequireTls",
         "WafRateLimit",
+        "EcrRepository",
+        "BedrockMantle",
         "PermissionsBoundary",
         "WorkosClientId",
         "WorkosOrgId",
@@ -206,11 +208,26 @@ def test_each_bad_value_names_file_key_value_and_what_is_allowed(tmp_path, key, 
 
 
 def test_a_missing_required_key_is_named_with_what_is_allowed(tmp_path):
+    values = {k: v for k, v in STAGE_VALUES.items() if k != "base_domain_name"}
+    assert "base_domain_name is missing: " in problems(tmp_path, values)
+
+
+def test_an_image_needs_a_registry_and_a_name_unless_the_stack_has_a_repository(tmp_path):
     values = {k: v for k, v in STAGE_VALUES.items() if k != "container_image_name"}
     assert (
-        "container_image_name is missing: Image path inside the registry. Must be a lowercase image path"
-        in (problems(tmp_path, values))
+        'container_registry_url = "ghcr.io/acme", container_image_name = "" (default): the '
+        "image needs a registry and a name" in problems(tmp_path, values)
     )
+    ecr = {**values, "ecr_repository": True}
+    assert (
+        'container_registry_url = "ghcr.io/acme", container_image_name = "" (default): with '
+        "ecr_repository true the tasks run the image from the stack's own ECR repository"
+        in problems(tmp_path, ecr)
+    )
+    del ecr["container_registry_url"]
+    loaded = load(write(tmp_path, ecr), "dev", {})
+    assert loaded.parameters["EcrRepository"] == "true"
+    assert loaded.parameters["ContainerRegistryUrl"] == ""
 
 
 def test_every_problem_is_reported_at_once(tmp_path):

@@ -101,6 +101,15 @@ def test_the_key_adds_its_line():
     assert dev(CustomerManagedKey="true").low == dev().low + kms.low
 
 
+def test_the_stacks_repository_adds_its_storage_line():
+    assert dev().line("ECR") is None
+    ecr = line(dev(EcrRepository="true"), "ECR")
+    # 1 GB low, 10 GB high x $0.10 a GB-month
+    assert (ecr.low, ecr.high) == (Decimal("0.10"), Decimal("1.00"))
+    assert f"1{TO}10 GB of images {X} $0.10 a GB-month" in ecr.assumption
+    assert dev(EcrRepository="true").high == dev().high + ecr.high
+
+
 def test_a_created_web_acl_adds_its_line_and_an_existing_one_is_yours():
     assert dev().line("WAF") is None
     waf = line(dev(WebAcl="create"), "WAF")

@@ -32,6 +32,7 @@ def test_the_price_table_holds_the_published_figures_with_units_and_sources():
         "waf_requests_million": "0.60",
         "cloudwatch_metric_month": "0.30",
         "waf_extra_wcu_500_million": "0.20",
+        "ecr_storage_gb_month": "0.10",
     }
     assert {name: str(p.amount) for name, p in PRICES.items()} == expected
     for p in PRICES.values():

@@ -40,6 +40,10 @@ def phrase(template: dict, logical_id: str, policy: str) -> str:
         return "emptied, then deleted"
     if value == "Delete" and resource["Type"] == "AWS::SecretsManager::Secret":
         return "deleted at once"
+    if value == "Delete" and resource["Type"] == "AWS::ECR::Repository":
+        # CloudFormation deletes a repository that holds images only with EmptyOnDelete.
+        assert resource["Properties"]["EmptyOnDelete"] is True
+        return "deleted with its images"
     return {"Delete": "deleted", "Retain": "kept", "Snapshot": "final snapshot kept"}[value]
 
 
@@ -53,6 +57,7 @@ def test_table_covers_every_resource_that_keeps_data(templates):
         "AWS::S3::Bucket",
         "AWS::SecretsManager::Secret",
         "AWS::Logs::LogGroup",
+        "AWS::ECR::Repository",
     }
     listed = set(table_rows())
     for template in templates.values():

@@ -74,14 +74,22 @@ def test_task_definition(template, stage):
 DIGEST = "@sha256:" + "0123456789abcdef" * 4
 
 
-def _image(template, container, tag):
+REPOSITORY_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/planar-app-dev-shop"
+
+
+def _image(template, container, tag, ecr=False):
     refs = {
-        "ContainerRegistryUrl": "ghcr.io/acme",
-        "ContainerImageName": "planar",
+        "ContainerRegistryUrl": "" if ecr else "ghcr.io/acme",
+        "ContainerImageName": "" if ecr else "planar",
         "ContainerImageTag": tag,
+        "EcrRepository": "true" if ecr else "false",
+        "Repository.RepositoryUri": REPOSITORY_URI,
     }
-    digest = evaluate(template["Conditions"]["ImageTagIsDigest"], refs)
-    return evaluate(container["Image"], refs, {"ImageTagIsDigest": digest})
+    conditions = {
+        name: evaluate(template["Conditions"][name], refs)
+        for name in ("ImageTagIsDigest", "CreateEcrRepository")
+    }
+    return evaluate(container["Image"], refs, conditions)
 
 
 # An image pinned by digest (docs/security.md): ContainerImageTag takes @sha256:<64 hex>,
@@ -96,6 +104,10 @@ def _image(template, container, tag):
 def test_image_tag_or_digest(template, tag, image):
     container = props(template, "TaskDefinition")["ContainerDefinitions"][0]
     assert _image(template, container, tag) == image
+    # From the stack's own repository (EcrRepository), the same tag or digest.
+    assert _image(template, container, tag, ecr=True) == REPOSITORY_URI + image.removeprefix(
+        "ghcr.io/acme/planar"
+    )
     pattern = re.compile(template["Parameters"]["ContainerImageTag"]["AllowedPattern"])
     assert pattern.fullmatch(tag)
     for refused in ("sha256:" + "0" * 64, "@sha256:" + "0" * 63, "@sha256:" + "A" * 64, "@x"):
