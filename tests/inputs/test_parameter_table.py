@@ -21,3 +21,16 @@ def test_the_docs_document_every_parameter_with_its_key_and_default():
         assert key in row, spec.name
         if spec.default not in (None, "") and spec.name != "BedrockModelIds":
             assert f"`{spec.default}`" in row, spec.name
+
+
+def test_the_terraform_migration_page_names_real_parameters_and_keys():
+    import re
+    from pathlib import Path
+
+    from planar_cfn.inputs.parameter_table import SPECS_BY_NAME
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "terraform-migration.md").read_text()
+    rows = re.findall(r"^\| [^|]+ \| `([A-Z][A-Za-z]+)` \| `([a-z_]+)`", page, flags=re.M)
+    assert len(rows) >= 19
+    for name, key in rows:
+        assert SPECS_BY_NAME[name].key == key, name
