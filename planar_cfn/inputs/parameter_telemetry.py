@@ -5,6 +5,7 @@ rows of the parameter table for both, and what each may hold (docs/stack.md,
 from __future__ import annotations
 
 from .constraints import Pattern
+from .parameter_observability import LOG_RETENTION_DAYS
 from .parameter_spec import APPLICATION, OBSERVABILITY, ParameterSpec
 
 # WorkOS ids are a type prefix and an opaque id (a ULID today): a client id client_...
@@ -53,32 +54,6 @@ TELEMETRY_SECRET_ARN = Pattern(
 CUSTOMER_NAME = Pattern(
     r"^$|^[A-Za-z0-9._-]{1,64}$",
     "empty (the application name), or 1 to 64 letters, digits, '.', '_' or '-'",
-)
-# The retention periods CloudWatch Logs accepts (CloudWatch Logs API Reference,
-# PutRetentionPolicy, retentionInDays).
-LOG_RETENTION_DAYS: tuple[str, ...] = (
-    "1",
-    "3",
-    "5",
-    "7",
-    "14",
-    "30",
-    "60",
-    "90",
-    "120",
-    "150",
-    "180",
-    "365",
-    "400",
-    "545",
-    "731",
-    "1096",
-    "1827",
-    "2192",
-    "2557",
-    "2922",
-    "3288",
-    "3653",
 )
 # The Terraform module's otel_log_retention_days.
 COLLECTOR_LOG_RETENTION_DEFAULT = "7"

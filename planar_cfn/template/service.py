@@ -319,6 +319,28 @@ def _add_ecs_service(
     )
 
 
+def _add_sidecars(
+    template: Template, naming: Naming, config: StackConfig, params: Params, encryption: Encryption
+) -> tuple[dict[str, ecs.ContainerDefinition], dict[str, LogGroup]]:
+    """The configuration's sidecars' containers and log groups, by the sidecar's name."""
+    logs = {
+        sidecar.name: _log_group(
+            template,
+            sidecar.log_group_logical_id,
+            naming.name("/ecs/planar-service", f"/{sidecar.name}"),
+            naming,
+            config,
+            params,
+            encryption,
+        )
+        for sidecar in config.sidecars
+    }
+    containers = {
+        sidecar.name: _sidecar_container(sidecar, logs[sidecar.name]) for sidecar in config.sidecars
+    }
+    return containers, logs
+
+
 def add_service(
     template: Template,
     naming: Naming,
@@ -353,22 +375,7 @@ def add_service(
     container = _app_container(
         naming, config, params, secrets, storage, database, logs, app, registry.image
     )
-    sidecar_logs = {
-        sidecar.name: _log_group(
-            template,
-            sidecar.log_group_logical_id,
-            naming.name("/ecs/planar-service", f"/{sidecar.name}"),
-            naming,
-            config,
-            params,
-            encryption,
-        )
-        for sidecar in config.sidecars
-    }
-    sidecars = {
-        sidecar.name: _sidecar_container(sidecar, sidecar_logs[sidecar.name])
-        for sidecar in config.sidecars
-    }
+    sidecars, sidecar_logs = _add_sidecars(template, naming, config, params, encryption)
     collector = _add_collector(template, naming, config, params, encryption)
     task = template.add_resource(
         ecs.TaskDefinition(

@@ -125,6 +125,9 @@ def test_telemetry_on_needs_the_endpoint_and_the_token(
 ):
     values = {
         "AlbInternal": "true",
+        # The image from a registry, as the ECR rules ask without EcrRepository.
+        "ContainerRegistryUrl": "ghcr.io/acme",
+        "ContainerImageName": "planar-app",
         "Telemetry": "true",
         "TelemetryEndpoint": ON["telemetry_endpoint"],
         "TelemetryTokenSecretArn": ARN,
@@ -139,12 +142,16 @@ def test_telemetry_on_needs_the_endpoint_and_the_token(
 def test_telemetry_with_both_or_off_passes(templates, tmp_path):
     values = {
         "AlbInternal": "true",
+        # The image from a registry, as the ECR rules ask without EcrRepository.
+        "ContainerRegistryUrl": "ghcr.io/acme",
+        "ContainerImageName": "planar-app",
         "Telemetry": "true",
         "TelemetryEndpoint": ON["telemetry_endpoint"],
         "TelemetryTokenSecretArn": ARN,
     }
     assert failed_rules(templates["dev"], values) == []
-    assert failed_rules(templates["dev"], {"AlbInternal": "true", "Telemetry": "false"}) == []
+    off = {**values, "Telemetry": "false", "TelemetryEndpoint": "", "TelemetryTokenSecretArn": ""}
+    assert failed_rules(templates["dev"], off) == []
     assert loads(tmp_path, ON).parameters["Telemetry"] == "true"
     # Off, an endpoint or a secret given is simply unused.
     assert loads(tmp_path, {"telemetry_endpoint": ON["telemetry_endpoint"]})

@@ -87,12 +87,12 @@ def test_the_repository_uri_is_an_output_only_with_the_repository(template):
     assert output["Condition"] == "CreateEcrRepository"
     assert output["Value"] == {"Fn::GetAtt": ["Repository", "RepositoryUri"]}
     # The ContainerImage output follows the image the task runs, either way.
-    (container,) = props(template, "TaskDefinition")["ContainerDefinitions"]
+    container = props(template, "TaskDefinition")["ContainerDefinitions"][0]
     assert template["Outputs"]["ContainerImage"]["Value"] == container["Image"]
 
 
 def test_off_by_default_the_image_and_the_roles_are_todays(template):
-    (container,) = props(template, "TaskDefinition")["ContainerDefinitions"]
+    container = props(template, "TaskDefinition")["ContainerDefinitions"][0]
     refs = {
         **SAMPLE,
         "ContainerRegistryUrl": "ghcr.io/acme",

@@ -15,8 +15,11 @@ PARAMETER = "arn:aws:ssm:us-east-1:123456789012:parameter/otel/endpoint"
 
 def _containers(*sidecars):
     template = build_template(StackConfig(DEV, sidecars=sidecars)).to_dict()
+    # The OpenTelemetry collector's entry is an Fn::If (Telemetry): not a sidecar's.
     return template, {
-        c["Name"]: c for c in props(template, "TaskDefinition")["ContainerDefinitions"]
+        c["Name"]: c
+        for c in props(template, "TaskDefinition")["ContainerDefinitions"]
+        if "Name" in c
     }
 
 

@@ -38,7 +38,9 @@ ON = {
 
 
 def _resolved(template, values):
-    return ResolvedTemplate(template, {"AppName": "shop", **values})
+    # Prod's database zones have no default, and a condition reads them.
+    zones = {"DatabaseAvailabilityZones": "us-east-1a,us-east-1b"}
+    return ResolvedTemplate(template, {"AppName": "shop", **zones, **values})
 
 
 def _refs(template, values):
