@@ -118,12 +118,18 @@ def _prod_update(tmp: Path) -> str:
         {"ParameterKey": k, "ParameterValue": v}
         for k, v in {**before, "ContainerCpu": "4096", "ContainerMemory": "8192"}.items()
     ]
-    changes = [
-        change(
-            "Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True", causes=("Cpu", "Memory")
-        ),
-        change("Modify", "Service", "AWS::ECS::Service", "False"),
-    ]
+    changes = _with_values(
+        [
+            change(
+                "Modify",
+                "TaskDefinition",
+                "AWS::ECS::TaskDefinition",
+                "True",
+                causes=("Cpu", "Memory"),
+            ),
+            change("Modify", "Service", "AWS::ECS::Service", "False"),
+        ]
+    )
     h.ready(changes, parameters=after)
     cursor = event("prod", h.name, "UPDATE_COMPLETE", event_id="e0")
     h.events(cursor)
@@ -183,6 +189,97 @@ def _prod_update(tmp: Path) -> str:
     h.protected()
     code = h.run(stdin=_Typing("y\n", h.out))
     return f"$ python build.py --stage prod\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
+def _with_values(changes: list[dict]) -> list[dict]:
+    """The prod update's changes as IncludePropertyValues gives them: the task size from
+    its parameters, and the service's new task definition, known only once it exists."""
+    from tests.deploy.test_review_values import detail
+
+    task, service = (c["ResourceChange"] for c in changes)
+    task["Details"] = [
+        detail(
+            name,
+            was,
+            now,
+            source="ParameterReference",
+            CausingEntity=parameter,
+            recreation="Always",
+        )
+        for name, parameter, was, now in (
+            ("Cpu", "ContainerCpu", "2048", "4096"),
+            ("Memory", "ContainerMemory", "4096", "8192"),
+        )
+    ]
+    arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/planar-service-prod-acme:7"
+    service["Details"] = [
+        detail(
+            "TaskDefinition",
+            arn,
+            "{{changeSet:KNOWN_AFTER_APPLY}}",
+            source="ResourceReference",
+            CausingEntity="TaskDefinition",
+            evaluation="Dynamic",
+        )
+    ]
+    return changes
+
+
+def _prod_diff(tmp: Path) -> str:
+    """A pull request's read-only check: a stage file that doubles the tasks, against
+    a stack whose template has an older health check path."""
+    import copy
+    import json
+
+    values = {k: v for k, v in STAGE_VALUES.items() if k != "container_image_tag"}
+    values.update(container_cpu=4096, container_memory=8192)
+    h = _harness("prod", values, tmp)
+    template = json.loads(h.rendered.body)
+    deployed = copy.deepcopy(template)
+    deployed["Resources"]["TargetGroup"]["Properties"]["HealthCheckPath"] = "/health"
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    before.update(ContainerCpu="2048", ContainerMemory="4096", ContainerImageTag="v41")
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    h.network()
+    h.cfn.add_response(
+        "get_template",
+        {"TemplateBody": json.dumps(deployed)},
+        {"StackName": h.id, "TemplateStage": "Original"},
+    )
+    code = h.run("--diff")
+    return f"$ python build.py --stage prod --diff\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
+def _prod_revert_drift(tmp: Path) -> str:
+    """A drift-aware dry run after a console change to the security group and backups."""
+    from tests.deploy.test_revert_drift import (
+        DRIFT_AWARE,
+        drifted_retention,
+        drifted_security_group,
+    )
+
+    values = {k: v for k, v in STAGE_VALUES.items() if k != "container_image_tag"}
+    h = _harness("prod", values, tmp)
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    h.created(
+        StackName=h.name,
+        ChangeSetName="planar-prod-20261127-100000",
+        ChangeSetType="UPDATE",
+        **h.template_argument(),
+        Parameters=expected_parameters(values, container_image_tag={"UsePreviousValue": True}),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+        Tags=stack_tags("prod"),
+        Description="build.py --stage prod (planar-cfn 0.1.0)",
+        DeploymentMode="REVERT_DRIFT",
+    )
+    changes = [drifted_security_group(), drifted_retention()]
+    h.change_set(changes=[], fields=DRIFT_AWARE)
+    h.change_set(changes=changes, values=True, fields=DRIFT_AWARE)
+    h.deleted_change_set()
+    code = h.run("--revert-drift", "--dry-run", "--plan-json", str(tmp / "plan.json"))
+    screen = h.out.getvalue().replace(str(tmp / "plan.json"), "plan.json")
+    return f"$ python build.py --stage prod --revert-drift --dry-run --plan-json plan.json\n[... the build summary: resources, size, lint ...]\n{screen}$ echo $?\n{code}\n"
 
 
 def _prod_blocked(tmp: Path) -> str:
@@ -382,6 +479,10 @@ def transcripts() -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         return {
             "update": _prod_update(Path(tmp)),
+            "diff": _prod_diff(Path(tmp)),
+            "revert-drift": _prod_revert_drift(Path(tmp)),
+            # The plan that run wrote: the example of --plan-json's shape.
+            "plan-json": (Path(tmp) / "plan.json").read_text(),
             "blocked": _prod_blocked(Path(tmp)),
             "key-switch": _prod_key_switch(Path(tmp)),
             "access-logs": _access_logs_kms(Path(tmp)),
@@ -394,7 +495,8 @@ def transcripts() -> dict[str, str]:
 def sections() -> dict[str, str]:
     generated = {"stage-file-keys": keys_table()}
     for name, text in transcripts().items():
-        generated[f"transcript-{name}"] = "```text\n" + text + "```"
+        fence = "json" if name == "plan-json" else "text"
+        generated[f"transcript-{name}"] = f"```{fence}\n" + text + "```"
     return generated
 
 

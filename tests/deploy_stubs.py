@@ -576,7 +576,11 @@ class Harness:
         next_token: str | None = None,
         token: str | None = None,
         parameters: list | None = None,
+        values: bool = False,
+        fields: dict | None = None,
     ) -> None:
+        """One DescribeChangeSet page; `values`: the review's read, with property values;
+        `fields`: more of the answer's fields (a drift-aware change set's)."""
         response = {
             "ChangeSetId": self.cs_id,
             "StackId": self.id,
@@ -592,15 +596,18 @@ class Harness:
             response["NextToken"] = next_token
         if parameters is not None:
             response["Parameters"] = parameters
-        expected = {"ChangeSetName": self.cs_id}
+        response.update(fields or {})
+        expected: dict[str, Any] = {"ChangeSetName": self.cs_id}
         if token:
             expected["NextToken"] = token
+        if values:
+            expected["IncludePropertyValues"] = True
         self.cfn.add_response("describe_change_set", response, expected)
 
     def ready(self, changes: list | None = None, **kw: Any) -> None:
-        """The waiter's describe, then the review's describe (one page)."""
+        """The waiter's describe, then the review's describe (one page, with values)."""
         self.change_set(changes=changes, **kw)
-        self.change_set(changes=changes, **kw)
+        self.change_set(changes=changes, values=True, **kw)
 
     def deleted_change_set(self) -> None:
         self.cfn.add_response("delete_change_set", {}, {"ChangeSetName": self.cs_id})

@@ -169,7 +169,19 @@ def test_deploy_from_python_sends_what_build_py_sends(harness, tmp_path, stage_l
     ]
     assert python_requests == flags_requests
     stack_outputs = {**service_outputs("dev"), **OUTPUTS}
-    assert result == DeployResult(ExitCode.OK, "planar-dev-acme", "CREATE_COMPLETE", stack_outputs)
+    reviewed = result.change_set
+    assert reviewed is not None
+    assert [(c.action, c.logical_id) for c in reviewed.changes] == [("Add", "AppBucket")]
+    assert result.plan is not None
+    assert result.plan["decision"] == "execute"
+    assert result == DeployResult(
+        ExitCode.OK,
+        "planar-dev-acme",
+        "CREATE_COMPLETE",
+        stack_outputs,
+        change_set=reviewed,
+        plan=result.plan,
+    )
     assert json.loads(outputs.read_text()) == {**stack_outputs, **VERIFIED_STATE}
 
 

@@ -47,7 +47,13 @@ def deploy_template(s: Session, rendered: Rendered, template: Mapping[str, Any])
         _template_argument(s, rendered),
         s.runtime.now(),
         prog=s.prog,
+        revert_drift=s.options.revert_drift,
     )
+    if s.options.revert_drift and planned.kind == plan.CREATE:
+        s.say(
+            f"--revert-drift: stack {s.stack_name} is created by this deploy, so it has no "
+            "drift to revert: the change set is an ordinary one."
+        )
     return _through_change_set(s, request, planned, stack, template)
 
 
@@ -61,7 +67,13 @@ def image_tag(s: Session) -> ExitCode:
     check_topics(s.aws.client, s.stage_file, stack, s.aws.region, sends_topics=False)
     template = s.deployed_template(planned.stack_id)
     request = plan.image_tag_request(
-        planned, s.stage.name, tag, template, s.runtime.now(), prog=s.prog
+        planned,
+        s.stage.name,
+        tag,
+        template,
+        s.runtime.now(),
+        prog=s.prog,
+        revert_drift=s.options.revert_drift,
     )
     return _through_change_set(s, request, planned, stack, template)
 
@@ -109,7 +121,7 @@ def _through_change_set(
         pending.created(created, planned)
         s.say(f"Creating change set {name} ({planned.kind} {s.stack_name}) ...")
         ready = change_set.wait(
-            s.cfn, created["Id"], s.timeout_seconds, s.runtime.clock.poll_seconds
+            s.cfn, created["Id"], s.timeout_seconds, s.runtime.clock.poll_seconds, s.secrets
         )
         outcome = review(s, pending, ready, planned, stack, template)
         if outcome is not None:

@@ -1,5 +1,6 @@
 """Change sets: what a template needs to be accepted, creating one, waiting for
-it, reading every page of it, and the review a person reads before it runs."""
+it, and reading every page of it, with each changed property's values
+(review_lines.py shows them)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
 from ..aws.gateway import s3_object_url
+from . import property_values
+from .property_values import PropertyValue
 
 __all__ = [
     "LOAD_BALANCER",
@@ -25,10 +28,8 @@ __all__ = [
     "ChangeSetTimeout",
     "classify",
     "describe",
-    "parameter_changes",
     "policy_denies",
     "required_capabilities",
-    "review",
     "stack_policy",
     "stateful_logical_ids",
     "upload_template",
@@ -60,6 +61,9 @@ NO_CHANGES_REASONS = (
     "The submitted information didn't contain changes",
     "No updates are to be performed",
 )
+# The StatusReason of a change set whose property values left some changes out
+# (aws/aws-cdk-cli#1780; not in AWS's documentation).
+INCOMPLETE_VALUES = "--include-property-values option can return incomplete"
 LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 # The ECS service has a fixed ServiceName: CloudFormation creates a replacement before
 # deleting the old one, ECS refuses a second service of that name, and the update fails.
@@ -152,6 +156,9 @@ class Change:
     causes: tuple[str, ...] = ()  # properties whose change forces the replacement
     physical_id: str = ""  # the resource as it is now; empty for adds
     properties: tuple[str, ...] = ()  # every property the change touches, replaced or not
+    values: tuple[PropertyValue, ...] = ()  # each one's values, when read with them
+    drift_status: str = ""  # a drift-aware change set's: IN_SYNC, MODIFIED, DELETED...
+    drift_ignored: tuple[str, ...] = ()  # its properties not compared: "PATH (REASON)"
 
     @property
     def stateful(self) -> bool:
@@ -181,8 +188,10 @@ class Change:
         return text
 
     @classmethod
-    def from_api(cls, change: Mapping[str, Any]) -> Change:
-        """From one of DescribeChangeSet's Changes."""
+    def from_api(
+        cls, change: Mapping[str, Any], mask: property_values.Masker | None = None
+    ) -> Change:
+        """From one of DescribeChangeSet's Changes; `mask` hides the secrets the run sent."""
         rc = change["ResourceChange"]
         causes = tuple(
             dict.fromkeys(
@@ -207,6 +216,12 @@ class Change:
             causes=causes,
             physical_id=rc.get("PhysicalResourceId", ""),
             properties=properties,
+            values=property_values.from_details(rc.get("Details", []), mask),
+            drift_status=rc.get("ResourceDriftStatus", ""),
+            drift_ignored=tuple(
+                f"{a.get('Path', '')} ({a.get('Reason', '')})"
+                for a in rc.get("ResourceDriftIgnoredAttributes", [])
+            ),
         )
 
 
@@ -222,6 +237,11 @@ class ChangeSet:
     reason: str
     changes: tuple[Change, ...] = ()
     parameters: Mapping[str, str] = field(default_factory=dict)
+    # CloudFormation warned that the read with property values left some out: the
+    # changes are those of a read without values, with the values it did give.
+    values_incomplete: bool = False
+    drift_aware: bool = False  # created with DeploymentMode REVERT_DRIFT
+    stack_drift_status: str = ""  # a drift-aware change set's: DRIFTED, IN_SYNC...
 
     @property
     def data_loss(self) -> tuple[Change, ...]:
@@ -246,7 +266,9 @@ class ChangeSet:
         )
 
 
-def _from_pages(pages: list[Mapping[str, Any]]) -> ChangeSet:
+def _from_pages(
+    pages: list[Mapping[str, Any]], mask: property_values.Masker | None = None
+) -> ChangeSet:
     first = pages[0]
     return ChangeSet(
         id=first.get("ChangeSetId", ""),
@@ -256,7 +278,7 @@ def _from_pages(pages: list[Mapping[str, Any]]) -> ChangeSet:
         execution_status=first.get("ExecutionStatus", ""),
         reason=first.get("StatusReason", ""),
         changes=tuple(
-            Change.from_api(c)
+            Change.from_api(c, mask)
             for page in pages
             for c in page.get("Changes", [])
             if c.get("Type") == "Resource"
@@ -264,16 +286,38 @@ def _from_pages(pages: list[Mapping[str, Any]]) -> ChangeSet:
         parameters={
             p["ParameterKey"]: p.get("ParameterValue", "") for p in first.get("Parameters", [])
         },
+        drift_aware=first.get("DeploymentMode") == "REVERT_DRIFT",
+        stack_drift_status=first.get("StackDriftStatus", ""),
     )
 
 
-def describe(cfn: Any, change_set_id: str) -> ChangeSet:
-    """The change set with the changes of every page (NextToken followed)."""
-    pages = list(cfn.get_paginator("describe_change_set").paginate(ChangeSetName=change_set_id))
-    return _from_pages(pages)
+def _pages(cfn: Any, change_set_id: str, **values: bool) -> list[Mapping[str, Any]]:
+    paginator = cfn.get_paginator("describe_change_set")
+    return list(paginator.paginate(ChangeSetName=change_set_id, **values))
 
 
-def wait(cfn: Any, change_set_id: str, timeout_seconds: int, delay: float) -> ChangeSet:
+def describe(cfn: Any, change_set_id: str, secrets: Collection[str] = ()) -> ChangeSet:
+    """The change set with the changes of every page (NextToken followed), each with its
+    property values; `secrets` (the NoEcho values the run sent) masked wherever they show.
+    When CloudFormation warns that the values left changes out, the changes are read
+    again without them, as the CDK does."""
+    mask = property_values.masker(secrets)
+    read = _from_pages(_pages(cfn, change_set_id, IncludePropertyValues=True), mask)
+    if INCOMPLETE_VALUES not in read.reason:
+        return read
+    with_values = {c.logical_id: c for c in read.changes}
+    plain = _from_pages(_pages(cfn, change_set_id), mask)
+    changes = tuple(with_values.get(c.logical_id, c) for c in plain.changes)
+    return replace(read, changes=changes, values_incomplete=True)
+
+
+def wait(
+    cfn: Any,
+    change_set_id: str,
+    timeout_seconds: int,
+    delay: float,
+    secrets: Collection[str] = (),
+) -> ChangeSet:
     """Wait, bounded, until the change set is computed; then read all of it."""
     # At least a second per attempt in the bound, so a zero delay (tests) still ends.
     attempts = max(1, math.ceil(timeout_seconds / max(delay, 1)))
@@ -293,42 +337,7 @@ def wait(cfn: Any, change_set_id: str, timeout_seconds: int, delay: float) -> Ch
                 f"change set {change_set_id} was not ready after {timeout_seconds // 60} minute(s)"
             ) from None
         raise
-    return describe(cfn, change_set_id)
-
-
-def parameter_changes(
-    before: Mapping[str, str], after: Mapping[str, str]
-) -> list[tuple[str, str, str]]:
-    """(name, before, after) for each parameter whose value changes."""
-    return [
-        (key, before.get(key, "(none)"), value)
-        for key, value in after.items()
-        if before.get(key) != value
-    ]
-
-
-def review(
-    change_set: ChangeSet, stack_name: str, kind: str, before: Mapping[str, str] | None
-) -> list[str]:
-    """The lines a person reads before saying yes."""
-    count = len(change_set.changes)
-    lines = [f"Change set for stack {stack_name} ({kind}): {count} resource change(s)"]
-    width = max((len(c.logical_id) for c in change_set.changes), default=0)
-    lines += [change.line(width).rstrip() for change in change_set.changes]
-    if before is not None:
-        changed = parameter_changes(before, change_set.parameters)
-        if changed:
-            lines.append("Parameters changed:")
-            lines += [f"  {key}: {old} -> {new}" for key, old, new in changed]
-    if change_set.data_loss:
-        lines += [
-            "",
-            "!" * 72,
-            "!! STATEFUL RESOURCES REPLACED OR REMOVED: their data may be lost",
-            *(f"!! {c.line(width).strip()}" for c in change_set.data_loss),
-            "!" * 72,
-        ]
-    return lines
+    return describe(cfn, change_set_id, secrets)
 
 
 def stack_policy(template: Mapping[str, Any]) -> str:

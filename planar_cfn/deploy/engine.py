@@ -25,8 +25,10 @@ from ..inputs import notifications
 from ..inputs import stage_file as stage_files
 from ..inputs.options import DeployOptions
 from ..template.render import Rendered
-from . import apply, destroy, drift, follow, preflight, presentation, progress
+from . import apply, destroy, diff, drift, follow, preflight, presentation, progress
+from .change_set import ChangeSet
 from .session import Runtime, Session
+from .template_diff import TemplateDiff
 
 __all__ = ["DeployOptions", "DeployResult", "Deployment", "Runtime", "deploy"]
 
@@ -34,13 +36,19 @@ __all__ = ["DeployOptions", "DeployResult", "Deployment", "Runtime", "deploy"]
 @dataclass(frozen=True)
 class DeployResult:
     """How a deploy ended: its exit code (OK, FAILED for a stack that rolled back or
-    failed, NOT_EXECUTED, BLOCKED, STILL_CHANGING), the stack, and its last known
-    status and outputs."""
+    failed, or for --diff when something differs, NOT_EXECUTED, BLOCKED,
+    STILL_CHANGING), the stack, its last known status and outputs, and what was
+    reviewed."""
 
     exit_code: ExitCode
     stack_name: str
     status: str | None = None
     outputs: Mapping[str, str] = field(default_factory=dict)
+    # What the run showed for review: the change set as read (with each property's
+    # values), --diff's differences, and the plan as --plan-json writes it.
+    change_set: ChangeSet | None = None
+    diff: TemplateDiff | None = None
+    plan: Mapping[str, Any] | None = None
 
 
 def deploy(
@@ -131,15 +139,15 @@ class Deployment:
 
     @property
     def needs_template(self) -> bool:
-        """Only a full deploy sends the local template."""
-        return self.session.options.mode == "deploy"
+        """Only a full deploy sends the local template; --diff compares it."""
+        return self.session.options.mode in ("deploy", "diff")
 
     def use_template(self, rendered: Rendered) -> None:
         """Take the local render for a full deploy; refused when it is another stage's,
         or too big to pass inline with no bucket named."""
         s = self.session
         bucket = s.options.template_bucket or s.stage_file.template_bucket
-        preflight.check_template(rendered, s.stage.name, bucket)
+        preflight.check_template(rendered, s.stage.name, bucket, sent=s.options.mode == "deploy")
         self.rendered = rendered
         self.template = json.loads(rendered.body)
 
@@ -152,6 +160,7 @@ class Deployment:
             "destroy": destroy.destroy,
             "watch": follow.watch,
             "drift": drift.run,
+            "diff": self._diff,
         }[s.options.mode]
         try:
             with aws_errors(DEPLOYER, s.done):
@@ -162,9 +171,22 @@ class Deployment:
             s.warn(presentation.interrupted_while_changing(s.stack_name, s.stage.name, s.prog))
             code = ExitCode.STILL_CHANGING
         final = s.final or {}
-        return DeployResult(code, s.stack_name, final.get("StackStatus"), progress.outputs(final))
+        return DeployResult(
+            code,
+            s.stack_name,
+            final.get("StackStatus"),
+            progress.outputs(final),
+            change_set=s.reviewed,
+            diff=s.diff,
+            plan=s.plan,
+        )
 
     def _deploy(self, s: Session) -> ExitCode:
         if self.rendered is None:
             raise InputError("a full deploy needs its template: use_template() first")
         return apply.deploy_template(s, self.rendered, self.template)
+
+    def _diff(self, s: Session) -> ExitCode:
+        if self.rendered is None:
+            raise InputError("--diff compares a template: use_template() first")
+        return diff.run(s, self.template)

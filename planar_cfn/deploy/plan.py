@@ -247,9 +247,10 @@ def deploy_request(
     now: datetime,
     *,
     prog: str,
+    revert_drift: bool = False,
 ) -> dict[str, Any]:
     """CreateChangeSet's arguments for a full deploy; `template_argument` is its
-    TemplateBody or TemplateURL."""
+    TemplateBody or TemplateURL; `revert_drift` makes an update's change set drift-aware."""
     return {
         "StackName": plan.stack_name,
         "ChangeSetName": _change_set_name(values.stage, now),
@@ -268,11 +269,24 @@ def deploy_request(
             if values.notification_topic_arns is not None
             else {}
         ),
+        **_deployment_mode(plan.kind, revert_drift),
     }
 
 
+def _deployment_mode(kind: str, revert_drift: bool) -> dict[str, str]:
+    # A drift-aware change set compares with the live resources: a create has none.
+    return {"DeploymentMode": "REVERT_DRIFT"} if revert_drift and kind == UPDATE else {}
+
+
 def image_tag_request(
-    plan: Plan, stage: str, tag: str, template: Mapping[str, Any], now: datetime, *, prog: str
+    plan: Plan,
+    stage: str,
+    tag: str,
+    template: Mapping[str, Any],
+    now: datetime,
+    *,
+    prog: str,
+    revert_drift: bool = False,
 ) -> dict[str, Any]:
     """CreateChangeSet's arguments for an image-only update: the deployed template and
     every parameter at its previous value but the tag; no Tags and no NotificationARNs,
@@ -290,6 +304,7 @@ def image_tag_request(
         ],
         "Capabilities": required_capabilities(template),
         "Description": _description(prog, stage, tag),
+        **_deployment_mode(UPDATE, revert_drift),
     }
 
 

@@ -41,13 +41,16 @@ def unwritable(path: Path, stage_file: Path) -> str | None:
 def option_problems(options: DeployOptions, stage: Stage, stage_file: Path) -> list[str]:
     """The options that do not go together, or with the stage, each named as its flag."""
     problems = []
-    if options.mode in ("destroy", "watch", "drift"):
+    if options.mode in ("destroy", "watch", "drift", "diff"):
         for flag, given in (
             ("--dry-run", options.dry_run),
             ("--allow-replacement", options.allow_replacement),
+            ("--revert-drift", options.revert_drift),
         ):
             if given:
                 problems.append(f"{flag}: not with --{options.mode}; it applies to a change set")
+        if options.plan_json is not None and options.mode != "diff":
+            problems.append(f"--plan-json: --{options.mode} makes no plan")
     if options.confirm_prod_destroy and not options.destroy:
         problems.append("--confirm-prod-destroy: only with --destroy")
     elif options.confirm_prod_destroy and not stage.protected:
@@ -62,23 +65,30 @@ def option_problems(options: DeployOptions, stage: Stage, stage_file: Path) -> l
     if options.outputs_json is not None:
         if options.destroy:
             problems.append("--outputs-json: a destroyed stack has no outputs")
-        elif options.drift:
-            problems.append("--outputs-json: --drift reads no outputs")
+        elif options.drift or options.diff:
+            problems.append(f"--outputs-json: --{options.mode} reads no outputs")
         else:
             problem = unwritable(options.outputs_json, stage_file)
             if problem:
                 problems.append(f"--outputs-json {options.outputs_json}: {problem}")
+    if options.plan_json is not None and options.mode in ("deploy", "image-tag", "diff"):
+        problem = unwritable(options.plan_json, stage_file)
+        if options.outputs_json and options.plan_json.resolve() == options.outputs_json.resolve():
+            problem = "is also --outputs-json: name another file for each"
+        if problem:
+            problems.append(f"--plan-json {options.plan_json}: {problem}")
     return problems
 
 
-def check_template(rendered: Rendered, stage: str, bucket: str | None) -> None:
-    """The template is the stage's, and passes inline or has a bucket to go through."""
+def check_template(rendered: Rendered, stage: str, bucket: str | None, sent: bool = True) -> None:
+    """The template is the stage's, and (when `sent`, not only compared) passes inline or
+    has a bucket to go through."""
     if rendered.stage != stage:
         raise InputError(
             f"the template given is the {rendered.stage} stage's, but the deploy is of {stage}: "
             f"render {stage}'s"
         )
-    if not rendered.fits_inline and not bucket:
+    if sent and not rendered.fits_inline and not bucket:
         raise InputError(
             f"the {stage} template is {len(rendered.minified.encode()):,} "
             "bytes, over CloudFormation's 51,200-byte inline limit: name an S3 bucket in "

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ExitCode, OperationFailed
-from . import change_set, plan, presentation, protections
+from . import change_set, plan, plan_document, presentation, protections, review_lines
 from .pending import Pending
 from .session import Session
 
@@ -26,6 +26,7 @@ def review(
 ) -> ExitCode | None:
     """Show the change set and decide; None means execute it."""
     if ready.state is change_set.ChangeSetState.NO_CHANGES:
+        _decided(s, ready, planned, "no-changes")
         deleted = pending.discard()
         s.say(f"No changes: stack {s.stack_name} is up to date.")
         if stack and s.stage.protected:
@@ -39,7 +40,7 @@ def review(
             f"{ready.reason or 'no reason given'}; {presentation.discarded(pending.discard(), 'it')}"
         )
     before = planned.previous if planned.kind == plan.UPDATE else None
-    s.say("", *change_set.review(ready, s.stack_name, planned.kind, before), "")
+    s.say("", *review_lines.lines(ready, s.stack_name, planned.kind, before, s.no_echo), "")
     notes = warnings(ready, before)
     if notes:
         s.say(*notes, "")
@@ -60,13 +61,16 @@ def review(
         held=template.get("Resources", {}).keys(),
     )
     if reasons:
+        _decided(s, ready, planned, "blocked", reasons)
         s.say(*reasons, presentation.sentence(presentation.discarded(pending.discard())))
         return ExitCode.BLOCKED
     if s.options.dry_run:
+        _decided(s, ready, planned, "dry-run")
         deleted = pending.discard()
         s.say(f"Dry run: {presentation.discarded(deleted)}.")
         return ExitCode.OK if deleted else ExitCode.FAILED
     answer = s.confirm(f"Execute this change set on {s.stack_name}? [y/N] ", ("y", "yes"))
+    _decided(s, ready, planned, {None: "not-executed", True: "execute", False: "declined"}[answer])
     if answer is None:
         s.say(
             *presentation.not_executed_lines(
@@ -85,6 +89,34 @@ def review(
         s.say(f"Not executed: {presentation.discarded(pending.discard())}.")
         return ExitCode.NOT_EXECUTED
     return None
+
+
+def _decided(
+    s: Session,
+    ready: change_set.ChangeSet,
+    planned: plan.Plan,
+    decision: str,
+    blocked: list[str] | None = None,
+) -> None:
+    """The review's outcome, kept for the result and written as the plan's JSON."""
+    s.reviewed = ready
+    changed = (
+        review_lines.parameter_changes(planned.previous, ready.parameters, s.no_echo)
+        if planned.kind == plan.UPDATE
+        else []
+    )
+    s.write_plan(
+        plan_document.from_change_set(
+            ready,
+            stack=s.stack_name,
+            stage=s.stage.name,
+            region=s.aws.region,
+            operation=planned.kind,
+            parameters=changed,
+            decision=decision,
+            blocked=blocked or (),
+        )
+    )
 
 
 def warnings(ready: change_set.ChangeSet, before: Mapping[str, str] | None) -> list[str]:

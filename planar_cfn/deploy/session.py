@@ -18,8 +18,11 @@ from ..aws.gateway import Aws, Clients
 from ..errors import ExitCode
 from ..inputs import stage_file as stage_files
 from ..inputs.options import DeployOptions
-from . import plan, presentation, progress
+from ..inputs.parameters import SPECS
+from . import plan, plan_document, presentation, progress
+from .change_set import ChangeSet
 from .protections import Protection
+from .template_diff import TemplateDiff
 
 __all__ = ["Runtime", "Session"]
 
@@ -68,6 +71,11 @@ class Session:
         self.final: Mapping[str, Any] | None = None
         # Protections turned off for the operation under way, which its end settles.
         self.off: list[Protection] = []
+        # What the run showed for review: the change set read, or --diff's differences,
+        # and the plan as --plan-json writes it.
+        self.reviewed: ChangeSet | None = None
+        self.diff: TemplateDiff | None = None
+        self.plan: Mapping[str, Any] | None = None
 
     @property
     def role(self) -> dict[str, str]:
@@ -81,6 +89,27 @@ class Session:
         """--cfn-role-arn as the AWS CLI's --role-arn, for a suggested command that acts
         on the stack (a rollback), or nothing."""
         return "".join(f" --role-arn {arn}" for arn in self.role.values())
+
+    @property
+    def no_echo(self) -> tuple[str, ...]:
+        """The template's NoEcho parameters: their values are never shown."""
+        return tuple(spec.name for spec in SPECS if spec.no_echo)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The NoEcho values this run sends (only a full deploy reads them), masked
+        wherever a property value shows them."""
+        if self.options.mode != "deploy":
+            return ()
+        sent = self.stage_file.cloudformation_parameters()
+        return tuple(sent[name] for name in self.no_echo if sent.get(name))
+
+    def write_plan(self, document: Mapping[str, Any]) -> None:
+        """Keep the reviewed plan for the result, and write it where --plan-json says."""
+        self.plan = document
+        if self.options.plan_json:
+            plan_document.write(self.options.plan_json, document)
+            self.say(f"Plan written to {self.options.plan_json}")
 
     def command(self, flag: str) -> str:
         """The command that runs this stage with `flag`, in the name the user ran, such

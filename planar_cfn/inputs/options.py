@@ -127,8 +127,8 @@ _REGION = _flag(
 @dataclass(frozen=True)
 class DeployOptions:
     """What the command's deploy flags ask for, one field per flag (docs/deploying.md):
-    deploy `stage` as a reviewed change set, or with `image_tag`, `destroy`, `watch`
-    or `drift` act on its deployed stack. Raises InputError, naming each refused value
+    deploy `stage` as a reviewed change set, or with `image_tag`, `destroy`, `watch`,
+    `drift` or `diff` act on (or read) its deployed stack. Raises InputError, naming each refused value
     and what is allowed, when made with a bad one."""
 
     stage: str
@@ -185,6 +185,21 @@ class DeployOptions:
         default=None,
         metadata=_flag("also write the stack outputs here", metavar="FILE", check=Path),
     )
+    plan_json: Path | None = field(
+        default=None,
+        metadata=_flag(
+            "also write the reviewed plan here as JSON (a deploy, --dry-run, --image-tag, --diff)",
+            metavar="FILE",
+            check=Path,
+        ),
+    )
+    revert_drift: bool = field(
+        default=False,
+        metadata=_flag(
+            "make the change set drift-aware: the review shows each property's template, "
+            "last deployed and live values, and the deploy puts drifted ones back"
+        ),
+    )
     image_tag: str | None = field(
         default=None,
         metadata=_flag(
@@ -213,6 +228,15 @@ class DeployOptions:
             exclusive=True,
         ),
     )
+    diff: bool = field(
+        default=False,
+        metadata=_flag(
+            "compare what a deploy would send with the deployed stack, read-only: exit 0 "
+            "when they are the same, 1 when they differ",
+            acts=True,
+            exclusive=True,
+        ),
+    )
     confirm_prod_destroy: bool = field(
         default=False,
         metadata=_flag("with --destroy: yes, delete the production stack"),
@@ -228,9 +252,9 @@ class DeployOptions:
         except UnknownStageError as error:
             problems.insert(0, str(error))
         modes = (self.image_tag is not None, self.destroy is True, self.watch is True)
-        if sum((*modes, self.drift is True)) > 1:
+        if sum((*modes, self.drift is True, self.diff is True)) > 1:
             problems.append(
-                "image_tag, destroy, watch and drift exclude each other: give one at most"
+                "image_tag, destroy, watch, drift and diff exclude each other: give one at most"
             )
         if problems:
             raise InputError("\n".join(problems))
@@ -242,13 +266,15 @@ class DeployOptions:
 
     @property
     def mode(self) -> str:
-        """What the run does: "deploy", "image-tag", "destroy", "watch" or "drift"."""
+        """What the run does: "deploy", "image-tag", "destroy", "watch", "drift" or "diff"."""
         if self.destroy:
             return "destroy"
         if self.watch:
             return "watch"
         if self.drift:
             return "drift"
+        if self.diff:
+            return "diff"
         return "image-tag" if self.image_tag is not None else "deploy"
 
 

@@ -178,9 +178,9 @@ def build_py(h, tmp_path, *flags):
     return code
 
 
-def image_tag_update(h, template: dict, before: dict) -> None:
+def image_tag_update(h, template: dict, before: dict, **extra) -> None:
     """GetTemplate of the deployed prod template, then the --image-tag v42 change set:
-    the previous template, every parameter kept but the tag."""
+    the previous template, every parameter kept but the tag (`extra`: more of the request)."""
     h.cfn.add_response(
         "get_template",
         {"TemplateBody": json.dumps(template)},
@@ -199,4 +199,5 @@ def image_tag_update(h, template: dict, before: dict) -> None:
         ],
         Capabilities=["CAPABILITY_NAMED_IAM"],
         Description="build.py --stage prod --image-tag v42 (planar-cfn 0.1.0)",
+        **extra,
     )

@@ -178,13 +178,16 @@ def test_changes_are_read_across_every_page(harness):
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
     h.created(**update_request(h))
     h.change_set(changes=[])  # the waiter
-    h.change_set(changes=[change("Modify", "Service", "AWS::ECS::Service")], next_token="page-2")
+    h.change_set(
+        changes=[change("Modify", "Service", "AWS::ECS::Service")], next_token="page-2", values=True
+    )
     h.change_set(
         changes=[change("Remove", "FirewallWebAcl", "AWS::WAFv2::WebACL")],
         token="page-2",
         next_token="page-3",
+        values=True,
     )
-    h.change_set(changes=[change("Add", "New", "AWS::Logs::LogGroup")], token="page-3")
+    h.change_set(changes=[change("Add", "New", "AWS::Logs::LogGroup")], token="page-3", values=True)
     h.deleted_change_set()
 
     assert h.run("--dry-run") == ExitCode.OK

@@ -38,7 +38,7 @@ from tests.publish_stubs import BUCKET
         ({"stage_file": 7}, "stage_file: must be a path, not 7"),
         (
             {"image_tag": "v1", "destroy": True},
-            "image_tag, destroy, watch and drift exclude each other: give one at most",
+            "image_tag, destroy, watch, drift and diff exclude each other: give one at most",
         ),
     ],
 )
