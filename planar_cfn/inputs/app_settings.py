@@ -24,8 +24,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .constraints import Pattern
-from .parameter_spec import APPLICATION, ParameterSpec
+from .constraints import APP_NAME, Pattern
+from .parameter_spec import APPLICATION, ParameterSpec, StageConverter
 
 # The variables the stack sets in the application's container: neither the stage file
 # nor the launch form may set them again.
@@ -92,6 +92,24 @@ SECRETS = Pattern(
     f"each {SECRET_ITEM.allowed}, no variable named twice",
 )
 
+
+def _environment_from_file(data: Mapping[str, Any], stage: str) -> tuple[str | None, list[str]]:
+    """A stage file's `environment`, checked against its `secrets` for names given twice."""
+    return environment_text(data["environment"], data.get("secrets"))
+
+
+def _secrets_from_file(data: Mapping[str, Any], stage: str) -> tuple[str | None, list[str]]:
+    """A stage file's `secrets`, checked against the stage, and the file's app_name and
+    region where those are valid."""
+    app, region = data.get("app_name"), data.get("region")
+    return secrets_text(
+        data["secrets"],
+        stage,
+        app if isinstance(app, str) and APP_NAME.matches(app) else None,
+        region if isinstance(region, str) else None,
+    )
+
+
 SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         "AppEnvironment",
@@ -105,6 +123,9 @@ SPECS: tuple[ParameterSpec, ...] = (
         default="{}",
         pattern=ENVIRONMENT,
         max_length=MAX_PARAMETER_BYTES,
+        stage_converter=StageConverter(
+            'a JSON object of NAME: value, such as {"LOG_LEVEL": "info"}', _environment_from_file
+        ),
     ),
     ParameterSpec(
         "AppSecrets",
@@ -122,6 +143,10 @@ SPECS: tuple[ParameterSpec, ...] = (
         pattern=SECRET_ITEM,
         template_pattern=SECRETS,
         max_length=MAX_PARAMETER_BYTES,
+        stage_converter=StageConverter(
+            "a JSON object of NAME: complete Secrets Manager ARN (optionally :json-key)",
+            _secrets_from_file,
+        ),
     ),
 )
 

@@ -3,6 +3,7 @@ written as the template's Parameter for a launch form, from the same fields."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,17 @@ GROUPS = (
 
 
 @dataclass(frozen=True)
+class StageConverter:
+    """How a stage file's value that no plain JSON type fits (an object) becomes its
+    parameter's text."""
+
+    # What the file must give, as an error message says it.
+    expected: str
+    # (the whole file, the stage) -> the text, or None and every problem found.
+    convert: Callable[[Mapping[str, Any], str], tuple[str | None, list[str]]]
+
+
+@dataclass(frozen=True)
 class ParameterSpec:
     """One input: its CloudFormation parameter and its key in a stage file."""
 
@@ -59,6 +71,8 @@ class ParameterSpec:
     constraint_description: str = field(default="")
     # The template's AllowedPattern when it differs from the per-item `pattern`.
     template_pattern: c.Pattern | None = None
+    # A stage file gives a structured value that this converts; None: a plain value.
+    stage_converter: StageConverter | None = None
 
     @property
     def required(self) -> bool:

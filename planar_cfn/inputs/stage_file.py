@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..paths import STAGES_DIR, shown
-from . import app_settings, constraints, notifications, parameter_table, rules
+from . import constraints, notifications, parameter_table, rules
 from .constraints import Pattern
 from .parameter_spec import ParameterSpec
 from .parameter_table import PASSWORD_ENV
@@ -142,10 +142,8 @@ def _boolean(spec: ParameterSpec) -> bool:
 
 def expected_json(spec: ParameterSpec) -> str:
     """The JSON a stage file gives for `spec`, as an error message says it."""
-    if spec.key == "environment":
-        return 'a JSON object of NAME: value, such as {"LOG_LEVEL": "info"}'
-    if spec.key == "secrets":
-        return "a JSON object of NAME: complete Secrets Manager ARN (optionally :json-key)"
+    if spec.stage_converter:
+        return spec.stage_converter.expected
     if spec.is_list:
         return 'a JSON list of strings, such as ["a", "b"]'
     if _boolean(spec):
@@ -331,19 +329,6 @@ def _key_problems(data: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _structured(key: str, data: dict[str, Any], stage: str) -> tuple[str | None, list[str]]:
-    """The application's settings, JSON objects in the file, as their parameters take them."""
-    if key == "environment":
-        return app_settings.environment_text(data[key], data.get("secrets"))
-    app, region = data.get("app_name"), data.get("region")
-    return app_settings.secrets_text(
-        data[key],
-        stage,
-        app if isinstance(app, str) and constraints.APP_NAME.matches(app) else None,
-        region if isinstance(region, str) else None,
-    )
-
-
 def _parameter_texts(data: dict[str, Any], problems: list[str], stage: str) -> dict[str, str]:
     """Each valid parameter value as CloudFormation takes it, by key; a problem for each
     value that breaks its own constraint and each required key that is missing."""
@@ -351,8 +336,8 @@ def _parameter_texts(data: dict[str, Any], problems: list[str], stage: str) -> d
     for spec in parameter_table.SPECS:
         if spec.secret:
             continue
-        if spec.key in data and spec.key in ("environment", "secrets"):
-            text, found = _structured(spec.key, data, stage)
+        if spec.key in data and spec.stage_converter:
+            text, found = spec.stage_converter.convert(data, stage)
             problems += found
             if text is not None:
                 texts[spec.key] = text

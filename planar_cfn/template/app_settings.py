@@ -4,13 +4,12 @@ AppSecrets (inputs/app_settings.py says why each works as it does)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from awacs import kms, secretsmanager
-from awacs import logs as awacs_logs
 from awacs import s3 as awacs_s3
-from awacs.aws import Allow, Condition, Statement, StringEquals
+from awacs.aws import Allow, Statement
 from troposphere import (
     AccountId,
     AWSHelperFn,
@@ -20,49 +19,44 @@ from troposphere import (
     Not,
     NoValue,
     Partition,
-    Ref,
     Select,
     Split,
     Sub,
     Template,
     ecs,
 )
-from troposphere.awslambda import Code, Function, LoggingConfig
 from troposphere.cloudformation import CustomResource
 from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
-from troposphere.logs import LogGroup
 
 from ..inputs import app_settings
 from ..inputs.parameters import Params
 from . import policies
 from .config import StackConfig
-from .encryption import Encryption
+from .encryption import Encryption, encryption_key_policy
+from .inline_function import InlineFunction, add_inline_function
 from .naming import Naming
-from .storage import EMPTIER_HANDLER, EMPTIER_LOG_RETENTION_DAYS, LAMBDA_RUNTIME, Storage
+from .storage import Storage
 
 WRITER_SOURCE = Path(__file__).with_name("environment_file.py").read_text()
 # Writing one small object: Lambda's smallest memory and a minute are plenty.
 WRITER_MEMORY_MB = 128
 WRITER_TIMEOUT_SECONDS = 60
-# checkov's Lambda checks that do not fit a custom resource's handler.
-WRITER_SKIPS = (
-    {
-        "id": "CKV_AWS_116",
-        "comment": "A custom-resource handler reports its own failures to CloudFormation; "
-        "a dead-letter queue would hold nothing to act on.",
-    },
-    {
-        "id": "CKV_AWS_117",
-        "comment": "It calls only S3 and the response URL; inside the VPC it would need NAT "
-        "or endpoints, or stack updates could hang.",
-    },
-    {
-        "id": "CKV_AWS_115",
-        "comment": "It runs once per change of the environment; reserving concurrency fails "
-        "stack creation on accounts with a low concurrency quota.",
-    },
+WRITER = InlineFunction(
+    logical_id="EnvironmentFile",
+    role_name="env-file-role",
+    policy_name="write-environment-file",
+    description="Writes the Planar application's environment file to its bucket",
+    source=WRITER_SOURCE,
+    timeout_seconds=WRITER_TIMEOUT_SECONDS,
+    memory_mb=WRITER_MEMORY_MB,
+    response_margin_seconds=30,
+    calls="S3",
+    runs_once_per="change of the environment",
+    could_hang="updates",
 )
+# AppSecrets' items, then as many empty ones as there are slots: one expression that
+# every slot and its Condition select from.
+_PADDED = Split(",", Sub("${AppSecrets}" + "," * app_settings.MAX_SECRETS))
 SECRET_ARN = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
 
 
@@ -89,20 +83,15 @@ def _slot(index: int) -> tuple[Select, Select]:
     """Slot `index`'s variable name and secret reference. The list is padded with empty
     items and each item with a trailing '=', so every Select is in range even for an
     empty slot, whichever branch CloudFormation evaluates."""
-    item = Split("=", Sub("${Item}=", Item=Select(index, _padded())))
+    item = Split("=", Sub("${Item}=", Item=Select(index, _PADDED)))
     return Select(0, item), Select(1, item)
-
-
-def _padded() -> Split:
-    """AppSecrets' items, then as many empty ones as there are slots."""
-    return Split(",", Sub("${AppSecrets}" + "," * app_settings.MAX_SECRETS))
 
 
 def slot_conditions() -> dict[str, object]:
     """One Condition a slot: the slot is not empty."""
     conditions: dict[str, object] = {}
     for index in range(app_settings.MAX_SECRETS):
-        conditions[slot_condition(index)] = Not(Equals(Select(index, _padded()), ""))
+        conditions[slot_condition(index)] = Not(Equals(Select(index, _PADDED), ""))
     return conditions
 
 
@@ -195,119 +184,35 @@ def _add_writer(
     encryption: Encryption,
     taken: tuple[str, ...],
 ) -> CustomResource:
-    condition = params.has_app_environment
-    logs = template.add_resource(
-        LogGroup(
-            "EnvironmentFileLogGroup",
-            Condition=condition,
-            RetentionInDays=EMPTIER_LOG_RETENTION_DAYS,
-            KmsKeyId=encryption.arn_or_no_value,
-            Tags=naming.tags(),
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-        )
-    )
-    role = _add_writer_role(template, naming, storage, encryption, logs, condition)
-    function = template.add_resource(
-        Function(
-            "EnvironmentFileFunction",
-            Condition=condition,
-            Description="Writes the Planar application's environment file to its bucket",
-            Runtime=LAMBDA_RUNTIME,
-            Handler=EMPTIER_HANDLER,
-            Code=Code(ZipFile=WRITER_SOURCE),
-            Role=GetAtt(role, "Arn"),
-            Timeout=WRITER_TIMEOUT_SECONDS,
-            MemorySize=WRITER_MEMORY_MB,
-            LoggingConfig=LoggingConfig(LogGroup=Ref(logs)),
-            Tags=naming.tags(),
-            Metadata={"checkov": {"skip": list(WRITER_SKIPS)}},
-        )
-    )
-    # On stack delete the file goes before the emptier empties the bucket, so no delete
-    # marker lands in a bucket already emptied.
-    after = {"DependsOn": [storage.emptier]} if storage.emptier else {}
-    return template.add_resource(
-        CustomResource(
-            "EnvironmentFile",
-            Condition=condition,
-            **after,
-            ServiceToken=GetAtt(function, "Arn"),
-            ServiceTimeout=WRITER_TIMEOUT_SECONDS + 30,
-            BucketName=storage.bucket_name,
-            Prefix=app_settings.ENVIRONMENT_FILE_PREFIX,
-            Environment=params["AppEnvironment"],
-            SecretNames=params["AppSecrets"],
+    """Add the writer, its role (write and delete the environment files and, with the
+    customer-managed key, encrypt through S3) and logs, and the custom resource."""
+    objects = Sub("${Arn}/" + app_settings.ENVIRONMENT_FILE_PREFIX + "*", Arn=storage.bucket_arn)
+    return add_inline_function(
+        template,
+        naming,
+        encryption,
+        replace(WRITER, condition=params.has_app_environment),
+        [
+            Statement(
+                Effect=Allow,
+                Action=[awacs_s3.PutObject, awacs_s3.DeleteObject],
+                Resource=[objects],
+            )
+        ],
+        {
+            "BucketName": storage.bucket_name,
+            "Prefix": app_settings.ENVIRONMENT_FILE_PREFIX,
+            "Environment": params["AppEnvironment"],
+            "SecretNames": params["AppSecrets"],
             # The container's own variables take precedence over the file's: a name set
             # both ways is refused rather than silently shadowed.
-            Reserved=list(dict.fromkeys((*app_settings.APP_ENVIRONMENT, *taken))),
-            AccountId=AccountId,
-            Partition=Partition,
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-        )
-    )
-
-
-def _add_writer_role(
-    template: Template,
-    naming: Naming,
-    storage: Storage,
-    encryption: Encryption,
-    logs: LogGroup,
-    condition: str,
-) -> Role:
-    """The writer's role: write and delete the environment files, its own logs, and
-    with the customer-managed key, encrypt through S3."""
-    objects = Sub("${Arn}/" + app_settings.ENVIRONMENT_FILE_PREFIX + "*", Arn=storage.bucket_arn)
-    return template.add_resource(
-        Role(
-            "EnvironmentFileRole",
-            Condition=condition,
-            # A fixed name, as the stack's other roles: the launch role manages these only.
-            RoleName=naming.name("env-file-role"),
-            AssumeRolePolicyDocument=policies.assume_role_policy("lambda.amazonaws.com"),
-            Policies=[
-                RolePolicy(
-                    PolicyName="write-environment-file",
-                    PolicyDocument=policies.policy_document(
-                        [
-                            Statement(
-                                Effect=Allow,
-                                Action=[awacs_s3.PutObject, awacs_s3.DeleteObject],
-                                Resource=[objects],
-                            ),
-                            Statement(
-                                Effect=Allow,
-                                Action=[awacs_logs.CreateLogStream, awacs_logs.PutLogEvents],
-                                Resource=[GetAtt(logs, "Arn")],
-                            ),
-                        ]
-                    ),
-                ),
-                # With the customer-managed key the bucket encrypts with it: writing needs it.
-                If(
-                    encryption.condition,
-                    RolePolicy(
-                        PolicyName="encryption-key",
-                        PolicyDocument=policies.policy_document(
-                            [
-                                Statement(
-                                    Effect=Allow,
-                                    Action=[kms.GenerateDataKey],
-                                    Resource=[encryption.arn],
-                                    Condition=Condition(
-                                        StringEquals(
-                                            "kms:ViaService", Sub("s3.${AWS::Region}.amazonaws.com")
-                                        )
-                                    ),
-                                )
-                            ]
-                        ),
-                    ),
-                    NoValue,
-                ),
-            ],
-            Tags=naming.tags(),
-        )
+            "Reserved": list(dict.fromkeys((*app_settings.APP_ENVIRONMENT, *taken))),
+            "AccountId": AccountId,
+            "Partition": Partition,
+        },
+        # With the customer-managed key the bucket encrypts with it: writing needs it.
+        more_policies=[encryption_key_policy(encryption, [kms.GenerateDataKey], ("s3",))],
+        # On stack delete the file goes before the emptier empties the bucket, so no
+        # delete marker lands in a bucket already emptied.
+        depends_on=[storage.emptier] if storage.emptier else [],
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from awacs import kms
-from awacs.aws import Allow, ArnLike, Condition, Principal, Statement
+from awacs.aws import Allow, ArnLike, Condition, Principal, Statement, StringEquals
 from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Sub, Template
+from troposphere.iam import Policy as RolePolicy
 from troposphere.kms import Alias, Key
 
 from ..inputs.parameters import Params
@@ -99,4 +100,34 @@ def add_encryption(template: Template, naming: Naming, stage: Stage, params: Par
     arn = GetAtt(key, "Arn")
     return Encryption(
         key=key, condition=condition, arn=arn, arn_or_no_value=If(condition, arn, NoValue)
+    )
+
+
+def encryption_key_policy(
+    encryption: Encryption, actions: list[kms.Action], services: tuple[str, ...]
+) -> If:
+    """With the customer-managed key, reading secrets and objects needs the key too:
+    `actions`, only through `services` (kms:ViaService), never called directly. The task
+    role (iam.py) and the environment file's writer (app_settings.py) also write
+    (GenerateDataKey, for the bucket's objects); the execution role only reads. One
+    service is written as a value, several as a list."""
+    via = [Sub(f"{service}.${{AWS::Region}}.amazonaws.com") for service in services]
+    return If(
+        encryption.condition,
+        RolePolicy(
+            PolicyName="encryption-key",
+            PolicyDocument=policy_document(
+                [
+                    Statement(
+                        Effect=Allow,
+                        Action=actions,
+                        Resource=[encryption.arn],
+                        Condition=Condition(
+                            StringEquals("kms:ViaService", via[0] if len(via) == 1 else via)
+                        ),
+                    )
+                ]
+            ),
+        ),
+        NoValue,
     )

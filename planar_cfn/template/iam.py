@@ -11,7 +11,6 @@ from awacs.aws import (
     Allow,
     ArnLike,
     ArnLikeIfExists,
-    Condition,
     Deny,
     Statement,
     StringEquals,
@@ -26,6 +25,7 @@ from ..inputs.constraints import MAX_BEDROCK_MODELS
 from ..inputs.parameters import Params
 from . import policies, telemetry
 from .config import SECRETS_MANAGER_ARN, SSM_PARAMETER_ARN, StackConfig
+from .encryption import encryption_key_policy
 from .mantle import mantle_statements
 from .naming import Naming
 
@@ -165,7 +165,7 @@ def add_roles(
         secrets,
         config,
         [
-            _encryption_key_policy(encryption, [kms.Decrypt], EXECUTION_KEY_SERVICES),
+            encryption_key_policy(encryption, [kms.Decrypt], EXECUTION_KEY_SERVICES),
             *app.execution_policies,
         ],
     )
@@ -180,7 +180,7 @@ def add_roles(
                 ArnLike("aws:SourceArn", Sub(ECS_SOURCE_ARN)),
             ),
             Policies=[
-                _encryption_key_policy(
+                encryption_key_policy(
                     encryption, [kms.Decrypt, kms.GenerateDataKey], TASK_KEY_SERVICES
                 ),
                 _app_secrets_policy(secrets, database),
@@ -209,40 +209,6 @@ def add_roles(
         )
     )
     return Roles(execution_role=execution, task_role=task)
-
-
-def _encryption_key_policy(
-    encryption: Encryption, actions: list[kms.Action], services: tuple[str, ...]
-) -> If:
-    """With the customer-managed key, reading secrets and objects needs the key too:
-    `actions`, only through `services` (kms:ViaService), never called directly. Only the
-    task role writes (GenerateDataKey, for the bucket's objects); the execution role
-    only reads."""
-    return If(
-        encryption.condition,
-        RolePolicy(
-            PolicyName="encryption-key",
-            PolicyDocument=policies.policy_document(
-                [
-                    Statement(
-                        Effect=Allow,
-                        Action=actions,
-                        Resource=[encryption.arn],
-                        Condition=Condition(
-                            StringEquals(
-                                "kms:ViaService",
-                                [
-                                    Sub(f"{service}.${{AWS::Region}}.amazonaws.com")
-                                    for service in services
-                                ],
-                            )
-                        ),
-                    )
-                ]
-            ),
-        ),
-        NoValue,
-    )
 
 
 def _add_execution_role(

@@ -7,15 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from awacs import cloudformation as awacs_cfn
-from awacs import logs as awacs_logs
 from awacs import s3 as awacs_s3
 from awacs.aws import Allow, Bool, Condition, Deny, Principal, Statement
 from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Split, StackId, Sub, Template
-from troposphere.awslambda import Code, Function, LoggingConfig
 from troposphere.cloudformation import CustomResource
-from troposphere.iam import Policy as RolePolicy
-from troposphere.iam import Role
-from troposphere.logs import LogGroup
 from troposphere.s3 import (
     Bucket,
     BucketEncryption,
@@ -35,12 +30,10 @@ from ..inputs.parameters import Params
 from ..inputs.stages import Stage
 from . import policies
 from .encryption import Encryption
+from .inline_function import InlineFunction, add_inline_function
 from .naming import Naming
 
 EMPTIER_SOURCE = (Path(__file__).with_name("bucket_emptier.py")).read_text()
-LAMBDA_RUNTIME = "python3.13"
-# CloudFormation writes inline code (ZipFile) to index.py: the handler is index.handler.
-EMPTIER_HANDLER = "index.handler"
 EMPTIER_TIMEOUT_SECONDS = 900  # Lambda's maximum
 # The function's memory, which also sets its CPU share: listing and deleting up to
 # 1,000 keys a request needs little of either. Twice Lambda's 128 MiB minimum.
@@ -49,9 +42,6 @@ EMPTIER_MEMORY_MB = 256
 # may run: the function answers by itself (bucket_emptier.RESERVE_MS), and one that
 # never answers fails the delete about 16 minutes in, not after an hour.
 EMPTIER_RESPONSE_MARGIN_SECONDS = 60
-# As long as the service's own logs by default (LogRetentionDays); a group written
-# once per stack delete needs no parameter of its own.
-EMPTIER_LOG_RETENTION_DAYS = 14
 # How long browsers may cache the answer to a CORS preflight (docs/stack.md, Components: max age 3000).
 CORS_MAX_AGE_SECONDS = 3000
 
@@ -181,6 +171,21 @@ def _add_bucket(
     )
 
 
+EMPTIER = InlineFunction(
+    logical_id="BucketEmptier",
+    role_name="bucket-emptier-role",
+    policy_name="empty-bucket-on-stack-delete",
+    description="Empties the Planar bucket when the stack is deleted (non-prod stages)",
+    source=EMPTIER_SOURCE,
+    timeout_seconds=EMPTIER_TIMEOUT_SECONDS,
+    memory_mb=EMPTIER_MEMORY_MB,
+    response_margin_seconds=EMPTIER_RESPONSE_MARGIN_SECONDS,
+    calls="CloudFormation, S3",
+    runs_once_per="stack delete",
+    could_hang="deletes",
+)
+
+
 def _add_emptier(
     template: Template,
     naming: Naming,
@@ -188,113 +193,22 @@ def _add_emptier(
     bucket: Bucket,
     bucket_arn: AWSHelperFn,
 ) -> CustomResource:
-    """Add the function that empties the bucket, its role and logs, and the custom
-    resource whose delete runs it."""
-    logs = template.add_resource(
-        LogGroup(
-            "BucketEmptierLogGroup",
-            RetentionInDays=EMPTIER_LOG_RETENTION_DAYS,
-            KmsKeyId=encryption.arn_or_no_value,
-            Tags=naming.tags(),
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-        )
-    )
-    role = _add_emptier_role(template, naming, bucket_arn, logs)
-    function = _add_emptier_function(template, naming, role, logs)
-    return template.add_resource(
-        CustomResource(
-            "BucketEmptier",
-            ServiceToken=GetAtt(function, "Arn"),
-            # Fail a stuck delete after the function's own limit, not CloudFormation's hour.
-            ServiceTimeout=EMPTIER_TIMEOUT_SECONDS + EMPTIER_RESPONSE_MARGIN_SECONDS,
-            BucketName=Ref(bucket),
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-        )
-    )
-
-
-def _add_emptier_role(
-    template: Template, naming: Naming, bucket_arn: AWSHelperFn, logs: LogGroup
-) -> Role:
-    """Add the emptier's role: list and delete the bucket's versions, read the stack's
-    status, write its own logs."""
-    return template.add_resource(
-        Role(
-            "BucketEmptierRole",
-            # A fixed name, like the stack's other roles: the launch role manages roles of
-            # these names only (docs/security.md).
-            RoleName=naming.name("bucket-emptier-role"),
-            AssumeRolePolicyDocument=policies.assume_role_policy("lambda.amazonaws.com"),
-            Policies=[
-                RolePolicy(
-                    PolicyName="empty-bucket-on-stack-delete",
-                    PolicyDocument=policies.policy_document(
-                        [
-                            Statement(
-                                Effect=Allow,
-                                Action=[awacs_s3.ListBucketVersions],
-                                Resource=[bucket_arn],
-                            ),
-                            Statement(
-                                Effect=Allow,
-                                Action=[awacs_s3.DeleteObject, awacs_s3.DeleteObjectVersion],
-                                Resource=[policies.objects_in(bucket_arn)],
-                            ),
-                            Statement(
-                                Effect=Allow, Action=[awacs_cfn.DescribeStacks], Resource=[StackId]
-                            ),
-                            Statement(
-                                Effect=Allow,
-                                Action=[awacs_logs.CreateLogStream, awacs_logs.PutLogEvents],
-                                Resource=[GetAtt(logs, "Arn")],
-                            ),
-                        ]
-                    ),
-                )
-            ],
-            Tags=naming.tags(),
-        )
-    )
-
-
-def _add_emptier_function(
-    template: Template, naming: Naming, role: Role, logs: LogGroup
-) -> Function:
-    """Add the emptier's function, its source inline."""
-    return template.add_resource(
-        Function(
-            "BucketEmptierFunction",
-            Description="Empties the Planar bucket when the stack is deleted (non-prod stages)",
-            Runtime=LAMBDA_RUNTIME,
-            Handler=EMPTIER_HANDLER,
-            Code=Code(ZipFile=EMPTIER_SOURCE),
-            Role=GetAtt(role, "Arn"),
-            Timeout=EMPTIER_TIMEOUT_SECONDS,
-            MemorySize=EMPTIER_MEMORY_MB,
-            LoggingConfig=LoggingConfig(LogGroup=Ref(logs)),
-            Tags=naming.tags(),
-            Metadata={
-                "checkov": {
-                    "skip": [
-                        {
-                            "id": "CKV_AWS_116",
-                            "comment": "A custom-resource handler reports its own "
-                            "failures to CloudFormation; a dead-letter queue would hold nothing to act on.",
-                        },
-                        {
-                            "id": "CKV_AWS_117",
-                            "comment": "It calls only CloudFormation, S3 and the response "
-                            "URL; inside the VPC it would need NAT or endpoints, or stack deletes could hang.",
-                        },
-                        {
-                            "id": "CKV_AWS_115",
-                            "comment": "It runs once per stack delete; reserving "
-                            "concurrency fails stack creation on accounts with a low concurrency quota.",
-                        },
-                    ]
-                }
-            },
-        )
+    """Add the function that empties the bucket, its role (list and delete the bucket's
+    versions, read the stack's status) and logs, and the custom resource whose delete
+    runs it."""
+    return add_inline_function(
+        template,
+        naming,
+        encryption,
+        EMPTIER,
+        [
+            Statement(Effect=Allow, Action=[awacs_s3.ListBucketVersions], Resource=[bucket_arn]),
+            Statement(
+                Effect=Allow,
+                Action=[awacs_s3.DeleteObject, awacs_s3.DeleteObjectVersion],
+                Resource=[policies.objects_in(bucket_arn)],
+            ),
+            Statement(Effect=Allow, Action=[awacs_cfn.DescribeStacks], Resource=[StackId]),
+        ],
+        {"BucketName": Ref(bucket)},
     )

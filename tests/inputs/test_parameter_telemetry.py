@@ -103,6 +103,19 @@ def test_the_inputs_sit_in_their_groups_with_labels_and_off_by_default():
     assert SPECS_BY_NAME["Telemetry"].default == "false"
 
 
+def _launch_with_telemetry():
+    """Launch values with the collector on, its endpoint and its token."""
+    return {
+        "AlbInternal": "true",
+        # The image from a registry, as the ECR rules ask without EcrRepository.
+        "ContainerRegistryUrl": "ghcr.io/acme",
+        "ContainerImageName": "planar-app",
+        "Telemetry": "true",
+        "TelemetryEndpoint": ON["telemetry_endpoint"],
+        "TelemetryTokenSecretArn": ARN,
+    }
+
+
 @pytest.mark.parametrize(
     ("missing", "template_says", "stage_file_says"),
     [
@@ -123,15 +136,7 @@ def test_the_inputs_sit_in_their_groups_with_labels_and_off_by_default():
 def test_telemetry_on_needs_the_endpoint_and_the_token(
     templates, tmp_path, missing, template_says, stage_file_says
 ):
-    values = {
-        "AlbInternal": "true",
-        # The image from a registry, as the ECR rules ask without EcrRepository.
-        "ContainerRegistryUrl": "ghcr.io/acme",
-        "ContainerImageName": "planar-app",
-        "Telemetry": "true",
-        "TelemetryEndpoint": ON["telemetry_endpoint"],
-        "TelemetryTokenSecretArn": ARN,
-    }
+    values = _launch_with_telemetry()
     del values[missing]
     (failed,) = failed_rules(templates["dev"], values)
     assert failed.startswith(template_says)
@@ -140,15 +145,7 @@ def test_telemetry_on_needs_the_endpoint_and_the_token(
 
 
 def test_telemetry_with_both_or_off_passes(templates, tmp_path):
-    values = {
-        "AlbInternal": "true",
-        # The image from a registry, as the ECR rules ask without EcrRepository.
-        "ContainerRegistryUrl": "ghcr.io/acme",
-        "ContainerImageName": "planar-app",
-        "Telemetry": "true",
-        "TelemetryEndpoint": ON["telemetry_endpoint"],
-        "TelemetryTokenSecretArn": ARN,
-    }
+    values = _launch_with_telemetry()
     assert failed_rules(templates["dev"], values) == []
     off = {**values, "Telemetry": "false", "TelemetryEndpoint": "", "TelemetryTokenSecretArn": ""}
     assert failed_rules(templates["dev"], off) == []
