@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ExitCode, InputError
+from ..lint.schemas import replacement
 from . import lookups, plan, plan_document, property_values, template_diff
 from .session import Session
 
@@ -45,6 +46,7 @@ def run(s: Session, template: Mapping[str, Any]) -> ExitCode:
         sent_values(planned, values),
         no_echo=s.no_echo,
         mask=property_values.masker(s.secrets),
+        replaces=replacement,
     )
     s.say(*template_diff.lines(diff, s.stack_name))
     s.diff = diff

@@ -43,9 +43,9 @@ def _diffed(resource: ResourceDiff) -> dict[str, Any]:
         "type": resource.resource_type,
         "action": resource.action,
         "physicalId": None,
-        # A template diff cannot tell: a change set (--dry-run) can.
-        "replacement": None,
-        "replacementCauses": [],
+        # From the type's schema; not known for an add or a removal.
+        "replacement": resource.replacement or None,
+        "replacementCauses": list(resource.causes),
         "policyAction": None,
         "stateful": None,
         "dataLoss": None,

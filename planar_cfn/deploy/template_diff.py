@@ -2,9 +2,11 @@
 against the one the stack was last deployed with (GetTemplate), and the parameter
 values against the stack's. Pure functions over the two; diff.py reads them from AWS.
 
-A template diff sees what the templates say, not what CloudFormation would do: it
-cannot tell a replacement from an in-place update, nor evaluate a condition; a change
-set (--dry-run) can. What it needs is read-only: DescribeStacks and GetTemplate."""
+A template diff sees what the templates say, not what CloudFormation would do: whether
+a change replaces its resource is read from the type's schema (its create-only
+properties), as a change set's Replacement would say it, and no condition is evaluated;
+a change set (--dry-run) knows both. What it needs is read-only: DescribeStacks and
+GetTemplate."""
 
 from __future__ import annotations
 
@@ -42,6 +44,10 @@ class ResourceDiff:
     resource_type: str
     action: str  # Add, Modify or Remove
     values: tuple[PropertyValue, ...] = ()
+    # A modification's: True, Conditional or False ("" when the type's schema is not
+    # known), and the properties that force it.
+    replacement: str = ""
+    causes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,8 +69,19 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
+# Whether a property's change replaces its resource: (type, property) -> True,
+# Conditional, False, or "" when not known (lint.schemas.replacement).
+Replaces = Callable[[str, str], str]
+_RANK = {"True": 3, "Conditional": 2, "False": 1, "": 0}
+
+
 def _value(
-    attribute: str, path: str, before: Any, after: Any, mask: Callable[[str | None], str | None]
+    attribute: str,
+    path: str,
+    before: Any,
+    after: Any,
+    mask: Callable[[str | None], str | None],
+    recreation: str = "",
 ) -> PropertyValue:
     change = "Add" if before is None else "Remove" if after is None else "Modify"
     return PropertyValue(
@@ -73,17 +90,28 @@ def _value(
         change_type=change,
         before=None if before is None else mask(_text(before)),
         after=None if after is None else mask(_text(after)),
+        requires_recreation=recreation,
         causes=("template",),
     )
 
 
-def _resource_values(
-    old: Mapping[str, Any], new: Mapping[str, Any], mask: Callable[[str | None], str | None]
-) -> tuple[PropertyValue, ...]:
-    values = []
+# A change set's RequiresRecreation for each Replacement a property's change gives.
+_RECREATION = {"True": "Always", "Conditional": "Conditionally", "False": "Never", "": ""}
+
+
+def _modified(
+    logical_id: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    mask: Callable[[str | None], str | None],
+    replaces: Replaces,
+) -> ResourceDiff:
+    kind = new.get("Type", "")
+    values, forced = [], {}
     old_props, new_props = old.get("Properties", {}), new.get("Properties", {})
     for name in dict.fromkeys((*old_props, *new_props)):
         if old_props.get(name) != new_props.get(name):
+            forced[name] = replaces(kind, name)
             values.append(
                 _value(
                     "Properties",
@@ -91,6 +119,7 @@ def _resource_values(
                     old_props.get(name),
                     new_props.get(name),
                     mask,
+                    _RECREATION[forced[name]],
                 )
             )
     for attribute in ATTRIBUTES:
@@ -98,7 +127,11 @@ def _resource_values(
             values.append(
                 _value(attribute, attribute, old.get(attribute), new.get(attribute), mask)
             )
-    return tuple(values)
+    if old.get("Type") != kind:
+        forced["Type"] = "True"  # another type is another resource
+    worst = max(forced.values(), key=_RANK.__getitem__, default="False")
+    causes = tuple(name for name, replaced in forced.items() if replaced in ("True", "Conditional"))
+    return ResourceDiff(logical_id, kind, "Modify", tuple(values), worst, causes)
 
 
 def compare(
@@ -109,9 +142,11 @@ def compare(
     *,
     no_echo: Collection[str] = (),
     mask: Callable[[str | None], str | None] = lambda value: value,
+    replaces: Replaces = lambda resource_type, name: "",
 ) -> TemplateDiff:
     """The differences between the deployed template and parameters and the local ones.
-    `sent_parameters` holds what the deploy would send, a kept value at the stack's."""
+    `sent_parameters` holds what the deploy would send, a kept value at the stack's;
+    `replaces` says whether a property's change replaces its resource."""
     old, new = deployed.get("Resources", {}), local.get("Resources", {})
     resources = []
     for logical_id in dict.fromkeys((*old, *new)):
@@ -122,14 +157,7 @@ def compare(
             kind = (after or before or {}).get("Type", "")
             resources.append(ResourceDiff(logical_id, kind, "Add" if before is None else "Remove"))
         else:
-            resources.append(
-                ResourceDiff(
-                    logical_id,
-                    after.get("Type", ""),
-                    "Modify",
-                    _resource_values(before, after, mask),
-                )
-            )
+            resources.append(_modified(logical_id, before, after, mask, replaces))
     parameters = []
     masked = []
     for name in dict.fromkeys((*stack_parameters, *sent_parameters)):
@@ -159,9 +187,12 @@ def lines(diff: TemplateDiff, stack_name: str) -> list[str]:
     width = max((len(r.logical_id) for r in diff.resources), default=0)
     for resource in diff.resources:
         symbol = ACTION_SYMBOLS[resource.action]
-        out.append(
-            f"  {symbol} {resource.resource_type:<44} {resource.logical_id:<{width}}".rstrip()
-        )
+        line = f"  {symbol} {resource.resource_type:<44} {resource.logical_id:<{width}}"
+        if resource.replacement:
+            line += f"  replacement: {resource.replacement}"
+            if resource.causes:
+                line += f" ({', '.join(resource.causes)})"
+        out.append(line.rstrip())
         for value in resource.values:
             out += ["      " + line for line in value_lines(value)]
     if diff.parameters:

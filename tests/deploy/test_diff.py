@@ -65,6 +65,8 @@ def test_each_differing_property_and_parameter_is_listed_with_both_values(harnes
     # THEN each difference with both values, in the review's symbols
     assert "Differences from stack planar-dev-acme: 3 resource(s), 1 parameter(s)" in out
     assert "~ HealthCheckPath: /healthz -> /planar/v1/health" in out
+    [group] = [line for line in out.splitlines() if "TargetGroup" in line]
+    assert group.endswith("replacement: False")
     assert "  - AWS::SQS::Queue" in out
     assert f"  + {templates['dev']['Resources'][added]['Type']}" in out
     assert "Parameters changed:\n  ContainerCpu: 1024 -> 2048\n" in out
@@ -103,6 +105,31 @@ def test_a_secret_sent_is_masked_in_a_property_value():
     diff = compare(old, new, {}, {}, mask=lambda v: v and v.replace("hunter2", "****"))
     [resource] = diff.resources
     assert [(v.before, v.after) for v in resource.values] == [("pw=old", "pw=****")]
+
+
+def test_a_create_only_property_is_said_to_replace_its_resource(harness, templates):
+    # GIVEN a stack whose task definition had another CPU size in the template itself
+    before = copy.deepcopy(templates["dev"])
+    before["Resources"]["TaskDefinition"]["Properties"]["Cpu"] = "512"
+    h = harness("dev")
+    deployed(h, before)
+
+    assert h.run("--diff") == ExitCode.FAILED
+    out = h.out.getvalue()
+    # THEN as a change set would say it: Cpu is create-only in the type's schema
+    assert "TaskDefinition  replacement: True (Cpu)" in out
+    assert "~ Cpu: 512 -> {" in out  # the template's Fn::If, shown as it is written
+
+
+def test_the_worst_replacement_of_a_resource_wins_and_a_type_change_replaces():
+    old = {"Resources": {"R": {"Type": "A", "Properties": {"P": 1, "Q": 1}}}}
+    new = {"Resources": {"R": {"Type": "A", "Properties": {"P": 2, "Q": 2}}}}
+    says = {"P": "Conditional", "Q": "False"}
+    [resource] = compare(old, new, {}, {}, replaces=lambda _, name: says[name]).resources
+    assert (resource.replacement, resource.causes) == ("Conditional", ("P",))
+    retyped = {"Resources": {"R": {"Type": "B", "Properties": {"P": 1, "Q": 1}}}}
+    [resource] = compare(old, retyped, {}, {}, replaces=lambda *_: "False").resources
+    assert (resource.replacement, resource.causes) == ("True", ("Type",))
 
 
 def test_attributes_and_other_sections_are_compared_too():

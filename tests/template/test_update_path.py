@@ -7,12 +7,9 @@ Replacement". The database cluster above all: a replacement would start it empty
 GIVEN the rendered template of a stage, WHEN the properties the hardening set are
 looked up in their resource type's schema, THEN none of them is create-only."""
 
-import json
-from functools import cache
-
 import pytest
 
-from planar_cfn.catalog import resource_schemas
+from planar_cfn.lint.schemas import replacement, resource_schema
 
 # (logical id, property) the hardening added or changed on resources every running
 # stack already has.
@@ -32,10 +29,8 @@ CHANGED = (
 )
 
 
-@cache
 def _create_only(resource_type: str) -> frozenset[str]:
-    schemas, index = resource_schemas._schema_index()
-    schema = json.loads((schemas / "resources" / f"{index[resource_type]}.json").read_text())
+    schema = resource_schema(resource_type)
     return frozenset(p.removeprefix("/properties/") for p in schema["createOnlyProperties"])
 
 
@@ -44,6 +39,7 @@ def test_the_hardening_updates_in_place(template, logical_id, prop):
     resource = template["Resources"][logical_id]
     assert prop in resource["Properties"], (logical_id, prop)
     assert prop not in _create_only(resource["Type"]), (logical_id, prop)
+    assert replacement(resource["Type"], prop) != "True", (logical_id, prop)
 
 
 def test_the_database_clusters_create_only_properties_are_the_ones_it_always_had(template):
