@@ -59,6 +59,8 @@ class ParameterSpec:
     constraint_description: str = field(default="")
     # The template's AllowedPattern when it differs from the per-item `pattern`.
     template_pattern: c.Pattern | None = None
+    # A String whose pattern takes numbers only: a stage file may give a JSON number.
+    numeric: bool = False
 
     @property
     def required(self) -> bool:
