@@ -11,9 +11,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from planar_cfn.inputs import notifications
+from planar_cfn.inputs import notifications, parameter_rollout
 from planar_cfn.inputs.parameters import SPECS
 from planar_cfn.inputs.stage_file import LOOKED_UP, SETTINGS, expected_json
+from planar_cfn.inputs.stages import DEFAULT_STAGES
 from planar_cfn.paths import shown
 from planar_cfn.template.config import StackConfig
 from planar_cfn.template.render import render
@@ -46,7 +47,8 @@ def keys_table() -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for spec in SPECS:
-        if spec.secret:
+        # The topics' row is the deploy setting's, below.
+        if spec.secret or spec.key == notifications.KEY:
             continue
         if spec.key in LOOKED_UP:
             default = (
@@ -56,6 +58,14 @@ def keys_table() -> str:
             )
         elif spec.required:
             default = "required"
+        elif spec.name in ("DeploymentStrategy", "Alarms"):
+            by_stage = {
+                stage.name: parameter_rollout.for_stage(spec, stage).default
+                for stage in DEFAULT_STAGES
+            }
+            default = "the stage's: " + ", ".join(
+                f"`{value}` in {name}" for name, value in by_stage.items()
+            )
         else:
             default = "empty" if spec.default == "" else f"`{spec.default}`"
         json_value = expected_json(spec).replace('["a", "b"]', '`["a", "b"]`')
@@ -68,11 +78,12 @@ def keys_table() -> str:
             f"{_cell(setting.pattern.allowed)}. {_cell(setting.description)} |"
         )
     rows.append(
-        f"| `{notifications.KEY}` | (deploy setting) | a JSON list of strings | - | "
+        f"| `{notifications.KEY}` | (deploy setting) and `AlarmTopicArns` | a JSON list of strings | - | "
         f"at most {notifications.MAX_TOPICS} SNS topic ARNs in the stack's region, such as "
         "arn:aws:sns:us-east-1:123456789012:deploys. CloudFormation publishes the stack's "
         "events to them (NotificationARNs); [] removes the stack's topics, and leaving the "
-        "key out leaves them as they are. |"
+        "key out leaves them as they are. The same list is the alarms' topics (AlarmTopicArns, "
+        "empty by default), kept likewise when the key is left out. |"
     )
     return "\n".join(rows)
 
@@ -100,10 +111,10 @@ def _prod_update(tmp: Path) -> str:
     values = {k: v for k, v in STAGE_VALUES.items() if k != "container_image_tag"}
     values.update(container_cpu=4096, container_memory=8192, desired_count=2)
     h = _harness("prod", values, tmp)
-    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values, h.stage)}
     before.update(ContainerCpu="2048", ContainerMemory="4096", ContainerImageTag="v41")
     h.stack("UPDATE_COMPLETE", parameters=before)
-    params = expected_parameters(values, container_image_tag={"UsePreviousValue": True})
+    params = expected_parameters(values, h.stage, container_image_tag={"UsePreviousValue": True})
     h.created(
         StackName=h.name,
         ChangeSetName="planar-prod-20261127-100000",
@@ -285,7 +296,7 @@ def _prod_revert_drift(tmp: Path) -> str:
 def _prod_blocked(tmp: Path) -> str:
     values = {**STAGE_VALUES, "database_availability_zones": ["us-east-1b", "us-east-1a"]}
     h = _harness("prod", values, tmp)
-    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values, h.stage)}
     before["DatabaseAvailabilityZones"] = "us-east-1a,us-east-1b"
     h.stack("UPDATE_COMPLETE", parameters=before)
     h.created(
@@ -293,7 +304,7 @@ def _prod_blocked(tmp: Path) -> str:
         ChangeSetName="planar-prod-20261127-100000",
         ChangeSetType="UPDATE",
         **h.template_argument(),
-        Parameters=expected_parameters(values),
+        Parameters=expected_parameters(values, h.stage),
         Capabilities=["CAPABILITY_NAMED_IAM"],
         Tags=stack_tags("prod"),
         Description="build.py --stage prod (planar-cfn 0.1.0)",
@@ -329,7 +340,7 @@ def _prod_blocked(tmp: Path) -> str:
 def _prod_key_switch(tmp: Path) -> str:
     values = {**STAGE_VALUES, "customer_managed_key": True}
     h = _harness("prod", values, tmp)
-    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values, h.stage)}
     before["CustomerManagedKey"] = "false"
     h.stack("UPDATE_COMPLETE", parameters=before)
     code = h.run("--dry-run")

@@ -29,6 +29,7 @@ from planar_cfn.deploy import engine as deploy
 from planar_cfn.errors import Interrupted, PlanarError
 from planar_cfn.inputs.options import DeployOptions
 from planar_cfn.inputs.stage_file import PASSWORD_ENV
+from planar_cfn.inputs.stages import get_stage
 from planar_cfn.template.render import Rendered
 
 REGION = "us-east-1"
@@ -114,6 +115,15 @@ PARAMETERS = [
     ("LogRetentionDays", "log_retention_days", "14"),
     ("PerformanceInsights", "performance_insights", "true"),
     ("DatabaseMonitoringInterval", "database_monitoring_interval", "60"),
+    ("DeregistrationDelaySeconds", "deregistration_delay_seconds", "30"),
+    # dev's defaults; staging and prod have their own (stages.py).
+    ("DeploymentStrategy", "deployment_strategy", "ROLLING"),
+    ("TrafficShiftPercent", "traffic_shift_percent", "10"),
+    ("TrafficShiftBakeMinutes", "traffic_shift_bake_minutes", "5"),
+    ("BakeTimeMinutes", "bake_time_minutes", "10"),
+    ("Alarms", "alarms", "false"),
+    # The stage file's notification_topic_arns: the stack's event topics and the alarms'.
+    ("AlarmTopicArns", "notification_topic_arns", ""),
     ("TaskEgress", "task_egress", "all"),
     ("DatabaseDataApi", "database_data_api", "true"),
     ("DatabaseRequireTls", "database_require_tls", "true"),
@@ -192,13 +202,18 @@ def change_set_id(stage: str) -> str:
     )
 
 
-def expected_parameters(values: dict[str, Any], **overrides: Any) -> list[dict]:
+def expected_parameters(values: dict[str, Any], stage: str = "dev", **overrides: Any) -> list[dict]:
     """CreateChangeSet's Parameters for these stage-file values: every parameter in
-    template order, the file's value else the default."""
+    template order, the file's value else the default (`stage`'s, where it has one)."""
     given = {**values, **overrides}
+    defined = get_stage(stage)
+    stage_defaults = {
+        "deployment_strategy": defined.deployment_strategy,
+        "alarms": str(defined.alarms).lower(),
+    }
     result = []
     for name, key, default in PARAMETERS:
-        raw = given.get(key, default)
+        raw = given.get(key, stage_defaults.get(key, default))
         if isinstance(raw, dict):  # {"UsePreviousValue": True}
             result.append({"ParameterKey": name, **raw})
             continue

@@ -119,11 +119,11 @@ SERVICE_CATALOG_GRANTS: tuple[Grant, ...] = (
     ),
 )
 
-# The services the stack's roles are passed to, each with the resource type that
-# passes one (None: always): no Lambda function, no role passed to Lambda.
+# Services the stack's roles are passed to, with the resource type that passes one (None: always).
 _PASSED_TO: Mapping[str, str | None] = MappingProxyType(
     {
         "ecs-tasks.amazonaws.com": None,
+        "ecs.amazonaws.com": None,  # the DeploymentRole (a traffic-shifting strategy)
         "lambda.amazonaws.com": "AWS::Lambda::Function",
         "monitoring.rds.amazonaws.com": None,
         "rds.amazonaws.com": None,
@@ -153,6 +153,7 @@ _ROLES = tuple(
         "ecs-execution-role-*",
         "ecs-task-role-*",
         "rds-monitoring-role-*",
+        "ecs-deploy-role-*",
     )
 )
 
@@ -196,16 +197,15 @@ SCOPES: tuple[Grant, ...] = (
             "iam:UpdateRoleDescription",
         ),
         _ROLES,
-        "the stack's roles by name: bucket-emptier-role-*, env-file-role-*, ecs-execution-role-*, "
-        "ecs-task-role-*, rds-monitoring-role-* (naming.py); these actions take no "
+        "the stack's roles by name ({purpose}-role-*, naming.py); these actions take no "
         "iam:PermissionsBoundary key",
     ),
     Grant(
         _PASS,
         ("iam:PassRole",),
         _ROLES,
-        "only the stack's roles, only to the services that use them: ECS tasks, the "
-        "bucket emptier's Lambda function, RDS enhanced monitoring",
+        "only the stack's roles, only to the services that use them: ECS and its tasks, "
+        "the bucket emptier's Lambda function, RDS enhanced monitoring",
         _passed_to(None),
     ),
     Grant(

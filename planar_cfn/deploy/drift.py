@@ -37,6 +37,7 @@ __all__ = [
     "detect",
     "lines",
     "run",
+    "traffic_shift_on",
 ]
 
 # The resource drift statuses read back: what differs, and what could not be checked.
@@ -47,6 +48,7 @@ _DIFFERS = frozenset({"MODIFIED", "DELETED"})
 # The template's switch for autoscaling (its UseAutoscaling condition): the stack's
 # value of it says whether the service scales itself.
 AUTOSCALING_PARAMETER = SPECS_BY_KEY["autoscaling"].name
+STRATEGY_PARAMETER = SPECS_BY_KEY["deployment_strategy"].name
 # Pages of resource drift read at most: a stack holds at most 500 resources, and a page
 # (of 100 by default) at least one.
 _MAX_PAGES = 500
@@ -60,11 +62,17 @@ def autoscaling_on(parameters: Mapping[str, str]) -> bool:
     return parameters.get(AUTOSCALING_PARAMETER) == "true"
 
 
+def traffic_shift_on(parameters: Mapping[str, str]) -> bool:
+    """Whether the stack's strategy shifts traffic (not ROLLING), so that ECS, not the
+    template, sets the production listener rule's weights."""
+    return parameters.get(STRATEGY_PARAMETER, "ROLLING") != "ROLLING"
+
+
 @dataclass(frozen=True)
 class ExpectedDrift:
     """A property difference that is not drift to act on: on resources of
     `resource_type`, at `property_path` (as CloudFormation writes it, such as
-    /DesiredCount), whenever `applies` holds for the stack's parameters."""
+    /DesiredCount) or under it, whenever `applies` holds for the stack's parameters."""
 
     resource_type: str
     property_path: str
@@ -80,6 +88,12 @@ EXPECTED_DRIFT: tuple[ExpectedDrift, ...] = (
         "/DesiredCount",
         "autoscaling sets the running task count",
         autoscaling_on,
+    ),
+    ExpectedDrift(
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "/Actions",
+        "ECS moves the production rule's weights in each canary, linear or blue/green deployment",
+        traffic_shift_on,
     ),
 )
 
@@ -179,7 +193,8 @@ def classify(
                     rule.why
                     for rule in rules
                     if rule.resource_type == resource.resource_type
-                    and rule.property_path == difference.path
+                    # A rule's path covers what lies under it (/Actions/0/...).
+                    and (difference.path + "/").startswith(rule.property_path + "/")
                 ),
                 None,
             )

@@ -56,7 +56,13 @@ KEPT = {"Retain": "kept", "RetainExceptOnCreate": "kept", "Snapshot": "final sna
 # Stage-file keys an UPDATE leaves at the stack's value unless the file sets them: the
 # tag a pipeline moves with --image-tag, and the database's zones, which a look-up
 # could reorder with the subnets (a named DB instance cannot move to another zone).
-KEPT_UNLESS_GIVEN = ("container_image_tag", "database_availability_zones")
+# notification_topic_arns: a file without it leaves the stack's topics as they are, for
+# the stack's events (deploy_request) and for the alarms (AlarmTopicArns) alike.
+KEPT_UNLESS_GIVEN = (
+    "container_image_tag",
+    "database_availability_zones",
+    "notification_topic_arns",
+)
 
 
 # --- the stack's state -------------------------------------------------------------------
@@ -191,7 +197,10 @@ def plan_deploy(
     keep = tuple(
         key
         for key in KEPT_UNLESS_GIVEN
-        if SPECS_BY_KEY[key].name in previous and key not in stage_file.given
+        if SPECS_BY_KEY[key].name in previous
+        and key not in stage_file.given
+        # No alarm topics to keep: the default (none) is sent, as to a new stack.
+        and (key != "notification_topic_arns" or previous[SPECS_BY_KEY[key].name])
     )
     creates_stack = kind == CREATE and (stack is None or stack["StackStatus"] == "DELETE_COMPLETE")
     stack_id = stack["StackId"] if stack else ""

@@ -73,6 +73,8 @@ class ParameterSpec:
     template_pattern: c.Pattern | None = None
     # A stage file gives a structured value that this converts; None: a plain value.
     stage_converter: StageConverter | None = None
+    # A String whose pattern takes numbers only: a stage file may give a JSON number.
+    numeric: bool = False
 
     @property
     def required(self) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from troposphere import Condition, Equals, Not, Or, Ref, Select, Split, Template
 
-from . import constraints, parameter_observability, parameter_switches, rules
+from . import constraints, parameter_observability, parameter_rollout, parameter_switches, rules
 from .parameter_spec import ParameterSpec
 
 # The table's names stay readable from here, where the other layers look them up.
@@ -67,6 +67,11 @@ class Params:
     performance_insights: str = parameter_observability.PERFORMANCE_INSIGHTS
     enhanced_monitoring: str = parameter_observability.ENHANCED_MONITORING
     has_access_logs_prefix: str = parameter_observability.HAS_ACCESS_LOGS_PREFIX
+    uses_traffic_shift: str = parameter_rollout.USES_TRAFFIC_SHIFT
+    is_canary: str = parameter_rollout.IS_CANARY
+    is_linear: str = parameter_rollout.IS_LINEAR
+    has_alarms: str = parameter_rollout.HAS_ALARMS
+    has_alarm_topics: str = parameter_rollout.HAS_ALARM_TOPICS
 
     @staticmethod
     def waf_group(group: str) -> str:
@@ -125,6 +130,7 @@ def _conditions(params: Params) -> dict[str, Any]:
         params.telemetry_logs_pipeline: Equals(params["TelemetryLogsPipeline"], "true"),
         params.has_telemetry_customer_name: Not(_blank(params["TelemetryCustomerName"])),
         **parameter_observability.conditions(params.refs),
+        **parameter_rollout.conditions(params.refs),
         params.ecr_repository: Equals(params["EcrRepository"], "true"),
         params.bedrock_mantle: Equals(params["BedrockMantle"], "true"),
     }
@@ -155,7 +161,9 @@ def form_groups() -> tuple[str, ...]:
 def for_stage(spec: ParameterSpec, stage: Stage) -> ParameterSpec:
     """`spec` as `stage`'s launch form takes it. With readers, the database zones are
     required, one per instance: left to RDS, a reader may share the writer's zone. A
-    stage file may still leave them out, as the deploy looks them up."""
+    stage file may still leave them out, as the deploy looks them up. The deployment
+    strategy and the alarms default to the stage's."""
+    spec = parameter_rollout.for_stage(spec, stage)
     if spec.name != "DatabaseAvailabilityZones" or not stage.reader_count:
         return spec
     instances = stage.reader_count + 1

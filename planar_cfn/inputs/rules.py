@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import constraints as c
-from . import parameter_table, parameter_telemetry
+from . import parameter_rollout, parameter_table, parameter_telemetry
 from .stages import Stage
 
 # A condition function in the template's JSON form, such as {"Fn::Equals": [...]}.
@@ -310,6 +310,20 @@ NO_CREDENTIALS_FOR_STACK_REPOSITORY = Rule(
 )
 
 # Every stage's rules, in template order.
+LINEAR_STEP_PERCENT = Rule(
+    "LinearStepPercent",
+    ("DeploymentStrategy", "TrafficShiftPercent"),
+    condition=_equals("DeploymentStrategy", "LINEAR"),
+    assertions=(
+        Assertion(
+            _not(_contains(list(parameter_rollout.LINEAR_TOO_SMALL), "TrafficShiftPercent")),
+            "With LINEAR, TrafficShiftPercent must be 3 or more (ECS's smallest linear step).",
+            "a LINEAR step of {TrafficShiftPercent} percent is below ECS's smallest, "
+            f"{parameter_rollout.LINEAR_MIN_STEP_PERCENT}",
+        ),
+    ),
+)
+
 RULES: tuple[Rule, ...] = (
     *(_fargate_memory(cpu, memories) for cpu, memories in c.FARGATE_MEMORY_BY_CPU.items()),
     *_not_above(
@@ -336,6 +350,7 @@ RULES: tuple[Rule, ...] = (
     IMAGE_FROM_REGISTRY,
     IMAGE_FROM_STACK_REPOSITORY,
     NO_CREDENTIALS_FOR_STACK_REPOSITORY,
+    LINEAR_STEP_PERCENT,
 )
 
 

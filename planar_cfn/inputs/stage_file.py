@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..paths import STAGES_DIR, shown
-from . import constraints, notifications, parameter_table, rules
+from . import constraints, notifications, parameter_rollout, parameter_table, rules
 from .constraints import Pattern
 from .parameter_spec import ParameterSpec
 from .parameter_table import PASSWORD_ENV
@@ -57,10 +57,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 SETTINGS_BY_KEY = {setting.key: setting for setting in SETTINGS}
-ALLOWED_KEYS: tuple[str, ...] = (
-    tuple(s.key for s in parameter_table.SPECS if not s.secret)
-    + tuple(SETTINGS_BY_KEY)
-    + (notifications.KEY,)
+# notification_topic_arns is both a deploy setting (the stack's event topics) and the
+# AlarmTopicArns parameter's key (the alarms' topics): one key, listed once.
+ALLOWED_KEYS: tuple[str, ...] = tuple(s.key for s in parameter_table.SPECS if not s.secret) + tuple(
+    SETTINGS_BY_KEY
 )
 
 
@@ -131,7 +131,7 @@ def _shown_value(value: Any) -> str:
 
 
 def _numeric(spec: ParameterSpec) -> bool:
-    if spec.type == "Number" or spec.min_value is not None:
+    if spec.type == "Number" or spec.min_value is not None or spec.numeric:
         return True
     return bool(spec.allowed) and all(v.replace(".", "", 1).isdigit() for v in spec.allowed)
 
@@ -281,6 +281,9 @@ def load(
     topics_problem = None if topics is None else notifications.list_problem(topics)
     if topics_problem:
         problems.append(f"{notifications.KEY} = {_shown_value(topics)}: {topics_problem}")
+    elif topics is not None:
+        # The same topics are the alarms' (AlarmTopicArns).
+        texts[notifications.KEY] = ",".join(topics)
     password = environ.get(PASSWORD_ENV, "")
     allowed = parameter_table.SPECS_BY_KEY["registry_password"].check(password)
     if needs_secrets and allowed:
@@ -292,7 +295,7 @@ def load(
 
     parameters = {
         spec.name: value
-        for spec in parameter_table.SPECS
+        for spec in _specs(definition)
         if not spec.secret
         and (spec.key in texts or spec.key not in LOOKED_UP)
         # A required value that is missing was refused above.
@@ -312,6 +315,11 @@ def load(
         secret_arns=MappingProxyType(dict(data.get("secrets") or {})),
         registry_password=password if texts.get("registry_username") else "",
     )
+
+
+def _specs(stage: Stage) -> tuple[ParameterSpec, ...]:
+    """The parameter table with `stage`'s defaults (the strategy, the alarms)."""
+    return tuple(parameter_rollout.for_stage(spec, stage) for spec in parameter_table.SPECS)
 
 
 def _key_problems(data: dict[str, Any]) -> list[str]:
@@ -334,7 +342,8 @@ def _parameter_texts(data: dict[str, Any], problems: list[str], stage: str) -> d
     value that breaks its own constraint and each required key that is missing."""
     texts: dict[str, str] = {}
     for spec in parameter_table.SPECS:
-        if spec.secret:
+        # The topics are checked as a deploy setting (notifications.py), in load.
+        if spec.secret or spec.key == notifications.KEY:
             continue
         if spec.key in data and spec.stage_converter:
             text, found = spec.stage_converter.convert(data, stage)
@@ -379,7 +388,7 @@ def _rule_problems(
     A rule is only checked when each of its parameters is valid on its own."""
     values = {
         spec.name: value
-        for spec in parameter_table.SPECS
+        for spec in _specs(stage)
         if (value := texts.get(spec.key) if spec.key in data else spec.default) is not None
     }
     username = values.get("RegistryUsername")
@@ -401,6 +410,12 @@ def _rule_problems(
         problem = rule.problem(values)
         if problem:
             problems.append(f"{', '.join(map(named, rule.named or rule.parameters))}: {problem}")
+    # What no template Rule can add up: CloudFormation itself refuses it at deploy.
+    timing = parameter_rollout.TIMING_PARAMETERS
+    if all(name in values for name in timing):
+        problem = parameter_rollout.duration_problem(values)
+        if problem:
+            problems.append(f"{', '.join(map(named, timing))}: {problem}")
     return problems
 
 

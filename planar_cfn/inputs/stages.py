@@ -30,6 +30,8 @@ MAX_READERS = 15
 # instance identifier at 63 characters: with the longest app name, the stage name and
 # the reader number's digits together take at most 8 characters.
 STAGE_AND_READER_DIGITS_MAX = 8
+# ECS's deployment strategies (DeploymentConfiguration.Strategy in cfn-lint's schema).
+DEPLOYMENT_STRATEGIES = ("ROLLING", "CANARY", "LINEAR", "BLUE_GREEN")
 
 
 class UnknownStageError(ValueError):
@@ -50,7 +52,8 @@ class Stage:
     database and the load balancer, and builds no bucket emptier. Unprotected stages
     delete all of that with the stack, emptying the bucket first. `reader_count` is the
     number of Aurora readers beside the writer, each in the next Availability Zone
-    when zones are given.
+    when zones are given. `deployment_strategy` and `alarms` are the defaults of the
+    DeploymentStrategy and Alarms parameters in the stage's template and stage file.
 
     Invalid values raise ValueError (TypeError for a value of the wrong type) naming
     the field, the value and what is allowed.
@@ -59,6 +62,8 @@ class Stage:
     name: str
     protected: bool
     reader_count: int
+    deployment_strategy: str = "ROLLING"
+    alarms: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str):
@@ -68,6 +73,13 @@ class Stage:
         # bool is an int in Python; True readers is a mistake, not one reader.
         if not isinstance(self.reader_count, int) or isinstance(self.reader_count, bool):
             raise TypeError(f"Stage.reader_count = {self.reader_count!r}: must be an int")
+        if self.deployment_strategy not in DEPLOYMENT_STRATEGIES:
+            raise ValueError(
+                f"Stage.deployment_strategy = {self.deployment_strategy!r}: must be one of "
+                + ", ".join(DEPLOYMENT_STRATEGIES)
+            )
+        if not isinstance(self.alarms, bool):
+            raise TypeError(f"Stage.alarms = {self.alarms!r}: must be True or False")
         if not NAME_PATTERN.fullmatch(self.name) or len(self.name) > NAME_MAX_LENGTH:
             raise ValueError(f"Stage.name = {self.name!r}: must be {NAME_ALLOWED}")
         if not 0 <= self.reader_count <= MAX_READERS:
@@ -115,8 +127,9 @@ class Stage:
 
 DEFAULT_STAGES: tuple[Stage, ...] = (
     Stage("dev", protected=False, reader_count=0),
-    Stage("staging", protected=False, reader_count=0),
-    Stage("prod", protected=True, reader_count=1),
+    Stage("staging", protected=False, reader_count=0, alarms=True),
+    # A canary with alarm rollback: docs/stack.md, Rollouts, says why not linear or blue/green.
+    Stage("prod", protected=True, reader_count=1, deployment_strategy="CANARY", alarms=True),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(stage.name for stage in DEFAULT_STAGES)
 

@@ -1,5 +1,5 @@
-"""The estimate's observability lines: Container Insights, Performance Insights and
-RDS enhanced monitoring, each read from the resolved template, so each follows its
+"""The estimate's observability lines: Container Insights, Performance Insights, RDS
+enhanced monitoring and the CloudWatch alarms, each read from the resolved template, so each follows its
 switch (ContainerInsights, PerformanceInsights, DatabaseMonitoringInterval); a switch
 that is off brings no line."""
 
@@ -163,9 +163,38 @@ def _collector(t: ResolvedTemplate) -> Iterator[CostLine]:
     )
 
 
+def alarm_metrics(t: ResolvedTemplate) -> int:
+    """The metrics the template's alarms read, as CloudWatch bills alarms: one for an
+    alarm on a metric, one per metric (not per expression) for a metric-math alarm."""
+    count = 0
+    for _, props in t.of_type("AWS::CloudWatch::Alarm"):
+        queries = t.prop(props, "Metrics")
+        if isinstance(queries, list):
+            count += sum(1 for q in queries if isinstance(q, dict) and "MetricStat" in q)
+        else:
+            count += 1
+    return count
+
+
+def _alarms(t: ResolvedTemplate) -> Iterator[CostLine]:
+    alarms = sum(1 for _ in t.of_type("AWS::CloudWatch::Alarm"))
+    if not alarms:
+        return
+    metrics = Decimal(alarm_metrics(t))
+    per = price("cloudwatch_alarm_metric_month")
+    yield CostLine(
+        "CloudWatch alarms",
+        metrics * per,
+        metrics * per,
+        f"{alarms} alarms reading {_n(metrics)} metrics {_X} ${per} an alarm metric-month "
+        "(the rollback alarms with a traffic-shifting strategy, the paging ones with Alarms)",
+    )
+
+
 SERVICES: tuple[Callable[[ResolvedTemplate], Iterator[CostLine]], ...] = (
     _container_insights,
     _performance_insights,
     _enhanced_monitoring,
     _collector,
+    _alarms,
 )

@@ -190,6 +190,14 @@ _OBSERVABILITY = (
         f"are charged as custom metrics; {_NOT_FOUND}",
     ),
     Price(
+        "cloudwatch_alarm_metric_month",
+        Decimal("0.10"),
+        "alarm metric-month (CloudWatch standard-resolution alarm, per metric it reads)",
+        "Amazon CloudWatch pricing, from memory: $0.10 per standard-resolution alarm metric "
+        "a month, a metric-math alarm billed per metric it reads; the free tier's 10 alarm "
+        f"metrics are not counted; {_NOT_FOUND}",
+    ),
+    Price(
         "waf_extra_wcu_500_million",
         Decimal("0.20"),
         "million requests for each 500 web ACL capacity units beyond the 1,500 included",

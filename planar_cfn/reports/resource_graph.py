@@ -34,6 +34,7 @@ GROUPS: dict[str, str] = {
 CONCERNS: dict[str, str] = {
     "AWS::CertificateManager::Certificate": "edge",
     "AWS::ElasticLoadBalancingV2::Listener": "edge",
+    "AWS::ElasticLoadBalancingV2::ListenerRule": "edge",
     "AWS::ElasticLoadBalancingV2::LoadBalancer": "edge",
     "AWS::ElasticLoadBalancingV2::TargetGroup": "edge",
     "AWS::Route53::RecordSet": "edge",
@@ -67,6 +68,7 @@ CONCERNS: dict[str, str] = {
     "AWS::KMS::Alias": "identity",
     "AWS::KMS::Key": "identity",
     "AWS::Logs::LogGroup": "observability",
+    "AWS::CloudWatch::Alarm": "observability",
 }
 
 _SUB_NAME = re.compile(r"\$\{([^}!][^}]*)\}")

@@ -93,7 +93,7 @@ def add_load_balancer(
             },
         )
     )
-    target_group = _add_target_group(template, naming, stage, params, alb)
+    target_group = add_target_group(template, "TargetGroup", "ptg", naming, stage, params, alb)
     https, http = _add_listeners(template, naming, domain, alb, target_group)
     return LoadBalancer(
         load_balancer=alb, target_group=target_group, https_listener=https, http_listener=http
@@ -135,18 +135,28 @@ def _load_balancer_attributes(stage: Stage, params: Params) -> list[object]:
     ]
 
 
-def _add_target_group(
-    template: Template, naming: Naming, stage: Stage, params: Params, alb: elb.LoadBalancer
+def add_target_group(
+    template: Template,
+    logical_id: str,
+    prefix: str,
+    naming: Naming,
+    stage: Stage,
+    params: Params,
+    alb: elb.LoadBalancer,
+    condition: str | None = None,
 ) -> elb.TargetGroup:
-    """Add the tasks' target group and its health check."""
+    """Add a target group of the tasks (`prefix`-{stage}-{load balancer id}) with their
+    health check and drain time; the alternate one (rollout.py) is the same but for its
+    name and condition."""
     return template.add_resource(
         elb.TargetGroup(
-            "TargetGroup",
+            logical_id,
+            **({"Condition": condition} if condition else {}),
             # Named after the load balancer's id, so a new load balancer brings a new
             # target group: one target group cannot serve two load balancers while
             # CloudFormation swaps them.
             Name=Sub(
-                f"ptg-{stage.name}-${{Id}}",
+                f"{prefix}-{stage.name}-${{Id}}",
                 Id=Select(LOAD_BALANCER_ARN_ID_PART, Split("/", Ref(alb))),
             ),
             TargetType="ip",
@@ -161,7 +171,15 @@ def _add_target_group(
             HealthyThresholdCount=HEALTHY_THRESHOLD_COUNT,
             UnhealthyThresholdCount=UNHEALTHY_THRESHOLD_COUNT,
             Matcher=elb.Matcher(HttpCode=HEALTH_CHECK_MATCHER),
-            Tags=naming.tags(naming.name("ptg")),
+            # A replaced task's in-flight requests get DeregistrationDelaySeconds (30 s
+            # unless set), not ELB's 300 s (docs/stack.md, Rollouts).
+            TargetGroupAttributes=[
+                elb.TargetGroupAttribute(
+                    Key="deregistration_delay.timeout_seconds",
+                    Value=params["DeregistrationDelaySeconds"],
+                )
+            ],
+            Tags=naming.tags(naming.name(prefix)),
         )
     )
 

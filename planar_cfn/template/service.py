@@ -21,6 +21,7 @@ from .load_balancer import LoadBalancer
 from .naming import Naming
 from .network import APP_PORT, Network
 from .registry import Registry, add_registry
+from .rollout import Rollout, add_rollout
 from .secrets import Secrets
 from .storage import Storage
 
@@ -30,7 +31,9 @@ CONTAINER_NAME = APP_CONTAINER_NAME
 # The log groups keep events LogRetentionDays (14 unless set, as the original module kept them).
 LOG_RETENTION_PARAMETER = "LogRetentionDays"
 # The load balancer's failing health checks are ignored for a new task's first
-# minute, while the application starts.
+# minute, while the application starts (about 60 s on Fargate). The 2 passing checks
+# need not fit in it: ELB marks a new target unhealthy only after 10 failed checks
+# (5 minutes), so a task that is up after the grace is not replaced (docs/stack.md).
 HEALTH_CHECK_GRACE_SECONDS = 60
 # Container Insights as parameter ContainerInsights says: "enhanced" (the default, as
 # the original module set it) adds per-task and per-container metrics to "enabled"'s
@@ -75,6 +78,8 @@ class Service:
     image: AWSHelperFn
     # The optional ECR repository the image comes from.
     registry: Registry
+    # How ECS rolls out a new revision, and what a traffic shift needs beside the service.
+    rollout: Rollout
 
     @property
     def cluster(self) -> Ref:
@@ -266,6 +271,7 @@ def _add_ecs_service(
     load_balancer: LoadBalancer,
     cluster: ecs.Cluster,
     task: ecs.TaskDefinition,
+    rollout: Rollout,
 ) -> ecs.Service:
     return template.add_resource(
         ecs.Service(
@@ -292,10 +298,8 @@ def _add_ecs_service(
                 [_strategy_item(SPOT_PROVIDER)],
                 [_strategy_item(ON_DEMAND_PROVIDER)],
             ),
-            DeploymentConfiguration=ecs.DeploymentConfiguration(
-                MinimumHealthyPercent=MINIMUM_HEALTHY_PERCENT,
-                MaximumPercent=MAXIMUM_PERCENT,
-                DeploymentCircuitBreaker=ecs.DeploymentCircuitBreaker(Enable=True, Rollback=True),
+            DeploymentConfiguration=rollout.deployment_configuration(
+                MINIMUM_HEALTHY_PERCENT, MAXIMUM_PERCENT
             ),
             NetworkConfiguration=ecs.NetworkConfiguration(
                 AwsvpcConfiguration=ecs.AwsvpcConfiguration(
@@ -309,6 +313,7 @@ def _add_ecs_service(
                     ContainerName=CONTAINER_NAME,
                     ContainerPort=APP_PORT,
                     TargetGroupArn=Ref(load_balancer.target_group),
+                    AdvancedConfiguration=rollout.advanced_configuration(),
                 )
             ],
             HealthCheckGracePeriodSeconds=HEALTH_CHECK_GRACE_SECONDS,
@@ -395,8 +400,9 @@ def add_service(
             Tags=naming.tags(naming.name("planar-service")),
         )
     )
+    rollout = add_rollout(template, naming, config.stage, params, load_balancer)
     service = _add_ecs_service(
-        template, naming, params, network, storage, database, load_balancer, cluster, task
+        template, naming, params, network, storage, database, load_balancer, cluster, task, rollout
     )
     return Service(
         ecs_cluster=cluster,
@@ -409,4 +415,5 @@ def add_service(
         task_family=naming.name("planar-service"),
         image=registry.image,
         registry=registry,
+        rollout=rollout,
     )

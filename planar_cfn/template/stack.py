@@ -20,6 +20,7 @@ from troposphere.s3 import Bucket
 from .._version import __version__
 from ..inputs.parameters import Params, add_parameters
 from . import boundary
+from .alarms import add_alarms
 from .app_settings import add_app_settings
 from .config import StackConfig
 from .database import add_database
@@ -121,8 +122,7 @@ def build_template(config: StackConfig) -> BuiltStack:
     """Build the Planar stack for `config`: its stage's template, with the
     configuration's environment, secrets, task-role statements, sidecars and tags.
 
-    Returns the troposphere template with handles to the resources in it; nothing is
-    written or sent anywhere."""
+    Returns the template with handles to its resources; nothing is written or sent."""
     if not isinstance(config, StackConfig):
         raise TypeError(
             f"build_template: {config!r} is not a StackConfig; "
@@ -165,6 +165,7 @@ def build_template(config: StackConfig) -> BuiltStack:
         app,
     )
     scaling = add_scaling(template, naming, params, service, load_balancer)
+    add_alarms(template, naming, params, load_balancer, service, database)
     boundary.add_permissions_boundary(template, params)
     add_outputs(template, params, secrets, storage, database, roles, domain, load_balancer, service)
     return BuiltStack(

@@ -108,13 +108,17 @@ def launch_forms(templates: dict[str, dict]) -> str:
     return "\n".join(merged)
 
 
-def test_only_the_database_zones_differ_by_stage(templates):
-    rows = [
-        r for r in launch_forms(templates).split("\n") if "(dev, staging)" in r or "(prod)" in r
+def test_only_the_database_zones_the_strategy_and_the_alarms_differ_by_stage(templates):
+    form = launch_forms(templates).split("\n")
+    differing = [r for r in form if "(dev" in r or "(staging" in r or "(prod)" in r]
+    assert sorted({r.split(" | ")[1] for r in differing}) == [
+        "`Alarms`",
+        "`DatabaseAvailabilityZones`",
+        "`DeploymentStrategy`",
     ]
-    assert [r.split(" | ")[1] for r in rows] == ["`DatabaseAvailabilityZones`"] * 2
-    assert "| required |" in rows[1]
-    assert "2 or more different zones" in rows[1]
+    zones = [r for r in differing if "`DatabaseAvailabilityZones`" in r]
+    assert "| required |" in zones[1]
+    assert "2 or more different zones" in zones[1]
 
 
 def test_launch_form_listing_matches_every_stage_template(templates):

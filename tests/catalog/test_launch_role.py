@@ -189,6 +189,8 @@ def test_roles_are_passed_only_to_their_services_and_scoped_to_the_stack(role):
     assert "*" not in resolved["Resource"]
     assert set(resolved["Condition"]["StringEquals"]["iam:PassedToService"]) == {
         "ecs-tasks.amazonaws.com",
+        # ECS's deployment role, with a traffic-shifting DeploymentStrategy.
+        "ecs.amazonaws.com",
         "lambda.amazonaws.com",
         "monitoring.rds.amazonaws.com",
         "rds.amazonaws.com",

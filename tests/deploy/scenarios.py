@@ -48,7 +48,7 @@ def create_request(h, **changes):
         "ChangeSetName": "planar-dev-20261127-100000",
         "ChangeSetType": "CREATE",
         **h.template_argument(),
-        "Parameters": expected_parameters(STAGE_VALUES),
+        "Parameters": expected_parameters(STAGE_VALUES, h.stage),
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
         "Tags": TAGS,
         "Description": "build.py --stage dev (planar-cfn 0.1.0)",
@@ -61,7 +61,8 @@ def update_request(h, **changes):
 
 
 def previous_parameters(h, **changes):
-    values = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(STAGE_VALUES)}
+    sent = expected_parameters(STAGE_VALUES, h.stage)
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in sent}
     return {**values, **changes}
 
 
@@ -148,7 +149,7 @@ def prod_alb_switch(h, **kw):
     }
     h.path.write_text(json.dumps(values))
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h, AlbInternal="true"))
-    h.created(**prod_update_request(h, Parameters=expected_parameters(values)))
+    h.created(**prod_update_request(h, Parameters=expected_parameters(values, "prod")))
     h.ready(REPLACE_ALB, **kw)
 
 

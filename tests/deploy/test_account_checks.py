@@ -44,7 +44,7 @@ def first_create(h, *role, **bucket):
         }
     )
     values = json.loads(h.path.read_text())
-    h.created(**create_request(h, Parameters=expected_parameters(values), **stage))
+    h.created(**create_request(h, Parameters=expected_parameters(values, h.stage), **stage))
     h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
 
 
@@ -266,7 +266,7 @@ def test_an_update_with_a_good_access_logs_bucket_goes_ahead(harness, encryption
     h = harness("dev", WITH_LOGS)
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
     h.account_checks(location="", encryption=encryption)  # us-east-1: a null LocationConstraint
-    h.created(**update_request(h, Parameters=expected_parameters(WITH_LOGS)))
+    h.created(**update_request(h, Parameters=expected_parameters(WITH_LOGS, h.stage)))
     h.ready([change("Modify", "LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer")])
 
     assert h.run() == ExitCode.NOT_EXECUTED, h.err.getvalue()

@@ -660,7 +660,7 @@ def test_lookups_fill_what_the_stage_file_leaves_out(harness):
             StackName="planar-prod-acme",
             ChangeSetName="planar-prod-20261127-100000",
             Description="build.py --stage prod (planar-cfn 0.1.0)",
-            Parameters=expected_parameters({**values, **found}),
+            Parameters=expected_parameters({**values, **found}, h.stage),
             Tags=[
                 t if t["Key"] != "stage" else {"Key": "stage", "Value": "prod"}
                 for t in create_request(h)["Tags"]
@@ -680,7 +680,9 @@ def test_an_update_keeps_the_database_zones_instead_of_looking_them_up(harness):
     h = harness("prod", values)
     h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
     # THEN no ec2:DescribeSubnets (the subnets' order could move an instance): the stack's zones
-    params = expected_parameters(values, database_availability_zones={"UsePreviousValue": True})
+    params = expected_parameters(
+        values, h.stage, database_availability_zones={"UsePreviousValue": True}
+    )
     h.created(**prod_update_request(h, Parameters=params))
     h.change_set(status="FAILED", execution="UNAVAILABLE", reason="No updates are to be performed.")
     h.deleted_change_set()

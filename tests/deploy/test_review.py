@@ -37,7 +37,7 @@ def test_update_shows_changed_parameters_and_keeps_the_pipelines_image_tag(harne
     h = harness("dev", values)
     before = previous_parameters(h, ContainerImageTag="v42", DesiredCount="1")
     h.stack("UPDATE_COMPLETE", parameters=before)
-    params = expected_parameters(values, container_image_tag={"UsePreviousValue": True})
+    params = expected_parameters(values, h.stage, container_image_tag={"UsePreviousValue": True})
     h.created(**update_request(h, Parameters=params))
     after = [
         {"ParameterKey": k, "ParameterValue": v} for k, v in {**before, "DesiredCount": "2"}.items()
@@ -302,7 +302,7 @@ def test_turning_spot_off_is_shown_as_a_strategy_change(harness):
     h = harness("dev", values)
     before = previous_parameters(h, FargateSpot="true")
     h.stack("UPDATE_COMPLETE", parameters=before)
-    h.created(**update_request(h, Parameters=expected_parameters(values)))
+    h.created(**update_request(h, Parameters=expected_parameters(values, h.stage)))
     after = {**before, "FargateSpot": "false"}
     h.ready(
         [_service_change("False", "CapacityProviderStrategy")],
@@ -334,7 +334,7 @@ def test_turning_autoscaling_off_warns_that_the_count_goes_to_desired_count(harn
     h = harness("dev", values)
     before = previous_parameters(h, Autoscaling="true", DesiredCount="1")
     h.stack("UPDATE_COMPLETE", parameters=before)
-    h.created(**update_request(h, Parameters=expected_parameters(values)))
+    h.created(**update_request(h, Parameters=expected_parameters(values, h.stage)))
     after = {**before, "Autoscaling": "false", "DesiredCount": "2"}
     h.ready(
         [_service_change("False", "DesiredCount")],

@@ -14,7 +14,7 @@ from tests.deploy.scenarios import (
     previous_parameters,
     update_request,
 )
-from tests.deploy_stubs import STAGE_VALUES, change, stack
+from tests.deploy_stubs import STAGE_VALUES, change, expected_parameters, stack
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:acme-deploys"
 CHAT = "arn:aws:sns:us-east-1:123456789012:acme-chat"
@@ -59,7 +59,10 @@ def test_a_first_create_sends_the_topics(harness):
     h.no_stack()
     topic(h, TOPIC)
     topic(h, CHAT)
-    h.created(**create_request(h, NotificationARNs=[TOPIC, CHAT]))
+    # The same topics go to the alarms, as AlarmTopicArns.
+    sent = expected_parameters({**STAGE_VALUES, "notification_topic_arns": [TOPIC, CHAT]})
+    assert {"ParameterKey": "AlarmTopicArns", "ParameterValue": f"{TOPIC},{CHAT}"} in sent
+    h.created(**create_request(h, NotificationARNs=[TOPIC, CHAT], Parameters=sent))
     h.ready([change("Add", "Cluster", "AWS::ECS::Cluster")])
     h.deleted_change_set()
     h.deleted_stack()
@@ -165,7 +168,8 @@ def test_a_listed_topic_replaces_the_stacks_unchecked_ones(harness):
     h = harness("dev", {**STAGE_VALUES, "notification_topic_arns": [TOPIC]})
     stack_with_topics(h, [CHAT])
     topic(h, TOPIC)
-    h.created(**update_request(h, NotificationARNs=[TOPIC]))
+    listed = expected_parameters({**STAGE_VALUES, "notification_topic_arns": [TOPIC]})
+    h.created(**update_request(h, NotificationARNs=[TOPIC], Parameters=listed))
     h.ready([change("Modify", "Service", "AWS::ECS::Service")])
     h.deleted_change_set()
 
@@ -236,3 +240,14 @@ def test_the_limit_is_the_api_models():
     model = boto3.client("cloudformation", region_name="us-east-1").meta.service_model
     shape = model.operation_model("CreateChangeSet").input_shape.members["NotificationARNs"]
     assert shape.metadata["max"] == notifications.MAX_TOPICS
+
+
+def test_without_the_key_the_alarms_keep_the_stacks_topics(harness):
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h, AlarmTopicArns=TOPIC))
+    kept = expected_parameters(STAGE_VALUES, notification_topic_arns={"UsePreviousValue": True})
+    h.created(**update_request(h, Parameters=kept))
+    h.ready([change("Modify", "Service", "AWS::ECS::Service")])
+    h.deleted_change_set()
+
+    assert h.run("--dry-run") == ExitCode.OK, h.err.getvalue()

@@ -33,6 +33,8 @@ VALID = {
     "EcrRepository": "false",
     "ContainerRegistryUrl": "ghcr.io/acme",
     "ContainerImageName": "planar-app",
+    "DeploymentStrategy": "CANARY",
+    "TrafficShiftPercent": "10",
 }
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:planar/registry/x-AbC123"
 # Values to try for the inputs that allow more than a list of values.

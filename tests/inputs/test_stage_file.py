@@ -89,6 +89,13 @@ def test_values_become_cloudformation_parameters_with_defaults():
         "LogRetentionDays",
         "PerformanceInsights",
         "DatabaseMonitoringInterval",
+        "DeregistrationDelaySeconds",
+        "DeploymentStrategy",
+        "TrafficShiftPercent",
+        "TrafficShiftBakeMinutes",
+        "BakeTimeMinutes",
+        "Alarms",
+        "AlarmTopicArns",
         "TaskEgress",
         "DatabaseDataApi",
         "DatabaseRequireTls",
@@ -110,6 +117,10 @@ def test_values_become_cloudformation_parameters_with_defaults():
     assert parameters["AlbInternal"] == "false"  # JSON false
     assert parameters["AuroraMinCapacity"] == "0.5"
     assert parameters["AuroraMaxCapacity"] == "4"
+    # The stack's event topics are the alarms' topics too.
+    assert parameters["AlarmTopicArns"] == "arn:aws:sns:us-east-1:123456789012:acme-deploys"
+    assert parameters["DeploymentStrategy"] == "CANARY"
+    assert parameters["TrafficShiftPercent"] == "10"  # a JSON number
     assert "from-the-environment" not in repr(loaded)
 
 
@@ -420,3 +431,40 @@ def test_a_secret_in_another_account_is_refused_at_deploy_time():
     assert account_problems({"A": SECRET}, "123456789012", "us-east-1") == []
     (problem,) = account_problems({"A": other}, "123456789012", "us-east-1")
     assert problem.startswith(f'secrets["A"] = "{other}": the secret is in account 999999999999')
+
+
+def test_the_strategy_and_the_alarms_default_to_the_stages(tmp_path):
+    values = {k: v for k, v in STAGE_VALUES.items() if k not in ("deployment_strategy", "alarms")}
+    path = write(tmp_path, values)
+    dev, prod = load(path, "dev", {}), load(path, "prod", {})
+    assert (dev.parameters["DeploymentStrategy"], dev.parameters["Alarms"]) == ("ROLLING", "false")
+    assert (prod.parameters["DeploymentStrategy"], prod.parameters["Alarms"]) == ("CANARY", "true")
+    assert load(path, "staging", {}).parameters["Alarms"] == "true"
+
+
+def test_bake_times_past_cloudformations_33_hours_are_refused(tmp_path):
+    path = write(
+        tmp_path,
+        {
+            **STAGE_VALUES,
+            "deployment_strategy": "LINEAR",
+            "traffic_shift_percent": 3,
+            "traffic_shift_bake_minutes": 60,
+            "bake_time_minutes": 60,
+        },
+    )
+    with pytest.raises(StageFileError) as error:
+        load(path, "dev", {})
+    # 33 steps of 3 percent, each baked 60 minutes, and 60 more: 2,040 minutes.
+    assert "takes 2040 minutes; CloudFormation refuses more than 1980 (33 hours)" in str(
+        error.value
+    )
+    assert "traffic_shift_percent = 3" in str(error.value)
+
+
+def test_a_linear_step_below_3_percent_is_refused(tmp_path):
+    path = write(
+        tmp_path, {**STAGE_VALUES, "deployment_strategy": "LINEAR", "traffic_shift_percent": 2.5}
+    )
+    with pytest.raises(StageFileError, match=r"a LINEAR step of 2\.5 percent is below"):
+        load(path, "dev", {})

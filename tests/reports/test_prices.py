@@ -31,6 +31,7 @@ def test_the_price_table_holds_the_published_figures_with_units_and_sources():
         "waf_rule_month": "1.00",
         "waf_requests_million": "0.60",
         "cloudwatch_metric_month": "0.30",
+        "cloudwatch_alarm_metric_month": "0.10",
         "waf_extra_wcu_500_million": "0.20",
         "ecr_storage_gb_month": "0.10",
     }

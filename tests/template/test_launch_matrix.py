@@ -56,6 +56,7 @@ MODELS = [
 # name), every label within DNS's 63.
 LONGEST_DOMAIN = "a" * 52 + ".example.com"
 LONGEST_APP = "a" + "b" * 35
+TOPIC = "arn:aws:sns:us-east-1:123456789012:acme-alarms"
 
 # A valid launch, as CloudFormation receives it: an internal load balancer in the
 # private subnets, no registry credentials, the template defaults for everything else.
@@ -152,6 +153,24 @@ ACCEPTED = [
     case("bedrock-every-model", BedrockModelIds="*"),
     case("shortest-app-longest-domain", AppName="a", BaseDomainName=LONGEST_DOMAIN),
     case("longest-app-longest-domain", AppName=LONGEST_APP, BaseDomainName=LONGEST_DOMAIN),
+    # Each deployment strategy (docs/stack.md, Rollouts), and the paging alarms on and off.
+    case("strategy-rolling-alarms-off", DeploymentStrategy="ROLLING", Alarms="false"),
+    case(
+        "strategy-canary-alarms-to-topics",
+        DeploymentStrategy="CANARY",
+        Alarms="true",
+        AlarmTopicArns=f"{TOPIC},{TOPIC}-chat",
+    ),
+    case("strategy-canary-0.1-percent", DeploymentStrategy="CANARY", TrafficShiftPercent="0.1"),
+    case(
+        "strategy-linear-3-percent",
+        DeploymentStrategy="LINEAR",
+        TrafficShiftPercent="3",
+        TrafficShiftBakeMinutes="57",
+        BakeTimeMinutes="0",
+    ),
+    case("strategy-blue-green", DeploymentStrategy="BLUE_GREEN", BakeTimeMinutes="1440"),
+    case("drain-3600-seconds-alarms-on", DeregistrationDelaySeconds="3600", Alarms="true"),
     case("everything-on", **EVERYTHING),
     case(
         "everything-on-existing-secret-and-web-acl",
@@ -443,6 +462,14 @@ REFUSED = [
     case("auto-pause-299-seconds", AuroraMinCapacity="0", AuroraSecondsUntilAutoPause="299"),
     case("auto-pause-86401-seconds", AuroraMinCapacity="0", AuroraSecondsUntilAutoPause="86401"),
     case("fargate-spot-yes", FargateSpot="yes"),
+    case("strategy-unknown", DeploymentStrategy="ALL_AT_ONCE"),
+    case("linear-step-below-3", DeploymentStrategy="LINEAR", TrafficShiftPercent="2.9"),
+    case("traffic-shift-0", TrafficShiftPercent="0"),
+    case("traffic-shift-trailing-zero", TrafficShiftPercent="10.0"),
+    case("traffic-shift-101", TrafficShiftPercent="101"),
+    case("bake-1441-minutes", BakeTimeMinutes="1441"),
+    case("drain-3601-seconds", DeregistrationDelaySeconds="3601"),
+    case("alarm-topic-not-an-arn", AlarmTopicArns="acme-alarms"),
 ]
 
 # Accepted outside prod, refused in prod by the template's Rule and by the stage file.
@@ -500,6 +527,17 @@ def test_database_zones_are_one_per_instance(template, stage, values, tmp_path):
 # check; the template accepts them. Name -> (the stages it applies to, values).
 ALL_STAGES = STAGE_NAMES
 STAGE_FILE_ONLY = {
+    # No Rule adds numbers: past 33 hours of bake, CloudFormation refuses the deployment
+    # itself (cfn-lint's schema); the stage file refuses it first.
+    "canary-bakes-past-33-hours": (
+        ALL_STAGES,
+        {
+            **BASE,
+            "DeploymentStrategy": "CANARY",
+            "BakeTimeMinutes": "1440",
+            "TrafficShiftBakeMinutes": "600",
+        },
+    ),
     # No Rule function counts a list's items: the stage file refuses a single subnet.
     "one-private-subnet": (ALL_STAGES, {**BASE, "Subnets": PRIVATE[0]}),
     "one-public-subnet": (ALL_STAGES, {**BASE, **INTERNET_FACING, "AlbSubnets": PUBLIC[0]}),

@@ -72,11 +72,11 @@ def test_override_sets_a_property_a_nested_one_a_list_item_and_an_attribute(buil
         ),
         (
             "target_group",
-            "TargetGroupAttributes.0.Value",
-            "30",
+            "Targets.0.Id",
+            "10.0.0.1",
             ValueError,
-            "TargetGroup (AWS::ElasticLoadBalancingV2::TargetGroup).TargetGroupAttributes is "
-            "not set: override 'TargetGroupAttributes' as a whole",
+            "TargetGroup (AWS::ElasticLoadBalancingV2::TargetGroup).Targets is "
+            "not set: override 'Targets' as a whole",
         ),
         ("target_group", "", "x", ValueError, "path '': property names joined by dots"),
         ("target_group", "Port..x", 1, ValueError, "path 'Port..x'"),

@@ -190,6 +190,18 @@ def test_service(template, stage):
             "ContainerName": "planar-app",
             "ContainerPort": 8000,
             "TargetGroupArn": {"Ref": "TargetGroup"},
+            # ECS's traffic shift (tests/template/test_rollout.py).
+            "AdvancedConfiguration": {
+                "Fn::If": [
+                    "UsesTrafficShift",
+                    {
+                        "AlternateTargetGroupArn": {"Ref": "AlternateTargetGroup"},
+                        "ProductionListenerRule": {"Ref": "ProductionListenerRule"},
+                        "RoleArn": {"Fn::GetAtt": ["DeploymentRole", "Arn"]},
+                    },
+                    {"Ref": "AWS::NoValue"},
+                ]
+            },
         }
     ]
     assert p["HealthCheckGracePeriodSeconds"] == 60
