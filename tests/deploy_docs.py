@@ -248,7 +248,7 @@ def _prod_diff(tmp: Path) -> str:
     template = json.loads(h.rendered.body)
     deployed = copy.deepcopy(template)
     deployed["Resources"]["TargetGroup"]["Properties"]["HealthCheckPath"] = "/health"
-    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values, h.stage)}
     before.update(ContainerCpu="2048", ContainerMemory="4096", ContainerImageTag="v41")
     h.stack("UPDATE_COMPLETE", parameters=before)
     h.network()
@@ -271,14 +271,16 @@ def _prod_revert_drift(tmp: Path) -> str:
 
     values = {k: v for k, v in STAGE_VALUES.items() if k != "container_image_tag"}
     h = _harness("prod", values, tmp)
-    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values, h.stage)}
     h.stack("UPDATE_COMPLETE", parameters=before)
     h.created(
         StackName=h.name,
         ChangeSetName="planar-prod-20261127-100000",
         ChangeSetType="UPDATE",
         **h.template_argument(),
-        Parameters=expected_parameters(values, container_image_tag={"UsePreviousValue": True}),
+        Parameters=expected_parameters(
+            values, h.stage, container_image_tag={"UsePreviousValue": True}
+        ),
         Capabilities=["CAPABILITY_NAMED_IAM"],
         Tags=stack_tags("prod"),
         Description="build.py --stage prod (planar-cfn 0.1.0)",
