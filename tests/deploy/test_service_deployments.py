@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from planar_cfn.errors import ExitCode
 from tests.deploy.scenarios import OUTPUTS, build_py, executed_update
-from tests.deploy_stubs import T0, event, service, service_outputs
+from tests.deploy_stubs import T0, event, service, service_outputs, target_group_arn
 
 CLUSTER, NAME = "app-cluster-dev-acme", "planar-service-dev-acme"
 SERVICE_ARN = f"arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/{NAME}"
@@ -234,3 +234,48 @@ def test_stages_aws_refuses_are_said_once_and_the_service_events_go_on(harness, 
         "DEPLOYMENT_STAGE | not read: AccessDeniedException: not authorized",
     ]
     assert "UPDATE_FAILED" in h.err.getvalue()
+
+
+ALTERNATE = target_group_arn("dev").replace("ptg-dev-acme/6d0ecf831eec9f09", "atg-dev-acme/1a2b3c")
+
+
+def test_after_a_blue_green_deployment_the_check_finds_the_tasks_in_the_alternate_group(
+    harness, tmp_path
+):
+    # GIVEN a BLUE_GREEN update after which ECS serves production from the alternate
+    # target group: the service's own group only drains the old revision's task
+    h = harness("dev")
+    h.auto_service = False
+    cursor = executed_update(h, [])
+    h.progress("UPDATE_IN_PROGRESS", updating(), cursor)
+    poll(h, deployment("PRODUCTION_TRAFFIC_SHIFT", 100), "BLUE_GREEN")
+    done = event("dev", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=900)
+    complete = event("dev", h.name, "UPDATE_COMPLETE", seconds=910)
+    h.progress("UPDATE_COMPLETE", complete, done, outputs={**OUTPUTS, **service_outputs("dev")})
+    poll(h, deployment("CLEAN_UP", 100, "SUCCESSFUL"), "BLUE_GREEN")
+    answer = shifting("BLUE_GREEN")
+    answer["loadBalancers"] = [
+        {
+            **answer["loadBalancers"][0],
+            "advancedConfiguration": {"alternateTargetGroupArn": ALTERNATE},
+        }
+    ]
+    h.service_reading(answer, 8)
+    h.target_health(("draining", "Target.DeregistrationInProgress"))
+    h.aws.stub("elbv2").add_response(
+        "describe_target_health",
+        {
+            "TargetHealthDescriptions": [
+                {"Target": {"Id": "10.0.2.20", "Port": 8000}, "TargetHealth": {"State": "healthy"}}
+            ]
+        },
+        {"TargetGroupArn": ALTERNATE},
+    )
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN the check judges the alternate group's healthy target, and the deploy succeeds
+    assert code == ExitCode.OK, h.err.getvalue()
+    assert "1 of 1 target(s) healthy" not in h.err.getvalue()
+    assert "DEPLOYMENT_STAGE | SUCCESSFUL CLEAN_UP: 100% new, 0% old" in shown(h)
