@@ -6,8 +6,14 @@ failure's root cause (service_deployments.DeploymentStages), through the command
 from datetime import timedelta
 
 from planar_cfn.errors import ExitCode
-from tests.deploy.scenarios import OUTPUTS, build_py, executed_update
-from tests.deploy_stubs import T0, event, service, service_outputs, target_group_arn
+from tests.deploy.scenarios import (
+    OUTPUTS,
+    build_py,
+    executed_update,
+    image_tag_update,
+    previous_parameters,
+)
+from tests.deploy_stubs import T0, change, event, service, service_outputs, target_group_arn
 
 CLUSTER, NAME = "app-cluster-dev-acme", "planar-service-dev-acme"
 SERVICE_ARN = f"arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/{NAME}"
@@ -18,9 +24,13 @@ ALARM = "planar-dev-acme-ServiceErrorRateAlarm"
 KINDS = ("DEPLOYMENT_STAGE", "DEPLOYMENT_ROLLBACK", "SERVICE_EVENT")
 
 
-def shifting(strategy: str = "CANARY") -> dict:
+def names(stage: str) -> tuple[str, str]:
+    return f"app-cluster-{stage}-acme", f"planar-service-{stage}-acme"
+
+
+def shifting(strategy: str = "CANARY", stage: str = "dev") -> dict:
     """DescribeServices' service under a traffic-shifting `strategy`."""
-    return {**service("dev"), "deploymentConfiguration": {"strategy": strategy}}
+    return {**service(stage), "deploymentConfiguration": {"strategy": strategy}}
 
 
 def deployment(stage: str, new: float, status: str = "IN_PROGRESS", fired=()) -> dict:
@@ -38,20 +48,18 @@ def deployment(stage: str, new: float, status: str = "IN_PROGRESS", fired=()) ->
     return answer
 
 
-def poll(h, answer: dict | None, strategy: str = "CANARY") -> None:
+def poll(h, answer: dict | None, strategy: str = "CANARY", stage: str = "dev") -> None:
     """One poll of the service: DescribeServices, its newest service deployment
     (`answer`; None when ECS refuses to list them), and no stopped task."""
+    cluster, name = names(stage)
     ecs = h.aws.stub("ecs")
     ecs.add_response(
         "describe_services",
-        {"services": [shifting(strategy)], "failures": []},
-        {"cluster": CLUSTER, "services": [NAME]},
+        {"services": [shifting(strategy, stage)], "failures": []},
+        {"cluster": cluster, "services": [name]},
     )
-    listing = {
-        "cluster": CLUSTER,
-        "service": NAME,
-        "createdAt": {"after": T0 + timedelta(seconds=5)},
-    }
+    after = {"after": T0 + timedelta(seconds=5)}
+    listing = {"cluster": cluster, "service": name, "createdAt": after}
     if answer is None:
         ecs.add_client_error("list_service_deployments", "AccessDeniedException", "not authorized")
     else:
@@ -65,13 +73,14 @@ def poll(h, answer: dict | None, strategy: str = "CANARY") -> None:
     ecs.add_response(
         "list_tasks",
         {"taskArns": []},
-        {"cluster": CLUSTER, "serviceName": NAME, "desiredStatus": "STOPPED"},
+        {"cluster": cluster, "serviceName": name, "desiredStatus": "STOPPED"},
     )
 
 
-def updating() -> dict:
+def updating(stage: str = "dev") -> dict:
+    arn = SERVICE_ARN.replace("-dev-", f"-{stage}-")
     return event(
-        "dev", "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=5, physical=SERVICE_ARN
+        stage, "Service", "UPDATE_IN_PROGRESS", "AWS::ECS::Service", seconds=5, physical=arn
     )
 
 
@@ -279,3 +288,51 @@ def test_after_a_blue_green_deployment_the_check_finds_the_tasks_in_the_alternat
     assert code == ExitCode.OK, h.err.getvalue()
     assert "1 of 1 target(s) healthy" not in h.err.getvalue()
     assert "DEPLOYMENT_STAGE | SUCCESSFUL CLEAN_UP: 100% new, 0% old" in shown(h)
+
+
+def test_an_image_tag_update_in_prod_follows_the_canary(harness, templates):
+    # GIVEN prod's service under CANARY, and --image-tag v42: the new task definition
+    # is the service's new revision, rolled out through the same canary
+    h = harness("prod")
+    h.auto_service = False
+    before = previous_parameters(h)
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    image_tag_update(h, templates["prod"], before)
+    after = [
+        {"ParameterKey": k, "ParameterValue": "v42" if k == "ContainerImageTag" else v}
+        for k, v in before.items()
+    ]
+    h.ready(
+        [
+            change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True"),
+            change("Modify", "Service", "AWS::ECS::Service"),
+        ],
+        parameters=after,
+    )
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.executed()
+    h.progress("UPDATE_IN_PROGRESS", updating("prod"), cursor)
+    for stage, new in CANARY_STAGES[:-1]:
+        poll(h, deployment(stage, new), stage="prod")
+        h.progress("UPDATE_IN_PROGRESS")
+    poll(h, deployment(*CANARY_STAGES[-1]), stage="prod")
+    done = event("prod", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=900)
+    complete = event("prod", h.name, "UPDATE_COMPLETE", seconds=910)
+    h.progress("UPDATE_COMPLETE", complete, done, outputs={**OUTPUTS, **service_outputs("prod")})
+    poll(h, deployment("CLEAN_UP", 100, "SUCCESSFUL"), stage="prod")
+    h.protected()
+    h.service_healthy(image=service_outputs("prod")["ContainerImage"])
+
+    # WHEN the tag is deployed
+    assert h.run("--image-tag", "v42", "--yes") == ExitCode.OK, h.err.getvalue()
+
+    # THEN the canary's stages show, 10% first, then all of it
+    assert shown(h) == [
+        "DEPLOYMENT_STAGE | SCALE_UP: 0% new, 100% old",
+        "DEPLOYMENT_STAGE | PRODUCTION_TRAFFIC_SHIFT: 10% new, 90% old",
+        "DEPLOYMENT_STAGE | PRODUCTION_TRAFFIC_SHIFT: 100% new, 0% old",
+        "DEPLOYMENT_STAGE | BAKE_TIME: 100% new, 0% old",
+        "DEPLOYMENT_STAGE | CLEAN_UP: 100% new, 0% old",
+        "DEPLOYMENT_STAGE | SUCCESSFUL CLEAN_UP: 100% new, 0% old",
+    ]
