@@ -103,9 +103,9 @@ class DeploymentStages:
         deployment = found[0]
         lines: list[Mapping[str, Any]] = []
         text = stage_text(deployment)
+        at = deployment.get("updatedAt") or when
         if text and text != self.last:
             self.last = text
-            at = deployment.get("updatedAt") or when
             lines.append(line(at, "DEPLOYMENT_STAGE", text))
         fired = deployment.get("alarms", {}).get("triggeredAlarmNames", [])
         if (
@@ -116,5 +116,5 @@ class DeploymentStages:
             alarms = self.cloudwatch.describe_alarms(AlarmNames=list(fired)).get("MetricAlarms", [])
             by_name = {a.get("AlarmName"): a for a in alarms}
             self.rolled_back = "; ".join(rolled_back_by_alarm(n, by_name.get(n)) for n in fired)
-            lines.append(line(when, "DEPLOYMENT_ROLLBACK", self.rolled_back))
+            lines.append(line(at, "DEPLOYMENT_ROLLBACK", self.rolled_back))
         return lines

@@ -336,3 +336,31 @@ def test_an_image_tag_update_in_prod_follows_the_canary(harness, templates):
         "DEPLOYMENT_STAGE | CLEAN_UP: 100% new, 0% old",
         "DEPLOYMENT_STAGE | SUCCESSFUL CLEAN_UP: 100% new, 0% old",
     ]
+
+
+def test_a_stack_complete_while_an_alarm_rolled_the_service_back_fails_naming_the_alarm(
+    harness, tmp_path
+):
+    # GIVEN a canary that an alarm rolled back, under a stack that ends UPDATE_COMPLETE
+    h = harness("dev")
+    h.auto_service = False
+    cursor = executed_update(h, [])
+    h.progress("UPDATE_IN_PROGRESS", updating(), cursor)
+    poll(h, deployment("PRODUCTION_TRAFFIC_SHIFT", 0, "ROLLBACK_SUCCESSFUL", [ALARM]))
+    h.aws.stub("cloudwatch").add_response(
+        "describe_alarms", {"MetricAlarms": []}, {"AlarmNames": [ALARM]}
+    )
+    complete = event("dev", h.name, "UPDATE_COMPLETE", seconds=910)
+    h.progress("UPDATE_COMPLETE", complete, outputs={**OUTPUTS, **service_outputs("dev")})
+    poll(h, deployment("PRODUCTION_TRAFFIC_SHIFT", 0, "ROLLBACK_SUCCESSFUL", [ALARM]))
+
+    # WHEN build.py deploys it
+    code = build_py(h, tmp_path)
+
+    # THEN exit 1: the service runs its previous revision, the alarm named (its state
+    # unknown: the alarm is gone)
+    assert code == ExitCode.FAILED
+    assert (
+        f"update failed: the deployment was rolled back by alarm {ALARM}; service of stack "
+        "planar-dev-acme runs its previous revision"
+    ) in h.err.getvalue()
