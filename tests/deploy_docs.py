@@ -476,6 +476,55 @@ def _rolled_back(tmp: Path) -> str:
     return f"$ python build.py --stage dev --yes\n[... the build summary: resources, size, lint ...]\n{h.out.getvalue()}$ echo $?\n{code}\n"
 
 
+def _prod_canary(tmp: Path) -> str:
+    """--image-tag in prod under CANARY: the stages with the split, then the check."""
+    import json
+    from datetime import timedelta
+
+    from tests.deploy.scenarios import image_tag_update
+    from tests.deploy.test_service_deployments import CANARY_STAGES, deployment, poll, updating
+    from tests.deploy_stubs import T0
+
+    values = {k: v for k, v in STAGE_VALUES.items() if k != "container_image_tag"}
+    h = _harness("prod", values, tmp)
+    h.auto_service = False
+    before = {p["ParameterKey"]: p["ParameterValue"] for p in expected_parameters(values)}
+    before.update(ContainerImageTag="v41")
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    image_tag_update(h, json.loads(h.rendered.body), before)
+    after = [
+        {"ParameterKey": k, "ParameterValue": "v42" if k == "ContainerImageTag" else v}
+        for k, v in before.items()
+    ]
+    changes = [
+        change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True", causes=("Image",)),
+        change("Modify", "Service", "AWS::ECS::Service", "False"),
+    ]
+    h.ready(changes, parameters=after)
+    cursor = event("prod", h.name, "UPDATE_COMPLETE", event_id="e0")
+    h.events(cursor)
+    h.executed()
+    h.progress("UPDATE_IN_PROGRESS", updating("prod"), cursor)
+    # minutes after the start each stage is first seen: 10% for the canary's bake (5 min),
+    # then all of it, the bake time (10 min), the old revision gone
+    minutes = [1, 2, 5, 8, 9, 19]
+    for (stage, new), at in zip(CANARY_STAGES, minutes, strict=True):
+        answer = {**deployment(stage, new), "updatedAt": T0 + timedelta(minutes=at)}
+        poll(h, answer, stage="prod")
+        if at != minutes[-1]:
+            h.progress("UPDATE_IN_PROGRESS")
+    done = event("prod", "Service", "UPDATE_COMPLETE", "AWS::ECS::Service", seconds=1210)
+    complete = event("prod", h.name, "UPDATE_COMPLETE", seconds=1220)
+    outputs = {**OUTPUTS, "ContainerImage": "ghcr.io/acme/planar-app:v42"}
+    h.progress("UPDATE_COMPLETE", complete, done, outputs=outputs)
+    final = {**deployment("CLEAN_UP", 100, "SUCCESSFUL"), "updatedAt": T0 + timedelta(minutes=20)}
+    poll(h, final, stage="prod")
+    h.protected()
+    h.service_healthy(image=outputs["ContainerImage"])
+    code = h.run("--image-tag", "v42", "--yes")
+    return f"$ python build.py --stage prod --image-tag v42 --yes\n{h.out.getvalue()}$ echo $?\n{code}\n"
+
+
 OUTPUTS = {
     "ApplicationUrl": "https://acme-prod.example.com",
     "LoadBalancerDnsName": "planar-loadb-1a2b3c4d5e6f-1234567890.us-east-1.elb.amazonaws.com",
@@ -502,6 +551,7 @@ def transcripts() -> dict[str, str]:
             "drift": _prod_drift(Path(tmp)),
             "tasks-stopping": _tasks_keep_stopping(Path(tmp)),
             "rolled-back": _rolled_back(Path(tmp)),
+            "canary": _prod_canary(Path(tmp)),
         }
 
 

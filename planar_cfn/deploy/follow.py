@@ -11,7 +11,15 @@ from typing import Any
 
 from ..aws.gateway import AWS_FAILURES, why
 from ..errors import ExitCode, InputError
-from . import plan, presentation, progress, protections, service_events, verification
+from . import (
+    plan,
+    presentation,
+    progress,
+    protections,
+    service_deployments,
+    service_events,
+    verification,
+)
 from .session import Session
 
 __all__ = ["finish", "follow", "watch"]
@@ -27,7 +35,12 @@ def follow(
         None
         if operation == plan.DELETE
         else service_events.ServiceEvents(
-            s.aws.client("ecs"), s.aws.client("logs"), s.options.timeout
+            s.aws.client("ecs"),
+            s.aws.client("logs"),
+            s.options.timeout,
+            stages=service_deployments.DeploymentStages(
+                s.aws.client("ecs"), s.aws.client("cloudwatch")
+            ),
         )
     )
     try:
@@ -40,7 +53,9 @@ def follow(
     except AWS_FAILURES as error:
         # Expired credentials, say: the operation goes on whatever we can read.
         return _stopped(s, stream, operation, template, f"AWS error: {why(error)}", aws_error=True)
-    return finish(s, final, stream, operation, template)
+    stages = beside.stages if beside is not None else None
+    rolled_back = stages.rolled_back if stages is not None else ""
+    return finish(s, final, stream, operation, template, rolled_back)
 
 
 def _stopped(
@@ -80,8 +95,10 @@ def finish(
     stream: progress.EventStream,
     operation: str,
     template: Mapping[str, Any] | None,
+    rolled_back: str = "",
 ) -> ExitCode:
-    """Say how the operation ended, with what a protected stage and the service need."""
+    """Say how the operation ended, with what a protected stage and the service need;
+    `rolled_back` says which alarm made ECS roll the service's deployment back, if one did."""
     s.final = final
     status = final["StackStatus"]
     if status in progress.SUCCEEDED:
@@ -102,6 +119,13 @@ def finish(
     if status in progress.SUCCEEDED:
         if operation == plan.DELETE:
             return ExitCode.OK
+        if rolled_back:
+            # The stack is complete, but the service runs the revision it had before.
+            s.warn(
+                f"{s.prog}: error: {operation.lower()} failed: {rolled_back}; "
+                f"service of stack {s.stack_name} runs its previous revision"
+            )
+            return ExitCode.FAILED
         if status in verification.VERIFIED_AFTER:
             return verification.after_deploy(s, final)
         return s.show_outputs(final)
@@ -116,6 +140,7 @@ def finish(
         final.get("StackStatusReason", ""),
         next_step,
         prog=s.prog,
+        rolled_back=rolled_back,
     )
     s.warn(*lines)
     return ExitCode.FAILED

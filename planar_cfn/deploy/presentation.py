@@ -279,10 +279,14 @@ def failure_lines(
     next_step: str,
     *,
     prog: str,
+    rolled_back: str = "",
 ) -> list[str]:
-    """A stack operation that ended badly: the root cause, and what to do next."""
+    """A stack operation that ended badly: the root cause (first the alarm that made
+    ECS roll the service back, `rolled_back`, when one did), and what to do next."""
     lines = [f"{prog}: error: {operation.lower()} failed: stack {stack_name} is {status}"]
-    if causes:
+    if rolled_back:
+        lines += ["Root cause:", f"  {rolled_back}"] + [f"  {event_line(e)}" for e in causes]
+    elif causes:
         lines += ["Root cause:"] + [f"  {event_line(e)}" for e in causes]
     elif reason:
         lines += [f"Reason: {reason}"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..aws.gateway import AWS_FAILURES, why
 from ..inputs import option_checks
-from . import service_health
+from . import service_deployments, service_health
 
 __all__ = ["WARN_AFTER_STOPPED", "ServiceEvents"]
 
@@ -66,6 +66,8 @@ class ServiceEvents:
     warned: bool = False
     off: bool = False
     since: Any = None  # the time of the stack's first event for the service
+    # A traffic-shifting deployment's stages and alarm rollback (service_deployments.py).
+    stages: service_deployments.DeploymentStages | None = None
 
     def __call__(self, events: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The lines to show after this poll's stack `events`."""
@@ -99,6 +101,14 @@ class ServiceEvents:
                 lines.append(
                     _line(event.get("createdAt"), self.logical, "SERVICE_EVENT", event["message"])
                 )
+        if self.stages is not None:
+            lines += self.stages.read(
+                current,
+                self.cluster,
+                self.since,
+                when,
+                lambda at, kind, text: _line(at, self.logical, kind, text),
+            )
         deployment = service_health.primary(current) or {}
         arns = self.ecs.list_tasks(
             cluster=self.cluster, serviceName=self.service, desiredStatus="STOPPED"

@@ -39,6 +39,7 @@ __all__ = [
     "Report",
     "StoppedTask",
     "Verdict",
+    "alternate_target_group",
     "judge",
     "target_group",
     "verify",
@@ -170,6 +171,19 @@ def target_group(service: Mapping[str, Any]) -> tuple[str, str | None]:
     if not balancers:
         return "", None
     return balancers[0].get("targetGroupArn", ""), balancers[0].get("containerName")
+
+
+def alternate_target_group(service: Mapping[str, Any]) -> str:
+    """The alternate target group of the service's load balancer, when its deployments
+    shift traffic (loadBalancers[].advancedConfiguration); else ""."""
+    balancers = service.get("loadBalancers", [])
+    if not balancers:
+        return ""
+    return str(balancers[0].get("advancedConfiguration", {}).get("alternateTargetGroupArn", ""))
+
+
+# Target states of a task leaving a group, or of none in it.
+_LEAVING = frozenset({"draining", "unused"})
 
 
 def _revision(arn: str) -> str:
@@ -305,10 +319,21 @@ class Reader:
         return self._stack_task_definition
 
     def targets(self, service: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
-        """DescribeTargetHealth's descriptions of the service's target group, if it has one."""
+        """DescribeTargetHealth's descriptions of the target group the service's tasks
+        are in, if it has one. After a blue/green, canary or linear deployment ECS may
+        have registered them in the alternate target group (it swaps the two groups'
+        roles): when the service's target group holds no task that stays, the
+        alternate's targets are the ones judged."""
         arn, _ = target_group(service)
         if not arn:
             return None
+        descriptions = self._health(arn)
+        alternate = alternate_target_group(service)
+        if alternate and not any(_state(t) not in _LEAVING for t in descriptions):
+            return self._health(alternate)
+        return descriptions
+
+    def _health(self, arn: str) -> list[Mapping[str, Any]]:
         answer = self.elbv2.describe_target_health(TargetGroupArn=arn)
         descriptions: list[Mapping[str, Any]] = answer.get("TargetHealthDescriptions", [])
         return descriptions

@@ -72,12 +72,13 @@ def _calls() -> set[str]:
         "ecs": "ecs",
         "elbv2": "elbv2",
         "logs": "logs",
+        "cloudwatch": "cloudwatch",
     }
     found: set[tuple[str, str]] = set()
     for source in SOURCES:
         text = source.read_text()
         for variable, method in re.findall(
-            r"\b(cfn|ec2|route53|s3|iam|sts|ecs|elbv2|logs)\.(\w+)\(", text
+            r"\b(cfn|ec2|route53|s3|iam|sts|ecs|elbv2|logs|cloudwatch)\.(\w+)\(", text
         ):
             found.add((variables[variable], method))
         found.update(re.findall(r'client\("(\w+)"\)\.(\w+)\(', text))
@@ -120,6 +121,11 @@ def test_the_iam_policy_covers_every_call(aws_env):
         "elasticloadbalancing:DescribeTargetHealth",
         "logs:GetLogEvents",
     } <= calls  # service_health.py
+    assert {
+        "ecs:ListServiceDeployments",
+        "ecs:DescribeServiceDeployments",
+        "cloudwatch:DescribeAlarms",
+    } <= calls  # service_deployments.py
     assert calls == granted, (
         f"missing: {sorted(calls - granted)}; unused: {sorted(granted - calls)}"
     )

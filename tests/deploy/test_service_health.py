@@ -701,3 +701,47 @@ def test_a_missing_service_fails_the_verification(reader):
     )
     report = service_health.verify(reader, stubs.FakeClock().clock(), 60)
     assert (report.verdict.state, report.stopped) == (FAILED, ())
+
+
+def blue_green(alternate: str) -> dict:
+    """A service whose load balancer has an alternate target group."""
+    answer = service("dev")
+    balancer = {**answer["loadBalancers"][0]}
+    balancer["advancedConfiguration"] = {"alternateTargetGroupArn": alternate}
+    return {**answer, "loadBalancers": [balancer]}
+
+
+def target_healths(reader, arn: str, *states: str) -> None:
+    targets = [
+        {"Target": {"Id": f"10.0.1.{10 + i}", "Port": 8000}, "TargetHealth": {"State": s}}
+        for i, s in enumerate(states)
+    ]
+    reader.stubs["elbv2"].add_response(
+        "describe_target_health", {"TargetHealthDescriptions": targets}, {"TargetGroupArn": arn}
+    )
+
+
+ALTERNATE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/atg-dev-acme/1a2b3c"
+
+
+def test_tasks_moved_to_the_alternate_target_group_are_the_ones_judged(reader):
+    # the service's own group only drains the old revision; the alternate serves
+    target_healths(reader, stubs.target_group_arn("dev"), "draining")
+    target_healths(reader, ALTERNATE, "healthy")
+    assert [t["TargetHealth"]["State"] for t in reader.targets(blue_green(ALTERNATE))] == [
+        "healthy"
+    ]
+
+
+def test_the_services_own_group_is_judged_while_it_holds_tasks_that_stay(reader):
+    # one read only: the alternate group is not read
+    target_healths(reader, stubs.target_group_arn("dev"), "unhealthy", "draining")
+    states = [t["TargetHealth"]["State"] for t in reader.targets(blue_green(ALTERNATE))]
+    assert states == ["unhealthy", "draining"]
+
+
+def test_without_an_alternate_group_a_group_that_only_drains_is_what_is_judged(reader):
+    target_healths(reader, stubs.target_group_arn("dev"), "draining")
+    descriptions = reader.targets(service("dev"))
+    verdict = judge(EXPECTED, service("dev"), task_definition("dev", 8), descriptions)
+    assert verdict.problems == ("0 of 0 target(s) healthy",)
