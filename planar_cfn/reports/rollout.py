@@ -120,7 +120,13 @@ def rollout(
                 f"{name}: not a parameter of this template; allowed: {', '.join(parameters)}"
             )
         _check_value(name, value, parameters[name])
-    resolved = ResolvedTemplate(dict(template), values)
+    # CloudFormation passes every parameter as text, a Number's default included.
+    defaults = {
+        name: str(parameter["Default"])
+        for name, parameter in parameters.items()
+        if "Default" in parameter and not isinstance(parameter["Default"], (list, dict))
+    }
+    resolved = ResolvedTemplate(dict(template), {**defaults, **values})
     service, group = _service_and_target_group(resolved)
     config = _deep(resolved, service.get("DeploymentConfiguration", {}))
     strategy = str(config.get("Strategy", "ROLLING"))

@@ -227,3 +227,23 @@ def test_the_committed_templates_model_as_the_stage_defaults_do(stage):
     if not _has_rollout_parameters(stage):
         pytest.skip(f"templates/planar-{stage}.json has no DeregistrationDelaySeconds yet")
     assert compare(committed(stage)) == compare(stage_template(stage))
+
+
+def test_a_number_parameters_default_reads_as_text_through_fn_sub():
+    template = with_rollout(DEV, delay=45)
+    group = template["Resources"]["TargetGroup"]["Properties"]
+    group["TargetGroupAttributes"][0]["Value"] = {"Fn::Sub": "${DeregistrationDelaySeconds}"}
+    assert template["Parameters"]["DeregistrationDelaySeconds"]["Default"] == 45
+    assert rollout(template).seconds("drain") == 45
+    assert rollout(template, {"DeregistrationDelaySeconds": "5"}).seconds("drain") == 5
+
+
+def test_a_literal_drain_that_is_no_whole_number_is_refused_naming_the_attribute():
+    template = with_rollout(DEV)
+    group = template["Resources"]["TargetGroup"]["Properties"]
+    group["TargetGroupAttributes"][0]["Value"] = "half a minute"
+    with pytest.raises(
+        ValueError,
+        match="^deregistration_delay.timeout_seconds = 'half a minute': must be a whole number",
+    ):
+        rollout(template)
