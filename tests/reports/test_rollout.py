@@ -244,6 +244,6 @@ def test_a_literal_drain_that_is_no_whole_number_is_refused_naming_the_attribute
     group["TargetGroupAttributes"][0]["Value"] = "half a minute"
     with pytest.raises(
         ValueError,
-        match="^deregistration_delay.timeout_seconds = 'half a minute': must be a whole number",
+        match=r"^deregistration_delay\.timeout_seconds = 'half a minute': must be a whole number",
     ):
         rollout(template)
