@@ -92,6 +92,8 @@ def cost_line(rendered: Rendered, prog: str) -> str | None:
 def rollout_line(rendered: Rendered) -> str | None:
     """The stage's modelled image rollout at the template's defaults, beside the same
     rollout with ELB's default drain; none for a template with no ECS service."""
-    if rendered.stage in (LAUNCH_ROLE, DEPLOY_ROLE):
+    template = json.loads(rendered.body)
+    # The roles' templates, and a library user's own, may hold no service to roll out.
+    if not any(r["Type"] == "AWS::ECS::Service" for r in template["Resources"].values()):
         return None
-    return rollout.summary_line(json.loads(rendered.body))
+    return rollout.summary_line(template)

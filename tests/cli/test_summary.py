@@ -70,3 +70,13 @@ def test_prods_canary_line_shows_the_canarys_price():
 def test_the_roles_have_no_rollout_line():
     for role in ("launch-role", "deploy-role"):
         assert rollout_line(Rendered(role, json.dumps(committed(role)))) is None
+
+
+def test_a_template_without_a_service_has_no_rollout_line():
+    template = committed("dev")
+    template["Resources"] = {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if resource["Type"] != "AWS::ECS::Service"
+    }
+    assert rollout_line(Rendered("dev", json.dumps(template))) is None
