@@ -1,6 +1,6 @@
 """How fast and how lean the build is, measured the way a user meets it.
 
-    ./run bench [--runs N] [--tests [--test-runs N]]
+    ./run bench [--runs N] [--tests [--test-runs N]] [--rollout-only]
 
 Each figure is a fresh process, run N times, against its target:
 - render: an interpreter that renders all three stages (imports included);
@@ -10,7 +10,11 @@ Each figure is a fresh process, run N times, against its target:
 - bad stage file: a deploy whose stage file has a misspelt key: refused likewise, on
   a machine with credentials in the environment, as a deployer's (without them, boto3
   would first ask the EC2 instance metadata service, which is the network, not us);
-- tests (with --tests): `./run test`, the whole suite on every core.
+- tests (with --tests): `./run test`, the whole suite on every core;
+- image rollout (first, and alone with --rollout-only): not a timing but the modelled
+  rollout of each stage's template at its defaults (planar_cfn/reports/rollout.py):
+  dev's and staging's must take at most 40% of the same rollout with ELB's default
+  300 s drain, or the benchmark exits 1; prod's is printed with what its canary costs.
 Every process runs with Python's default bytecode caching, as a user's does.
 Templates and the cache go to a temporary folder, so the working tree is left alone.
 Wall time (min/median/max), CPU time (user+sys, the process and its children) and the
@@ -30,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
@@ -40,6 +45,7 @@ TARGETS = {
     "bad stage file": 0.5,
     "tests": 30.0,
 }
+ROLLOUT_TARGET = 0.4  # of the same rollout with ELB's default drain, outside prod
 RENDER = (
     "from planar_cfn.template.config import StackConfig\n"
     "from planar_cfn.template.render import render\n"
@@ -75,6 +81,41 @@ def report(name: str, runs: list[tuple[float, float, int]]) -> bool:
     return meets
 
 
+def rollout_figures(templates: Mapping[str, Any] | None = None) -> bool:
+    """Print each stage's modelled image rollout beside ELB's default drain; True when
+    dev's and staging's meet the target. `templates` by stage, else each stage rendered
+    now. Modelled, not measured: instant."""
+    sys.path.insert(0, str(ROOT))
+    from planar_cfn.reports.rollout import compare, minutes
+    from planar_cfn.template.config import StackConfig
+    from planar_cfn.template.render import render
+
+    print("image rollout, modelled at each stage template's defaults (docs/rollout-time.md):")
+    met = True
+    for stage in ("dev", "staging", "prod"):
+        if templates is None:
+            template = json.loads(render(StackConfig.for_stage(stage)).body)
+        else:
+            template = templates[stage]
+        modelled, default = compare(template)
+        share = modelled.total / default.total
+        figures = (
+            f"{stage:>17}: {modelled.strategy} {minutes(modelled.total)}; with ELB's default "
+            f"drain {minutes(default.total)} ({share:.0%})"
+        )
+        if stage == "prod":
+            rolling = minutes(modelled.total - modelled.shift_price)
+            print(
+                f"{figures}; its {modelled.strategy.lower()}'s price: "
+                f"{minutes(modelled.shift_price)} of bakes over {rolling}"
+            )
+            continue
+        meets = share <= ROLLOUT_TARGET
+        met = met and meets
+        print(f"{figures}; target <= {ROLLOUT_TARGET:.0%}: {'pass' if meets else 'MISS'}")
+    return met
+
+
 def main() -> int:
     """Measure every figure and print each against its target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -83,7 +124,15 @@ def main() -> int:
     parser.add_argument(
         "--test-runs", type=int, default=3, help="runs of the test suite (default 3)"
     )
+    parser.add_argument(
+        "--rollout-only", action="store_true", help="only the modelled rollout figures"
+    )
     args = parser.parse_args()
+    # A model, not a timing: a miss is a failure, not noise.
+    if not rollout_figures():
+        sys.exit(f"the modelled dev/staging image rollout is over {ROLLOUT_TARGET:.0%} of ELB's")
+    if args.rollout_only:
+        return 0
     python = sys.executable
     with tempfile.TemporaryDirectory() as scratch:
         out, cache = Path(scratch, "templates"), Path(scratch, "cache")

@@ -3,6 +3,7 @@ the line before a deploy or publish, and the regions the lint checked."""
 
 from __future__ import annotations
 
+import json
 from typing import TextIO
 
 from ..catalog.deploy_role import DEPLOY_ROLE
@@ -10,7 +11,7 @@ from ..catalog.launch_role import LAUNCH_ROLE
 from ..lint.cache import Linted, cfn_lint_version
 from ..lint.runner import Finding
 from ..paths import STAGES_DIR, shown
-from ..reports import cost
+from ..reports import cost, rollout
 from ..template.render import INLINE_TEMPLATE_LIMIT, Rendered
 
 
@@ -74,6 +75,9 @@ def stage(
     line = cost_line(rendered, prog)
     if line:
         print(f"  {line}", file=out)
+    line = rollout_line(rendered)
+    if line:
+        print(f"  {line}", file=out)
 
 
 def cost_line(rendered: Rendered, prog: str) -> str | None:
@@ -83,3 +87,13 @@ def cost_line(rendered: Rendered, prog: str) -> str | None:
         return None
     estimate = cost.estimate(rendered, cost.recommended_values(rendered.stage))
     return cost.summary_line(estimate, prog)
+
+
+def rollout_line(rendered: Rendered) -> str | None:
+    """The stage's modelled image rollout at the template's defaults, beside the same
+    rollout with ELB's default drain; none for a template with no ECS service."""
+    template = json.loads(rendered.body)
+    # The roles' templates, and a library user's own, may hold no service to roll out.
+    if not any(r["Type"] == "AWS::ECS::Service" for r in template["Resources"].values()):
+        return None
+    return rollout.summary_line(template)
