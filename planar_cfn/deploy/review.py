@@ -14,6 +14,8 @@ from .session import Session
 __all__ = ["review", "warnings"]
 
 ECS_SERVICE = "AWS::ECS::Service"
+# The listener rule whose weights ECS moves as it shifts traffic (template/rollout.py).
+PRODUCTION_RULE = "ProductionListenerRule"
 
 
 def review(
@@ -47,7 +49,7 @@ def review(
     going = ready.load_balancers_going if s.stage.protected else ()
     if going:
         s.say(*presentation.balancer_warning(going, s.stage.name, s.prog), "")
-    reasons = plan.blocked(
+    reasons = _reverts_traffic(ready) or plan.blocked(
         ready,
         planned.kind,
         s.stage,
@@ -89,6 +91,23 @@ def review(
         s.say(f"Not executed: {presentation.discarded(pending.discard())}.")
         return ExitCode.NOT_EXECUTED
     return None
+
+
+def _reverts_traffic(ready: change_set.ChangeSet) -> list[str]:
+    """A drift-aware change set that would put the production rule's weights back: after
+    a canary or blue/green deployment they point at the target group ECS moved the
+    service to, and the template's would send the traffic to the idle one."""
+    if not ready.drift_aware or not any(
+        c.logical_id == PRODUCTION_RULE and c.action == "Modify" for c in ready.changes
+    ):
+        return []
+    return [
+        f"Blocked: this drift-aware change set would put {PRODUCTION_RULE}'s weights back to "
+        "the template's. ECS moves them as it shifts traffic, so after a canary or "
+        "blue/green deployment they send production to the target group the service now "
+        "runs in; the template's could send it all to the idle one. Deploy without "
+        "--revert-drift: that rule's drift is expected (--drift leaves it out)."
+    ]
 
 
 def _decided(

@@ -80,12 +80,16 @@ class Naming:
             Suffix=Select(0, Split("-", Select(2, Split("/", StackId)))),
         )
 
-    def tags(self, name: Sub | None = None) -> Tags:
-        """The common tags, the extra tags and, when given, a Name tag."""
+    def tags(self, name: Sub | None = None, *, versioned: bool = True) -> Tags:
+        """The common tags, the extra tags and, when given, a Name tag. `versioned`
+        False leaves app.version out, for a resource an image-only update must not
+        touch."""
         tags = {
             **_common_tags(self.stage, self.app_name, self.app_version),
             **self.extra_tags,
         }
+        if not versioned:
+            del tags["app.version"]
         if name is not None:
             tags[NAME_TAG] = name
         return Tags(**tags)

@@ -173,7 +173,10 @@ def _production_rule(
                     ),
                 )
             ],
-            Tags=naming.tags(),
+            # No app.version: ECS moves this rule's weights during a deployment, and an
+            # --image-tag update that retagged it could have CloudFormation send the
+            # template's weights back, the traffic to the idle target group.
+            Tags=naming.tags(versioned=False),
         )
     )
 

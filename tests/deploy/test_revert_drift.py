@@ -148,3 +148,28 @@ def test_an_image_tag_update_can_be_drift_aware(harness, templates):
 
     assert h.run("--image-tag", "v42", "--revert-drift", "--dry-run") == ExitCode.OK
     assert "(UPDATE, drift-aware)" in h.out.getvalue()
+
+
+def test_a_drift_aware_change_set_never_puts_the_production_rule_weights_back(harness):
+    # GIVEN ECS moved the production rule's weights in a canary, and a drift-aware deploy
+    h = harness("dev")
+    h.stack("UPDATE_COMPLETE", parameters=previous_parameters(h))
+    h.created(**update_request(h, DeploymentMode="REVERT_DRIFT"))
+    rule = with_details(
+        change("Modify", "ProductionListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule"),
+        detail(
+            "Actions",
+            '[{"Type":"forward","ForwardConfig":{"TargetGroups":[{"Weight":0},{"Weight":100}]}}]',
+            '[{"Type":"forward","ForwardConfig":{"TargetGroups":[{"Weight":100},{"Weight":0}]}}]',
+            target={"BeforeValueFrom": "ACTUAL_STATE"},
+        ),
+    )
+    h.ready([rule], fields=DRIFT_AWARE)
+    h.deleted_change_set()
+
+    # THEN it is blocked, even when asked to go ahead, and nothing runs
+    assert h.run("--revert-drift", "--yes", "--allow-replacement") == ExitCode.BLOCKED
+    out = h.out.getvalue()
+    assert "Blocked: this drift-aware change set would put ProductionListenerRule's weights" in out
+    assert "Deploy without --revert-drift" in out
+    assert "The change set was deleted and nothing changed." in out

@@ -8,12 +8,9 @@ with each strategy, THEN exactly the resources and settings that strategy needs 
 
 from __future__ import annotations
 
-import json
-from functools import cache
-
 import pytest
 
-from planar_cfn.catalog import resource_schemas
+from planar_cfn.lint.schemas import replacement, resource_schema
 from planar_cfn.template import rollout
 from planar_cfn.template.load_balancer import (
     HEALTH_CHECK_INTERVAL_SECONDS,
@@ -52,11 +49,8 @@ def launched(template: dict, **values: str) -> Launch:
     return launch
 
 
-@cache
 def _service_schema() -> dict:
-    schemas, index = resource_schemas._schema_index()
-    path = schemas / "resources" / f"{index['AWS::ECS::Service']}.json"
-    return dict(json.loads(path.read_text()))
+    return dict(resource_schema("AWS::ECS::Service"))
 
 
 def test_switching_the_strategy_is_no_replacement_in_the_schema():
@@ -69,6 +63,7 @@ def test_switching_the_strategy_is_no_replacement_in_the_schema():
     )
     for prop in ("DeploymentConfiguration", "LoadBalancers", "DeploymentController"):
         assert f"/properties/{prop}" not in create_only, prop
+        assert replacement("AWS::ECS::Service", prop) == "False", prop
     # What would replace it is none of what the stack's strategies set.
     assert create_only == {
         "/properties/Cluster",
