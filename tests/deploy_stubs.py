@@ -29,7 +29,7 @@ from planar_cfn.deploy import engine as deploy
 from planar_cfn.errors import Interrupted, PlanarError
 from planar_cfn.inputs.options import DeployOptions
 from planar_cfn.inputs.stage_file import PASSWORD_ENV
-from planar_cfn.inputs.stages import get_stage
+from planar_cfn.inputs.stages import Stage, get_stage
 from planar_cfn.template.render import Rendered
 
 REGION = "us-east-1"
@@ -202,11 +202,13 @@ def change_set_id(stage: str) -> str:
     )
 
 
-def expected_parameters(values: dict[str, Any], stage: str = "dev", **overrides: Any) -> list[dict]:
+def expected_parameters(
+    values: dict[str, Any], stage: str | Stage = "dev", **overrides: Any
+) -> list[dict]:
     """CreateChangeSet's Parameters for these stage-file values: every parameter in
     template order, the file's value else the default (`stage`'s, where it has one)."""
     given = {**values, **overrides}
-    defined = get_stage(stage)
+    defined = stage if isinstance(stage, Stage) else get_stage(stage)
     stage_defaults = {
         "deployment_strategy": defined.deployment_strategy,
         "alarms": str(defined.alarms).lower(),

@@ -42,13 +42,14 @@ def prod_update_request(h, **changes):
     )
 
 
-def create_request(h, **changes):
+def create_request(h, stage=None, **changes):
+    """A first deploy's CreateChangeSet; `stage`: a Stage defined as data (else h's)."""
     return {
         "StackName": "planar-dev-acme",
         "ChangeSetName": "planar-dev-20261127-100000",
         "ChangeSetType": "CREATE",
         **h.template_argument(),
-        "Parameters": expected_parameters(STAGE_VALUES, h.stage),
+        "Parameters": expected_parameters(STAGE_VALUES, stage or h.stage),
         "Capabilities": ["CAPABILITY_NAMED_IAM"],
         "Tags": TAGS,
         "Description": "build.py --stage dev (planar-cfn 0.1.0)",
