@@ -180,6 +180,29 @@ def build_py(h, tmp_path, *flags):
     return code
 
 
+def executed_image_tag(h, template: dict) -> dict:
+    """A prod --image-tag v42 whose change set (the task definition replaced, the
+    service modified) is executed; returns the event the stream's cursor starts on."""
+    before = previous_parameters(h)
+    h.stack("UPDATE_COMPLETE", parameters=before)
+    image_tag_update(h, template, before)
+    after = [
+        {"ParameterKey": k, "ParameterValue": "v42" if k == "ContainerImageTag" else v}
+        for k, v in before.items()
+    ]
+    h.ready(
+        [
+            change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True"),
+            change("Modify", "Service", "AWS::ECS::Service"),
+        ],
+        parameters=after,
+    )
+    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
+    h.events(cursor)
+    h.executed()
+    return cursor
+
+
 def image_tag_update(h, template: dict, before: dict, **extra) -> None:
     """GetTemplate of the deployed prod template, then the --image-tag v42 change set:
     the previous template, every parameter kept but the tag (`extra`: more of the request)."""

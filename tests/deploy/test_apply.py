@@ -16,7 +16,7 @@ from planar_cfn.template.render import Rendered
 from tests.deploy.scenarios import (
     Interrupting,
     create_request,
-    image_tag_update,
+    executed_image_tag,
     previous_parameters,
     update_request,
 )
@@ -174,23 +174,7 @@ def test_a_template_bucket_of_another_account_is_refused(harness):
 
 def test_image_tag_changes_only_the_tag_with_the_previous_template(harness, templates):
     h = harness("prod")
-    before = previous_parameters(h)
-    h.stack("UPDATE_COMPLETE", parameters=before)
-    image_tag_update(h, templates["prod"], before)
-    after = [
-        {"ParameterKey": k, "ParameterValue": "v42" if k == "ContainerImageTag" else v}
-        for k, v in before.items()
-    ]
-    h.ready(
-        [
-            change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True"),
-            change("Modify", "Service", "AWS::ECS::Service"),
-        ],
-        parameters=after,
-    )
-    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
-    h.events(cursor)
-    h.executed()
+    cursor = executed_image_tag(h, templates["prod"])
     h.progress(
         "UPDATE_COMPLETE", event("prod", "planar-prod-acme", "UPDATE_COMPLETE", seconds=90), cursor
     )

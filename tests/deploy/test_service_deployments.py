@@ -9,11 +9,10 @@ from planar_cfn.errors import ExitCode
 from tests.deploy.scenarios import (
     OUTPUTS,
     build_py,
+    executed_image_tag,
     executed_update,
-    image_tag_update,
-    previous_parameters,
 )
-from tests.deploy_stubs import T0, change, event, service, service_outputs, target_group_arn
+from tests.deploy_stubs import T0, event, service, service_outputs, target_group_arn
 
 CLUSTER, NAME = "app-cluster-dev-acme", "planar-service-dev-acme"
 SERVICE_ARN = f"arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/{NAME}"
@@ -74,6 +73,21 @@ def poll(h, answer: dict | None, strategy: str = "CANARY", stage: str = "dev") -
         "list_tasks",
         {"taskArns": []},
         {"cluster": cluster, "serviceName": name, "desiredStatus": "STOPPED"},
+    )
+
+
+def service_read(h, answer: dict) -> None:
+    """The service's events as the wait reads them, and no stopped task."""
+    ecs = h.aws.stub("ecs")
+    ecs.add_response(
+        "describe_services",
+        {"services": [answer], "failures": []},
+        {"cluster": CLUSTER, "services": [NAME]},
+    )
+    ecs.add_response(
+        "list_tasks",
+        {"taskArns": []},
+        {"cluster": CLUSTER, "serviceName": NAME, "desiredStatus": "STOPPED"},
     )
 
 
@@ -185,30 +199,11 @@ def test_a_rolling_deployment_reads_no_service_deployment(harness, tmp_path):
     h = harness("dev")
     cursor = executed_update(h, [])
     h.progress("UPDATE_IN_PROGRESS", updating(), cursor)
-    ecs = h.aws.stub("ecs")
     rolling = {**service("dev"), "deploymentConfiguration": {"strategy": "ROLLING"}}
-    ecs.add_response(
-        "describe_services",
-        {"services": [rolling], "failures": []},
-        {"cluster": CLUSTER, "services": [NAME]},
-    )
-    ecs.add_response(
-        "list_tasks",
-        {"taskArns": []},
-        {"cluster": CLUSTER, "serviceName": NAME, "desiredStatus": "STOPPED"},
-    )
+    service_read(h, rolling)
     failed = event("dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "no", 200)
     h.progress("UPDATE_ROLLBACK_COMPLETE", failed)
-    ecs.add_response(
-        "describe_services",
-        {"services": [rolling], "failures": []},
-        {"cluster": CLUSTER, "services": [NAME]},
-    )
-    ecs.add_response(
-        "list_tasks",
-        {"taskArns": []},
-        {"cluster": CLUSTER, "serviceName": NAME, "desiredStatus": "STOPPED"},
-    )
+    service_read(h, rolling)
 
     # WHEN build.py deploys it THEN it fails as before, with no stage shown
     assert build_py(h, tmp_path) == ExitCode.FAILED
@@ -223,17 +218,7 @@ def test_stages_aws_refuses_are_said_once_and_the_service_events_go_on(harness, 
     poll(h, None, "BLUE_GREEN")
     failed = event("dev", "Service", "UPDATE_FAILED", "AWS::ECS::Service", "no", 200)
     h.progress("UPDATE_ROLLBACK_COMPLETE", failed)
-    ecs = h.aws.stub("ecs")
-    ecs.add_response(
-        "describe_services",
-        {"services": [shifting("BLUE_GREEN")], "failures": []},
-        {"cluster": CLUSTER, "services": [NAME]},
-    )
-    ecs.add_response(
-        "list_tasks",
-        {"taskArns": []},
-        {"cluster": CLUSTER, "serviceName": NAME, "desiredStatus": "STOPPED"},
-    )
+    service_read(h, shifting("BLUE_GREEN"))
 
     # WHEN build.py deploys it
     assert build_py(h, tmp_path) == ExitCode.FAILED
@@ -295,23 +280,7 @@ def test_an_image_tag_update_in_prod_follows_the_canary(harness, templates):
     # is the service's new revision, rolled out through the same canary
     h = harness("prod")
     h.auto_service = False
-    before = previous_parameters(h)
-    h.stack("UPDATE_COMPLETE", parameters=before)
-    image_tag_update(h, templates["prod"], before)
-    after = [
-        {"ParameterKey": k, "ParameterValue": "v42" if k == "ContainerImageTag" else v}
-        for k, v in before.items()
-    ]
-    h.ready(
-        [
-            change("Modify", "TaskDefinition", "AWS::ECS::TaskDefinition", "True"),
-            change("Modify", "Service", "AWS::ECS::Service"),
-        ],
-        parameters=after,
-    )
-    cursor = event("prod", "planar-prod-acme", "UPDATE_COMPLETE")
-    h.events(cursor)
-    h.executed()
+    cursor = executed_image_tag(h, templates["prod"])
     h.progress("UPDATE_IN_PROGRESS", updating("prod"), cursor)
     for stage, new in CANARY_STAGES[:-1]:
         poll(h, deployment(stage, new), stage="prod")
