@@ -9,7 +9,8 @@ The library's public face is the names in `__all__`:
 - `Rendered`: a stage's template as the text the command writes, from
   `planar_cfn.render.render(config)` (not re-exported here: the module of that name
   would shadow it once imported) or `Rendered(stage, built.to_json())`;
-- `lint_body`, `lint_bodies`, `Finding`: cfn-lint, informational rules included;
+- `lint_body`, `lint_bodies`, `Finding`: cfn-lint, informational rules and the stack's
+  own rule pack (planar_cfn.lint.rules) included;
 - `build_launch_role`: the IAM role Service Catalog assumes to launch the stages'
   stacks (templates/planar-launch-role.json), its permissions derived from the
   resource types' schemas.

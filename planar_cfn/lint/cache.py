@@ -3,9 +3,12 @@
 cfn-lint's findings are a function of the template's bytes, the cfn-lint release, the
 regions and checks it is asked for and any `.cfnlintrc` it reads: the entry's key is a
 SHA-256 over all of them (and this file's format), so a change to any one misses.
+The key also covers whether the build runs the stack's rule pack (BUILD_RULE_PACK) and
+the pack's version (a SHA-256 over its sources), so an edited rule misses too.
 A `.cfnlintrc` may also name files and folders cfn-lint reads (rules to append, a
 spec to override with, registry schemas, ...), which the key cannot follow: while one
-that exists names any of FILE_KEYS, nothing is read from or written to the cache.
+that exists names any of FILE_KEYS, nothing is read from or written to the cache, except
+that an `append_rules` naming only the pack (planar_cfn.lint.rules) keeps it.
 The lookup imports no cfn-lint (0.4 s): its version comes from the package metadata.
 
 Entries are JSON files in `lint/` under the cache folder: `$PLANAR_CFN_CACHE_DIR` when
@@ -28,9 +31,11 @@ from typing import Any
 
 from ..paths import write_whole
 from . import runner as lint
+from .pack import PACK_MODULE, pack_version
 from .runner import Finding, requested_regions
 
 __all__ = [
+    "BUILD_RULE_PACK",
     "CACHE_DIR_ENV",
     "FILE_KEYS",
     "FORMAT",
@@ -42,6 +47,9 @@ __all__ = [
 ]
 
 CACHE_DIR_ENV = "PLANAR_CFN_CACHE_DIR"
+# Whether the build, deploy and publish lint runs the stack's rule pack. Off until the
+# templates it flags are settled (docs/linting.md, "The rule pack").
+BUILD_RULE_PACK = False
 # Bumped whenever an entry's layout or what planar_cfn makes of cfn-lint's matches changes.
 FORMAT = 1
 # cfn-lint reads these from the home folder and the working directory (cfnlint.config).
@@ -82,9 +90,30 @@ def _config_files() -> dict[str, str]:
 
 
 def config_names_files() -> bool:
-    """Whether a cfn-lint configuration file names any of FILE_KEYS: found in its
-    text, unparsed, so a mention in a comment counts too (and costs only a lint)."""
-    return any(key.encode() in data for data in _config_contents().values() for key in FILE_KEYS)
+    """Whether a cfn-lint configuration file names any of FILE_KEYS, other than an
+    append_rules that names only the rule pack (which the key covers). A file that
+    mentions none in its text is not parsed; one that does and cannot be read as YAML
+    counts as naming files (and costs only a lint)."""
+    return any(_names_files(data) for data in _config_contents().values())
+
+
+def _names_files(data: bytes) -> bool:
+    if not any(key.encode() in data for key in FILE_KEYS):
+        return False
+    import yaml  # cfn-lint's own YAML reader for these files; only when one names a key
+
+    try:
+        config = yaml.safe_load(data)
+    except yaml.YAMLError:
+        return True
+    if not isinstance(config, dict):
+        return True
+    named = {key for key in FILE_KEYS if config.get(key)}
+    if named == {"append_rules"}:
+        rules = config["append_rules"]
+        rules = [rules] if isinstance(rules, str) else rules
+        return not (isinstance(rules, list) and all(r == PACK_MODULE for r in rules))
+    return bool(named)
 
 
 @dataclass(frozen=True)
@@ -117,6 +146,8 @@ class LintCache:
             "cfn_lint": cfn_lint_version(),
             "regions": list(regions),
             "include_checks": list(lint.INCLUDE_CHECKS),
+            # The version even with the pack off: a .cfnlintrc may append it.
+            "rule_pack": [BUILD_RULE_PACK, pack_version()],
             "config_files": _config_files(),
         }
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
@@ -207,7 +238,7 @@ def lint_cached(
 
         linted_regions = known_regions(requested)
         if missing:
-            fresh = lint_bodies(missing, linted_regions)
+            fresh = lint_bodies(missing, linted_regions, rule_pack=BUILD_RULE_PACK)
             for name, found in fresh.items():
                 if cache:
                     cache.put(keys[name], found, linted_regions)

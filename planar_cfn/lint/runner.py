@@ -1,4 +1,5 @@
-"""cfn-lint through its Python API, informational rules included.
+"""cfn-lint through its Python API, informational rules and the stack's rule pack
+(planar_cfn.lint.rules) included unless asked otherwise.
 
 cfn-lint takes 0.4 s to import: it is imported on the first lint, so a build whose
 lint results all come from the cache (lint_cache) never loads it."""
@@ -7,15 +8,17 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..inputs.stage_file import named_regions
+from .pack import PACK_MODULE
 
 if TYPE_CHECKING:
     from cfnlint.runner import Runner
@@ -30,6 +33,7 @@ __all__ = [
     "lint_bodies",
     "lint_body",
     "lint_regions",
+    "lint_settings",
     "unknown_regions",
 ]
 
@@ -80,21 +84,75 @@ def unknown_regions(stages_dir: Path | None = None) -> list[str]:
     return [region for region in named_regions(stages_dir) if region not in known]
 
 
+# A rule id as cfn-lint writes it: E, W or I and four digits.
+_RULE_ID = re.compile(r"[EWI][0-9]{4}")
+
+
+def lint_settings(
+    informational: bool = True, ignore_rules: Sequence[str] = (), rule_pack: bool = True
+) -> tuple[bool, tuple[str, ...], bool]:
+    """The lint options checked and made hashable: ValueError names a bad one."""
+    if not isinstance(informational, bool):
+        raise ValueError(f"informational must be True or False, not {informational!r}")
+    if not isinstance(rule_pack, bool):
+        raise ValueError(f"rule_pack must be True or False, not {rule_pack!r}")
+    if isinstance(ignore_rules, str):
+        raise ValueError(
+            f"ignore_rules must be a sequence of rule ids, not the string {ignore_rules!r}"
+        )
+    for rule in ignore_rules:
+        if not isinstance(rule, str) or not _RULE_ID.fullmatch(rule):
+            raise ValueError(
+                f"ignore_rules: {rule!r} is not a rule id; allowed: E, W or I and four "
+                "digits, such as W2001 or E9101"
+            )
+    return informational, tuple(sorted(set(ignore_rules))), rule_pack
+
+
 @lru_cache(maxsize=4)
-def _runner(regions: tuple[str, ...]) -> Runner:
+def _runner(
+    regions: tuple[str, ...],
+    informational: bool = True,
+    ignore_rules: tuple[str, ...] = (),
+    rule_pack: bool = True,
+) -> Runner:
     from cfnlint.config import ConfigMixIn
+    from cfnlint.rules import Rules
     from cfnlint.runner import Runner
 
-    return Runner(ConfigMixIn(regions=list(regions), include_checks=list(INCLUDE_CHECKS)))
+    include = list(INCLUDE_CHECKS) if informational else []
+    config = ConfigMixIn(regions=list(regions), include_checks=include)
+    if ignore_rules:
+        # Given by hand, ignore_checks would replace a .cfnlintrc's: keep both.
+        ignored = [*config.ignore_checks, *ignore_rules]
+        config = ConfigMixIn(regions=list(regions), include_checks=include, ignore_checks=ignored)
+    runner = Runner(config)
+    if rule_pack:
+        # Beside any rules a .cfnlintrc appends, which append_rules given here would replace.
+        # A .cfnlintrc that appends the pack has loaded it already: cfn-lint refuses an id twice.
+        for rule_id, rule in Rules.create_from_module(PACK_MODULE).items():
+            if rule_id not in runner.rules:
+                runner.rules[rule_id] = rule
+    return runner
 
 
 def lint_body(
-    body: str, name: str = "template", regions: Sequence[str] | None = None
+    body: str,
+    name: str = "template",
+    regions: Sequence[str] | None = None,
+    *,
+    informational: bool = True,
+    ignore_rules: Sequence[str] = (),
+    rule_pack: bool = True,
 ) -> list[Finding]:
-    """Findings in any of the regions (default: lint_regions()), each once."""
+    """Findings in any of the regions (default: lint_regions()), each once: cfn-lint's
+    rules, informational ones unless `informational` is False, and the stack's own rule
+    pack (planar_cfn.lint.rules) unless `rule_pack` is False; none of the rules whose
+    ids `ignore_rules` lists (each E, W or I and four digits, else ValueError)."""
     from cfnlint.decode.decode import decode_str
 
-    runner = _runner(lint_regions() if regions is None else tuple(regions))
+    settings = lint_settings(informational, ignore_rules, rule_pack)
+    runner = _runner(lint_regions() if regions is None else tuple(regions), *settings)
     template, errors = decode_str(body)
     matches = errors if errors else list(runner.validate_template(template))
     return [
@@ -106,16 +164,33 @@ def lint_body(
             line=m.linenumber,
         )
         for m in matches
+        if (informational or m.rule.severity != "informational") and m.rule.id not in settings[1]
     ]
 
 
-def lint(template: Rendered | str, *, regions: Sequence[str] | None = None) -> list[Finding]:
-    """cfn-lint's findings in one template, as build.py lints it: a rendered stage (its
-    findings named after the stage) or a template's JSON text, informational rules
-    included, for `regions` (default: lint_regions()). No finding means clean."""
-    if isinstance(template, str):
-        return lint_body(template, regions=regions)
-    return lint_body(template.body, template.stage, regions)
+def lint(
+    template: Rendered | str,
+    *,
+    regions: Sequence[str] | None = None,
+    informational: bool = True,
+    ignore_rules: Sequence[str] = (),
+    rule_pack: bool = True,
+) -> list[Finding]:
+    """cfn-lint's findings in one template: a rendered stage (its findings named after
+    the stage) or a template's JSON text, informational rules and the stack's rule pack
+    included, for `regions` (default: lint_regions()); the options as lint_body's. No
+    finding means clean."""
+    body, name = (
+        (template, "template") if isinstance(template, str) else (template.body, template.stage)
+    )
+    return lint_body(
+        body,
+        name,
+        regions,
+        informational=informational,
+        ignore_rules=ignore_rules,
+        rule_pack=rule_pack,
+    )
 
 
 @contextmanager
@@ -147,20 +222,30 @@ def _worker_started() -> None:
 
 
 def lint_bodies(
-    bodies: dict[str, str], regions: Sequence[str] | None = None
+    bodies: dict[str, str],
+    regions: Sequence[str] | None = None,
+    *,
+    informational: bool = True,
+    ignore_rules: Sequence[str] = (),
+    rule_pack: bool = True,
 ) -> dict[str, list[Finding]]:
-    """Lint several templates, one forked process each where the OS can fork."""
+    """Lint several templates, one forked process each where the OS can fork; the
+    options as lint_body's."""
     import multiprocessing  # only to lint: not on a build whose results are all cached
     from concurrent.futures import ProcessPoolExecutor
 
     regions = lint_regions() if regions is None else tuple(regions)
-    _runner(regions)  # load the rules and schemas once, before any fork
+    settings = lint_settings(informational, ignore_rules, rule_pack)
+    lint_one = partial(
+        lint_body, informational=settings[0], ignore_rules=settings[1], rule_pack=settings[2]
+    )
+    _runner(regions, *settings)  # load the rules and schemas once, before any fork
     if (
         len(bodies) < 2
         or (os.cpu_count() or 1) < 2
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        return {name: lint_body(body, name, regions) for name, body in bodies.items()}
+        return {name: lint_one(body, name, regions) for name, body in bodies.items()}
     # The workers only read the loaded rules and schemas. A garbage collection in
     # a worker would walk all of them and copy every page it touches: frozen, they
     # stay shared, and a worker's collections walk only what it allocated itself.
@@ -182,7 +267,7 @@ def lint_bodies(
         try:
             with _stopping_blocked():
                 futures = {
-                    name: pool.submit(lint_body, body, name, regions)
+                    name: pool.submit(lint_one, body, name, regions)
                     for name, body in bodies.items()
                 }
             return {name: future.result() for name, future in futures.items()}

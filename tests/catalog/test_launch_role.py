@@ -243,7 +243,10 @@ def test_the_committed_template_is_fresh_and_lint_clean(role):
     assert launch_role_path(COMMITTED).read_text() == (
         json.dumps(build_launch_role().to_dict(), indent=2, ensure_ascii=False) + "\n"
     )
-    assert lint_body(launch_role_path(COMMITTED).read_text(), "launch-role") == []
+    # cfn-lint's rules; the rule pack's one finding in it (E9104) is asserted, with the
+    # other templates', in tests/lint/test_rules.py.
+    body = launch_role_path(COMMITTED).read_text()
+    assert lint_body(body, "launch-role", rule_pack=False) == []
 
 
 def test_check_reports_a_stale_launch_role(tmp_path):

@@ -43,9 +43,9 @@ def linted(monkeypatch):
     seen: list[str] = []
     real = lint.lint_bodies
 
-    def counting(bodies, regions=None):
+    def counting(bodies, regions=None, **options):
         seen.extend(bodies)
-        return real(bodies, regions)
+        return real(bodies, regions, **options)
 
     monkeypatch.setattr(lint, "lint_bodies", counting)
     return seen
@@ -107,6 +107,14 @@ def test_a_changed_template_misses(cache, linted):
             id="cfn-lint-version",
         ),
         pytest.param(lambda mp: mp.setattr(lint_cache, "FORMAT", 0), id="format"),
+        pytest.param(
+            lambda mp: mp.setattr(lint_cache, "pack_version", lambda: "edited"),
+            id="rule-pack-version",
+        ),
+        pytest.param(
+            lambda mp: mp.setattr(lint_cache, "BUILD_RULE_PACK", not lint_cache.BUILD_RULE_PACK),
+            id="rule-pack-on-or-off",
+        ),
     ],
 )
 def test_changed_settings_or_a_cfn_lint_release_miss(cache, linted, monkeypatch, change):
@@ -139,7 +147,7 @@ def test_a_configuration_naming_files_bypasses_the_cache(tmp_path, monkeypatch, 
     monkeypatch.setattr(
         lint,
         "lint_bodies",
-        lambda bodies, regions=None: seen.extend(bodies) or {name: [] for name in bodies},
+        lambda bodies, regions=None, **options: seen.extend(bodies) or {n: [] for n in bodies},
     )
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".cfnlintrc.yaml").write_text(f"{setting}:\n  - rules\n")
@@ -184,6 +192,49 @@ def test_a_configuration_naming_no_files_keeps_the_cache(tmp_path, monkeypatch):
     assert not lint_cache.config_names_files()
     (tmp_path / ".cfnlintrc").write_text("override_spec: spec.json\n")
     assert lint_cache.config_names_files()
+
+
+def test_a_configuration_appending_only_the_rule_pack_keeps_the_cache(tmp_path, monkeypatch):
+    # The key covers the pack's version; any other rules folder or module it cannot follow.
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / ".cfnlintrc"
+    config.write_text("append_rules:\n  - planar_cfn.lint.rules\n")
+    assert not lint_cache.config_names_files()
+    config.write_text("append_rules: planar_cfn.lint.rules\nignore_checks: [W3005]\n")
+    assert not lint_cache.config_names_files()
+    for other in (
+        "append_rules:\n  - planar_cfn.lint.rules\n  - my_rules/\n",
+        "append_rules:\n  - my_rules/\n",
+        "append_rules:\n  - planar_cfn.lint.rules\noverride_spec: spec.json\n",
+        "append_rules: [planar_cfn.lint.rules\n",  # not YAML: counted as naming files
+    ):
+        config.write_text(other)
+        assert lint_cache.config_names_files(), other
+
+
+def test_a_mention_in_a_comment_no_longer_turns_the_cache_off(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".cfnlintrc").write_text("# append_rules: my_rules/\nignore_checks: [W3005]\n")
+    assert not lint_cache.config_names_files()
+
+
+@pytest.fixture
+def fresh_runners():
+    """cfn-lint runners made for the test alone: a runner reads .cfnlintrc when made and
+    is kept (runner._runner), so one made under the test's file must not outlive it."""
+    lint._runner.cache_clear()
+    yield
+    lint._runner.cache_clear()
+
+
+def test_a_configuration_appending_the_pack_is_cached(tmp_path, monkeypatch, linted, fresh_runners):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".cfnlintrc").write_text("append_rules:\n  - planar_cfn.lint.rules\n")
+    cache = LintCache(tmp_path / "cache")
+    lint_cached({"a": BODY}, cache, REGIONS)
+    second = lint_cached({"a": BODY}, cache, REGIONS)
+    assert linted == ["a"]
+    assert second.cached == frozenset({"a"})
 
 
 def test_the_version_in_the_key_is_the_one_cfn_lint_reports():
