@@ -122,7 +122,8 @@ def _break(template):
             "DefaultActions": [{"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}],
         },
     }
-    # E9104: Bedrock on every resource; the task role's models, its ListFoundationModels
+    # E9104: Bedrock on every resource, and every Bedrock action through NotAction; the
+    # task role's models, its ListFoundationModels
     # on * and its every-model branch (BedrockModelIds = "*") are allowed.
     resources["WideBedrock"] = {
         "Type": "AWS::IAM::Policy",
@@ -137,6 +138,17 @@ def _break(template):
             },
         },
     }
+    resources["AllButIam"] = {
+        "Type": "AWS::IAM::RolePolicy",
+        "Properties": {
+            "PolicyName": "all-but-iam",
+            "RoleName": {"Ref": "TaskRole"},
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}],
+            },
+        },
+    }
     # E9105: prod's cluster without deletion protection.
     properties["DatabaseCluster"]["DeletionProtection"] = False
     # E9106: a second bucket no policy covers; the app bucket's policy is kept.
@@ -145,14 +157,21 @@ def _break(template):
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
     }
-    # E9201: a 65-octet literal first name, and one from an unbounded parameter; the
-    # stack's BaseDomainName (at most 64 by its pattern) is allowed.
-    properties["Certificate"]["DomainName"] = "a" * 61 + ".com"
+    # E9201: a 65-octet literal first name, one from an unbounded parameter, and one
+    # that puts "x." before BaseDomainName (66 octets at most); BaseDomainName alone (at
+    # most 64 by its pattern) and a parameter with a MaxLength that fits are allowed.
     template["Parameters"]["OtherDomain"] = {"Type": "String"}
-    resources["OtherCertificate"] = {
-        "Type": "AWS::CertificateManager::Certificate",
-        "Properties": {"DomainName": {"Ref": "OtherDomain"}, "ValidationMethod": "DNS"},
-    }
+    template["Parameters"]["ShortDomain"] = {"Type": "String", "MaxLength": 60}
+    for name, domain in {
+        "LongCertificate": "a" * 61 + ".com",
+        "OtherCertificate": {"Ref": "OtherDomain"},
+        "SubCertificate": {"Fn::Sub": "x.${BaseDomainName}"},
+        "ShortCertificate": {"Fn::Sub": "app.${ShortDomain}"},
+    }.items():
+        resources[name] = {
+            "Type": "AWS::CertificateManager::Certificate",
+            "Properties": {"DomainName": domain, "ValidationMethod": "DNS"},
+        }
     # E9202: a one-subnet DB subnet group; a network load balancer may have one.
     properties["DatabaseSubnetGroup"]["SubnetIds"] = ["subnet-0123456789abcdef0"]
     resources["NetworkBalancer"] = {
@@ -175,10 +194,14 @@ def broken_findings():
         ("E9101", ["AppBucket"], ["UpdateReplacePolicy", "Retain"]),
         ("E9102", ["HttpsListener"], ["SslPolicy", "ELBSecurityPolicy-TLS13-"]),
         ("E9103", ["PlainListener"], ["DefaultActions", "redirect", "HTTPS"]),
-        ("E9104", ["WideBedrock"], ["resource *", "Resource", "foundation-model"]),
+        ("E9104", ["AllButIam", "WideBedrock"], ["Allow statement", "foundation-model"]),
         ("E9105", ["DatabaseCluster"], ["DeletionProtection", "allowed: true"]),
         ("E9106", ["ExtraBucket"], ["aws:SecureTransport", "Deny"]),
-        ("E9201", ["Certificate", "OtherCertificate"], ["DomainName", "64 octets"]),
+        (
+            "E9201",
+            ["LongCertificate", "OtherCertificate", "SubCertificate"],
+            ["DomainName", "64 octets"],
+        ),
         ("E9202", ["DatabaseSubnetGroup"], ["SubnetIds", "two or more"]),
         ("E9203", ["LoadBalancer"], ["AlbSubnets", "Rules", "AlbInternal"]),
     ],

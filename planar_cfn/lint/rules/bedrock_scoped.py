@@ -9,7 +9,13 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from ._values import literal_strings, references
 
-POLICY_TYPES = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+# RolePolicy too: the standalone form of a role's inline policy, which a user may add.
+POLICY_TYPES = (
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::RolePolicy",
+)
 # Resource types a Bedrock grant may name (the Service Authorization Reference's ARN forms).
 MODEL_ARNS = (":foundation-model/", ":inference-profile/", ":application-inference-profile/")
 
@@ -71,7 +77,8 @@ class BedrockStaysScoped(CloudFormationLintRule):  # type: ignore[misc]
         "*: statements whose bedrock actions are all List* (AWS has no resource to scope "
         "them to), and the branch of an Fn::If whose condition is a parameter equal to * "
         "(the deployer's explicit choice of every model). Permissions boundaries grant "
-        "nothing and are not checked."
+        "nothing and are not checked. An Allow with NotAction that does not exclude "
+        "bedrock:* counts as bedrock:*."
     )
     source_url = (
         "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html"
@@ -116,6 +123,10 @@ def _problem(statement: Any, every_model_chosen: bool) -> str | None:
     """What is wrong with one statement, or None."""
     if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
         return None
+    if "NotAction" in statement:
+        excluded = {a.lower() for a in literal_strings(statement["NotAction"])}
+        if not excluded & {"*", "bedrock:*"}:
+            return "has NotAction, which allows every bedrock: action it does not list"
     actions = set(literal_strings(statement.get("Action")))
     bedrock = {a for a in actions if a.lower().startswith("bedrock:")}
     if not bedrock and "*" not in actions:
