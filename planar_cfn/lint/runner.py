@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..inputs.stage_file import named_regions
 
@@ -30,6 +30,7 @@ __all__ = [
     "lint_bodies",
     "lint_body",
     "lint_regions",
+    "loaded_rules",
     "unknown_regions",
 ]
 
@@ -86,6 +87,12 @@ def _runner(regions: tuple[str, ...]) -> Runner:
     from cfnlint.runner import Runner
 
     return Runner(ConfigMixIn(regions=list(regions), include_checks=list(INCLUDE_CHECKS)))
+
+
+def loaded_rules(regions: Sequence[str] | None = None) -> Any:
+    """The rules lint_body runs for `regions` (default: lint_regions()), as cfn-lint's
+    mapping of rule id to rule (each with .shortdesc, .description, .source_url)."""
+    return _runner(lint_regions() if regions is None else tuple(regions)).rules
 
 
 def lint_body(
