@@ -47,20 +47,19 @@ def _uri(path: str) -> str:
     return quote(Path(path).as_posix())
 
 
-def _text(value: Any, fallback: str) -> dict[str, str]:
-    return {"text": value if isinstance(value, str) and value else fallback}
+def _text(value: Any, fallback: str) -> str:
+    return value if isinstance(value, str) and value else fallback
 
 
 def _descriptor(rule_id: str, rule: Any) -> dict[str, Any]:
-    """A rule's SARIF reportingDescriptor, from the loaded rule (None: unknown)."""
-    short = getattr(rule, "shortdesc", None)
-    full = getattr(rule, "description", None)
-    link = getattr(rule, "source_url", None)
+    """A rule's SARIF reportingDescriptor, from the loaded rule (None: not loaded)."""
+    short = _text(getattr(rule, "shortdesc", None), rule_id)
+    link = _text(getattr(rule, "source_url", None), RULES_DOC)
     descriptor = {
         "id": rule_id,
-        "shortDescription": _text(short, rule_id),
-        "fullDescription": _text(full, _text(short, f"cfn-lint rule {rule_id}")["text"]),
-        "helpUri": link if isinstance(link, str) and link.startswith("http") else RULES_DOC,
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": _text(getattr(rule, "description", None), short)},
+        "helpUri": link if link.startswith(("https://", "http://")) else RULES_DOC,
     }
     severity = getattr(rule, "severity", None)
     if severity in LEVELS:
