@@ -6,7 +6,8 @@ the working directory. An installed package has no checkout around it: it uses
 `templates/` and `stages/` in the working directory. `--templates-dir` and
 `--stage-file` name others in either case. `docs/` holds the generated architecture
 page (planar_cfn.reports.diagram). Every file the command writes is written whole
-(write_whole); a path is shown to the user as `shown` gives it.
+(write_whole), to a path checked first (unwritable); a path is shown to the user as
+`shown` gives it.
 """
 
 from __future__ import annotations
@@ -46,3 +47,23 @@ def write_whole(path: Path, text: str) -> None:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def unwritable(path: Path, example: str) -> str | None:
+    """Why a file could not be written at `path` (checked before the run's work, so
+    what it writes at its end is never lost), or None; `example` is a file name to
+    suggest when `path` is a directory."""
+    if path.is_dir():
+        return f"is a directory: name a file in it, such as {path / example}"
+    if not path.parent.is_dir():
+        return (
+            f"{path.parent} is not a directory"
+            if path.parent.exists()
+            else f"no such directory {path.parent}"
+        )
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return "cannot be written (read-only): make it writable or name another file"
+    elif not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"cannot create it: the directory {path.parent} is not writable; name a file in one that is"
+    return None

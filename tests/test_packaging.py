@@ -67,6 +67,9 @@ def test_metadata_python_and_the_packages_shipped():
     assert SETUPTOOLS["packages"]["find"]["include"] == ["planar_cfn*"]  # not tests/
     assert "py.typed" in SETUPTOOLS["package-data"]["planar_cfn"]
     assert (ROOT / "planar_cfn" / "py.typed").is_file()
+    # The Guard rules (docs/ci.md), which are no Python module, ship as package data.
+    assert "lint/planar.guard" in SETUPTOOLS["package-data"]["planar_cfn"]
+    assert (ROOT / "planar_cfn" / "lint" / "planar.guard").is_file()
 
 
 def test_the_console_script_is_a_callable_that_imports_nothing_heavy_before_turning_gc_off():

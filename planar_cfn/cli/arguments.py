@@ -102,6 +102,13 @@ def parser(prog: str = "build.py", stages: Sequence[str] = STAGE_NAMES) -> argpa
         "(.cache/planar-cfn, or $PLANAR_CFN_CACHE_DIR)",
     )
     parser.add_argument(
+        "--sarif",
+        type=Path,
+        metavar="FILE",
+        help="with --no-deploy: also write the lint findings of every template built as one "
+        "SARIF 2.1.0 file, for code scanning",
+    )
+    parser.add_argument(
         "--templates-dir",
         type=Path,
         default=TEMPLATES_DIR,

@@ -10,15 +10,17 @@ import gc
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import chain
 from typing import TYPE_CHECKING, TextIO
 
-from ..catalog.deploy_role import with_deploy_role
-from ..catalog.launch_role import with_launch_role
+from ..catalog.deploy_role import DEPLOY_ROLE, with_deploy_role
+from ..catalog.launch_role import LAUNCH_ROLE, with_launch_role
 from ..errors import ExitCode, Interrupted, PlanarError
 from ..inputs.stage_file import StageFileError, load
 from ..inputs.stages import DEFAULT_STAGES, Stage, stage_names
 from ..lint.cache import LintCache, Linted, lint_cached
-from ..paths import shown
+from ..lint.sarif import write_sarif
+from ..paths import shown, unwritable
 from ..reports import cost, diagram
 from ..reports.prices import SOURCE
 from ..template.config import StackConfig
@@ -178,6 +180,14 @@ def _render_and_publish(
     return _publish(args, rendered, out, err, runtime, publishing, prog=prog)
 
 
+def _sarif_unwritable(args: argparse.Namespace, names: Sequence[str]) -> str | None:
+    """Why --sarif's file could not be written at the end of the build, or None."""
+    written = [*names, LAUNCH_ROLE, DEPLOY_ROLE] if args.all_stages else names
+    if any(args.sarif.resolve() == template_path(n, args.templates_dir).resolve() for n in written):
+        return "is a template the build writes: name another file, such as cfn-lint.sarif"
+    return unwritable(args.sarif, "cfn-lint.sarif")
+
+
 def _check(
     args: argparse.Namespace,
     rendered: dict[str, Rendered],
@@ -205,11 +215,14 @@ def _build(args: argparse.Namespace, rendered: dict[str, Rendered], out: TextIO,
     findings = linted.findings
     args.templates_dir.mkdir(parents=True, exist_ok=True)
     paths = {stage: template_path(stage, args.templates_dir) for stage in rendered}
+    for stage in rendered:
+        findings[stage] = [replace(f, path=shown(paths[stage])) for f in findings[stage]]
     # Every file before any output, which a reader may stop taking.
     for stage, template in rendered.items():
         write_if_changed(paths[stage], template.body)
+    if args.sarif:
+        write_sarif(args.sarif, chain.from_iterable(findings.values()), linted.regions)
     for stage in rendered:
-        findings[stage] = [replace(f, path=shown(paths[stage])) for f in findings[stage]]
         summary.stage(
             rendered[stage],
             shown(paths[stage]),
@@ -219,6 +232,9 @@ def _build(args: argparse.Namespace, rendered: dict[str, Rendered], out: TextIO,
             cached=stage in linted.cached,
         )
     print(summary.regions_line(linted), file=out)
+    if args.sarif:
+        count = sum(map(len, findings.values()))
+        print(f"sarif: {shown(args.sarif)}, {count} result(s)", file=out)
     return ExitCode.FAILED if any(findings.values()) else ExitCode.OK
 
 
@@ -249,6 +265,8 @@ def main(
         gc.enable()  # the command turns it off for the short build (__main__.py)
         return _deploy(args, out, err, runtime, configs[args.stage], prog)
     names = tuple(configs) if args.all_stages else (args.stage,)
+    if args.sarif and (problem := _sarif_unwritable(args, names)):
+        parser.error(f"argument --sarif {args.sarif}: {problem}")
     rendered = {stage: render(configs[stage]) for stage in names}
     docs_fresh = not args.all_stages or diagram.refresh_architecture(
         rendered,

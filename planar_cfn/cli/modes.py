@@ -70,6 +70,27 @@ def _publish_problem(
     return None
 
 
+def _sarif_problem(args: argparse.Namespace) -> str | None:
+    """--sarif names the template files a build writes, so it goes with a build only."""
+    if args.sarif is None:
+        return None
+    for mode, why in (
+        ("--check", "which lints nothing (it compares the templates with a fresh render)"),
+        ("--cost", "which lints nothing"),
+        ("--publish", "which lints the template in memory and writes no template file"),
+    ):
+        if getattr(args, mode[2:]):
+            return (
+                f"argument --sarif: not allowed with argument {mode}, {why}; build with --no-deploy"
+            )
+    if not args.no_deploy:
+        return (
+            "argument --sarif: only with --no-deploy: its results point at the template files "
+            "a build writes, and a deploy lints the template in memory and writes none"
+        )
+    return None
+
+
 def problem(args: argparse.Namespace) -> str | None:
     """A flag that does not go with the others, before anything is rendered."""
     renders_only = "--check" if args.check else "--no-deploy" if args.no_deploy else None
@@ -92,6 +113,8 @@ def problem(args: argparse.Namespace) -> str | None:
         for flag in given
         if flag in arguments.DEPLOY_FLAGS and not flag.acts and given_modes != [flag.also]
     ]
+    if sarif := _sarif_problem(args):
+        return sarif
     if args.cost:
         return _cost_problem(args, given, actions) or _only_when_deploying(refused_here)
     if renders_only and actions:

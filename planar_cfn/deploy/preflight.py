@@ -3,9 +3,9 @@ or with the stage, the file the outputs go to, and the template a full deploy se
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from .. import paths
 from ..errors import InputError
 from ..inputs.options import DeployOptions
 from ..inputs.stage_file import StageFile
@@ -20,22 +20,9 @@ __all__ = ["check_template", "option_problems", "unwritable"]
 def unwritable(path: Path, stage_file: Path) -> str | None:
     """Why the run could not write its outputs to `path` (checked before any AWS call,
     so the outputs of a deploy are never lost at its end), or None."""
-    if path.is_dir():
-        return f"is a directory: name a file in it, such as {path / 'outputs.json'}"
-    if not path.parent.is_dir():
-        return (
-            f"{path.parent} is not a directory"
-            if path.parent.exists()
-            else f"no such directory {path.parent}"
-        )
-    if path.exists() and path.resolve() == stage_file.resolve():
+    if path.is_file() and path.resolve() == stage_file.resolve():
         return "is the stage file: the outputs would overwrite it; name another file"
-    if path.exists():
-        if not os.access(path, os.W_OK):
-            return "cannot be written (read-only): make it writable or name another file"
-    elif not os.access(path.parent, os.W_OK | os.X_OK):
-        return f"cannot create it: the directory {path.parent} is not writable; name a file in one that is"
-    return None
+    return paths.unwritable(path, "outputs.json")
 
 
 def option_problems(options: DeployOptions, stage: Stage, stage_file: Path) -> list[str]:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..inputs.stage_file import named_regions
 from .pack import PACK_MODULE
@@ -34,6 +34,7 @@ __all__ = [
     "lint_body",
     "lint_regions",
     "lint_settings",
+    "loaded_rules",
     "unknown_regions",
 ]
 
@@ -134,6 +135,12 @@ def _runner(
             if rule_id not in runner.rules:
                 runner.rules[rule_id] = rule
     return runner
+
+
+def loaded_rules(regions: Sequence[str] | None = None) -> Any:
+    """The rules lint_body runs for `regions` (default: lint_regions()), as cfn-lint's
+    mapping of rule id to rule (each with .shortdesc, .description, .source_url)."""
+    return _runner(lint_regions() if regions is None else tuple(regions)).rules
 
 
 def lint_body(
