@@ -210,19 +210,26 @@ def extended(stage: str) -> StackConfig:
     )
 
 
-@pytest.fixture(scope="module", params=["dev", "prod"])
-def extension(request):
-    built = build_template(extended(request.param))
+def extended_with_api_keys(stage: str, kept: bool = True):
+    """The extended stack with its ApiKeys secret added: kept, as the stack's own secrets
+    are (its value survives a replacement, and prod's a delete), or not."""
+    built = build_template(extended(stage))
     secret = built.config.environment["API_KEYS_ARN"]
     built.template.add_resource(
         Secret(
             secret.data["Ref"],
             Name="api-keys",
             Tags=built.tags(),
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
+            DeletionPolicy=built.config.stage.deletion_policy if kept else "Delete",
+            UpdateReplacePolicy="Retain" if kept else "Delete",
         )
     )
+    return built
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def extension(request):
+    built = extended_with_api_keys(request.param)
     return request.param, built, built.to_dict()
 
 
@@ -328,6 +335,16 @@ def test_each_sidecar_runs_beside_the_app_with_logs_of_its_own(extension):
             "Fn::Sub": f"/ecs/planar-service-{stage}-${{AppName}}/{name}"
         }
     assert app_logs["DeletionPolicy"] == ("Retain" if stage == "prod" else "Delete")
+
+
+def test_the_rule_pack_flags_a_secret_the_extension_would_lose_on_replacement(lint_clean):
+    """What the stack's invariants are for: a library user's own secret, added without an
+    UpdateReplacePolicy, would be deleted by an update that replaces it."""
+    body = extended_with_api_keys("dev", kept=False).to_json()
+    (finding,) = lint_clean({"dev": body})["dev"]
+    assert finding.rule == "E9101"
+    assert "ApiKeys" in finding.message
+    assert "UpdateReplacePolicy" in finding.message
 
 
 def test_extra_tags_are_on_every_taggable_resource(extension):

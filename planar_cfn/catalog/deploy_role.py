@@ -74,7 +74,10 @@ def _deploy_role(launch: Mapping[str, Any]) -> dict[str, Any]:
             (trust,) = properties["AssumeRolePolicyDocument"]["Statement"]
             trust["Principal"] = {"Service": "cloudformation.amazonaws.com"}
         else:
-            properties["Roles"] = [{"Ref": "DeployRole"}]
+            # Only the policies attached to the launch role: the permissions boundary
+            # bounds the roles a stack creates and grants the deploy role nothing.
+            if "Roles" in properties:
+                properties["Roles"] = [{"Ref": "DeployRole"}]
             properties["Description"] = properties["Description"].replace("launch", "deploy")
             document = properties["PolicyDocument"]
             document["Statement"] = [s for s in document["Statement"] if not _service_catalogs(s)]

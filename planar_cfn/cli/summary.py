@@ -71,7 +71,10 @@ def stage(
         for finding in findings:
             print(f"    {finding}", file=out)
     else:
-        print(f"  lint: clean (cfn-lint, informational rules included{source})", file=out)
+        print(
+            f"  lint: clean (cfn-lint, informational rules and the rule pack included{source})",
+            file=out,
+        )
     line = cost_line(rendered, prog)
     if line:
         print(f"  {line}", file=out)

@@ -3,8 +3,8 @@
 cfn-lint's findings are a function of the template's bytes, the cfn-lint release, the
 regions and checks it is asked for and any `.cfnlintrc` it reads: the entry's key is a
 SHA-256 over all of them (and this file's format), so a change to any one misses.
-The key also covers whether the build runs the stack's rule pack (BUILD_RULE_PACK) and
-the pack's version (a SHA-256 over its sources), so an edited rule misses too.
+The key also covers the stack's rule pack, which the build runs: the pack's version (a
+SHA-256 over its sources), so an edited rule misses too.
 A `.cfnlintrc` may also name files and folders cfn-lint reads (rules to append, a
 spec to override with, registry schemas, ...), which the key cannot follow: while one
 that exists names any of FILE_KEYS, nothing is read from or written to the cache, except
@@ -35,7 +35,6 @@ from .pack import PACK_MODULE, pack_version
 from .runner import Finding, requested_regions
 
 __all__ = [
-    "BUILD_RULE_PACK",
     "CACHE_DIR_ENV",
     "FILE_KEYS",
     "FORMAT",
@@ -47,9 +46,6 @@ __all__ = [
 ]
 
 CACHE_DIR_ENV = "PLANAR_CFN_CACHE_DIR"
-# Whether the build, deploy and publish lint runs the stack's rule pack. Off until the
-# templates it flags are settled (docs/linting.md, "The rule pack").
-BUILD_RULE_PACK = False
 # Bumped whenever an entry's layout or what planar_cfn makes of cfn-lint's matches changes.
 FORMAT = 1
 # cfn-lint reads these from the home folder and the working directory (cfnlint.config).
@@ -147,7 +143,7 @@ class LintCache:
             "regions": list(regions),
             "include_checks": list(lint.INCLUDE_CHECKS),
             # The version even with the pack off: a .cfnlintrc may append it.
-            "rule_pack": [BUILD_RULE_PACK, pack_version()],
+            "rule_pack": pack_version(),
             "config_files": _config_files(),
         }
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
@@ -238,7 +234,7 @@ def lint_cached(
 
         linted_regions = known_regions(requested)
         if missing:
-            fresh = lint_bodies(missing, linted_regions, rule_pack=BUILD_RULE_PACK)
+            fresh = lint_bodies(missing, linted_regions)
             for name, found in fresh.items():
                 if cache:
                     cache.put(keys[name], found, linted_regions)

@@ -65,3 +65,17 @@ def test_it_grants_the_launch_roles_permissions_on_planar_stacks():
     assert granted == launched
     # CloudFormation calls CreateStack and the others itself: the role does not.
     assert not any(a.startswith("cloudformation:Create") for a in granted)
+
+
+def test_the_permissions_boundary_is_given_to_no_role():
+    """It bounds the roles a stack creates (and allows Bedrock on *): given to the deploy
+    role, it would grant it everything the stack's roles may do."""
+    deploy, _ = _templates()
+    policies = {
+        name: resource["Properties"]
+        for name, resource in deploy["Resources"].items()
+        if resource["Type"] == "AWS::IAM::ManagedPolicy"
+    }
+    assert "Roles" not in policies.pop("PermissionsBoundaryPolicy")
+    assert policies
+    assert all(p["Roles"] == [{"Ref": "DeployRole"}] for p in policies.values())

@@ -111,10 +111,6 @@ def test_a_changed_template_misses(cache, linted):
             lambda mp: mp.setattr(lint_cache, "pack_version", lambda: "edited"),
             id="rule-pack-version",
         ),
-        pytest.param(
-            lambda mp: mp.setattr(lint_cache, "BUILD_RULE_PACK", not lint_cache.BUILD_RULE_PACK),
-            id="rule-pack-on-or-off",
-        ),
     ],
 )
 def test_changed_settings_or_a_cfn_lint_release_miss(cache, linted, monkeypatch, change):
@@ -431,7 +427,9 @@ def test_a_cached_build_writes_and_says_what_an_uncached_one_does(tmp_path, stag
     assert linted == ["prod"]  # only the uncached build linted
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["planar-prod.json"]
     assert (tmp_path / "out" / "planar-prod.json").read_text() == written
-    assert "lint: clean (cfn-lint, informational rules included; cached)" in cached
+    assert (
+        "lint: clean (cfn-lint, informational rules and the rule pack included; cached)" in cached
+    )
     assert cached.replace("; cached)", ")") == uncached
 
 

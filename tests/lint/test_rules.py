@@ -77,30 +77,13 @@ def _resource(message):
     return found.group(1) if found else message
 
 
-# The findings the pack has in the committed templates, reported rather than hidden:
-# dev and staging delete their data with the stack by design (docs/data-safety.md), and
-# the deploy and launch roles' PermissionsBoundaryPolicy, attached to the role itself,
-# allows Bedrock on *.
-KNOWN = {
-    "prod": [],
-    "dev": [
-        ("E9101", "CustomSecret"),
-        ("E9101", "RegistryCredentialsSecret"),
-        ("E9101", "AppBucket"),
-        ("E9101", "DatabaseCluster"),
-    ],
-    "deploy-role": [("E9104", "PermissionsBoundaryPolicy")],
-    "launch-role": [("E9104", "PermissionsBoundaryPolicy")],
-}
-KNOWN["staging"] = KNOWN["dev"]
-
-
-def test_the_templates_under_the_pack_have_only_the_reported_findings():
-    bodies = {name: (TEMPLATES / f"planar-{name}.json").read_text() for name in KNOWN}
+def test_every_committed_template_is_clean_under_the_pack():
+    names = ("dev", "staging", "prod", "deploy-role", "launch-role")
+    bodies = {name: (TEMPLATES / f"planar-{name}.json").read_text() for name in names}
     found = lint_bodies(bodies, REGIONS)
-    assert {
-        name: [(f.rule, _resource(f.message)) for f in findings] for name, findings in found.items()
-    } == KNOWN
+    assert {name: [str(f) for f in findings] for name, findings in found.items()} == {
+        name: [] for name in names
+    }
 
 
 def _break(template):
@@ -108,8 +91,16 @@ def _break(template):
     resources, properties = template["Resources"], {}
     for name, resource in resources.items():
         properties[name] = resource.setdefault("Properties", {})
-    # E9101: the bucket's replacement deletes it; the cluster's Snapshot is allowed.
+    # E9101: the bucket's replacement deletes it, and so does prod's secret's delete; the
+    # cluster's Snapshot is allowed, and so is a dev secret deleted with its stack.
     resources["AppBucket"]["UpdateReplacePolicy"] = "Delete"
+    resources["CustomSecret"]["DeletionPolicy"] = "Delete"
+    resources["DevSecret"] = {
+        "Type": "AWS::SecretsManager::Secret",
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {"Tags": [{"Key": "stage", "Value": "dev"}]},
+    }
     # E9102: a TLS 1.0 policy; the HTTP listener has no SslPolicy and is not HTTPS.
     properties["HttpsListener"]["SslPolicy"] = "ELBSecurityPolicy-2016-08"
     # E9103: an HTTP listener that forwards; the redirect listener is allowed.
@@ -148,6 +139,20 @@ def _break(template):
                 "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}],
             },
         },
+    }
+    # A managed policy counts only when given to a role, user or group here: one given to
+    # none (as a permissions boundary the stack's roles name by a parameter) grants nothing.
+    wide = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}],
+    }
+    resources["UnattachedWide"] = {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {"PolicyDocument": wide},
+    }
+    resources["AttachedWide"] = {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {"PolicyDocument": wide, "Roles": [{"Ref": "TaskRole"}]},
     }
     # E9105: prod's cluster without deletion protection.
     properties["DatabaseCluster"]["DeletionProtection"] = False
@@ -191,10 +196,14 @@ def broken_findings():
 @pytest.mark.parametrize(
     ("rule", "fires_on", "words"),
     [
-        ("E9101", ["AppBucket"], ["UpdateReplacePolicy", "Retain"]),
+        ("E9101", ["AppBucket", "CustomSecret"], ["Policy", "Retain"]),
         ("E9102", ["HttpsListener"], ["SslPolicy", "ELBSecurityPolicy-TLS13-"]),
         ("E9103", ["PlainListener"], ["DefaultActions", "redirect", "HTTPS"]),
-        ("E9104", ["AllButIam", "WideBedrock"], ["Allow statement", "foundation-model"]),
+        (
+            "E9104",
+            ["AllButIam", "AttachedWide", "WideBedrock"],
+            ["Allow statement", "foundation-model"],
+        ),
         ("E9105", ["DatabaseCluster"], ["DeletionProtection", "allowed: true"]),
         ("E9106", ["ExtraBucket"], ["aws:SecureTransport", "Deny"]),
         (
@@ -293,5 +302,6 @@ def test_a_cfnlintrc_appending_the_pack_runs_it_once(tmp_path, monkeypatch):
         from_file = [f.rule for f in lint_body(SECRET, "t.json", REGIONS, rule_pack=False)]
     finally:
         lint_module._runner.cache_clear()
-    # One finding per missing attribute (DeletionPolicy, UpdateReplacePolicy), not two each.
-    assert sorted(with_pack) == sorted(from_file) == ["E9101", "E9101", "I3011", "I3011"]
+    # One finding for the missing UpdateReplacePolicy (the secret is not tagged prod, so
+    # DeletionPolicy is not required), not two.
+    assert sorted(with_pack) == sorted(from_file) == ["E9101", "I3011", "I3011"]

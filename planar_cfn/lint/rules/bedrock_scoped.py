@@ -57,12 +57,26 @@ def _statements(document: Any, conditions: Mapping[str, Any]) -> Iterator[tuple[
                 yield from _alternatives(item, conditions, outer)
 
 
-def _boundaries(cfn: Any) -> set[str]:
-    """Managed policies used as a role's permissions boundary: a boundary grants nothing."""
-    used = set()
+def _granting_nothing(cfn: Any) -> set[str]:
+    """Managed policies that grant nothing in this template: one used as a role's
+    permissions boundary, or one no role, user or group here is given (a boundary
+    that the stacks' roles name by a parameter, as the launch and deploy role
+    templates hold)."""
+    boundaries: set[str] = set()
+    attached: set[str] = set()
     for role in cfn.get_resources("AWS::IAM::Role").values():
-        used |= references((role.get("Properties") or {}).get("PermissionsBoundary"))
-    return used
+        properties = role.get("Properties") or {}
+        boundaries |= references(properties.get("PermissionsBoundary"))
+        attached |= references(properties.get("ManagedPolicyArns"))
+    unattached = {
+        name
+        for name, policy in cfn.get_resources("AWS::IAM::ManagedPolicy").items()
+        if name not in attached
+        and not any(
+            (policy.get("Properties") or {}).get(key) for key in ("Roles", "Users", "Groups")
+        )
+    }
+    return (boundaries - attached) | unattached
 
 
 class BedrockStaysScoped(CloudFormationLintRule):  # type: ignore[misc]
@@ -76,8 +90,9 @@ class BedrockStaysScoped(CloudFormationLintRule):  # type: ignore[misc]
         "resource; its resources name foundation models or inference profiles. Allowed on "
         "*: statements whose bedrock actions are all List* (AWS has no resource to scope "
         "them to), and the branch of an Fn::If whose condition is a parameter equal to * "
-        "(the deployer's explicit choice of every model). Permissions boundaries grant "
-        "nothing and are not checked. An Allow with NotAction that does not exclude "
+        "(the deployer's explicit choice of every model). A managed policy that grants "
+        "nothing here (a permissions boundary, or given to no role, user or group in the "
+        "template) is not checked. An Allow with NotAction that does not exclude "
         "bedrock:* counts as bedrock:*."
     )
     source_url = (
@@ -90,9 +105,9 @@ class BedrockStaysScoped(CloudFormationLintRule):  # type: ignore[misc]
         cfnlint.template.Template)."""
         matches = []
         conditions = cfn.template.get("Conditions") or {}
-        boundaries = _boundaries(cfn)
+        granting_nothing = _granting_nothing(cfn)
         for name, resource in cfn.get_resources(list(POLICY_TYPES)).items():
-            if name in boundaries and resource["Type"] == "AWS::IAM::ManagedPolicy":
+            if name in granting_nothing:
                 continue
             properties = resource.get("Properties") or {}
             documents = []

@@ -1,4 +1,4 @@
-"""E9101: stateful resources keep their data on delete and on replacement."""
+"""E9101: stateful resources keep their data on replacement, and prod's on delete too."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from ._values import branches
+from ._values import branches, tag_value
 
 # What each stateful type may have as DeletionPolicy and UpdateReplacePolicy.
 KEEPS_DATA = {
@@ -21,12 +21,13 @@ class StatefulResourcesKeepTheirData(CloudFormationLintRule):  # type: ignore[mi
     """See `description`: what the rule checks and why."""
 
     id = "E9101"
-    shortdesc = "Stateful resources keep their data on delete and on replacement"
+    shortdesc = "Stateful resources keep their data on replacement, and prod's on delete"
     description = (
-        "The database cluster, buckets, secrets and keys hold data that a stack delete or a "
-        "replacing update would otherwise destroy (CloudFormation's default is Delete): "
-        "each has DeletionPolicy and UpdateReplacePolicy Retain (a DB cluster: Snapshot or "
-        "Retain)."
+        "The database cluster, buckets, secrets and keys hold data that a replacing update "
+        "or a stack delete would otherwise destroy (CloudFormation's default is Delete): "
+        "each has UpdateReplacePolicy Retain (a DB cluster: Snapshot or Retain), and, when "
+        "tagged stage = prod, DeletionPolicy too. Dev and staging delete their data with "
+        "their stack by design."
     )
     source_url = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html"
     tags: ClassVar[list[str]] = ["planar", "resources", "data-safety"]
@@ -37,7 +38,10 @@ class StatefulResourcesKeepTheirData(CloudFormationLintRule):  # type: ignore[mi
         matches = []
         for name, resource in cfn.get_resources(list(KEEPS_DATA)).items():
             allowed = KEEPS_DATA[resource["Type"]]
-            for attribute in ("DeletionPolicy", "UpdateReplacePolicy"):
+            prod = tag_value(resource.get("Properties", {}), "stage") == "prod"
+            for attribute in (
+                ("DeletionPolicy", "UpdateReplacePolicy") if prod else ("UpdateReplacePolicy",)
+            ):
                 value = resource.get(attribute)
                 values = list(branches(value))
                 if value is not None and all(v in allowed for v in values):
@@ -46,7 +50,8 @@ class StatefulResourcesKeepTheirData(CloudFormationLintRule):  # type: ignore[mi
                 matches.append(
                     RuleMatch(
                         path,
-                        f"{resource['Type']} {name}: {attribute} is "
+                        f"{resource['Type']} {name}{' (tagged stage = prod)' if prod else ''}: "
+                        f"{attribute} is "
                         f"{'missing' if value is None else repr(value)}; allowed: "
                         f"{' or '.join(allowed)}, written in the template",
                     )
