@@ -421,3 +421,13 @@ def test_a_prod_stack_sets_destroy_needs_its_confirmation_flag(tmp_path, rendere
 
     assert h.run("--destroy") == ExitCode.BAD_INPUT
     assert "--destroy: prod is a protected stage; add --confirm-prod-destroy" in h.err.getvalue()
+
+
+def test_the_single_stack_deploy_refuses_a_targets_file(h):
+    from planar_cfn.deploy import engine as deploy
+    from planar_cfn.errors import InputError
+    from planar_cfn.inputs.options import DeployOptions
+
+    options = DeployOptions(stage="dev", stage_file=h.stage_path, targets=str(h.targets_path))
+    with pytest.raises(InputError, match="is a StackSet's: deploy_stack_set runs it"):
+        deploy.deploy(h.rendered, options, runtime=deploy.Runtime(connect=lambda p, r: h.aws))
