@@ -103,6 +103,8 @@ def _deploy(
     from .report import deploy_voice, report
 
     runtime = replace(runtime, prog=prog) if runtime else deploy.Runtime(prog=prog)
+    if args.targets:
+        return _stack_set(args, out, err, runtime, config, prog)
     try:
         # Every local input first: a typo in the stage file costs no render and no lint.
         deployment = deploy.Deployment.prepare(
@@ -121,6 +123,32 @@ def _deploy(
         if not _lint_clean(args, rendered, out, err, prog):
             return ExitCode.FAILED
         return deployment.run().exit_code
+    except (PlanarError, Interrupted) as error:
+        return report(err, error, deploy_voice(prog))
+
+
+def _stack_set(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    runtime: Runtime,
+    config: StackConfig,
+    prog: str,
+) -> int:
+    """--targets: deploy the stage as a StackSet, or destroy it (docs/stacksets.md)."""
+    from ..deploy import stack_sets
+    from .report import deploy_voice, report
+
+    try:
+        run = stack_sets.StackSetRun.prepare(
+            arguments.deploy_options(args, (config.stage,)), out=out, err=err, runtime=runtime
+        )
+        if not args.destroy:
+            rendered = render(config)
+            run.use_template(rendered)
+            if not _lint_clean(args, rendered, out, err, prog):
+                return ExitCode.FAILED
+        return run.run().exit_code
     except (PlanarError, Interrupted) as error:
         return report(err, error, deploy_voice(prog))
 

@@ -108,6 +108,10 @@ class Deployment:
         path = options.stage_file or stage_files.default_path(stage.name)
         with aws_errors(DEPLOYER):
             problems = preflight.option_problems(options, stage, path)
+            if options.targets is not None:
+                problems.append(
+                    f"targets: {options.targets} is a StackSet's: deploy_stack_set runs it"
+                )
             stage_file = None
             try:
                 stage_file = stage_files.load(

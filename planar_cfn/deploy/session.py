@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from ..aws.assume import assume_role
 from ..aws.clock import Clock
 from ..aws.gateway import Aws, Clients
 from ..errors import ExitCode
@@ -36,6 +37,8 @@ class Runtime:
     connect: Callable[[str | None, str | None], Clients] = Aws.connect
     clock: Clock = field(default_factory=lambda: Clock(sleep=time.sleep, monotonic=time.monotonic))
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # A StackSet target's pre-flight credentials: a role in its account, in a region.
+    assume: Callable[[Clients, str, str], Clients] = assume_role
     # The command's name, as the user ran it: in every message and suggested command.
     prog: str = "planar-cfn"
 

@@ -152,6 +152,15 @@ class DeployOptions:
             check=checks.template_bucket,
         ),
     )
+    targets: Path | None = field(
+        default=None,
+        metadata=_flag(
+            "deploy (or with --destroy, delete) the stage as a CloudFormation StackSet, "
+            "to the accounts or OUs and regions this targets file lists (docs/stacksets.md)",
+            metavar="FILE",
+            check=Path,
+        ),
+    )
     cfn_role_arn: str | None = field(
         default=None,
         metadata=_flag(

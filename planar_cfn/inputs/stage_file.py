@@ -272,8 +272,20 @@ def load(
     `needs_secrets=False` is for commands that send no parameters (--destroy,
     --watch, --image-tag): they do not need the registry password.
     """
+    return from_data(path, _read(path), stage, environ, needs_secrets=needs_secrets)
+
+
+def from_data(
+    path: Path,
+    data: dict[str, Any],
+    stage: Stage | str,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    needs_secrets: bool = True,
+) -> StageFile:
+    """Validate `data` as the stage file at `path` holds it: load's checks, for values
+    merged from elsewhere too (a StackSet target's overrides, inputs/targets.py)."""
     definition = stage if isinstance(stage, Stage) else get_stage(stage)
-    data = _read(path)
     problems = _key_problems(data)
     texts = _parameter_texts(data, problems, definition.name)
     settings = _settings(data, problems)
