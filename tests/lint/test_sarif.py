@@ -86,6 +86,38 @@ def test_a_finding_is_a_result_at_its_file_and_line(broken_build, tmp_path):
     assert out.endswith("sarif: findings.sarif, 1 result(s)\n")
 
 
+def with_tls10(config):
+    """The stage's template with its HTTPS listener on a TLS 1.0 policy: the pack's E9102."""
+    template = json.loads(render(config).body)
+    listener = template["Resources"]["HttpsListener"]["Properties"]
+    listener["SslPolicy"] = "ELBSecurityPolicy-2016-08"
+    return Rendered(config.stage.name, json.dumps(template, indent=2) + "\n")
+
+
+def test_a_rule_pack_finding_is_a_result_beside_cfn_lints(tmp_path, monkeypatch):
+    """The build's lint runs the stack's rule pack: its finding reaches the same file."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(cli, "render", lambda config: with_tls10(config))
+    argv = ["--stage", "prod", "--no-deploy", "--templates-dir", "templates"]
+    code, _ = run([*argv, "--sarif", "pack.sarif"])
+    assert code == 1
+    log = valid(tmp_path / "pack.sarif")
+    (result,) = log["runs"][0]["results"]
+    assert result["ruleId"] == "E9102"
+    assert result["level"] == "error"
+    assert "HttpsListener" in result["message"]["text"]
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "templates/planar-prod.json"
+    assert physical["region"]["startLine"] > 1
+    driver = log["runs"][0]["tool"]["driver"]
+    pack = driver["fullDescription"]["text"].split("planar-cfn's rule pack (")[1]
+    assert "E9102" in pack.rstrip(")").split(", ")
+    (rule,) = driver["rules"]
+    assert rule["shortDescription"]["text"] == "HTTPS listeners keep TLS 1.3"
+    assert rule["helpUri"].startswith("https://docs.aws.amazon.com/")
+
+
 def test_a_cached_build_writes_the_same_sarif(broken_build, tmp_path):
     assert broken_build("linted.sarif")[0] == 1
     code, out = broken_build("cached.sarif")
