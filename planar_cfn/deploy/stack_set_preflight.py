@@ -71,7 +71,7 @@ def check(
                     f"arn:{account_checks.partition(region)}:iam::{account}:role/"
                     f"{targets.preflight_role_name}"
                 )
-                where = f"Pre-flight {target.label} {account} {region}"
+                where = f"Pre-flight targets[{target.index}] {account} {region}"
                 try:
                     _one(aws, assume, target, role, region, (account, region) in creating)
                 except PlanarError as error:

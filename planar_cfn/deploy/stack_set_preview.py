@@ -149,8 +149,8 @@ def blocked(previews: Sequence[InstancePreview], *, allow_replacement: bool) -> 
     if not hit or allow_replacement:
         return []
     return [
-        f"Blocked: in {p.account} {p.region}, the update would replace or remove "
-        f"{', '.join(p.losses)}, which hold data."
+        f"Blocked: in {p.account} {p.region}, the update would replace or remove what "
+        f"holds data: {', '.join(p.losses)}."
         for p in hit
     ] + [
         "Nothing was changed. If you mean it (after a backup), run again with --allow-replacement."

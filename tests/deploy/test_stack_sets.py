@@ -82,7 +82,7 @@ def test_a_create_makes_the_stack_set_then_each_targets_instances_with_its_value
     out = h.out.getvalue()
     assert f"  {ACCOUNT_A}  us-east-1       RUNNING\n" in out
     assert f"  {ACCOUNT_B}  eu-west-1       SUCCEEDED\n" in out
-    assert f"Pre-flight targets[1] ({ACCOUNT_B}; eu-west-1) {ACCOUNT_B} eu-west-1: passed" in out
+    assert f"Pre-flight targets[1] {ACCOUNT_B} eu-west-1: passed" in out
     # Each target's checks ran in its own account and region, through its role.
     assert h.assumed == [
         (f"arn:aws:iam::{ACCOUNT_A}:role/PlanarPreflight", "us-east-1"),
@@ -220,7 +220,10 @@ def test_a_stateful_removal_in_any_instance_blocks_the_update(h):
 
     assert h.run("--yes") == ExitCode.BLOCKED
     err = h.err.getvalue()
-    assert f"Blocked: in {ACCOUNT_A} us-east-1, the update would replace or remove OldBucket" in err
+    assert (
+        f"Blocked: in {ACCOUNT_A} us-east-1, the update would replace or remove what holds data: OldBucket."
+        in err
+    )
     assert "Nothing was changed." in err
 
 
@@ -260,7 +263,7 @@ def test_a_target_whose_preflight_fails_stops_the_run_before_anything_is_created
 
     assert h.run("--yes") == ExitCode.BAD_INPUT
     err = h.err.getvalue()
-    assert f"Pre-flight targets[1] ({ACCOUNT_B}; eu-west-1) {ACCOUNT_B} eu-west-1: " in err
+    assert f"Pre-flight targets[1] {ACCOUNT_B} eu-west-1: " in err
     assert "vpc-0ffffffffffffffff" in err
     assert "Nothing was created or changed." in err
 
