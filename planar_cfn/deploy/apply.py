@@ -10,9 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..aws import buckets
-from ..aws.gateway import error_code, error_message, rejects_credentials
-from ..errors import ExitCode, InputError, OperationFailed
+from ..errors import ExitCode, OperationFailed
 from ..template.render import Rendered
 from . import account_checks, change_set, execute, follow, lookups, plan, presentation, progress
 from .pending import Pending
@@ -79,27 +77,8 @@ def image_tag(s: Session) -> ExitCode:
 
 
 def _template_argument(s: Session, rendered: Rendered) -> dict[str, str]:
-    if rendered.fits_inline:
-        return {"TemplateBody": rendered.minified}
     bucket = s.options.template_bucket or s.stage_file.template_bucket or ""
-    account = buckets.caller_account(s.aws.client("sts"))
-    try:
-        url = change_set.upload_template(
-            s.aws.client("s3"), bucket, s.stack_name, rendered.minified, account
-        )
-    except ClientError as error:
-        if rejects_credentials(error):
-            raise  # not the bucket's fault: said as for any other call
-        refused = buckets.owner_error(error, bucket, account, "s3:PutObject", "template_bucket")
-        if refused:
-            raise refused from None
-        raise InputError(
-            f"template_bucket {bucket!r}: cannot upload the template "
-            f"({error_code(error)}: {error_message(error)}); "
-            f"name a bucket in {s.aws.region} these credentials can write to"
-        ) from None
-    s.say(f"Uploaded the template to {url}")
-    return {"TemplateURL": url}
+    return change_set.template_argument(s.aws, rendered, bucket, s.stack_name, s.say)
 
 
 def _through_change_set(

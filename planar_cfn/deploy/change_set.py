@@ -8,16 +8,21 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from ..aws.gateway import s3_object_url
+from ..aws import buckets
+from ..aws.gateway import error_code, error_message, rejects_credentials, s3_object_url
+from ..errors import InputError
 from . import property_values
 from .property_values import PropertyValue
+
+if TYPE_CHECKING:
+    from ..template.render import Rendered
 
 __all__ = [
     "LOAD_BALANCER",
@@ -32,6 +37,7 @@ __all__ = [
     "required_capabilities",
     "stack_policy",
     "stateful_logical_ids",
+    "template_argument",
     "upload_template",
     "wait",
 ]
@@ -133,6 +139,33 @@ def upload_template(s3: Any, bucket: str, stack_name: str, body: str, owner: str
     )
     # The bucket is expected in the stack's region.
     return s3_object_url(bucket, key, s3.meta.region_name)
+
+
+def template_argument(
+    aws: Any, rendered: Rendered, bucket: str, name: str, say: Callable[[str], None]
+) -> dict[str, str]:
+    """TemplateBody when the template fits inline; else TemplateURL, once it is uploaded
+    to `bucket` (the caller's account's) under `name` and `say` has told so. A bucket that
+    refuses it is an InputError naming template_bucket; refused credentials are raised
+    as they are, said as for any other call."""
+    if rendered.fits_inline:
+        return {"TemplateBody": rendered.minified}
+    account = buckets.caller_account(aws.client("sts"))
+    try:
+        url = upload_template(aws.client("s3"), bucket, name, rendered.minified, account)
+    except ClientError as error:
+        if rejects_credentials(error):
+            raise
+        refused = buckets.owner_error(error, bucket, account, "s3:PutObject", "template_bucket")
+        if refused:
+            raise refused from None
+        raise InputError(
+            f"template_bucket {bucket!r}: cannot upload the template "
+            f"({error_code(error)}: {error_message(error)}); "
+            f"name a bucket in {aws.region} these credentials can write to"
+        ) from None
+    say(f"Uploaded the template to {url}")
+    return {"TemplateURL": url}
 
 
 def stateful_logical_ids(template: Mapping[str, Any]) -> list[str]:

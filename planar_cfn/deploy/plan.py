@@ -241,11 +241,17 @@ def _change_set_name(stage: str, now: datetime) -> str:
 DESCRIPTION_MAX = 1024
 
 
-def _description(prog: str, stage: str, image_tag: str | None = None) -> str:
-    """The command that made the change set, as the user ran it; a build script's name
-    is the caller's choice, so a long one is cut to what CreateChangeSet takes."""
-    what = f" --image-tag {image_tag}" if image_tag else ""
+def description(prog: str, stage: str, flags: str = "") -> str:
+    """The command that made the change set (or StackSet), as the user ran it; a build
+    script's name is the caller's choice, so a long one is cut to what CreateChangeSet
+    and CreateStackSet take."""
+    what = f" {flags}" if flags else ""
     return f"{prog} --stage {stage}{what} (planar-cfn {__version__})"[:DESCRIPTION_MAX]
+
+
+def request_tags(values: StageFile) -> list[dict[str, str]]:
+    """The stack's tags (naming.stack_tags) as a request's Tags."""
+    return [{"Key": k, "Value": v} for k, v in stack_tags(values.stage, values.app_name).items()]
 
 
 def deploy_request(
@@ -267,10 +273,8 @@ def deploy_request(
         **template_argument,
         "Parameters": plan.parameters(values),
         "Capabilities": required_capabilities(template),
-        "Tags": [
-            {"Key": k, "Value": v} for k, v in stack_tags(values.stage, values.app_name).items()
-        ],
-        "Description": _description(prog, values.stage),
+        "Tags": request_tags(values),
+        "Description": description(prog, values.stage),
         # Only when the stage file names them: CloudFormation keeps the stack's topics
         # when NotificationARNs is left out, and [] removes them.
         **(
@@ -312,7 +316,7 @@ def image_tag_request(
             for key in plan.previous
         ],
         "Capabilities": required_capabilities(template),
-        "Description": _description(prog, stage, tag),
+        "Description": description(prog, stage, f"--image-tag {tag}"),
         **_deployment_mode(UPDATE, revert_drift),
     }
 

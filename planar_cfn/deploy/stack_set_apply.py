@@ -9,18 +9,13 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from ..aws import buckets
-from ..aws.gateway import error_code, error_message
 from ..errors import ExitCode, InputError
 from ..inputs import targets as targets_files
 from ..inputs.parameters import SPECS
-from . import presentation
+from . import change_set, presentation
 from . import stack_set_preflight as checks
 from . import stack_set_preview as previewing
 from . import stack_set_requests as requests
-from .change_set import upload_template
 
 __all__ = ["deploy"]
 
@@ -131,23 +126,8 @@ def template_argument(run: Any) -> dict[str, str]:
     rendered = run.rendered
     if rendered is None:
         raise InputError("a StackSet deploy needs its template: use_template() first")
-    if rendered.fits_inline:
-        return {"TemplateBody": rendered.minified}
     bucket = run.options.template_bucket or run.values.template_bucket or ""
-    account = buckets.caller_account(run.aws.client("sts"))
-    try:
-        url = upload_template(run.aws.client("s3"), bucket, run.name, rendered.minified, account)
-    except ClientError as error:
-        refused = buckets.owner_error(error, bucket, account, "s3:PutObject", "template_bucket")
-        if refused:
-            raise refused from None
-        raise InputError(
-            f"template_bucket {bucket!r}: cannot upload the template "
-            f"({error_code(error)}: {error_message(error)}); name a bucket in "
-            f"{run.aws.region} these credentials can write to"
-        ) from None
-    run.say(f"Uploaded the template to {url}")
-    return {"TemplateURL": url}
+    return change_set.template_argument(run.aws, rendered, bucket, run.name, run.say)
 
 
 def deploy(run: Any) -> ExitCode:

@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._version import __version__
 from ..inputs.stage_file import StageFile
 from ..inputs.targets import SELF_MANAGED, Target, TargetsFile
-from ..template.naming import stack_tags
 from .change_set import required_capabilities
+from .plan import description, request_tags
 
 __all__ = [
     "create_instances",
@@ -51,27 +50,6 @@ def _permissions(targets: TargetsFile) -> dict[str, Any]:
     }
 
 
-def _common(
-    targets: TargetsFile,
-    values: StageFile,
-    template: Mapping[str, Any],
-    template_argument: Mapping[str, str],
-    prog: str,
-) -> dict[str, Any]:
-    return {
-        "StackSetName": targets.stack_set_name,
-        "Description": f"{prog} --stage {values.stage} --targets (planar-cfn {__version__})"[:1024],
-        **template_argument,
-        "Parameters": parameters(values.cloudformation_parameters()),
-        "Capabilities": required_capabilities(template),
-        "Tags": [
-            {"Key": k, "Value": v} for k, v in stack_tags(values.stage, values.app_name).items()
-        ],
-        **_permissions(targets),
-        **targets.call_as_argument,
-    }
-
-
 def create_set(
     targets: TargetsFile,
     values: StageFile,
@@ -81,7 +59,16 @@ def create_set(
     prog: str,
 ) -> dict[str, Any]:
     """CreateStackSet's arguments: the set alone; its instances come after."""
-    return _common(targets, values, template, template_argument, prog)
+    return {
+        "StackSetName": targets.stack_set_name,
+        "Description": description(prog, values.stage, "--targets"),
+        **template_argument,
+        "Parameters": parameters(values.cloudformation_parameters()),
+        "Capabilities": required_capabilities(template),
+        "Tags": request_tags(values),
+        **_permissions(targets),
+        **targets.call_as_argument,
+    }
 
 
 def update_set(
@@ -95,15 +82,16 @@ def update_set(
     """UpdateStackSet's arguments: every instance gets the new template and parameters,
     each keeping its overrides."""
     return {
-        **_common(targets, values, template, template_argument, prog),
+        **create_set(targets, values, template, template_argument, prog=prog),
         "OperationPreferences": targets.preferences.request(targets.regions),
     }
 
 
-def _where(target: Target) -> dict[str, Any]:
-    if target.accounts:
-        return {"Accounts": list(target.accounts)}
-    return {"DeploymentTargets": {"OrganizationalUnitIds": list(target.organizational_units)}}
+def _place(self_managed: bool, ids: Sequence[str]) -> dict[str, Any]:
+    """Where a call acts: accounts (self-managed) or OUs (service-managed)."""
+    if self_managed:
+        return {"Accounts": list(ids)}
+    return {"DeploymentTargets": {"OrganizationalUnitIds": list(ids)}}
 
 
 def create_instances(
@@ -112,7 +100,7 @@ def create_instances(
     """CreateStackInstances' arguments for a target's new instances, with its values."""
     return {
         "StackSetName": targets.stack_set_name,
-        **_where(target),
+        **_place(bool(target.accounts), target.accounts or target.organizational_units),
         "Regions": targets.preferences.ordered(regions),
         "ParameterOverrides": parameters(target.overrides),
         "OperationPreferences": targets.preferences.request(regions),
@@ -125,7 +113,7 @@ def update_instances(
 ) -> dict[str, Any]:
     """UpdateStackInstances' arguments: the target's overrides, whole. A parameter left
     out of the list goes back to the StackSet's value."""
-    return {**create_instances(targets, target, regions)}
+    return create_instances(targets, target, regions)
 
 
 def delete_instances(
@@ -146,15 +134,10 @@ def delete_instances(
         groups.setdefault(tuple(sorted(where)), []).append(region)
     requests = []
     for where, regions in groups.items():
-        place = (
-            {"Accounts": list(where)}
-            if targets.permission_model == SELF_MANAGED
-            else {"DeploymentTargets": {"OrganizationalUnitIds": list(where)}}
-        )
         requests.append(
             {
                 "StackSetName": targets.stack_set_name,
-                **place,
+                **_place(targets.permission_model == SELF_MANAGED, where),
                 "Regions": targets.preferences.ordered(regions),
                 "OperationPreferences": targets.preferences.request(regions),
                 "RetainStacks": retain,
